@@ -1,0 +1,22 @@
+// Admin authentication: a Portcullis API key with the `portcullis:admin` scope, as a Bearer token.
+import type { FastifyRequest } from 'fastify';
+import { PortcullisError } from '../errors/codes.js';
+import type { Actor } from '../audit/log.js';
+import type { KeyVerifier } from '../keys/verify.js';
+import { ADMIN_SCOPE } from '../app.js';
+
+/** The bearer credential, or undefined when the header is absent or not a Bearer header. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^Bearer[ ]+([^\s]+)[ ]*$/i.exec(header);
+  return match?.[1];
+}
+
+export async function authenticateAdmin(request: FastifyRequest, verifyKey: KeyVerifier): Promise<Actor> {
+  const token = bearerToken(request.headers.authorization);
+  if (!token) throw new PortcullisError('UNAUTHENTICATED', 'send an admin key as `Authorization: Bearer <key>`');
+  const result = await verifyKey(token, { scopes: [ADMIN_SCOPE] });
+  if (result.code === 'INSUFFICIENT_SCOPE') throw new PortcullisError('FORBIDDEN', `the key lacks the ${ADMIN_SCOPE} scope`);
+  if (!result.valid) throw new PortcullisError('UNAUTHENTICATED', `the admin key is not valid (${result.code})`);
+  return { id: result.keyId!, sourceIp: request.ip };
+}

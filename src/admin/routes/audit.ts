@@ -1,0 +1,35 @@
+// /admin/v1/audit-events
+import type { FastifyInstance } from 'fastify';
+import type { App } from '../../app.js';
+import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
+import { AuditEvent, AuditQuery, listOf, type AuditQueryType } from '../schemas.js';
+import { auditEventView, parseTime } from '../views.js';
+import { errorResponses } from './responses.js';
+
+export function auditRoutes(server: FastifyInstance, app: App): void {
+  server.get<{ Querystring: AuditQueryType }>(
+    '/admin/v1/audit-events',
+    {
+      schema: {
+        tags: ['audit'],
+        summary: 'List audit events, newest first',
+        querystring: AuditQuery,
+        response: { 200: listOf(AuditEvent), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const page = await app.store.listAuditEvents({
+        actor: q.actor,
+        action: q.action,
+        targetType: q.targetType,
+        targetId: q.targetId,
+        from: parseTime(q.from) ?? undefined,
+        to: parseTime(q.to) ?? undefined,
+        after: decodeCursor(q.cursor),
+        limit: q.limit,
+      });
+      return { items: page.items.map(auditEventView), nextCursor: encodeCursor(page.nextCursor) };
+    },
+  );
+}

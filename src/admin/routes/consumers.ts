@@ -1,0 +1,79 @@
+// /admin/v1/consumers
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { App } from '../../app.js';
+import {
+  Consumer,
+  ConsumerCreate,
+  ConsumerParams,
+  ConsumerUpdate,
+  PageQuery,
+  listOf,
+  type ConsumerCreateBody,
+  type ConsumerUpdateBody,
+  type PageQueryType,
+} from '../schemas.js';
+import { consumerView } from '../views.js';
+import { errorResponses } from './responses.js';
+
+export function consumerRoutes(server: FastifyInstance, app: App): void {
+  server.post<{ Body: ConsumerCreateBody }>(
+    '/admin/v1/consumers',
+    {
+      schema: {
+        tags: ['consumers'],
+        summary: 'Create a consumer',
+        body: ConsumerCreate,
+        response: { 201: Consumer, ...errorResponses },
+      },
+    },
+    async (request, reply) => reply.code(201).send(consumerView(await app.consumers.create(request.body, request.actor))),
+  );
+
+  server.get<{ Querystring: PageQueryType }>(
+    '/admin/v1/consumers',
+    {
+      schema: { tags: ['consumers'], summary: 'List consumers', querystring: PageQuery, response: { 200: listOf(Consumer), ...errorResponses } },
+    },
+    async (request) => {
+      const page = await app.consumers.list(request.query.cursor, request.query.limit);
+      return { items: page.items.map(consumerView), nextCursor: page.nextCursor };
+    },
+  );
+
+  server.get<{ Params: { id: string } }>(
+    '/admin/v1/consumers/:id',
+    { schema: { tags: ['consumers'], summary: 'Get a consumer', params: ConsumerParams, response: { 200: Consumer, ...errorResponses } } },
+    async (request) => consumerView(await app.consumers.get(request.params.id)),
+  );
+
+  server.patch<{ Params: { id: string }; Body: ConsumerUpdateBody }>(
+    '/admin/v1/consumers/:id',
+    {
+      schema: {
+        tags: ['consumers'],
+        summary: 'Change a consumer',
+        params: ConsumerParams,
+        body: ConsumerUpdate,
+        response: { 200: Consumer, ...errorResponses },
+      },
+    },
+    async (request) => consumerView(await app.consumers.update(request.params.id, request.body, request.actor)),
+  );
+
+  server.delete<{ Params: { id: string } }>(
+    '/admin/v1/consumers/:id',
+    {
+      schema: {
+        tags: ['consumers'],
+        summary: 'Delete a consumer and its keys',
+        params: ConsumerParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await app.consumers.delete(request.params.id, request.actor);
+      return reply.code(204).send();
+    },
+  );
+}

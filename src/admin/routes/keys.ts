@@ -1,0 +1,125 @@
+// /admin/v1/consumers/{id}/keys and /admin/v1/keys/…
+import type { FastifyInstance } from 'fastify';
+import type { App } from '../../app.js';
+import {
+  ConsumerParams,
+  IssuedKey,
+  Key,
+  KeyCreate,
+  KeyParams,
+  KeyRoll,
+  KeyUpdate,
+  PageQuery,
+  RolledKey,
+  VerifyRequest,
+  VerifyResponse,
+  listOf,
+  type KeyCreateBody,
+  type KeyRollBody,
+  type KeyUpdateBody,
+  type PageQueryType,
+} from '../schemas.js';
+import { keyView, parseTime, verifyView } from '../views.js';
+import { errorResponses } from './responses.js';
+
+export function keyRoutes(server: FastifyInstance, app: App): void {
+  server.post<{ Params: { id: string }; Body: KeyCreateBody }>(
+    '/admin/v1/consumers/:id/keys',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Create an API key; the response is the only place the plaintext key appears',
+        params: ConsumerParams,
+        body: KeyCreate,
+        response: { 201: IssuedKey, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { expiresAt, ...rest } = request.body;
+      const issued = await app.keys.create(request.params.id, { ...rest, expiresAt: parseTime(expiresAt) }, request.actor);
+      return reply.code(201).send({ ...keyView(issued.record), key: issued.key });
+    },
+  );
+
+  server.get<{ Params: { id: string }; Querystring: PageQueryType }>(
+    '/admin/v1/consumers/:id/keys',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'List a consumer’s keys (masked)',
+        params: ConsumerParams,
+        querystring: PageQuery,
+        response: { 200: listOf(Key), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const page = await app.keys.list(request.params.id, request.query.cursor, request.query.limit);
+      return { items: page.items.map(keyView), nextCursor: page.nextCursor };
+    },
+  );
+
+  server.post<{ Body: { key: string; scopes?: string[] } }>(
+    '/admin/v1/keys/verify',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Verify a key; always 200 with a code',
+        body: VerifyRequest,
+        response: { 200: VerifyResponse, ...errorResponses },
+      },
+    },
+    async (request) => verifyView(await app.verifyKey(request.body.key, { scopes: request.body.scopes ?? [] })),
+  );
+
+  server.get<{ Params: { keyId: string } }>(
+    '/admin/v1/keys/:keyId',
+    { schema: { tags: ['keys'], summary: 'Get a key (masked)', params: KeyParams, response: { 200: Key, ...errorResponses } } },
+    async (request) => keyView(await app.keys.get(request.params.keyId)),
+  );
+
+  server.patch<{ Params: { keyId: string }; Body: KeyUpdateBody }>(
+    '/admin/v1/keys/:keyId',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Change a key’s name, scopes, metadata, expiry (null clears) or enabled state',
+        params: KeyParams,
+        body: KeyUpdate,
+        response: { 200: Key, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { expiresAt, ...rest } = request.body;
+      const input = expiresAt === undefined ? rest : { ...rest, expiresAt: parseTime(expiresAt) };
+      return keyView(await app.keys.update(request.params.keyId, input, request.actor));
+    },
+  );
+
+  server.post<{ Params: { keyId: string } }>(
+    '/admin/v1/keys/:keyId/revoke',
+    { schema: { tags: ['keys'], summary: 'Revoke a key for good', params: KeyParams, response: { 200: Key, ...errorResponses } } },
+    async (request) => keyView(await app.keys.revoke(request.params.keyId, request.actor)),
+  );
+
+  server.post<{ Params: { keyId: string }; Body: KeyRollBody | undefined }>(
+    '/admin/v1/keys/:keyId/roll',
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Issue a replacement key; the old one expires after expireOldInSeconds (0 = now)',
+        params: KeyParams,
+        body: KeyRoll,
+        response: { 201: RolledKey, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body ?? { expireOldInSeconds: 0 };
+      const { issued, old } = await app.keys.roll(
+        request.params.keyId,
+        { expireOldInSeconds: body.expireOldInSeconds ?? 0, expiresAt: parseTime(body.expiresAt) },
+        request.actor,
+      );
+      return reply.code(201).send({ ...keyView(issued.record), key: issued.key, oldKey: keyView(old) });
+    },
+  );
+}

@@ -1,0 +1,162 @@
+// One TypeBox schema per admin route part: it validates the request, types the handler and
+// becomes the OpenAPI document.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { idPattern } from '../lib/ids.js';
+
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+const Scope = Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' });
+const Scopes = Type.Array(Scope, { maxItems: 200 });
+const Metadata = Type.Object({}, { additionalProperties: true, description: 'Any JSON object, at most 8 KB serialised' });
+const Timestamp = Type.String({ format: 'date-time' });
+const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
+
+export const ConsumerId = Type.String({ pattern: idPattern('con'), description: 'Consumer id (`con_…`)' });
+export const KeyId = Type.String({ pattern: idPattern('key'), description: 'API key id (`key_…`)' });
+
+export const ConsumerParams = Type.Object({ id: ConsumerId });
+export const KeyParams = Type.Object({ keyId: KeyId });
+
+export const PageQuery = Type.Object(
+  {
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+  },
+  { additionalProperties: false },
+);
+
+export const ConsumerCreate = Type.Object(
+  {
+    name: Name,
+    metadata: Type.Optional(Metadata),
+    scopes: Type.Optional(Scopes),
+    enabled: Type.Optional(Type.Boolean()),
+    externalIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 500 }), { maxItems: 100 })),
+  },
+  { additionalProperties: false },
+);
+export const ConsumerUpdate = Type.Partial(ConsumerCreate, { additionalProperties: false, minProperties: 1 });
+
+export const Consumer = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  metadata: Metadata,
+  scopes: Type.Array(Type.String()),
+  enabled: Type.Boolean(),
+  externalIds: Type.Array(Type.String()),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const KeyCreate = Type.Object(
+  {
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    scopes: Type.Optional(Scopes),
+    metadata: Type.Optional(Metadata),
+    expiresAt: Type.Optional(NullableTimestamp),
+    enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export const KeyUpdate = Type.Partial(KeyCreate, { additionalProperties: false, minProperties: 1 });
+
+export const KeyRoll = Type.Object(
+  {
+    expireOldInSeconds: Type.Integer({ minimum: 0, maximum: 366 * 86_400, default: 0 }),
+    expiresAt: Type.Optional(NullableTimestamp),
+  },
+  { additionalProperties: false },
+);
+
+export const Key = Type.Object({
+  id: Type.String(),
+  consumerId: Type.String(),
+  name: Type.String(),
+  masked: Type.String({ description: 'Prefix, first 4 and last 4 characters' }),
+  scopes: Type.Array(Type.String()),
+  metadata: Metadata,
+  expiresAt: NullableTimestamp,
+  enabled: Type.Boolean(),
+  revokedAt: NullableTimestamp,
+  lastUsedAt: NullableTimestamp,
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const IssuedKey = Type.Composite([
+  Key,
+  Type.Object({ key: Type.String({ description: 'The plaintext key. Shown once: store it now.' }) }),
+]);
+
+export const RolledKey = Type.Composite([IssuedKey, Type.Object({ oldKey: Key })]);
+
+export const VerifyRequest = Type.Object(
+  {
+    key: Type.String({ maxLength: 4096 }),
+    scopes: Type.Optional(Scopes),
+  },
+  { additionalProperties: false },
+);
+
+export const VerifyResponse = Type.Object({
+  valid: Type.Boolean(),
+  code: Type.Union(
+    ['VALID', 'MALFORMED', 'NOT_FOUND', 'EXPIRED', 'REVOKED', 'DISABLED', 'INSUFFICIENT_SCOPE', 'RATE_LIMITED', 'QUOTA_EXCEEDED'].map(
+      (c) => Type.Literal(c),
+    ),
+  ),
+  keyId: Type.Optional(Type.String()),
+  consumer: Type.Optional(Type.Object({ id: Type.String(), name: Type.String(), metadata: Metadata })),
+  scopes: Type.Optional(Type.Array(Type.String())),
+  metadata: Type.Optional(Metadata),
+  expiresAt: Type.Optional(NullableTimestamp),
+  missingScopes: Type.Optional(Type.Array(Type.String())),
+});
+
+export const AuditQuery = Type.Object(
+  {
+    actor: Type.Optional(Type.String({ maxLength: 200 })),
+    action: Type.Optional(Type.String({ maxLength: 100 })),
+    targetType: Type.Optional(Type.String({ maxLength: 50 })),
+    targetId: Type.Optional(Type.String({ maxLength: 200 })),
+    from: Type.Optional(Timestamp),
+    to: Type.Optional(Timestamp),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+  },
+  { additionalProperties: false },
+);
+
+export const AuditEvent = Type.Object({
+  id: Type.String(),
+  at: Timestamp,
+  actor: Type.String(),
+  action: Type.String(),
+  targetType: Type.String(),
+  targetId: Type.String(),
+  sourceIp: Type.Union([Type.String(), Type.Null()]),
+  details: Type.Object({}, { additionalProperties: true }),
+});
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    code: Type.String(),
+    detail: Type.Optional(Type.String()),
+    instance: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+  },
+  { additionalProperties: true, description: 'RFC 9457 problem details' },
+);
+
+export const listOf = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+
+export type ConsumerCreateBody = Static<typeof ConsumerCreate>;
+export type ConsumerUpdateBody = Static<typeof ConsumerUpdate>;
+export type KeyCreateBody = Static<typeof KeyCreate>;
+export type KeyUpdateBody = Static<typeof KeyUpdate>;
+export type KeyRollBody = Static<typeof KeyRoll>;
+export type PageQueryType = Static<typeof PageQuery>;
+export type AuditQueryType = Static<typeof AuditQuery>;

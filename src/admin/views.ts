@@ -1,0 +1,54 @@
+// Records → the JSON the admin API returns: ISO times, masked keys, never a hash.
+import type { AuditEventRecord, ConsumerRecord, KeyRecord } from '../store/types.js';
+import type { VerifyResult } from '../keys/verify.js';
+import { PortcullisError } from '../errors/codes.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+export function consumerView(c: ConsumerRecord) {
+  return {
+    id: c.id,
+    name: c.name,
+    metadata: c.metadata,
+    scopes: c.scopes,
+    enabled: c.enabled,
+    externalIds: c.externalIds,
+    createdAt: iso(c.createdAt),
+    updatedAt: iso(c.updatedAt),
+  };
+}
+
+export function keyView(k: KeyRecord) {
+  return {
+    id: k.id,
+    consumerId: k.consumerId,
+    name: k.name,
+    masked: k.masked,
+    scopes: k.scopes,
+    metadata: k.metadata,
+    expiresAt: isoOrNull(k.expiresAt),
+    enabled: k.enabled,
+    revokedAt: isoOrNull(k.revokedAt),
+    lastUsedAt: isoOrNull(k.lastUsedAt),
+    createdAt: iso(k.createdAt),
+    updatedAt: iso(k.updatedAt),
+  };
+}
+
+export function auditEventView(e: AuditEventRecord) {
+  return { ...e, at: iso(e.at) };
+}
+
+export function verifyView(r: VerifyResult) {
+  const { expiresAt, ...rest } = r;
+  return expiresAt === undefined ? rest : { ...rest, expiresAt: isoOrNull(expiresAt) };
+}
+
+/** ISO time or null from the API → milliseconds; undefined stays undefined. */
+export function parseTime(value: string | null | undefined): number | null | undefined {
+  if (value === undefined || value === null) return value;
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) throw new PortcullisError('INVALID_TIME', `not a valid time: ${value.slice(0, 40)}`);
+  return ms;
+}

@@ -1,0 +1,83 @@
+// The composition root: builds every service once, from config, with injected clock and logger.
+import { createAuditLog, SYSTEM_ACTOR, type Actor } from './audit/log.js';
+import type { Config } from './config/schema.js';
+import { createConsumerService } from './consumers/service.js';
+import { createKeyCache } from './keys/cache.js';
+import { createLastUsedTracker } from './keys/last-used.js';
+import { createKeyService, type IssuedKey } from './keys/service.js';
+import { createKeyVerifier } from './keys/verify.js';
+import { systemClock, type Clock } from './lib/clock.js';
+import { parseDuration } from './lib/duration.js';
+import { createLogger, type Logger } from './logger.js';
+import { openStore } from './store/open.js';
+import type { Store } from './store/types.js';
+
+export const ADMIN_SCOPE = 'portcullis:admin';
+export const ADMIN_CONSUMER_NAME = 'portcullis-admin';
+
+export interface AppOptions {
+  config: Config;
+  clock?: Clock;
+  logger?: Logger;
+  /** An already-open store (tests); otherwise opened from `config.store`. */
+  store?: Store;
+}
+
+export async function createApp({ config, clock = systemClock, logger, store: givenStore }: AppOptions) {
+  const log = logger ?? createLogger(config.log.level);
+  const store = givenStore ?? openStore(config.store);
+  await store.migrate();
+
+  const prefix = config.keys.prefix;
+  const cache = createKeyCache({
+    maxEntries: config.keys.cache.maxEntries,
+    ttlMs: parseDuration(config.keys.cache.ttl),
+    negativeTtlMs: parseDuration(config.keys.cache.negativeTtl),
+    now: () => clock.now(),
+  });
+  const lastUsed = createLastUsedTracker(store, (error) => log.warn({ err: error }, 'could not record key usage; will retry'));
+  const audit = createAuditLog({ clock });
+  const consumers = createConsumerService({ store, clock, audit, onChange: (id) => cache.deleteConsumer(id) });
+  const keys = createKeyService({ store, clock, audit, cache, prefix });
+  const verifyKey = createKeyVerifier({ store, cache, clock, prefix, onValid: (id, at) => lastUsed.touch(id, at) });
+
+  /** Creates an admin key (and the admin consumer on first use). */
+  async function createAdminKey(name: string, actor: Actor = SYSTEM_ACTOR): Promise<IssuedKey> {
+    let consumer = await store.findConsumerByName(ADMIN_CONSUMER_NAME);
+    if (!consumer) {
+      consumer = await consumers.create(
+        { name: ADMIN_CONSUMER_NAME, scopes: [ADMIN_SCOPE], metadata: { role: 'operator' } },
+        actor,
+      );
+    }
+    const issued = await keys.create(consumer.id, { name, scopes: [ADMIN_SCOPE] }, actor);
+    await audit.record(store, actor, 'admin_key.created', { type: 'key', id: issued.record.id }, { masked: issued.record.masked });
+    return issued;
+  }
+
+  async function hasAdminConsumer(): Promise<boolean> {
+    return (await store.findConsumerByName(ADMIN_CONSUMER_NAME)) !== undefined;
+  }
+
+  lastUsed.start(parseDuration(config.keys.lastUsedFlushInterval));
+
+  return {
+    config,
+    clock,
+    log,
+    store,
+    cache,
+    lastUsed,
+    consumers,
+    keys,
+    verifyKey,
+    createAdminKey,
+    hasAdminConsumer,
+    async close() {
+      await lastUsed.stop();
+      await store.close();
+    },
+  };
+}
+
+export type App = Awaited<ReturnType<typeof createApp>>;

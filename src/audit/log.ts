@@ -1,0 +1,51 @@
+// Audit events: who changed what, when, from where — written in the same transaction as the change.
+// Details name fields and masked keys, never a secret.
+import { newId } from '../lib/ids.js';
+import type { Clock } from '../lib/clock.js';
+import type { JsonObject, Store } from '../store/types.js';
+
+export interface Actor {
+  /** `key_…` for an admin key, `cli:local` for the CLI on the store, `system` for Portcullis itself. */
+  id: string;
+  sourceIp: string | null;
+}
+
+export const SYSTEM_ACTOR: Actor = { id: 'system', sourceIp: null };
+
+export type AuditAction =
+  | 'consumer.created'
+  | 'consumer.updated'
+  | 'consumer.deleted'
+  | 'key.created'
+  | 'key.updated'
+  | 'key.rolled'
+  | 'key.revoked'
+  | 'admin_key.created';
+
+export interface AuditLog {
+  record(
+    store: Store,
+    actor: Actor,
+    action: AuditAction,
+    target: { type: 'consumer' | 'key'; id: string },
+    details?: JsonObject,
+  ): Promise<void>;
+}
+
+export function createAuditLog({ clock }: { clock: Clock }): AuditLog {
+  return {
+    async record(store, actor, action, target, details = {}) {
+      const at = clock.now();
+      await store.insertAuditEvent({
+        id: newId('evt', at),
+        at,
+        actor: actor.id,
+        action,
+        targetType: target.type,
+        targetId: target.id,
+        sourceIp: actor.sourceIp,
+        details,
+      });
+    },
+  };
+}

@@ -1,0 +1,304 @@
+#!/usr/bin/env node
+// The `portcullis` command line: start the server, manage consumers and keys on the configured store
+// or against a running admin API (--url, --admin-key).
+import { existsSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { SAMPLE_CONFIG } from '../config/sample.js';
+import { startPortcullis } from '../server/start.js';
+import { openStore } from '../store/open.js';
+import { printJson, printRecord, printTable } from './output.js';
+import { CliError, connect, localTransport, type AdminTransport, type ConnectionOptions } from './transport.js';
+
+interface Common extends ConnectionOptions {
+  json?: boolean;
+}
+
+const CONSUMER_COLUMNS = ['id', 'name', 'enabled', 'scopes', 'externalIds', 'createdAt'];
+const KEY_COLUMNS = ['id', 'name', 'masked', 'scopes', 'enabled', 'expiresAt', 'revokedAt', 'lastUsedAt'];
+
+function withConnection(command: Command): Command {
+  return command
+    .option('--config <file>', 'config file (default ./portcullis.yaml)')
+    .option('--json', 'print JSON')
+    .addOption(new Option('--url <url>', 'admin API of a running Portcullis').env('PORTCULLIS_URL'))
+    .addOption(new Option('--admin-key <key>', 'admin key for --url').env('PORTCULLIS_ADMIN_KEY'));
+}
+
+function parseJsonOption(name: string, value: string | undefined): unknown {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.parse(value);
+  } catch {
+    throw new CliError(`--${name} must be JSON, e.g. --${name} '{"plan":"pro"}'`);
+  }
+}
+
+const list = (value: string | undefined) => (value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean));
+
+function clean<T extends Record<string, unknown>>(object: T): Partial<T> {
+  return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Sends one admin request and prints the result; a problem response becomes a CliError. */
+async function call(options: Common, method: string, path: string, body?: unknown): Promise<any> {
+  let transport: AdminTransport | undefined;
+  try {
+    transport = await connect(options);
+    const response = await transport.request(method, path, body);
+    if (response.status >= 400) {
+      const p = response.body ?? {};
+      const hint = response.status === 401 ? ' (check --admin-key / PORTCULLIS_ADMIN_KEY)' : '';
+      throw new CliError(`${p.detail ?? p.title ?? `HTTP ${response.status}`} [${p.code ?? response.status}]${hint}`);
+    }
+    return response.body;
+  } finally {
+    await transport?.close();
+  }
+}
+
+function show(options: Common, value: any, columns?: string[]): void {
+  if (options.json) return printJson(value);
+  if (value && Array.isArray(value.items)) {
+    printTable(value.items, columns ?? Object.keys(value.items[0] ?? {}));
+    if (value.nextCursor) process.stdout.write(`\nmore: --cursor ${value.nextCursor}\n`);
+    return;
+  }
+  if (value && typeof value === 'object') return printRecord(value);
+  process.stdout.write('done\n');
+}
+
+function printIssued(options: Common, issued: any): void {
+  if (options.json) return printJson(issued);
+  const { key, oldKey, ...rest } = issued;
+  printRecord(rest);
+  if (oldKey) process.stdout.write(`\nold key ${oldKey.id} expires at ${oldKey.expiresAt}\n`);
+  process.stdout.write(`\nKey (shown once, store it now):\n\n  ${key}\n\n`);
+}
+
+const enc = encodeURIComponent;
+
+export function buildProgram(): Command {
+  const program = new Command('portcullis')
+    .description('API gateway for machine-to-machine APIs: API keys and OAuth client-credentials JWTs')
+    .showHelpAfterError();
+
+  program
+    .command('start')
+    .description('start Portcullis (no config file: a demo on SQLite under ./.portcullis/)')
+    .option('--config <file>', 'config file (default ./portcullis.yaml)')
+    .action(async (options: { config?: string }) => {
+      const running = await startPortcullis({ loaded: loadConfig({ path: options.config }) });
+      const stop = () => {
+        void running.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+
+  program
+    .command('init')
+    .description('write a commented portcullis.yaml')
+    .option('--path <file>', 'where to write it', 'portcullis.yaml')
+    .option('--force', 'overwrite an existing file')
+    .action((options: { path: string; force?: boolean }) => {
+      const path = resolve(options.path);
+      if (existsSync(path) && !options.force) throw new CliError(`${path} exists; pass --force to overwrite it`);
+      writeFileSync(path, SAMPLE_CONFIG, { mode: 0o600 });
+      process.stdout.write(`wrote ${path}\nnext: portcullis start --config ${options.path}\n`);
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations')
+    .option('--config <file>', 'config file (default ./portcullis.yaml)')
+    .option('--json', 'print JSON')
+    .action(async (options: { config?: string; json?: boolean }) => {
+      const { config } = loadConfig({ path: options.config });
+      const store = openStore(config.store);
+      try {
+        const applied = await store.migrate();
+        if (options.json) printJson({ applied });
+        else process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'the schema is up to date\n');
+      } finally {
+        await store.close();
+      }
+    });
+
+  const admin = program.command('admin').description('operator tasks');
+  admin
+    .command('create-key')
+    .description('create an admin key (scope portcullis:admin) on the configured store')
+    .option('--name <name>', 'a name for the key', 'admin key')
+    .option('--config <file>', 'config file (default ./portcullis.yaml)')
+    .option('--json', 'print JSON')
+    .action(async (options: { name: string; config?: string; json?: boolean }) => {
+      const transport = await localTransport(options.config);
+      try {
+        const issued = await transport.app!.createAdminKey(options.name, { id: 'cli:local', sourceIp: null });
+        const { keyView } = await import('../admin/views.js');
+        printIssued(options, { ...keyView(issued.record), key: issued.key });
+      } finally {
+        await transport.close();
+      }
+    });
+
+  const consumers = program.command('consumers').description('manage consumers');
+  withConnection(consumers.command('create'))
+    .description('create a consumer')
+    .requiredOption('--name <name>', 'unique name')
+    .option('--metadata <json>', 'JSON object passed to upstreams')
+    .option('--scopes <list>', 'comma-separated allowed scopes')
+    .option('--external-ids <list>', 'comma-separated external IdP subjects')
+    .option('--disabled', 'create disabled')
+    .action(async (o) =>
+      show(
+        o,
+        await call(o, 'POST', '/admin/v1/consumers', clean({
+          name: o.name,
+          metadata: parseJsonOption('metadata', o.metadata),
+          scopes: list(o.scopes),
+          externalIds: list(o.externalIds),
+          enabled: o.disabled ? false : undefined,
+        })),
+      ),
+    );
+  withConnection(consumers.command('list'))
+    .description('list consumers')
+    .option('--cursor <cursor>')
+    .option('--limit <n>', 'page size', '50')
+    .action(async (o) => {
+      const query = new URLSearchParams(clean({ cursor: o.cursor, limit: o.limit }) as Record<string, string>);
+      show(o, await call(o, 'GET', `/admin/v1/consumers?${query}`), CONSUMER_COLUMNS);
+    });
+  withConnection(consumers.command('get'))
+    .description('show one consumer')
+    .argument('<id>')
+    .action(async (id: string, o) => show(o, await call(o, 'GET', `/admin/v1/consumers/${enc(id)}`)));
+  withConnection(consumers.command('update'))
+    .description('change a consumer')
+    .argument('<id>')
+    .option('--name <name>')
+    .option('--metadata <json>')
+    .option('--scopes <list>')
+    .option('--external-ids <list>')
+    .option('--enable')
+    .option('--disable')
+    .action(async (id: string, o) =>
+      show(
+        o,
+        await call(o, 'PATCH', `/admin/v1/consumers/${enc(id)}`, clean({
+          name: o.name,
+          metadata: parseJsonOption('metadata', o.metadata),
+          scopes: list(o.scopes),
+          externalIds: list(o.externalIds),
+          enabled: o.enable ? true : o.disable ? false : undefined,
+        })),
+      ),
+    );
+  withConnection(consumers.command('delete'))
+    .description('delete a consumer and all its keys')
+    .argument('<id>')
+    .action(async (id: string, o) => {
+      await call(o, 'DELETE', `/admin/v1/consumers/${enc(id)}`);
+      if (o.json) printJson({ deleted: id });
+      else process.stdout.write(`deleted ${id}\n`);
+    });
+
+  const keys = program.command('keys').description('manage API keys');
+  withConnection(keys.command('create'))
+    .description('create an API key for a consumer (the key is shown once)')
+    .argument('<consumerId>')
+    .option('--name <name>')
+    .option('--scopes <list>', 'comma-separated; a subset of the consumer’s (default: all of them)')
+    .option('--metadata <json>')
+    .option('--expires-at <time>', 'ISO 8601 time')
+    .action(async (consumerId: string, o) =>
+      printIssued(
+        o,
+        await call(o, 'POST', `/admin/v1/consumers/${enc(consumerId)}/keys`, clean({
+          name: o.name,
+          scopes: list(o.scopes),
+          metadata: parseJsonOption('metadata', o.metadata),
+          expiresAt: o.expiresAt,
+        })),
+      ),
+    );
+  withConnection(keys.command('list'))
+    .description('list a consumer’s keys (masked)')
+    .argument('<consumerId>')
+    .option('--cursor <cursor>')
+    .option('--limit <n>', 'page size', '50')
+    .action(async (consumerId: string, o) => {
+      const query = new URLSearchParams(clean({ cursor: o.cursor, limit: o.limit }) as Record<string, string>);
+      show(o, await call(o, 'GET', `/admin/v1/consumers/${enc(consumerId)}/keys?${query}`), KEY_COLUMNS);
+    });
+  withConnection(keys.command('get'))
+    .description('show one key (masked)')
+    .argument('<keyId>')
+    .action(async (keyId: string, o) => show(o, await call(o, 'GET', `/admin/v1/keys/${enc(keyId)}`)));
+  withConnection(keys.command('update'))
+    .description('change a key')
+    .argument('<keyId>')
+    .option('--name <name>')
+    .option('--scopes <list>')
+    .option('--metadata <json>')
+    .option('--expires-at <time>', 'ISO 8601 time')
+    .option('--no-expiry', 'clear the expiry')
+    .option('--enable')
+    .option('--disable')
+    .action(async (keyId: string, o) =>
+      show(
+        o,
+        await call(o, 'PATCH', `/admin/v1/keys/${enc(keyId)}`, clean({
+          name: o.name,
+          scopes: list(o.scopes),
+          metadata: parseJsonOption('metadata', o.metadata),
+          expiresAt: o.expiry === false ? null : o.expiresAt,
+          enabled: o.enable ? true : o.disable ? false : undefined,
+        })),
+      ),
+    );
+  withConnection(keys.command('revoke'))
+    .description('revoke a key for good')
+    .argument('<keyId>')
+    .action(async (keyId: string, o) => show(o, await call(o, 'POST', `/admin/v1/keys/${enc(keyId)}/revoke`)));
+  withConnection(keys.command('roll'))
+    .description('replace a key; the old one keeps working for --expire-old-in seconds')
+    .argument('<keyId>')
+    .option('--expire-old-in <seconds>', 'overlap in seconds (0 = the old key stops now)', '0')
+    .action(async (keyId: string, o) => {
+      const seconds = Number(o.expireOldIn);
+      if (!Number.isInteger(seconds) || seconds < 0) throw new CliError('--expire-old-in takes a whole number of seconds, 0 or more');
+      printIssued(o, await call(o, 'POST', `/admin/v1/keys/${enc(keyId)}/roll`, { expireOldInSeconds: seconds }));
+    });
+  withConnection(keys.command('verify'))
+    .description('verify a key (prints the result code)')
+    .argument('<key>')
+    .option('--scopes <list>', 'scopes the key must have')
+    .action(async (key: string, o) => {
+      const result = await call(o, 'POST', '/admin/v1/keys/verify', clean({ key, scopes: list(o.scopes) }));
+      show(o, result);
+      if (!result.valid) process.exitCode = 3;
+    });
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    await buildProgram().parseAsync(argv);
+  } catch (error) {
+    if (error instanceof CliError || error instanceof ConfigError) {
+      process.stderr.write(`portcullis: ${error.message}\n`);
+    } else if ((error as { code?: string }).code === 'EADDRINUSE') {
+      process.stderr.write(`portcullis: ${(error as Error).message}; set another port in the config or PORTCULLIS_*_PORT\n`);
+    } else {
+      process.stderr.write(`portcullis: ${(error as Error).message ?? error}\n`);
+    }
+    process.exitCode = 1;
+  }
+}
+
+await main(process.argv);

@@ -1,0 +1,109 @@
+// Reads portcullis.yaml (or none: the demo), applies PORTCULLIS_* environment overrides, fills
+// defaults and validates. A bad value fails fast with its field path.
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Kind, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { parse as parseYaml } from 'yaml';
+import { ConfigSchema, type Config } from './schema.js';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** The file read, or null when running on defaults. */
+  path: string | null;
+  /** No config file: the zero-setup demo. */
+  demo: boolean;
+}
+
+const DEFAULT_PATH = 'portcullis.yaml';
+
+/** `keys.cache.ttl` → `PORTCULLIS_KEYS_CACHE_TTL`. */
+export function envName(path: string[]): string {
+  return ['PORTCULLIS', ...path.map((p) => p.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase())].join('_');
+}
+
+function leafTypes(schema: TSchema): string[] {
+  if (schema[Kind] === 'Union') return (schema.anyOf as TSchema[]).flatMap(leafTypes);
+  return [schema[Kind] as string];
+}
+
+function coerce(raw: string, schema: TSchema): unknown {
+  const kinds = leafTypes(schema);
+  if (kinds.includes('Array') || kinds.includes('Object')) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  }
+  if ((kinds.includes('Integer') || kinds.includes('Number')) && /^-?[0-9]+(\.[0-9]+)?$/.test(raw)) return Number(raw);
+  if (kinds.includes('Boolean') && (raw === 'true' || raw === 'false')) return raw === 'true';
+  return raw;
+}
+
+/** Copies every PORTCULLIS_* variable that names a config field into `target`. */
+function applyEnv(schema: TSchema, target: Record<string, unknown>, env: NodeJS.ProcessEnv, path: string[] = []): void {
+  const properties = (schema.properties ?? {}) as Record<string, TSchema>;
+  for (const [name, child] of Object.entries(properties)) {
+    const childPath = [...path, name];
+    if (child[Kind] === 'Object' && child.properties) {
+      const existing = target[name];
+      const nested = existing && typeof existing === 'object' ? (existing as Record<string, unknown>) : {};
+      applyEnv(child, nested, env, childPath);
+      if (Object.keys(nested).length > 0) target[name] = nested;
+      continue;
+    }
+    const raw = env[envName(childPath)];
+    if (raw !== undefined) target[name] = coerce(raw, child);
+  }
+}
+
+export function validateConfig(input: unknown, source: string): Config {
+  const value = Value.Default(ConfigSchema, Value.Clone(input ?? {}));
+  const errors = [...Value.Errors(ConfigSchema, value)];
+  if (errors.length > 0) {
+    const seen = new Set<string>();
+    const lines = errors
+      .map((e) => {
+        const field = e.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
+        return `  ${field}: ${e.message}${e.value !== undefined && typeof e.value !== 'object' ? ` (got ${JSON.stringify(e.value)})` : ''}`;
+      })
+      .filter((line) => !seen.has(line) && seen.add(line));
+    throw new ConfigError(`invalid configuration in ${source}:\n${lines.slice(0, 10).join('\n')}`);
+  }
+  return value as Config;
+}
+
+export function loadConfig(options: { path?: string | undefined; env?: NodeJS.ProcessEnv; cwd?: string } = {}): LoadedConfig {
+  const env = options.env ?? process.env;
+  const cwd = options.cwd ?? process.cwd();
+  const explicit = options.path ?? env.PORTCULLIS_CONFIG;
+  const path = explicit ? resolve(cwd, explicit) : resolve(cwd, DEFAULT_PATH);
+  let raw: Record<string, unknown> = {};
+  let found = false;
+  if (existsSync(path)) {
+    found = true;
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(readFileSync(path, 'utf8'));
+    } catch (error) {
+      throw new ConfigError(`${path} is not valid YAML: ${(error as Error).message}`);
+    }
+    if (parsed !== null && parsed !== undefined) {
+      if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`${path}: the top level must be a mapping`);
+      raw = parsed as Record<string, unknown>;
+    }
+  } else if (explicit) {
+    throw new ConfigError(`config file not found: ${path} (create one with \`portcullis init\`)`);
+  }
+  applyEnv(ConfigSchema, raw, env);
+  const config = validateConfig(raw, found ? path : 'the environment');
+  return { config, path: found ? path : null, demo: !found };
+}

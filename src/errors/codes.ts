@@ -1,0 +1,48 @@
+// The one registry of error codes: each has an HTTP status and a title. Every code is documented in
+// docs/errors.md (a test holds the two together). Denials of credentials are values, not these errors.
+export const ERROR_CODES = {
+  VALIDATION_FAILED: { status: 400, title: 'The request does not match the schema' },
+  INVALID_JSON: { status: 400, title: 'The body is not valid JSON' },
+  NUL_CHARACTER: { status: 400, title: 'A string contains a NUL character' },
+  BAD_REQUEST: { status: 400, title: 'The request is malformed' },
+  INVALID_CURSOR: { status: 400, title: 'The pagination cursor is not valid' },
+  METADATA_TOO_LARGE: { status: 400, title: 'Metadata is larger than the allowed size' },
+  SCOPES_NOT_ALLOWED: { status: 400, title: 'Scopes are not a subset of the consumer’s scopes' },
+  INVALID_TIME: { status: 400, title: 'The time is not valid' },
+  UNAUTHENTICATED: { status: 401, title: 'A valid admin key is required' },
+  FORBIDDEN: { status: 403, title: 'The credential lacks the required scope' },
+  ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
+  CONSUMER_NOT_FOUND: { status: 404, title: 'No such consumer' },
+  KEY_NOT_FOUND: { status: 404, title: 'No such API key' },
+  CONSUMER_NAME_TAKEN: { status: 409, title: 'A consumer with this name exists' },
+  EXTERNAL_ID_TAKEN: { status: 409, title: 'An external id is already mapped to a consumer' },
+  KEY_REVOKED: { status: 409, title: 'The API key is revoked and cannot change' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'The body is larger than the limit' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The content type is not supported' },
+  STORE_UNAVAILABLE: { status: 503, title: 'The store is unreachable' },
+  INTERNAL: { status: 500, title: 'Internal error' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** A fault or a refused operation with a stable code; `detail` is safe to show to the caller. */
+export class PortcullisError extends Error {
+  readonly code: ErrorCode;
+  readonly status: number;
+  readonly detail: string;
+  readonly extra: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, detail?: string, extra?: Record<string, unknown>) {
+    const entry = ERROR_CODES[code];
+    super(detail ?? entry.title);
+    this.name = 'PortcullisError';
+    this.code = code;
+    this.status = entry.status;
+    this.detail = detail ?? entry.title;
+    this.extra = extra;
+  }
+}
+
+export function isPortcullisError(error: unknown): error is PortcullisError {
+  return error instanceof PortcullisError;
+}

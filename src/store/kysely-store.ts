@@ -1,0 +1,328 @@
+// One Store implementation over Kysely, shared by the SQLite and PostgreSQL adapters: they differ
+// only in how they connect and in a few error codes.
+import { Migrator, type Kysely, type Selectable } from 'kysely';
+import { PortcullisError } from '../errors/codes.js';
+import { migrationProvider, type Dialect } from './migrations.js';
+import type { ApiKeysTable, AuditEventsTable, ConsumersTable, Database } from './tables.js';
+import type {
+  AuditEventRecord,
+  AuditFilter,
+  ConsumerPatch,
+  ConsumerRecord,
+  KeyPatch,
+  KeyRecord,
+  Page,
+  PageRequest,
+  Store,
+  StoreStats,
+} from './types.js';
+
+const json = (value: unknown) => JSON.stringify(value);
+
+function toConsumer(row: Selectable<ConsumersTable>, externalIds: string[]): ConsumerRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    metadata: JSON.parse(row.metadata),
+    scopes: JSON.parse(row.scopes),
+    enabled: Number(row.enabled) === 1,
+    externalIds,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+const nullableNumber = (value: number | null) => (value === null ? null : Number(value));
+
+function toKey(row: Selectable<ApiKeysTable>): KeyRecord {
+  return {
+    id: row.id,
+    consumerId: row.consumer_id,
+    name: row.name,
+    hash: row.hash,
+    masked: row.masked,
+    scopes: JSON.parse(row.scopes),
+    metadata: JSON.parse(row.metadata),
+    expiresAt: nullableNumber(row.expires_at),
+    enabled: Number(row.enabled) === 1,
+    revokedAt: nullableNumber(row.revoked_at),
+    lastUsedAt: nullableNumber(row.last_used_at),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+function toAuditEvent(row: Selectable<AuditEventsTable>): AuditEventRecord {
+  return {
+    id: row.id,
+    at: Number(row.at),
+    actor: row.actor,
+    action: row.action,
+    targetType: row.target_type,
+    targetId: row.target_id,
+    sourceIp: row.source_ip,
+    details: JSON.parse(row.details),
+  };
+}
+
+function page<T extends { id: string }>(rows: T[], limit: number): Page<T> {
+  const items = rows.slice(0, limit);
+  return { items, nextCursor: rows.length > limit ? items[items.length - 1]!.id : null };
+}
+
+/** Which unique column a write collided on, if that is what failed. */
+function uniqueViolation(error: unknown): 'name' | 'external_id' | 'other' | undefined {
+  const e = error as { code?: string; message?: string; constraint?: string };
+  const isUnique = e?.code === '23505' || (typeof e?.code === 'string' && e.code.startsWith('SQLITE_CONSTRAINT_'));
+  if (!isUnique) return undefined;
+  const where = `${e.constraint ?? ''} ${e.message ?? ''}`;
+  if (where.includes('consumers_name') || where.includes('consumers.name')) return 'name';
+  if (where.includes('consumer_external_ids')) return 'external_id';
+  return 'other';
+}
+
+function rethrowConflict(error: unknown): never {
+  const column = uniqueViolation(error);
+  if (column === 'name') throw new PortcullisError('CONSUMER_NAME_TAKEN');
+  if (column === 'external_id') throw new PortcullisError('EXTERNAL_ID_TAKEN');
+  throw error;
+}
+
+export interface KyselyStoreOptions {
+  db: Kysely<Database>;
+  dialect: Dialect;
+  stats: StoreStats;
+  close: () => Promise<void>;
+}
+
+export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOptions): Store {
+  async function externalIdsOf(consumerIds: string[]): Promise<Map<string, string[]>> {
+    const byConsumer = new Map<string, string[]>(consumerIds.map((id) => [id, []]));
+    if (consumerIds.length === 0) return byConsumer;
+    const rows = await db
+      .selectFrom('consumer_external_ids')
+      .select(['consumer_id', 'external_id'])
+      .where('consumer_id', 'in', consumerIds)
+      .orderBy('external_id')
+      .execute();
+    for (const row of rows) byConsumer.get(row.consumer_id)?.push(row.external_id);
+    return byConsumer;
+  }
+
+  async function consumerWhere(column: 'id' | 'name', value: string): Promise<ConsumerRecord | undefined> {
+    const row = await db.selectFrom('consumers').selectAll().where(column, '=', value).executeTakeFirst();
+    if (!row) return undefined;
+    const ids = await externalIdsOf([row.id]);
+    return toConsumer(row, ids.get(row.id) ?? []);
+  }
+
+  async function replaceExternalIds(consumerId: string, externalIds: string[]): Promise<void> {
+    await db.deleteFrom('consumer_external_ids').where('consumer_id', '=', consumerId).execute();
+    if (externalIds.length > 0) {
+      await db
+        .insertInto('consumer_external_ids')
+        .values(externalIds.map((external_id) => ({ external_id, consumer_id: consumerId })))
+        .execute();
+    }
+  }
+
+  const store: Store = {
+    kind: dialect,
+    stats,
+    close,
+
+    async migrate() {
+      const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) throw error;
+      return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+    },
+
+    async ping() {
+      await db.selectFrom('consumers').select('id').limit(1).execute();
+    },
+
+    async transaction(work) {
+      return db.transaction().execute((trx) => work(createKyselyStore({ db: trx, dialect, stats, close })));
+    },
+
+    async insertConsumer(c) {
+      try {
+        await db
+          .insertInto('consumers')
+          .values({
+            id: c.id,
+            name: c.name,
+            metadata: json(c.metadata),
+            scopes: json(c.scopes),
+            enabled: c.enabled ? 1 : 0,
+            created_at: c.createdAt,
+            updated_at: c.updatedAt,
+          })
+          .execute();
+        await replaceExternalIds(c.id, c.externalIds);
+      } catch (error) {
+        rethrowConflict(error);
+      }
+    },
+
+    getConsumer: (id) => consumerWhere('id', id),
+    findConsumerByName: (name) => consumerWhere('name', name),
+
+    async findConsumerByExternalId(externalId) {
+      const row = await db
+        .selectFrom('consumer_external_ids')
+        .select('consumer_id')
+        .where('external_id', '=', externalId)
+        .executeTakeFirst();
+      return row ? consumerWhere('id', row.consumer_id) : undefined;
+    },
+
+    async listConsumers({ after, limit }) {
+      let query = db.selectFrom('consumers').selectAll().orderBy('id').limit(limit + 1);
+      if (after) query = query.where('id', '>', after);
+      const rows = await query.execute();
+      const ids = await externalIdsOf(rows.map((r) => r.id));
+      return page(
+        rows.map((r) => toConsumer(r, ids.get(r.id) ?? [])),
+        limit,
+      );
+    },
+
+    async updateConsumer(id, patch) {
+      try {
+        const values: Partial<ConsumersTable> = { updated_at: patch.updatedAt };
+        if (patch.name !== undefined) values.name = patch.name;
+        if (patch.metadata !== undefined) values.metadata = json(patch.metadata);
+        if (patch.scopes !== undefined) values.scopes = json(patch.scopes);
+        if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
+        const result = await db.updateTable('consumers').set(values).where('id', '=', id).executeTakeFirst();
+        if (Number(result.numUpdatedRows) === 0) return undefined;
+        if (patch.externalIds !== undefined) await replaceExternalIds(id, patch.externalIds);
+      } catch (error) {
+        rethrowConflict(error);
+      }
+      return consumerWhere('id', id);
+    },
+
+    async deleteConsumer(id) {
+      // Explicit child deletes: SQLite enforces ON DELETE CASCADE only with foreign_keys on, and
+      // the store should not depend on a connection setting for correctness.
+      await db.deleteFrom('api_keys').where('consumer_id', '=', id).execute();
+      await db.deleteFrom('consumer_external_ids').where('consumer_id', '=', id).execute();
+      const result = await db.deleteFrom('consumers').where('id', '=', id).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
+    },
+
+    async insertKey(k) {
+      await db
+        .insertInto('api_keys')
+        .values({
+          id: k.id,
+          consumer_id: k.consumerId,
+          name: k.name,
+          hash: k.hash,
+          masked: k.masked,
+          scopes: json(k.scopes),
+          metadata: json(k.metadata),
+          expires_at: k.expiresAt,
+          enabled: k.enabled ? 1 : 0,
+          revoked_at: k.revokedAt,
+          last_used_at: k.lastUsedAt,
+          created_at: k.createdAt,
+          updated_at: k.updatedAt,
+        })
+        .execute();
+    },
+
+    async getKey(id) {
+      const row = await db.selectFrom('api_keys').selectAll().where('id', '=', id).executeTakeFirst();
+      return row ? toKey(row) : undefined;
+    },
+
+    async findKeyByHash(hash) {
+      const row = await db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
+      if (!row) return undefined;
+      const consumer = await consumerWhere('id', row.consumer_id);
+      return consumer ? { key: toKey(row), consumer } : undefined;
+    },
+
+    async listKeys(consumerId, { after, limit }) {
+      let query = db
+        .selectFrom('api_keys')
+        .selectAll()
+        .where('consumer_id', '=', consumerId)
+        .orderBy('id')
+        .limit(limit + 1);
+      if (after) query = query.where('id', '>', after);
+      return page((await query.execute()).map(toKey), limit);
+    },
+
+    async listKeyHashesOfConsumer(consumerId) {
+      const rows = await db.selectFrom('api_keys').select('hash').where('consumer_id', '=', consumerId).execute();
+      return rows.map((r) => r.hash);
+    },
+
+    async updateKey(id, patch) {
+      const values: Partial<ApiKeysTable> = { updated_at: patch.updatedAt };
+      if (patch.name !== undefined) values.name = patch.name;
+      if (patch.scopes !== undefined) values.scopes = json(patch.scopes);
+      if (patch.metadata !== undefined) values.metadata = json(patch.metadata);
+      if (patch.expiresAt !== undefined) values.expires_at = patch.expiresAt;
+      if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
+      if (patch.revokedAt !== undefined) values.revoked_at = patch.revokedAt;
+      const result = await db.updateTable('api_keys').set(values).where('id', '=', id).executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return undefined;
+      return store.getKey(id);
+    },
+
+    async recordKeyUsage(entries) {
+      if (entries.length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        for (const { id, lastUsedAt } of entries) {
+          await trx
+            .updateTable('api_keys')
+            .set({ last_used_at: lastUsedAt })
+            .where('id', '=', id)
+            .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', lastUsedAt)]))
+            .execute();
+        }
+      });
+    },
+
+    async insertAuditEvent(e) {
+      await db
+        .insertInto('audit_events')
+        .values({
+          id: e.id,
+          at: e.at,
+          actor: e.actor,
+          action: e.action,
+          target_type: e.targetType,
+          target_id: e.targetId,
+          source_ip: e.sourceIp,
+          details: json(e.details),
+        })
+        .execute();
+    },
+
+    async listAuditEvents(filter: AuditFilter) {
+      let query = db
+        .selectFrom('audit_events')
+        .selectAll()
+        .orderBy('id', 'desc')
+        .limit(filter.limit + 1);
+      if (filter.after) query = query.where('id', '<', filter.after);
+      if (filter.actor) query = query.where('actor', '=', filter.actor);
+      if (filter.action) query = query.where('action', '=', filter.action);
+      if (filter.targetType) query = query.where('target_type', '=', filter.targetType);
+      if (filter.targetId) query = query.where('target_id', '=', filter.targetId);
+      if (filter.from !== undefined) query = query.where('at', '>=', filter.from);
+      if (filter.to !== undefined) query = query.where('at', '<', filter.to);
+      return page((await query.execute()).map(toAuditEvent), filter.limit);
+    },
+  };
+  return store;
+}
+
+export type { PageRequest };

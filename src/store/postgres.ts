@@ -1,0 +1,43 @@
+// PostgreSQL for many stateless nodes. BIGINT columns come back as numbers: every value we store
+// in one (milliseconds since 1970) fits a double exactly.
+import pg from 'pg';
+import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
+import { createKyselyStore } from './kysely-store.js';
+import type { Database } from './tables.js';
+import type { Store, StoreStats } from './types.js';
+
+const INT8_OID = 20;
+
+export interface PostgresStoreOptions {
+  /** Schema to work in (created if missing); tests use one per run. */
+  schema?: string;
+  maxConnections?: number;
+}
+
+export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Store {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.maxConnections ?? 10,
+    connectionTimeoutMillis: 5000,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client losing its connection must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  const stats: StoreStats = { queries: 0 };
+  const db = new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool,
+      onCreateConnection: async (connection) => {
+        if (options.schema) await connection.executeQuery(CompiledQuery.raw(`create schema if not exists "${options.schema}"`));
+      },
+    }),
+    log: (event) => {
+      if (event.level === 'query') stats.queries++;
+    },
+  });
+  return createKyselyStore({ db, dialect: 'postgres', stats, close: () => db.destroy() });
+}

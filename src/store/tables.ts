@@ -1,0 +1,50 @@
+// Row shapes as the database holds them: times as integer milliseconds, booleans as 0/1,
+// JSON as text — one representation both SQLite and PostgreSQL store and compare alike.
+export interface ConsumersTable {
+  id: string;
+  name: string;
+  metadata: string;
+  scopes: string;
+  enabled: number;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface ConsumerExternalIdsTable {
+  external_id: string;
+  consumer_id: string;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  consumer_id: string;
+  name: string;
+  hash: string;
+  masked: string;
+  scopes: string;
+  metadata: string;
+  expires_at: number | null;
+  enabled: number;
+  revoked_at: number | null;
+  last_used_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface AuditEventsTable {
+  id: string;
+  at: number;
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string;
+  source_ip: string | null;
+  details: string;
+}
+
+export interface Database {
+  consumers: ConsumersTable;
+  consumer_external_ids: ConsumerExternalIdsTable;
+  api_keys: ApiKeysTable;
+  audit_events: AuditEventsTable;
+}

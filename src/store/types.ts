@@ -1,0 +1,104 @@
+// The Store port: what the domain needs from persistence, in domain terms. Adapters (SQLite,
+// PostgreSQL) implement it over one Kysely query layer; one contract suite tests both.
+export type JsonObject = Record<string, unknown>;
+
+export interface ConsumerRecord {
+  id: string;
+  name: string;
+  metadata: JsonObject;
+  scopes: string[];
+  enabled: boolean;
+  externalIds: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface KeyRecord {
+  id: string;
+  consumerId: string;
+  name: string;
+  hash: string;
+  masked: string;
+  scopes: string[];
+  metadata: JsonObject;
+  expiresAt: number | null;
+  enabled: boolean;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface AuditEventRecord {
+  id: string;
+  at: number;
+  actor: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  sourceIp: string | null;
+  details: JsonObject;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  /** Exclusive: items strictly after this id in the listing order. */
+  after?: string | undefined;
+  limit: number;
+}
+
+export interface AuditFilter extends PageRequest {
+  actor?: string | undefined;
+  action?: string | undefined;
+  targetType?: string | undefined;
+  targetId?: string | undefined;
+  from?: number | undefined;
+  to?: number | undefined;
+}
+
+export type ConsumerPatch = Partial<Pick<ConsumerRecord, 'name' | 'metadata' | 'scopes' | 'enabled' | 'externalIds'>> & {
+  updatedAt: number;
+};
+export type KeyPatch = Partial<Pick<KeyRecord, 'name' | 'scopes' | 'metadata' | 'expiresAt' | 'enabled' | 'revokedAt'>> & {
+  updatedAt: number;
+};
+
+export interface StoreStats {
+  /** Statements sent to the database since the store opened. */
+  queries: number;
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly stats: StoreStats;
+  migrate(): Promise<string[]>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** Runs `work` atomically; the store passed to it is bound to the transaction. */
+  transaction<T>(work: (store: Store) => Promise<T>): Promise<T>;
+
+  insertConsumer(consumer: ConsumerRecord): Promise<void>;
+  getConsumer(id: string): Promise<ConsumerRecord | undefined>;
+  findConsumerByName(name: string): Promise<ConsumerRecord | undefined>;
+  findConsumerByExternalId(externalId: string): Promise<ConsumerRecord | undefined>;
+  listConsumers(page: PageRequest): Promise<Page<ConsumerRecord>>;
+  updateConsumer(id: string, patch: ConsumerPatch): Promise<ConsumerRecord | undefined>;
+  deleteConsumer(id: string): Promise<boolean>;
+
+  insertKey(key: KeyRecord): Promise<void>;
+  getKey(id: string): Promise<KeyRecord | undefined>;
+  findKeyByHash(hash: string): Promise<{ key: KeyRecord; consumer: ConsumerRecord } | undefined>;
+  listKeys(consumerId: string, page: PageRequest): Promise<Page<KeyRecord>>;
+  listKeyHashesOfConsumer(consumerId: string): Promise<string[]>;
+  updateKey(id: string, patch: KeyPatch): Promise<KeyRecord | undefined>;
+  /** Writes last-used times in one batch; never moves a time backwards. */
+  recordKeyUsage(entries: ReadonlyArray<{ id: string; lastUsedAt: number }>): Promise<void>;
+
+  insertAuditEvent(event: AuditEventRecord): Promise<void>;
+  /** Newest first. */
+  listAuditEvents(filter: AuditFilter): Promise<Page<AuditEventRecord>>;
+}
