@@ -1,0 +1,44 @@
+// What every authentication method (API key, JWT) produces: one identity, whichever credential the
+// caller used. The gateway and the library middlewares depend only on this.
+import type { JsonObject } from '../store/types.js';
+
+export type Credential =
+  | { type: 'api-key'; keyId: string }
+  | { type: 'jwt'; clientId: string; jti: string; issuer: string };
+
+export interface Identity {
+  consumerId: string;
+  consumerName: string;
+  metadata: JsonObject;
+  scopes: string[];
+  credential: Credential;
+}
+
+/** What an operation asks of the caller. */
+export interface AuthRequirements {
+  scopes: readonly string[];
+  /** For JWTs: the API's audience, which the token's `aud` must contain. */
+  audience?: string;
+}
+
+/** A denial is a value: 401 (bad credential), 403 (missing scope), 503 (store unreachable: fail closed). */
+export type AuthOutcome =
+  | { ok: true; identity: Identity }
+  | {
+      ok: false;
+      status: 401 | 403 | 429 | 503;
+      /** Stable code, e.g. the key verify code (`REVOKED`) or a JWT code (`TOKEN_EXPIRED`). */
+      code: string;
+      /** RFC 6750 error for WWW-Authenticate. */
+      error: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+      description: string;
+      missingScopes?: string[];
+    };
+
+export type AuthMethodName = 'api-key' | 'jwt';
+
+/** One way to authenticate a request; the gateway keeps a registry of these by name. */
+export interface AuthMethod {
+  readonly name: AuthMethodName;
+  authenticate(credential: string, requirements: AuthRequirements): Promise<AuthOutcome>;
+}
