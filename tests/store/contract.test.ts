@@ -1,0 +1,190 @@
+// One contract for the Store port, run against every adapter.
+import assert from 'node:assert/strict';
+import { describe, test, before, after } from 'node:test';
+import { PortcullisError } from '../../src/errors/codes.js';
+import { newId } from '../../src/lib/ids.js';
+import type { ConsumerRecord, KeyRecord, Store } from '../../src/store/types.js';
+import { storeAdapters, type OpenedStore } from '../helpers/stores.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+
+function consumer(name: string, extra: Partial<ConsumerRecord> = {}): ConsumerRecord {
+  return {
+    id: newId('con'),
+    name,
+    metadata: { plan: 'pro', nested: { a: [1, 2] } },
+    scopes: ['orders:read'],
+    enabled: true,
+    externalIds: [],
+    createdAt: T0,
+    updatedAt: T0,
+    ...extra,
+  };
+}
+
+function key(consumerId: string, hash: string, extra: Partial<KeyRecord> = {}): KeyRecord {
+  return {
+    id: newId('key'),
+    consumerId,
+    name: 'k',
+    hash,
+    masked: 'pcl_abcd…wxyz',
+    scopes: ['orders:read'],
+    metadata: {},
+    expiresAt: null,
+    enabled: true,
+    revokedAt: null,
+    lastUsedAt: null,
+    createdAt: T0,
+    updatedAt: T0,
+    ...extra,
+  };
+}
+
+for (const adapter of storeAdapters) {
+  describe(`Store contract (${adapter.name})`, { skip: adapter.skip }, () => {
+    let opened: OpenedStore;
+    let store: Store;
+    before(async () => {
+      opened = await adapter.open();
+      store = opened.store;
+    });
+    after(async () => opened?.cleanup());
+
+    test('migrations are idempotent', async () => {
+      assert.deepEqual(await store.migrate(), []);
+      await store.ping();
+    });
+
+    test('consumers round-trip with JSON, booleans, times and external ids', async () => {
+      const c = consumer('round-trip', { externalIds: ['b', 'a'], enabled: false, createdAt: 8_640_000_000_000 });
+      await store.insertConsumer(c);
+      const got = await store.getConsumer(c.id);
+      assert.deepEqual(got, { ...c, externalIds: ['a', 'b'] });
+      assert.deepEqual(await store.findConsumerByName('round-trip'), got);
+      assert.deepEqual(await store.findConsumerByExternalId('a'), got);
+      assert.equal(await store.findConsumerByExternalId('nope'), undefined);
+      assert.equal(await store.getConsumer('con_missing'), undefined);
+    });
+
+    test('unique name and external id conflicts are typed errors', async () => {
+      await store.insertConsumer(consumer('unique', { externalIds: ['ext-1'] }));
+      await assert.rejects(store.insertConsumer(consumer('unique')), (e) => e instanceof PortcullisError && e.code === 'CONSUMER_NAME_TAKEN');
+      await assert.rejects(
+        store.insertConsumer(consumer('other', { externalIds: ['ext-1'] })),
+        (e) => e instanceof PortcullisError && e.code === 'EXTERNAL_ID_TAKEN',
+      );
+      const other = consumer('other2');
+      await store.insertConsumer(other);
+      await assert.rejects(
+        store.updateConsumer(other.id, { name: 'unique', updatedAt: T0 }),
+        (e) => e instanceof PortcullisError && e.code === 'CONSUMER_NAME_TAKEN',
+      );
+    });
+
+    test('updates change only the given fields', async () => {
+      const c = consumer('patch-me');
+      await store.insertConsumer(c);
+      const updated = await store.updateConsumer(c.id, { enabled: false, externalIds: ['x'], updatedAt: T0 + 5 });
+      assert.equal(updated?.enabled, false);
+      assert.deepEqual(updated?.metadata, c.metadata);
+      assert.deepEqual(updated?.externalIds, ['x']);
+      assert.equal(updated?.updatedAt, T0 + 5);
+      assert.equal(await store.updateConsumer('con_missing', { updatedAt: T0 }), undefined);
+    });
+
+    test('ids sort by their bytes, so cursor pages are stable', async () => {
+      const names = ['Zed', 'alpha', 'Beta', '0-zero'];
+      const ids: string[] = [];
+      for (const name of names) {
+        const c = consumer(`sort-${name}`);
+        ids.push(c.id);
+        await store.insertConsumer(c);
+      }
+      const all: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = await store.listConsumers({ after, limit: 3 });
+        all.push(...page.items.map((c) => c.id));
+        if (!page.nextCursor) break;
+        after = page.nextCursor;
+      }
+      assert.deepEqual(all, [...all].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+      for (const id of ids) assert.ok(all.includes(id));
+    });
+
+    test('keys: find by hash joins the consumer; usage times never move backwards', async () => {
+      const c = consumer('key-owner');
+      await store.insertConsumer(c);
+      const k = key(c.id, 'a'.repeat(64), { expiresAt: T0 + 1000 });
+      await store.insertKey(k);
+      const found = await store.findKeyByHash('a'.repeat(64));
+      assert.deepEqual(found?.key, k);
+      assert.equal(found?.consumer.id, c.id);
+      assert.equal(await store.findKeyByHash('b'.repeat(64)), undefined);
+
+      await store.recordKeyUsage([{ id: k.id, lastUsedAt: T0 + 50 }]);
+      await store.recordKeyUsage([{ id: k.id, lastUsedAt: T0 + 10 }]);
+      assert.equal((await store.getKey(k.id))?.lastUsedAt, T0 + 50);
+
+      const revoked = await store.updateKey(k.id, { revokedAt: T0 + 60, expiresAt: null, updatedAt: T0 + 60 });
+      assert.equal(revoked?.revokedAt, T0 + 60);
+      assert.equal(revoked?.expiresAt, null);
+      assert.deepEqual(await store.listKeyHashesOfConsumer(c.id), ['a'.repeat(64)]);
+      const listed = await store.listKeys(c.id, { limit: 10 });
+      assert.equal(listed.items.length, 1);
+      assert.equal(listed.nextCursor, null);
+    });
+
+    test('deleting a consumer deletes its keys and external ids', async () => {
+      const c = consumer('doomed', { externalIds: ['doomed-ext'] });
+      await store.insertConsumer(c);
+      await store.insertKey(key(c.id, 'c'.repeat(64)));
+      assert.equal(await store.deleteConsumer(c.id), true);
+      assert.equal(await store.deleteConsumer(c.id), false);
+      assert.equal(await store.findKeyByHash('c'.repeat(64)), undefined);
+      assert.equal(await store.findConsumerByExternalId('doomed-ext'), undefined);
+    });
+
+    test('a failed transaction leaves nothing behind', async () => {
+      const c = consumer('rolled-back');
+      await assert.rejects(
+        store.transaction(async (tx) => {
+          await tx.insertConsumer(c);
+          throw new Error('abort');
+        }),
+        /abort/,
+      );
+      assert.equal(await store.getConsumer(c.id), undefined);
+    });
+
+    test('audit events: newest first, filters, cursor', async () => {
+      for (let i = 0; i < 5; i++) {
+        await store.insertAuditEvent({
+          id: newId('evt', T0 + i),
+          at: T0 + i,
+          actor: i % 2 ? 'key_a' : 'key_b',
+          action: 'consumer.updated',
+          targetType: 'consumer',
+          targetId: 'con_audit',
+          sourceIp: '127.0.0.1',
+          details: { i },
+        });
+      }
+      const first = await store.listAuditEvents({ targetId: 'con_audit', limit: 2 });
+      assert.deepEqual(first.items.map((e) => e.details.i), [4, 3]);
+      const second = await store.listAuditEvents({ targetId: 'con_audit', limit: 10, after: first.nextCursor! });
+      assert.deepEqual(second.items.map((e) => e.details.i), [2, 1, 0]);
+      const byActor = await store.listAuditEvents({ targetId: 'con_audit', actor: 'key_a', limit: 10 });
+      assert.deepEqual(byActor.items.map((e) => e.details.i), [3, 1]);
+      const window = await store.listAuditEvents({ targetId: 'con_audit', from: T0 + 1, to: T0 + 3, limit: 10 });
+      assert.deepEqual(window.items.map((e) => e.details.i), [2, 1]);
+    });
+
+    test('the query counter counts statements', async () => {
+      const before = store.stats.queries;
+      await store.getKey('key_missing');
+      assert.ok(store.stats.queries > before);
+    });
+  });
+}
