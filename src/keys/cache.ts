@@ -1,17 +1,20 @@
 // Verification cache keyed by the key's SHA-256: a bounded LRU with a TTL, plus short-lived negative
 // entries for unknown keys. It indexes hashes by consumer so a consumer change drops all its keys at once.
 import { LRUCache } from 'lru-cache';
-import type { ConsumerRecord, JsonObject, KeyRecord } from '../store/types.js';
+import type { ConsumerSummary, JsonObject, KeyRecord } from '../store/types.js';
+import type { VerifyResult } from './verify.js';
 
 /** What verification needs about a known key, precomputed once per cache fill. */
 export interface CachedKey {
   key: KeyRecord;
-  consumer: ConsumerRecord;
+  consumer: ConsumerSummary;
   /** Key scopes that the consumer still allows. */
   scopes: string[];
   scopeSet: ReadonlySet<string>;
   /** Consumer metadata overlaid with the key's own. */
   metadata: JsonObject;
+  /** The VALID answer for this key, built once and shared (frozen) by every verification. */
+  valid: Readonly<VerifyResult>;
 }
 
 const UNKNOWN = Symbol('unknown key');
@@ -26,7 +29,7 @@ export interface KeyCacheOptions {
 
 export interface KeyCache {
   get(hash: string): CachedKey | 'unknown' | undefined;
-  set(hash: string, entry: { key: KeyRecord; consumer: ConsumerRecord }): CachedKey;
+  set(hash: string, entry: { key: KeyRecord; consumer: ConsumerSummary }): CachedKey;
   setUnknown(hash: string): void;
   delete(hash: string): void;
   deleteConsumer(consumerId: string): void;
@@ -34,10 +37,20 @@ export interface KeyCache {
   readonly size: number;
 }
 
-export function toCachedKey(key: KeyRecord, consumer: ConsumerRecord): CachedKey {
+export function toCachedKey(key: KeyRecord, consumer: ConsumerSummary): CachedKey {
   const allowed = new Set(consumer.scopes);
-  const scopes = key.scopes.filter((s) => allowed.has(s));
-  return { key, consumer, scopes, scopeSet: new Set(scopes), metadata: { ...consumer.metadata, ...key.metadata } };
+  const scopes = Object.freeze(key.scopes.filter((s) => allowed.has(s))) as string[];
+  const metadata = Object.freeze({ ...consumer.metadata, ...key.metadata });
+  const valid: VerifyResult = Object.freeze({
+    valid: true,
+    code: 'VALID',
+    keyId: key.id,
+    consumer: Object.freeze({ id: consumer.id, name: consumer.name, metadata: consumer.metadata }),
+    scopes,
+    metadata,
+    expiresAt: key.expiresAt,
+  });
+  return { key, consumer, scopes, scopeSet: new Set(scopes), metadata, valid };
 }
 
 export function createKeyCache(options: KeyCacheOptions): KeyCache {

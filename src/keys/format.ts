@@ -2,7 +2,7 @@
 // mistyped key be refused before any store query; the prefix lets scanners find leaked keys.
 import { crc32 } from 'node:zlib';
 import { hash } from 'node:crypto';
-import { encodeBase62, randomBase62 } from '../lib/base62.js';
+import { BASE62_ALPHABET, encodeBase62, randomBase62 } from '../lib/base62.js';
 
 export const RANDOM_LENGTH = 30;
 export const CHECKSUM_LENGTH = 6;
@@ -19,8 +19,12 @@ export function generateKey(prefix: string): string {
   return head + checksumOf(head);
 }
 
-function isBase62Code(code: number): boolean {
-  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+/** Base62 digit values by character code; -1 for anything else. */
+const DIGITS = new Int8Array(128).fill(-1);
+for (let i = 0; i < 62; i++) DIGITS[BASE62_ALPHABET.charCodeAt(i)] = i;
+
+function base62Digit(code: number): number {
+  return code < 128 ? DIGITS[code]! : -1;
 }
 
 /**
@@ -30,11 +34,18 @@ function isBase62Code(code: number): boolean {
 export function isWellFormedKey(key: string, prefix: string): boolean {
   if (typeof key !== 'string' || key.length !== prefix.length + 1 + BODY_LENGTH) return false;
   if (!key.startsWith(prefix) || key.charCodeAt(prefix.length) !== 95 /* _ */) return false;
-  for (let i = prefix.length + 1; i < key.length; i++) {
-    if (!isBase62Code(key.charCodeAt(i))) return false;
-  }
   const split = key.length - CHECKSUM_LENGTH;
-  return checksumOf(key.slice(0, split)) === key.slice(split);
+  for (let i = prefix.length + 1; i < split; i++) {
+    if (base62Digit(key.charCodeAt(i)) < 0) return false;
+  }
+  // Compare numerically: decoding six digits is cheaper than encoding the CRC as text.
+  let checksum = 0;
+  for (let i = split; i < key.length; i++) {
+    const digit = base62Digit(key.charCodeAt(i));
+    if (digit < 0) return false;
+    checksum = checksum * 62 + digit;
+  }
+  return crc32(key.slice(0, split)) === checksum;
 }
 
 /** SHA-256 of the whole key, hex: the only form of a key the store ever holds. */
