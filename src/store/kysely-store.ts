@@ -241,10 +241,34 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
     },
 
     async findKeyByHash(hash) {
-      const row = await db.selectFrom('api_keys').selectAll().where('hash', '=', hash).executeTakeFirst();
+      const row = await db
+        .selectFrom('api_keys')
+        .innerJoin('consumers', 'consumers.id', 'api_keys.consumer_id')
+        .selectAll('api_keys')
+        .select([
+          'consumers.name as c_name',
+          'consumers.metadata as c_metadata',
+          'consumers.scopes as c_scopes',
+          'consumers.enabled as c_enabled',
+          'consumers.created_at as c_created_at',
+          'consumers.updated_at as c_updated_at',
+        ])
+        .where('api_keys.hash', '=', hash)
+        .executeTakeFirst();
       if (!row) return undefined;
-      const consumer = await consumerWhere('id', row.consumer_id);
-      return consumer ? { key: toKey(row), consumer } : undefined;
+      const { externalIds: _none, ...consumer } = toConsumer(
+        {
+          id: row.consumer_id,
+          name: row.c_name,
+          metadata: row.c_metadata,
+          scopes: row.c_scopes,
+          enabled: row.c_enabled,
+          created_at: row.c_created_at,
+          updated_at: row.c_updated_at,
+        },
+        [],
+      );
+      return { key: toKey(row), consumer };
     },
 
     async listKeys(consumerId, { after, limit }) {

@@ -13,6 +13,9 @@ export interface ConsumerRecord {
   updatedAt: number;
 }
 
+/** A consumer without its external ids: what key verification needs. */
+export type ConsumerSummary = Omit<ConsumerRecord, 'externalIds'>;
+
 export interface KeyRecord {
   id: string;
   consumerId: string;
@@ -91,7 +94,8 @@ export interface Store {
 
   insertKey(key: KeyRecord): Promise<void>;
   getKey(id: string): Promise<KeyRecord | undefined>;
-  findKeyByHash(hash: string): Promise<{ key: KeyRecord; consumer: ConsumerRecord } | undefined>;
+  /** The hot path of verification: one query joining the key to its consumer. */
+  findKeyByHash(hash: string): Promise<{ key: KeyRecord; consumer: ConsumerSummary } | undefined>;
   listKeys(consumerId: string, page: PageRequest): Promise<Page<KeyRecord>>;
   listKeyHashesOfConsumer(consumerId: string): Promise<string[]>;
   updateKey(id: string, patch: KeyPatch): Promise<KeyRecord | undefined>;
