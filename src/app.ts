@@ -2,6 +2,8 @@
 import { createAuditLog, SYSTEM_ACTOR, type Actor } from './audit/log.js';
 import type { Config } from './config/schema.js';
 import { createConsumerService } from './consumers/service.js';
+import { createApiKeyAuthMethod } from './gateway/auth/api-key.js';
+import { createAuthMethodRegistry } from './gateway/auth/registry.js';
 import { createKeyCache } from './keys/cache.js';
 import { createLastUsedTracker } from './keys/last-used.js';
 import { createKeyService, type IssuedKey } from './keys/service.js';
@@ -9,6 +11,8 @@ import { createKeyVerifier } from './keys/verify.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { parseDuration } from './lib/duration.js';
 import { createLogger, type Logger } from './logger.js';
+import { instrumentKeyCache } from './metrics/key-cache.js';
+import { createMetrics, type Metrics } from './metrics/registry.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 
@@ -21,25 +25,33 @@ export interface AppOptions {
   logger?: Logger;
   /** An already-open store (tests); otherwise opened from `config.store`. */
   store?: Store;
+  /** Prometheus registry; a fresh one (without process metrics) when absent. */
+  metrics?: Metrics;
 }
 
-export async function createApp({ config, clock = systemClock, logger, store: givenStore }: AppOptions) {
+export async function createApp({ config, clock = systemClock, logger, store: givenStore, metrics = createMetrics() }: AppOptions) {
   const log = logger ?? createLogger(config.log.level);
   const store = givenStore ?? openStore(config.store);
   await store.migrate();
 
   const prefix = config.keys.prefix;
-  const cache = createKeyCache({
-    maxEntries: config.keys.cache.maxEntries,
-    ttlMs: parseDuration(config.keys.cache.ttl),
-    negativeTtlMs: parseDuration(config.keys.cache.negativeTtl),
-    now: () => clock.now(),
-  });
+  const cache = instrumentKeyCache(
+    createKeyCache({
+      maxEntries: config.keys.cache.maxEntries,
+      ttlMs: parseDuration(config.keys.cache.ttl),
+      negativeTtlMs: parseDuration(config.keys.cache.negativeTtl),
+      now: () => clock.now(),
+    }),
+    metrics,
+  );
   const lastUsed = createLastUsedTracker(store, (error) => log.warn({ err: error }, 'could not record key usage; will retry'));
   const audit = createAuditLog({ clock });
   const consumers = createConsumerService({ store, clock, audit, onChange: (id) => cache.deleteConsumer(id) });
   const keys = createKeyService({ store, clock, audit, cache, prefix });
   const verifyKey = createKeyVerifier({ store, cache, clock, prefix, onValid: (id, at) => lastUsed.touch(id, at) });
+  // The gateway's authentication methods by name; the JWT method registers here too
+  // (`authMethods.register(jwtMethod)`), and the gateway and library mode look methods up per request.
+  const authMethods = createAuthMethodRegistry([createApiKeyAuthMethod({ verifyKey })]);
 
   /** Creates an admin key (and the admin consumer on first use). */
   async function createAdminKey(name: string, actor: Actor = SYSTEM_ACTOR): Promise<IssuedKey> {
@@ -71,6 +83,8 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     consumers,
     keys,
     verifyKey,
+    authMethods,
+    metrics,
     createAdminKey,
     hasAdminConsumer,
     async close() {

@@ -9,6 +9,76 @@ const Duration = (defaultValue: string) =>
 
 const Port = (defaultValue: number) => Type.Integer({ minimum: 0, maximum: 65535, default: defaultValue });
 
+// Gateway: one entry of `apis`, and the listener-wide settings of the public data plane.
+const OptionalDuration = Type.Union([Type.String({ pattern: DURATION_PATTERN }), Type.Number({ minimum: 0 })]);
+const HeaderName = Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", maxLength: 100 });
+const Scope = Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' });
+
+const Api = Type.Object(
+  {
+    name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }),
+    basePath: Type.String({ pattern: "^/([A-Za-z0-9._~!$&'()*+,;=:@-]+(/[A-Za-z0-9._~!$&'()*+,;=:@-]+)*/?)?$" }),
+    upstream: Type.String({ pattern: '^https?://[^\\s/?#@]+(/[^\\s?#]*)?$' }),
+    /** OpenAPI 3.0/3.1 document (YAML or JSON), relative to the config file. */
+    openapi: Type.Optional(Type.String({ minLength: 1 })),
+    auth: Type.Array(Type.Union([Type.Literal('api-key'), Type.Literal('jwt')]), { minItems: 1, uniqueItems: true, default: ['api-key'] }),
+    scopes: Type.Array(Scope, { uniqueItems: true, default: [] }),
+    audience: Type.Optional(Type.String({ minLength: 1 })),
+    /** One duration for every phase, or each of them: connect, headers (first byte), body (idle between chunks). */
+    timeout: Type.Optional(
+      Type.Union([
+        OptionalDuration,
+        Type.Object(
+          { connect: Type.Optional(OptionalDuration), headers: Type.Optional(OptionalDuration), body: Type.Optional(OptionalDuration) },
+          { additionalProperties: false },
+        ),
+      ]),
+    ),
+    stripBasePath: Type.Boolean({ default: false }),
+    cors: Type.Optional(
+      Type.Union([
+        Type.Boolean(),
+        Type.Object(
+          {
+            origins: Type.Array(Type.String({ pattern: '^(\\*|https?://[^\\s/]+)$' }), { minItems: 1 }),
+            methods: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Z]+$' }), { minItems: 1 })),
+            headers: Type.Optional(Type.Array(HeaderName)),
+            exposeHeaders: Type.Optional(Type.Array(HeaderName)),
+            credentials: Type.Optional(Type.Boolean()),
+            maxAge: Type.Optional(OptionalDuration),
+          },
+          { additionalProperties: false },
+        ),
+      ]),
+    ),
+    apiKeyHeader: Type.Optional(HeaderName),
+    /** Proxy requests that match no operation of the OpenAPI document (with the API's auth and scopes). */
+    passThrough: Type.Boolean({ default: false }),
+    // The rate-limiting module owns this shape and validates it.
+    rateLimit: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  },
+  { additionalProperties: false },
+);
+
+const GatewaySettings = Type.Object(
+  {
+    /** The realm in `WWW-Authenticate`. */
+    realm: Type.String({ pattern: '^[\\x20\\x21\\x23-\\x5b\\x5d-\\x7e]{1,100}$', default: 'portcullis' }),
+    /** Request bodies above this many bytes get 413. */
+    maxBodySize: Type.Integer({ minimum: 0, default: 16 * 1024 * 1024 }),
+    /** Request head (line + headers) above this many bytes gets 431. */
+    maxHeaderSize: Type.Integer({ minimum: 1024, maximum: 1024 * 1024, default: 16 * 1024 }),
+    /** Keep the client's X-Forwarded-* and append to them (behind a trusted load balancer). */
+    trustProxy: Type.Boolean({ default: false }),
+    /** One log line per proxied request. */
+    accessLog: Type.Boolean({ default: true }),
+  },
+  { default: {}, additionalProperties: false },
+);
+
+export type ApiConfig = Static<typeof Api>;
+export type GatewayConfig = Static<typeof GatewaySettings>;
+
 export const ConfigSchema = Type.Object(
   {
     listen: Type.Object(
@@ -50,12 +120,10 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
-    // The gateway (next milestone) gives `apis` and `trustedIssuers` their full schema; until then
-    // their entries are accepted as they are so a config written for it still starts.
-    apis: Type.Array(
-      Type.Object({ name: Type.String({ minLength: 1 }), basePath: Type.String({ pattern: '^/' }) }, { additionalProperties: true }),
-      { default: [] },
-    ),
+    gateway: GatewaySettings,
+    // APIs published through the gateway; cross-entry rules (unique names and base paths, the
+    // OpenAPI documents) are checked when the gateway is built at boot. See docs/gateway.md.
+    apis: Type.Array(Api, { default: [] }),
     trustedIssuers: Type.Array(Type.Object({}, { additionalProperties: true }), { default: [] }),
   },
   { additionalProperties: false },

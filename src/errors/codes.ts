@@ -21,6 +21,19 @@ export const ERROR_CODES = {
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The content type is not supported' },
   STORE_UNAVAILABLE: { status: 503, title: 'The store is unreachable' },
   INTERNAL: { status: 500, title: 'Internal error' },
+  // The gateway data plane (docs/errors.md, "Gateway").
+  BAD_PATH: { status: 400, title: 'The request path is not valid' },
+  CREDENTIAL_AMBIGUOUS: { status: 400, title: 'More than one credential was sent' },
+  CREDENTIAL_MISSING: { status: 401, title: 'A credential is required' },
+  CREDENTIAL_INVALID: { status: 401, title: 'The credential is not valid' },
+  INSUFFICIENT_SCOPE: { status: 403, title: 'The credential lacks a required scope' },
+  OPERATION_NOT_FOUND: { status: 404, title: 'The API has no such operation' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'The operation does not accept this method' },
+  HEADERS_TOO_LARGE: { status: 431, title: 'The request headers are larger than the limit' },
+  CREDENTIAL_LIMITED: { status: 429, title: 'The credential has used up its rate limit or quota' },
+  UPSTREAM_UNAVAILABLE: { status: 502, title: 'The upstream could not be reached' },
+  AUTH_UNAVAILABLE: { status: 503, title: 'Credentials cannot be checked right now' },
+  UPSTREAM_TIMEOUT: { status: 504, title: 'The upstream did not answer in time' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,0 +1,153 @@
+// One request's authentication, without a request object: find the single credential the caller
+// sent, pick the method by its shape and place, run it, check scopes. Denials are values; a fault in
+// a method (store or JWKS unreachable) becomes a 503 so auth fails closed.
+import type { AuthMethodName, Identity } from '../../auth/types.js';
+import type { ErrorCode } from '../../errors/codes.js';
+import { isStoreUnavailable } from '../../store/open.js';
+import type { AuthPolicy, SecurityAlternative } from './policy.js';
+import type { AuthMethodRegistry } from './registry.js';
+
+export interface CredentialInput {
+  /** The Authorization header, if sent. */
+  authorization: string | undefined;
+  /** A credential header (lower-case name) as sent. */
+  header(name: string): string | undefined;
+  query(name: string): string | undefined;
+  /** Authorization or a key header appeared more than once. */
+  repeated: boolean;
+}
+
+export type AuthDenial = {
+  ok: false;
+  status: 400 | 401 | 403 | 429 | 503;
+  code: ErrorCode;
+  /** RFC 6750 error for WWW-Authenticate; absent when no credential was sent. */
+  error?: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
+  detail: string;
+  /** The method's own code (REVOKED, TOKEN_EXPIRED, …). */
+  reason?: string;
+  missingScopes?: string[];
+  method: AuthMethodName | null;
+  /** The fault behind a 503, for the log only. */
+  fault?: unknown;
+};
+
+export type AuthDecision = { ok: true; identity: Identity | null; method: AuthMethodName | null } | AuthDenial;
+
+const ANONYMOUS: AuthDecision = Object.freeze({ ok: true, identity: null, method: null }) as AuthDecision;
+const NO_SCOPES: readonly string[] = Object.freeze([]);
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+type Source = { kind: 'bearer'; name: null } | { kind: 'header'; name: string } | { kind: 'query'; name: string };
+const BEARER: Source = { kind: 'bearer', name: null };
+
+/**
+ * The token of `Authorization: Bearer <token>`; '' for a Bearer header whose token is not token68
+ * (a credential, just an invalid one); undefined for another scheme (not ours to judge).
+ */
+export function bearerOf(authorization: string): string | undefined {
+  if (authorization.length < 7 || authorization.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+  const token = authorization.slice(7).trim();
+  return TOKEN68.test(token) ? token : '';
+}
+
+function accepts(alternative: SecurityAlternative, source: Source, method: AuthMethodName): boolean {
+  if (!alternative.methods.includes(method)) return false;
+  if (source.kind === 'bearer') return alternative.bearer;
+  if (source.kind === 'header') return alternative.apiKeyHeader === source.name;
+  return alternative.apiKeyQuery === source.name;
+}
+
+function missingOf(scopes: readonly string[], granted: ReadonlySet<string>): string[] {
+  return scopes.filter((s) => !granted.has(s));
+}
+
+function deny(fields: Omit<AuthDenial, 'ok'>): AuthDenial {
+  return { ok: false, ...fields };
+}
+
+export async function authenticateCredentials(policy: AuthPolicy, input: CredentialInput, registry: AuthMethodRegistry): Promise<AuthDecision> {
+  let source: Source | undefined;
+  let value = '';
+  let count = 0;
+  if (policy.bearer && input.authorization !== undefined) {
+    const token = bearerOf(input.authorization);
+    if (token !== undefined) {
+      source = BEARER;
+      value = token;
+      count++;
+    }
+  }
+  for (const name of policy.apiKeyHeaders) {
+    const given = input.header(name);
+    if (given === undefined) continue;
+    source = { kind: 'header', name };
+    value = given.trim();
+    count++;
+  }
+  for (const name of policy.apiKeyQueries) {
+    const given = input.query(name);
+    if (given === undefined) continue;
+    source = { kind: 'query', name };
+    value = given;
+    count++;
+  }
+  if (input.repeated || count > 1) {
+    return deny({ status: 400, code: 'CREDENTIAL_AMBIGUOUS', error: 'invalid_request', detail: 'send exactly one credential, once', method: null });
+  }
+  if (!source) {
+    if (policy.anonymous) return ANONYMOUS;
+    return deny({ status: 401, code: 'CREDENTIAL_MISSING', detail: policy.hint, method: null });
+  }
+  const method: AuthMethodName = source.kind === 'bearer' && JWT_SHAPE.test(value) ? 'jwt' : 'api-key';
+  if (value === '') {
+    return deny({ status: 401, code: 'CREDENTIAL_INVALID', error: 'invalid_token', detail: 'the credential is empty or malformed', reason: 'MALFORMED', method });
+  }
+  const candidates = policy.alternatives.filter((a) => accepts(a, source, method));
+  const implementation = registry.get(method);
+  if (candidates.length === 0 || !implementation) {
+    const why = implementation ? `this operation does not accept ${method} credentials there; ${policy.hint}` : `${method} credentials are not enabled`;
+    return deny({ status: 401, code: 'CREDENTIAL_INVALID', error: 'invalid_token', detail: why, reason: 'NOT_ACCEPTED', method });
+  }
+
+  let outcome;
+  try {
+    outcome = await implementation.authenticate(value, {
+      scopes: candidates.length === 1 ? candidates[0]!.scopes : NO_SCOPES,
+      ...(policy.audience === undefined ? {} : { audience: policy.audience }),
+    });
+  } catch (fault) {
+    const code: ErrorCode = isStoreUnavailable(fault) ? 'STORE_UNAVAILABLE' : 'AUTH_UNAVAILABLE';
+    return deny({ status: 503, code, detail: 'credentials cannot be checked right now; retry later', method, fault });
+  }
+  if (!outcome.ok) {
+    const common = { detail: outcome.description, reason: outcome.code, method };
+    if (outcome.status === 403) {
+      return deny({ ...common, status: 403, code: 'INSUFFICIENT_SCOPE', error: 'insufficient_scope', missingScopes: outcome.missingScopes ?? [] });
+    }
+    if (outcome.status === 429) return deny({ ...common, status: 429, code: 'CREDENTIAL_LIMITED', error: outcome.error });
+    if (outcome.status === 503) return deny({ ...common, status: 503, code: 'AUTH_UNAVAILABLE' });
+    return deny({ ...common, status: 401, code: 'CREDENTIAL_INVALID', error: outcome.error });
+  }
+  if (candidates.length > 1) {
+    // Several alternatives for this method: the identity must satisfy one of them.
+    const granted = new Set(outcome.identity.scopes);
+    let fewest: string[] | undefined;
+    for (const candidate of candidates) {
+      const missing = missingOf(candidate.scopes, granted);
+      if (missing.length === 0) return { ok: true, identity: outcome.identity, method };
+      if (!fewest || missing.length < fewest.length) fewest = missing;
+    }
+    return deny({
+      status: 403,
+      code: 'INSUFFICIENT_SCOPE',
+      error: 'insufficient_scope',
+      detail: `the credential lacks the scope ${fewest!.join(' ')}`,
+      reason: 'INSUFFICIENT_SCOPE',
+      missingScopes: fewest!,
+      method,
+    });
+  }
+  return { ok: true, identity: outcome.identity, method };
+}

@@ -1,0 +1,206 @@
+// Request and response headers across the proxy, in one pass over the client's raw headers: what the
+// gateway reads (credentials, request id, forwarding info) and what it passes on. Hop-by-hop headers,
+// every credential header and client-sent identity headers never reach the upstream.
+import type { Identity } from '../auth/types.js';
+
+const enum Kind {
+  Drop,
+  Authorization,
+  CredentialHeader,
+  Host,
+  RequestId,
+  ForwardedFor,
+  ForwardedProto,
+  ForwardedHost,
+  Connection,
+  ContentLength,
+  TransferEncoding,
+  Origin,
+}
+
+/** Hop-by-hop (RFC 9110 §7.6.1) plus the headers the gateway sets itself. */
+const BASE_KINDS: ReadonlyArray<[string, Kind]> = [
+  ['connection', Kind.Connection],
+  ['keep-alive', Kind.Drop],
+  ['proxy-authenticate', Kind.Drop],
+  ['proxy-authorization', Kind.Drop],
+  ['proxy-connection', Kind.Drop],
+  ['te', Kind.Drop],
+  ['trailer', Kind.Drop],
+  ['transfer-encoding', Kind.TransferEncoding],
+  ['upgrade', Kind.Drop],
+  ['expect', Kind.Drop],
+  ['host', Kind.Host],
+  ['authorization', Kind.Authorization],
+  ['x-request-id', Kind.RequestId],
+  ['x-forwarded-for', Kind.ForwardedFor],
+  ['x-forwarded-proto', Kind.ForwardedProto],
+  ['x-forwarded-host', Kind.ForwardedHost],
+  ['forwarded', Kind.Drop],
+  ['x-scopes', Kind.Drop],
+  ['content-length', Kind.ContentLength],
+  ['origin', Kind.Origin],
+];
+
+const KEEP_AND_READ = new Set<Kind>([Kind.ContentLength, Kind.Origin]);
+
+export type HeaderKinds = ReadonlyMap<string, Kind>;
+
+/** The header table of one API: the base table plus its credential headers. */
+export function headerKinds(credentialHeaders: readonly string[]): HeaderKinds {
+  const kinds = new Map<string, Kind>(BASE_KINDS);
+  for (const name of credentialHeaders) kinds.set(name, Kind.CredentialHeader);
+  return kinds;
+}
+
+export interface RequestHead {
+  /** Name/value pairs to forward, flat. */
+  forward: string[];
+  authorization: string | undefined;
+  /** Values of credential headers, by lower-case name. */
+  credentials: Map<string, string> | undefined;
+  /** Authorization or a credential header was sent more than once. */
+  repeatedCredential: boolean;
+  host: string | undefined;
+  requestId: string | undefined;
+  forwardedFor: string | undefined;
+  forwardedProto: string | undefined;
+  forwardedHost: string | undefined;
+  contentLength: string | undefined;
+  chunked: boolean;
+  origin: string | undefined;
+  /** Extra hop-by-hop names listed in Connection. */
+  connectionTokens: string[] | undefined;
+}
+
+function isIdentityHeader(name: string): boolean {
+  return name.charCodeAt(0) === 120 /* x */ && (name.startsWith('x-consumer-') || name.startsWith('x-credential-'));
+}
+
+export function readRequestHead(raw: readonly string[], kinds: HeaderKinds): RequestHead {
+  const head: RequestHead = {
+    forward: [],
+    authorization: undefined,
+    credentials: undefined,
+    repeatedCredential: false,
+    host: undefined,
+    requestId: undefined,
+    forwardedFor: undefined,
+    forwardedProto: undefined,
+    forwardedHost: undefined,
+    contentLength: undefined,
+    chunked: false,
+    origin: undefined,
+    connectionTokens: undefined,
+  };
+  const forward = head.forward;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    const value = raw[i + 1]!;
+    const kind = kinds.get(name);
+    if (kind === undefined) {
+      if (!isIdentityHeader(name)) forward.push(name, value);
+      continue;
+    }
+    switch (kind) {
+      case Kind.Authorization:
+        if (head.authorization !== undefined) head.repeatedCredential = true;
+        head.authorization = value;
+        break;
+      case Kind.CredentialHeader:
+        head.credentials ??= new Map();
+        if (head.credentials.has(name)) head.repeatedCredential = true;
+        head.credentials.set(name, value);
+        break;
+      case Kind.Host:
+        head.host ??= value;
+        break;
+      case Kind.RequestId:
+        head.requestId ??= value;
+        break;
+      case Kind.ForwardedFor:
+        head.forwardedFor = head.forwardedFor === undefined ? value : `${head.forwardedFor}, ${value}`;
+        break;
+      case Kind.ForwardedProto:
+        head.forwardedProto ??= value;
+        break;
+      case Kind.ForwardedHost:
+        head.forwardedHost ??= value;
+        break;
+      case Kind.Connection: {
+        const tokens = value.toLowerCase().split(',').map((t) => t.trim()).filter((t) => t && t !== 'close' && t !== 'keep-alive');
+        if (tokens.length > 0) (head.connectionTokens ??= []).push(...tokens);
+        break;
+      }
+      case Kind.TransferEncoding:
+        head.chunked = true;
+        break;
+      case Kind.ContentLength:
+        head.contentLength = value;
+        break;
+      case Kind.Origin:
+        head.origin = value;
+        break;
+      default:
+        break;
+    }
+    if (KEEP_AND_READ.has(kind)) forward.push(name, value);
+  }
+  if (head.connectionTokens) {
+    const extra = new Set(head.connectionTokens);
+    head.forward = forward.filter((_, i, all) => (i % 2 === 0 ? !extra.has(all[i]!) : !extra.has(all[i - 1]!)));
+  }
+  return head;
+}
+
+const base64urlCache = new WeakMap<object, string>();
+
+/** Consumer metadata as base64url JSON; computed once per cached metadata object. */
+export function metadataHeader(metadata: object): string {
+  let encoded = base64urlCache.get(metadata);
+  if (encoded === undefined) {
+    encoded = Buffer.from(JSON.stringify(metadata), 'utf8').toString('base64url');
+    base64urlCache.set(metadata, encoded);
+  }
+  return encoded;
+}
+
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/** Header values must be visible ASCII; a name with other characters is sent percent-encoded. */
+export function safeHeaderValue(value: string): string {
+  return PRINTABLE_ASCII.test(value) ? value.trim() : encodeURIComponent(value);
+}
+
+/** Appends the identity headers (PRODUCT.md) to a flat header list. */
+export function pushIdentityHeaders(out: string[], identity: Identity): void {
+  const credential = identity.credential;
+  out.push(
+    'x-consumer-id', identity.consumerId,
+    'x-consumer-name', safeHeaderValue(identity.consumerName),
+    'x-credential-type', credential.type,
+    'x-credential-id', credential.type === 'api-key' ? credential.keyId : safeHeaderValue(credential.clientId),
+    'x-scopes', identity.scopes.join(' '),
+    'x-consumer-metadata', metadataHeader(identity.metadata),
+  );
+}
+
+const RESPONSE_HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-connection', 'x-request-id']);
+
+/** The upstream's response headers as a flat list for writeHead, hop-by-hop ones removed. */
+export function responseHeaders(headers: Record<string, string | string[] | undefined>, requestId: string): string[] {
+  const out: string[] = [];
+  let extra: Set<string> | undefined;
+  const connection = headers.connection;
+  if (typeof connection === 'string' && connection.includes(',')) {
+    extra = new Set(connection.toLowerCase().split(',').map((t) => t.trim()));
+  }
+  for (const name in headers) {
+    if (RESPONSE_HOP_BY_HOP.has(name) || extra?.has(name)) continue;
+    const value = headers[name];
+    if (typeof value === 'string') out.push(name, value);
+    else if (value) for (const each of value) out.push(name, each);
+  }
+  out.push('x-request-id', requestId);
+  return out;
+}

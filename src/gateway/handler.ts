@@ -1,0 +1,252 @@
+// The data plane, one request at a time: route by longest base path, check the path, match the
+// OpenAPI operation, authenticate, then stream to the upstream with identity headers and back.
+// Everything here runs per request, so work that depends only on config is done in compile-apis.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Readable } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import type { Pool } from 'undici';
+import type { Identity } from '../auth/types.js';
+import type { GatewayConfig } from '../config/schema.js';
+import { newId } from '../lib/ids.js';
+import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics/registry.js';
+import { authenticateCredentials, type AuthDecision, type CredentialInput } from './auth/authenticate.js';
+import type { AuthPolicy } from './auth/policy.js';
+import type { AuthMethodRegistry } from './auth/registry.js';
+import type { CompiledApi } from './compile-apis.js';
+import { corsHeaders, preflightHeaders } from './cors.js';
+import { headerKinds, pushIdentityHeaders, readRequestHead, responseHeaders, type HeaderKinds, type RequestHead } from './forward-headers.js';
+import { sendDenial, sendProblem } from './problem.js';
+import { acceptableRequestId, isSafePath } from './request-path.js';
+import { classifyUpstreamError, createUpstreamPool, limitedBody } from './upstream.js';
+
+export interface GatewayDeps {
+  apis: readonly CompiledApi[];
+  authMethods: AuthMethodRegistry;
+  metrics: Metrics;
+  log: Logger;
+  settings: GatewayConfig;
+}
+
+interface ApiRuntime {
+  api: CompiledApi;
+  kinds: HeaderKinds;
+  pool: Pool;
+  upstreamHost: string;
+  log: Logger;
+}
+
+/** What one request turned into, for the access log and metrics. */
+interface Outcome {
+  status: number;
+  identity: Identity | null;
+  method: string | null;
+  operation: string | undefined;
+}
+
+const NO_HEADERS = null;
+
+function upstreamPathOf(api: CompiledApi, path: string, query: string): string {
+  const rest = api.stripBasePath ? path.slice(api.basePath.length) || '/' : path;
+  return api.upstreamPath + rest + query;
+}
+
+/** The query string without the parameters that carried a credential. */
+function withoutCredentialParams(query: string, names: readonly string[]): string {
+  if (query.length <= 1) return query;
+  const params = new URLSearchParams(query.slice(1));
+  for (const name of names) params.delete(name);
+  const text = params.toString();
+  return text ? `?${text}` : '';
+}
+
+export function createGatewayHandler({ apis, authMethods, metrics, log, settings }: GatewayDeps) {
+  const runtimes: ApiRuntime[] = apis.map((api) => ({
+    api,
+    kinds: headerKinds(api.credentialHeaders),
+    pool: createUpstreamPool(api),
+    upstreamHost: new URL(api.upstreamOrigin).host,
+    log: log.child({ api: api.name }),
+  }));
+  const realm = settings.realm;
+
+  function route(path: string): ApiRuntime | undefined {
+    for (const runtime of runtimes) {
+      const base = runtime.api.basePath;
+      if (base === '' || (path.startsWith(base) && (path.length === base.length || path.charCodeAt(base.length) === 47))) return runtime;
+    }
+    return undefined;
+  }
+
+  function finish(runtime: ApiRuntime, req: IncomingMessage, path: string, requestId: string, started: number, outcome: Outcome): void {
+    const seconds = (performance.now() - started) / 1000;
+    metrics.recordRequest(runtime.api.name, outcome.status, outcome.method ?? 'none', seconds);
+    if (!settings.accessLog) return;
+    runtime.log.info(
+      {
+        requestId,
+        method: req.method,
+        path: path.length > 512 ? `${path.slice(0, 512)}…` : path,
+        ...(outcome.operation ? { operation: outcome.operation } : {}),
+        status: outcome.status,
+        consumerId: outcome.identity?.consumerId ?? null,
+        authMethod: outcome.method,
+        ms: Math.round(seconds * 1e4) / 10,
+      },
+      'request',
+    );
+  }
+
+  function credentialInput(head: RequestHead, query: string): CredentialInput {
+    let params: URLSearchParams | undefined;
+    return {
+      authorization: head.authorization,
+      header: (name) => head.credentials?.get(name),
+      query(name) {
+        if (query.length <= 1) return undefined;
+        params ??= new URLSearchParams(query.slice(1));
+        return params.get(name) ?? undefined;
+      },
+      repeated: head.repeatedCredential,
+    };
+  }
+
+  async function serve(runtime: ApiRuntime, req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
+    const started = performance.now();
+    const { api } = runtime;
+    const head = readRequestHead(req.rawHeaders, runtime.kinds);
+    const requestId = acceptableRequestId(head.requestId) ?? newId('req');
+    const outcome: Outcome = { status: 0, identity: null, method: null, operation: undefined };
+    const cors = api.cors && head.origin !== undefined ? corsHeaders(api.cors, head.origin) : NO_HEADERS;
+    const method = req.method ?? 'GET';
+
+    const fail = (status: number) => {
+      outcome.status = status;
+      finish(runtime, req, path, requestId, started, outcome);
+    };
+
+    if (!isSafePath(path)) {
+      return fail(sendProblem(res, { code: 'BAD_PATH', detail: 'the path has a dot segment, an encoded separator or a bad escape', requestId, headers: cors }));
+    }
+    if (api.cors && method === 'OPTIONS' && head.origin !== undefined && req.headers['access-control-request-method'] !== undefined) {
+      const headers = preflightHeaders(api.cors, head.origin, req.headers['access-control-request-headers'] as string | undefined);
+      res.writeHead(204, { ...headers, 'x-request-id': requestId, 'content-length': '0' });
+      res.end();
+      return fail(204);
+    }
+
+    let policy: AuthPolicy = api.defaultPolicy;
+    if (api.operations) {
+      const relative = api.stripBasePath ? path.slice(api.basePath.length) || '/' : path;
+      const match = api.operations.match(method, relative);
+      if (match.kind === 'found') {
+        outcome.operation = match.operation.operationId ?? `${match.operation.method} ${match.operation.path}`;
+        policy = match.operation.policy ?? api.defaultPolicy;
+      } else if (!api.passThrough) {
+        if (match.kind === 'method-not-allowed') {
+          return fail(sendProblem(res, { code: 'METHOD_NOT_ALLOWED', detail: `${method} is not an operation of this path`, requestId, headers: { ...cors, allow: match.allow } }));
+        }
+        return fail(sendProblem(res, { code: 'OPERATION_NOT_FOUND', detail: `${api.name} has no operation ${method} ${relative.slice(0, 200)}`, requestId, headers: cors }));
+      }
+    }
+
+    if (head.contentLength !== undefined && Number(head.contentLength) > settings.maxBodySize) {
+      res.setHeader('connection', 'close');
+      return fail(sendProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
+    }
+
+    const decision: AuthDecision = await authenticateCredentials(policy, credentialInput(head, query), authMethods);
+    outcome.method = decision.method;
+    if (!decision.ok) {
+      if (decision.fault) runtime.log.error({ requestId, err: { message: (decision.fault as Error)?.message, code: (decision.fault as { code?: string })?.code } }, 'auth fault; failing closed');
+      return fail(sendDenial(res, decision, realm, requestId, cors));
+    }
+    outcome.identity = decision.identity;
+
+    const headers = head.forward;
+    const socket = req.socket;
+    const clientIp = socket.remoteAddress ?? '';
+    headers.push(
+      'host', runtime.upstreamHost,
+      'x-forwarded-for', settings.trustProxy && head.forwardedFor ? `${head.forwardedFor}, ${clientIp}` : clientIp,
+      'x-forwarded-proto', settings.trustProxy && head.forwardedProto ? head.forwardedProto : (socket as TLSSocket).encrypted ? 'https' : 'http',
+      'x-forwarded-host', settings.trustProxy && head.forwardedHost ? head.forwardedHost : head.host ?? '',
+      'x-request-id', requestId,
+    );
+    if (decision.identity) pushIdentityHeaders(headers, decision.identity);
+
+    const hasBody = head.chunked || (head.contentLength !== undefined && head.contentLength !== '0');
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) abort.abort();
+    };
+    res.once('close', onClose);
+    try {
+      await runtime.pool.stream(
+        {
+          path: upstreamPathOf(api, path, api.credentialQueries.length > 0 ? withoutCredentialParams(query, api.credentialQueries) : query),
+          method: method as 'GET',
+          headers,
+          body: hasBody ? (head.chunked ? Readable.from(limitedBody(req, settings.maxBodySize), { objectMode: false }) : req) : null,
+          signal: abort.signal,
+        },
+        ({ statusCode, headers: upstreamHeaders }) => {
+          outcome.status = statusCode;
+          const out = responseHeaders(upstreamHeaders as Record<string, string | string[] | undefined>, requestId);
+          if (cors) for (const name in cors) out.push(name, cors[name]!);
+          res.writeHead(statusCode, out);
+          return res;
+        },
+      );
+      res.off('close', onClose);
+      finish(runtime, req, path, requestId, started, outcome);
+    } catch (error) {
+      res.off('close', onClose);
+      if (abort.signal.aborted || (req.destroyed && !req.complete)) {
+        metrics.upstreamError(api.name, 'aborted');
+        outcome.status = outcome.status || 499;
+        return finish(runtime, req, path, requestId, started, outcome);
+      }
+      const failure = classifyUpstreamError(error);
+      if (failure === 'body-too-large') {
+        res.setHeader('connection', 'close');
+        return fail(sendProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
+      }
+      metrics.upstreamError(api.name, failure);
+      runtime.log.warn({ requestId, upstream: api.upstreamOrigin, err: { code: (error as { code?: string }).code, message: (error as Error).message } }, 'upstream failed');
+      if (res.headersSent) {
+        // The head went out; all that is left is to cut the body short so the client sees the failure.
+        res.destroy();
+        return finish(runtime, req, path, requestId, started, outcome);
+      }
+      return fail(
+        failure === 'timeout'
+          ? sendProblem(res, { code: 'UPSTREAM_TIMEOUT', detail: `${api.name} did not answer in time`, requestId, headers: cors })
+          : sendProblem(res, { code: 'UPSTREAM_UNAVAILABLE', detail: `${api.name} could not be reached`, requestId, headers: cors }),
+      );
+    }
+  }
+
+  return {
+    /** Serves the request when its path is under an API's base path; false leaves it to other routes. */
+    handle(req: IncomingMessage, res: ServerResponse): boolean {
+      const url = req.url ?? '/';
+      const q = url.indexOf('?');
+      const path = q === -1 ? url : url.slice(0, q);
+      const runtime = route(path);
+      if (!runtime) return false;
+      serve(runtime, req, res, path, q === -1 ? '' : url.slice(q)).catch((error: unknown) => {
+        runtime.log.error({ err: error }, 'gateway fault');
+        if (!res.headersSent) sendProblem(res, { code: 'INTERNAL', requestId: newId('req') });
+        else res.destroy();
+      });
+      return true;
+    },
+    apis: runtimes.map((r) => r.api),
+    async close(): Promise<void> {
+      await Promise.all(runtimes.map((r) => r.pool.close()));
+    },
+  };
+}
+
+export type GatewayHandler = ReturnType<typeof createGatewayHandler>;

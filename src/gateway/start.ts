@@ -1,0 +1,66 @@
+// Builds and starts the public listener: compile the APIs, create the data-plane handler, put it in
+// front of the Fastify routes other modules register, listen.
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import type { App } from '../app.js';
+import type { ApiConfig } from '../config/schema.js';
+import { compileApis } from './compile-apis.js';
+import { createGatewayHandler, type GatewayHandler } from './handler.js';
+import { buildPublicServer, type PublicServer } from './server.js';
+
+export interface GatewayOptions {
+  app: App;
+  /** Defaults to `app.config.apis`. */
+  apis?: readonly ApiConfig[];
+  /** Where relative `openapi` paths are resolved: the config file's directory. */
+  baseDir: string;
+  /** Extra routes on the public listener (the OAuth endpoints). */
+  register?: (server: FastifyInstance) => void | Promise<void>;
+  host?: string;
+  port?: number;
+}
+
+export interface RunningGateway extends PublicServer {
+  handler: GatewayHandler;
+  url: string;
+  close(): Promise<void>;
+}
+
+export function urlOf(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+}
+
+/** The handler and server, not yet listening (tests drive `server` themselves). */
+export async function buildGateway({ app, apis = app.config.apis, baseDir, register }: GatewayOptions): Promise<{ handler: GatewayHandler } & PublicServer> {
+  const log = app.log.child({ listener: 'gateway' });
+  const compiled = compileApis(apis, { baseDir, warn: (message) => log.warn(message) });
+  for (const api of apis) {
+    for (const method of api.auth) {
+      if (!app.authMethods.has(method)) log.warn({ api: api.name }, `auth method ${method} is not available yet; its credentials get 401`);
+    }
+  }
+  const handler = createGatewayHandler({ apis: compiled, authMethods: app.authMethods, metrics: app.metrics, log, settings: app.config.gateway });
+  const publicServer = await buildPublicServer({ gateway: handler, log: app.log, maxHeaderSize: app.config.gateway.maxHeaderSize, ...(register ? { register } : {}) });
+  return { handler, ...publicServer };
+}
+
+export async function startGateway(options: GatewayOptions): Promise<RunningGateway> {
+  const built = await buildGateway(options);
+  const host = options.host ?? options.app.config.listen.host;
+  const port = options.port ?? options.app.config.listen.port;
+  await built.fastify.listen({ host, port });
+  const address = built.server.address() as AddressInfo;
+  let closing: Promise<void> | undefined;
+  return {
+    ...built,
+    url: urlOf(host, address.port),
+    close() {
+      closing ??= (async () => {
+        await built.fastify.close();
+        await built.handler.close();
+      })();
+      return closing;
+    },
+  };
+}

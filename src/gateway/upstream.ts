@@ -1,0 +1,44 @@
+// The connection pool of one upstream (undici keep-alive Pool) and what a failed upstream call means
+// for the client: 504 for timeouts, 502 for everything else it did or did not say.
+import { Pool } from 'undici';
+import type { CompiledApi } from './compile-apis.js';
+
+export function createUpstreamPool(api: CompiledApi): Pool {
+  return new Pool(api.upstreamOrigin, {
+    connect: { timeout: api.timeouts.connectMs },
+    headersTimeout: api.timeouts.headersMs,
+    bodyTimeout: api.timeouts.bodyMs,
+    keepAliveTimeout: 10_000,
+    keepAliveMaxTimeout: 60_000,
+    pipelining: 1,
+  });
+}
+
+/** Thrown into the upstream request when a chunked body passes the size limit. */
+export class BodyTooLargeError extends Error {
+  readonly code = 'PORTCULLIS_BODY_TOO_LARGE';
+  constructor() {
+    super('request body too large');
+  }
+}
+
+export type UpstreamFailure = 'timeout' | 'unavailable' | 'body-too-large';
+
+export function classifyUpstreamError(error: unknown): UpstreamFailure {
+  if (error instanceof BodyTooLargeError || (error as { cause?: unknown })?.cause instanceof BodyTooLargeError) return 'body-too-large';
+  const code = (error as { code?: string })?.code;
+  if (code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' || code === 'ETIMEDOUT') {
+    return 'timeout';
+  }
+  return 'unavailable';
+}
+
+/** Streams a chunked request body, failing with BodyTooLargeError past `limit` bytes. */
+export async function* limitedBody(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator<Buffer> {
+  let seen = 0;
+  for await (const chunk of body) {
+    seen += chunk.length;
+    if (seen > limit) throw new BodyTooLargeError();
+    yield chunk;
+  }
+}
