@@ -14,7 +14,9 @@ export function openStore(url: string): Store {
 
 /** Faults that mean "the database is not reachable right now" rather than "the query was wrong". */
 export function isStoreUnavailable(error: unknown): boolean {
-  const code = (error as { code?: string })?.code;
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  // node-postgres reports a dropped connection or a full pool by message only.
+  if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(message)) return true;
   if (!code) return false;
   return (
     ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR'].includes(code) ||

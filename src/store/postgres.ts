@@ -25,8 +25,11 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
         oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
     },
   });
-  // An idle client losing its connection must not crash the process; the next query reconnects.
+  // A client losing its connection emits 'error'; with no listener that would crash the process.
+  // The pool listens only while a client is idle, so every client gets its own listener. The
+  // query in flight fails on its own and the next one reconnects.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const stats: StoreStats = { queries: 0 };
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({
