@@ -10,6 +10,24 @@ const Metadata = Type.Object({}, { additionalProperties: true, description: 'Any
 const Timestamp = Type.String({ format: 'date-time' });
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 
+const RateLimit = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
+    window: Type.String({ pattern: '^[0-9]{1,9}(ms|s|m|h|d)$', description: 'A duration: 10s, 1m, 1h, 1d' }),
+    by: Type.Optional(Type.Union([Type.Literal('consumer'), Type.Literal('credential'), Type.Literal('ip'), Type.Literal('route')])),
+  },
+  { additionalProperties: false, description: 'At most `limit` requests per sliding `window`' },
+);
+const Quota = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 0, maximum: 1_000_000_000_000 }),
+    period: Type.Union([Type.Literal('day'), Type.Literal('month'), Type.Literal('total')]),
+  },
+  { additionalProperties: false, description: 'Usage credits per UTC day, UTC month, or in total' },
+);
+const NullableRateLimit = Type.Union([RateLimit, Type.Null()]);
+const NullableQuota = Type.Union([Quota, Type.Null()]);
+
 export const ConsumerId = Type.String({ pattern: idPattern('con'), description: 'Consumer id (`con_…`)' });
 export const KeyId = Type.String({ pattern: idPattern('key'), description: 'API key id (`key_…`)' });
 
@@ -31,6 +49,8 @@ export const ConsumerCreate = Type.Object(
     scopes: Type.Optional(Scopes),
     enabled: Type.Optional(Type.Boolean()),
     externalIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 500 }), { maxItems: 100 })),
+    rateLimit: Type.Optional(NullableRateLimit),
+    quota: Type.Optional(NullableQuota),
   },
   { additionalProperties: false },
 );
@@ -43,6 +63,8 @@ export const Consumer = Type.Object({
   scopes: Type.Array(Type.String()),
   enabled: Type.Boolean(),
   externalIds: Type.Array(Type.String()),
+  rateLimit: NullableRateLimit,
+  quota: NullableQuota,
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -54,6 +76,8 @@ export const KeyCreate = Type.Object(
     metadata: Type.Optional(Metadata),
     expiresAt: Type.Optional(NullableTimestamp),
     enabled: Type.Optional(Type.Boolean()),
+    rateLimit: Type.Optional(NullableRateLimit),
+    quota: Type.Optional(NullableQuota),
   },
   { additionalProperties: false },
 );
@@ -78,6 +102,8 @@ export const Key = Type.Object({
   enabled: Type.Boolean(),
   revokedAt: NullableTimestamp,
   lastUsedAt: NullableTimestamp,
+  rateLimit: NullableRateLimit,
+  quota: NullableQuota,
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

@@ -11,8 +11,10 @@ import { newId } from '../lib/ids.js';
 import { authenticateAdmin } from './auth.js';
 import { problem, sendProblem, toProblem } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
+import { clientRoutes } from './routes/clients.js';
 import { consumerRoutes } from './routes/consumers.js';
 import { keyRoutes } from './routes/keys.js';
+import { usageRoutes } from './routes/usage.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -106,6 +108,8 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
   consumerRoutes(server, app);
   keyRoutes(server, app);
   auditRoutes(server, app);
+  usageRoutes(server, app);
+  clientRoutes(server, app);
   options.register?.(server);
 
   server.get(OPENAPI_PATH, { schema: { hide: true } }, async () => server.swagger());

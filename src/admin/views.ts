@@ -14,6 +14,8 @@ export function consumerView(c: ConsumerRecord) {
     scopes: c.scopes,
     enabled: c.enabled,
     externalIds: c.externalIds,
+    rateLimit: c.rateLimit,
+    quota: c.quota,
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
   };
@@ -31,6 +33,8 @@ export function keyView(k: KeyRecord) {
     enabled: k.enabled,
     revokedAt: isoOrNull(k.revokedAt),
     lastUsedAt: isoOrNull(k.lastUsedAt),
+    rateLimit: k.rateLimit,
+    quota: k.quota,
     createdAt: iso(k.createdAt),
     updatedAt: iso(k.updatedAt),
   };

@@ -5,7 +5,7 @@ import type { Clock } from '../lib/clock.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { newId } from '../lib/ids.js';
 import { checkMetadata, uniqueStrings } from '../lib/validate.js';
-import type { ConsumerRecord, JsonObject, Page, Store } from '../store/types.js';
+import type { ConsumerRecord, JsonObject, Page, QuotaPolicy, RateLimitPolicy, Store } from '../store/types.js';
 
 export interface ConsumerInput {
   name: string;
@@ -13,6 +13,8 @@ export interface ConsumerInput {
   scopes?: string[];
   enabled?: boolean;
   externalIds?: string[];
+  rateLimit?: RateLimitPolicy | null;
+  quota?: QuotaPolicy | null;
 }
 
 export type ConsumerUpdate = Partial<ConsumerInput>;
@@ -44,6 +46,8 @@ export function createConsumerService({ store, clock, audit, onChange }: Consume
         scopes: uniqueStrings(input.scopes ?? []),
         enabled: input.enabled ?? true,
         externalIds: uniqueStrings(input.externalIds ?? []),
+        rateLimit: input.rateLimit ?? null,
+        quota: input.quota ?? null,
         createdAt: now,
         updatedAt: now,
       };

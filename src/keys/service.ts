@@ -6,7 +6,7 @@ import type { Clock } from '../lib/clock.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { newId } from '../lib/ids.js';
 import { checkMetadata, uniqueStrings } from '../lib/validate.js';
-import type { ConsumerRecord, JsonObject, KeyRecord, Page, Store } from '../store/types.js';
+import type { ConsumerRecord, JsonObject, KeyRecord, Page, QuotaPolicy, RateLimitPolicy, Store } from '../store/types.js';
 import type { KeyCache } from './cache.js';
 import { generateKey, hashKey, maskKey } from './format.js';
 
@@ -17,6 +17,8 @@ export interface KeyInput {
   /** Milliseconds since the epoch; null = never. */
   expiresAt?: number | null;
   enabled?: boolean;
+  rateLimit?: RateLimitPolicy | null;
+  quota?: QuotaPolicy | null;
 }
 
 export interface IssuedKey {
@@ -72,6 +74,8 @@ export function createKeyService({ store, clock, audit, cache, prefix }: KeyServ
       enabled: input.enabled ?? true,
       revokedAt: null,
       lastUsedAt: null,
+      rateLimit: input.rateLimit ?? null,
+      quota: input.quota ?? null,
       createdAt: now,
       updatedAt: now,
     };
@@ -157,6 +161,8 @@ export function createKeyService({ store, clock, audit, cache, prefix }: KeyServ
             scopes: old.scopes.filter((s) => consumer.scopes.includes(s)),
             metadata: old.metadata,
             enabled: old.enabled,
+            rateLimit: old.rateLimit,
+            quota: old.quota,
             expiresAt: expiresAt ?? null,
           },
           now,

@@ -3,6 +3,8 @@
 import { Migrator, type Kysely, type Selectable } from 'kysely';
 import { PortcullisError } from '../errors/codes.js';
 import { migrationProvider, type Dialect } from './migrations.js';
+import { createOAuthStoreMethods, deleteClientsOfConsumer } from './oauth-kysely.js';
+import { createUsageStoreMethods } from './usage-kysely.js';
 import type { ApiKeysTable, AuditEventsTable, ConsumersTable, Database } from './tables.js';
 import type {
   AuditEventRecord,
@@ -27,12 +29,16 @@ function toConsumer(row: Selectable<ConsumersTable>, externalIds: string[]): Con
     scopes: JSON.parse(row.scopes),
     enabled: Number(row.enabled) === 1,
     externalIds,
+    rateLimit: parseNullable(row.rate_limit),
+    quota: parseNullable(row.quota),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
 }
 
 const nullableNumber = (value: number | null) => (value === null ? null : Number(value));
+const parseNullable = (value: string | null | undefined) => (value === null || value === undefined ? null : JSON.parse(value));
+const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 
 function toKey(row: Selectable<ApiKeysTable>): KeyRecord {
   return {
@@ -47,6 +53,8 @@ function toKey(row: Selectable<ApiKeysTable>): KeyRecord {
     enabled: Number(row.enabled) === 1,
     revokedAt: nullableNumber(row.revoked_at),
     lastUsedAt: nullableNumber(row.last_used_at),
+    rateLimit: parseNullable(row.rate_limit),
+    quota: parseNullable(row.quota),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -127,6 +135,8 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
   }
 
   const store: Store = {
+    ...createOAuthStoreMethods(db, { getConsumer: (id) => consumerWhere('id', id) }),
+    ...createUsageStoreMethods(db),
     kind: dialect,
     stats,
     close,
@@ -156,6 +166,8 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
             metadata: json(c.metadata),
             scopes: json(c.scopes),
             enabled: c.enabled ? 1 : 0,
+            rate_limit: jsonOrNull(c.rateLimit),
+            quota: jsonOrNull(c.quota),
             created_at: c.createdAt,
             updated_at: c.updatedAt,
           })
@@ -196,6 +208,8 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
         if (patch.metadata !== undefined) values.metadata = json(patch.metadata);
         if (patch.scopes !== undefined) values.scopes = json(patch.scopes);
         if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
+        if (patch.rateLimit !== undefined) values.rate_limit = jsonOrNull(patch.rateLimit);
+        if (patch.quota !== undefined) values.quota = jsonOrNull(patch.quota);
         const result = await db.updateTable('consumers').set(values).where('id', '=', id).executeTakeFirst();
         if (Number(result.numUpdatedRows) === 0) return undefined;
         if (patch.externalIds !== undefined) await replaceExternalIds(id, patch.externalIds);
@@ -208,6 +222,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
     async deleteConsumer(id) {
       // Explicit child deletes: SQLite enforces ON DELETE CASCADE only with foreign_keys on, and
       // the store should not depend on a connection setting for correctness.
+      await deleteClientsOfConsumer(db, id);
       await db.deleteFrom('api_keys').where('consumer_id', '=', id).execute();
       await db.deleteFrom('consumer_external_ids').where('consumer_id', '=', id).execute();
       const result = await db.deleteFrom('consumers').where('id', '=', id).executeTakeFirst();
@@ -229,6 +244,8 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
           enabled: k.enabled ? 1 : 0,
           revoked_at: k.revokedAt,
           last_used_at: k.lastUsedAt,
+          rate_limit: jsonOrNull(k.rateLimit),
+          quota: jsonOrNull(k.quota),
           created_at: k.createdAt,
           updated_at: k.updatedAt,
         })
@@ -250,6 +267,8 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
           'consumers.metadata as c_metadata',
           'consumers.scopes as c_scopes',
           'consumers.enabled as c_enabled',
+          'consumers.rate_limit as c_rate_limit',
+          'consumers.quota as c_quota',
           'consumers.created_at as c_created_at',
           'consumers.updated_at as c_updated_at',
         ])
@@ -263,6 +282,8 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
           metadata: row.c_metadata,
           scopes: row.c_scopes,
           enabled: row.c_enabled,
+          rate_limit: row.c_rate_limit,
+          quota: row.c_quota,
           created_at: row.c_created_at,
           updated_at: row.c_updated_at,
         },
@@ -295,6 +316,8 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
       if (patch.expiresAt !== undefined) values.expires_at = patch.expiresAt;
       if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
       if (patch.revokedAt !== undefined) values.revoked_at = patch.revokedAt;
+      if (patch.rateLimit !== undefined) values.rate_limit = jsonOrNull(patch.rateLimit);
+      if (patch.quota !== undefined) values.quota = jsonOrNull(patch.quota);
       const result = await db.updateTable('api_keys').set(values).where('id', '=', id).executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return undefined;
       return store.getKey(id);

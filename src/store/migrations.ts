@@ -1,6 +1,8 @@
 // Schema migrations, in order. Each takes the dialect because PostgreSQL needs `COLLATE "C"` on id
 // columns: ids sort by their bytes (they are time-ordered), not by the locale's rules.
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { oauthMigration } from './oauth-migration.js';
+import { usageMigration } from './usage-migration.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -60,6 +62,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.createIndex('audit_events_target').on('audit_events').columns(['target_id', 'id']).execute();
       },
     },
+    '0002_oauth': oauthMigration(id),
+    '0003_limits_usage': usageMigration(id),
   };
 }
 

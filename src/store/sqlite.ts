@@ -27,18 +27,23 @@ interface KeyLookupRow {
   enabled: number;
   revoked_at: number | null;
   last_used_at: number | null;
+  rate_limit: string | null;
+  quota: string | null;
   created_at: number;
   updated_at: number;
   c_name: string;
   c_metadata: string;
   c_scopes: string;
   c_enabled: number;
+  c_rate_limit: string | null;
+  c_quota: string | null;
   c_created_at: number;
   c_updated_at: number;
 }
 
 const KEY_LOOKUP_SQL = `
   select k.*, c.name as c_name, c.metadata as c_metadata, c.scopes as c_scopes, c.enabled as c_enabled,
+         c.rate_limit as c_rate_limit, c.quota as c_quota,
          c.created_at as c_created_at, c.updated_at as c_updated_at
   from api_keys k join consumers c on c.id = k.consumer_id
   where k.hash = ?`;
@@ -81,6 +86,8 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
         enabled: row.enabled === 1,
         revokedAt: row.revoked_at,
         lastUsedAt: row.last_used_at,
+        rateLimit: row.rate_limit === null ? null : JSON.parse(row.rate_limit),
+        quota: row.quota === null ? null : JSON.parse(row.quota),
         createdAt: row.created_at,
         updatedAt: row.updated_at,
       };
@@ -90,6 +97,8 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
         metadata: JSON.parse(row.c_metadata),
         scopes: JSON.parse(row.c_scopes),
         enabled: row.c_enabled === 1,
+        rateLimit: row.c_rate_limit === null ? null : JSON.parse(row.c_rate_limit),
+        quota: row.c_quota === null ? null : JSON.parse(row.c_quota),
         createdAt: row.c_created_at,
         updatedAt: row.c_updated_at,
       };

@@ -1,11 +1,16 @@
 // Row shapes as the database holds them: times as integer milliseconds, booleans as 0/1,
 // JSON as text — one representation both SQLite and PostgreSQL store and compare alike.
+import type { OAuthDatabase } from './oauth-tables.js';
+import type { UsageDatabase } from './usage-tables.js';
+
 export interface ConsumersTable {
   id: string;
   name: string;
   metadata: string;
   scopes: string;
   enabled: number;
+  rate_limit: string | null;
+  quota: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -27,6 +32,8 @@ export interface ApiKeysTable {
   enabled: number;
   revoked_at: number | null;
   last_used_at: number | null;
+  rate_limit: string | null;
+  quota: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -42,7 +49,7 @@ export interface AuditEventsTable {
   details: string;
 }
 
-export interface Database {
+export interface Database extends OAuthDatabase, UsageDatabase {
   consumers: ConsumersTable;
   consumer_external_ids: ConsumerExternalIdsTable;
   api_keys: ApiKeysTable;

@@ -1,6 +1,23 @@
 // The Store port: what the domain needs from persistence, in domain terms. Adapters (SQLite,
 // PostgreSQL) implement it over one Kysely query layer; one contract suite tests both.
+import type { OAuthStore } from './oauth-types.js';
+import type { UsageStore } from './usage-types.js';
+
 export type JsonObject = Record<string, unknown>;
+
+/** A rate limit: at most `limit` requests per sliding `window` (a duration such as "1m"). */
+export interface RateLimitPolicy {
+  limit: number;
+  window: string;
+  /** What the limit counts by; on a consumer the default is `consumer`, on a key or client `credential`. */
+  by?: 'consumer' | 'credential' | 'ip' | 'route';
+}
+
+/** Usage credits: at most `limit` requests per UTC day, per UTC month, or in total. */
+export interface QuotaPolicy {
+  limit: number;
+  period: 'day' | 'month' | 'total';
+}
 
 export interface ConsumerRecord {
   id: string;
@@ -9,6 +26,8 @@ export interface ConsumerRecord {
   scopes: string[];
   enabled: boolean;
   externalIds: string[];
+  rateLimit: RateLimitPolicy | null;
+  quota: QuotaPolicy | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -28,6 +47,8 @@ export interface KeyRecord {
   enabled: boolean;
   revokedAt: number | null;
   lastUsedAt: number | null;
+  rateLimit: RateLimitPolicy | null;
+  quota: QuotaPolicy | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -63,10 +84,10 @@ export interface AuditFilter extends PageRequest {
   to?: number | undefined;
 }
 
-export type ConsumerPatch = Partial<Pick<ConsumerRecord, 'name' | 'metadata' | 'scopes' | 'enabled' | 'externalIds'>> & {
+export type ConsumerPatch = Partial<Pick<ConsumerRecord, 'name' | 'metadata' | 'scopes' | 'enabled' | 'externalIds' | 'rateLimit' | 'quota'>> & {
   updatedAt: number;
 };
-export type KeyPatch = Partial<Pick<KeyRecord, 'name' | 'scopes' | 'metadata' | 'expiresAt' | 'enabled' | 'revokedAt'>> & {
+export type KeyPatch = Partial<Pick<KeyRecord, 'name' | 'scopes' | 'metadata' | 'expiresAt' | 'enabled' | 'revokedAt' | 'rateLimit' | 'quota'>> & {
   updatedAt: number;
 };
 
@@ -75,7 +96,7 @@ export interface StoreStats {
   queries: number;
 }
 
-export interface Store {
+export interface Store extends OAuthStore, UsageStore {
   readonly kind: 'sqlite' | 'postgres';
   readonly stats: StoreStats;
   migrate(): Promise<string[]>;

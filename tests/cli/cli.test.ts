@@ -69,6 +69,10 @@ test('init, migrate, admin create-key, consumers and keys on the local store', (
     assert.equal(json(tmp.dir, ['consumers', 'get', consumer.id]).enabled, false);
     assert.deepEqual(json(tmp.dir, ['consumers', 'delete', consumer.id]), { deleted: consumer.id });
 
+    const usage = json(tmp.dir, ['usage', '--consumer', consumer.id, '--granularity', 'day']);
+    assert.equal(usage.total, 0);
+    assert.match(run(tmp.dir, ['usage']).stdout, /requests from/);
+
     const missing = run(tmp.dir, ['consumers', 'get', 'con_0000000000000000000000']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /CONSUMER_NOT_FOUND/);

@@ -16,6 +16,8 @@ function consumer(name: string, extra: Partial<ConsumerRecord> = {}): ConsumerRe
     scopes: ['orders:read'],
     enabled: true,
     externalIds: [],
+    rateLimit: null,
+    quota: null,
     createdAt: T0,
     updatedAt: T0,
     ...extra,
@@ -35,6 +37,8 @@ function key(consumerId: string, hash: string, extra: Partial<KeyRecord> = {}): 
     enabled: true,
     revokedAt: null,
     lastUsedAt: null,
+    rateLimit: { limit: 5, window: '1m' },
+    quota: { limit: 1000, period: 'month' },
     createdAt: T0,
     updatedAt: T0,
     ...extra,
@@ -57,7 +61,13 @@ for (const adapter of storeAdapters) {
     });
 
     test('consumers round-trip with JSON, booleans, times and external ids', async () => {
-      const c = consumer('round-trip', { externalIds: ['b', 'a'], enabled: false, createdAt: 8_640_000_000_000 });
+      const c = consumer('round-trip', {
+        externalIds: ['b', 'a'],
+        enabled: false,
+        createdAt: 8_640_000_000_000,
+        rateLimit: { limit: 100, window: '1m', by: 'consumer' },
+        quota: { limit: 3, period: 'day' },
+      });
       await store.insertConsumer(c);
       const got = await store.getConsumer(c.id);
       assert.deepEqual(got, { ...c, externalIds: ['a', 'b'] });
@@ -120,6 +130,8 @@ for (const adapter of storeAdapters) {
       await store.insertKey(k);
       const found = await store.findKeyByHash('a'.repeat(64));
       assert.deepEqual(found?.key, k);
+      const { externalIds: _ids, ...summary } = (await store.getConsumer(c.id))!;
+      assert.deepEqual(found?.consumer, summary);
       assert.equal(found?.consumer.id, c.id);
       assert.equal(await store.findKeyByHash('b'.repeat(64)), undefined);
 

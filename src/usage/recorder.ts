@@ -1,0 +1,97 @@
+// Usage counting: requests per consumer, credential, API and status class, summed per minute in
+// memory and written in batches — never a store write per request.
+import type { Clock } from '../lib/clock.js';
+import type { Store } from '../store/types.js';
+import type { StatusClass, UsageRow } from '../store/usage-types.js';
+
+const MINUTE = 60_000;
+const HOUR = 3_600_000;
+
+export interface UsageEvent {
+  consumerId: string;
+  /** Key id or client id. */
+  credentialId: string;
+  api: string;
+  status: number;
+}
+
+export interface UsageRecorderOptions {
+  store: Store;
+  clock: Clock;
+  /** Counts older than this are deleted (checked at most hourly, on flush). */
+  retentionMs: number;
+  onError: (error: unknown) => void;
+}
+
+export function statusClassOf(status: number): StatusClass {
+  const hundreds = Math.floor(status / 100);
+  return hundreds >= 1 && hundreds <= 5 ? (`${hundreds}xx` as StatusClass) : '5xx';
+}
+
+export function createUsageRecorder({ store, clock, retentionMs, onError }: UsageRecorderOptions) {
+  let pending = new Map<string, UsageRow>();
+  let timer: NodeJS.Timeout | undefined;
+  let lastPrune = 0;
+  let flushing: Promise<number> | undefined;
+
+  function record(event: UsageEvent): void {
+    const bucketStart = clock.now() - (clock.now() % MINUTE);
+    const statusClass = statusClassOf(event.status);
+    const cell = `${bucketStart}\u0001${event.consumerId}\u0001${event.credentialId}\u0001${event.api}\u0001${statusClass}`;
+    const row = pending.get(cell);
+    if (row) row.count++;
+    else pending.set(cell, { bucketStart, consumerId: event.consumerId, credentialId: event.credentialId, api: event.api, statusClass, count: 1 });
+  }
+
+  async function write(): Promise<number> {
+    const batch = pending;
+    pending = new Map();
+    if (batch.size > 0) {
+      try {
+        await store.addUsage([...batch.values()]);
+      } catch (error) {
+        // Put the counts back so the next flush writes them; nothing counted is lost.
+        for (const [cell, row] of batch) {
+          const again = pending.get(cell);
+          if (again) again.count += row.count;
+          else pending.set(cell, row);
+        }
+        onError(error);
+        return 0;
+      }
+    }
+    const now = clock.now();
+    if (retentionMs > 0 && now - lastPrune >= HOUR) {
+      lastPrune = now;
+      await store.pruneUsage(now - retentionMs).catch(onError);
+    }
+    return batch.size;
+  }
+
+  /** Writes what is pending; concurrent callers share one write. Returns the cells written. */
+  function flush(): Promise<number> {
+    flushing ??= write().finally(() => {
+      flushing = undefined;
+    });
+    return flushing;
+  }
+
+  return {
+    record,
+    flush,
+    start(intervalMs: number) {
+      timer = setInterval(() => void flush(), intervalMs);
+      timer.unref();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await flush();
+    },
+    get pending() {
+      return pending.size;
+    },
+  };
+}
+
+export type UsageRecorder = ReturnType<typeof createUsageRecorder>;
