@@ -28,6 +28,20 @@ const Quota = Type.Object(
 const NullableRateLimit = Type.Union([RateLimit, Type.Null()]);
 const NullableQuota = Type.Union([Quota, Type.Null()]);
 
+export const QuotaStatus = Type.Union(
+  [
+    Type.Object({
+      limit: Type.Integer(),
+      period: Type.String(),
+      used: Type.Integer(),
+      remaining: Type.Integer(),
+      resetAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    }),
+    Type.Null(),
+  ],
+  { description: 'Usage credits left in the current period; null without a quota' },
+);
+
 export const ConsumerId = Type.String({ pattern: idPattern('con'), description: 'Consumer id (`con_…`)' });
 export const KeyId = Type.String({ pattern: idPattern('key'), description: 'API key id (`key_…`)' });
 
@@ -68,6 +82,7 @@ export const Consumer = Type.Object({
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
+export const ConsumerWithQuota = Type.Composite([Consumer, Type.Object({ quotaStatus: QuotaStatus })]);
 
 export const KeyCreate = Type.Object(
   {
@@ -108,6 +123,8 @@ export const Key = Type.Object({
   updatedAt: Timestamp,
 });
 
+export const KeyWithQuota = Type.Composite([Key, Type.Object({ quotaStatus: QuotaStatus })]);
+
 export const IssuedKey = Type.Composite([
   Key,
   Type.Object({ key: Type.String({ description: 'The plaintext key. Shown once: store it now.' }) }),
@@ -136,6 +153,12 @@ export const VerifyResponse = Type.Object({
   metadata: Type.Optional(Metadata),
   expiresAt: Type.Optional(NullableTimestamp),
   missingScopes: Type.Optional(Type.Array(Type.String())),
+  quotas: Type.Optional(
+    Type.Object(
+      { consumer: Type.Optional(QuotaStatus), key: Type.Optional(QuotaStatus) },
+      { description: 'Usage credits of the consumer and of the key, when they have quotas' },
+    ),
+  ),
 });
 
 export const AuditQuery = Type.Object(

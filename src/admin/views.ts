@@ -44,8 +44,8 @@ export function auditEventView(e: AuditEventRecord) {
   return { ...e, at: iso(e.at) };
 }
 
-export function verifyView(r: VerifyResult) {
-  const { expiresAt, ...rest } = r;
+export function verifyView(r: VerifyResult & { quotas?: unknown }) {
+  const { expiresAt, limits: _internal, ...rest } = r;
   return expiresAt === undefined ? rest : { ...rest, expiresAt: isoOrNull(expiresAt) };
 }
 

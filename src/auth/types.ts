@@ -1,5 +1,6 @@
 // What every authentication method (API key, JWT) produces: one identity, whichever credential the
 // caller used. The gateway and the library middlewares depend only on this.
+import type { IdentityLimits } from '../limits/policies.js';
 import type { JsonObject } from '../store/types.js';
 
 export type Credential =
@@ -12,6 +13,8 @@ export interface Identity {
   metadata: JsonObject;
   scopes: string[];
   credential: Credential;
+  /** Rate limits and quotas set on the consumer and on the credential, for the gateway's limiter. */
+  limits?: IdentityLimits;
 }
 
 /** What an operation asks of the caller. */

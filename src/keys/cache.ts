@@ -49,6 +49,10 @@ export function toCachedKey(key: KeyRecord, consumer: ConsumerSummary): CachedKe
     scopes,
     metadata,
     expiresAt: key.expiresAt,
+    limits: Object.freeze({
+      consumer: { rateLimit: consumer.rateLimit, quota: consumer.quota },
+      credential: { rateLimit: key.rateLimit, quota: key.quota },
+    }),
   });
   return { key, consumer, scopes, scopeSet: new Set(scopes), metadata, valid };
 }

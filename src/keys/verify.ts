@@ -1,6 +1,7 @@
 // Key verification: parse → checksum → cache → store → revoked, expired, disabled, scopes.
 // Denials are values; only store faults throw. A malformed key never reaches the store.
 import type { Clock } from '../lib/clock.js';
+import type { IdentityLimits } from '../limits/policies.js';
 import type { Store, JsonObject } from '../store/types.js';
 import type { CachedKey, KeyCache } from './cache.js';
 import { hashKey, isWellFormedKey } from './format.js';
@@ -26,6 +27,8 @@ export interface VerifyResult {
   expiresAt?: number | null;
   /** With INSUFFICIENT_SCOPE: the requested scopes the key lacks. */
   missingScopes?: string[];
+  /** With VALID: the rate limits and quotas of the consumer and the key (not part of the admin API answer). */
+  limits?: IdentityLimits;
 }
 
 export interface VerifyOptions {

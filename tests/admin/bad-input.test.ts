@@ -47,9 +47,9 @@ test('every admin route answers hostile input with 4xx problem JSON', async () =
     const ops = operations(document);
     assert.ok(ops.length >= 12, `found ${ops.length} operations`);
     const real = await ids(t);
-    const unknown = { id: 'con_0000000000000000000000', keyId: 'key_0000000000000000000000', clientId: 'cli_0000000000000000000000' };
-    const nul = { id: 'con_\u0000', keyId: 'key_%00', clientId: 'cli_%00' };
-    const negative = { id: '-1', keyId: '-1', clientId: '-1' };
+    const unknown = { id: 'con_0000000000000000000000', keyId: 'key_0000000000000000000000', clientId: 'cli_0000000000000000000000', jti: 'never-issued' };
+    const nul = { id: 'con_\u0000', keyId: 'key_%00', clientId: 'cli_%00', jti: 'x%00' };
+    const negative = { id: '-1', keyId: '-1', clientId: '-1', jti: '-1' };
 
     for (const op of ops) {
       const label = `${op.method} ${op.path}`;
@@ -62,6 +62,9 @@ test('every admin route answers hostile input with 4xx problem JSON', async () =
           if (op.path.endsWith('/keys') && op.method === 'GET' && values === unknown) {
             assert.equal(response.status, 404, label);
           }
+          // Revoking a token id nobody has seen is idempotent: the denylist simply holds it.
+          // A token id is any string, so only the NUL byte must be refused there.
+          if (op.path.includes('{jti}') && values !== nul && response.status < 300) continue;
           assertProblem(response, `${label} with ${JSON.stringify(values)}`);
         }
       }

@@ -7,6 +7,7 @@ import {
   ConsumerCreate,
   ConsumerParams,
   ConsumerUpdate,
+  ConsumerWithQuota,
   PageQuery,
   listOf,
   type ConsumerCreateBody,
@@ -14,6 +15,7 @@ import {
   type PageQueryType,
 } from '../schemas.js';
 import { consumerView } from '../views.js';
+import { quotaStatus } from '../../limits/quota-status.js';
 import { errorResponses } from './responses.js';
 
 export function consumerRoutes(server: FastifyInstance, app: App): void {
@@ -43,8 +45,18 @@ export function consumerRoutes(server: FastifyInstance, app: App): void {
 
   server.get<{ Params: { id: string } }>(
     '/admin/v1/consumers/:id',
-    { schema: { tags: ['consumers'], summary: 'Get a consumer', params: ConsumerParams, response: { 200: Consumer, ...errorResponses } } },
-    async (request) => consumerView(await app.consumers.get(request.params.id)),
+    {
+      schema: {
+        tags: ['consumers'],
+        summary: 'Get a consumer, with its remaining usage credits',
+        params: ConsumerParams,
+        response: { 200: ConsumerWithQuota, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const consumer = await app.consumers.get(request.params.id);
+      return { ...consumerView(consumer), quotaStatus: await quotaStatus(app.limiters.requests, 'consumer', consumer.id, consumer.quota, app.clock.now()) };
+    },
   );
 
   server.patch<{ Params: { id: string }; Body: ConsumerUpdateBody }>(

@@ -9,6 +9,7 @@ import {
   KeyParams,
   KeyRoll,
   KeyUpdate,
+  KeyWithQuota,
   PageQuery,
   RolledKey,
   VerifyRequest,
@@ -20,6 +21,7 @@ import {
   type PageQueryType,
 } from '../schemas.js';
 import { keyView, parseTime, verifyView } from '../views.js';
+import { quotaStatus } from '../../limits/quota-status.js';
 import { errorResponses } from './responses.js';
 
 export function keyRoutes(server: FastifyInstance, app: App): void {
@@ -68,13 +70,35 @@ export function keyRoutes(server: FastifyInstance, app: App): void {
         response: { 200: VerifyResponse, ...errorResponses },
       },
     },
-    async (request) => verifyView(await app.verifyKey(request.body.key, { scopes: request.body.scopes ?? [] })),
+    async (request) => {
+      const result = await app.verifyKey(request.body.key, { scopes: request.body.scopes ?? [] });
+      if (!result.valid || !result.limits) return verifyView(result);
+      // Quotas are read, not consumed: verifying is not a use of the API.
+      const now = app.clock.now();
+      const consumer = await quotaStatus(app.limiters.requests, 'consumer', result.consumer!.id, result.limits.consumer.quota, now);
+      const key = await quotaStatus(app.limiters.requests, 'credential', result.keyId!, result.limits.credential.quota, now);
+      if (!consumer && !key) return verifyView(result);
+      const quotas = { ...(consumer ? { consumer } : {}), ...(key ? { key } : {}) };
+      const exhausted = (consumer && consumer.remaining <= 0) || (key && key.remaining <= 0);
+      if (exhausted) return verifyView({ valid: false, code: 'QUOTA_EXCEEDED', keyId: result.keyId!, consumer: result.consumer!, quotas });
+      return verifyView({ ...result, quotas });
+    },
   );
 
   server.get<{ Params: { keyId: string } }>(
     '/admin/v1/keys/:keyId',
-    { schema: { tags: ['keys'], summary: 'Get a key (masked)', params: KeyParams, response: { 200: Key, ...errorResponses } } },
-    async (request) => keyView(await app.keys.get(request.params.keyId)),
+    {
+      schema: {
+        tags: ['keys'],
+        summary: 'Get a key (masked), with its remaining usage credits',
+        params: KeyParams,
+        response: { 200: KeyWithQuota, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const key = await app.keys.get(request.params.keyId);
+      return { ...keyView(key), quotaStatus: await quotaStatus(app.limiters.requests, 'credential', key.id, key.quota, app.clock.now()) };
+    },
   );
 
   server.patch<{ Params: { keyId: string }; Body: KeyUpdateBody }>(

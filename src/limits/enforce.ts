@@ -1,0 +1,27 @@
+// One limiter call per request: every policy that applies is checked, and consumed only if all pass.
+import type { RateSetting } from './types.js';
+import type { LimitCode, RateLimiter } from '../ratelimit/interface.js';
+import { limitHeaders, type LimitHeaders } from './headers.js';
+import { limitsFor, type IdentityLimits, type LimitSubject } from './policies.js';
+
+export interface LimitVerdict {
+  allowed: boolean;
+  code: LimitCode;
+  /** Absent when no policy applies (an unlimited API sends no RateLimit headers). */
+  headers: LimitHeaders | undefined;
+}
+
+const UNLIMITED: LimitVerdict = Object.freeze({ allowed: true, code: 'ALLOWED', headers: undefined });
+
+export async function enforceLimits(
+  limiter: RateLimiter,
+  subject: LimitSubject,
+  apiLimit: RateSetting | undefined,
+  limits: IdentityLimits | undefined,
+  now: number,
+): Promise<LimitVerdict> {
+  const check = limitsFor(subject, apiLimit, limits);
+  if (check.rates.length === 0 && check.quotas.length === 0) return UNLIMITED;
+  const result = await limiter.check(check, now);
+  return { allowed: result.allowed, code: result.code, headers: limitHeaders(check, result) };
+}

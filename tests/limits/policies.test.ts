@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createManualClock } from '../../src/lib/clock.js';
+import { enforceLimits } from '../../src/limits/enforce.js';
+import { limitHeaders } from '../../src/limits/headers.js';
+import { limitsFor, type IdentityLimits } from '../../src/limits/policies.js';
+import { createMemoryRateLimiter } from '../../src/ratelimit/memory.js';
+
+const subject = { api: 'orders', route: 'GET /orders', ip: '203.0.113.7', consumerId: 'con_1', credentialId: 'key_1' };
+const none: IdentityLimits = { consumer: { rateLimit: null, quota: null }, credential: { rateLimit: null, quota: null } };
+
+test('each level counts by its own subject and names its policy', () => {
+  const check = limitsFor(subject, { limit: 100, window: '1m', by: 'ip' }, {
+    consumer: { rateLimit: { limit: 10, window: '1s' }, quota: { limit: 1000, period: 'month' } },
+    credential: { rateLimit: { limit: 2, window: '1m' }, quota: null },
+  });
+  assert.deepEqual(
+    check.rates.map((r) => [r.name, r.key, r.limit, r.windowMs]),
+    [
+      ['api-ip', 'api:orders:ip:203.0.113.7', 100, 60_000],
+      ['consumer', 'all:consumer:con_1', 10, 1000],
+      ['credential', 'all:credential:key_1', 2, 60_000],
+    ],
+  );
+  assert.deepEqual(check.quotas.map((q) => [q.name, q.key, q.limit, q.period]), [['consumer-quota', 'quota:consumer:con_1', 1000, 'month']]);
+  assert.deepEqual(limitsFor(subject, undefined, none), { rates: [], quotas: [] });
+});
+
+test('headers report every policy and the one closest to its limit; 429 adds Retry-After', async () => {
+  const clock = createManualClock(Date.UTC(2026, 0, 31, 23, 59, 0));
+  const limiter = createMemoryRateLimiter({ clock });
+  const limits: IdentityLimits = { ...none, consumer: { rateLimit: { limit: 5, window: '1m' }, quota: { limit: 3, period: 'month' } } };
+  const first = await enforceLimits(limiter, subject, undefined, limits, clock.now());
+  assert.equal(first.allowed, true);
+  assert.equal(first.headers?.['ratelimit-policy'], '"consumer";q=5;w=60, "consumer-quota";q=3;w=60');
+  // 4/5 left on the rate, 2/3 on the quota: the quota is closer to its limit.
+  assert.equal(first.headers?.ratelimit, '"consumer-quota";r=2;t=60');
+  await enforceLimits(limiter, subject, undefined, limits, clock.now());
+  await enforceLimits(limiter, subject, undefined, limits, clock.now());
+  const refused = await enforceLimits(limiter, subject, undefined, limits, clock.now());
+  assert.equal(refused.allowed, false);
+  assert.equal(refused.code, 'QUOTA_EXCEEDED');
+  assert.equal(refused.headers?.['retry-after'], '60');
+  // The next month refills the quota.
+  clock.advance(61_000);
+  assert.equal((await enforceLimits(limiter, subject, undefined, limits, clock.now())).allowed, true);
+  await limiter.close();
+});
+
+test('no policy, no headers', async () => {
+  const limiter = createMemoryRateLimiter();
+  const verdict = await enforceLimits(limiter, subject, undefined, undefined, Date.now());
+  assert.deepEqual(verdict, { allowed: true, code: 'ALLOWED', headers: undefined });
+  assert.equal(limitHeaders({ rates: [], quotas: [] }, { allowed: true, code: 'ALLOWED', rates: [], quotas: [], retryAfterMs: 0 }), undefined);
+  await limiter.close();
+});
