@@ -35,6 +35,24 @@ function parseJsonOption(name: string, value: string | undefined): unknown {
   }
 }
 
+/** `100/1m` → `{ limit: 100, window: "1m" }`; `none` clears. */
+function parseRateLimit(value: string | undefined): { limit: number; window: string } | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'none') return null;
+  const match = /^([0-9]+)\/([0-9]+(?:ms|s|m|h|d))$/.exec(value);
+  if (!match) throw new CliError(`--rate-limit takes LIMIT/WINDOW, e.g. 100/1m or 10/1s (or none), not ${JSON.stringify(value)}`);
+  return { limit: Number(match[1]), window: match[2]! };
+}
+
+/** `1000/month` → `{ limit: 1000, period: "month" }`; `none` clears. */
+function parseQuota(value: string | undefined): { limit: number; period: string } | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'none') return null;
+  const match = /^([0-9]+)\/(day|month|total)$/.exec(value);
+  if (!match) throw new CliError(`--quota takes LIMIT/PERIOD with PERIOD day, month or total, e.g. 1000/month (or none), not ${JSON.stringify(value)}`);
+  return { limit: Number(match[1]), period: match[2]! };
+}
+
 const list = (value: string | undefined) => (value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean));
 
 function clean<T extends Record<string, unknown>>(object: T): Partial<T> {
@@ -151,6 +169,8 @@ export function buildProgram(): Command {
     .option('--metadata <json>', 'JSON object passed to upstreams')
     .option('--scopes <list>', 'comma-separated allowed scopes')
     .option('--external-ids <list>', 'comma-separated external IdP subjects')
+    .option('--rate-limit <limit/window>', 'e.g. 100/1m; none clears')
+    .option('--quota <limit/period>', 'e.g. 1000/month (day, month, total); none clears')
     .option('--disabled', 'create disabled')
     .action(async (o) =>
       show(
@@ -160,6 +180,8 @@ export function buildProgram(): Command {
           metadata: parseJsonOption('metadata', o.metadata),
           scopes: list(o.scopes),
           externalIds: list(o.externalIds),
+          rateLimit: parseRateLimit(o.rateLimit),
+          quota: parseQuota(o.quota),
           enabled: o.disabled ? false : undefined,
         })),
       ),
@@ -183,6 +205,8 @@ export function buildProgram(): Command {
     .option('--metadata <json>')
     .option('--scopes <list>')
     .option('--external-ids <list>')
+    .option('--rate-limit <limit/window>', 'e.g. 100/1m; none clears')
+    .option('--quota <limit/period>', 'e.g. 1000/month (day, month, total); none clears')
     .option('--enable')
     .option('--disable')
     .action(async (id: string, o) =>
@@ -193,6 +217,8 @@ export function buildProgram(): Command {
           metadata: parseJsonOption('metadata', o.metadata),
           scopes: list(o.scopes),
           externalIds: list(o.externalIds),
+          rateLimit: parseRateLimit(o.rateLimit),
+          quota: parseQuota(o.quota),
           enabled: o.enable ? true : o.disable ? false : undefined,
         })),
       ),
@@ -214,6 +240,8 @@ export function buildProgram(): Command {
     .option('--scopes <list>', 'comma-separated; a subset of the consumer’s (default: all of them)')
     .option('--metadata <json>')
     .option('--expires-at <time>', 'ISO 8601 time')
+    .option('--rate-limit <limit/window>', 'e.g. 100/1m; none clears')
+    .option('--quota <limit/period>', 'e.g. 1000/month (day, month, total); none clears')
     .action(async (consumerId: string, o) =>
       printIssued(
         o,
@@ -222,6 +250,8 @@ export function buildProgram(): Command {
           scopes: list(o.scopes),
           metadata: parseJsonOption('metadata', o.metadata),
           expiresAt: o.expiresAt,
+          rateLimit: parseRateLimit(o.rateLimit),
+          quota: parseQuota(o.quota),
         })),
       ),
     );
@@ -245,6 +275,8 @@ export function buildProgram(): Command {
     .option('--scopes <list>')
     .option('--metadata <json>')
     .option('--expires-at <time>', 'ISO 8601 time')
+    .option('--rate-limit <limit/window>', 'e.g. 100/1m; none clears')
+    .option('--quota <limit/period>', 'e.g. 1000/month (day, month, total); none clears')
     .option('--no-expiry', 'clear the expiry')
     .option('--enable')
     .option('--disable')
@@ -256,6 +288,8 @@ export function buildProgram(): Command {
           scopes: list(o.scopes),
           metadata: parseJsonOption('metadata', o.metadata),
           expiresAt: o.expiry === false ? null : o.expiresAt,
+          rateLimit: parseRateLimit(o.rateLimit),
+          quota: parseQuota(o.quota),
           enabled: o.enable ? true : o.disable ? false : undefined,
         })),
       ),
@@ -281,6 +315,26 @@ export function buildProgram(): Command {
       const result = await call(o, 'POST', '/admin/v1/keys/verify', clean({ key, scopes: list(o.scopes) }));
       show(o, result);
       if (!result.valid) process.exitCode = 3;
+    });
+
+  withConnection(program.command('usage'))
+    .description('request counts per time bucket and status class')
+    .option('--consumer <id>', 'one consumer')
+    .option('--key <id>', 'one API key')
+    .option('--client <id>', 'one OAuth client')
+    .option('--api <name>', 'one API')
+    .option('--from <time>', 'ISO 8601 (default: 24 hours before --to)')
+    .option('--to <time>', 'ISO 8601 (default: now)')
+    .option('--granularity <g>', 'minute, hour or day', 'hour')
+    .action(async (o) => {
+      const query = new URLSearchParams(
+        clean({ consumer: o.consumer, key: o.key, client: o.client, api: o.api, from: o.from, to: o.to, granularity: o.granularity }) as Record<string, string>,
+      );
+      const usage = await call(o, 'GET', `/admin/v1/usage?${query}`);
+      if (o.json) return printJson(usage);
+      const rows = usage.buckets.map((b: { start: string; total: number; counts: Record<string, number> }) => ({ start: b.start, ...b.counts, total: b.total }));
+      printTable(rows, ['start', '2xx', '3xx', '4xx', '5xx', 'total']);
+      process.stdout.write(`\n${usage.total} requests from ${usage.from} to ${usage.to}\n`);
     });
 
   return program;

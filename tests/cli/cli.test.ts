@@ -42,6 +42,11 @@ test('init, migrate, admin create-key, consumers and keys on the local store', (
 
     const consumer = json(tmp.dir, ['consumers', 'create', '--name', 'acme', '--scopes', 'orders:read,orders:write', '--metadata', '{"plan":"pro"}']);
     assert.equal(consumer.name, 'acme');
+    const limited = json(tmp.dir, ['consumers', 'update', consumer.id, '--rate-limit', '5/1m', '--quota', '3/month']);
+    assert.deepEqual([limited.rateLimit, limited.quota], [{ limit: 5, window: '1m' }, { limit: 3, period: 'month' }]);
+    assert.equal(json(tmp.dir, ['consumers', 'get', consumer.id]).quotaStatus.remaining, 3);
+    assert.equal(json(tmp.dir, ['consumers', 'update', consumer.id, '--rate-limit', 'none']).rateLimit, null);
+    assert.match(run(tmp.dir, ['consumers', 'update', consumer.id, '--quota', '3/week']).stderr, /--quota takes LIMIT\/PERIOD/);
     const listed = json(tmp.dir, ['consumers', 'list']);
     assert.ok(listed.items.some((c: { id: string }) => c.id === consumer.id));
     const table = run(tmp.dir, ['consumers', 'list']);
