@@ -34,11 +34,26 @@ keys:
 log:
   level: info               # fatal, error, warn, info, debug, trace, silent
 
-# APIs published through the gateway.
+# The public listener's data plane (see docs/gateway.md).
+gateway:
+  realm: portcullis         # WWW-Authenticate: Bearer realm="portcullis"
+  maxBodySize: 16777216     # bytes; larger request bodies get 413
+  maxHeaderSize: 16384      # bytes; a larger request head gets 431
+  trustProxy: false         # true behind a load balancer that sets X-Forwarded-*
+  accessLog: true           # one log line per request
+
+# APIs published through the gateway. The longest matching basePath wins.
 apis:
   - name: orders
     basePath: /orders
     upstream: http://127.0.0.1:3000
-    auth: [api-key, jwt]
-    scopes: [orders:read]
+    auth: [api-key, jwt]    # Authorization: Bearer <key or JWT>, or X-API-Key: <key>
+    scopes: [orders:read]   # needed on every request (with openapi: in addition to each operation's)
+    # openapi: ./orders.openapi.yaml   # operations and their security/scopes; others get 404
+    # passThrough: false     # with openapi: proxy paths the document does not list
+    # apiKeyHeader: X-API-Key
+    # stripBasePath: false   # true: /orders/42 reaches the upstream as /42
+    # audience: https://api.example.com/orders   # JWTs must carry this aud
+    timeout: { connect: 5s, headers: 30s, body: 30s }
+    # cors: { origins: [https://app.example.com], credentials: false }
 `;

@@ -2,7 +2,6 @@
 // OpenAPI operation, authenticate, then stream to the upstream with identity headers and back.
 // Everything here runs per request, so work that depends only on config is done in compile-apis.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { Readable } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Pool } from 'undici';
 import type { Identity } from '../auth/types.js';
@@ -187,7 +186,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
           path: upstreamPathOf(api, path, api.credentialQueries.length > 0 ? withoutCredentialParams(query, api.credentialQueries) : query),
           method: method as 'GET',
           headers,
-          body: hasBody ? (head.chunked ? Readable.from(limitedBody(req, settings.maxBodySize), { objectMode: false }) : req) : null,
+          body: hasBody ? (head.chunked ? limitedBody(req, settings.maxBodySize) : req) : null,
           signal: abort.signal,
         },
         ({ statusCode, headers: upstreamHeaders }) => {
@@ -202,14 +201,20 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       finish(runtime, req, path, requestId, started, outcome);
     } catch (error) {
       res.off('close', onClose);
-      if (abort.signal.aborted || (req.destroyed && !req.complete)) {
+      if (hasBody && !req.complete) {
+        // The upstream stopped reading the body: discard the rest so the client can finish sending
+        // and read our answer, then close the connection rather than reuse a half-read one.
+        if (!res.headersSent) res.setHeader('connection', 'close');
+        req.resume();
+        res.once('finish', () => setTimeout(() => req.socket.destroy(), 2_000).unref());
+      }
+      const failure = classifyUpstreamError(error);
+      if (failure !== 'body-too-large' && (abort.signal.aborted || (req.destroyed && !req.complete))) {
         metrics.upstreamError(api.name, 'aborted');
         outcome.status = outcome.status || 499;
         return finish(runtime, req, path, requestId, started, outcome);
       }
-      const failure = classifyUpstreamError(error);
       if (failure === 'body-too-large') {
-        res.setHeader('connection', 'close');
         return fail(sendProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
       }
       metrics.upstreamError(api.name, failure);

@@ -66,7 +66,6 @@ export async function buildPublicServer({ gateway, log, maxHeaderSize, register 
 
   const fastify: FastifyInstance = Fastify({
     loggerInstance: log.child({ listener: 'public' }) as unknown as FastifyBaseLogger,
-    disableRequestLogging: true,
     genReqId: (req) => acceptableRequestId(req.headers['x-request-id'] as string | undefined) ?? newId('req'),
     return503OnClosing: true,
     clientErrorHandler: onClientError,

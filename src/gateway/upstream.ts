@@ -1,5 +1,6 @@
 // The connection pool of one upstream (undici keep-alive Pool) and what a failed upstream call means
 // for the client: 504 for timeouts, 502 for everything else it did or did not say.
+import { Transform, type Readable } from 'node:stream';
 import { Pool } from 'undici';
 import type { CompiledApi } from './compile-apis.js';
 
@@ -33,12 +34,19 @@ export function classifyUpstreamError(error: unknown): UpstreamFailure {
   return 'unavailable';
 }
 
-/** Streams a chunked request body, failing with BodyTooLargeError past `limit` bytes. */
-export async function* limitedBody(body: AsyncIterable<Buffer>, limit: number): AsyncGenerator<Buffer> {
+/**
+ * A chunked request body, failing with BodyTooLargeError past `limit` bytes. Piped, not iterated:
+ * the client's request must survive the failure so the gateway can still answer it with 413.
+ */
+export function limitedBody(body: Readable, limit: number): Readable {
   let seen = 0;
-  for await (const chunk of body) {
-    seen += chunk.length;
-    if (seen > limit) throw new BodyTooLargeError();
-    yield chunk;
-  }
+  const limiter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > limit) return done(new BodyTooLargeError());
+      done(null, chunk);
+    },
+  });
+  body.pipe(limiter);
+  return limiter;
 }

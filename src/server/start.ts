@@ -4,6 +4,11 @@ import type { FastifyInstance } from 'fastify';
 import { buildAdminServer } from '../admin/server.js';
 import { createApp, type App } from '../app.js';
 import type { LoadedConfig } from '../config/load.js';
+import { startEchoUpstream, type EchoUpstream } from '../demo/echo-upstream.js';
+import { demoApi, demoBanner, ensureDemoConsumer, type DemoCredentials } from '../demo/setup.js';
+import { configDir } from '../gateway/compile-apis.js';
+import { startGateway, type RunningGateway } from '../gateway/start.js';
+import { createMetrics } from '../metrics/registry.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 
@@ -11,8 +16,13 @@ export interface RunningPortcullis {
   app: App;
   admin: FastifyInstance;
   adminUrl: string;
+  /** The public listener: the gateway and the routes other modules register on it. */
+  gateway: RunningGateway;
+  gatewayUrl: string;
   /** Set on the run that created the first admin key. */
   firstAdminKey: string | null;
+  /** Demo mode (no config file): the demo consumer; its key only on the run that created it. */
+  demo: DemoCredentials | null;
   close(): Promise<void>;
 }
 
@@ -22,6 +32,8 @@ export interface StartOptions {
   logger?: Logger;
   /** Where the first-run banner goes; stdout by default. */
   print?: (text: string) => void;
+  /** Extra routes on the public listener; they take precedence over API base paths. */
+  registerPublic?: (server: FastifyInstance, app: App) => void | Promise<void>;
 }
 
 function urlOf(host: string, port: number): string {
@@ -29,11 +41,20 @@ function urlOf(host: string, port: number): string {
   return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
 }
 
-export async function startPortcullis({ loaded, clock, logger, print = (t) => process.stdout.write(t) }: StartOptions): Promise<RunningPortcullis> {
-  const app = await createApp({ config: loaded.config, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) });
+export async function startPortcullis({ loaded, clock, logger, print = (t) => process.stdout.write(t), registerPublic }: StartOptions): Promise<RunningPortcullis> {
+  const metrics = createMetrics({ processMetrics: true });
+  const app = await createApp({ config: loaded.config, metrics, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) });
   let firstAdminKey: string | null = null;
   if (!(await app.hasAdminConsumer())) {
     firstAdminKey = (await app.createAdminKey('first admin key')).key;
+  }
+  let echo: EchoUpstream | undefined;
+  let demo: DemoCredentials | null = null;
+  const apis = [...loaded.config.apis];
+  if (loaded.demo) {
+    echo = await startEchoUpstream();
+    apis.push(demoApi(echo.url));
+    demo = await ensureDemoConsumer(app);
   }
 
   const admin = await buildAdminServer(app, {
@@ -47,6 +68,9 @@ export async function startPortcullis({ loaded, clock, logger, print = (t) => pr
           return reply.code(503).header('retry-after', '5').send({ status: 'store unreachable' });
         }
       });
+      server.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+        reply.header('content-type', app.metrics.contentType).send(await app.metrics.render()),
+      );
     },
   });
   await admin.listen({ host: loaded.config.admin.host, port: loaded.config.admin.port });
@@ -54,7 +78,18 @@ export async function startPortcullis({ loaded, clock, logger, print = (t) => pr
   const port = typeof address === 'object' && address ? address.port : loaded.config.admin.port;
   const adminUrl = urlOf(loaded.config.admin.host, port);
 
-  app.log.info({ adminUrl, store: app.store.kind, config: loaded.path ?? '(defaults)' }, 'portcullis started');
+  const gateway = await startGateway({
+    app,
+    apis,
+    baseDir: configDir(loaded.path),
+    // Routes of other modules on the public listener, e.g. the OAuth endpoints.
+    register: async (server) => {
+      await registerPublic?.(server, app);
+    },
+  });
+  const gatewayUrl = gateway.url;
+
+  app.log.info({ gatewayUrl, adminUrl, apis: apis.map((a) => a.name), store: app.store.kind, config: loaded.path ?? '(defaults)' }, 'portcullis started');
   if (firstAdminKey) {
     print(
       [
@@ -76,16 +111,22 @@ export async function startPortcullis({ loaded, clock, logger, print = (t) => pr
       ].join('\n'),
     );
   }
+  if (demo) print(demoBanner({ gatewayUrl, adminUrl, demo, adminKey: firstAdminKey }));
 
   let closing: Promise<void> | undefined;
   return {
     app,
     admin,
     adminUrl,
+    gateway,
+    gatewayUrl,
     firstAdminKey,
+    demo,
     close() {
       closing ??= (async () => {
+        await gateway.close();
         await admin.close();
+        await echo?.close();
         await app.close();
       })();
       return closing;

@@ -22,6 +22,7 @@ export function outcomeOfVerify(result: VerifyResult): AuthOutcome {
       metadata: result.metadata ?? {},
       scopes: result.scopes ?? [],
       credential: { type: 'api-key', keyId: result.keyId! },
+      ...(result.limits ? { limits: result.limits } : {}),
     };
     return { ok: true, identity };
   }
