@@ -2,7 +2,7 @@
 // and admin listeners on 127.0.0.1:0, log lines captured.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -124,7 +124,7 @@ export function rawRequest(
   options: { method?: string; headers?: Record<string, string | string[]> | Array<[string, string]>; body?: string | Buffer } = {},
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const headers = Array.isArray(options.headers) ? options.headers.flat() : options.headers;
+    const headers = Array.isArray(options.headers) ? [['host', new URL(url).host], ...options.headers].flat() : options.headers;
     const req = httpRequest(url, { method: options.method ?? 'GET', headers: headers as any, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -136,5 +136,22 @@ export function rawRequest(
     });
     req.on('error', reject);
     req.end(options.body);
+  });
+}
+
+/** Sends bytes as they are over TCP (no client-side URL or header normalisation); resolves the status code, or 0 if none came. */
+export function sendRaw(baseUrl: string, head: string | Buffer): Promise<{ status: number; text: string }> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve) => {
+    const socket = connect(Number(port), hostname);
+    const chunks: Buffer[] = [];
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.on('error', () => undefined);
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('latin1');
+      const match = /^HTTP\/1\.1 (\d{3})/.exec(text);
+      resolve({ status: match ? Number(match[1]) : 0, text });
+    });
+    socket.end(head);
   });
 }
