@@ -13,6 +13,9 @@ import { parseDuration } from './lib/duration.js';
 import { createLogger, type Logger } from './logger.js';
 import { instrumentKeyCache } from './metrics/key-cache.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
+import { ConfigError } from './config/load.js';
+import { createOAuth } from './oauth/create-oauth.js';
+import { resolveMasterKey } from './oauth/master-key.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 
@@ -27,12 +30,32 @@ export interface AppOptions {
   store?: Store;
   /** Prometheus registry; a fresh one (without process metrics) when absent. */
   metrics?: Metrics;
+  /** The zero-config demo: without oauth.masterKey, one is generated and kept in ./.portcullis/. */
+  demo?: boolean;
+  /** Refuse to build without oauth.masterKey (`portcullis start` outside the demo). */
+  requireMasterKey?: boolean;
 }
 
-export async function createApp({ config, clock = systemClock, logger, store: givenStore, metrics = createMetrics() }: AppOptions) {
+export async function createApp({
+  config,
+  clock = systemClock,
+  logger,
+  store: givenStore,
+  metrics = createMetrics(),
+  demo = false,
+  requireMasterKey = false,
+}: AppOptions) {
   const log = logger ?? createLogger(config.log.level);
+  const masterKey = resolveMasterKey({ configured: config.oauth.masterKey, demo });
+  if (!masterKey && requireMasterKey) {
+    throw new ConfigError(
+      'oauth.masterKey is required: it encrypts the token signing keys. Set it in the config or PORTCULLIS_OAUTH_MASTER_KEY ' +
+        '(`portcullis init` writes a config with a fresh one).',
+    );
+  }
   const store = givenStore ?? openStore(config.store);
   await store.migrate();
+  const oauth = await createOAuth({ config, store, clock, log, masterKey });
 
   const prefix = config.keys.prefix;
   const cache = instrumentKeyCache(
@@ -46,12 +69,20 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
   );
   const lastUsed = createLastUsedTracker(store, (error) => log.warn({ err: error }, 'could not record key usage; will retry'));
   const audit = createAuditLog({ clock });
-  const consumers = createConsumerService({ store, clock, audit, onChange: (id) => cache.deleteConsumer(id) });
+  const consumers = createConsumerService({
+    store,
+    clock,
+    audit,
+    onChange: (id) => {
+      cache.deleteConsumer(id);
+      oauth.onConsumerChange(id);
+    },
+  });
   const keys = createKeyService({ store, clock, audit, cache, prefix });
   const verifyKey = createKeyVerifier({ store, cache, clock, prefix, onValid: (id, at) => lastUsed.touch(id, at) });
   // The gateway's authentication methods by name; the JWT method registers here too
   // (`authMethods.register(jwtMethod)`), and the gateway and library mode look methods up per request.
-  const authMethods = createAuthMethodRegistry([createApiKeyAuthMethod({ verifyKey })]);
+  const authMethods = createAuthMethodRegistry([createApiKeyAuthMethod({ verifyKey }), oauth.jwtAuthMethod]);
 
   /** Creates an admin key (and the admin consumer on first use). */
   async function createAdminKey(name: string, actor: Actor = SYSTEM_ACTOR): Promise<IssuedKey> {
@@ -72,6 +103,7 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
   }
 
   lastUsed.start(parseDuration(config.keys.lastUsedFlushInterval));
+  oauth.start();
 
   return {
     config,
@@ -85,10 +117,12 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     verifyKey,
     authMethods,
     metrics,
+    oauth,
     createAdminKey,
     hasAdminConsumer,
     async close() {
       await lastUsed.stop();
+      await oauth.stop();
       await store.close();
     },
   };

@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { DURATION_PATTERN } from '../lib/duration.js';
 import { PREFIX_PATTERN } from '../keys/format.js';
 import { DEFAULT_STORE } from '../store/open.js';
+import { OAuthSettingsSchema, TrustedIssuerSchema } from '../oauth/config-schema.js';
 
 const Duration = (defaultValue: string) =>
   Type.Union([Type.String({ pattern: DURATION_PATTERN }), Type.Number({ minimum: 0 })], { default: defaultValue });
@@ -124,7 +125,8 @@ export const ConfigSchema = Type.Object(
     // APIs published through the gateway; cross-entry rules (unique names and base paths, the
     // OpenAPI documents) are checked when the gateway is built at boot. See docs/gateway.md.
     apis: Type.Array(Api, { default: [] }),
-    trustedIssuers: Type.Array(Type.Object({}, { additionalProperties: true }), { default: [] }),
+    oauth: OAuthSettingsSchema,
+    trustedIssuers: Type.Array(TrustedIssuerSchema, { default: [] }),
   },
   { additionalProperties: false },
 );

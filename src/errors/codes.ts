@@ -34,6 +34,13 @@ export const ERROR_CODES = {
   UPSTREAM_UNAVAILABLE: { status: 502, title: 'The upstream could not be reached' },
   AUTH_UNAVAILABLE: { status: 503, title: 'Credentials cannot be checked right now' },
   UPSTREAM_TIMEOUT: { status: 504, title: 'The upstream did not answer in time' },
+  // OAuth clients and signing keys on the admin API (docs/errors.md, "OAuth").
+  CLIENT_NOT_FOUND: { status: 404, title: 'No such OAuth client' },
+  TOKEN_TTL_TOO_LONG: { status: 400, title: 'The token TTL is longer than oauth.maxTokenTtl' },
+  AUDIENCES_NOT_ALLOWED: { status: 400, title: 'An audience is not a valid absolute URI or identifier' },
+  INVALID_JWKS: { status: 400, title: 'The JWK Set is not usable for private_key_jwt' },
+  CLIENT_HAS_NO_SECRET: { status: 409, title: 'The client authenticates with private_key_jwt and has no secret' },
+  SIGNING_UNAVAILABLE: { status: 503, title: 'Token signing is not configured (no oauth.masterKey)' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

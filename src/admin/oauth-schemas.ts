@@ -1,0 +1,109 @@
+// TypeBox schemas of the OAuth admin routes (clients, their secrets and tokens, signing keys): they
+// validate requests, type handlers and become the OpenAPI document.
+import { Type, type Static } from '@sinclair/typebox';
+import { idPattern } from '../lib/ids.js';
+
+const Timestamp = Type.String({ format: 'date-time' });
+const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
+const Scope = Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' });
+const Audience = Type.String({ minLength: 1, maxLength: 500, pattern: '^[\\x21-\\x7e]+$', description: 'An `aud` value, e.g. https://api.example.com/orders' });
+const AuthMethod = Type.Union(
+  [Type.Literal('client_secret_basic'), Type.Literal('client_secret_post'), Type.Literal('private_key_jwt')],
+  { description: 'How the client authenticates at the token endpoint (RFC 7591 token_endpoint_auth_method)' },
+);
+const Jwks = Type.Object(
+  { keys: Type.Array(Type.Object({}, { additionalProperties: true }), { minItems: 1, maxItems: 20 }) },
+  { additionalProperties: false, description: 'Public keys (JWK Set) the client signs private_key_jwt assertions with' },
+);
+
+export const ClientId = Type.String({ pattern: idPattern('cli'), description: 'OAuth client id (`cli_…`)' });
+export const ClientParams = Type.Object({ clientId: ClientId });
+export const TokenParams = Type.Object({
+  jti: Type.String({ minLength: 1, maxLength: 256, pattern: '^[A-Za-z0-9._~:-]+$', description: 'The token’s `jti` claim' }),
+});
+
+export const ClientCreate = Type.Object(
+  {
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    scopes: Type.Optional(Type.Array(Scope, { maxItems: 200, description: 'A subset of the consumer’s scopes (default: all of them)' })),
+    audiences: Type.Optional(Type.Array(Audience, { maxItems: 50 })),
+    tokenTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, description: 'Default oauth.tokenTtl; at most oauth.maxTokenTtl' })),
+    authMethod: Type.Optional(AuthMethod),
+    jwks: Type.Optional(Type.Union([Jwks, Type.Null()])),
+    enabled: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+export const ClientUpdate = Type.Partial(ClientCreate, { additionalProperties: false, minProperties: 1 });
+
+export const ClientSecret = Type.Object({
+  id: Type.String(),
+  masked: Type.String({ description: 'Prefix, first 4 and last 4 characters' }),
+  expiresAt: NullableTimestamp,
+  createdAt: Timestamp,
+});
+
+export const Client = Type.Object({
+  clientId: Type.String(),
+  consumerId: Type.String(),
+  name: Type.String(),
+  scopes: Type.Array(Type.String()),
+  audiences: Type.Array(Type.String()),
+  tokenTtlSeconds: Type.Integer(),
+  authMethod: Type.String(),
+  jwks: Type.Union([Jwks, Type.Null()]),
+  enabled: Type.Boolean(),
+  tokensRevokedBefore: NullableTimestamp,
+  secrets: Type.Optional(Type.Array(ClientSecret)),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+
+export const IssuedClient = Type.Intersect([
+  Client,
+  Type.Object({
+    clientSecret: Type.Optional(Type.String({ description: 'Shown once: store it now' })),
+  }),
+]);
+
+export const SecretRotate = Type.Object(
+  { expireOldInSeconds: Type.Integer({ minimum: 0, maximum: 366 * 86_400, default: 0 }) },
+  { additionalProperties: false },
+);
+
+export const RotatedSecret = Type.Object({
+  clientId: Type.String(),
+  clientSecret: Type.String({ description: 'Shown once: store it now' }),
+  secret: ClientSecret,
+  oldSecretsExpireAt: Timestamp,
+});
+
+export const RevokedToken = Type.Object({
+  jti: Type.String(),
+  revokedUntil: Timestamp,
+});
+
+export const SigningKey = Type.Object({
+  kid: Type.String(),
+  alg: Type.String(),
+  state: Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('retired')]),
+  createdAt: Timestamp,
+  activatesAt: Timestamp,
+  retiresAt: NullableTimestamp,
+  removeAfter: NullableTimestamp,
+});
+
+export const SigningKeyRotate = Type.Object(
+  {
+    immediate: Type.Boolean({
+      default: false,
+      description: 'For a compromised key: the new key signs at once and the old keys leave the JWKS now, so their tokens stop working',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export type ClientCreateBody = Static<typeof ClientCreate>;
+export type ClientUpdateBody = Static<typeof ClientUpdate>;
+export type SecretRotateBody = Static<typeof SecretRotate>;
+export type SigningKeyRotateBody = Static<typeof SigningKeyRotate>;

@@ -1,0 +1,230 @@
+// /admin/v1/consumers/{id}/clients, /admin/v1/clients/…, /admin/v1/tokens/{jti}/revoke and
+// /admin/v1/signing-keys: OAuth clients, their secrets and tokens, and the signing keys.
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { App } from '../../app.js';
+import type { ClientSecretRecord, OAuthClientRecord, SigningKeyRecord } from '../../store/oauth-types.js';
+import {
+  Client,
+  ClientCreate,
+  ClientParams,
+  ClientUpdate,
+  IssuedClient,
+  RevokedToken,
+  RotatedSecret,
+  SecretRotate,
+  SigningKey,
+  SigningKeyRotate,
+  TokenParams,
+  type ClientCreateBody,
+  type ClientUpdateBody,
+  type SecretRotateBody,
+  type SigningKeyRotateBody,
+} from '../oauth-schemas.js';
+import { ConsumerParams, PageQuery, listOf, type PageQueryType } from '../schemas.js';
+import { errorResponses } from './responses.js';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+export function secretView(s: ClientSecretRecord) {
+  return { id: s.id, masked: s.masked, expiresAt: isoOrNull(s.expiresAt), createdAt: iso(s.createdAt) };
+}
+
+/** A client as the admin API shows it: never a secret hash. */
+export function clientView(c: OAuthClientRecord, secrets?: ClientSecretRecord[]) {
+  return {
+    clientId: c.id,
+    consumerId: c.consumerId,
+    name: c.name,
+    scopes: c.scopes,
+    audiences: c.audiences,
+    tokenTtlSeconds: c.tokenTtlSeconds,
+    authMethod: c.authMethod,
+    jwks: c.jwks,
+    enabled: c.enabled,
+    tokensRevokedBefore: isoOrNull(c.tokensRevokedBefore),
+    ...(secrets ? { secrets: secrets.map(secretView) } : {}),
+    createdAt: iso(c.createdAt),
+    updatedAt: iso(c.updatedAt),
+  };
+}
+
+function signingKeyView(k: SigningKeyRecord & { state: 'pending' | 'active' | 'retired' }) {
+  return {
+    kid: k.id,
+    alg: k.alg,
+    state: k.state,
+    createdAt: iso(k.createdAt),
+    activatesAt: iso(k.activatesAt),
+    retiresAt: isoOrNull(k.retiresAt),
+    removeAfter: isoOrNull(k.removeAfter),
+  };
+}
+
+export function clientRoutes(server: FastifyInstance, app: App): void {
+  const { clients, revoker, ring } = app.oauth;
+
+  server.post<{ Params: { id: string }; Body: ClientCreateBody }>(
+    '/admin/v1/consumers/:id/clients',
+    {
+      schema: {
+        tags: ['clients'],
+        summary: 'Create an OAuth client; the response is the only place its secret appears',
+        params: ConsumerParams,
+        body: ClientCreate,
+        response: { 201: IssuedClient, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { client, secret } = await clients.create(request.params.id, request.body, request.actor);
+      const view = clientView(client, secret ? [secret.record] : []);
+      return reply.code(201).send(secret ? { ...view, clientSecret: secret.secret } : view);
+    },
+  );
+
+  server.get<{ Params: { id: string }; Querystring: PageQueryType }>(
+    '/admin/v1/consumers/:id/clients',
+    {
+      schema: {
+        tags: ['clients'],
+        summary: 'List a consumer’s OAuth clients',
+        params: ConsumerParams,
+        querystring: PageQuery,
+        response: { 200: listOf(Client), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const page = await clients.list(request.params.id, request.query.cursor, request.query.limit);
+      return { items: page.items.map((c) => clientView(c)), nextCursor: page.nextCursor };
+    },
+  );
+
+  server.get<{ Params: { clientId: string } }>(
+    '/admin/v1/clients/:clientId',
+    {
+      schema: { tags: ['clients'], summary: 'Get an OAuth client and its (masked) secrets', params: ClientParams, response: { 200: Client, ...errorResponses } },
+    },
+    async (request) => {
+      const client = await clients.get(request.params.clientId);
+      return clientView(client, await clients.secrets(client.id));
+    },
+  );
+
+  server.patch<{ Params: { clientId: string }; Body: ClientUpdateBody }>(
+    '/admin/v1/clients/:clientId',
+    {
+      schema: {
+        tags: ['clients'],
+        summary: 'Change a client’s name, scopes, audiences, token TTL, auth method, keys or enabled state',
+        params: ClientParams,
+        body: ClientUpdate,
+        response: { 200: Client, ...errorResponses },
+      },
+    },
+    async (request) => clientView(await clients.update(request.params.clientId, request.body, request.actor)),
+  );
+
+  server.delete<{ Params: { clientId: string } }>(
+    '/admin/v1/clients/:clientId',
+    {
+      schema: {
+        tags: ['clients'],
+        summary: 'Delete a client; its tokens stop working',
+        params: ClientParams,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await clients.delete(request.params.clientId, request.actor);
+      return reply.code(204).send();
+    },
+  );
+
+  server.post<{ Params: { clientId: string }; Body: SecretRotateBody | undefined }>(
+    '/admin/v1/clients/:clientId/secrets',
+    {
+      schema: {
+        tags: ['clients'],
+        summary: 'Issue a new client secret; the old ones keep working for expireOldInSeconds (0 = stop now)',
+        params: ClientParams,
+        body: SecretRotate,
+        response: { 201: RotatedSecret, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const { issued, oldSecretsExpireAt } = await clients.rotateSecret(
+        request.params.clientId,
+        request.body?.expireOldInSeconds ?? 0,
+        request.actor,
+      );
+      return reply.code(201).send({
+        clientId: request.params.clientId,
+        clientSecret: issued.secret,
+        secret: secretView(issued.record),
+        oldSecretsExpireAt: iso(oldSecretsExpireAt),
+      });
+    },
+  );
+
+  server.post<{ Params: { clientId: string } }>(
+    '/admin/v1/clients/:clientId/revoke-tokens',
+    {
+      schema: {
+        tags: ['clients'],
+        summary: 'Revoke every token of the client issued until now; new tokens work',
+        params: ClientParams,
+        response: { 200: Client, ...errorResponses },
+      },
+    },
+    async (request) => clientView(await clients.revokeTokens(request.params.clientId, request.actor)),
+  );
+
+  server.post<{ Params: { jti: string } }>(
+    '/admin/v1/tokens/:jti/revoke',
+    {
+      schema: {
+        tags: ['clients'],
+        summary: 'Revoke one access token by its jti (ours or a trusted IdP’s)',
+        params: TokenParams,
+        response: { 200: RevokedToken, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const { jti, expiresAt } = await revoker.revokeByJti(request.params.jti, request.actor);
+      return { jti, revokedUntil: iso(expiresAt) };
+    },
+  );
+
+  server.get(
+    '/admin/v1/signing-keys',
+    {
+      schema: {
+        tags: ['signing-keys'],
+        summary: 'List the token signing keys (public data only)',
+        response: { 200: Type.Object({ items: Type.Array(SigningKey) }), ...errorResponses },
+      },
+    },
+    async () => {
+      await ring.load();
+      return { items: ring.list(app.clock.now()).map(signingKeyView) };
+    },
+  );
+
+  server.post<{ Body: SigningKeyRotateBody | undefined }>(
+    '/admin/v1/signing-keys/rotate',
+    {
+      schema: {
+        tags: ['signing-keys'],
+        summary: 'Add a signing key: published now, signing after one JWKS cache period; the current key retires then',
+        body: SigningKeyRotate,
+        response: { 201: SigningKey, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const created = await ring.rotate({ immediate: request.body?.immediate ?? false }, request.actor);
+      const view = ring.list(app.clock.now()).find((k) => k.id === created!.id)!;
+      return reply.code(201).send(signingKeyView(view));
+    },
+  );
+}

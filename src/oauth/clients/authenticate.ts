@@ -1,0 +1,74 @@
+// Client authentication at the token, introspection and revocation endpoints. Secrets are compared as
+// SHA-256 hashes in constant time, an unknown client costs the same work as a known one, and every
+// failure gives the same answer. The mechanism used must be the one the client registered.
+import { timingSafeEqual } from 'node:crypto';
+import { hashKey } from '../../keys/format.js';
+import type { Store } from '../../store/types.js';
+import { CLIENT_AUTH_FAILED, oauthError, type OAuthError } from '../errors.js';
+import type { ClientPrincipal, PrincipalCache } from '../principals.js';
+import { assertedClientId, verifyClientAssertion } from './assertion.js';
+import type { ClientCredentials } from './credentials.js';
+
+export interface ClientAuthDeps {
+  principals: PrincipalCache;
+  store: Store;
+  now: () => number;
+  /** Accepted assertion audiences: the issuer and the token endpoint. */
+  audiences: string[];
+  clockToleranceSeconds: number;
+  assertionMaxLifetimeMs: number;
+}
+
+export type ClientAuthResult = { ok: true; principal: ClientPrincipal } | (OAuthError & { clientId?: string });
+
+const DUMMY_HASH = Buffer.alloc(32);
+
+function secretMatches(principal: ClientPrincipal | undefined, secret: string, now: number): boolean {
+  const presented = Buffer.from(hashKey(secret), 'hex');
+  let matched = false;
+  const secrets = principal?.secrets ?? [];
+  if (secrets.length === 0) timingSafeEqual(presented, DUMMY_HASH);
+  for (const s of secrets) {
+    const equal = timingSafeEqual(presented, Buffer.from(s.hash, 'hex'));
+    if (equal && (s.expiresAt === null || s.expiresAt > now)) matched = true;
+  }
+  return matched;
+}
+
+export function createClientAuthenticator(deps: ClientAuthDeps) {
+  return async function authenticateClient(credentials: ClientCredentials): Promise<ClientAuthResult> {
+    const basicChallenge = credentials.method === 'client_secret_basic';
+    const fail = (clientId: string | undefined): ClientAuthResult => ({
+      ...oauthError('invalid_client', CLIENT_AUTH_FAILED, basicChallenge ? { basicChallenge } : {}),
+      ...(clientId ? { clientId } : {}),
+    });
+
+    if (credentials.method === 'none') return fail(credentials.clientId);
+    if (credentials.method === 'private_key_jwt') {
+      const clientId = assertedClientId(credentials.assertion);
+      if (!clientId || (credentials.clientId !== undefined && credentials.clientId !== clientId)) return fail(credentials.clientId ?? clientId);
+      const principal = await deps.principals.client(clientId);
+      if (!principal || principal.client.authMethod !== 'private_key_jwt' || !principal.client.jwks) return fail(clientId);
+      const now = deps.now();
+      const result = await verifyClientAssertion(credentials.assertion, {
+        clientId,
+        jwks: principal.client.jwks,
+        audiences: deps.audiences,
+        now,
+        clockToleranceSeconds: deps.clockToleranceSeconds,
+        maxLifetimeMs: deps.assertionMaxLifetimeMs,
+      });
+      if (!result.ok) return fail(clientId);
+      // The replay check comes last, so an invalid assertion cannot burn a jti.
+      if (!(await deps.store.recordAssertionJti(clientId, result.jti, result.expiresAt))) return fail(clientId);
+      return { ok: true, principal };
+    }
+
+    const principal = await deps.principals.client(credentials.clientId);
+    const matches = secretMatches(principal, credentials.secret, deps.now());
+    if (!principal || !matches || principal.client.authMethod !== credentials.method) return fail(credentials.clientId);
+    return { ok: true, principal };
+  };
+}
+
+export type ClientAuthenticator = ReturnType<typeof createClientAuthenticator>;

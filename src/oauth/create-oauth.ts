@@ -1,0 +1,210 @@
+// Builds the OAuth side of Portcullis from config and ports (called once by the composition root):
+// the signing-key ring, clients, the token endpoint, JWT verification for the gateway, introspection,
+// revocation, and the loop that picks up what other nodes wrote to the store.
+import { SYSTEM_ACTOR } from '../audit/log.js';
+import { ConfigError } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../lib/clock.js';
+import { parseDuration } from '../lib/duration.js';
+import type { Logger } from '../logger.js';
+import type { Store } from '../store/types.js';
+import { createOAuthAudit } from './audit.js';
+import { createClientAuthenticator } from './clients/authenticate.js';
+import { createGuardedClientAuthenticator } from './clients/guarded-authenticate.js';
+import { createClientService } from './clients/service.js';
+import { createMemoryFailureLimiter, type FailureLimiter } from './failure-limiter.js';
+import { createClientCredentialsGrant } from './grants/client-credentials.js';
+import { createGrantRegistry } from './grants/registry.js';
+import { createIntrospector } from './introspect.js';
+import { createAccessTokenIssuer } from './issue-access-token.js';
+import { createJwtAuthMethod } from './jwt/auth-method.js';
+import { createTokenEvaluator } from './jwt/evaluate-token.js';
+import { createTokenCache } from './jwt/token-cache.js';
+import { createAccessTokenVerifier } from './jwt/verify-access-token.js';
+import { createLocalProfile } from './local-profile.js';
+import { authorizationServerMetadata } from './metadata.js';
+import { createPrincipalCache } from './principals.js';
+import { createRevocationList } from './revocations.js';
+import { createRevoker } from './revoke.js';
+import { checkOAuthSettings, resolveOAuthSettings } from './settings.js';
+import { createSigningKeyRing } from './signing-keys/key-ring.js';
+import { createTokenEndpoint } from './token-endpoint.js';
+import { createTrustedIssuerProfile } from './trusted-issuers/profile.js';
+
+export interface OAuthDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  log: Logger;
+  /** Absent: everything but signing and rotation works (the CLI on a store, tests of other areas). */
+  masterKey: Buffer | undefined;
+  /** Replace the in-memory failed-authentication limiters (e.g. with the cluster-wide rate limiter). */
+  failureLimiters?: { perClient: FailureLimiter; perIp: FailureLimiter };
+  /** For tests: how trusted issuers' JWKS are fetched. */
+  fetch?: typeof fetch;
+}
+
+/** Between two clean-ups (secrets, denylist, assertion jtis, signing keys), in sync ticks. */
+const HOUSEKEEPING_EVERY_TICKS = 30;
+/** Changes are read with this much overlap, so clock skew between nodes loses none. */
+const SYNC_OVERLAP_MS = 5000;
+
+export async function createOAuth({ config, store, clock, log, masterKey, failureLimiters, fetch }: OAuthDeps) {
+  const settings = resolveOAuthSettings(config);
+  const problems = checkOAuthSettings(settings, config.trustedIssuers);
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  const now = () => clock.now();
+  const audit = createOAuthAudit({ clock });
+
+  const ring = createSigningKeyRing({
+    store,
+    clock,
+    masterKey,
+    alg: settings.signingAlg,
+    jwksCacheMaxAgeMs: settings.jwksCacheMaxAgeMs,
+    maxTokenTtlMs: settings.maxTokenTtlSeconds * 1000,
+    clockToleranceMs: settings.clockToleranceSeconds * 1000,
+    rotateEveryMs: settings.rotateSigningKeyEveryMs,
+    audit,
+  });
+  if (masterKey) await ring.ensureSigningKey(SYSTEM_ACTOR);
+  else await ring.load();
+
+  const principals = createPrincipalCache({
+    store,
+    now,
+    ttlMs: settings.principalCacheTtlMs,
+    negativeTtlMs: parseDuration(config.keys.cache.negativeTtl),
+  });
+  const revocations = createRevocationList();
+  for (const entry of await store.listRevokedTokensSince(0, clock.now())) revocations.add(entry.jti, entry.expiresAt);
+  const tokenCache = createTokenCache({ maxEntries: settings.tokenCacheMaxEntries, now });
+
+  const trusted = config.trustedIssuers.map((t) =>
+    createTrustedIssuerProfile(t, {
+      now,
+      ...(fetch ? { fetch } : {}),
+      onJwksError: (issuer, reason) => log.warn({ issuer, reason }, 'could not fetch the JWKS of a trusted issuer; cached keys stay in use'),
+    }),
+  );
+  const localProfile = createLocalProfile({
+    issuer: settings.issuer,
+    ring,
+    clock,
+    clockToleranceSeconds: settings.clockToleranceSeconds,
+    maxTokenTtlSeconds: settings.maxTokenTtlSeconds,
+  });
+  const verify = createAccessTokenVerifier({ profiles: [localProfile, ...trusted], clock });
+  const evaluateToken = createTokenEvaluator({ verify, cache: tokenCache, revocations, principals, clock });
+  const jwtAuthMethod = createJwtAuthMethod({ evaluateToken });
+
+  const clients = createClientService({
+    store,
+    clock,
+    audit,
+    secretPrefix: settings.clientSecretPrefix,
+    defaultTokenTtlSeconds: settings.tokenTtlSeconds,
+    maxTokenTtlSeconds: settings.maxTokenTtlSeconds,
+    onChange: (clientId) => principals.invalidateClient(clientId),
+  });
+
+  const authenticateClient = createClientAuthenticator({
+    principals,
+    store,
+    now,
+    audiences: [settings.issuer, settings.tokenEndpoint],
+    clockToleranceSeconds: settings.clockToleranceSeconds,
+    assertionMaxLifetimeMs: settings.assertionMaxLifetimeMs,
+  });
+  const issueAccessToken = createAccessTokenIssuer({ ring, issuer: settings.issuer });
+  const grants = createGrantRegistry({ client_credentials: createClientCredentialsGrant({ issueAccessToken, issuer: settings.issuer }) });
+  const limiters = failureLimiters ?? {
+    perClient: createMemoryFailureLimiter({ limit: settings.failedAuth.perClient, windowMs: settings.failedAuth.windowMs, now }),
+    perIp: createMemoryFailureLimiter({ limit: settings.failedAuth.perIp, windowMs: settings.failedAuth.windowMs, now }),
+  };
+  const authenticateRequest = createGuardedClientAuthenticator({
+    authenticateClient,
+    failuresPerClient: limiters.perClient,
+    failuresPerIp: limiters.perIp,
+  });
+  const token = createTokenEndpoint({ grants, authenticateRequest, now });
+
+  const longestTokenLifeMs = Math.max(
+    settings.maxTokenTtlSeconds * 1000,
+    ...config.trustedIssuers.map((t) => parseDuration(t.maxTokenAge)),
+  ) + 60_000;
+  const revoker = createRevoker({ store, clock, audit, revocations, verify, longestTokenLifeMs });
+  const introspect = createIntrospector({ evaluateToken });
+
+  let lastSyncAt = clock.now();
+  let ticks = 0;
+  /** Reads what other nodes changed: revocations, clients (incl. revoke-all and secrets), signing keys. */
+  async function sync(): Promise<void> {
+    const startedAt = clock.now();
+    const since = lastSyncAt - SYNC_OVERLAP_MS;
+    for (const entry of await store.listRevokedTokensSince(since, startedAt)) revocations.add(entry.jti, entry.expiresAt);
+    for (const clientId of await store.listClientIdsChangedSince(since)) principals.invalidateClient(clientId);
+    revocations.prune(startedAt);
+    lastSyncAt = startedAt;
+    if (++ticks % HOUSEKEEPING_EVERY_TICKS === 0) await housekeeping();
+  }
+
+  async function housekeeping(): Promise<void> {
+    const at = clock.now();
+    await ring.tick(SYSTEM_ACTOR);
+    await store.deleteClientSecretsExpiredBefore(at);
+    await store.deleteRevokedTokensExpiredBefore(at);
+    await store.deleteAssertionJtisExpiredBefore(at);
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+
+  return {
+    settings,
+    ring,
+    clients,
+    principals,
+    revocations,
+    tokenCache,
+    trustedIssuers: trusted,
+    jwtAuthMethod,
+    evaluateToken,
+    verifyAccessToken: verify,
+    issueAccessToken,
+    token,
+    authenticateRequest,
+    introspect,
+    revoker,
+    sync,
+    housekeeping,
+    metadata: () => authorizationServerMetadata(settings.issuer, [settings.signingAlg]),
+    jwks: () => ring.jwks(clock.now()),
+
+    /** Drops cached state of a consumer whose credentials changed (disabled, scopes, deleted). */
+    onConsumerChange(consumerId: string): void {
+      principals.invalidateConsumer(consumerId);
+    },
+
+    start(): void {
+      if (timer) return;
+      timer = setInterval(() => {
+        if (running) return;
+        running = sync()
+          .catch((error) => log.warn({ err: { code: (error as { code?: string }).code, message: (error as Error).message } }, 'oauth sync failed; will retry'))
+          .finally(() => {
+            running = undefined;
+          });
+      }, settings.syncIntervalMs);
+      timer.unref();
+    },
+
+    async stop(): Promise<void> {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await running;
+    },
+  };
+}
+
+export type OAuth = Awaited<ReturnType<typeof createOAuth>>;

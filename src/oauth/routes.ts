@@ -1,0 +1,112 @@
+// The OAuth endpoints on the public listener, as one encapsulated Fastify plugin: POST /oauth/token,
+// /oauth/introspect, /oauth/revoke (form-encoded, RFC 6749 error bodies, Cache-Control: no-store),
+// and GET /.well-known/jwks.json and /.well-known/oauth-authorization-server.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Actor } from '../audit/log.js';
+import type { OAuth } from './create-oauth.js';
+import { oauthError, type OAuthError } from './errors.js';
+import { param, parseForm, type FormParams } from './form.js';
+import type { IntrospectionCaller } from './introspect.js';
+import { unavailableOf } from './token-endpoint.js';
+
+export interface OAuthRouteDeps {
+  oauth: OAuth;
+  /** True when `key` is an admin key (scope portcullis:admin): operators may introspect any token. */
+  isAdminKey?: (key: string) => Promise<{ valid: boolean; keyId?: string }>;
+  /** Form bodies above this many bytes are refused. */
+  bodyLimit?: number;
+}
+
+const FORM = 'application/x-www-form-urlencoded';
+const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)[ ]*$/i;
+
+function sendError(reply: FastifyReply, e: OAuthError): FastifyReply {
+  if (e.basicChallenge) reply.header('www-authenticate', 'Basic realm="portcullis", charset="UTF-8"');
+  if (e.retryAfterSeconds !== undefined) reply.header('retry-after', String(e.retryAfterSeconds));
+  return reply
+    .code(e.status)
+    .header('cache-control', 'no-store')
+    .header('pragma', 'no-cache')
+    .type('application/json')
+    .send({ error: e.error, error_description: e.description });
+}
+
+function formOf(request: FastifyRequest): { ok: true; params: FormParams } | OAuthError {
+  const type = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== FORM || typeof request.body !== 'string') return oauthError('invalid_request', `send the parameters as ${FORM}`);
+  return parseForm(request.body);
+}
+
+export async function registerOAuthRoutes(server: FastifyInstance, deps: OAuthRouteDeps): Promise<void> {
+  const { oauth } = deps;
+  const cacheSeconds = Math.floor(oauth.settings.jwksCacheMaxAgeMs / 1000);
+
+  await server.register(async (scope) => {
+    if (scope.hasContentTypeParser(FORM)) scope.removeContentTypeParser(FORM);
+    scope.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: deps.bodyLimit ?? 16 * 1024 }, (_request, body, done) => done(null, body));
+
+    scope.setErrorHandler((error, request, reply) => {
+      const e = error as { statusCode?: number; code?: string };
+      const unavailable = unavailableOf(error);
+      if (unavailable) return sendError(reply, unavailable);
+      if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return sendError(reply, oauthError('invalid_request', 'the request body is too large'));
+      if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+        return sendError(reply, oauthError('invalid_request', `send the parameters as ${FORM}`));
+      }
+      request.log.error({ err: error }, 'oauth endpoint failed');
+      return sendError(reply, oauthError('server_error', 'internal error'));
+    });
+
+    scope.post('/oauth/token', async (request, reply) => {
+      const form = formOf(request);
+      if (!form.ok) return sendError(reply, form);
+      const outcome = await oauth.token({ authorization: request.headers.authorization, params: form.params, ip: request.ip });
+      if (!outcome.ok) return sendError(reply, outcome);
+      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(outcome.response);
+    });
+
+    /** The caller of introspection/revocation: an authenticated client, or (introspection) an admin key. */
+    async function callerOf(request: FastifyRequest, params: FormParams, allowAdmin: boolean): Promise<IntrospectionCaller | OAuthError> {
+      const bearer = BEARER.exec(request.headers.authorization ?? '');
+      if (bearer && allowAdmin && deps.isAdminKey) {
+        const result = await deps.isAdminKey(bearer[1]!);
+        return result.valid ? { kind: 'admin' } : oauthError('invalid_client', 'the admin key is not valid');
+      }
+      const auth = await oauth.authenticateRequest({ authorization: request.headers.authorization, params, ip: request.ip });
+      return auth.ok ? { kind: 'client', clientId: auth.principal.client.id } : auth;
+    }
+
+    scope.post('/oauth/introspect', async (request, reply) => {
+      const form = formOf(request);
+      if (!form.ok) return sendError(reply, form);
+      const caller = await callerOf(request, form.params, true);
+      if ('ok' in caller) return sendError(reply, caller);
+      const token = param(form.params, 'token');
+      if (token === undefined) return sendError(reply, oauthError('invalid_request', 'token is missing'));
+      const answer = await oauth.introspect(token, caller);
+      return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(answer);
+    });
+
+    scope.post('/oauth/revoke', async (request, reply) => {
+      const form = formOf(request);
+      if (!form.ok) return sendError(reply, form);
+      const caller = await callerOf(request, form.params, false);
+      if ('ok' in caller) return sendError(reply, caller);
+      const token = param(form.params, 'token');
+      if (token === undefined) return sendError(reply, oauthError('invalid_request', 'token is missing'));
+      const clientId = (caller as { clientId: string }).clientId;
+      const actor: Actor = { id: clientId, sourceIp: request.ip };
+      const result = await oauth.revoker.revokeOwnToken(token, clientId, actor);
+      if (!result.ok) return sendError(reply, result);
+      return reply.header('cache-control', 'no-store').code(200).send();
+    });
+
+    scope.get('/.well-known/jwks.json', async (_request, reply) =>
+      reply.header('cache-control', `public, max-age=${cacheSeconds}`).type('application/jwk-set+json').send(oauth.jwks()),
+    );
+
+    scope.get('/.well-known/oauth-authorization-server', async (_request, reply) =>
+      reply.header('cache-control', `public, max-age=${cacheSeconds}`).send(oauth.metadata()),
+    );
+  });
+}
