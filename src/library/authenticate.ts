@@ -1,0 +1,110 @@
+// The framework-independent half of the middlewares: options checked at construction, then per
+// request the gateway's own authentication (same credential rules, same 401/403 problems).
+import type { AuthMethod, AuthMethodName, Identity } from '../auth/types.js';
+import { authenticateCredentials, type CredentialInput } from '../gateway/auth/authenticate.js';
+import { makePolicy, type AuthPolicy } from '../gateway/auth/policy.js';
+import { challenge, problemBody } from '../gateway/problem.js';
+import { acceptableRequestId } from '../gateway/request-path.js';
+import { newId } from '../lib/ids.js';
+import type { Clock } from '../lib/clock.js';
+import type { Store } from '../store/types.js';
+import {
+  createInProcessVerifier,
+  createRemoteVerifier,
+  type PortcullisVerifier,
+  type RemoteVerifierOptions,
+  type VerifierCacheOptions,
+} from './verifier.js';
+
+export interface PortcullisAuthOptions {
+  /** A verifier shared by several middlewares (createInProcessVerifier / createRemoteVerifier). */
+  verifier?: PortcullisVerifier;
+  /** In-process: the store the gateway uses (`sqlite:PATH`, `postgres://…`, or an open Store). */
+  store?: string | Store;
+  /** Remote: a running Portcullis' admin API. */
+  remote?: Omit<RemoteVerifierOptions, 'prefix' | 'cache' | 'clock' | 'methods'>;
+  /** Scopes every request through this middleware needs. */
+  scopes?: string[];
+  /** Header carrying an API key besides `Authorization: Bearer` (default X-API-Key). */
+  apiKeyHeader?: string;
+  /** Methods accepted (default both; jwt needs a jwt method in `methods` or in the verifier). */
+  auth?: AuthMethodName[];
+  /** For JWTs: the audience this app is. */
+  audience?: string;
+  /** `WWW-Authenticate: Bearer realm="…"` (default portcullis). */
+  realm?: string;
+  prefix?: string;
+  cache?: VerifierCacheOptions;
+  clock?: Clock;
+  methods?: readonly AuthMethod[];
+}
+
+export type LibraryDecision =
+  | { ok: true; identity: Identity }
+  | { ok: false; status: number; headers: Record<string, string>; body: Record<string, unknown> };
+
+export interface RequestAuthenticator {
+  readonly verifier: PortcullisVerifier;
+  /** `header(name)` returns a request header by lower-case name; `repeated` when a credential header was sent twice. */
+  authenticate(header: (name: string) => string | undefined, repeated?: boolean): Promise<LibraryDecision>;
+}
+
+/** Counts credential headers in node's raw header list (Express and Fastify have it; Hono does not). */
+export function repeatedCredential(rawHeaders: readonly string[], apiKeyHeader: string): boolean {
+  let authorization = 0;
+  let apiKey = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    if (name === 'authorization') authorization++;
+    else if (name === apiKeyHeader) apiKey++;
+  }
+  return authorization > 1 || apiKey > 1;
+}
+
+export function createRequestAuthenticator(options: PortcullisAuthOptions, framework: string): RequestAuthenticator {
+  const sources = [options.verifier, options.store, options.remote].filter((s) => s !== undefined).length;
+  if (sources !== 1) throw new TypeError(`portcullis/${framework}: pass exactly one of verifier, store or remote`);
+  if (options.remote && (!options.remote.url || !options.remote.adminKey)) throw new TypeError(`portcullis/${framework}: remote needs url and adminKey`);
+  const apiKeyHeader = (options.apiKeyHeader ?? 'x-api-key').toLowerCase();
+  if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(apiKeyHeader) || apiKeyHeader === 'authorization') {
+    throw new TypeError(`portcullis/${framework}: apiKeyHeader must be a header name other than Authorization`);
+  }
+  const realm = options.realm ?? 'portcullis';
+  const common = {
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+    ...(options.cache ? { cache: options.cache } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.methods ? { methods: options.methods } : {}),
+  };
+  const verifier =
+    options.verifier ??
+    (options.store !== undefined ? createInProcessVerifier({ store: options.store, ...common }) : createRemoteVerifier({ ...options.remote!, ...common }));
+  const methods = options.auth ?? ['api-key', 'jwt'];
+  const policy: AuthPolicy = makePolicy(
+    [{ bearer: true, apiKeyHeader: methods.includes('api-key') ? apiKeyHeader : null, apiKeyQuery: null, methods, scopes: options.scopes ?? [] }],
+    false,
+    options.audience,
+  );
+
+  return {
+    verifier,
+    async authenticate(header, repeated = false) {
+      const input: CredentialInput = {
+        authorization: header('authorization'),
+        header,
+        query: () => undefined,
+        repeated,
+      };
+      const decision = await authenticateCredentials(policy, input, verifier.authMethods);
+      if (decision.ok) return { ok: true, identity: decision.identity! };
+      const requestId = acceptableRequestId(header('x-request-id')) ?? newId('req');
+      const extra: Record<string, unknown> = {};
+      if (decision.reason) extra.reason = decision.reason;
+      if (decision.missingScopes) extra.missingScopes = decision.missingScopes;
+      const headers: Record<string, string> = { 'content-type': 'application/problem+json', 'cache-control': 'no-store', 'x-request-id': requestId };
+      if (decision.status === 400 || decision.status === 401 || decision.status === 403) headers['www-authenticate'] = challenge(realm, decision);
+      if (decision.status === 503) headers['retry-after'] = '5';
+      return { ok: false, status: decision.status, headers, body: problemBody({ code: decision.code, detail: decision.detail, requestId, extra }) };
+    },
+  };
+}

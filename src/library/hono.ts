@@ -1,0 +1,28 @@
+// `portcullis/hono`: verify API keys (and JWTs, with a jwt method) inside a Hono app.
+//   app.use('/orders/*', portcullisAuth({ store: 'sqlite:./.portcullis/portcullis.db', scopes: ['orders:read'] }))
+//   app.get('/orders', (c) => c.json({ consumer: c.get('identity').consumerId }))
+import type { MiddlewareHandler } from 'hono';
+import type { Identity } from '../auth/types.js';
+import { createRequestAuthenticator, type PortcullisAuthOptions } from './authenticate.js';
+
+export type { Identity } from '../auth/types.js';
+export type { PortcullisAuthOptions } from './authenticate.js';
+export { createInProcessVerifier, createRemoteVerifier, type PortcullisVerifier } from './verifier.js';
+
+/** Hono env for typed `c.get('identity')`: `new Hono<PortcullisEnv>()`. */
+export type PortcullisEnv = { Variables: { identity: Identity } };
+
+export function portcullisAuth(options: PortcullisAuthOptions): MiddlewareHandler<PortcullisEnv> {
+  const authenticator = createRequestAuthenticator(options, 'hono');
+  return async function portcullisAuth(c, next) {
+    // Fetch Headers join repeated values with ", ", which no credential contains: a repeat is refused as malformed.
+    const decision = await authenticator.authenticate((name) => c.req.header(name));
+    if (!decision.ok) {
+      return new Response(JSON.stringify(decision.body), { status: decision.status, headers: decision.headers });
+    }
+    c.set('identity', decision.identity);
+    await next();
+  };
+}
+
+export default portcullisAuth;
