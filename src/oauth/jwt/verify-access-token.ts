@@ -128,7 +128,7 @@ export function createAccessTokenVerifier({ profiles, clock }: { profiles: reado
     const parts = token.split('.');
     if (parts.length !== 3) return deny('TOKEN_MALFORMED', parts.length === 5 ? 'encrypted JWTs (JWE) are not accepted' : 'not a compact JWS');
     const [h, p, s] = parts as [string, string, string];
-    if (!B64URL.test(h) || !B64URL.test(p) || !B64URL.test(s)) return deny('TOKEN_MALFORMED', 'not a compact JWS');
+    if (!B64URL.test(h) || !B64URL.test(p) || (s !== '' && !B64URL.test(s))) return deny('TOKEN_MALFORMED', 'not a compact JWS');
     const header = decodeJson(h);
     const payload = decodeJson(p);
     if (!header || !payload) return deny('TOKEN_MALFORMED', 'the header and payload must be JSON objects');
@@ -141,6 +141,7 @@ export function createAccessTokenVerifier({ profiles, clock }: { profiles: reado
     const profile = typeof payload.iss === 'string' ? byIssuer.get(payload.iss) : undefined;
     if (!profile) return deny('TOKEN_ISSUER_UNKNOWN', 'the issuer is not trusted');
     if (!profile.algorithms.includes(alg)) return deny('TOKEN_ALG_NOT_ALLOWED', `alg ${alg.slice(0, 20)} is not allowed for this issuer`);
+    if (s === '') return deny('TOKEN_SIGNATURE_INVALID', 'the signature is empty');
 
     const found = await profile.resolveKey(kid as string | undefined, alg);
     if (found.status === 'unavailable') return deny('JWKS_UNAVAILABLE', "the issuer's keys cannot be fetched");

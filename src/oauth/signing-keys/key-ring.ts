@@ -151,11 +151,15 @@ export function createSigningKeyRing(deps: KeyRingDeps) {
       }
       const record = mintRecord(now, activatesAt);
       await tx.insertSigningKey(record);
+      // Normal: keys still signing at the new key's activation retire then and stay published until
+      // their last token has expired. Immediate: every old key leaves the JWKS now.
       const removeAfter = options.immediate ? now : activatesAt + deps.maxTokenTtlMs + deps.clockToleranceMs;
-      for (const old of existing) {
-        if (old.retiresAt !== null && old.retiresAt <= activatesAt) continue;
+      const affected = existing.filter((old) =>
+        options.immediate ? old.removeAfter === null || old.removeAfter > now : old.retiresAt === null || old.retiresAt > activatesAt,
+      );
+      for (const old of affected) {
         await tx.updateSigningKey(old.id, {
-          retiresAt: activatesAt,
+          retiresAt: old.retiresAt === null ? activatesAt : Math.min(old.retiresAt, activatesAt),
           removeAfter: old.removeAfter === null ? removeAfter : Math.min(old.removeAfter, removeAfter),
         });
       }
@@ -163,7 +167,7 @@ export function createSigningKeyRing(deps: KeyRingDeps) {
         alg: record.alg,
         activatesAt: new Date(activatesAt).toISOString(),
         immediate: options.immediate === true,
-        retired: existing.filter((o) => o.retiresAt === null || o.retiresAt > activatesAt).map((o) => o.id),
+        retired: affected.map((o) => o.id),
       });
       return record;
     });
