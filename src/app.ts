@@ -46,7 +46,7 @@ export async function createApp({
   requireMasterKey = false,
 }: AppOptions) {
   const log = logger ?? createLogger(config.log.level);
-  const masterKey = resolveMasterKey({ configured: config.oauth.masterKey, demo });
+  const masterKey = resolveMasterKey({ configured: config.oauth.masterKey, demo, store: config.store });
   if (!masterKey && requireMasterKey) {
     throw new ConfigError(
       'oauth.masterKey is required: it encrypts the token signing keys. Set it in the config or PORTCULLIS_OAUTH_MASTER_KEY ' +

@@ -1,11 +1,17 @@
 #!/usr/bin/env node
 // The `portcullis` command line: start the server, manage consumers and keys on the configured store
 // or against a running admin API (--url, --admin-key).
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
-import { SAMPLE_CONFIG } from '../config/sample.js';
+import { sampleConfig } from '../config/sample.js';
+import { buildAdminServer } from '../admin/server.js';
+import { createApp } from '../app.js';
+import { createTokenClient, TokenRequestError, type ClientAuthMethod } from '../client/index.js';
+import { createLogger } from '../logger.js';
+import { generateMasterKey } from '../oauth/master-key.js';
+import { resolveIssuer } from '../oauth/settings.js';
 import { startPortcullis } from '../server/start.js';
 import { openStore } from '../store/open.js';
 import { printJson, printRecord, printTable } from './output.js';
@@ -17,6 +23,8 @@ interface Common extends ConnectionOptions {
 
 const CONSUMER_COLUMNS = ['id', 'name', 'enabled', 'scopes', 'externalIds', 'createdAt'];
 const KEY_COLUMNS = ['id', 'name', 'masked', 'scopes', 'enabled', 'expiresAt', 'revokedAt', 'lastUsedAt'];
+const CLIENT_COLUMNS = ['clientId', 'name', 'authMethod', 'scopes', 'audiences', 'tokenTtlSeconds', 'enabled', 'tokensRevokedBefore'];
+const SIGNING_KEY_COLUMNS = ['kid', 'alg', 'state', 'activatesAt', 'retiresAt', 'removeAfter'];
 
 function withConnection(command: Command): Command {
   return command
@@ -95,6 +103,52 @@ function printIssued(options: Common, issued: any): void {
   process.stdout.write(`\nKey (shown once, store it now):\n\n  ${key}\n\n`);
 }
 
+function wholeSeconds(name: string, value: string): number {
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds < 0) throw new CliError(`--${name} takes a whole number of seconds`);
+  return seconds;
+}
+
+/** `--jwks '{"keys":[…]}'` or `--jwks @keys.json`. */
+function readJwksOption(value: string | undefined): unknown {
+  if (value === undefined) return undefined;
+  if (value.startsWith('@')) {
+    try {
+      return JSON.parse(readFileSync(value.slice(1), 'utf8'));
+    } catch (error) {
+      throw new CliError(`--jwks ${value}: ${(error as Error).message}`);
+    }
+  }
+  return parseJsonOption('jwks', value);
+}
+
+function printClient(options: Common, issued: any): void {
+  if (options.json) return printJson(issued);
+  const { clientSecret, secrets, jwks, ...rest } = issued;
+  printRecord(rest);
+  if (clientSecret) process.stdout.write(`\nClient secret (shown once, store it now):\n\n  ${clientSecret}\n\n`);
+}
+
+/**
+ * Signing keys need the master key: remotely the server has it; locally the app is built as
+ * `portcullis start` would build it (in the demo, with the demo key file).
+ */
+async function signingKeysCall(options: Common, method: string, path: string, body?: unknown): Promise<any> {
+  if (options.url ?? process.env.PORTCULLIS_URL) return call(options, method, path, body);
+  const loaded = loadConfig({ path: options.config });
+  const app = await createApp({ config: loaded.config, demo: loaded.demo, logger: createLogger('warn') });
+  try {
+    const server = await buildAdminServer(app, { trustedActor: { id: 'cli:local', sourceIp: null } });
+    const response = await server.inject({ method: method as 'GET', url: path, ...(body === undefined ? {} : { payload: body as object }) });
+    await server.close();
+    const parsed = response.body ? JSON.parse(response.body) : null;
+    if (response.statusCode >= 400) throw new CliError(`${parsed?.detail ?? parsed?.title ?? `HTTP ${response.statusCode}`} [${parsed?.code ?? response.statusCode}]`);
+    return parsed;
+  } finally {
+    await app.close();
+  }
+}
+
 const enc = encodeURIComponent;
 
 export function buildProgram(): Command {
@@ -107,7 +161,14 @@ export function buildProgram(): Command {
     .description('start Portcullis (no config file: a demo on SQLite under ./.portcullis/)')
     .option('--config <file>', 'config file (default ./portcullis.yaml)')
     .action(async (options: { config?: string }) => {
-      const running = await startPortcullis({ loaded: loadConfig({ path: options.config }) });
+      const loaded = loadConfig({ path: options.config });
+      if (!loaded.demo && !loaded.config.oauth.masterKey) {
+        throw new ConfigError(
+          'oauth.masterKey is required: it encrypts the token signing keys. Set it in the config or PORTCULLIS_OAUTH_MASTER_KEY; ' +
+            "`portcullis init` writes a config with a fresh one (or: openssl rand -base64 32 | tr '+/' '-_' | tr -d '=').",
+        );
+      }
+      const running = await startPortcullis({ loaded });
       const stop = () => {
         void running.close().then(() => process.exit(0));
       };
@@ -123,7 +184,7 @@ export function buildProgram(): Command {
     .action((options: { path: string; force?: boolean }) => {
       const path = resolve(options.path);
       if (existsSync(path) && !options.force) throw new CliError(`${path} exists; pass --force to overwrite it`);
-      writeFileSync(path, SAMPLE_CONFIG, { mode: 0o600 });
+      writeFileSync(path, sampleConfig(generateMasterKey()), { mode: 0o600 });
       process.stdout.write(`wrote ${path}\nnext: portcullis start --config ${options.path}\n`);
     });
 
@@ -335,6 +396,127 @@ export function buildProgram(): Command {
       const rows = usage.buckets.map((b: { start: string; total: number; counts: Record<string, number> }) => ({ start: b.start, ...b.counts, total: b.total }));
       printTable(rows, ['start', '2xx', '3xx', '4xx', '5xx', 'total']);
       process.stdout.write(`\n${usage.total} requests from ${usage.from} to ${usage.to}\n`);
+    });
+
+  const clients = program.command('clients').description('manage OAuth clients (client credentials)');
+  const clientBody = (o: Record<string, any>) =>
+    clean({
+      name: o.name,
+      scopes: list(o.scopes),
+      audiences: list(o.audiences),
+      tokenTtlSeconds: o.tokenTtl === undefined ? undefined : wholeSeconds('token-ttl', o.tokenTtl),
+      authMethod: o.authMethod,
+      jwks: readJwksOption(o.jwks),
+      enabled: o.enable ? true : o.disable || o.disabled ? false : undefined,
+    });
+  withConnection(clients.command('create'))
+    .description('create an OAuth client for a consumer (its secret is shown once)')
+    .argument('<consumerId>')
+    .option('--name <name>')
+    .option('--scopes <list>', 'comma-separated; a subset of the consumer’s (default: all of them)')
+    .option('--audiences <list>', 'comma-separated aud values the client may request')
+    .option('--token-ttl <seconds>', 'token lifetime (default oauth.tokenTtl)')
+    .option('--auth-method <method>', 'client_secret_basic (default), client_secret_post or private_key_jwt')
+    .option('--jwks <json|@file>', 'public keys for private_key_jwt')
+    .option('--disabled', 'create disabled')
+    .action(async (consumerId: string, o) => printClient(o, await call(o, 'POST', `/admin/v1/consumers/${enc(consumerId)}/clients`, clientBody(o))));
+  withConnection(clients.command('list'))
+    .description('list a consumer’s OAuth clients')
+    .argument('<consumerId>')
+    .option('--cursor <cursor>')
+    .option('--limit <n>', 'page size', '50')
+    .action(async (consumerId: string, o) => {
+      const query = new URLSearchParams(clean({ cursor: o.cursor, limit: o.limit }) as Record<string, string>);
+      show(o, await call(o, 'GET', `/admin/v1/consumers/${enc(consumerId)}/clients?${query}`), CLIENT_COLUMNS);
+    });
+  withConnection(clients.command('get'))
+    .description('show one OAuth client and its masked secrets')
+    .argument('<clientId>')
+    .action(async (clientId: string, o) => show(o, await call(o, 'GET', `/admin/v1/clients/${enc(clientId)}`)));
+  withConnection(clients.command('update'))
+    .description('change an OAuth client')
+    .argument('<clientId>')
+    .option('--name <name>')
+    .option('--scopes <list>')
+    .option('--audiences <list>')
+    .option('--token-ttl <seconds>')
+    .option('--auth-method <method>')
+    .option('--jwks <json|@file>')
+    .option('--enable')
+    .option('--disable')
+    .action(async (clientId: string, o) => show(o, await call(o, 'PATCH', `/admin/v1/clients/${enc(clientId)}`, clientBody(o))));
+  withConnection(clients.command('delete'))
+    .description('delete an OAuth client; its tokens stop working')
+    .argument('<clientId>')
+    .action(async (clientId: string, o) => {
+      await call(o, 'DELETE', `/admin/v1/clients/${enc(clientId)}`);
+      if (o.json) printJson({ deleted: clientId });
+      else process.stdout.write(`deleted ${clientId}\n`);
+    });
+  withConnection(clients.command('rotate-secret'))
+    .description('issue a new client secret; the old one keeps working for --expire-old-in seconds')
+    .argument('<clientId>')
+    .option('--expire-old-in <seconds>', 'overlap in seconds (0 = the old secret stops now)', '0')
+    .action(async (clientId: string, o) => {
+      const rotated = await call(o, 'POST', `/admin/v1/clients/${enc(clientId)}/secrets`, { expireOldInSeconds: wholeSeconds('expire-old-in', o.expireOldIn) });
+      if (o.json) return printJson(rotated);
+      process.stdout.write(`old secrets of ${clientId} expire at ${rotated.oldSecretsExpireAt}\n`);
+      process.stdout.write(`\nClient secret (shown once, store it now):\n\n  ${rotated.clientSecret}\n\n`);
+    });
+  withConnection(clients.command('revoke-tokens'))
+    .description('revoke every token the client was issued until now (new tokens work)')
+    .argument('<clientId>')
+    .action(async (clientId: string, o) => show(o, await call(o, 'POST', `/admin/v1/clients/${enc(clientId)}/revoke-tokens`)));
+
+  const tokens = program.command('tokens').description('access tokens');
+  withConnection(tokens.command('revoke'))
+    .description('revoke one access token by its jti')
+    .argument('<jti>')
+    .action(async (jti: string, o) => show(o, await call(o, 'POST', `/admin/v1/tokens/${enc(jti)}/revoke`)));
+
+  const signingKeys = program.command('signing-keys').description('the keys that sign access tokens');
+  withConnection(signingKeys.command('list'))
+    .description('list signing keys (public data) and their state')
+    .action(async (o) => show(o, await signingKeysCall(o, 'GET', '/admin/v1/signing-keys'), SIGNING_KEY_COLUMNS));
+  withConnection(signingKeys.command('rotate'))
+    .description('add a signing key: published now, signing after one JWKS cache period; the current key retires then')
+    .option('--immediate', 'a compromised key: sign with the new key now and drop the old ones (their tokens stop working)')
+    .action(async (o) => show(o, await signingKeysCall(o, 'POST', '/admin/v1/signing-keys/rotate', { immediate: o.immediate === true })));
+
+  program
+    .command('token')
+    .description('fetch an access token as a client (client credentials grant) and print it')
+    .requiredOption('--client-id <id>', 'the client_id (cli_…)')
+    .addOption(new Option('--client-secret <secret>', 'the client secret').env('PORTCULLIS_CLIENT_SECRET'))
+    .option('--issuer <url>', 'the Portcullis issuer / public URL (default: from the config)')
+    .option('--token-url <url>', 'the token endpoint (default: <issuer>/oauth/token)')
+    .option('--auth-method <method>', 'client_secret_basic (default) or client_secret_post')
+    .option('--scope <scopes>', 'space- or comma-separated scopes (default: all the client may have)')
+    .option('--audience <aud>', 'the API the token is for')
+    .option('--config <file>', 'config file (for the default issuer)')
+    .option('--json', 'print the whole token response')
+    .action(async (o) => {
+      if (!o.clientSecret) throw new CliError('give --client-secret or set PORTCULLIS_CLIENT_SECRET');
+      const issuer = o.tokenUrl || o.issuer ? o.issuer : resolveIssuer(loadConfig({ path: o.config }).config);
+      const client = createTokenClient({
+        ...(o.tokenUrl ? { tokenUrl: o.tokenUrl } : { issuer }),
+        clientId: o.clientId,
+        clientSecret: o.clientSecret,
+        authMethod: (o.authMethod ?? 'client_secret_basic') as ClientAuthMethod,
+        ...(o.scope ? { scope: String(o.scope).split(/[ ,]+/).filter(Boolean) } : {}),
+        ...(o.audience ? { audience: o.audience } : {}),
+      });
+      try {
+        const token = await client.getAccessToken();
+        if (o.json) {
+          printJson({ access_token: token.accessToken, token_type: token.tokenType, expires_at: new Date(token.expiresAt).toISOString(), scope: token.scope });
+        } else {
+          process.stdout.write(`${token.accessToken}\n`);
+        }
+      } catch (error) {
+        if (error instanceof TokenRequestError) throw new CliError(`the token endpoint refused: ${error.message}${error.status ? ` (HTTP ${error.status})` : ''}`);
+        throw error;
+      }
     });
 
   return program;

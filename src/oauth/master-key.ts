@@ -2,7 +2,7 @@
 // or — for the zero-config demo only — a key file kept beside the demo database with mode 0600.
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export const MASTER_KEY_BYTES = 32;
 export const DEMO_MASTER_KEY_PATH = '.portcullis/master.key';
@@ -35,7 +35,9 @@ export function loadDemoMasterKey(path: string = DEMO_MASTER_KEY_PATH): Buffer {
  * The master key for this run: the configured one, else in demo mode the key file, else none (the
  * caller decides whether that is fatal: `portcullis start` refuses, CLI commands on the store go on).
  */
-export function resolveMasterKey({ configured, demo }: { configured: string | undefined; demo: boolean }): Buffer | undefined {
+export function resolveMasterKey({ configured, demo, store }: { configured: string | undefined; demo: boolean; store: string }): Buffer | undefined {
   if (configured !== undefined) return parseMasterKey(configured);
-  return demo ? loadDemoMasterKey() : undefined;
+  if (!demo) return undefined;
+  if (store === 'sqlite::memory:') return randomBytes(MASTER_KEY_BYTES);
+  return loadDemoMasterKey(store.startsWith('sqlite:') ? join(dirname(store.slice('sqlite:'.length)), 'master.key') : DEMO_MASTER_KEY_PATH);
 }

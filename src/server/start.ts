@@ -2,13 +2,14 @@
 // admin key with a curl line that works when pasted.
 import type { FastifyInstance } from 'fastify';
 import { buildAdminServer } from '../admin/server.js';
-import { createApp, type App } from '../app.js';
+import { ADMIN_SCOPE, createApp, type App } from '../app.js';
 import type { LoadedConfig } from '../config/load.js';
 import { startEchoUpstream, type EchoUpstream } from '../demo/echo-upstream.js';
 import { demoApi, demoBanner, ensureDemoConsumer, type DemoCredentials } from '../demo/setup.js';
 import { configDir } from '../gateway/compile-apis.js';
 import { startGateway, type RunningGateway } from '../gateway/start.js';
 import { createMetrics } from '../metrics/registry.js';
+import { registerOAuthRoutes } from '../oauth/routes.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 
@@ -43,7 +44,7 @@ function urlOf(host: string, port: number): string {
 
 export async function startPortcullis({ loaded, clock, logger, print = (t) => process.stdout.write(t), registerPublic }: StartOptions): Promise<RunningPortcullis> {
   const metrics = createMetrics({ processMetrics: true });
-  const app = await createApp({ config: loaded.config, metrics, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) });
+  const app = await createApp({ config: loaded.config, metrics, demo: loaded.demo, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) });
   let firstAdminKey: string | null = null;
   if (!(await app.hasAdminConsumer())) {
     firstAdminKey = (await app.createAdminKey('first admin key')).key;
@@ -84,6 +85,7 @@ export async function startPortcullis({ loaded, clock, logger, print = (t) => pr
     baseDir: configDir(loaded.path),
     // Routes of other modules on the public listener, e.g. the OAuth endpoints.
     register: async (server) => {
+      await registerOAuthRoutes(server, { oauth: app.oauth, isAdminKey: (key) => app.verifyKey(key, { scopes: [ADMIN_SCOPE] }) });
       await registerPublic?.(server, app);
     },
   });
