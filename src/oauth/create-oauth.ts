@@ -78,7 +78,7 @@ export async function createOAuth({ config, store, clock, log, masterKey, failur
   });
   const revocations = createRevocationList();
   for (const entry of await store.listRevokedTokensSince(0, clock.now())) revocations.add(entry.jti, entry.expiresAt);
-  const tokenCache = createTokenCache({ maxEntries: settings.tokenCacheMaxEntries, now });
+  const tokenCache = createTokenCache({ maxEntries: settings.tokenCacheMaxEntries });
 
   const trusted = config.trustedIssuers.map((t) =>
     createTrustedIssuerProfile(t, {

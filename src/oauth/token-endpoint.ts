@@ -7,7 +7,7 @@ import { oauthError, type OAuthError } from './errors.js';
 import { param } from './form.js';
 import type { GrantRegistry, TokenResponse } from './grants/registry.js';
 
-export type TokenOutcome = { ok: true; response: TokenResponse } | OAuthError;
+export type TokenOutcome = { ok: true; response: TokenResponse; clientId: string } | OAuthError;
 
 /** Faults the OAuth endpoints answer with temporarily_unavailable instead of a 500. */
 export function unavailableOf(error: unknown): OAuthError | undefined {
@@ -29,7 +29,8 @@ export function createTokenEndpoint({ grants, authenticateRequest, now }: { gran
     try {
       const auth = await authenticateRequest(request);
       if (!auth.ok) return auth;
-      return await grant.handle({ principal: auth.principal, params: request.params, now: now() });
+      const result = await grant.handle({ principal: auth.principal, params: request.params, now: now() });
+      return result.ok ? { ...result, clientId: auth.principal.client.id } : result;
     } catch (error) {
       const unavailable = unavailableOf(error);
       if (unavailable) return unavailable;

@@ -1,8 +1,9 @@
 // The gateway's `jwt` auth method: a bearer JWT (ours or a trusted IdP's) → the consumer's identity,
-// or a denial value with the RFC 6750 error to put in WWW-Authenticate.
+// or a denial value with the RFC 6750 error to put in WWW-Authenticate. Not an async function: a
+// cached token is answered without a coroutine.
 import type { AuthMethod, AuthOutcome, AuthRequirements } from '../../auth/types.js';
 import { JWT_DENIAL_CODES, type JwtDenial } from './denials.js';
-import type { TokenEvaluator } from './evaluate-token.js';
+import type { Evaluation, TokenEvaluator } from './evaluate-token.js';
 
 type Denied = Extract<AuthOutcome, { ok: false }>;
 
@@ -11,33 +12,28 @@ function denied(denial: JwtDenial): Denied {
   return { ok: false, status, code: denial.code, error: status === 403 ? 'insufficient_scope' : 'invalid_token', description: denial.description };
 }
 
+/** Audience and scope requirements of the operation against an evaluated token. Pure. */
+export function authorize(result: Evaluation, requirements: AuthRequirements): AuthOutcome {
+  if (!result.ok) return denied(result);
+  if (requirements.audience !== undefined && !result.token.audiences.has(requirements.audience)) {
+    return denied({ ok: false, code: 'TOKEN_AUDIENCE_MISMATCH', description: 'the token is not meant for this API (aud)' });
+  }
+  const required = requirements.scopes;
+  for (let i = 0; i < required.length; i++) {
+    if (!result.scopeSet.has(required[i]!)) {
+      const missingScopes = required.filter((s) => !result.scopeSet.has(s));
+      return { ...denied({ ok: false, code: 'INSUFFICIENT_SCOPE', description: `missing scope: ${missingScopes.join(' ')}` }), missingScopes };
+    }
+  }
+  return { ok: true, identity: result.identity };
+}
+
 export function createJwtAuthMethod({ evaluateToken }: { evaluateToken: TokenEvaluator }): AuthMethod {
   return {
     name: 'jwt',
-    async authenticate(credential: string, requirements: AuthRequirements): Promise<AuthOutcome> {
-      const result = await evaluateToken(credential);
-      if (!result.ok) return denied(result);
-      const { token, principal, scopes } = result;
-      if (requirements.audience !== undefined && !token.audiences.has(requirements.audience)) {
-        return denied({ ok: false, code: 'TOKEN_AUDIENCE_MISMATCH', description: 'the token is not meant for this API (aud)' });
-      }
-      if (requirements.scopes.length > 0) {
-        const missingScopes = requirements.scopes.filter((s) => !scopes.includes(s));
-        if (missingScopes.length > 0) {
-          return { ...denied({ ok: false, code: 'INSUFFICIENT_SCOPE', description: `missing scope: ${missingScopes.join(' ')}` }), missingScopes };
-        }
-      }
-      const { consumer } = principal;
-      return {
-        ok: true,
-        identity: {
-          consumerId: consumer.id,
-          consumerName: consumer.name,
-          metadata: consumer.metadata,
-          scopes,
-          credential: { type: 'jwt', clientId: token.clientId, jti: token.jti, issuer: token.issuer },
-        },
-      };
+    authenticate(credential: string, requirements: AuthRequirements): Promise<AuthOutcome> {
+      const result = evaluateToken(credential);
+      return result instanceof Promise ? result.then((r) => authorize(r, requirements)) : Promise.resolve(authorize(result, requirements));
     },
   };
 }

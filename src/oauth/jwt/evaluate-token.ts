@@ -1,6 +1,10 @@
 // Is this bearer JWT good right now, and whose is it? Verification is cached per token; what can change
 // after issue — revocation (one jti, or all of a client's tokens before a time), the client and its
 // consumer being disabled, their scopes — is checked on every call, from memory.
+//
+// The hot path (token and principal both cached) is synchronous: `evaluateToken` returns a value, not
+// a promise, and the identity is built once per token and principal (bench/token.ts).
+import type { Identity } from '../../auth/types.js';
 import type { Clock } from '../../lib/clock.js';
 import { isStoreUnavailable } from '../../store/open.js';
 import type { ClientPrincipal, ExternalPrincipal, PrincipalCache } from '../principals.js';
@@ -10,15 +14,17 @@ import { tokenHashOf, type TokenCache } from './token-cache.js';
 import type { VerifiedToken } from './verified-token.js';
 import { MAX_TOKEN_LENGTH, type AccessTokenVerifier } from './verify-access-token.js';
 
-export type Evaluation =
-  | {
-      ok: true;
-      token: VerifiedToken;
-      principal: ClientPrincipal | ExternalPrincipal;
-      /** The token's scopes that the client and consumer still allow. */
-      scopes: string[];
-    }
-  | JwtDenial;
+export interface Accepted {
+  ok: true;
+  token: VerifiedToken;
+  principal: ClientPrincipal | ExternalPrincipal;
+  /** The token's scopes that the client and consumer still allow. */
+  scopes: string[];
+  scopeSet: ReadonlySet<string>;
+  identity: Identity;
+}
+
+export type Evaluation = Accepted | JwtDenial;
 
 export interface EvaluateDeps {
   verify: AccessTokenVerifier;
@@ -28,44 +34,86 @@ export interface EvaluateDeps {
   clock: Clock;
 }
 
+/** The answer for one token and one principal object; principals are replaced, never mutated, on change. */
+const accepted = new WeakMap<VerifiedToken, { principal: object; answer: Accepted }>();
+
+function acceptance(token: VerifiedToken, principal: ClientPrincipal | ExternalPrincipal): Accepted {
+  const memo = accepted.get(token);
+  if (memo && memo.principal === principal) return memo.answer;
+  const allowed = principal.scopeSet;
+  const scopes = token.scopes.filter((s) => allowed.has(s));
+  const { consumer } = principal;
+  const answer: Accepted = {
+    ok: true,
+    token,
+    principal,
+    scopes,
+    scopeSet: new Set(scopes),
+    identity: {
+      consumerId: consumer.id,
+      consumerName: consumer.name,
+      metadata: consumer.metadata,
+      scopes,
+      credential: { type: 'jwt', clientId: token.clientId, jti: token.jti, issuer: token.issuer },
+    },
+  };
+  accepted.set(token, { principal, answer });
+  return answer;
+}
+
 export function createTokenEvaluator({ verify, cache, revocations, principals, clock }: EvaluateDeps) {
-  async function principalOf(token: VerifiedToken): Promise<ClientPrincipal | ExternalPrincipal | JwtDenial> {
+  /** The checks that do not involve the signature, in order; pure over what is in memory. */
+  function judge(token: VerifiedToken, principal: ClientPrincipal | ExternalPrincipal | null, now: number): Evaluation {
+    if (token.expiresAt <= now) return deny('TOKEN_EXPIRED', 'the token has expired');
+    if (token.jti !== '' && revocations.has(token.jti)) return deny('TOKEN_REVOKED', 'the token is revoked');
     if (token.kind === 'local') {
-      const principal = principals.peekClient(token.clientId) ?? (await principals.client(token.clientId));
       if (!principal) return deny('CLIENT_UNKNOWN', 'the client no longer exists');
-      if (!principal.client.enabled) return deny('CLIENT_DISABLED', 'the client is disabled');
-      const revokedBefore = principal.client.tokensRevokedBefore;
-      if (revokedBefore !== null && token.issuedAt < revokedBefore) return deny('TOKEN_REVOKED', 'the token is revoked');
-      if (!principal.consumer.enabled) return deny('CONSUMER_DISABLED', 'the consumer is disabled');
-      return principal;
+      const { client } = principal as ClientPrincipal;
+      if (!client.enabled) return deny('CLIENT_DISABLED', 'the client is disabled');
+      if (client.tokensRevokedBefore !== null && token.issuedAt < client.tokensRevokedBefore) return deny('TOKEN_REVOKED', 'the token is revoked');
+    } else if (!principal) {
+      return deny('CONSUMER_UNKNOWN', 'no consumer is mapped to this subject');
     }
-    const principal = principals.peekExternal(token.issuer, token.subject) ?? (await principals.external(token.issuer, token.subject));
-    if (!principal) return deny('CONSUMER_UNKNOWN', 'no consumer is mapped to this subject');
     if (!principal.consumer.enabled) return deny('CONSUMER_DISABLED', 'the consumer is disabled');
-    return principal;
+    return acceptance(token, principal);
   }
 
-  return async function evaluateToken(credential: string): Promise<Evaluation> {
-    if (credential.length > MAX_TOKEN_LENGTH) return deny('TOKEN_TOO_LARGE', `tokens are limited to ${MAX_TOKEN_LENGTH} characters`);
+  const peek = (token: VerifiedToken) =>
+    token.kind === 'local' ? principals.peekClient(token.clientId) : principals.peekExternal(token.issuer, token.subject);
+
+  async function slowPath(credential: string, tokenHash: string, cached: VerifiedToken | undefined): Promise<Evaluation> {
     try {
-      const tokenHash = tokenHashOf(credential);
-      let token = cache.get(tokenHash);
+      let token = cached;
       if (!token) {
         const verified = await verify(credential);
         if (!verified.ok) return verified;
         token = verified.token;
-        cache.set(tokenHash, token);
+        if (token.expiresAt > clock.now()) cache.set(tokenHash, token);
       }
-      if (token.expiresAt <= clock.now()) return deny('TOKEN_EXPIRED', 'the token has expired');
-      if (token.jti !== '' && revocations.has(token.jti)) return deny('TOKEN_REVOKED', 'the token is revoked');
-      const principal = await principalOf(token);
-      if ('ok' in principal) return principal;
-      const allowed = principal.scopeSet;
-      return { ok: true, token, principal, scopes: token.scopes.filter((s) => allowed.has(s)) };
+      const principal =
+        token.kind === 'local' ? await principals.client(token.clientId) : await principals.external(token.issuer, token.subject);
+      return judge(token, principal ?? null, clock.now());
     } catch (error) {
       if (isStoreUnavailable(error)) return deny('STORE_UNAVAILABLE', 'credentials cannot be checked right now');
       throw error;
     }
+  }
+
+  /** A value when everything needed is cached, else a promise. */
+  return function evaluateToken(credential: string): Evaluation | Promise<Evaluation> {
+    if (credential.length > MAX_TOKEN_LENGTH) return deny('TOKEN_TOO_LARGE', `tokens are limited to ${MAX_TOKEN_LENGTH} characters`);
+    const tokenHash = tokenHashOf(credential);
+    const token = cache.get(tokenHash);
+    if (token) {
+      const now = clock.now();
+      if (token.expiresAt <= now) {
+        cache.delete(tokenHash);
+        return deny('TOKEN_EXPIRED', 'the token has expired');
+      }
+      const principal = peek(token);
+      if (principal !== undefined) return judge(token, principal, now);
+    }
+    return slowPath(credential, tokenHash, token);
   };
 }
 

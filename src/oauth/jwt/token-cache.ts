@@ -1,5 +1,6 @@
 // Verified tokens by SHA-256 of the token, so a client reusing its token costs no signature check.
-// An entry expires with its token; revocation and the principal's state are checked on every use.
+// An entry is good until its token's exp: the evaluator refuses it from then on and deletes it, so
+// the LRU needs no clock of its own (one clock read per request, not three).
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { VerifiedToken } from './verified-token.js';
@@ -7,21 +8,22 @@ import type { VerifiedToken } from './verified-token.js';
 export interface TokenCache {
   get(tokenHash: string): VerifiedToken | undefined;
   set(tokenHash: string, token: VerifiedToken): void;
+  delete(tokenHash: string): void;
   clear(): void;
   readonly size: number;
 }
 
 export const tokenHashOf = (token: string) => hash('sha256', token, 'base64url');
 
-export function createTokenCache(options: { maxEntries: number; now: () => number }): TokenCache {
+export function createTokenCache(options: { maxEntries: number }): TokenCache {
   const enabled = options.maxEntries > 0;
-  const lru = new LRUCache<string, VerifiedToken>({ max: Math.max(1, options.maxEntries), ttl: 1, perf: { now: options.now }, ttlResolution: 0 });
+  const lru = new LRUCache<string, VerifiedToken>({ max: Math.max(1, options.maxEntries) });
   return {
     get: (tokenHash) => (enabled ? lru.get(tokenHash) : undefined),
     set(tokenHash, token) {
-      const ttl = token.expiresAt - options.now();
-      if (enabled && ttl > 0) lru.set(tokenHash, token, { ttl });
+      if (enabled) lru.set(tokenHash, token);
     },
+    delete: (tokenHash) => void lru.delete(tokenHash),
     clear: () => lru.clear(),
     get size() {
       return lru.size;

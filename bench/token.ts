@@ -1,0 +1,342 @@
+// OAuth benchmarks, bounded in time, 127.0.0.1 only:
+// 1. Token endpoint: Portcullis' POST /oauth/token (client_secret_basic, ES256, on the real public
+//    listener) against oidc-provider configured the same way (client credentials, JWT access tokens,
+//    ES256, in-memory), each in its own process, driven in turn by autocannon. Goal ≥ 3×.
+// 2. In process, one core: signing an access token with node:crypto key objects vs jose's SignJWT
+//    (the choice behind src/oauth/signing-keys/sign.ts); verifying a cached JWT (goal ≥ 300k/s) next
+//    to a cached API key, and an uncached JWT (signature check) for scale.
+// 3. Gateway: cached JWT auth against API-key auth through the same listener and upstream (goal ≥ 0.95×).
+//   npm run bench -- token   (or: node dist/bench/token.js [--duration 5] [--rounds 3] [--connections 32])
+import { spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { SignJWT } from 'jose';
+import { pino } from 'pino';
+import { createApp, type App } from '../src/app.js';
+import { validateConfig } from '../src/config/load.js';
+import { buildGateway } from '../src/gateway/start.js';
+import { generateMasterKey } from '../src/oauth/master-key.js';
+import { registerOAuthRoutes } from '../src/oauth/routes.js';
+import { createCompactSigner } from '../src/oauth/signing-keys/sign.js';
+
+const self = fileURLToPath(import.meta.url);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const AUDIENCE = 'https://api.example.com';
+const FORM = 'grant_type=client_credentials&scope=orders%3Aread';
+const actor = { id: 'bench', sourceIp: null };
+
+function announce(value: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+const quietLogger = () => pino({ level: 'info', base: { service: 'portcullis' } }, pino.destination({ dest: '/dev/null', sync: false }));
+
+async function portcullisApp(dir: string, extra: Record<string, unknown> = {}): Promise<App> {
+  const config = validateConfig(
+    { store: `sqlite:${join(dir, 'bench.db')}`, issuer: 'http://127.0.0.1:9', log: { level: 'silent' }, oauth: { masterKey: generateMasterKey() }, ...extra },
+    'bench',
+  );
+  return createApp({ config, logger: quietLogger() });
+}
+
+// ---- child processes -------------------------------------------------------------------------
+
+/** Portcullis' public listener with the OAuth routes, as `portcullis start` builds it. */
+async function portcullisTokenServer(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const app = await portcullisApp(dir);
+  const consumer = await app.consumers.create({ name: 'bench', scopes: ['orders:read'] }, actor);
+  const { client, secret } = await app.oauth.clients.create(consumer.id, { audiences: [AUDIENCE] }, actor);
+  const gateway = await buildGateway({ app, baseDir: dir, register: (server) => registerOAuthRoutes(server, { oauth: app.oauth }) });
+  await gateway.fastify.listen({ host: '127.0.0.1', port: 0 });
+  announce({ port: (gateway.server.address() as AddressInfo).port, path: '/oauth/token', clientId: client.id, secret: secret!.secret });
+}
+
+/** oidc-provider: client credentials, JWT access tokens signed ES256, the in-memory adapter. */
+async function oidcProviderServer(): Promise<void> {
+  // oidc-provider ships no types; it is a devDependency used only here.
+  const specifier = 'oidc-provider';
+  const { default: Provider } = (await import(specifier)) as { default: new (issuer: string, configuration: unknown) => { callback(): (...args: any[]) => void } };
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const secret = 'bench-secret-bench-secret-bench-secret-0123';
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const provider = new Provider(`http://127.0.0.1:${port}`, {
+    jwks: { keys: [{ ...(privateKey.export({ format: 'jwk' }) as object), kid: 'k1', alg: 'ES256', use: 'sig' } as never] },
+    clients: [
+      {
+        client_id: 'bench',
+        client_secret: secret,
+        grant_types: ['client_credentials'],
+        redirect_uris: [],
+        response_types: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+        id_token_signed_response_alg: 'ES256',
+        scope: 'orders:read',
+      },
+    ],
+    scopes: ['orders:read'],
+    ttl: { ClientCredentials: 3600 },
+    features: {
+      devInteractions: { enabled: false },
+      clientCredentials: { enabled: true },
+      resourceIndicators: {
+        enabled: true,
+        defaultResource: () => AUDIENCE,
+        useGrantedResource: () => true,
+        getResourceServerInfo: () => ({ scope: 'orders:read', audience: AUDIENCE, accessTokenFormat: 'jwt', jwt: { sign: { alg: 'ES256' } } }),
+      },
+    },
+  });
+  server.on('request', provider.callback());
+  server.keepAliveTimeout = 60_000;
+  announce({ port, path: '/token', clientId: 'bench', secret });
+}
+
+/** An upstream and the public listener with one API accepting API keys and JWTs; a key and a token for it. */
+async function gatewayServer(): Promise<void> {
+  const body = JSON.stringify({ id: 'ord_123', status: 'shipped' });
+  const upstream = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }).end(body);
+  });
+  upstream.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
+  const target = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const app = await portcullisApp(dir, {
+    apis: [{ name: 'orders', basePath: '/orders', upstream: target, auth: ['api-key', 'jwt'], scopes: ['orders:read'], audience: AUDIENCE }],
+  });
+  const consumer = await app.consumers.create({ name: 'bench', scopes: ['orders:read'], metadata: { plan: 'pro', accountId: 'acct_42' } }, actor);
+  const { key } = await app.keys.create(consumer.id, {}, actor);
+  const { client } = await app.oauth.clients.create(consumer.id, { audiences: [AUDIENCE] }, actor);
+  const token = app.oauth.issueAccessToken({ clientId: client.id, audiences: [AUDIENCE], scopes: ['orders:read'], ttlSeconds: 3600, issuedAtMs: Date.now() }).token;
+  const gateway = await buildGateway({ app, baseDir: dir });
+  await gateway.fastify.listen({ host: '127.0.0.1', port: 0 });
+  announce({ port: (gateway.server.address() as AddressInfo).port, path: '/orders/123', key, token });
+}
+
+/** Rates on one core, each for SECONDS. */
+async function inProcess(): Promise<void> {
+  async function rate(work: (i: number) => unknown, batch = 1000): Promise<number> {
+    for (let i = 0; i < batch * 5; i++) await work(i);
+    let done = 0;
+    const start = process.hrtime.bigint();
+    const deadline = start + BigInt(SECONDS * 1e9);
+    let now = start;
+    while (now < deadline) {
+      for (let i = 0; i < batch; i++) await work(done + i);
+      done += batch;
+      now = process.hrtime.bigint();
+    }
+    return done / (Number(now - start) / 1e9);
+  }
+
+  const results: Record<string, number> = {};
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const claims = { iss: 'https://auth.example.com', sub: 'cli_x', client_id: 'cli_x', aud: AUDIENCE, scope: 'orders:read', iat: 1_800_000_000, exp: 1_800_003_600, jti: 'x' };
+  const signCompact = createCompactSigner('ES256', privateKey, { typ: 'at+jwt', kid: 'k1' });
+  results.signNodeCrypto = await rate(() => signCompact(claims));
+  results.signJose = await rate(() => new SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'k1' }).sign(privateKey), 200);
+
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
+  try {
+    const app = await portcullisApp(dir);
+    const consumer = await app.consumers.create({ name: 'bench', scopes: ['orders:read'], metadata: { plan: 'pro' } }, actor);
+    const { client } = await app.oauth.clients.create(consumer.id, { audiences: [AUDIENCE] }, actor);
+    const tokens = Array.from({ length: 1000 }, () =>
+      app.oauth.issueAccessToken({ clientId: client.id, audiences: [AUDIENCE], scopes: ['orders:read'], ttlSeconds: 3600, issuedAtMs: Date.now() }).token,
+    );
+    const keys: string[] = [];
+    for (let i = 0; i < 1000; i++) keys.push((await app.keys.create(consumer.id, {}, actor)).key);
+    const jwt = app.authMethods.get('jwt')!;
+    const apiKey = app.authMethods.get('api-key')!;
+    const requirements = { scopes: ['orders:read'], audience: AUDIENCE };
+    for (const t of tokens) if (!(await jwt.authenticate(t, requirements)).ok) throw new Error('a bench token was refused');
+    results.verifyCachedJwt = await rate((i) => jwt.authenticate(tokens[i % 1000]!, requirements));
+    results.verifyCachedApiKey = await rate((i) => apiKey.authenticate(keys[i % 1000]!, requirements));
+    await app.close();
+    // The same store with the verified-token cache off: every call checks the signature.
+    const uncached = await portcullisApp(dir, { oauth: { masterKey: app.config.oauth.masterKey, tokenCacheMaxEntries: 0 } });
+    const jwtUncached = uncached.authMethods.get('jwt')!;
+    results.verifyUncachedJwt = await rate((i) => jwtUncached.authenticate(tokens[i % 1000]!, requirements), 100);
+    await uncached.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  announce(results);
+}
+
+// ---- the driver ------------------------------------------------------------------------------
+
+interface Started {
+  child: ChildProcess;
+  info: { port: number; path: string; clientId?: string; secret?: string; key?: string; token?: string; [k: string]: unknown };
+}
+
+function start(mode: string): Promise<Started> {
+  const child = spawn(process.execPath, [self, mode], { stdio: ['ignore', 'pipe', 'ignore'] });
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk;
+      const line = buffered.split('\n').find((l) => l.startsWith('{'));
+      if (buffered.includes('\n') && line) resolve({ child, info: JSON.parse(line) });
+    });
+    child.once('exit', (code) => reject(new Error(`${mode} exited with ${code}`)));
+  });
+}
+
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+interface Figure {
+  rate: number;
+  cpuPerRequest: number;
+  p50: number;
+  p99: number;
+}
+
+async function drive(target: Started, request: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string }, seconds: number, connections: number): Promise<Figure> {
+  const before = cpuMs(target.child.pid!);
+  const result = await autocannon({
+    url: `http://127.0.0.1:${target.info.port}${target.info.path}`,
+    method: request.method,
+    headers: request.headers,
+    ...(request.body ? { body: request.body } : {}),
+    connections,
+    duration: seconds,
+  });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors from port ${target.info.port}`);
+  return {
+    rate: result.requests.average,
+    cpuPerRequest: result.requests.total > 0 ? ((cpuMs(target.child.pid!) - before) * 1000) / result.requests.total : 0,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+  };
+}
+
+function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? fallback : Number(process.argv[index + 1]);
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
+
+async function compare(
+  title: string,
+  targets: Array<{ name: string; started: Started; request: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string } }>,
+  rounds: number,
+  duration: number,
+  connections: number,
+): Promise<Map<string, Figure>> {
+  for (const t of targets) await drive(t.started, t.request, 2, connections); // warm-up
+  const figures = new Map<string, Figure[]>();
+  for (let round = 0; round < rounds; round++) {
+    for (const t of targets) figures.set(t.name, [...(figures.get(t.name) ?? []), await drive(t.started, t.request, duration, connections)]);
+  }
+  const medians = new Map<string, Figure>();
+  console.log(`\n${title}\n\n| target | req/s | p50 ms | p99 ms | CPU µs/req (server process) |\n|---|---|---|---|---|`);
+  for (const t of targets) {
+    const list = figures.get(t.name)!;
+    const m: Figure = {
+      rate: median(list.map((f) => f.rate)),
+      cpuPerRequest: median(list.map((f) => f.cpuPerRequest)),
+      p50: median(list.map((f) => f.p50)),
+      p99: median(list.map((f) => f.p99)),
+    };
+    medians.set(t.name, m);
+    console.log(`| ${t.name} | ${Math.round(m.rate).toLocaleString('en-US')} | ${m.p50.toFixed(1)} | ${m.p99.toFixed(1)} | ${m.cpuPerRequest.toFixed(0)} |`);
+  }
+  return medians;
+}
+
+async function main(): Promise<void> {
+  const duration = option('duration', 5);
+  const rounds = option('rounds', 3);
+  const connections = option('connections', 32);
+  console.log(`token bench: ${cpus().length} cores, Node ${process.version}, ${rounds} interleaved round(s) of ${duration}s (medians), ${connections} connections, 127.0.0.1`);
+
+  const basic = (s: Started) => `Basic ${Buffer.from(`${s.info.clientId}:${s.info.secret}`).toString('base64')}`;
+  const tokenRequest = (s: Started) => ({ method: 'POST' as const, headers: { authorization: basic(s), 'content-type': 'application/x-www-form-urlencoded' }, body: FORM });
+  const children: Started[] = [];
+  try {
+    const ours = await start('portcullis');
+    children.push(ours);
+    const theirs = await start('oidc-provider');
+    children.push(theirs);
+    const token = await compare(
+      'Token endpoint, client_secret_basic, ES256 JWT access tokens',
+      [
+        { name: 'Portcullis POST /oauth/token', started: ours, request: tokenRequest(ours) },
+        { name: 'oidc-provider POST /token', started: theirs, request: tokenRequest(theirs) },
+      ],
+      rounds,
+      duration,
+      connections,
+    );
+    for (const c of children.splice(0)) c.child.kill();
+    const ratio = token.get('Portcullis POST /oauth/token')!.rate / token.get('oidc-provider POST /token')!.rate;
+    console.log(`\nPortcullis / oidc-provider: ${ratio.toFixed(2)}× (goal ≥ 3×)`);
+
+    const gw = await start('gateway');
+    children.push(gw);
+    const gateway = await compare(
+      'Gateway GET /orders/123 through the same listener and upstream',
+      [
+        { name: 'API-key auth (cached)', started: gw, request: { method: 'GET', headers: { authorization: `Bearer ${gw.info.key}` } } },
+        { name: 'JWT auth (cached)', started: gw, request: { method: 'GET', headers: { authorization: `Bearer ${gw.info.token}` } } },
+      ],
+      rounds,
+      duration,
+      connections,
+    );
+    for (const c of children.splice(0)) c.child.kill();
+    const gatewayRatio = gateway.get('JWT auth (cached)')!.rate / gateway.get('API-key auth (cached)')!.rate;
+    console.log(`\nJWT / API key through the gateway: ${gatewayRatio.toFixed(3)} (goal ≥ 0.95)`);
+
+    const local = await start('in-process');
+    children.push(local);
+    const r = local.info as unknown as Record<string, number>;
+    const fmt = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`;
+    console.log(`\nIn process, one core, ${SECONDS}s per figure\n\n| figure | rate |\n|---|---|`);
+    console.log(`| sign an access token, node:crypto KeyObject (ES256) | ${fmt(r.signNodeCrypto!)} |`);
+    console.log(`| sign an access token, jose SignJWT (ES256) | ${fmt(r.signJose!)} |`);
+    console.log(`| verify a cached JWT (jwt auth method, scope + audience) | ${fmt(r.verifyCachedJwt!)} |`);
+    console.log(`| verify a cached API key (api-key auth method, same checks) | ${fmt(r.verifyCachedApiKey!)} |`);
+    console.log(`| verify an uncached JWT (jose signature check + claims) | ${fmt(r.verifyUncachedJwt!)} |`);
+    console.log(`\nnode:crypto / jose signing: ${(r.signNodeCrypto! / r.signJose!).toFixed(2)}×; cached JWT: ${(r.verifyCachedJwt! / 300_000).toFixed(2)}× the goal (300k/s)`);
+    console.log(`BENCH_JSON ${JSON.stringify({ bench: 'token', tokenEndpointRatio: ratio, gatewayRatio, inProcess: r })}`);
+  } finally {
+    for (const c of children) c.child.kill();
+  }
+}
+
+const [mode] = process.argv.slice(2);
+if (mode) process.once('SIGTERM', () => process.exit(0));
+if (mode === 'portcullis') await portcullisTokenServer();
+else if (mode === 'oidc-provider') await oidcProviderServer();
+else if (mode === 'gateway') await gatewayServer();
+else if (mode === 'in-process') {
+  await inProcess();
+  process.exit(0);
+} else await main();
