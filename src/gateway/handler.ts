@@ -6,7 +6,6 @@ import type { TLSSocket } from 'node:tls';
 import type { Pool } from 'undici';
 import type { Identity } from '../auth/types.js';
 import type { GatewayConfig } from '../config/schema.js';
-import { newId } from '../lib/ids.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics/registry.js';
 import { authenticateCredentials, type AuthDecision, type CredentialInput } from './auth/authenticate.js';
@@ -17,6 +16,8 @@ import { corsHeaders, preflightHeaders } from './cors.js';
 import { headerKinds, pushIdentityHeaders, readRequestHead, responseHeaders, type HeaderKinds, type RequestHead } from './forward-headers.js';
 import { sendDenial, sendProblem } from './problem.js';
 import { acceptableRequestId, isSafePath } from './request-path.js';
+import { ClientGoneError, forward } from './forward.js';
+import { nextRequestId } from './request-id.js';
 import { classifyUpstreamError, createUpstreamPool, limitedBody } from './upstream.js';
 
 export interface GatewayDeps {
@@ -114,7 +115,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     const started = performance.now();
     const { api } = runtime;
     const head = readRequestHead(req.rawHeaders, runtime.kinds);
-    const requestId = acceptableRequestId(head.requestId) ?? newId('req');
+    const requestId = acceptableRequestId(head.requestId) ?? nextRequestId();
     const outcome: Outcome = { status: 0, identity: null, method: null, operation: undefined };
     const cors = api.cors && head.origin !== undefined ? corsHeaders(api.cors, head.origin) : NO_HEADERS;
     const method = req.method ?? 'GET';
@@ -175,32 +176,24 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     if (decision.identity) pushIdentityHeaders(headers, decision.identity);
 
     const hasBody = head.chunked || (head.contentLength !== undefined && head.contentLength !== '0');
-    const abort = new AbortController();
-    const onClose = () => {
-      if (!res.writableFinished) abort.abort();
-    };
-    res.once('close', onClose);
     try {
-      await runtime.pool.stream(
+      outcome.status = await forward(
+        runtime.pool,
         {
           path: upstreamPathOf(api, path, api.credentialQueries.length > 0 ? withoutCredentialParams(query, api.credentialQueries) : query),
-          method: method as 'GET',
+          method,
           headers,
           body: hasBody ? (head.chunked ? limitedBody(req, settings.maxBodySize) : req) : null,
-          signal: abort.signal,
         },
-        ({ statusCode, headers: upstreamHeaders }) => {
-          outcome.status = statusCode;
-          const out = responseHeaders(upstreamHeaders as Record<string, string | string[] | undefined>, requestId);
+        res,
+        (upstreamHeaders) => {
+          const out = responseHeaders(upstreamHeaders, requestId);
           if (cors) for (const name in cors) out.push(name, cors[name]!);
-          res.writeHead(statusCode, out);
-          return res;
+          return out;
         },
       );
-      res.off('close', onClose);
       finish(runtime, req, path, requestId, started, outcome);
     } catch (error) {
-      res.off('close', onClose);
       if (hasBody && !req.complete) {
         // The upstream stopped reading the body: discard the rest so the client can finish sending
         // and read our answer, then close the connection rather than reuse a half-read one.
@@ -209,9 +202,9 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
         res.once('finish', () => setTimeout(() => req.socket.destroy(), 2_000).unref());
       }
       const failure = classifyUpstreamError(error);
-      if (failure !== 'body-too-large' && (abort.signal.aborted || (req.destroyed && !req.complete))) {
+      if (error instanceof ClientGoneError) {
         metrics.upstreamError(api.name, 'aborted');
-        outcome.status = outcome.status || 499;
+        outcome.status = res.headersSent ? res.statusCode : 499;
         return finish(runtime, req, path, requestId, started, outcome);
       }
       if (failure === 'body-too-large') {
@@ -242,7 +235,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       if (!runtime) return false;
       serve(runtime, req, res, path, q === -1 ? '' : url.slice(q)).catch((error: unknown) => {
         runtime.log.error({ err: error }, 'gateway fault');
-        if (!res.headersSent) sendProblem(res, { code: 'INTERNAL', requestId: newId('req') });
+        if (!res.headersSent) sendProblem(res, { code: 'INTERNAL', requestId: nextRequestId() });
         else res.destroy();
       });
       return true;

@@ -1,61 +1,59 @@
 // Prometheus metrics of one Portcullis process, in its own registry (served at /metrics on the admin
 // listener). Labels are bounded: API names from config, status codes, method names — never a credential.
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { hotCounter, hotHistogram, type CounterChild, type HistogramChild } from './hot-path.js';
 
 export interface MetricsOptions {
   /** Process metrics (CPU, memory, event loop); off in tests that build many registries. */
   processMetrics?: boolean;
 }
 
-type Child = { inc(value?: number): void };
-type HistogramChild = { observe(value: number): void };
-
 export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
   const registry = new Registry();
   if (processMetrics) collectDefaultMetrics({ register: registry, prefix: 'portcullis_' });
 
-  const requests = new Counter({
-    name: 'portcullis_gateway_requests_total',
-    help: 'Requests handled by the gateway, by API, response status and auth method',
-    labelNames: ['api', 'status', 'auth_method'] as const,
-    registers: [registry],
-  });
-  const duration = new Histogram({
-    name: 'portcullis_gateway_request_duration_seconds',
-    help: 'Time from request to response head (or denial), by API',
-    labelNames: ['api'] as const,
-    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
-    registers: [registry],
-  });
+  const requests = hotCounter(
+    registry,
+    'portcullis_gateway_requests_total',
+    'Requests handled by the gateway, by API, response status and auth method',
+    ['api', 'status', 'auth_method'],
+  );
+  const duration = hotHistogram(
+    registry,
+    'portcullis_gateway_request_duration_seconds',
+    'Time from request to the end of the response (or the denial), by API',
+    ['api'],
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  );
   const upstreamErrors = new Counter({
     name: 'portcullis_gateway_upstream_errors_total',
     help: 'Upstream failures, by API and kind (unavailable, timeout, aborted)',
     labelNames: ['api', 'kind'] as const,
     registers: [registry],
   });
-  const keyCache = new Counter({
-    name: 'portcullis_key_verify_cache_total',
-    help: 'API-key verification cache lookups: hit, negative_hit (known unknown key), miss',
-    labelNames: ['result'] as const,
-    registers: [registry],
-  });
+  const keyCache = hotCounter(
+    registry,
+    'portcullis_key_verify_cache_total',
+    'API-key verification cache lookups: hit, negative_hit (known unknown key), miss',
+    ['result'],
+  );
 
-  // prom-client hashes label values on every call; the hot path keeps the children instead.
-  const requestChildren = new Map<string, Child>();
+  // Children per label set, made once: the hot path only adds numbers.
+  const requestChildren = new Map<string, CounterChild>();
   const durationChildren = new Map<string, HistogramChild>();
-  const cacheHit = keyCache.labels('hit');
-  const cacheNegativeHit = keyCache.labels('negative_hit');
-  const cacheMiss = keyCache.labels('miss');
+  const cacheHit = keyCache.child('hit');
+  const cacheNegativeHit = keyCache.child('negative_hit');
+  const cacheMiss = keyCache.child('miss');
 
   return {
     registry,
     recordRequest(api: string, status: number, authMethod: string, seconds: number): void {
       const key = `${api}\u0000${status}\u0000${authMethod}`;
       let child = requestChildren.get(key);
-      if (!child) requestChildren.set(key, (child = requests.labels(api, String(status), authMethod)));
+      if (!child) requestChildren.set(key, (child = requests.child(api, String(status), authMethod)));
       child.inc();
       let histogram = durationChildren.get(api);
-      if (!histogram) durationChildren.set(api, (histogram = duration.labels(api)));
+      if (!histogram) durationChildren.set(api, (histogram = duration.child(api)));
       histogram.observe(seconds);
     },
     upstreamError(api: string, kind: 'unavailable' | 'timeout' | 'aborted'): void {

@@ -46,8 +46,8 @@ describe('gateway: public listener routing', () => {
       logger: createLogger('silent'),
       print: () => undefined,
       registerPublic(server) {
-        server.post('/oauth/token', async () => ({ access_token: 'from-the-oauth-route' }));
-        server.get('/.well-known/:document', async (request) => ({ document: (request.params as { document: string }).document }));
+        server.post('/extra/token', async () => ({ access_token: 'from-a-registered-route' }));
+        server.get('/extra-docs/:document', async (request) => ({ document: (request.params as { document: string }).document }));
       },
     });
     const consumer = await running.app.consumers.create({ name: 'c' }, { id: 't', sourceIp: null });
@@ -74,13 +74,13 @@ describe('gateway: public listener routing', () => {
   });
 
   it('routes registered on the public listener win over a base path', async () => {
-    const token = await fetch(`${running.gatewayUrl}/oauth/token`, { method: 'POST' });
+    const token = await fetch(`${running.gatewayUrl}/extra/token`, { method: 'POST' });
     assert.equal(token.status, 200);
-    assert.deepEqual(await token.json(), { access_token: 'from-the-oauth-route' });
-    const wellKnown = await fetch(`${running.gatewayUrl}/.well-known/jwks.json`);
-    assert.deepEqual(await wellKnown.json(), { document: 'jwks.json' });
-    // GET /oauth/token is not a registered route: Fastify answers 404 in problem JSON.
-    const notFound = await fetch(`${running.gatewayUrl}/oauth/token`);
+    assert.deepEqual(await token.json(), { access_token: 'from-a-registered-route' });
+    const docs = await fetch(`${running.gatewayUrl}/extra-docs/jwks.json`);
+    assert.deepEqual(await docs.json(), { document: 'jwks.json' });
+    // GET /extra/token is not a registered route: Fastify answers 404 in problem JSON, not the root API.
+    const notFound = await fetch(`${running.gatewayUrl}/extra/token`);
     assert.equal(notFound.status, 404);
     assert.equal(((await notFound.json()) as any).code, 'ROUTE_NOT_FOUND');
   });

@@ -13,9 +13,15 @@ const DESCRIPTIONS: Record<string, string> = {
   DISABLED: 'the API key or its consumer is disabled',
 };
 
-/** A verify result → an outcome; exported for library mode's remote verifier, which gets the same results over HTTP. */
+// The verifier answers a cached key with the same VALID object each time (one per cache fill), so
+// the identity built from it is kept with it rather than rebuilt per request.
+const identities = new WeakMap<VerifyResult, AuthOutcome>();
+
+/** A verify result → an outcome. */
 export function outcomeOfVerify(result: VerifyResult): AuthOutcome {
   if (result.valid) {
+    const known = identities.get(result);
+    if (known) return known;
     const identity: Identity = {
       consumerId: result.consumer!.id,
       consumerName: result.consumer!.name,
@@ -47,9 +53,9 @@ export function createApiKeyAuthMethod({ verifyKey }: { verifyKey: VerifyKeyFn }
   const noScopes: VerifyOptions = {};
   return {
     name: 'api-key',
-    async authenticate(credential, requirements) {
+    authenticate(credential, requirements) {
       const options = requirements.scopes.length > 0 ? { scopes: requirements.scopes } : noScopes;
-      return outcomeOfVerify(await verifyKey(credential, options));
+      return verifyKey(credential, options).then(outcomeOfVerify);
     },
   };
 }

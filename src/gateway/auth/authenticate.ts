@@ -100,7 +100,7 @@ export async function authenticateCredentials(policy: AuthPolicy, input: Credent
     if (policy.anonymous) return ANONYMOUS;
     return deny({ status: 401, code: 'CREDENTIAL_MISSING', detail: policy.hint, method: null });
   }
-  const method: AuthMethodName = source.kind === 'bearer' && JWT_SHAPE.test(value) ? 'jwt' : 'api-key';
+  const method: AuthMethodName = source.kind === 'bearer' && value.includes('.') && JWT_SHAPE.test(value) ? 'jwt' : 'api-key';
   if (value === '') {
     return deny({ status: 401, code: 'CREDENTIAL_INVALID', error: 'invalid_token', detail: 'the credential is empty or malformed', reason: 'MALFORMED', method });
   }

@@ -1,0 +1,268 @@
+// Gateway throughput: an upstream, a bare node:http + undici proxy of it (the baseline) and
+// Portcullis with API-key auth (cached key, access log on, metrics on), each in its own process,
+// driven in turn by autocannon on 127.0.0.1 for a bounded time. Prints req/s, p50/p99 and the ratio.
+//   npm run bench -- gateway            (or: node dist/bench/gateway.js [--duration 5] [--rounds 5]
+//                                          [--connections 32] [--fastify] [--no-log] [--buffered-log]
+//                                          [--baseline stream|dispatch])
+// --fastify adds a variant with the same gateway handler behind a Fastify catch-all route, the
+// measurement behind the choice of a raw node:http front for the public listener.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import Fastify from 'fastify';
+import { pino } from 'pino';
+import { Pool } from 'undici';
+import { createApp } from '../src/app.js';
+import { validateConfig } from '../src/config/load.js';
+import { forward } from '../src/gateway/forward.js';
+import { buildGateway } from '../src/gateway/start.js';
+
+const self = fileURLToPath(import.meta.url);
+const BODY = JSON.stringify({ id: 'ord_123', status: 'shipped', items: [{ sku: 'A-1', quantity: 2 }], total: 4200 });
+
+function announce(value: Record<string, unknown>): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+async function listen(server: ReturnType<typeof createServer>): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return (server.address() as AddressInfo).port;
+}
+
+// ---- child processes -------------------------------------------------------------------------
+
+async function upstream(): Promise<void> {
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(BODY) });
+    res.end(BODY);
+  });
+  server.keepAliveTimeout = 60_000;
+  announce({ port: await listen(server) });
+}
+
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate', 'host']);
+
+function upstreamHead(upstreamHeaders: Record<string, string | string[] | undefined>): string[] {
+  const out: string[] = [];
+  for (const name in upstreamHeaders) {
+    const value = upstreamHeaders[name];
+    if (HOP_BY_HOP.has(name) || value === undefined) continue;
+    if (Array.isArray(value)) for (const v of value) out.push(name, v);
+    else out.push(name, value);
+  }
+  return out;
+}
+
+/**
+ * The baseline: a bare proxy as one would write it by hand with node:http and undici — hop-by-hop
+ * headers removed, streaming both ways, no auth, logs or metrics. `--baseline stream` uses undici's
+ * `pool.stream()`; the default uses `dispatch()` with a handler, the same technique as the gateway,
+ * so the ratio measures what Portcullis adds rather than a choice of undici API.
+ */
+async function baseline(target: string, technique: string): Promise<void> {
+  const pool = new Pool(target, { keepAliveTimeout: 10_000, pipelining: 1 });
+  const host = new URL(target).host;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const headers: string[] = [];
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i]!.toLowerCase();
+      if (!HOP_BY_HOP.has(name)) headers.push(name, raw[i + 1]!);
+    }
+    headers.push('host', host);
+    const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
+    const fail = () => {
+      if (!res.headersSent) res.writeHead(502).end();
+      else res.destroy();
+    };
+    if (technique === 'stream') {
+      pool
+        .stream({ path: req.url!, method: req.method as 'GET', headers, body: hasBody ? req : null }, ({ statusCode, headers: upstreamHeaders }) => {
+          res.writeHead(statusCode, upstreamHead(upstreamHeaders as Record<string, string | string[] | undefined>));
+          return res;
+        })
+        .catch(fail);
+      return;
+    }
+    forward(pool, { path: req.url!, method: req.method!, headers, body: hasBody ? req : null }, res, upstreamHead).catch(fail);
+  });
+  server.keepAliveTimeout = 60_000;
+  announce({ port: await listen(server) });
+}
+
+async function portcullis(target: string, front: 'raw' | 'fastify' | 'plain', log: string): Promise<void> {
+  const accessLog = log !== 'no-log';
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  const config = validateConfig(
+    { store: `sqlite:${join(dir, 'bench.db')}`, gateway: { accessLog }, apis: [{ name: 'orders', basePath: '/orders', upstream: target, auth: ['api-key'], scopes: ['orders:read'] }] },
+    'bench',
+  );
+  // The access log is on, as by default; it goes to /dev/null so the pipe to this script is not the bottleneck.
+  const app = await createApp({ config, logger: pino({ level: 'info', base: { service: 'portcullis' } }, pino.destination({ dest: '/dev/null', sync: false, ...(log === 'buffered' ? { minLength: 4096 } : {}) })) });
+  const consumer = await app.consumers.create({ name: 'bench', scopes: ['orders:read'], metadata: { plan: 'pro', accountId: 'acct_42' } }, { id: 'bench', sourceIp: null });
+  const { key } = await app.keys.create(consumer.id, {}, { id: 'bench', sourceIp: null });
+  const gateway = await buildGateway({ app, baseDir: dir });
+  if (front === 'raw') {
+    await gateway.fastify.listen({ host: '127.0.0.1', port: 0 });
+    announce({ port: (gateway.server.address() as AddressInfo).port, key });
+    return;
+  }
+  if (front === 'plain') {
+    const server = createServer((req, res) => {
+      if (!gateway.handler.handle(req, res)) res.writeHead(404).end();
+    });
+    announce({ port: await listen(server), key });
+    return;
+  }
+  const fastify = Fastify();
+  fastify.removeAllContentTypeParsers();
+  fastify.addContentTypeParser('*', (_request, _payload, done) => done(null));
+  fastify.all('/*', (request, reply) => {
+    reply.hijack();
+    gateway.handler.handle(request.raw, reply.raw);
+  });
+  await fastify.listen({ host: '127.0.0.1', port: 0 });
+  announce({ port: (fastify.server.address() as AddressInfo).port, key });
+}
+
+// ---- the driver ------------------------------------------------------------------------------
+
+interface Started {
+  child: ChildProcess;
+  info: { port: number; key?: string };
+}
+
+function start(mode: string, ...args: string[]): Promise<Started> {
+  const profile = process.env.BENCH_CPU_PROF && mode !== 'upstream' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const flags = process.env.BENCH_NODE_FLAGS && mode !== 'upstream' ? process.env.BENCH_NODE_FLAGS.split(' ') : [];
+  const child = spawn(process.execPath, [...flags, ...profile, self, mode, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk;
+      const line = buffered.split('\n')[0];
+      if (buffered.includes('\n') && line) resolve({ child, info: JSON.parse(line) });
+    });
+    child.once('exit', (code) => reject(new Error(`${mode} exited with ${code}`)));
+  });
+}
+
+interface Figure {
+  requests: number;
+  /** CPU time of the proxy process per request, microseconds (from /proc; robust to other load). */
+  cpuPerRequest: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** user + system CPU of a process in ms (Linux /proc; 0 elsewhere). */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+async function drive(target: Started, headers: Record<string, string>, seconds: number, connections: number): Promise<Figure> {
+  const cpuBefore = cpuMs(target.child.pid!);
+  const result = await autocannon({ url: `http://127.0.0.1:${target.info.port}/orders/123`, headers, connections, duration: seconds, pipelining: 1 });
+  const cpu = cpuMs(target.child.pid!) - cpuBefore;
+  return {
+    requests: result.requests.average,
+    cpuPerRequest: result.requests.total > 0 ? (cpu * 1000) / result.requests.total : 0,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+function option(name: string, fallback: number): number {
+  const index = process.argv.indexOf(`--${name}`);
+  return index === -1 ? fallback : Number(process.argv[index + 1]);
+}
+
+async function main(): Promise<void> {
+  const duration = option('duration', 5);
+  const rounds = option('rounds', 5);
+  const connections = option('connections', 32);
+  const withFastify = process.argv.includes('--fastify');
+  console.log(`gateway bench: ${cpus().length} cores, Node ${process.version}, ${rounds} interleaved round(s) of ${duration}s per target (medians), ${connections} connections, 127.0.0.1`);
+
+  const up = await start('upstream');
+  const target = `http://127.0.0.1:${up.info.port}`;
+  const targets: Array<{ name: string; started: Started; headers: Record<string, string> }> = [];
+  const technique = process.argv.includes('--baseline') ? process.argv[process.argv.indexOf('--baseline') + 1]! : 'dispatch';
+  const base = await start('baseline', target, technique);
+  targets.push({ name: `bare node:http + undici proxy (${technique})`, started: base, headers: {} });
+  const gw = await start('portcullis', target, 'raw');
+  targets.push({ name: 'Portcullis, API-key auth', started: gw, headers: { authorization: `Bearer ${gw.info.key}` } });
+  if (process.argv.includes('--plain')) {
+    const plain = await start('portcullis', target, 'plain', 'no-log');
+    targets.push({ name: 'Portcullis handler on a plain node:http server, access log off', started: plain, headers: { authorization: `Bearer ${plain.info.key}` } });
+  }
+  if (process.argv.includes('--buffered-log')) {
+    const buffered = await start('portcullis', target, 'raw', 'buffered');
+    targets.push({ name: 'Portcullis, API-key auth, access log buffered (4 KiB)', started: buffered, headers: { authorization: `Bearer ${buffered.info.key}` } });
+  }
+  if (process.argv.includes('--no-log')) {
+    const quiet = await start('portcullis', target, 'raw', 'no-log');
+    targets.push({ name: 'Portcullis, API-key auth, access log off', started: quiet, headers: { authorization: `Bearer ${quiet.info.key}` } });
+  }
+  if (withFastify) {
+    const fastifyFront = await start('portcullis', target, 'fastify');
+    targets.push({ name: 'Portcullis handler behind a Fastify route', started: fastifyFront, headers: { authorization: `Bearer ${fastifyFront.info.key}` } });
+  }
+
+  const figures = new Map<string, Figure[]>();
+  try {
+    for (const t of targets) await drive(t.started, t.headers, 2, connections); // warm-up: JIT, pools, cache
+    for (let round = 0; round < rounds; round++) {
+      for (const t of targets) {
+        const figure = await drive(t.started, t.headers, duration, connections);
+        if (figure.non2xx > 0 || figure.errors > 0) throw new Error(`${t.name}: ${figure.non2xx} non-2xx, ${figure.errors} errors`);
+        figures.set(t.name, [...(figures.get(t.name) ?? []), figure]);
+      }
+    }
+  } finally {
+    for (const t of [...targets.map((x) => x.started), up]) t.child.kill();
+  }
+
+  // The median over rounds: other work on the machine hits single rounds, not the middle of them.
+  const mean = (name: string, field: keyof Figure) => {
+    const list = figures.get(name)!.map((f) => f[field]).sort((a, b) => a - b);
+    const middle = Math.floor(list.length / 2);
+    return list.length % 2 ? list[middle]! : (list[middle - 1]! + list[middle]!) / 2;
+  };
+  const baselineRate = mean(targets[0]!.name, 'requests');
+  console.log('\n| target | req/s | p50 ms | p99 ms | CPU µs/req (proxy process) | ratio to baseline |');
+  console.log('|---|---|---|---|---|---|');
+  for (const t of targets) {
+    const rate = mean(t.name, 'requests');
+    console.log(
+      `| ${t.name} | ${Math.round(rate).toLocaleString('en-US')} | ${mean(t.name, 'p50').toFixed(1)} | ${mean(t.name, 'p99').toFixed(1)} | ` +
+        `${mean(t.name, 'cpuPerRequest').toFixed(0)} | ${(rate / baselineRate).toFixed(3)} |`,
+    );
+  }
+  const ratio = mean(targets[1]!.name, 'requests') / baselineRate;
+  console.log(`\nPortcullis / bare proxy: ${ratio.toFixed(3)} (goal ≥ 0.85)`);
+}
+
+const [mode, ...args] = process.argv.slice(2);
+// Children exit normally on SIGTERM so `--cpu-prof` (BENCH_CPU_PROF=1) writes its profile.
+if (mode) process.once('SIGTERM', () => process.exit(0));
+if (mode === 'upstream') await upstream();
+else if (mode === 'baseline') await baseline(args[0]!, args[1] ?? 'dispatch');
+else if (mode === 'portcullis') await portcullis(args[0]!, (args[1] as 'raw' | 'fastify' | 'plain') ?? 'raw', args[2] ?? 'log');
+else await main();
