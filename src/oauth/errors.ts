@@ -1,4 +1,4 @@
-// RFC 6749 §5.2 error responses (and the RFC 7009 / 7662 / 8707 additions) as values: the OAuth
+// RFC 6749 §5.2 error responses (and RFC 8707's invalid_target, RFC 8628's slow_down) as values: the OAuth
 // endpoints return these, never problem JSON and never an exception for a bad request.
 export type OAuthErrorCode =
   | 'invalid_request'
@@ -7,7 +7,6 @@ export type OAuthErrorCode =
   | 'unsupported_grant_type'
   | 'invalid_scope'
   | 'invalid_target'
-  | 'unsupported_token_type'
   | 'slow_down'
   | 'server_error'
   | 'temporarily_unavailable';
@@ -29,7 +28,6 @@ const STATUS: Record<OAuthErrorCode, OAuthError['status']> = {
   unsupported_grant_type: 400,
   invalid_scope: 400,
   invalid_target: 400,
-  unsupported_token_type: 400,
   slow_down: 429,
   server_error: 500,
   temporarily_unavailable: 503,

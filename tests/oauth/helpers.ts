@@ -1,6 +1,6 @@
 // OAuth test harness: the shared test app (real store, manual clock, admin API) with a master key and
 // our issuer, plus the OAuth endpoints on their own Fastify instance driven with inject().
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { ADMIN_SCOPE } from '../../src/app.js';
 import type { AuthOutcome, AuthRequirements } from '../../src/auth/types.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
@@ -49,7 +49,8 @@ export async function createOAuthHarness(
     ...(options.adapter ? { adapter: options.adapter } : {}),
     config: { issuer: ISSUER, oauth: { masterKey: generateMasterKey(), ...options.oauth }, ...options.config },
   });
-  const server = Fastify();
+  // The app's logger (captured in `logs`), as on the real public listener.
+  const server = Fastify({ loggerInstance: t.app.log as unknown as FastifyBaseLogger });
   await registerOAuthRoutes(server, {
     oauth: t.app.oauth,
     isAdminKey: (key) => t.app.verifyKey(key, { scopes: [ADMIN_SCOPE] }),

@@ -209,6 +209,20 @@ describe('token endpoint', () => {
     }
   });
 
+  test('secrets, assertions and tokens never reach the logs', async () => {
+    const logged = h.logs.length;
+    const token = await h.tokenFor(basicClient);
+    await h.post('/oauth/token', { grant_type: 'client_credentials', client_id: postClient.clientId, client_secret: `${postClient.clientSecret}x` });
+    await h.post('/oauth/introspect', { token }, { authorization: basic(basicClient.clientId, basicClient.clientSecret) });
+    await h.post('/oauth/revoke', { token: `${token}x` }, { authorization: basic(basicClient.clientId, basicClient.clientSecret) });
+    await h.authenticate(`${token.slice(0, -2)}AA`);
+    const text = h.logs.slice(logged).join('');
+    assert.match(text, /oauth request/, 'the access log is there');
+    for (const secret of [basicClient.clientSecret, postClient.clientSecret, token, token.split('.')[2]!]) {
+      assert.ok(!text.includes(secret), 'a secret or token was logged');
+    }
+  });
+
   test('failed client authentications are throttled per client_id (429, Retry-After), then recover', async () => {
     const victim = await h.createClient(consumer.id);
     const wrong = { authorization: basic(victim.clientId, 'pcs_wrongwrongwrongwrongwrongwrongwrong') };

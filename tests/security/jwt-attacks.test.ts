@@ -277,6 +277,17 @@ describe('JWT attacks', () => {
     });
   }
 
+  test('signature before claims: an expired token with a bad signature is refused for its signature', async () => {
+    const expired = ours(claims({ iat: now() - 700, exp: now() - 1 }));
+    const [h0, p0, s0] = expired.split('.');
+    const forged = `${h0}.${p0}.${s0!.slice(0, -4)}AAAA`;
+    const outcome = await h.authenticate(forged);
+    assert.equal(!outcome.ok && outcome.code, 'TOKEN_SIGNATURE_INVALID');
+    const wrongIssuerAndSignature = `${encodeJson(header())}.${encodeJson(claims({ aud: 'x', exp: 'soon' }))}.${s0}`;
+    const second = await h.authenticate(wrongIssuerAndSignature);
+    assert.equal(!second.ok && second.code, 'TOKEN_SIGNATURE_INVALID');
+  });
+
   test('no request ever went where jku/x5u pointed', () => {
     assert.equal(elsewhereRequests, 0);
   });
