@@ -18,6 +18,8 @@ import { createOAuth } from './oauth/create-oauth.js';
 import { resolveMasterKey } from './oauth/master-key.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
+import { createUsageRecorder } from './usage/recorder.js';
+import { createLimiters } from './limits/limiter.js';
 
 export const ADMIN_SCOPE = 'portcullis:admin';
 export const ADMIN_CONSUMER_NAME = 'portcullis-admin';
@@ -68,6 +70,19 @@ export async function createApp({
     metrics,
   );
   const lastUsed = createLastUsedTracker(store, (error) => log.warn({ err: error }, 'could not record key usage; will retry'));
+  const limiters = createLimiters({
+    redisUrl: config.redis,
+    redisPrefix: `${config.redisKeyPrefix}rl:`,
+    clock,
+    log,
+    onFallbackCheck: () => metrics.rateLimitFallback(),
+  });
+  const usage = createUsageRecorder({
+    store,
+    clock,
+    retentionMs: parseDuration(config.usage.retention),
+    onError: (error) => log.warn({ err: error }, 'could not write usage counts; will retry'),
+  });
   const audit = createAuditLog({ clock });
   const consumers = createConsumerService({
     store,
@@ -103,6 +118,7 @@ export async function createApp({
   }
 
   lastUsed.start(parseDuration(config.keys.lastUsedFlushInterval));
+  usage.start(parseDuration(config.usage.flushInterval));
   oauth.start();
 
   return {
@@ -112,6 +128,8 @@ export async function createApp({
     store,
     cache,
     lastUsed,
+    usage,
+    limiters,
     consumers,
     keys,
     verifyKey,
@@ -122,6 +140,8 @@ export async function createApp({
     hasAdminConsumer,
     async close() {
       await lastUsed.stop();
+      await usage.stop();
+      await limiters.close();
       await oauth.stop();
       await store.close();
     },

@@ -55,8 +55,17 @@ const Api = Type.Object(
     apiKeyHeader: Type.Optional(HeaderName),
     /** Proxy requests that match no operation of the OpenAPI document (with the API's auth and scopes). */
     passThrough: Type.Boolean({ default: false }),
-    // The rate-limiting module owns this shape and validates it.
-    rateLimit: Type.Optional(Type.Object({}, { additionalProperties: true })),
+    /** At most `limit` requests per sliding `window` on this API, counted by consumer (default), credential, ip or route. */
+    rateLimit: Type.Optional(
+      Type.Object(
+        {
+          limit: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
+          window: Type.String({ pattern: DURATION_PATTERN }),
+          by: Type.Optional(Type.Union([Type.Literal('consumer'), Type.Literal('credential'), Type.Literal('ip'), Type.Literal('route')])),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -96,6 +105,8 @@ export const ConfigSchema = Type.Object(
     ),
     store: Type.String({ default: DEFAULT_STORE, pattern: '^(sqlite:.+|postgres(ql)?://.+)$' }),
     redis: Type.Optional(Type.String({ pattern: '^rediss?://.+' })),
+    /** Every Redis key Portcullis writes starts with this; several deployments can share one Redis. */
+    redisKeyPrefix: Type.String({ default: 'portcullis:', pattern: '^[A-Za-z0-9:_.-]{1,64}$' }),
     issuer: Type.Optional(Type.String({ pattern: '^https?://.+' })),
     keys: Type.Object(
       {
@@ -109,6 +120,13 @@ export const ConfigSchema = Type.Object(
           { default: {}, additionalProperties: false },
         ),
         lastUsedFlushInterval: Duration('10s'),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    usage: Type.Object(
+      {
+        flushInterval: Duration('10s'),
+        retention: Duration('90d'),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -30,6 +30,8 @@ export const ERROR_CODES = {
   OPERATION_NOT_FOUND: { status: 404, title: 'The API has no such operation' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'The operation does not accept this method' },
   HEADERS_TOO_LARGE: { status: 431, title: 'The request headers are larger than the limit' },
+  RATE_LIMITED: { status: 429, title: 'A rate limit is used up' },
+  QUOTA_EXCEEDED: { status: 429, title: 'The usage quota is used up' },
   CREDENTIAL_LIMITED: { status: 429, title: 'The credential has used up its rate limit or quota' },
   UPSTREAM_UNAVAILABLE: { status: 502, title: 'The upstream could not be reached' },
   AUTH_UNAVAILABLE: { status: 503, title: 'Credentials cannot be checked right now' },

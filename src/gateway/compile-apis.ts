@@ -1,6 +1,7 @@
 // `apis` from the config → what the data plane uses per request: normalised base paths, upstream
 // origin and path prefix, timeouts in ms, CORS, and auth policies from `auth`/`scopes` or OpenAPI.
 // Runs once at boot; every problem is a ConfigError naming the field.
+import type { RateSetting } from '../limits/types.js';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import type { AuthMethodName } from '../auth/types.js';
 import { ConfigError } from '../config/load.js';
@@ -35,6 +36,8 @@ export interface CompiledApi {
   credentialQueries: readonly string[];
   timeouts: UpstreamTimeouts;
   cors: CorsPolicy | null;
+  /** The API's own rate limit, if any (src/limits). */
+  rateLimit: RateSetting | undefined;
 }
 
 export const DEFAULT_TIMEOUTS: UpstreamTimeouts = { connectMs: 5_000, headersMs: 30_000, bodyMs: 30_000 };
@@ -110,6 +113,7 @@ export function compileApi(api: ApiConfig, index: number, options: CompileOption
     upstreamPath: upstream.pathname === '/' ? '' : upstream.pathname.replace(/\/$/, ''),
     stripBasePath: api.stripBasePath,
     passThrough: api.passThrough,
+    rateLimit: api.rateLimit,
     defaultPolicy,
     operations,
     credentialHeaders: [...new Set([apiKeyHeader, DEFAULT_API_KEY_HEADER, ...policies.flatMap((p) => p.apiKeyHeaders)])],

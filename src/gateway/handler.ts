@@ -19,6 +19,11 @@ import { acceptableRequestId, isSafePath } from './request-path.js';
 import { ClientGoneError, forward } from './forward.js';
 import { nextRequestId } from './request-id.js';
 import { classifyUpstreamError, createUpstreamPool, limitedBody } from './upstream.js';
+import { enforceLimits } from '../limits/enforce.js';
+import type { LimitHeaders } from '../limits/headers.js';
+import type { RateLimiter } from '../ratelimit/interface.js';
+import type { UsageRecorder } from '../usage/recorder.js';
+import { systemClock, type Clock } from '../lib/clock.js';
 
 export interface GatewayDeps {
   apis: readonly CompiledApi[];
@@ -26,6 +31,11 @@ export interface GatewayDeps {
   metrics: Metrics;
   log: Logger;
   settings: GatewayConfig;
+  /** Rate limits and quotas; without it no request is limited. */
+  limiter?: RateLimiter;
+  /** Counts requests of identified callers. */
+  usage?: Pick<UsageRecorder, 'record'>;
+  clock?: Clock;
 }
 
 interface ApiRuntime {
@@ -46,6 +56,10 @@ interface Outcome {
 
 const NO_HEADERS = null;
 
+function credentialIdOf(identity: Identity): string {
+  return identity.credential.type === 'api-key' ? identity.credential.keyId : identity.credential.clientId;
+}
+
 function upstreamPathOf(api: CompiledApi, path: string, query: string): string {
   const rest = api.stripBasePath ? path.slice(api.basePath.length) || '/' : path;
   return api.upstreamPath + rest + query;
@@ -60,7 +74,7 @@ function withoutCredentialParams(query: string, names: readonly string[]): strin
   return text ? `?${text}` : '';
 }
 
-export function createGatewayHandler({ apis, authMethods, metrics, log, settings }: GatewayDeps) {
+export function createGatewayHandler({ apis, authMethods, metrics, log, settings, limiter, usage, clock = systemClock }: GatewayDeps) {
   const runtimes: ApiRuntime[] = apis.map((api) => ({
     api,
     kinds: headerKinds(api.credentialHeaders),
@@ -81,6 +95,9 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
   function finish(runtime: ApiRuntime, req: IncomingMessage, path: string, requestId: string, started: number, outcome: Outcome): void {
     const seconds = (performance.now() - started) / 1000;
     metrics.recordRequest(runtime.api.name, outcome.status, outcome.method ?? 'none', seconds);
+    if (usage && outcome.identity) {
+      usage.record({ consumerId: outcome.identity.consumerId, credentialId: credentialIdOf(outcome.identity), api: runtime.api.name, status: outcome.status });
+    }
     if (!settings.accessLog) return;
     runtime.log.info(
       {
@@ -166,6 +183,26 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     const headers = head.forward;
     const socket = req.socket;
     const clientIp = socket.remoteAddress ?? '';
+
+    // Limits come after authentication (they count per consumer and credential) and before the
+    // upstream sees anything. Every policy is checked and consumed together, or none is.
+    let rateHeaders: LimitHeaders | undefined;
+    const identity = decision.identity;
+    if (limiter && identity && (api.rateLimit || identity.limits)) {
+      const verdict = await enforceLimits(
+        limiter,
+        { api: api.name, route: outcome.operation ?? api.name, ip: clientIp, consumerId: identity.consumerId, credentialId: credentialIdOf(identity) },
+        api.rateLimit,
+        identity.limits,
+        clock.now(),
+      );
+      if (!verdict.allowed) {
+        const code = verdict.code === 'QUOTA_EXCEEDED' ? 'QUOTA_EXCEEDED' : 'RATE_LIMITED';
+        const detail = code === 'QUOTA_EXCEEDED' ? 'the usage quota is used up' : 'too many requests; see RateLimit and Retry-After';
+        return fail(sendProblem(res, { code, detail, requestId, headers: { ...cors, ...verdict.headers } as Record<string, string> }));
+      }
+      rateHeaders = verdict.headers;
+    }
     headers.push(
       'host', runtime.upstreamHost,
       'x-forwarded-for', settings.trustProxy && head.forwardedFor ? `${head.forwardedFor}, ${clientIp}` : clientIp,
@@ -189,6 +226,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
         (upstreamHeaders) => {
           const out = responseHeaders(upstreamHeaders, requestId);
           if (cors) for (const name in cors) out.push(name, cors[name]!);
+          if (rateHeaders) out.push('ratelimit-policy', rateHeaders['ratelimit-policy'], 'ratelimit', rateHeaders.ratelimit);
           return out;
         },
       );

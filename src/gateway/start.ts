@@ -40,7 +40,16 @@ export async function buildGateway({ app, apis = app.config.apis, baseDir, regis
       if (!app.authMethods.has(method)) log.warn({ api: api.name }, `auth method ${method} is not available yet; its credentials get 401`);
     }
   }
-  const handler = createGatewayHandler({ apis: compiled, authMethods: app.authMethods, metrics: app.metrics, log, settings: app.config.gateway });
+  const handler = createGatewayHandler({
+    apis: compiled,
+    authMethods: app.authMethods,
+    metrics: app.metrics,
+    log,
+    settings: app.config.gateway,
+    limiter: app.limiters.requests,
+    usage: app.usage,
+    clock: app.clock,
+  });
   const publicServer = await buildPublicServer({ gateway: handler, log: app.log, maxHeaderSize: app.config.gateway.maxHeaderSize, ...(register ? { register } : {}) });
   return { handler, ...publicServer };
 }

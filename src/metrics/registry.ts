@@ -31,6 +31,11 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
     labelNames: ['api', 'kind'] as const,
     registers: [registry],
   });
+  const rateLimitFallbacks = new Counter({
+    name: 'portcullis_ratelimit_fallback_total',
+    help: 'Rate-limit checks answered by the per-node limiter because Redis was unreachable',
+    registers: [registry],
+  });
   const keyCache = hotCounter(
     registry,
     'portcullis_key_verify_cache_total',
@@ -58,6 +63,9 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
     },
     upstreamError(api: string, kind: 'unavailable' | 'timeout' | 'aborted'): void {
       upstreamErrors.labels(api, kind).inc();
+    },
+    rateLimitFallback(): void {
+      rateLimitFallbacks.inc();
     },
     keyCacheLookup(result: 'hit' | 'negative_hit' | 'miss'): void {
       (result === 'hit' ? cacheHit : result === 'miss' ? cacheMiss : cacheNegativeHit).inc();
