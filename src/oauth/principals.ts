@@ -58,6 +58,9 @@ export function createPrincipalCache({ store, now, ttlMs, negativeTtlMs, maxEntr
     keys.add(cacheKey);
   }
 
+  // Subjects no consumer maps to, apart: giving a consumer an external id must end them all at once.
+  const unmapped = new LRUCache<string, true>({ max: 10_000, ttl: Math.max(1, negativeTtlMs), perf: { now }, ttlResolution: 0 });
+
   function peek<T>(cacheKey: string): T | null | undefined {
     const entry = lru.get(cacheKey);
     if (entry === UNKNOWN) return null;
@@ -81,16 +84,20 @@ export function createPrincipalCache({ store, now, ttlMs, negativeTtlMs, maxEntr
       return principal;
     },
 
-    peekExternal: (issuer: string, subject: string) => peek<ExternalPrincipal>(`x:${issuer}\u0000${subject}`),
+    peekExternal(issuer: string, subject: string): ExternalPrincipal | null | undefined {
+      const cacheKey = `x:${issuer}\u0000${subject}`;
+      return unmapped.has(cacheKey) ? null : peek<ExternalPrincipal>(cacheKey);
+    },
 
     /** The consumer whose externalIds hold `subject` (an external IdP claim value). */
     async external(issuer: string, subject: string): Promise<ExternalPrincipal | undefined> {
       const cacheKey = `x:${issuer}\u0000${subject}`;
+      if (unmapped.has(cacheKey)) return undefined;
       const cached = peek<ExternalPrincipal>(cacheKey);
-      if (cached !== undefined) return cached ?? undefined;
+      if (cached) return cached;
       const consumer = await store.findConsumerByExternalId(subject);
       if (!consumer) {
-        if (negativeTtlMs > 0) lru.set(cacheKey, UNKNOWN, { ttl: negativeTtlMs });
+        if (negativeTtlMs > 0) unmapped.set(cacheKey, true);
         return undefined;
       }
       const principal = { consumer, scopeSet: new Set(consumer.scopes) };
@@ -105,12 +112,12 @@ export function createPrincipalCache({ store, now, ttlMs, negativeTtlMs, maxEntr
     invalidateConsumer(consumerId: string): void {
       for (const cacheKey of [...(byConsumer.get(consumerId) ?? [])]) lru.delete(cacheKey);
       byConsumer.delete(consumerId);
-      // A consumer that gained an external id may be behind a negative entry: drop those too.
-      for (const [cacheKey, entry] of lru.entries()) if (entry === UNKNOWN && cacheKey.startsWith('x:')) lru.delete(cacheKey);
+      unmapped.clear();
     },
 
     clear(): void {
       lru.clear();
+      unmapped.clear();
       byConsumer.clear();
     },
   };
