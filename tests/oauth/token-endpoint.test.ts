@@ -248,3 +248,22 @@ describe('token endpoint', () => {
     h.clock.advance(61_000);
   });
 });
+
+describe('token endpoint without a master key', () => {
+  test('answers 503 temporarily_unavailable (never 500); clients can still be managed', async () => {
+    const h = await createOAuthHarness({ oauth: { masterKey: undefined } });
+    try {
+      const client = await h.createClient((await h.createConsumer()).id);
+      const response = await h.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic(client.clientId, client.clientSecret) });
+      assert.equal(response.status, 503);
+      assert.equal(response.body.error, 'temporarily_unavailable');
+      assert.ok(Number(response.headers['retry-after']) > 0);
+      assert.deepEqual((await h.get('/.well-known/jwks.json')).body, { keys: [] });
+      const rotate = await h.call('POST', '/admin/v1/signing-keys/rotate', {});
+      assert.equal(rotate.status, 503);
+      assert.equal(rotate.body.code, 'SIGNING_UNAVAILABLE');
+    } finally {
+      await h.close();
+    }
+  });
+});
