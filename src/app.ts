@@ -13,7 +13,6 @@ import { parseDuration } from './lib/duration.js';
 import { createLogger, type Logger } from './logger.js';
 import { instrumentKeyCache } from './metrics/key-cache.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
-import { ConfigError } from './config/load.js';
 import { createOAuth } from './oauth/create-oauth.js';
 import { resolveMasterKey } from './oauth/master-key.js';
 import { openStore } from './store/open.js';
@@ -32,10 +31,11 @@ export interface AppOptions {
   store?: Store;
   /** Prometheus registry; a fresh one (without process metrics) when absent. */
   metrics?: Metrics;
-  /** The zero-config demo: without oauth.masterKey, one is generated and kept in ./.portcullis/. */
+  /**
+   * The zero-config demo: without oauth.masterKey, one is generated and kept beside the demo database.
+   * Otherwise no master key means no token signing (`portcullis start` refuses to run without one).
+   */
   demo?: boolean;
-  /** Refuse to build without oauth.masterKey (`portcullis start` outside the demo). */
-  requireMasterKey?: boolean;
 }
 
 export async function createApp({
@@ -45,16 +45,9 @@ export async function createApp({
   store: givenStore,
   metrics = createMetrics(),
   demo = false,
-  requireMasterKey = false,
 }: AppOptions) {
   const log = logger ?? createLogger(config.log.level);
   const masterKey = resolveMasterKey({ configured: config.oauth.masterKey, demo, store: config.store });
-  if (!masterKey && requireMasterKey) {
-    throw new ConfigError(
-      'oauth.masterKey is required: it encrypts the token signing keys. Set it in the config or PORTCULLIS_OAUTH_MASTER_KEY ' +
-        '(`portcullis init` writes a config with a fresh one).',
-    );
-  }
   const store = givenStore ?? openStore(config.store);
   await store.migrate();
   const oauth = await createOAuth({ config, store, clock, log, masterKey });
