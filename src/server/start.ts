@@ -45,6 +45,7 @@ function urlOf(host: string, port: number): string {
 export async function startPortcullis({ loaded, clock, logger, print = (t) => process.stdout.write(t), registerPublic }: StartOptions): Promise<RunningPortcullis> {
   const metrics = createMetrics({ processMetrics: true });
   const app = await createApp({ config: loaded.config, metrics, demo: loaded.demo, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) });
+  if (!app.oauth.ring.canSign) app.log.warn('no oauth.masterKey: the token endpoint answers 503 until one is configured');
   let firstAdminKey: string | null = null;
   if (!(await app.hasAdminConsumer())) {
     firstAdminKey = (await app.createAdminKey('first admin key')).key;
