@@ -105,7 +105,7 @@ async function portcullis(target: string, front: 'raw' | 'fastify' | 'plain', lo
     'bench',
   );
   // The access log is on, as by default; it goes to /dev/null so the pipe to this script is not the bottleneck.
-  const app = await createApp({ config, logger: pino({ level: 'info', base: { service: 'portcullis' } }, pino.destination({ dest: '/dev/null', sync: false, ...(log === 'buffered' ? { minLength: 4096 } : {}) })) });
+  const app = await createApp({ config, logger: pino({ level: 'info', base: { service: 'portcullis' } }, pino.destination({ dest: process.env.BENCH_LOG_DEST ?? '/dev/null', sync: false, ...(log === 'buffered' ? { minLength: 4096 } : {}) })) });
   const consumer = await app.consumers.create({ name: 'bench', scopes: ['orders:read'], metadata: { plan: 'pro', accountId: 'acct_42' } }, { id: 'bench', sourceIp: null });
   const { key } = await app.keys.create(consumer.id, {}, { id: 'bench', sourceIp: null });
   const gateway = await buildGateway({ app, baseDir: dir });
