@@ -180,7 +180,7 @@ export function pushIdentityHeaders(out: string[], identity: Identity): void {
     'x-consumer-name', safeHeaderValue(identity.consumerName),
     'x-credential-type', credential.type,
     'x-credential-id', credential.type === 'api-key' ? credential.keyId : safeHeaderValue(credential.clientId),
-    'x-scopes', identity.scopes.join(' '),
+    'x-scopes', safeHeaderValue(identity.scopes.join(' ')),
     'x-consumer-metadata', metadataHeader(identity.metadata),
   );
 }
