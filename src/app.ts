@@ -50,7 +50,14 @@ export async function createApp({
   const masterKey = resolveMasterKey({ configured: config.oauth.masterKey, demo, store: config.store });
   const store = givenStore ?? openStore(config.store);
   await store.migrate();
-  const oauth = await createOAuth({ config, store, clock, log, masterKey });
+  const limiters = createLimiters({
+    redisUrl: config.redis,
+    redisPrefix: `${config.redisKeyPrefix}rl:`,
+    clock,
+    log,
+    onFallbackCheck: () => metrics.rateLimitFallback(),
+  });
+  const oauth = await createOAuth({ config, store, clock, log, masterKey, bruteForce: limiters.bruteForce });
 
   const prefix = config.keys.prefix;
   const cache = instrumentKeyCache(
@@ -63,13 +70,6 @@ export async function createApp({
     metrics,
   );
   const lastUsed = createLastUsedTracker(store, (error) => log.warn({ err: error }, 'could not record key usage; will retry'));
-  const limiters = createLimiters({
-    redisUrl: config.redis,
-    redisPrefix: `${config.redisKeyPrefix}rl:`,
-    clock,
-    log,
-    onFallbackCheck: () => metrics.rateLimitFallback(),
-  });
   const usage = createUsageRecorder({
     store,
     clock,

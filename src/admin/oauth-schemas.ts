@@ -2,6 +2,7 @@
 // validate requests, type handlers and become the OpenAPI document.
 import { Type, type Static } from '@sinclair/typebox';
 import { idPattern } from '../lib/ids.js';
+import { NullableQuota, NullableRateLimit } from './schemas.js';
 
 const Timestamp = Type.String({ format: 'date-time' });
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
@@ -31,6 +32,8 @@ export const ClientCreate = Type.Object(
     authMethod: Type.Optional(AuthMethod),
     jwks: Type.Optional(Type.Union([Jwks, Type.Null()])),
     enabled: Type.Optional(Type.Boolean()),
+    rateLimit: Type.Optional(NullableRateLimit),
+    quota: Type.Optional(NullableQuota),
   },
   { additionalProperties: false },
 );
@@ -54,6 +57,8 @@ export const Client = Type.Object({
   jwks: Type.Union([Jwks, Type.Null()]),
   enabled: Type.Boolean(),
   tokensRevokedBefore: NullableTimestamp,
+  rateLimit: NullableRateLimit,
+  quota: NullableQuota,
   secrets: Type.Optional(Type.Array(ClientSecret)),
   createdAt: Timestamp,
   updatedAt: Timestamp,

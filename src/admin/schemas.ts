@@ -25,8 +25,8 @@ const Quota = Type.Object(
   },
   { additionalProperties: false, description: 'Usage credits per UTC day, UTC month, or in total' },
 );
-const NullableRateLimit = Type.Union([RateLimit, Type.Null()]);
-const NullableQuota = Type.Union([Quota, Type.Null()]);
+export const NullableRateLimit = Type.Union([RateLimit, Type.Null()]);
+export const NullableQuota = Type.Union([Quota, Type.Null()]);
 
 export const QuotaStatus = Type.Union(
   [

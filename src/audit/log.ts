@@ -20,14 +20,24 @@ export type AuditAction =
   | 'key.updated'
   | 'key.rolled'
   | 'key.revoked'
-  | 'admin_key.created';
+  | 'admin_key.created'
+  | 'client.created'
+  | 'client.updated'
+  | 'client.deleted'
+  | 'client.secret_rotated'
+  | 'client.tokens_revoked'
+  | 'token.revoked'
+  | 'signing_key.created'
+  | 'signing_key.rotated';
+
+export type AuditTarget = { type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key'; id: string };
 
 export interface AuditLog {
   record(
     store: Store,
     actor: Actor,
     action: AuditAction,
-    target: { type: 'consumer' | 'key'; id: string },
+    target: AuditTarget,
     details?: JsonObject,
   ): Promise<void>;
 }

@@ -408,6 +408,8 @@ export function buildProgram(): Command {
       authMethod: o.authMethod,
       jwks: readJwksOption(o.jwks),
       enabled: o.enable ? true : o.disable || o.disabled ? false : undefined,
+      rateLimit: parseRateLimit(o.rateLimit),
+      quota: parseQuota(o.quota),
     });
   withConnection(clients.command('create'))
     .description('create an OAuth client for a consumer (its secret is shown once)')
@@ -419,6 +421,8 @@ export function buildProgram(): Command {
     .option('--auth-method <method>', 'client_secret_basic (default), client_secret_post or private_key_jwt')
     .option('--jwks <json|@file>', 'public keys for private_key_jwt')
     .option('--disabled', 'create disabled')
+    .option('--rate-limit <limit/window>', 'e.g. 100/1m; none clears')
+    .option('--quota <limit/period>', 'e.g. 1000/month (day, month, total); none clears')
     .action(async (consumerId: string, o) => printClient(o, await call(o, 'POST', `/admin/v1/consumers/${enc(consumerId)}/clients`, clientBody(o))));
   withConnection(clients.command('list'))
     .description('list a consumer’s OAuth clients')
@@ -443,6 +447,8 @@ export function buildProgram(): Command {
     .option('--auth-method <method>')
     .option('--jwks <json|@file>')
     .option('--enable')
+    .option('--rate-limit <limit/window>', 'e.g. 100/1m; none clears')
+    .option('--quota <limit/period>', 'e.g. 1000/month (day, month, total); none clears')
     .option('--disable')
     .action(async (clientId: string, o) => show(o, await call(o, 'PATCH', `/admin/v1/clients/${enc(clientId)}`, clientBody(o))));
   withConnection(clients.command('delete'))

@@ -8,11 +8,13 @@ import type { Clock } from '../lib/clock.js';
 import { parseDuration } from '../lib/duration.js';
 import type { Logger } from '../logger.js';
 import type { Store } from '../store/types.js';
-import { createOAuthAudit } from './audit.js';
+import { createAuditLog } from '../audit/log.js';
 import { createClientAuthenticator } from './clients/authenticate.js';
 import { createGuardedClientAuthenticator } from './clients/guarded-authenticate.js';
 import { createClientService } from './clients/service.js';
-import { createMemoryFailureLimiter, type FailureLimiter } from './failure-limiter.js';
+import { createFailureLimiter } from './failure-limiter.js';
+import { createMemoryRateLimiter } from '../ratelimit/memory.js';
+import type { RateLimiter } from '../ratelimit/interface.js';
 import { createClientCredentialsGrant } from './grants/client-credentials.js';
 import { createGrantRegistry } from './grants/registry.js';
 import { createIntrospector } from './introspect.js';
@@ -39,7 +41,8 @@ export interface OAuthDeps {
   /** Absent: everything but signing and rotation works (the CLI on a store, tests of other areas). */
   masterKey: Buffer | undefined;
   /** Replace the in-memory failed-authentication limiters (e.g. with the cluster-wide rate limiter). */
-  failureLimiters?: { perClient: FailureLimiter; perIp: FailureLimiter };
+  /** Counts failed client authentications; the app passes its brute-force limiter (Redis-backed when configured). */
+  bruteForce?: RateLimiter;
   /** For tests: how trusted issuers' JWKS are fetched. */
   fetch?: typeof fetch;
 }
@@ -49,12 +52,12 @@ const HOUSEKEEPING_EVERY_TICKS = 30;
 /** Changes are read with this much overlap, so clock skew between nodes loses none. */
 const SYNC_OVERLAP_MS = 5000;
 
-export async function createOAuth({ config, store, clock, log, masterKey, failureLimiters, fetch }: OAuthDeps) {
+export async function createOAuth({ config, store, clock, log, masterKey, bruteForce, fetch }: OAuthDeps) {
   const settings = resolveOAuthSettings(config);
   const problems = checkOAuthSettings(settings, config.trustedIssuers);
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   const now = () => clock.now();
-  const audit = createOAuthAudit({ clock });
+  const audit = createAuditLog({ clock });
 
   const ring = createSigningKeyRing({
     store,
@@ -118,9 +121,10 @@ export async function createOAuth({ config, store, clock, log, masterKey, failur
   });
   const issueAccessToken = createAccessTokenIssuer({ ring, issuer: settings.issuer });
   const grants = createGrantRegistry({ client_credentials: createClientCredentialsGrant({ issueAccessToken, issuer: settings.issuer }) });
-  const limiters = failureLimiters ?? {
-    perClient: createMemoryFailureLimiter({ limit: settings.failedAuth.perClient, windowMs: settings.failedAuth.windowMs, now }),
-    perIp: createMemoryFailureLimiter({ limit: settings.failedAuth.perIp, windowMs: settings.failedAuth.windowMs, now }),
+  const failures = bruteForce ?? createMemoryRateLimiter({ clock });
+  const limiters = {
+    perClient: createFailureLimiter(failures, { limit: settings.failedAuth.perClient, windowMs: settings.failedAuth.windowMs, now }),
+    perIp: createFailureLimiter(failures, { limit: settings.failedAuth.perIp, windowMs: settings.failedAuth.windowMs, now }),
   };
   const authenticateRequest = createGuardedClientAuthenticator({
     authenticateClient,

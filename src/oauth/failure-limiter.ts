@@ -1,35 +1,24 @@
-// Throttling of failed client authentications (per client_id and per IP) at the token endpoint: a
-// small port so the cluster-wide rate limiter can replace the in-memory one. Counters live in a
-// bounded LRU and vanish with their window, so a flood of random client ids cannot grow memory.
-import { LRUCache } from 'lru-cache';
+// Throttling of failed client authentications (per client_id and per IP) at the OAuth endpoints, on
+// the shared rate limiter: counters are cluster-wide with Redis, and when Redis is down the brute-force
+// limiter falls back to stricter per-node limits, never to none (src/limits/limiter.ts).
+import type { RateLimiter } from '../ratelimit/interface.js';
 
 export interface FailureLimiter {
   /** Whole seconds to wait before `key` may try again; 0 when it is not blocked. */
-  retryAfter(key: string): number;
-  recordFailure(key: string): void;
+  retryAfter(key: string): Promise<number>;
+  recordFailure(key: string): Promise<void>;
 }
 
-interface Window {
-  count: number;
-  resetAt: number;
-}
-
-export function createMemoryFailureLimiter(options: { limit: number; windowMs: number; now: () => number; maxKeys?: number }): FailureLimiter {
-  const windows = new LRUCache<string, Window>({ max: options.maxKeys ?? 100_000, ttl: Math.max(1, options.windowMs), perf: { now: options.now }, ttlResolution: 0 });
+export function createFailureLimiter(limiter: RateLimiter, options: { limit: number; windowMs: number; now: () => number }): FailureLimiter {
+  const policy = (key: string) => ({ rates: [{ key: `authfail:${key}`, limit: options.limit, windowMs: options.windowMs }] });
   return {
-    retryAfter(key) {
-      const window = windows.get(key);
-      if (!window || window.count < options.limit) return 0;
-      return Math.max(1, Math.ceil((window.resetAt - options.now()) / 1000));
+    async retryAfter(key) {
+      const result = await limiter.peek(policy(key), options.now());
+      if (result.allowed) return 0;
+      return Math.max(1, Math.ceil((result.retryAfterMs ?? options.windowMs) / 1000));
     },
-    recordFailure(key) {
-      const now = options.now();
-      const window = windows.get(key);
-      if (!window || window.resetAt <= now) {
-        windows.set(key, { count: 1, resetAt: now + options.windowMs });
-        return;
-      }
-      window.count++;
+    async recordFailure(key) {
+      await limiter.check(policy(key), options.now());
     },
   };
 }

@@ -3,7 +3,7 @@
 import type { Actor } from '../audit/log.js';
 import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/types.js';
-import type { OAuthAudit } from './audit.js';
+import type { AuditLog } from '../audit/log.js';
 import { oauthError, type OAuthError } from './errors.js';
 import type { AccessTokenVerifier } from './jwt/verify-access-token.js';
 import type { RevocationList } from './revocations.js';
@@ -11,7 +11,7 @@ import type { RevocationList } from './revocations.js';
 export interface RevokeDeps {
   store: Store;
   clock: Clock;
-  audit: OAuthAudit;
+  audit: AuditLog;
   revocations: RevocationList;
   verify: AccessTokenVerifier;
   /** The longest any accepted token can live: how long a revocation by jti alone is kept. */

@@ -64,6 +64,12 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     },
     '0002_oauth': oauthMigration(id),
     '0003_limits_usage': usageMigration(id),
+    '0004_client_limits': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('oauth_clients').addColumn('rate_limit', 'text').execute();
+        await db.schema.alterTable('oauth_clients').addColumn('quota', 'text').execute();
+      },
+    },
   };
 }
 

@@ -28,6 +28,8 @@ function toClient(row: Selectable<OAuthClientsTable>): OAuthClientRecord {
     jwks: row.jwks === null ? null : JSON.parse(row.jwks),
     enabled: Number(row.enabled) === 1,
     tokensRevokedBefore: nullableNumber(row.tokens_revoked_before),
+    rateLimit: row.rate_limit === null || row.rate_limit === undefined ? null : JSON.parse(row.rate_limit),
+    quota: row.quota === null || row.quota === undefined ? null : JSON.parse(row.quota),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -98,6 +100,8 @@ export function createOAuthStoreMethods(db: Kysely<Database>, { getConsumer }: O
           jwks: c.jwks === null ? null : json(c.jwks),
           enabled: c.enabled ? 1 : 0,
           tokens_revoked_before: c.tokensRevokedBefore,
+          rate_limit: c.rateLimit === null ? null : json(c.rateLimit),
+          quota: c.quota === null ? null : json(c.quota),
           created_at: c.createdAt,
           updated_at: c.updatedAt,
         })
@@ -137,6 +141,8 @@ export function createOAuthStoreMethods(db: Kysely<Database>, { getConsumer }: O
       if (patch.jwks !== undefined) values.jwks = patch.jwks === null ? null : json(patch.jwks);
       if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
       if (patch.tokensRevokedBefore !== undefined) values.tokens_revoked_before = patch.tokensRevokedBefore;
+      if (patch.rateLimit !== undefined) values.rate_limit = patch.rateLimit === null ? null : json(patch.rateLimit);
+      if (patch.quota !== undefined) values.quota = patch.quota === null ? null : json(patch.quota);
       const result = await db.updateTable('oauth_clients').set(values).where('id', '=', id).executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return undefined;
       return getClient(id);

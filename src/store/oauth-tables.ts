@@ -10,6 +10,8 @@ export interface OAuthClientsTable {
   jwks: string | null;
   enabled: number;
   tokens_revoked_before: number | null;
+  rate_limit: string | null;
+  quota: string | null;
   created_at: number;
   updated_at: number;
 }

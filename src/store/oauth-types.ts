@@ -1,6 +1,6 @@
 // The OAuth part of the Store port: clients and their secrets, signing keys, the token denylist and
 // the private_key_jwt replay cache. Composed into `Store` (store/types.ts).
-import type { ConsumerRecord, JsonObject, Page, PageRequest } from './types.js';
+import type { ConsumerRecord, JsonObject, Page, PageRequest, QuotaPolicy, RateLimitPolicy } from './types.js';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 export type SigningAlg = 'ES256' | 'EdDSA' | 'RS256';
@@ -21,6 +21,9 @@ export interface OAuthClientRecord {
   enabled: boolean;
   /** Every token of this client issued before this time (ms) is revoked; null = none. */
   tokensRevokedBefore: number | null;
+  /** The client's own rate limit and quota, counted per client (src/limits). */
+  rateLimit: RateLimitPolicy | null;
+  quota: QuotaPolicy | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -69,7 +72,7 @@ export interface ClientWithSecrets {
 }
 
 export type ClientPatch = Partial<
-  Pick<OAuthClientRecord, 'name' | 'scopes' | 'audiences' | 'tokenTtlSeconds' | 'authMethod' | 'jwks' | 'enabled' | 'tokensRevokedBefore'>
+  Pick<OAuthClientRecord, 'name' | 'scopes' | 'audiences' | 'tokenTtlSeconds' | 'authMethod' | 'jwks' | 'enabled' | 'tokensRevokedBefore' | 'rateLimit' | 'quota'>
 > & { updatedAt: number };
 
 export type SigningKeyPatch = Partial<Pick<SigningKeyRecord, 'retiresAt' | 'removeAfter'>>;

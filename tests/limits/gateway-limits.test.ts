@@ -11,6 +11,7 @@ import { validateConfig } from '../../src/config/load.js';
 import { startGateway, type RunningGateway } from '../../src/gateway/start.js';
 import { createManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/logger.js';
+import { registerOAuthRoutes } from '../../src/oauth/routes.js';
 import { startUpstream, type Upstream } from '../gateway/helpers.js';
 import { deleteKeysUnder, randomPrefix, redisSkip, redisUrl, startRedisProxy } from '../ratelimit/redis-helpers.js';
 
@@ -38,13 +39,20 @@ async function world(extraConfig: Record<string, unknown> = {}): Promise<World> 
       apis: [
         { name: 'limited', basePath: '/limited', upstream: upstream.url, auth: ['api-key'], rateLimit: { limit: 5, window: '1m' } },
         { name: 'open', basePath: '/open', upstream: upstream.url, auth: ['api-key'] },
+        { name: 'jwt', basePath: '/jwt', upstream: upstream.url, auth: ['jwt'] },
       ],
       ...extraConfig,
     },
     'test',
   );
   const app = await createApp({ config, clock, logger: createLogger('silent') });
-  const gateway = await startGateway({ app, baseDir: dir, host: '127.0.0.1', port: 0 });
+  const gateway = await startGateway({
+    app,
+    baseDir: dir,
+    host: '127.0.0.1',
+    port: 0,
+    register: (server) => registerOAuthRoutes(server, { oauth: app.oauth, isAdminKey: (key) => app.verifyKey(key) }),
+  });
   return {
     app,
     gateway,
@@ -67,12 +75,15 @@ async function world(extraConfig: Record<string, unknown> = {}): Promise<World> 
   };
 }
 
-async function statuses(responses: Promise<Response>[]): Promise<number[]> {
-  return Promise.all(responses.map(async (r) => {
-    const response = await r;
+/** Sends `count` requests one after another (the order decides which one is refused) and returns their statuses. */
+async function statuses(count: number, send: () => Promise<Response>): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const response = await send();
     await response.arrayBuffer();
-    return response.status;
-  }));
+    out.push(response.status);
+  }
+  return out;
 }
 
 describe('rate limits at the gateway (memory)', () => {
@@ -113,7 +124,7 @@ describe('rate limits at the gateway (memory)', () => {
       const acme = await w.consumer('acme', { rateLimit: { limit: 100, window: '1m' } });
       const tight = await w.key(acme, { rateLimit: { limit: 2, window: '1m' } });
       const loose = await w.key(acme);
-      assert.deepEqual(await statuses([0, 1, 2, 3, 4].map(() => w.get('/open/x', tight.key))), [200, 200, 429, 429, 429]);
+      assert.deepEqual(await statuses(5, () => w.get('/open/x', tight.key)), [200, 200, 429, 429, 429]);
       const response = await w.get('/open/x', loose.key);
       assert.equal(response.status, 200);
       // Two of the tight key's requests and this one: 97 left, not 94.
@@ -128,7 +139,7 @@ describe('rate limits at the gateway (memory)', () => {
     try {
       const { key } = await w.key(await w.consumer('edge'));
       w.clock.set(Date.UTC(2026, 0, 31, 23, 58, 59, 500)); // just before a minute boundary
-      assert.deepEqual(await statuses([0, 1, 2, 3, 4, 5].map(() => w.get('/limited/a', key))), [200, 200, 200, 200, 200, 429]);
+      assert.deepEqual(await statuses(6, () => w.get('/limited/a', key)), [200, 200, 200, 200, 200, 429]);
       w.clock.advance(1_000); // just after the boundary: a fixed window would allow 5 more
       assert.equal((await w.get('/limited/a', key)).status, 429);
       w.clock.advance(60_000); // a whole window later everything has slid out
@@ -143,7 +154,7 @@ describe('rate limits at the gateway (memory)', () => {
     try {
       const consumerId = await w.consumer('metered', { quota: { limit: 3, period: 'month' } });
       const { key } = await w.key(consumerId);
-      assert.deepEqual(await statuses([0, 1, 2].map(() => w.get('/open/a', key))), [200, 200, 200]);
+      assert.deepEqual(await statuses(3, () => w.get('/open/a', key)), [200, 200, 200]);
       const refused = await w.get('/open/a', key);
       assert.equal(refused.status, 429);
       assert.equal(((await refused.json()) as any).code, 'QUOTA_EXCEEDED');
@@ -173,9 +184,9 @@ describe('rate limits at the gateway (memory)', () => {
     try {
       const consumerId = await w.consumer('counted');
       const { key, id } = await w.key(consumerId);
-      assert.deepEqual(await statuses([0, 1, 2, 3].map(() => w.get('/open/a', key))), [200, 200, 200, 200]);
+      assert.deepEqual(await statuses(4, () => w.get('/open/a', key)), [200, 200, 200, 200]);
       await w.get('/open/a', `${key.slice(0, -1)}x`); // refused before any consumer is known: not counted
-      assert.deepEqual(await statuses([0, 1, 2, 3, 4, 5].map(() => w.get('/limited/a', key))), [200, 200, 200, 200, 200, 429]);
+      assert.deepEqual(await statuses(6, () => w.get('/limited/a', key)), [200, 200, 200, 200, 200, 429]);
       await w.app.usage.flush();
       const to = new Date(w.clock.now() + 60_000).toISOString();
       const points = await w.app.store.queryUsage({ consumerId, from: 0, to: Date.parse(to), granularityMs: 60_000 });
@@ -202,11 +213,11 @@ describe('rate limits at the gateway (Redis)', { skip: redisSkip }, () => {
         await new Promise((r) => setTimeout(r, 20));
       }
       assert.ok((await direct.keys(`${prefix}*`)).length === 0, 'the open API writes no counters');
-      assert.deepEqual(await statuses([0, 1, 2].map(() => w.get('/limited/a', key))), [200, 200, 200]);
+      assert.deepEqual(await statuses(3, () => w.get('/limited/a', key)), [200, 200, 200]);
       assert.ok((await direct.keys(`${prefix}*`)).length > 0, 'counters live in Redis');
 
       proxy.cut();
-      const during = await statuses([0, 1, 2, 3, 4, 5].map(() => w.get('/limited/a', key)));
+      const during = await statuses(6, () => w.get('/limited/a', key));
       assert.ok(during.every((s) => s === 200 || s === 429), `no 5xx during the outage: ${during}`);
       assert.equal(during.filter((s) => s === 200).length, 5, 'the local limiter applies the same limit');
 
@@ -227,6 +238,32 @@ describe('rate limits at the gateway (Redis)', { skip: redisSkip }, () => {
       await deleteKeysUnder(direct, prefix);
       direct.disconnect();
       await proxy.close();
+    }
+  });
+});
+
+describe('rate limits apply to OAuth clients alike', () => {
+  test('a client limited to 2 per minute: its JWTs get 429 on the third request; the consumer’s quota counts JWT requests too', async () => {
+    const w = await world({ oauth: { masterKey: Buffer.alloc(32, 7).toString('base64url') } });
+    try {
+      const consumerId = await w.consumer('m2m', { scopes: [], quota: { limit: 4, period: 'day' } });
+      const { client, secret } = await w.app.oauth.clients.create(consumerId, { authMethod: 'client_secret_post', rateLimit: { limit: 2, window: '1m' } }, actor);
+      const token = await fetch(`${w.gateway.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.id, client_secret: secret!.secret }),
+      });
+      assert.equal(token.status, 200, await token.clone().text());
+      const { access_token } = (await token.json()) as { access_token: string };
+      const call = () => fetch(`${w.gateway.url}/jwt/a`, { headers: { authorization: `Bearer ${access_token}` } });
+      assert.deepEqual(await statuses(3, call), [200, 200, 429]);
+      // Two JWT requests and two API-key requests use up the consumer's daily quota of 4.
+      const { key } = await w.key(consumerId);
+      assert.deepEqual(await statuses(3, () => w.get('/open/a', key)), [200, 200, 429]);
+      const refused = await w.get('/open/a', key);
+      assert.equal(((await refused.json()) as any).code, 'QUOTA_EXCEEDED');
+    } finally {
+      await w.close();
     }
   });
 });

@@ -25,6 +25,8 @@ function client(consumerId: string, extra: Partial<OAuthClientRecord> = {}): OAu
     jwks: null,
     enabled: true,
     tokensRevokedBefore: null,
+    rateLimit: { limit: 10, window: '1s', by: 'credential' },
+    quota: null,
     createdAt: T0,
     updatedAt: T0,
     ...extra,

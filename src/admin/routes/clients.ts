@@ -44,6 +44,8 @@ export function clientView(c: OAuthClientRecord, secrets?: ClientSecretRecord[])
     jwks: c.jwks,
     enabled: c.enabled,
     tokensRevokedBefore: isoOrNull(c.tokensRevokedBefore),
+    rateLimit: c.rateLimit,
+    quota: c.quota,
     ...(secrets ? { secrets: secrets.map(secretView) } : {}),
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),

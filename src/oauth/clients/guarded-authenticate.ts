@@ -28,13 +28,13 @@ export function createGuardedClientAuthenticator({
     if ('ok' in credentials) return credentials;
     const ipKey = `ip:${ip}`;
     const claimed = credentials.clientId;
-    const wait = Math.max(failuresPerIp.retryAfter(ipKey), claimed ? failuresPerClient.retryAfter(`client:${claimed}`) : 0);
+    const [ipWait, clientWait] = await Promise.all([failuresPerIp.retryAfter(ipKey), claimed ? failuresPerClient.retryAfter(`client:${claimed}`) : 0]);
+    const wait = Math.max(ipWait, clientWait);
     if (wait > 0) return oauthError('slow_down', `too many failed client authentications; retry in ${wait}s`, { retryAfterSeconds: wait });
     const result = await authenticateClient(credentials);
     if (result.ok) return result;
-    failuresPerIp.recordFailure(ipKey);
     const failedId = result.clientId ?? claimed;
-    if (failedId) failuresPerClient.recordFailure(`client:${failedId}`);
+    await Promise.all([failuresPerIp.recordFailure(ipKey), failedId ? failuresPerClient.recordFailure(`client:${failedId}`) : undefined]);
     const { clientId: _omitted, ...error } = result;
     return error;
   };

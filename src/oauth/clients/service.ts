@@ -8,8 +8,8 @@ import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { newId } from '../../lib/ids.js';
 import { uniqueStrings } from '../../lib/validate.js';
 import type { ClientAuthMethod, ClientSecretRecord, OAuthClientRecord } from '../../store/oauth-types.js';
-import type { ConsumerRecord, JsonObject, Page, Store } from '../../store/types.js';
-import type { OAuthAudit } from '../audit.js';
+import type { ConsumerRecord, JsonObject, Page, QuotaPolicy, RateLimitPolicy, Store } from '../../store/types.js';
+import type { AuditLog } from '../../audit/log.js';
 import { importJwks } from '../trusted-issuers/jwks-source.js';
 
 export interface ClientInput {
@@ -20,6 +20,8 @@ export interface ClientInput {
   authMethod?: ClientAuthMethod;
   jwks?: JsonObject | null;
   enabled?: boolean;
+  rateLimit?: RateLimitPolicy | null;
+  quota?: QuotaPolicy | null;
 }
 
 export interface IssuedSecret {
@@ -30,7 +32,7 @@ export interface IssuedSecret {
 export interface ClientServiceDeps {
   store: Store;
   clock: Clock;
-  audit: OAuthAudit;
+  audit: AuditLog;
   secretPrefix: string;
   defaultTokenTtlSeconds: number;
   maxTokenTtlSeconds: number;
@@ -121,6 +123,8 @@ export function createClientService(deps: ClientServiceDeps) {
           jwks: authMethod === 'private_key_jwt' ? checkJwks(input.jwks) : null,
           enabled: input.enabled ?? true,
           tokensRevokedBefore: null,
+          rateLimit: input.rateLimit ?? null,
+          quota: input.quota ?? null,
           createdAt: now,
           updatedAt: now,
         };
@@ -168,6 +172,8 @@ export function createClientService(deps: ClientServiceDeps) {
           ...(input.audiences !== undefined ? { audiences: checkAudiences(input.audiences) } : {}),
           ...(input.tokenTtlSeconds !== undefined ? { tokenTtlSeconds: checkTtl(input.tokenTtlSeconds) } : {}),
           ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
+          ...(input.rateLimit !== undefined ? { rateLimit: input.rateLimit } : {}),
+          ...(input.quota !== undefined ? { quota: input.quota } : {}),
           authMethod,
           jwks,
           updatedAt: clock.now(),

@@ -43,6 +43,7 @@ function acceptance(token: VerifiedToken, principal: ClientPrincipal | ExternalP
   const allowed = principal.scopeSet;
   const scopes = token.scopes.filter((s) => allowed.has(s));
   const { consumer } = principal;
+  const client = 'client' in principal ? principal.client : null;
   const answer: Accepted = {
     ok: true,
     token,
@@ -55,6 +56,10 @@ function acceptance(token: VerifiedToken, principal: ClientPrincipal | ExternalP
       metadata: consumer.metadata,
       scopes,
       credential: { type: 'jwt', clientId: token.clientId, jti: token.jti, issuer: token.issuer },
+      limits: {
+        consumer: { rateLimit: consumer.rateLimit, quota: consumer.quota },
+        credential: { rateLimit: client?.rateLimit ?? null, quota: client?.quota ?? null },
+      },
     },
   };
   accepted.set(token, { principal, answer });

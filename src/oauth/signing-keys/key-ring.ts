@@ -8,7 +8,7 @@ import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import type { SigningAlg, SigningKeyRecord } from '../../store/oauth-types.js';
 import type { JsonObject, Store } from '../../store/types.js';
-import type { OAuthAudit } from '../audit.js';
+import type { AuditLog } from '../../audit/log.js';
 import { generateSigningKeyPair, publicJwkOf } from './generate.js';
 import { openPrivateKey, sealPrivateKey } from './seal.js';
 import { createCompactSigner, type CompactSigner } from './sign.js';
@@ -31,7 +31,7 @@ export interface KeyRingDeps {
   maxTokenTtlMs: number;
   clockToleranceMs: number;
   rotateEveryMs: number;
-  audit: OAuthAudit;
+  audit: AuditLog;
   /** Least time between two store reloads caused by an unknown kid. */
   unknownKidReloadCooldownMs?: number;
 }
