@@ -158,6 +158,8 @@ interface Figure {
   requests: number;
   /** CPU time of the proxy process per request, microseconds (from /proc; robust to other load). */
   cpuPerRequest: number;
+  /** The same for the upstream process: what the proxy's extra headers cost it. */
+  upstreamCpuPerRequest: number;
   p50: number;
   p99: number;
   non2xx: number;
@@ -174,13 +176,18 @@ function cpuMs(pid: number): number {
   }
 }
 
+let upstreamPid = 0;
+
 async function drive(target: Started, headers: Record<string, string>, seconds: number, connections: number): Promise<Figure> {
   const cpuBefore = cpuMs(target.child.pid!);
+  const upstreamBefore = cpuMs(upstreamPid);
   const result = await autocannon({ url: `http://127.0.0.1:${target.info.port}/orders/123`, headers, connections, duration: seconds, pipelining: 1 });
   const cpu = cpuMs(target.child.pid!) - cpuBefore;
+  const upstreamCpu = cpuMs(upstreamPid) - upstreamBefore;
   return {
     requests: result.requests.average,
     cpuPerRequest: result.requests.total > 0 ? (cpu * 1000) / result.requests.total : 0,
+    upstreamCpuPerRequest: result.requests.total > 0 ? (upstreamCpu * 1000) / result.requests.total : 0,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,
@@ -201,6 +208,7 @@ async function main(): Promise<void> {
   console.log(`gateway bench: ${cpus().length} cores, Node ${process.version}, ${rounds} interleaved round(s) of ${duration}s per target (medians), ${connections} connections, 127.0.0.1`);
 
   const up = await start('upstream');
+  upstreamPid = up.child.pid!;
   const target = `http://127.0.0.1:${up.info.port}`;
   const targets: Array<{ name: string; started: Started; headers: Record<string, string> }> = [];
   const technique = process.argv.includes('--baseline') ? process.argv[process.argv.indexOf('--baseline') + 1]! : 'dispatch';
@@ -246,13 +254,13 @@ async function main(): Promise<void> {
     return list.length % 2 ? list[middle]! : (list[middle - 1]! + list[middle]!) / 2;
   };
   const baselineRate = mean(targets[0]!.name, 'requests');
-  console.log('\n| target | req/s | p50 ms | p99 ms | CPU µs/req (proxy process) | ratio to baseline |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('\n| target | req/s | p50 ms | p99 ms | CPU µs/req (proxy process) | upstream CPU µs/req | ratio to baseline |');
+  console.log('|---|---|---|---|---|---|---|');
   for (const t of targets) {
     const rate = mean(t.name, 'requests');
     console.log(
       `| ${t.name} | ${Math.round(rate).toLocaleString('en-US')} | ${mean(t.name, 'p50').toFixed(1)} | ${mean(t.name, 'p99').toFixed(1)} | ` +
-        `${mean(t.name, 'cpuPerRequest').toFixed(0)} | ${(rate / baselineRate).toFixed(3)} |`,
+        `${mean(t.name, 'cpuPerRequest').toFixed(0)} | ${mean(t.name, 'upstreamCpuPerRequest').toFixed(0)} | ${(rate / baselineRate).toFixed(3)} |`,
     );
   }
   const ratio = mean(targets[1]!.name, 'requests') / baselineRate;
