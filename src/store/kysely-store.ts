@@ -1,6 +1,6 @@
 // One Store implementation over Kysely, shared by the SQLite and PostgreSQL adapters: they differ
 // only in how they connect and in a few error codes.
-import { Migrator, type Kysely, type Selectable } from 'kysely';
+import { Migrator, sql, type Kysely, type Selectable } from 'kysely';
 import { PortcullisError } from '../errors/codes.js';
 import { migrationProvider, type Dialect } from './migrations.js';
 import { createOAuthStoreMethods, deleteClientsOfConsumer } from './oauth-kysely.js';
@@ -142,7 +142,11 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
     close,
 
     async migrate() {
-      const migrator = new Migrator({ db, provider: migrationProvider(dialect) });
+      // Kysely looks for its migration tables in every schema unless told which one; on a
+      // PostgreSQL database shared by several schemas (or apps) that must be ours.
+      const migrationTableSchema =
+        dialect === 'postgres' ? (await sql<{ schema: string }>`select current_schema() as schema`.execute(db)).rows[0]?.schema : undefined;
+      const migrator = new Migrator({ db, provider: migrationProvider(dialect), ...(migrationTableSchema ? { migrationTableSchema } : {}) });
       const { error, results } = await migrator.migrateToLatest();
       if (error) throw error;
       return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
