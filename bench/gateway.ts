@@ -3,7 +3,9 @@
 // driven in turn by autocannon on 127.0.0.1 for a bounded time. Prints req/s, p50/p99 and the ratio.
 //   npm run bench -- gateway            (or: node dist/bench/gateway.js [--duration 5] [--rounds 5]
 //                                          [--connections 32] [--fastify] [--no-log] [--buffered-log]
-//                                          [--baseline stream|dispatch])
+//                                          [--baseline stream|dispatch] [--ratelimit])
+// --ratelimit adds the same gateway with a per-consumer rate limit on the API, in memory and in Redis
+// (BENCH_REDIS_URL, default redis://127.0.0.1:6379), for the "with / without a limit" ratio.
 // --fastify adds a variant with the same gateway handler behind a Fastify catch-all route, the
 // measurement behind the choice of a raw node:http front for the public listener.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -96,12 +98,21 @@ async function baseline(target: string, technique: string): Promise<void> {
   announce({ port: await listen(server) });
 }
 
-async function portcullis(target: string, front: 'raw' | 'fastify' | 'plain', log: string): Promise<void> {
+async function portcullis(target: string, front: 'raw' | 'fastify' | 'plain', log: string, limits = 'none'): Promise<void> {
   const accessLog = log !== 'no-log';
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  // With limits, the API carries a per-consumer rate limit far above what the run can reach, so
+  // every request pays for a full check-and-commit without ever being refused.
+  const rateLimit = limits === 'none' ? {} : { rateLimit: { limit: 1_000_000_000, window: '1m' } };
+  const redis = limits === 'redis' ? { redis: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', redisKeyPrefix: `portcullis-bench:${process.pid}:` } : {};
   const config = validateConfig(
-    { store: `sqlite:${join(dir, 'bench.db')}`, gateway: { accessLog }, apis: [{ name: 'orders', basePath: '/orders', upstream: target, auth: ['api-key'], scopes: ['orders:read'] }] },
+    {
+      store: `sqlite:${join(dir, 'bench.db')}`,
+      gateway: { accessLog },
+      ...redis,
+      apis: [{ name: 'orders', basePath: '/orders', upstream: target, auth: ['api-key'], scopes: ['orders:read'], ...rateLimit }],
+    },
     'bench',
   );
   // The access log is on, as by default; it goes to /dev/null so the pipe to this script is not the bottleneck.
@@ -228,6 +239,12 @@ async function main(): Promise<void> {
     const quiet = await start('portcullis', target, 'raw', 'no-log');
     targets.push({ name: 'Portcullis, API-key auth, access log off', started: quiet, headers: { authorization: `Bearer ${quiet.info.key}` } });
   }
+  if (process.argv.includes('--ratelimit')) {
+    const memory = await start('portcullis', target, 'raw', 'log', 'memory');
+    targets.push({ name: 'Portcullis, API-key auth + rate limit (memory)', started: memory, headers: { authorization: `Bearer ${memory.info.key}` } });
+    const redis = await start('portcullis', target, 'raw', 'log', 'redis');
+    targets.push({ name: 'Portcullis, API-key auth + rate limit (Redis)', started: redis, headers: { authorization: `Bearer ${redis.info.key}` } });
+  }
   if (withFastify) {
     const fastifyFront = await start('portcullis', target, 'fastify');
     targets.push({ name: 'Portcullis handler behind a Fastify route', started: fastifyFront, headers: { authorization: `Bearer ${fastifyFront.info.key}` } });
@@ -265,6 +282,13 @@ async function main(): Promise<void> {
   }
   const ratio = mean(targets[1]!.name, 'requests') / baselineRate;
   console.log(`\nPortcullis / bare proxy: ${ratio.toFixed(3)} (goal ≥ 0.85)`);
+  const limited = targets.find((t) => t.name.endsWith('rate limit (memory)'));
+  if (limited) {
+    const withLimit = mean(limited.name, 'requests') / mean(targets[1]!.name, 'requests');
+    const redisTarget = targets.find((t) => t.name.endsWith('rate limit (Redis)'))!;
+    const withRedis = mean(redisTarget.name, 'requests') / mean(targets[1]!.name, 'requests');
+    console.log(`with a memory rate limit / without: ${withLimit.toFixed(3)} (goal ≥ 0.9); with a Redis rate limit / without: ${withRedis.toFixed(3)}`);
+  }
 }
 
 const [mode, ...args] = process.argv.slice(2);
@@ -272,5 +296,5 @@ const [mode, ...args] = process.argv.slice(2);
 if (mode) process.once('SIGTERM', () => process.exit(0));
 if (mode === 'upstream') await upstream();
 else if (mode === 'baseline') await baseline(args[0]!, args[1] ?? 'dispatch');
-else if (mode === 'portcullis') await portcullis(args[0]!, (args[1] as 'raw' | 'fastify' | 'plain') ?? 'raw', args[2] ?? 'log');
+else if (mode === 'portcullis') await portcullis(args[0]!, (args[1] as 'raw' | 'fastify' | 'plain') ?? 'raw', args[2] ?? 'log', args[3] ?? 'none');
 else await main();
