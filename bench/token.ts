@@ -6,7 +6,7 @@
 //    (the choice behind src/oauth/signing-keys/sign.ts); verifying a cached JWT (goal ≥ 300k/s) next
 //    to a cached API key, and an uncached JWT (signature check) for scale.
 // 3. Gateway: cached JWT auth against API-key auth through the same listener and upstream (goal ≥ 0.95×).
-//   npm run bench -- token   (or: node dist/bench/token.js [--duration 5] [--rounds 3] [--connections 32])
+//   npm run bench -- token   (or: node dist/bench/token.js [--duration 5] [--rounds 3] [--connections 32] [--token-only])
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -184,7 +184,9 @@ interface Started {
 }
 
 function start(mode: string): Promise<Started> {
-  const child = spawn(process.execPath, [self, mode], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // BENCH_CPU_PROF=<dir>: Portcullis' token server writes a --cpu-prof profile there when it exits.
+  const profile = process.env.BENCH_CPU_PROF && mode === 'portcullis' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = spawn(process.execPath, [...profile, self, mode], { stdio: ['ignore', 'pipe', 'ignore'] });
   return new Promise((resolve, reject) => {
     let buffered = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -297,6 +299,7 @@ async function main(): Promise<void> {
     for (const c of children.splice(0)) c.child.kill();
     const ratio = token.get('Portcullis POST /oauth/token')!.rate / token.get('oidc-provider POST /token')!.rate;
     console.log(`\nPortcullis / oidc-provider: ${ratio.toFixed(2)}× (goal ≥ 3×)`);
+    if (process.argv.includes('--token-only')) return;
 
     const gw = await start('gateway');
     children.push(gw);

@@ -29,6 +29,12 @@ export interface PublicServer {
   isReserved(path: string): boolean;
 }
 
+/**
+ * A static POST route may also carry `config: { rawHandler }`: the listener then serves it from the raw
+ * node:http path (the Fastify handler still answers inject()). It gets the request id Fastify would use.
+ */
+export type RawRouteHandler = (req: IncomingMessage, res: ServerResponse, requestId: string) => void;
+
 const REASONS: Record<number, string> = { 400: 'Bad Request', 431: 'Request Header Fields Too Large' };
 
 /** Answers a request the HTTP parser refused (oversize head → 431, garbage → 400) with problem JSON. */
@@ -55,6 +61,7 @@ function onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
 export async function buildPublicServer({ gateway, log, maxHeaderSize, register }: PublicServerOptions): Promise<PublicServer> {
   const exact = new Set<string>();
   const prefixes: string[] = [];
+  const rawPosts = new Map<string, RawRouteHandler>();
   let server!: Server;
 
   function isReserved(path: string): boolean {
@@ -73,7 +80,10 @@ export async function buildPublicServer({ gateway, log, maxHeaderSize, register 
       server = createServer({ maxHeaderSize }, (req: IncomingMessage, res: ServerResponse) => {
         const url = req.url ?? '/';
         const q = url.indexOf('?');
-        if (isReserved(q === -1 ? url : url.slice(0, q)) || !gateway.handle(req, res)) fastifyHandler(req, res);
+        const path = q === -1 ? url : url.slice(0, q);
+        const raw = rawPosts.size > 0 && req.method === 'POST' ? rawPosts.get(path) : undefined;
+        if (raw) raw(req, res, acceptableRequestId(req.headers['x-request-id'] as string | undefined) ?? newId('req'));
+        else if (isReserved(path) || !gateway.handle(req, res)) fastifyHandler(req, res);
       });
       server.keepAliveTimeout = 72_000;
       return server;
@@ -85,6 +95,9 @@ export async function buildPublicServer({ gateway, log, maxHeaderSize, register 
     const dynamic = url.search(/[:*]/);
     if (dynamic === -1) exact.add(url);
     else prefixes.push(url.slice(0, dynamic));
+    const rawHandler = (route.config as { rawHandler?: RawRouteHandler } | undefined)?.rawHandler;
+    const methods = [route.method].flat();
+    if (rawHandler && dynamic === -1 && methods.includes('POST')) rawPosts.set(url, rawHandler);
   });
   fastify.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-request-id', String(request.id));

@@ -8,6 +8,7 @@ import { oauthError, type OAuthError } from './errors.js';
 import { param, parseForm, type FormParams } from './form.js';
 import type { IntrospectionCaller } from './introspect.js';
 import { unavailableOf } from './token-endpoint.js';
+import { createRawTokenHandler } from './token-http.js';
 
 export interface OAuthRouteDeps {
   oauth: OAuth;
@@ -69,8 +70,9 @@ export async function registerOAuthRoutes(server: FastifyInstance, deps: OAuthRo
       });
     }
 
+    const bodyLimit = deps.bodyLimit ?? 16 * 1024;
     if (scope.hasContentTypeParser(FORM)) scope.removeContentTypeParser(FORM);
-    scope.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit: deps.bodyLimit ?? 16 * 1024 }, (_request, body, done) => done(null, body));
+    scope.addContentTypeParser(FORM, { parseAs: 'string', bodyLimit }, (_request, body, done) => done(null, body));
 
     scope.setErrorHandler((error, request, reply) => {
       const e = error as { statusCode?: number; code?: string };
@@ -84,7 +86,10 @@ export async function registerOAuthRoutes(server: FastifyInstance, deps: OAuthRo
       return sendError(reply, oauthError('server_error', 'internal error'));
     });
 
-    scope.post('/oauth/token', async (request, reply) => {
+    // The public listener serves this route from its raw node:http path (config.rawHandler, picked up
+    // by src/gateway/server.ts); the Fastify handler answers inject() and other Fastify hosts alike.
+    const rawHandler = createRawTokenHandler({ token: oauth.token, bodyLimit, log, accessLog });
+    scope.post('/oauth/token', { config: { rawHandler } }, async (request, reply) => {
       const form = formOf(request);
       if (!form.ok) return sendError(reply, form);
       const outcome = await oauth.token({ authorization: request.headers.authorization, params: form.params, ip: request.ip });
