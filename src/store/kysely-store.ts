@@ -11,6 +11,7 @@ import type {
   AuditFilter,
   ConsumerPatch,
   ConsumerRecord,
+  ConsumerSummary,
   KeyPatch,
   KeyRecord,
   Page,
@@ -21,7 +22,7 @@ import type {
 
 const json = (value: unknown) => JSON.stringify(value);
 
-function toConsumer(row: Selectable<ConsumersTable>, externalIds: string[]): ConsumerRecord {
+export function toConsumer(row: Selectable<ConsumersTable>, externalIds: string[]): ConsumerRecord {
   return {
     id: row.id,
     name: row.name,
@@ -40,7 +41,38 @@ const nullableNumber = (value: number | null) => (value === null ? null : Number
 const parseNullable = (value: string | null | undefined) => (value === null || value === undefined ? null : JSON.parse(value));
 const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 
-function toKey(row: Selectable<ApiKeysTable>): KeyRecord {
+/** The consumer columns (`c_…`) of an api_keys row joined to its consumer: the verification lookup. */
+export interface JoinedConsumerColumns {
+  consumer_id: string;
+  c_name: string;
+  c_metadata: string;
+  c_scopes: string;
+  c_enabled: number;
+  c_rate_limit: string | null;
+  c_quota: string | null;
+  c_created_at: number;
+  c_updated_at: number;
+}
+
+export function consumerOfKeyRow(row: JoinedConsumerColumns): ConsumerSummary {
+  const { externalIds: _none, ...consumer } = toConsumer(
+    {
+      id: row.consumer_id,
+      name: row.c_name,
+      metadata: row.c_metadata,
+      scopes: row.c_scopes,
+      enabled: row.c_enabled,
+      rate_limit: row.c_rate_limit,
+      quota: row.c_quota,
+      created_at: row.c_created_at,
+      updated_at: row.c_updated_at,
+    },
+    [],
+  );
+  return consumer;
+}
+
+export function toKey(row: Selectable<ApiKeysTable>): KeyRecord {
   return {
     id: row.id,
     consumerId: row.consumer_id,
@@ -279,21 +311,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
         .where('api_keys.hash', '=', hash)
         .executeTakeFirst();
       if (!row) return undefined;
-      const { externalIds: _none, ...consumer } = toConsumer(
-        {
-          id: row.consumer_id,
-          name: row.c_name,
-          metadata: row.c_metadata,
-          scopes: row.c_scopes,
-          enabled: row.c_enabled,
-          rate_limit: row.c_rate_limit,
-          quota: row.c_quota,
-          created_at: row.c_created_at,
-          updated_at: row.c_updated_at,
-        },
-        [],
-      );
-      return { key: toKey(row), consumer };
+      return { key: toKey(row), consumer: consumerOfKeyRow(row) };
     },
 
     async listKeys(consumerId, { after, limit }) {

@@ -3,9 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
-import { createKyselyStore } from './kysely-store.js';
-import type { Database } from './tables.js';
-import type { ConsumerSummary, KeyRecord, Store, StoreStats } from './types.js';
+import { consumerOfKeyRow, createKyselyStore, toKey, type JoinedConsumerColumns } from './kysely-store.js';
+import type { ApiKeysTable, Database } from './tables.js';
+import type { Store, StoreStats } from './types.js';
 
 export interface SqliteStoreOptions {
   /**
@@ -15,31 +15,8 @@ export interface SqliteStoreOptions {
   preparedKeyLookup?: boolean;
 }
 
-interface KeyLookupRow {
-  id: string;
-  consumer_id: string;
-  name: string;
-  hash: string;
-  masked: string;
-  scopes: string;
-  metadata: string;
-  expires_at: number | null;
-  enabled: number;
-  revoked_at: number | null;
-  last_used_at: number | null;
-  rate_limit: string | null;
-  quota: string | null;
-  created_at: number;
-  updated_at: number;
-  c_name: string;
-  c_metadata: string;
-  c_scopes: string;
-  c_enabled: number;
-  c_rate_limit: string | null;
-  c_quota: string | null;
-  c_created_at: number;
-  c_updated_at: number;
-}
+/** An api_keys row with its consumer's columns, as the lookup query returns it. */
+type KeyLookupRow = ApiKeysTable & JoinedConsumerColumns;
 
 const KEY_LOOKUP_SQL = `
   select k.*, c.name as c_name, c.metadata as c_metadata, c.scopes as c_scopes, c.enabled as c_enabled,
@@ -74,35 +51,7 @@ export function openSqliteStore(path: string, options: SqliteStoreOptions = {}):
       stats.queries++;
       const row = lookup.get(hash);
       if (!row) return undefined;
-      const key: KeyRecord = {
-        id: row.id,
-        consumerId: row.consumer_id,
-        name: row.name,
-        hash: row.hash,
-        masked: row.masked,
-        scopes: JSON.parse(row.scopes),
-        metadata: JSON.parse(row.metadata),
-        expiresAt: row.expires_at,
-        enabled: row.enabled === 1,
-        revokedAt: row.revoked_at,
-        lastUsedAt: row.last_used_at,
-        rateLimit: row.rate_limit === null ? null : JSON.parse(row.rate_limit),
-        quota: row.quota === null ? null : JSON.parse(row.quota),
-        createdAt: row.created_at,
-        updatedAt: row.updated_at,
-      };
-      const consumer: ConsumerSummary = {
-        id: row.consumer_id,
-        name: row.c_name,
-        metadata: JSON.parse(row.c_metadata),
-        scopes: JSON.parse(row.c_scopes),
-        enabled: row.c_enabled === 1,
-        rateLimit: row.c_rate_limit === null ? null : JSON.parse(row.c_rate_limit),
-        quota: row.c_quota === null ? null : JSON.parse(row.c_quota),
-        createdAt: row.c_created_at,
-        updatedAt: row.c_updated_at,
-      };
-      return { key, consumer };
+      return { key: toKey(row), consumer: consumerOfKeyRow(row) };
     },
   };
 }
