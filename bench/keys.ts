@@ -1,6 +1,7 @@
 // In-process key verification: cached valid keys, malformed keys, and cold lookups from SQLite
 // with the cache off. Each figure is a rate on one core, next to a baseline from the same run
 // (one SHA-256 of a key, the floor any hash-based verifier pays).
+import { ratePerSecond } from './lib/rate.js';
 import { hash } from 'node:crypto';
 import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,18 +15,7 @@ import { openSqliteStore } from '../src/store/sqlite.js';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 
 async function rate(label: string, work: (i: number) => unknown | Promise<unknown>, batch = 1000): Promise<number> {
-  // Warm up, then run for a fixed time in batches to keep the clock out of the loop.
-  for (let i = 0; i < batch * 5; i++) await work(i);
-  let done = 0;
-  const start = process.hrtime.bigint();
-  const deadline = start + BigInt(SECONDS * 1e9);
-  let now = start;
-  while (now < deadline) {
-    for (let i = 0; i < batch; i++) await work(done + i);
-    done += batch;
-    now = process.hrtime.bigint();
-  }
-  const perSecond = done / (Number(now - start) / 1e9);
+  const perSecond = await ratePerSecond(work, SECONDS, batch);
   console.log(`${label.padEnd(44)} ${Math.round(perSecond).toLocaleString('en-US').padStart(12)} /s`);
   return perSecond;
 }

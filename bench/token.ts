@@ -7,6 +7,7 @@
 //    to a cached API key, and an uncached JWT (signature check) for scale.
 // 3. Gateway: cached JWT auth against API-key auth through the same listener and upstream (goal ≥ 0.95×).
 //   npm run bench -- token   (or: node dist/bench/token.js [--duration 5] [--rounds 3] [--connections 32] [--token-only])
+import { ratePerSecond } from './lib/rate.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -127,19 +128,7 @@ async function gatewayServer(): Promise<void> {
 
 /** Rates on one core, each for SECONDS. */
 async function inProcess(): Promise<void> {
-  async function rate(work: (i: number) => unknown, batch = 1000): Promise<number> {
-    for (let i = 0; i < batch * 5; i++) await work(i);
-    let done = 0;
-    const start = process.hrtime.bigint();
-    const deadline = start + BigInt(SECONDS * 1e9);
-    let now = start;
-    while (now < deadline) {
-      for (let i = 0; i < batch; i++) await work(done + i);
-      done += batch;
-      now = process.hrtime.bigint();
-    }
-    return done / (Number(now - start) / 1e9);
-  }
+  const rate = (work: (i: number) => unknown, batch = 1000) => ratePerSecond(work, SECONDS, batch);
 
   const results: Record<string, number> = {};
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });

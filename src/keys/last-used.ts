@@ -1,5 +1,6 @@
 // Last-used times are collected in memory and written in batches: a busy key costs one write per
 // flush interval, not one per request.
+import { periodicFlush } from '../lib/periodic.js';
 import type { Store } from '../store/types.js';
 
 export interface LastUsedTracker {
@@ -12,7 +13,6 @@ export interface LastUsedTracker {
 
 export function createLastUsedTracker(store: Store, onError: (error: unknown) => void): LastUsedTracker {
   let pending = new Map<string, number>();
-  let timer: NodeJS.Timeout | undefined;
 
   async function flush(): Promise<number> {
     if (pending.size === 0) return 0;
@@ -34,15 +34,7 @@ export function createLastUsedTracker(store: Store, onError: (error: unknown) =>
       pending.set(keyId, at);
     },
     flush,
-    start(intervalMs) {
-      timer = setInterval(() => void flush(), intervalMs);
-      timer.unref();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await flush();
-    },
+    ...periodicFlush(flush),
     get pending() {
       return pending.size;
     },

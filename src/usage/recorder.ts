@@ -1,5 +1,6 @@
 // Usage counting: requests per consumer, credential, API and status class, summed per minute in
 // memory and written in batches — never a store write per request.
+import { periodicFlush } from '../lib/periodic.js';
 import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/types.js';
 import type { StatusClass, UsageRow } from '../store/usage-types.js';
@@ -30,7 +31,6 @@ export function statusClassOf(status: number): StatusClass {
 
 export function createUsageRecorder({ store, clock, retentionMs, onError }: UsageRecorderOptions) {
   let pending = new Map<string, UsageRow>();
-  let timer: NodeJS.Timeout | undefined;
   let lastPrune = 0;
   let flushing: Promise<number> | undefined;
 
@@ -79,15 +79,7 @@ export function createUsageRecorder({ store, clock, retentionMs, onError }: Usag
   return {
     record,
     flush,
-    start(intervalMs: number) {
-      timer = setInterval(() => void flush(), intervalMs);
-      timer.unref();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await flush();
-    },
+    ...periodicFlush(flush),
     get pending() {
       return pending.size;
     },
