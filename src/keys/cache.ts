@@ -1,13 +1,13 @@
 // Verification cache keyed by the key's SHA-256: a bounded LRU with a TTL, plus short-lived negative
 // entries for unknown keys. It indexes hashes by consumer so a consumer change drops all its keys at once.
 import { LRUCache } from 'lru-cache';
-import type { ConsumerSummary, JsonObject, KeyRecord } from '../store/types.js';
+import type { JsonObject, KeyVerificationRecord } from '../store/types.js';
 import type { VerifyResult } from './verify.js';
 
 /** What verification needs about a known key, precomputed once per cache fill. */
 export interface CachedKey {
-  key: KeyRecord;
-  consumer: ConsumerSummary;
+  key: KeyVerificationRecord['key'];
+  consumer: KeyVerificationRecord['consumer'];
   /** Key scopes that the consumer still allows. */
   scopes: string[];
   scopeSet: ReadonlySet<string>;
@@ -15,6 +15,8 @@ export interface CachedKey {
   metadata: JsonObject;
   /** The VALID answer for this key, built once and shared (frozen) by every verification. */
   valid: Readonly<VerifyResult>;
+  /** When this entry last told the last-used tracker (verification throttles that to once a second). */
+  touchedAt: number;
 }
 
 const UNKNOWN = Symbol('unknown key');
@@ -29,7 +31,7 @@ export interface KeyCacheOptions {
 
 export interface KeyCache {
   get(hash: string): CachedKey | 'unknown' | undefined;
-  set(hash: string, entry: { key: KeyRecord; consumer: ConsumerSummary }): CachedKey;
+  set(hash: string, entry: KeyVerificationRecord): CachedKey;
   setUnknown(hash: string): void;
   delete(hash: string): void;
   deleteConsumer(consumerId: string): void;
@@ -37,7 +39,7 @@ export interface KeyCache {
   readonly size: number;
 }
 
-export function toCachedKey(key: KeyRecord, consumer: ConsumerSummary): CachedKey {
+export function toCachedKey({ key, consumer }: KeyVerificationRecord): CachedKey {
   const allowed = new Set(consumer.scopes);
   const scopes = Object.freeze(key.scopes.filter((s) => allowed.has(s))) as string[];
   const metadata = Object.freeze({ ...consumer.metadata, ...key.metadata });
@@ -54,7 +56,7 @@ export function toCachedKey(key: KeyRecord, consumer: ConsumerSummary): CachedKe
       credential: { rateLimit: key.rateLimit, quota: key.quota },
     }),
   });
-  return { key, consumer, scopes, scopeSet: new Set(scopes), metadata, valid };
+  return { key, consumer, scopes, scopeSet: new Set(scopes), metadata, valid, touchedAt: -Infinity };
 }
 
 export function createKeyCache(options: KeyCacheOptions): KeyCache {
@@ -80,7 +82,7 @@ export function createKeyCache(options: KeyCacheOptions): KeyCache {
       return entry === UNKNOWN ? 'unknown' : entry;
     },
     set(hash, { key, consumer }) {
-      const cached = toCachedKey(key, consumer);
+      const cached = toCachedKey({ key, consumer });
       if (!enabled) return cached;
       lru.set(hash, cached);
       let hashes = byConsumer.get(consumer.id);

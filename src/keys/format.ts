@@ -23,29 +23,42 @@ export function generateKey(prefix: string): string {
 const DIGITS = new Int8Array(128).fill(-1);
 for (let i = 0; i < 62; i++) DIGITS[BASE62_ALPHABET.charCodeAt(i)] = i;
 
-function base62Digit(code: number): number {
-  return code < 128 ? DIGITS[code]! : -1;
+/** The CRC-32 (IEEE, reflected 0xEDB88320) table, for checking a checksum while scanning the key. */
+const CRC_TABLE = new Int32Array(256);
+for (let n = 0; n < 256; n++) {
+  let c = n;
+  for (let bit = 0; bit < 8; bit++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  CRC_TABLE[n] = c;
 }
+
+const crcStep = (crc: number, byte: number) => CRC_TABLE[(crc ^ byte) & 0xff]! ^ (crc >>> 8);
 
 /**
  * True when `key` has the shape `<prefix>_<36 base62>` and its checksum matches.
- * Pure and allocation-light: it runs before every lookup.
+ * It runs before every lookup, so it reads the string once: each base62 character is checked and fed
+ * to the CRC in the same pass (every byte is ASCII by then, so char codes are the UTF-8 bytes). This
+ * is about twice as fast as slicing the key for `zlib.crc32` (bench/keys.ts, "malformed").
  */
 export function isWellFormedKey(key: string, prefix: string): boolean {
   if (typeof key !== 'string' || key.length !== prefix.length + 1 + BODY_LENGTH) return false;
   if (!key.startsWith(prefix) || key.charCodeAt(prefix.length) !== 95 /* _ */) return false;
+  let crc = -1;
+  for (let i = 0; i <= prefix.length; i++) crc = crcStep(crc, key.charCodeAt(i));
   const split = key.length - CHECKSUM_LENGTH;
   for (let i = prefix.length + 1; i < split; i++) {
-    if (base62Digit(key.charCodeAt(i)) < 0) return false;
+    const code = key.charCodeAt(i);
+    if (code >= 128 || DIGITS[code]! < 0) return false;
+    crc = crcStep(crc, code);
   }
   // Compare numerically: decoding six digits is cheaper than encoding the CRC as text.
   let checksum = 0;
   for (let i = split; i < key.length; i++) {
-    const digit = base62Digit(key.charCodeAt(i));
+    const code = key.charCodeAt(i);
+    const digit = code < 128 ? DIGITS[code]! : -1;
     if (digit < 0) return false;
     checksum = checksum * 62 + digit;
   }
-  return crc32(key.slice(0, split)) === checksum;
+  return (crc ^ -1) >>> 0 === checksum;
 }
 
 /** SHA-256 of the whole key, hex: the only form of a key the store ever holds. */

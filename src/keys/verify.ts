@@ -41,9 +41,12 @@ export interface KeyVerifierDeps {
   cache: KeyCache;
   clock: Clock;
   prefix: string;
-  /** Told of every VALID verification (last-used tracking); must not block. */
+  /** Told of VALID verifications (last-used tracking), at most once a second per cached key; must not block. */
   onValid?: (keyId: string, at: number) => void;
 }
+
+/** Last-used times are kept to the second: a busy key tells the tracker once a second, not per request. */
+const TOUCH_INTERVAL_MS = 1000;
 
 const MALFORMED: VerifyResult = Object.freeze({ valid: false, code: 'MALFORMED' }) as VerifyResult;
 const NOT_FOUND: VerifyResult = Object.freeze({ valid: false, code: 'NOT_FOUND' }) as VerifyResult;
@@ -79,7 +82,10 @@ export function createKeyVerifier({ store, cache, clock, prefix, onValid }: KeyV
   function conclude(entry: CachedKey, required: readonly string[] | undefined): VerifyResult {
     const now = clock.now();
     const result = judge(entry, now, required);
-    if (result.valid) onValid?.(entry.key.id, now);
+    if (result.valid && now - entry.touchedAt >= TOUCH_INTERVAL_MS) {
+      entry.touchedAt = now;
+      onValid?.(entry.key.id, now);
+    }
     return result;
   }
 

@@ -14,6 +14,7 @@ import type {
   ConsumerSummary,
   KeyPatch,
   KeyRecord,
+  KeyVerificationRecord,
   Page,
   PageRequest,
   Store,
@@ -41,35 +42,62 @@ const nullableNumber = (value: number | null) => (value === null ? null : Number
 const parseNullable = (value: string | null | undefined) => (value === null || value === undefined ? null : JSON.parse(value));
 const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
 
-/** The consumer columns (`c_…`) of an api_keys row joined to its consumer: the verification lookup. */
-export interface JoinedConsumerColumns {
-  consumer_id: string;
+/**
+ * What the verification lookup selects from `api_keys k join consumers c`: the key columns verification
+ * reads, then its consumer's as `c_…`. The Kysely query and SQLite's prepared statement share this list.
+ */
+export const KEY_VERIFICATION_SELECTION = [
+  'k.id',
+  'k.consumer_id',
+  'k.scopes',
+  'k.metadata',
+  'k.expires_at',
+  'k.enabled',
+  'k.revoked_at',
+  'k.rate_limit',
+  'k.quota',
+  'c.name as c_name',
+  'c.metadata as c_metadata',
+  'c.scopes as c_scopes',
+  'c.enabled as c_enabled',
+  'c.rate_limit as c_rate_limit',
+  'c.quota as c_quota',
+] as const;
+
+/** A row of the verification lookup. */
+export interface KeyVerificationRow
+  extends Pick<ApiKeysTable, 'id' | 'consumer_id' | 'scopes' | 'metadata' | 'expires_at' | 'enabled' | 'revoked_at' | 'rate_limit' | 'quota'> {
   c_name: string;
   c_metadata: string;
   c_scopes: string;
   c_enabled: number;
   c_rate_limit: string | null;
   c_quota: string | null;
-  c_created_at: number;
-  c_updated_at: number;
 }
 
-export function consumerOfKeyRow(row: JoinedConsumerColumns): ConsumerSummary {
-  const { externalIds: _none, ...consumer } = toConsumer(
-    {
+export function toKeyVerification(row: KeyVerificationRow): KeyVerificationRecord {
+  return {
+    key: {
+      id: row.id,
+      consumerId: row.consumer_id,
+      scopes: JSON.parse(row.scopes),
+      metadata: JSON.parse(row.metadata),
+      expiresAt: nullableNumber(row.expires_at),
+      enabled: Number(row.enabled) === 1,
+      revokedAt: nullableNumber(row.revoked_at),
+      rateLimit: parseNullable(row.rate_limit),
+      quota: parseNullable(row.quota),
+    },
+    consumer: {
       id: row.consumer_id,
       name: row.c_name,
-      metadata: row.c_metadata,
-      scopes: row.c_scopes,
-      enabled: row.c_enabled,
-      rate_limit: row.c_rate_limit,
-      quota: row.c_quota,
-      created_at: row.c_created_at,
-      updated_at: row.c_updated_at,
+      metadata: JSON.parse(row.c_metadata),
+      scopes: JSON.parse(row.c_scopes),
+      enabled: Number(row.c_enabled) === 1,
+      rateLimit: parseNullable(row.c_rate_limit),
+      quota: parseNullable(row.c_quota),
     },
-    [],
-  );
-  return consumer;
+  };
 }
 
 export function toKey(row: Selectable<ApiKeysTable>): KeyRecord {
@@ -295,23 +323,12 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
 
     async findKeyByHash(hash) {
       const row = await db
-        .selectFrom('api_keys')
-        .innerJoin('consumers', 'consumers.id', 'api_keys.consumer_id')
-        .selectAll('api_keys')
-        .select([
-          'consumers.name as c_name',
-          'consumers.metadata as c_metadata',
-          'consumers.scopes as c_scopes',
-          'consumers.enabled as c_enabled',
-          'consumers.rate_limit as c_rate_limit',
-          'consumers.quota as c_quota',
-          'consumers.created_at as c_created_at',
-          'consumers.updated_at as c_updated_at',
-        ])
-        .where('api_keys.hash', '=', hash)
+        .selectFrom('api_keys as k')
+        .innerJoin('consumers as c', 'c.id', 'k.consumer_id')
+        .select(KEY_VERIFICATION_SELECTION)
+        .where('k.hash', '=', hash)
         .executeTakeFirst();
-      if (!row) return undefined;
-      return { key: toKey(row), consumer: consumerOfKeyRow(row) };
+      return row ? toKeyVerification(row) : undefined;
     },
 
     async listKeys(consumerId, { after, limit }) {

@@ -35,6 +35,12 @@ export interface ConsumerRecord {
 /** A consumer without its external ids: what key verification needs. */
 export type ConsumerSummary = Omit<ConsumerRecord, 'externalIds'>;
 
+/** What verification needs of a key and its consumer: the answer of the hot-path lookup, nothing more. */
+export interface KeyVerificationRecord {
+  key: Pick<KeyRecord, 'id' | 'consumerId' | 'scopes' | 'metadata' | 'expiresAt' | 'enabled' | 'revokedAt' | 'rateLimit' | 'quota'>;
+  consumer: Pick<ConsumerSummary, 'id' | 'name' | 'metadata' | 'scopes' | 'enabled' | 'rateLimit' | 'quota'>;
+}
+
 export interface KeyRecord {
   id: string;
   consumerId: string;
@@ -115,8 +121,8 @@ export interface Store extends OAuthStore, UsageStore {
 
   insertKey(key: KeyRecord): Promise<void>;
   getKey(id: string): Promise<KeyRecord | undefined>;
-  /** The hot path of verification: one query joining the key to its consumer. */
-  findKeyByHash(hash: string): Promise<{ key: KeyRecord; consumer: ConsumerSummary } | undefined>;
+  /** The hot path of verification: one query joining the key to its consumer, reading only what verification needs. */
+  findKeyByHash(hash: string): Promise<KeyVerificationRecord | undefined>;
   listKeys(consumerId: string, page: PageRequest): Promise<Page<KeyRecord>>;
   listKeyHashesOfConsumer(consumerId: string): Promise<string[]>;
   updateKey(id: string, patch: KeyPatch): Promise<KeyRecord | undefined>;

@@ -129,10 +129,18 @@ for (const adapter of storeAdapters) {
       const k = key(c.id, 'a'.repeat(64), { expiresAt: T0 + 1000 });
       await store.insertKey(k);
       const found = await store.findKeyByHash('a'.repeat(64));
-      assert.deepEqual(found?.key, k);
-      const { externalIds: _ids, ...summary } = (await store.getConsumer(c.id))!;
-      assert.deepEqual(found?.consumer, summary);
-      assert.equal(found?.consumer.id, c.id);
+      const { id, consumerId, scopes, metadata, expiresAt, enabled, revokedAt, rateLimit, quota } = k;
+      assert.deepEqual(found?.key, { id, consumerId, scopes, metadata, expiresAt, enabled, revokedAt, rateLimit, quota });
+      const owner = (await store.getConsumer(c.id))!;
+      assert.deepEqual(found?.consumer, {
+        id: owner.id,
+        name: owner.name,
+        metadata: owner.metadata,
+        scopes: owner.scopes,
+        enabled: owner.enabled,
+        rateLimit: owner.rateLimit,
+        quota: owner.quota,
+      });
       assert.equal(await store.findKeyByHash('b'.repeat(64)), undefined);
 
       await store.recordKeyUsage([{ id: k.id, lastUsedAt: T0 + 50 }]);

@@ -34,6 +34,23 @@ test('the key format is <prefix>_<30 random><6 CRC-32 base62>', () => {
   }
 });
 
+test('a key is well formed exactly when its checksum is the CRC-32 of the rest', () => {
+  // Random bodies with random checksums, the true checksum, and the true one off by one digit.
+  for (let i = 0; i < 2000; i++) {
+    const head = `pcl_${generateKey('x').slice(2, 32)}`;
+    const truth = referenceBase62(referenceCrc32(head));
+    const wrong = truth.slice(0, 5) + (truth[5] === 'z' ? '0' : BASE62_ALPHABET[BASE62_ALPHABET.indexOf(truth[5]!) + 1]);
+    const random = generateKey('x').slice(-6);
+    assert.ok(isWellFormedKey(head + truth, 'pcl'));
+    assert.ok(!isWellFormedKey(head + wrong, 'pcl'));
+    assert.equal(isWellFormedKey(head + random, 'pcl'), random === truth);
+  }
+  const key = generateKey('pcl');
+  for (const bad of [key.replace(/.$/, 'é'), key.slice(0, 10) + '\u0100' + key.slice(11), key.slice(0, 10) + '-' + key.slice(11), key + ' ']) {
+    assert.ok(!isWellFormedKey(bad, 'pcl'), JSON.stringify(bad));
+  }
+});
+
 test('the random part uses the whole alphabet and does not repeat', () => {
   const seen = new Set<string>();
   const chars = new Set<string>();
