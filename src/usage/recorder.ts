@@ -32,7 +32,7 @@ export function statusClassOf(status: number): StatusClass {
 export function createUsageRecorder({ store, clock, retentionMs, onError }: UsageRecorderOptions) {
   let pending = new Map<string, UsageRow>();
   let lastPrune = 0;
-  let flushing: Promise<number> | undefined;
+  let flushing: Promise<number> = Promise.resolve(0);
 
   function record(event: UsageEvent): void {
     const bucketStart = clock.now() - (clock.now() % MINUTE);
@@ -68,12 +68,14 @@ export function createUsageRecorder({ store, clock, retentionMs, onError }: Usag
     return batch.size;
   }
 
-  /** Writes what is pending; concurrent callers share one write. Returns the cells written. */
+  /**
+   * Writes everything recorded before the call, one flush after another: a flush that finds the
+   * periodic one still writing waits for it, then writes what came since. Returns the cells written.
+   */
   function flush(): Promise<number> {
-    flushing ??= write().finally(() => {
-      flushing = undefined;
-    });
-    return flushing;
+    const next = flushing.then(write);
+    flushing = next.catch(() => 0);
+    return next;
   }
 
   return {

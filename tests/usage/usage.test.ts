@@ -53,6 +53,23 @@ for (const adapter of storeAdapters) {
       }
     });
 
+    test('a flush called while another is writing still writes what was recorded before it', async () => {
+      const t = await createTestApp({ adapter });
+      try {
+        t.clock.set(Date.UTC(2026, 0, 15, 12, 0, 0));
+        const event = { consumerId: 'con_0000000000000000000003', credentialId: 'key_f', api: 'orders', status: 200 };
+        t.app.usage.record(event);
+        const first = t.app.usage.flush(); // as the periodic flush would: its batch is taken, its write in flight
+        t.app.usage.record(event);
+        await t.app.usage.flush();
+        const points = await t.app.store.queryUsage({ consumerId: event.consumerId, from: 0, to: Date.UTC(2027, 0, 1), granularityMs: 60_000 });
+        assert.equal(points.reduce((n, p) => n + p.count, 0), 2);
+        assert.equal(await first, 1);
+      } finally {
+        await t.close();
+      }
+    });
+
     test('counts older than the retention are pruned', async () => {
       const t = await createTestApp({ adapter, config: { usage: { retention: '1d' } } });
       try {
