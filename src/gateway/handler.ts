@@ -6,7 +6,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Pool } from 'undici';
 import type { Identity } from '../auth/types.js';
 import type { GatewayConfig } from '../config/schema.js';
-import type { Logger } from '../logger.js';
+import { accessLogWriter, type AccessLogFields, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics/registry.js';
 import { authenticateCredentials, type AuthDecision, type CredentialInput } from './auth/authenticate.js';
 import type { AuthPolicy } from './auth/policy.js';
@@ -44,6 +44,7 @@ interface ApiRuntime {
   pool: Pool;
   upstreamHost: string;
   log: Logger;
+  accessLog: (fields: AccessLogFields) => void;
 }
 
 /** What one request turned into, for the access log and metrics. */
@@ -75,13 +76,17 @@ function withoutCredentialParams(query: string, names: readonly string[]): strin
 }
 
 export function createGatewayHandler({ apis, authMethods, metrics, log, settings, limiter, usage, clock = systemClock }: GatewayDeps) {
-  const runtimes: ApiRuntime[] = apis.map((api) => ({
-    api,
-    kinds: headerKinds(api.credentialHeaders),
-    pool: createUpstreamPool(api),
-    upstreamHost: new URL(api.upstreamOrigin).host,
-    log: log.child({ api: api.name }),
-  }));
+  const runtimes: ApiRuntime[] = apis.map((api) => {
+    const apiLog = log.child({ api: api.name });
+    return {
+      api,
+      kinds: headerKinds(api.credentialHeaders),
+      pool: createUpstreamPool(api),
+      upstreamHost: new URL(api.upstreamOrigin).host,
+      log: apiLog,
+      accessLog: accessLogWriter(apiLog, 'request'),
+    };
+  });
   const realm = settings.realm;
 
   function route(path: string): ApiRuntime | undefined {
@@ -99,19 +104,16 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       usage.record({ consumerId: outcome.identity.consumerId, credentialId: credentialIdOf(outcome.identity), api: runtime.api.name, status: outcome.status });
     }
     if (!settings.accessLog) return;
-    runtime.log.info(
-      {
-        requestId,
-        method: req.method,
-        path: path.length > 512 ? `${path.slice(0, 512)}…` : path,
-        ...(outcome.operation ? { operation: outcome.operation } : {}),
-        status: outcome.status,
-        consumerId: outcome.identity?.consumerId ?? null,
-        authMethod: outcome.method,
-        ms: Math.round(seconds * 1e4) / 10,
-      },
-      'request',
-    );
+    runtime.accessLog({
+      requestId,
+      method: req.method,
+      path: path.length > 512 ? `${path.slice(0, 512)}…` : path,
+      operation: outcome.operation,
+      status: outcome.status,
+      consumerId: outcome.identity?.consumerId ?? null,
+      authMethod: outcome.method,
+      ms: Math.round(seconds * 1e4) / 10,
+    });
   }
 
   function credentialInput(head: RequestHead, query: string): CredentialInput {
