@@ -22,6 +22,7 @@ import { pino } from 'pino';
 import { createApp, type App } from '../src/app.js';
 import { validateConfig } from '../src/config/load.js';
 import { buildGateway } from '../src/gateway/start.js';
+import { createLogger } from '../src/logger.js';
 import { generateMasterKey } from '../src/oauth/master-key.js';
 import { registerOAuthRoutes } from '../src/oauth/routes.js';
 import { createCompactSigner } from '../src/oauth/signing-keys/sign.js';
@@ -36,7 +37,8 @@ function announce(value: Record<string, unknown>): void {
   process.stdout.write(`${JSON.stringify(value)}\n`);
 }
 
-const quietLogger = () => pino({ level: 'info', base: { service: 'portcullis' } }, pino.destination({ dest: '/dev/null', sync: false }));
+// The logger `portcullis start` uses (pino's synchronous destination), pointed at /dev/null.
+const quietLogger = () => createLogger('info', pino.destination({ dest: '/dev/null', sync: true }));
 
 async function portcullisApp(dir: string, extra: Record<string, unknown> = {}): Promise<App> {
   const config = validateConfig(

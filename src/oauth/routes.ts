@@ -1,6 +1,7 @@
 // The OAuth endpoints on the public listener, as one encapsulated Fastify plugin: POST /oauth/token,
 // /oauth/introspect, /oauth/revoke (form-encoded, RFC 6749 error bodies, Cache-Control: no-store),
 // and GET /.well-known/jwks.json and /.well-known/oauth-authorization-server.
+import { accessLogWriter } from '../logger.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../audit/log.js';
 import type { OAuth } from './create-oauth.js';
@@ -55,18 +56,16 @@ export async function registerOAuthRoutes(server: FastifyInstance, deps: OAuthRo
   // gateway's); warnings and errors still go through the request logger.
   await server.register(async (scope) => {
     if (accessLog) {
+      const writeAccessLog = accessLogWriter(log, 'oauth request');
       scope.addHook('onResponse', async (request, reply) => {
-        log.info(
-          {
-            requestId: String(request.id),
-            method: request.method,
-            path: request.url.split('?')[0]!.slice(0, 200),
-            status: reply.statusCode,
-            clientId: (request as WithClient)[CLIENT_ID] ?? null,
-            ms: Math.round(reply.elapsedTime * 10) / 10,
-          },
-          'oauth request',
-        );
+        writeAccessLog({
+          requestId: String(request.id),
+          method: request.method,
+          path: request.url.split('?')[0]!.slice(0, 200),
+          status: reply.statusCode,
+          clientId: (request as WithClient)[CLIENT_ID] ?? null,
+          ms: Math.round(reply.elapsedTime * 10) / 10,
+        });
       });
     }
 

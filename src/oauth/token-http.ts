@@ -2,7 +2,7 @@
 // same answers as the Fastify route in routes.ts (tests/oauth/token-raw.test.ts compares the two), at
 // a fraction of the per-request cost — Fastify's routing, hooks and reply were most of the endpoint's CPU.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../logger.js';
+import { accessLogWriter, type Logger } from '../logger.js';
 import { oauthError, type OAuthError } from './errors.js';
 import { parseForm } from './form.js';
 import type { TokenEndpoint } from './token-endpoint.js';
@@ -24,6 +24,7 @@ export function createRawTokenHandler({
   log: Pick<Logger, 'info' | 'error'>;
   accessLog: boolean;
 }): RawTokenHandler {
+  const writeAccessLog = accessLog ? accessLogWriter(log, 'oauth request') : null;
   function answer(res: ServerResponse, requestId: string, startedAt: bigint, status: number, headers: Record<string, string>, body: unknown, clientId: string | null): void {
     const text = JSON.stringify(body);
     res.writeHead(status, {
@@ -35,9 +36,9 @@ export function createRawTokenHandler({
       'content-length': String(Buffer.byteLength(text)),
     });
     res.end(text);
-    if (accessLog) {
+    if (writeAccessLog) {
       const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
-      log.info({ requestId, method: 'POST', path: '/oauth/token', status, clientId, ms: Math.round(ms * 10) / 10 }, 'oauth request');
+      writeAccessLog({ requestId, method: 'POST', path: '/oauth/token', status, clientId, ms: Math.round(ms * 10) / 10 });
     }
   }
 
