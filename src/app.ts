@@ -4,7 +4,8 @@ import type { Config } from './config/schema.js';
 import { createConsumerService } from './consumers/service.js';
 import { createApiKeyAuthMethod } from './gateway/auth/api-key.js';
 import { createAuthMethodRegistry } from './gateway/auth/registry.js';
-import { createKeyCache } from './keys/cache.js';
+import { createLocalChangeBus, createRedisChangeBus, type Change } from './cluster/changes.js';
+import { createKeyCache, type KeyCache } from './keys/cache.js';
 import { createLastUsedTracker } from './keys/last-used.js';
 import { createKeyService, type IssuedKey } from './keys/service.js';
 import { createKeyVerifier } from './keys/verify.js';
@@ -57,7 +58,10 @@ export async function createApp({
     log,
     onFallbackCheck: () => metrics.rateLimitFallback(),
   });
-  const oauth = await createOAuth({ config, store, clock, log, masterKey, bruteForce: limiters.bruteForce });
+  // Nodes sharing Redis tell each other of changes at once; one node alone has no one to tell.
+  const changes = config.redis ? createRedisChangeBus({ url: config.redis, channel: `${config.redisKeyPrefix}changes`, log }) : createLocalChangeBus();
+  const publish = (change: Change) => changes.publish(change);
+  const oauth = await createOAuth({ config, store, clock, log, masterKey, bruteForce: limiters.bruteForce, publish });
 
   const prefix = config.keys.prefix;
   const cache = instrumentKeyCache(
@@ -84,9 +88,21 @@ export async function createApp({
     onChange: (id) => {
       cache.deleteConsumer(id);
       oauth.onConsumerChange(id);
+      publish({ kind: 'consumer', id });
     },
   });
-  const keys = createKeyService({ store, clock, audit, cache, prefix });
+  // The key service drops cache entries of keys it changed; other nodes drop theirs too.
+  const keyChanges: KeyCache = {
+    ...cache,
+    get size() {
+      return cache.size;
+    },
+    delete(hash) {
+      cache.delete(hash);
+      publish({ kind: 'key', hash });
+    },
+  };
+  const keys = createKeyService({ store, clock, audit, cache: keyChanges, prefix });
   const verifyKey = createKeyVerifier({ store, cache, clock, prefix, onValid: (id, at) => lastUsed.touch(id, at) });
   // The gateway's authentication methods by name; the JWT method registers here too
   // (`authMethods.register(jwtMethod)`), and the gateway and library mode look methods up per request.
@@ -109,6 +125,29 @@ export async function createApp({
   async function hasAdminConsumer(): Promise<boolean> {
     return (await store.findConsumerByName(ADMIN_CONSUMER_NAME)) !== undefined;
   }
+
+  changes.listen({
+    apply(change) {
+      switch (change.kind) {
+        case 'key':
+          return cache.delete(change.hash);
+        case 'consumer':
+          cache.deleteConsumer(change.id);
+          return oauth.onConsumerChange(change.id);
+        case 'client':
+          return oauth.principals.invalidateClient(change.id);
+        case 'token':
+          return oauth.revocations.add(change.jti, change.expiresAt);
+        case 'signing-keys':
+          return void oauth.ring.load().catch((error: Error) => log.warn({ err: { message: error.message } }, 'could not reload signing keys'));
+      }
+    },
+    resync() {
+      cache.clear();
+      oauth.principals.clear();
+      void oauth.sync().catch((error: Error) => log.warn({ err: { message: error.message } }, 'oauth sync failed; will retry'));
+    },
+  });
 
   lastUsed.start(parseDuration(config.keys.lastUsedFlushInterval));
   usage.start(parseDuration(config.usage.flushInterval));
@@ -136,6 +175,7 @@ export async function createApp({
       await usage.stop();
       await limiters.close();
       await oauth.stop();
+      await changes.close();
       await store.close();
     },
   };

@@ -27,6 +27,7 @@ import { createLocalProfile } from './local-profile.js';
 import { authorizationServerMetadata } from './metadata.js';
 import { createPrincipalCache } from './principals.js';
 import { createRevocationList } from './revocations.js';
+import type { Change } from '../cluster/changes.js';
 import { createRevoker } from './revoke.js';
 import { checkOAuthSettings, resolveOAuthSettings } from './settings.js';
 import { createSigningKeyRing } from './signing-keys/key-ring.js';
@@ -45,6 +46,8 @@ export interface OAuthDeps {
   bruteForce?: RateLimiter;
   /** For tests: how trusted issuers' JWKS are fetched. */
   fetch?: typeof fetch;
+  /** Tells other nodes of this node's changes (src/cluster/changes.ts). */
+  publish?: (change: Change) => void;
 }
 
 /** Between two clean-ups (secrets, denylist, assertion jtis, signing keys), in sync ticks. */
@@ -52,7 +55,7 @@ const HOUSEKEEPING_EVERY_TICKS = 30;
 /** Changes are read with this much overlap, so clock skew between nodes loses none. */
 const SYNC_OVERLAP_MS = 5000;
 
-export async function createOAuth({ config, store, clock, log, masterKey, bruteForce, fetch }: OAuthDeps) {
+export async function createOAuth({ config, store, clock, log, masterKey, bruteForce, fetch, publish = () => {} }: OAuthDeps) {
   const settings = resolveOAuthSettings(config);
   const problems = checkOAuthSettings(settings, config.trustedIssuers);
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -69,6 +72,7 @@ export async function createOAuth({ config, store, clock, log, masterKey, bruteF
     clockToleranceMs: settings.clockToleranceSeconds * 1000,
     rotateEveryMs: settings.rotateSigningKeyEveryMs,
     audit,
+    onRotated: () => publish({ kind: 'signing-keys' }),
   });
   if (masterKey) await ring.ensureSigningKey(SYSTEM_ACTOR);
   else await ring.load();
@@ -108,7 +112,10 @@ export async function createOAuth({ config, store, clock, log, masterKey, bruteF
     secretPrefix: settings.clientSecretPrefix,
     defaultTokenTtlSeconds: settings.tokenTtlSeconds,
     maxTokenTtlSeconds: settings.maxTokenTtlSeconds,
-    onChange: (clientId) => principals.invalidateClient(clientId),
+    onChange: (clientId) => {
+      principals.invalidateClient(clientId);
+      publish({ kind: 'client', id: clientId });
+    },
   });
 
   const authenticateClient = createClientAuthenticator({
@@ -137,7 +144,7 @@ export async function createOAuth({ config, store, clock, log, masterKey, bruteF
     settings.maxTokenTtlSeconds * 1000,
     ...config.trustedIssuers.map((t) => parseDuration(t.maxTokenAge)),
   ) + 60_000;
-  const revoker = createRevoker({ store, clock, audit, revocations, verify, longestTokenLifeMs });
+  const revoker = createRevoker({ store, clock, audit, revocations, verify, longestTokenLifeMs, onRevoked: (jti, expiresAt) => publish({ kind: 'token', jti, expiresAt }) });
   const introspect = createIntrospector({ evaluateToken });
 
   let lastSyncAt = clock.now();

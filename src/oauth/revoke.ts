@@ -16,9 +16,11 @@ export interface RevokeDeps {
   verify: AccessTokenVerifier;
   /** The longest any accepted token can live: how long a revocation by jti alone is kept. */
   longestTokenLifeMs: number;
+  /** Told of each revocation this node made (so other nodes refuse the token at once). */
+  onRevoked?: (jti: string, expiresAt: number) => void;
 }
 
-export function createRevoker({ store, clock, audit, revocations, verify, longestTokenLifeMs }: RevokeDeps) {
+export function createRevoker({ store, clock, audit, revocations, verify, longestTokenLifeMs, onRevoked }: RevokeDeps) {
   async function denylist(jti: string, clientId: string, expiresAt: number, actor: Actor, via: string): Promise<void> {
     const now = clock.now();
     await store.transaction(async (tx) => {
@@ -26,6 +28,7 @@ export function createRevoker({ store, clock, audit, revocations, verify, longes
       await audit.record(tx, actor, 'token.revoked', { type: 'token', id: jti }, { clientId, via, expiresAt: new Date(expiresAt).toISOString() });
     });
     revocations.add(jti, expiresAt);
+    onRevoked?.(jti, expiresAt);
   }
 
   return {

@@ -34,6 +34,8 @@ export interface KeyRingDeps {
   audit: AuditLog;
   /** Least time between two store reloads caused by an unknown kid. */
   unknownKidReloadCooldownMs?: number;
+  /** Told after this node rotated (so other nodes reload at once). */
+  onRotated?: () => void;
 }
 
 interface RingKey {
@@ -172,6 +174,7 @@ export function createSigningKeyRing(deps: KeyRingDeps) {
       return record;
     });
     await load();
+    if (created) deps.onRotated?.();
     return created;
   }
 

@@ -1,0 +1,120 @@
+// Changes every node must see at once: which cached keys, consumers and clients to drop, which tokens
+// are revoked, when signing keys changed. With Redis configured, each node publishes its own changes
+// on one channel and applies everyone else's. Without Redis there is one node and nothing to tell.
+// A node whose subscription was interrupted may have missed changes, so it drops all its caches when
+// the subscription comes back; the OAuth store sync (oauth.syncInterval) stays as a second path.
+import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
+import type { Logger } from '../logger.js';
+
+export type Change =
+  | { kind: 'key'; hash: string }
+  | { kind: 'consumer'; id: string }
+  | { kind: 'client'; id: string }
+  | { kind: 'token'; jti: string; expiresAt: number }
+  | { kind: 'signing-keys' };
+
+export interface ChangeHandlers {
+  /** A change another node made. */
+  apply(change: Change): void;
+  /** The subscription was interrupted and is back: changes may have been missed. */
+  resync(): void;
+}
+
+export interface ChangeBus {
+  /** Tells the other nodes; never throws and never waits. */
+  publish(change: Change): void;
+  listen(handlers: ChangeHandlers): void;
+  close(): Promise<void>;
+}
+
+/** One node: nothing to tell anyone. */
+export function createLocalChangeBus(): ChangeBus {
+  return {
+    publish() {},
+    listen() {},
+    async close() {},
+  };
+}
+
+const isString = (value: unknown): value is string => typeof value === 'string' && value.length > 0 && value.length <= 256;
+
+/** The change in a message from the channel, or undefined for anything malformed. */
+export function parseChange(message: string, ownNode: string): Change | undefined {
+  let parsed: { node?: unknown; change?: Record<string, unknown> };
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    return undefined;
+  }
+  if (!parsed || typeof parsed !== 'object' || parsed.node === ownNode || !parsed.change || typeof parsed.change !== 'object') return undefined;
+  const c = parsed.change;
+  switch (c.kind) {
+    case 'key':
+      return isString(c.hash) ? { kind: 'key', hash: c.hash } : undefined;
+    case 'consumer':
+    case 'client':
+      return isString(c.id) ? { kind: c.kind, id: c.id } : undefined;
+    case 'token':
+      return isString(c.jti) && Number.isFinite(c.expiresAt) ? { kind: 'token', jti: c.jti, expiresAt: c.expiresAt as number } : undefined;
+    case 'signing-keys':
+      return { kind: 'signing-keys' };
+    default:
+      return undefined;
+  }
+}
+
+export interface RedisChangeBusOptions {
+  url: string;
+  /** The channel; nodes of one deployment share it (derived from redisKeyPrefix). */
+  channel: string;
+  log: Logger;
+}
+
+export function createRedisChangeBus({ url, channel, log }: RedisChangeBusOptions): ChangeBus {
+  const node = randomUUID();
+  // Publishing fails fast while Redis is away rather than queueing stale news.
+  const publisher = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1_000, retryStrategy: (n) => Math.min(n * 50, 2_000) });
+  const subscriber = new Redis(url, { connectTimeout: 1_000, retryStrategy: (n) => Math.min(n * 50, 2_000) });
+  let publishFailing = false;
+  let subscriberFailing = false;
+  publisher.on('error', () => {});
+  subscriber.on('error', () => {
+    if (!subscriberFailing) log.warn({ channel }, 'change subscription lost; caches are dropped when it is back');
+    subscriberFailing = true;
+  });
+
+  return {
+    publish(change) {
+      publisher.publish(channel, JSON.stringify({ node, change })).then(
+        () => {
+          publishFailing = false;
+        },
+        (error: Error) => {
+          // Other nodes learn of it later: on their resync, or from the store sync for OAuth changes.
+          if (!publishFailing) log.warn({ channel, err: { message: error.message } }, 'could not publish a change to other nodes');
+          publishFailing = true;
+        },
+      );
+    },
+    listen(handlers) {
+      let subscribedOnce = false;
+      subscriber.on('message', (from: string, message: string) => {
+        if (from !== channel) return;
+        const change = parseChange(message, node);
+        if (change) handlers.apply(change);
+      });
+      // ioredis subscribes again by itself after a reconnect; 'ready' marks each (re)connection.
+      subscriber.on('ready', () => {
+        if (subscribedOnce) handlers.resync();
+        subscribedOnce = true;
+        subscriberFailing = false;
+      });
+      subscriber.subscribe(channel).catch((error: Error) => log.warn({ channel, err: { message: error.message } }, 'could not subscribe to changes'));
+    },
+    async close() {
+      subscriber.disconnect();
+      publisher.disconnect();
+    },
+  };
+}

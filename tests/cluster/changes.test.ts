@@ -1,0 +1,150 @@
+// Two nodes on one store and one Redis: what one node changes, the other applies from the change
+// channel without waiting for its caches to expire (key cache TTL 1 h and OAuth store sync 1 h here,
+// so nothing but the channel can explain the other node seeing a change).
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { Redis } from 'ioredis';
+import { createApp, type App } from '../../src/app.js';
+import { parseChange } from '../../src/cluster/changes.js';
+import { validateConfig } from '../../src/config/load.js';
+import { createManualClock } from '../../src/lib/clock.js';
+import { createLogger } from '../../src/logger.js';
+import { generateMasterKey } from '../../src/oauth/master-key.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import { deleteKeysUnder, randomPrefix, redisSkip, redisUrl, startRedisProxy, type RedisProxy } from '../ratelimit/redis-helpers.js';
+import { sqliteAdapter, type OpenedStore } from '../helpers/stores.js';
+import { basic } from '../oauth/helpers.js';
+
+const actor = { id: 'test', sourceIp: null };
+const ISSUER = 'https://auth.portcullis.test';
+
+/** Polls until `check` holds; the cap only keeps a broken build from hanging the run. */
+async function eventually(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
+  for (let i = 0; i < 500; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.fail(`never happened: ${what}`);
+}
+
+test('change messages: malformed ones and our own are ignored', () => {
+  const message = (node: string, change: unknown) => JSON.stringify({ node, change });
+  assert.deepEqual(parseChange(message('b', { kind: 'key', hash: 'ab' }), 'a'), { kind: 'key', hash: 'ab' });
+  assert.deepEqual(parseChange(message('b', { kind: 'token', jti: 'j', expiresAt: 5 }), 'a'), { kind: 'token', jti: 'j', expiresAt: 5 });
+  assert.equal(parseChange(message('a', { kind: 'key', hash: 'ab' }), 'a'), undefined, 'our own');
+  for (const bad of ['', 'null', '[]', '{"node":"b"}', message('b', { kind: 'key' }), message('b', { kind: 'token', jti: 'j', expiresAt: 'soon' }), message('b', { kind: 'drop-tables' }), message('b', { kind: 'client', id: 'x'.repeat(300) })]) {
+    assert.equal(parseChange(bad, 'a'), undefined, bad);
+  }
+});
+
+describe('two nodes sharing Redis', { skip: redisSkip }, () => {
+  let opened: OpenedStore;
+  let proxy: RedisProxy;
+  let a: App;
+  let b: App;
+  const prefix = randomPrefix();
+
+  before(async () => {
+    opened = await sqliteAdapter.open();
+    proxy = await startRedisProxy(redisUrl!);
+    const masterKey = generateMasterKey();
+    const node = async (url: string) =>
+      createApp({
+        config: validateConfig(
+          {
+            store: `sqlite:${opened.path}`,
+            redis: url,
+            redisKeyPrefix: prefix,
+            issuer: ISSUER,
+            keys: { cache: { ttl: '1h' } },
+            oauth: { masterKey, syncInterval: '1h' },
+            log: { level: 'silent' },
+          },
+          'test',
+        ),
+        clock: createManualClock(Date.now()),
+        store: openSqliteStore(opened.path!),
+        logger: createLogger('silent'),
+      });
+    a = await node(redisUrl!);
+    b = await node(proxy.url); // B reaches Redis through a proxy the last test cuts
+    // Wait until B's subscription is live: a change A makes before that would not reach it.
+    const probe = await a.consumers.create({ name: 'probe', scopes: ['read'] }, actor);
+    const { key } = await a.keys.create(probe.id, {}, actor);
+    await eventually('B subscribed', async () => {
+      await b.verifyKey(key);
+      await a.consumers.update(probe.id, { metadata: { at: Date.now() } }, actor);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      return !b.cache.size;
+    });
+  });
+
+  after(async () => {
+    await a?.close();
+    await b?.close();
+    await proxy?.close();
+    const redis = new Redis(redisUrl!);
+    await deleteKeysUnder(redis, prefix);
+    await redis.quit();
+    await opened?.cleanup();
+  });
+
+  test('a key revoked, then a consumer disabled, on A are refused by B while B had them cached', async () => {
+    const consumer = await a.consumers.create({ name: 'shop', scopes: ['read'] }, actor);
+    const first = await a.keys.create(consumer.id, {}, actor);
+    const second = await a.keys.create(consumer.id, {}, actor);
+    assert.equal((await b.verifyKey(first.key)).code, 'VALID');
+    assert.equal((await b.verifyKey(second.key)).code, 'VALID');
+
+    await a.keys.revoke(first.record.id, actor);
+    await eventually('B refuses the revoked key', async () => (await b.verifyKey(first.key)).code === 'REVOKED');
+    assert.equal((await b.verifyKey(second.key)).code, 'VALID', 'only that key');
+
+    await a.consumers.update(consumer.id, { enabled: false }, actor);
+    await eventually('B refuses the disabled consumer', async () => (await b.verifyKey(second.key)).code === 'DISABLED');
+  });
+
+  test('a token revoked, all tokens of a client revoked, and a signing-key rotation on A reach B', async () => {
+    const consumer = await a.consumers.create({ name: 'api-client', scopes: ['read'] }, actor);
+    const { client, secret } = await a.oauth.clients.create(consumer.id, { name: 'c' }, actor);
+    const token = async () => {
+      const outcome = await a.oauth.token({
+        authorization: basic(client.id, secret!.secret),
+        params: new Map([['grant_type', ['client_credentials']]]),
+        ip: '127.0.0.1',
+      });
+      assert.ok(outcome.ok);
+      return outcome.response.access_token;
+    };
+    const jwt = b.authMethods.get('jwt')!;
+    const accepted = async (t: string) => (await jwt.authenticate(t, { scopes: [] })).ok;
+
+    const one = await token();
+    const two = await token();
+    assert.equal(await accepted(one), true);
+    assert.equal(await accepted(two), true);
+    const jti = JSON.parse(Buffer.from(one.split('.')[1]!, 'base64url').toString()).jti;
+    await a.oauth.revoker.revokeByJti(jti, actor);
+    await eventually('B refuses the revoked token', async () => !(await accepted(one)));
+    assert.equal(await accepted(two), true);
+
+    // Both nodes' clocks stand still: revoke-tokens covers tokens issued before its instant.
+    await a.oauth.clients.revokeTokens(client.id, actor);
+    await eventually('B refuses every earlier token of the client', async () => !(await accepted(two)));
+
+    const rotated = await a.oauth.ring.rotate({ immediate: true }, actor);
+    assert.ok(rotated);
+    await eventually('B publishes the new key', () => b.oauth.jwks().keys.some((k) => k.kid === rotated.id));
+  });
+
+  test('after its subscription was cut, B drops its caches when it is back', async () => {
+    const consumer = await a.consumers.create({ name: 'offline', scopes: ['read'] }, actor);
+    const issued = await a.keys.create(consumer.id, {}, actor);
+    assert.equal((await b.verifyKey(issued.key)).code, 'VALID');
+    proxy.cut();
+    await a.keys.revoke(issued.record.id, actor); // B cannot hear of this one
+    assert.equal((await b.verifyKey(issued.key)).code, 'VALID', 'B still answers from its cache');
+    proxy.restore();
+    await eventually('B drops its caches on reconnect', async () => (await b.verifyKey(issued.key)).code === 'REVOKED');
+  });
+});
