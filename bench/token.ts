@@ -1,7 +1,8 @@
 // OAuth benchmarks, bounded in time, 127.0.0.1 only:
 // 1. Token endpoint: Portcullis' POST /oauth/token (client_secret_basic, ES256, on the real public
 //    listener) against oidc-provider configured the same way (client credentials, JWT access tokens,
-//    ES256, in-memory), each in its own process, driven in turn by autocannon. Goal ≥ 3×.
+//    ES256, in-memory) and a floor (bare node:http answering with one ES256 signature and nothing
+//    else), each in its own process, driven in turn by autocannon. Goal ≥ 3× oidc-provider.
 // 2. In process, one core: signing an access token with node:crypto key objects vs jose's SignJWT
 //    (the choice behind src/oauth/signing-keys/sign.ts); verifying a cached JWT (goal ≥ 300k/s) next
 //    to a cached API key, and an uncached JWT (signature check) for scale.
@@ -60,6 +61,32 @@ async function portcullisTokenServer(): Promise<void> {
   const gateway = await buildGateway({ app, baseDir: dir, register: (server) => registerOAuthRoutes(server, { oauth: app.oauth }) });
   await gateway.fastify.listen({ host: '127.0.0.1', port: 0 });
   announce({ port: (gateway.server.address() as AddressInfo).port, path: '/oauth/token', clientId: client.id, secret: secret!.secret });
+}
+
+/**
+ * The floor: bare node:http that reads the form and answers with a freshly signed ES256 JWT — no
+ * client authentication, no parsing of the form, no checks, no log. No token endpoint can cost less
+ * on this stack; it shows how much of a token's cost is HTTP, the kernel and the signature.
+ */
+async function floorServer(): Promise<void> {
+  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const sign = createCompactSigner('ES256', privateKey, { typ: 'at+jwt', kid: 'k1' });
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      const iat = Math.floor(Date.now() / 1000);
+      const body = JSON.stringify({
+        access_token: sign({ iss: 'http://127.0.0.1:9', sub: 'cli_x', client_id: 'cli_x', aud: AUDIENCE, scope: 'orders:read', iat, exp: iat + 3600, jti: String(iat) }),
+        token_type: 'Bearer',
+        expires_in: 3600,
+        scope: 'orders:read',
+      });
+      res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  announce({ port: (server.address() as AddressInfo).port, path: '/token', clientId: 'cli_x', secret: 'unused' });
 }
 
 /** oidc-provider: client credentials, JWT access tokens signed ES256, the in-memory adapter. */
@@ -277,11 +304,14 @@ async function main(): Promise<void> {
     children.push(ours);
     const theirs = await start('oidc-provider');
     children.push(theirs);
+    const floor = await start('floor');
+    children.push(floor);
     const token = await compare(
       'Token endpoint, client_secret_basic, ES256 JWT access tokens',
       [
         { name: 'Portcullis POST /oauth/token', started: ours, request: tokenRequest(ours) },
         { name: 'oidc-provider POST /token', started: theirs, request: tokenRequest(theirs) },
+        { name: 'floor: bare node:http + one ES256 signature', started: floor, request: tokenRequest(floor) },
       ],
       rounds,
       duration,
@@ -290,6 +320,11 @@ async function main(): Promise<void> {
     for (const c of children.splice(0)) c.child.kill();
     const ratio = token.get('Portcullis POST /oauth/token')!.rate / token.get('oidc-provider POST /token')!.rate;
     console.log(`\nPortcullis / oidc-provider: ${ratio.toFixed(2)}× (goal ≥ 3×)`);
+    const floorFigure = token.get('floor: bare node:http + one ES256 signature')!;
+    const oidcFigure = token.get('oidc-provider POST /token')!;
+    console.log(
+      `floor / oidc-provider: ${(floorFigure.rate / oidcFigure.rate).toFixed(2)}× by req/s, ${(oidcFigure.cpuPerRequest / floorFigure.cpuPerRequest).toFixed(2)}× by CPU per token (the most any token endpoint on this stack could reach)`,
+    );
     if (process.argv.includes('--token-only')) return;
 
     const gw = await start('gateway');
@@ -329,6 +364,7 @@ const [mode] = process.argv.slice(2);
 if (mode) process.once('SIGTERM', () => process.exit(0));
 if (mode === 'portcullis') await portcullisTokenServer();
 else if (mode === 'oidc-provider') await oidcProviderServer();
+else if (mode === 'floor') await floorServer();
 else if (mode === 'gateway') await gatewayServer();
 else if (mode === 'in-process') {
   await inProcess();

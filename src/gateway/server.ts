@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { problem, toProblem } from '../admin/problem.js';
-import { newId } from '../lib/ids.js';
+import { nextRequestId } from './request-id.js';
 import type { Logger } from '../logger.js';
 import type { GatewayHandler } from './handler.js';
 import { problemBody } from './problem.js';
@@ -49,7 +49,7 @@ function onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
     return;
   }
   const code = error.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';
-  const requestId = newId('req');
+  const requestId = nextRequestId();
   const body = JSON.stringify(problemBody({ code, requestId }));
   const status = code === 'HEADERS_TOO_LARGE' ? 431 : 400;
   socket.end(
@@ -73,7 +73,7 @@ export async function buildPublicServer({ gateway, log, maxHeaderSize, register 
 
   const fastify: FastifyInstance = Fastify({
     loggerInstance: log.child({ listener: 'public' }) as unknown as FastifyBaseLogger,
-    genReqId: (req) => acceptableRequestId(req.headers['x-request-id'] as string | undefined) ?? newId('req'),
+    genReqId: (req) => acceptableRequestId(req.headers['x-request-id'] as string | undefined) ?? nextRequestId(),
     return503OnClosing: true,
     clientErrorHandler: onClientError,
     serverFactory: (fastifyHandler) => {
@@ -82,7 +82,7 @@ export async function buildPublicServer({ gateway, log, maxHeaderSize, register 
         const q = url.indexOf('?');
         const path = q === -1 ? url : url.slice(0, q);
         const raw = rawPosts.size > 0 && req.method === 'POST' ? rawPosts.get(path) : undefined;
-        if (raw) raw(req, res, acceptableRequestId(req.headers['x-request-id'] as string | undefined) ?? newId('req'));
+        if (raw) raw(req, res, acceptableRequestId(req.headers['x-request-id'] as string | undefined) ?? nextRequestId());
         else if (isReserved(path) || !gateway.handle(req, res)) fastifyHandler(req, res);
       });
       server.keepAliveTimeout = 72_000;

@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { sendRaw, startHarness, startUpstream, type Harness, type Upstream } from './helpers.js';
+import { accessLogWritten } from '../helpers/app.js';
 
 /** A deterministic generator, so a failure can be replayed. */
 function prng(seed: number) {
@@ -98,6 +99,7 @@ describe('gateway: malformed credentials', () => {
     assert.ok(seen.get(400)! > 0 && seen.get(401)! > 0 && seen.get(431)! > 0, JSON.stringify([...seen]));
     t.diagnostic(`statuses: ${JSON.stringify([...seen])} over ${sent + 300} requests`);
     assert.equal(await send([['x-api-key', key]]), 200, 'still serving');
+    await accessLogWritten();
     assert.ok(!h.logs.join('').includes(key), 'no credential in any log line');
   });
 });

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { rawRequest, startHarness, startUpstream, type Harness, type Upstream } from './helpers.js';
+import { accessLogWritten, logLines } from '../helpers/app.js';
 
 describe('gateway: identity to the upstream', () => {
   let upstream: Upstream;
@@ -79,8 +80,10 @@ describe('gateway: identity to the upstream', () => {
   });
 
   it('logs each request with request id, API, consumer, status, latency and no credential', async () => {
-    await fetch(`${h.gateway.url}/orders`, { headers: { 'x-api-key': key, 'x-request-id': 'log-check-1' } });
-    const line = h.logs.map((l) => JSON.parse(l)).find((l) => l.requestId === 'log-check-1' && l.msg === 'request');
+    const response = await fetch(`${h.gateway.url}/orders`, { headers: { 'x-api-key': key, 'x-request-id': 'log-check-1' } });
+    await response.arrayBuffer();
+    await accessLogWritten();
+    const line = logLines(h.logs).find((l) => l.requestId === 'log-check-1' && l.msg === 'request');
     assert.ok(line, 'an access log line');
     assert.equal(line.api, 'orders');
     assert.equal(line.consumerId, consumerId);

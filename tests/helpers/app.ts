@@ -8,6 +8,14 @@ import { createManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/logger.js';
 import { sqliteAdapter, type StoreAdapter } from './stores.js';
 
+/** Access-log lines go out after the event-loop turn in which their request ended; this waits for that turn. */
+export const accessLogWritten = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+/** The captured log as one JSON object per line (chunks may hold several lines). */
+export function logLines(logs: readonly string[]): Array<Record<string, unknown>> {
+  return logs.flatMap((chunk) => chunk.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>));
+}
+
 export interface TestApp {
   app: App;
   admin: FastifyInstance;

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { basic, createOAuthHarness, ISSUER, type OAuthHarness } from './helpers.js';
+import { accessLogWritten } from '../helpers/app.js';
 
 describe('token endpoint', () => {
   let h: OAuthHarness;
@@ -216,6 +217,7 @@ describe('token endpoint', () => {
     await h.post('/oauth/introspect', { token }, { authorization: basic(basicClient.clientId, basicClient.clientSecret) });
     await h.post('/oauth/revoke', { token: `${token}x` }, { authorization: basic(basicClient.clientId, basicClient.clientSecret) });
     await h.authenticate(`${token.slice(0, -2)}AA`);
+    await accessLogWritten();
     const text = h.logs.slice(logged).join('');
     assert.match(text, /oauth request/, 'the access log is there');
     for (const secret of [basicClient.clientSecret, postClient.clientSecret, token, token.split('.')[2]!]) {
