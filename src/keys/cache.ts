@@ -1,16 +1,38 @@
 // Verification cache keyed by the key's SHA-256: a bounded LRU with a TTL, plus short-lived negative
-// entries for unknown keys. It indexes hashes by consumer so a consumer change drops all its keys at once.
+// entries for unknown keys. It indexes hashes by consumer so a consumer change drops all its keys at
+// once, and it keeps what a consumer's keys have in common (its metadata, scopes, limits, the view
+// returned to callers) once per consumer rather than once per key: a cached key costs a few hundred
+// bytes, so 100k of them fit in the memory goal (bench/scale.ts).
 import { LRUCache } from 'lru-cache';
+import type { IdentityLimits } from '../limits/policies.js';
 import type { JsonObject, KeyVerificationRecord } from '../store/types.js';
 import type { VerifyResult } from './verify.js';
 
+type ConsumerRow = KeyVerificationRecord['consumer'];
+type KeyRow = KeyVerificationRecord['key'];
+
+/** What every cached key of one consumer shares; rebuilt when the consumer's row is newer. */
+export interface SharedConsumer {
+  id: string;
+  updatedAt: number;
+  enabled: boolean;
+  allowed: ReadonlySet<string>;
+  metadata: JsonObject;
+  /** The consumer as verification results show it. */
+  view: Readonly<{ id: string; name: string; metadata: JsonObject }>;
+  /** The `limits` of a key that has none of its own. */
+  limitsOfPlainKey: IdentityLimits;
+}
+
 /** What verification needs about a known key, precomputed once per cache fill. */
 export interface CachedKey {
-  key: KeyVerificationRecord['key'];
-  consumer: KeyVerificationRecord['consumer'];
+  keyId: string;
+  revokedAt: number | null;
+  expiresAt: number | null;
+  enabled: boolean;
+  consumer: SharedConsumer;
   /** Key scopes that the consumer still allows. */
-  scopes: string[];
-  scopeSet: ReadonlySet<string>;
+  scopes: readonly string[];
   /** Consumer metadata overlaid with the key's own. */
   metadata: JsonObject;
   /** The VALID answer for this key, built once and shared (frozen) by every verification. */
@@ -39,28 +61,50 @@ export interface KeyCache {
   readonly size: number;
 }
 
-export function toCachedKey({ key, consumer }: KeyVerificationRecord): CachedKey {
-  const allowed = new Set(consumer.scopes);
-  const scopes = Object.freeze(key.scopes.filter((s) => allowed.has(s))) as string[];
-  const metadata = Object.freeze({ ...consumer.metadata, ...key.metadata });
+const NO_LIMITS = Object.freeze({ rateLimit: null, quota: null });
+
+export function sharedConsumer(c: ConsumerRow): SharedConsumer {
+  const metadata = Object.freeze(c.metadata);
+  const own = c.rateLimit === null && c.quota === null ? NO_LIMITS : Object.freeze({ rateLimit: c.rateLimit, quota: c.quota });
+  return {
+    id: c.id,
+    updatedAt: c.updatedAt,
+    enabled: c.enabled,
+    allowed: new Set(c.scopes),
+    metadata,
+    view: Object.freeze({ id: c.id, name: c.name, metadata }),
+    limitsOfPlainKey: Object.freeze({ consumer: own, credential: NO_LIMITS }),
+  };
+}
+
+const isEmpty = (value: object) => {
+  for (const _ in value) return false;
+  return true;
+};
+
+export function toCachedKey(key: KeyRow, consumer: SharedConsumer): CachedKey {
+  const scopes = Object.freeze(key.scopes.filter((s) => consumer.allowed.has(s)));
+  const metadata = isEmpty(key.metadata) ? consumer.metadata : Object.freeze({ ...consumer.metadata, ...key.metadata });
+  const limits =
+    key.rateLimit === null && key.quota === null
+      ? consumer.limitsOfPlainKey
+      : Object.freeze({ consumer: consumer.limitsOfPlainKey.consumer, credential: Object.freeze({ rateLimit: key.rateLimit, quota: key.quota }) });
   const valid: VerifyResult = Object.freeze({
     valid: true,
     code: 'VALID',
     keyId: key.id,
-    consumer: Object.freeze({ id: consumer.id, name: consumer.name, metadata: consumer.metadata }),
-    scopes,
+    consumer: consumer.view,
+    scopes: scopes as string[],
     metadata,
     expiresAt: key.expiresAt,
-    limits: Object.freeze({
-      consumer: { rateLimit: consumer.rateLimit, quota: consumer.quota },
-      credential: { rateLimit: key.rateLimit, quota: key.quota },
-    }),
+    limits,
   });
-  return { key, consumer, scopes, scopeSet: new Set(scopes), metadata, valid, touchedAt: -Infinity };
+  return { keyId: key.id, revokedAt: key.revokedAt, expiresAt: key.expiresAt, enabled: key.enabled, consumer, scopes, metadata, valid, touchedAt: -Infinity };
 }
 
 export function createKeyCache(options: KeyCacheOptions): KeyCache {
   const byConsumer = new Map<string, Set<string>>();
+  const consumers = new Map<string, SharedConsumer>();
   const enabled = options.maxEntries > 0 && options.ttlMs > 0;
   const lru = new LRUCache<string, Entry>({
     max: Math.max(1, options.maxEntries),
@@ -71,7 +115,10 @@ export function createKeyCache(options: KeyCacheOptions): KeyCache {
       if (entry === UNKNOWN) return;
       const hashes = byConsumer.get(entry.consumer.id);
       hashes?.delete(hash);
-      if (hashes?.size === 0) byConsumer.delete(entry.consumer.id);
+      if (hashes?.size === 0) {
+        byConsumer.delete(entry.consumer.id);
+        consumers.delete(entry.consumer.id);
+      }
     },
   });
 
@@ -82,8 +129,11 @@ export function createKeyCache(options: KeyCacheOptions): KeyCache {
       return entry === UNKNOWN ? 'unknown' : entry;
     },
     set(hash, { key, consumer }) {
-      const cached = toCachedKey({ key, consumer });
-      if (!enabled) return cached;
+      if (!enabled) return toCachedKey(key, sharedConsumer(consumer));
+      // A row older than the shared state (a fill that raced a change) uses the newer state.
+      let shared = consumers.get(consumer.id);
+      if (!shared || consumer.updatedAt > shared.updatedAt) consumers.set(consumer.id, (shared = sharedConsumer(consumer)));
+      const cached = toCachedKey(key, shared);
       lru.set(hash, cached);
       let hashes = byConsumer.get(consumer.id);
       if (!hashes) byConsumer.set(consumer.id, (hashes = new Set()));
@@ -99,10 +149,12 @@ export function createKeyCache(options: KeyCacheOptions): KeyCache {
     deleteConsumer(consumerId) {
       for (const hash of [...(byConsumer.get(consumerId) ?? [])]) lru.delete(hash);
       byConsumer.delete(consumerId);
+      consumers.delete(consumerId);
     },
     clear() {
       lru.clear();
       byConsumer.clear();
+      consumers.clear();
     },
     get size() {
       return lru.size;

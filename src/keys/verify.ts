@@ -54,23 +54,19 @@ const MALFORMED_PROMISE = Promise.resolve(MALFORMED);
 const NOT_FOUND_PROMISE = Promise.resolve(NOT_FOUND);
 
 function deny(code: VerifyCode, entry: CachedKey): VerifyResult {
-  return { valid: false, code, keyId: entry.key.id, consumer: consumerView(entry) };
-}
-
-function consumerView(entry: CachedKey) {
-  return { id: entry.consumer.id, name: entry.consumer.name, metadata: entry.consumer.metadata };
+  return { valid: false, code, keyId: entry.keyId, consumer: entry.consumer.view };
 }
 
 /** The checks, in the documented order, on an entry we found. Pure. */
 export function judge(entry: CachedKey, now: number, required: readonly string[] | undefined): VerifyResult {
-  const { key, consumer } = entry;
-  if (key.revokedAt !== null && key.revokedAt <= now) return deny('REVOKED', entry);
-  if (key.expiresAt !== null && key.expiresAt <= now) return deny('EXPIRED', entry);
-  if (!key.enabled || !consumer.enabled) return deny('DISABLED', entry);
+  if (entry.revokedAt !== null && entry.revokedAt <= now) return deny('REVOKED', entry);
+  if (entry.expiresAt !== null && entry.expiresAt <= now) return deny('EXPIRED', entry);
+  if (!entry.enabled || !entry.consumer.enabled) return deny('DISABLED', entry);
   if (required && required.length > 0) {
+    // A key has a handful of scopes: a scan beats a Set per cached key, in time and in memory.
     for (const scope of required) {
-      if (!entry.scopeSet.has(scope)) {
-        const missingScopes = required.filter((s) => !entry.scopeSet.has(s));
+      if (!entry.scopes.includes(scope)) {
+        const missingScopes = required.filter((s) => !entry.scopes.includes(s));
         return { ...deny('INSUFFICIENT_SCOPE', entry), missingScopes };
       }
     }
@@ -84,7 +80,7 @@ export function createKeyVerifier({ store, cache, clock, prefix, onValid }: KeyV
     const result = judge(entry, now, required);
     if (result.valid && now - entry.touchedAt >= TOUCH_INTERVAL_MS) {
       entry.touchedAt = now;
-      onValid?.(entry.key.id, now);
+      onValid?.(entry.keyId, now);
     }
     return result;
   }

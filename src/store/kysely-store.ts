@@ -62,6 +62,7 @@ export const KEY_VERIFICATION_SELECTION = [
   'c.enabled as c_enabled',
   'c.rate_limit as c_rate_limit',
   'c.quota as c_quota',
+  'c.updated_at as c_updated_at',
 ] as const;
 
 /** A row of the verification lookup. */
@@ -73,6 +74,7 @@ export interface KeyVerificationRow
   c_enabled: number;
   c_rate_limit: string | null;
   c_quota: string | null;
+  c_updated_at: number;
 }
 
 export function toKeyVerification(row: KeyVerificationRow): KeyVerificationRecord {
@@ -96,6 +98,7 @@ export function toKeyVerification(row: KeyVerificationRow): KeyVerificationRecor
       enabled: Number(row.c_enabled) === 1,
       rateLimit: parseNullable(row.c_rate_limit),
       quota: parseNullable(row.c_quota),
+      updatedAt: Number(row.c_updated_at),
     },
   };
 }

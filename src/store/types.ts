@@ -38,7 +38,7 @@ export type ConsumerSummary = Omit<ConsumerRecord, 'externalIds'>;
 /** What verification needs of a key and its consumer: the answer of the hot-path lookup, nothing more. */
 export interface KeyVerificationRecord {
   key: Pick<KeyRecord, 'id' | 'consumerId' | 'scopes' | 'metadata' | 'expiresAt' | 'enabled' | 'revokedAt' | 'rateLimit' | 'quota'>;
-  consumer: Pick<ConsumerSummary, 'id' | 'name' | 'metadata' | 'scopes' | 'enabled' | 'rateLimit' | 'quota'>;
+  consumer: Pick<ConsumerSummary, 'id' | 'name' | 'metadata' | 'scopes' | 'enabled' | 'rateLimit' | 'quota' | 'updatedAt'>;
 }
 
 export interface KeyRecord {

@@ -140,6 +140,7 @@ for (const adapter of storeAdapters) {
         enabled: owner.enabled,
         rateLimit: owner.rateLimit,
         quota: owner.quota,
+        updatedAt: owner.updatedAt,
       });
       assert.equal(await store.findKeyByHash('b'.repeat(64)), undefined);
 
