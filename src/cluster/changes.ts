@@ -4,7 +4,7 @@
 // A node whose subscription was interrupted may have missed changes, so it drops all its caches when
 // the subscription comes back; the OAuth store sync (oauth.syncInterval) stays as a second path.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { loadIoredis } from '../lib/optional-client.js';
 import type { Logger } from '../logger.js';
 
 export type Change =
@@ -73,6 +73,7 @@ export interface RedisChangeBusOptions {
 
 export function createRedisChangeBus({ url, channel, log }: RedisChangeBusOptions): ChangeBus {
   const node = randomUUID();
+  const { Redis } = loadIoredis();
   // Publishing fails fast while Redis is away rather than queueing stale news.
   const publisher = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1_000, retryStrategy: (n) => Math.min(n * 50, 2_000) });
   const subscriber = new Redis(url, { connectTimeout: 1_000, retryStrategy: (n) => Math.min(n * 50, 2_000) });

@@ -1,7 +1,8 @@
 // Cluster-wide RateLimiter on Redis: one atomic Lua script per check (EVALSHA, EVAL when the script cache
 // lost it), keys under a prefix, TTLs on every counter. Time comes from the injected clock, not Redis TIME.
 import { createHash } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import type { Redis, RedisOptions } from 'ioredis';
+import { loadIoredis } from '../lib/optional-client.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { summarize } from './evaluate.js';
 import type { LimitCheck, LimitResult, QuotaDecision, RateDecision, RateLimiter } from './interface.js';
@@ -50,6 +51,7 @@ export function createRateLimitRedis(url: string, options: RateLimitRedisOptions
     // Keep reconnecting for ever: the limiter must come back by itself when Redis does.
     retryStrategy: (attempt) => Math.min(attempt * 50, maxReconnectDelayMs),
   };
+  const { Redis } = loadIoredis();
   const client = new Redis(url, redisOptions);
   client.on('error', (error: Error) => options.onError?.(error));
   return client;

@@ -1,10 +1,10 @@
 // PostgreSQL for many stateless nodes. BIGINT columns come back as numbers: every value we store
 // in one (milliseconds since 1970) fits a double exactly.
-import pg from 'pg';
 import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
 import { createKyselyStore } from './kysely-store.js';
 import type { Database } from './tables.js';
 import type { Store, StoreStats } from './types.js';
+import { loadPg } from '../lib/optional-client.js';
 
 const INT8_OID = 20;
 
@@ -15,6 +15,7 @@ export interface PostgresStoreOptions {
 }
 
 export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Store {
+  const pg = loadPg();
   const pool = new pg.Pool({
     connectionString: url,
     max: options.maxConnections ?? 10,
