@@ -74,8 +74,9 @@ export interface RedisChangeBusOptions {
 export function createRedisChangeBus({ url, channel, log }: RedisChangeBusOptions): ChangeBus {
   const node = randomUUID();
   const { Redis } = loadIoredis();
-  // Publishing fails fast while Redis is away rather than queueing stale news.
-  const publisher = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1_000, retryStrategy: (n) => Math.min(n * 50, 2_000) });
+  // A change made while the first connection is still being set up waits for it; during an outage a
+  // publish fails at the next reconnect attempt rather than queueing stale news for later.
+  const publisher = new Redis(url, { maxRetriesPerRequest: 0, connectTimeout: 1_000, retryStrategy: (n) => Math.min(n * 50, 2_000) });
   const subscriber = new Redis(url, { connectTimeout: 1_000, retryStrategy: (n) => Math.min(n * 50, 2_000) });
   let publishFailing = false;
   let subscriberFailing = false;
