@@ -61,8 +61,6 @@ export async function createApp({
   // Nodes sharing Redis tell each other of changes at once; one node alone has no one to tell.
   const changes = config.redis ? createRedisChangeBus({ url: config.redis, channel: `${config.redisKeyPrefix}changes`, log }) : createLocalChangeBus();
   const publish = (change: Change) => changes.publish(change);
-  const oauth = await createOAuth({ config, store, clock, log, masterKey, bruteForce: limiters.bruteForce, publish });
-
   const prefix = config.keys.prefix;
   const cache = instrumentKeyCache(
     createKeyCache({
@@ -73,6 +71,23 @@ export async function createApp({
     }),
     metrics,
   );
+  // Changes other nodes made, read from the store on every sync (`oauth.syncInterval`): the path for
+  // nodes without Redis, and a second one for a node that missed a message. The audit log records
+  // every change in the transaction that makes it, so it is the change feed.
+  async function dropChangedElsewhere(since: number): Promise<void> {
+    const targets = await store.listChangedTargetsSince(since, ['key', 'consumer', 'client']);
+    const keyIds: string[] = [];
+    for (const target of targets) {
+      if (target.type === 'key') keyIds.push(target.id);
+      else if (target.type === 'consumer') {
+        cache.deleteConsumer(target.id);
+        oauth.onConsumerChange(target.id);
+      } else oauth.principals.invalidateClient(target.id);
+    }
+    for (const hash of await store.listKeyHashes(keyIds)) cache.delete(hash);
+  }
+  const oauth = await createOAuth({ config, store, clock, log, masterKey, bruteForce: limiters.bruteForce, publish, onSync: dropChangedElsewhere });
+
   const lastUsed = createLastUsedTracker(store, (error) => log.warn({ err: error }, 'could not record key usage; will retry'));
   const usage = createUsageRecorder({
     store,

@@ -48,6 +48,8 @@ export interface OAuthDeps {
   fetch?: typeof fetch;
   /** Tells other nodes of this node's changes (src/cluster/changes.ts). */
   publish?: (change: Change) => void;
+  /** Part of every store sync: reads the other changes made since `since` (keys, consumers). */
+  onSync?: (since: number) => Promise<void>;
 }
 
 /** Between two clean-ups (secrets, denylist, assertion jtis, signing keys), in sync ticks. */
@@ -55,7 +57,7 @@ const HOUSEKEEPING_EVERY_TICKS = 30;
 /** Changes are read with this much overlap, so clock skew between nodes loses none. */
 const SYNC_OVERLAP_MS = 5000;
 
-export async function createOAuth({ config, store, clock, log, masterKey, bruteForce, fetch, publish = () => {} }: OAuthDeps) {
+export async function createOAuth({ config, store, clock, log, masterKey, bruteForce, fetch, publish = () => {}, onSync }: OAuthDeps) {
   const settings = resolveOAuthSettings(config);
   const problems = checkOAuthSettings(settings, config.trustedIssuers);
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -149,12 +151,13 @@ export async function createOAuth({ config, store, clock, log, masterKey, bruteF
 
   let lastSyncAt = clock.now();
   let ticks = 0;
-  /** Reads what other nodes changed: revocations, clients (incl. revoke-all and secrets), signing keys. */
+  /** Reads what other nodes changed: revocations, clients (incl. revoke-all and secrets), signing keys, and whatever `onSync` reads. */
   async function sync(): Promise<void> {
     const startedAt = clock.now();
     const since = lastSyncAt - SYNC_OVERLAP_MS;
     for (const entry of await store.listRevokedTokensSince(since, startedAt)) revocations.add(entry.jti, entry.expiresAt);
     for (const clientId of await store.listClientIdsChangedSince(since)) principals.invalidateClient(clientId);
+    await onSync?.(since);
     revocations.prune(startedAt);
     lastSyncAt = startedAt;
     if (++ticks % HOUSEKEEPING_EVERY_TICKS === 0) await housekeeping();

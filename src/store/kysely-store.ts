@@ -2,6 +2,7 @@
 // only in how they connect and in a few error codes.
 import { Migrator, sql, type Kysely, type Selectable } from 'kysely';
 import { PortcullisError } from '../errors/codes.js';
+import { encodeBase62 } from '../lib/base62.js';
 import { migrationProvider, type Dialect } from './migrations.js';
 import { createOAuthStoreMethods, deleteClientsOfConsumer } from './oauth-kysely.js';
 import { createUsageStoreMethods } from './usage-kysely.js';
@@ -409,6 +410,23 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
       if (filter.from !== undefined) query = query.where('at', '>=', filter.from);
       if (filter.to !== undefined) query = query.where('at', '<', filter.to);
       return page((await query.execute()).map(toAuditEvent), filter.limit);
+    },
+
+    async listChangedTargetsSince(since, targetTypes) {
+      // Event ids start with their time (src/lib/ids.ts), so the primary key finds recent events.
+      const rows = await db
+        .selectFrom('audit_events')
+        .select(['target_type', 'target_id'])
+        .where('id', '>=', `evt_${encodeBase62(Math.max(0, since), 8)}`)
+        .where('target_type', 'in', [...targetTypes])
+        .execute();
+      return rows.map((r) => ({ type: r.target_type, id: r.target_id }));
+    },
+
+    async listKeyHashes(ids) {
+      if (ids.length === 0) return [];
+      const rows = await db.selectFrom('api_keys').select('hash').where('id', 'in', [...ids]).execute();
+      return rows.map((r) => r.hash);
     },
   };
   return store;

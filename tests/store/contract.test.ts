@@ -157,6 +157,32 @@ for (const adapter of storeAdapters) {
       assert.equal(listed.nextCursor, null);
     });
 
+    test('changed targets since a time come from the audit log; key ids map to their hashes', async () => {
+      const c = consumer('audited');
+      await store.insertConsumer(c);
+      const k = key(c.id, 'd'.repeat(64));
+      await store.insertKey(k);
+      const event = (at: number, type: 'key' | 'consumer' | 'token', id: string) => ({
+        id: newId('evt', at),
+        at,
+        actor: 'test',
+        action: `${type}.updated`,
+        targetType: type,
+        targetId: id,
+        sourceIp: null,
+        details: {},
+      });
+      await store.insertAuditEvent(event(T0 + 1_000, 'key', k.id));
+      await store.insertAuditEvent(event(T0 + 2_000, 'consumer', c.id));
+      await store.insertAuditEvent(event(T0 + 3_000, 'token', 'jti-1'));
+      const since = await store.listChangedTargetsSince(T0 + 1_500, ['key', 'consumer']);
+      assert.deepEqual(since, [{ type: 'consumer', id: c.id }]);
+      const all = await store.listChangedTargetsSince(T0 + 500, ['key', 'consumer']);
+      assert.deepEqual(all.map((t) => t.type).sort(), ['consumer', 'key']);
+      assert.deepEqual(await store.listKeyHashes([k.id, 'key_unknown']), ['d'.repeat(64)]);
+      assert.deepEqual(await store.listKeyHashes([]), []);
+    });
+
     test('deleting a consumer deletes its keys and external ids', async () => {
       const c = consumer('doomed', { externalIds: ['doomed-ext'] });
       await store.insertConsumer(c);

@@ -1,0 +1,81 @@
+// Two nodes on one store and no Redis: what one node changes, the other reads from the store on its
+// next sync (`oauth.syncInterval`, 50 ms here). Caches live for an hour in this test, so nothing but
+// the sync can explain the other node seeing a change.
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { createApp, type App } from '../../src/app.js';
+import { validateConfig } from '../../src/config/load.js';
+import { createManualClock } from '../../src/lib/clock.js';
+import { createLogger } from '../../src/logger.js';
+import { generateMasterKey } from '../../src/oauth/master-key.js';
+import { openSqliteStore } from '../../src/store/sqlite.js';
+import { sqliteAdapter, type OpenedStore } from '../helpers/stores.js';
+import { basic } from '../oauth/helpers.js';
+
+const actor = { id: 'test', sourceIp: null };
+
+async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.fail(`never happened: ${what}`);
+}
+
+describe('two nodes sharing a store, without Redis', () => {
+  let opened: OpenedStore;
+  let a: App;
+  let b: App;
+
+  before(async () => {
+    opened = await sqliteAdapter.open();
+    const masterKey = generateMasterKey();
+    const node = () =>
+      createApp({
+        config: validateConfig(
+          {
+            store: `sqlite:${opened.path}`,
+            issuer: 'https://auth.portcullis.test',
+            keys: { cache: { ttl: '1h', negativeTtl: '1h' } },
+            oauth: { masterKey, syncInterval: '50ms' },
+            log: { level: 'silent' },
+          },
+          'test',
+        ),
+        clock: createManualClock(Date.now()),
+        store: openSqliteStore(opened.path!),
+        logger: createLogger('silent'),
+      });
+    a = await node();
+    b = await node();
+  });
+
+  after(async () => {
+    await a?.close();
+    await b?.close();
+    await opened?.cleanup();
+  });
+
+  test('a revoked key, a deleted consumer and a deleted client reach the other node on its next sync', async () => {
+    const shop = await a.consumers.create({ name: 'shop', scopes: ['read'] }, actor);
+    const kept = await a.keys.create(shop.id, {}, actor);
+    const revoked = await a.keys.create(shop.id, {}, actor);
+    const doomed = await a.consumers.create({ name: 'doomed', scopes: ['read'] }, actor);
+    const orphan = await a.keys.create(doomed.id, {}, actor);
+    for (const key of [kept.key, revoked.key, orphan.key]) assert.equal((await b.verifyKey(key)).code, 'VALID');
+
+    await a.keys.revoke(revoked.record.id, actor);
+    await eventually('B refuses the revoked key', async () => (await b.verifyKey(revoked.key)).code === 'REVOKED');
+    await a.consumers.delete(doomed.id, actor);
+    await eventually('B forgets the deleted consumer’s key', async () => (await b.verifyKey(orphan.key)).code === 'NOT_FOUND');
+    assert.equal((await b.verifyKey(kept.key)).code, 'VALID');
+
+    const { client, secret } = await a.oauth.clients.create(shop.id, { name: 'c' }, actor);
+    const issued = await a.oauth.token({ authorization: basic(client.id, secret!.secret), params: new Map([['grant_type', ['client_credentials']]]), ip: '127.0.0.1' });
+    assert.ok(issued.ok);
+    const jwt = b.authMethods.get('jwt')!;
+    assert.equal((await jwt.authenticate(issued.response.access_token, { scopes: [] })).ok, true);
+    await a.oauth.clients.delete(client.id, actor);
+    await eventually('B refuses the deleted client’s token', async () => !(await jwt.authenticate(issued.response.access_token, { scopes: [] })).ok);
+  });
+});
