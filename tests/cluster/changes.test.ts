@@ -4,28 +4,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { createApp, type App } from '../../src/app.js';
+import type { App } from '../../src/app.js';
 import { parseChange } from '../../src/cluster/changes.js';
-import { validateConfig } from '../../src/config/load.js';
-import { createManualClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/logger.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
 import { deleteKeysUnder, randomPrefix, redisSkip, redisUrl, startRedisProxy, type RedisProxy } from '../ratelimit/redis-helpers.js';
 import { sqliteAdapter, type OpenedStore } from '../helpers/stores.js';
 import { basic } from '../oauth/helpers.js';
-
-const actor = { id: 'test', sourceIp: null };
-const ISSUER = 'https://auth.portcullis.test';
-
-/** Polls until `check` holds; the cap only keeps a broken build from hanging the run. */
-async function eventually(what: string, check: () => Promise<boolean> | boolean): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  assert.fail(`never happened: ${what}`);
-}
+import { actor, clusterNode, eventually } from './helpers.js';
 
 test('change messages: malformed ones and our own are ignored', () => {
   const message = (node: string, change: unknown) => JSON.stringify({ node, change });
@@ -48,24 +33,7 @@ describe('two nodes sharing Redis', { skip: redisSkip }, () => {
     opened = await sqliteAdapter.open();
     proxy = await startRedisProxy(redisUrl!);
     const masterKey = generateMasterKey();
-    const node = async (url: string) =>
-      createApp({
-        config: validateConfig(
-          {
-            store: `sqlite:${opened.path}`,
-            redis: url,
-            redisKeyPrefix: prefix,
-            issuer: ISSUER,
-            keys: { cache: { ttl: '1h' } },
-            oauth: { masterKey, syncInterval: '1h' },
-            log: { level: 'silent' },
-          },
-          'test',
-        ),
-        clock: createManualClock(Date.now()),
-        store: openSqliteStore(opened.path!),
-        logger: createLogger('silent'),
-      });
+    const node = (url: string) => clusterNode(opened.path!, masterKey, { redis: url, redisKeyPrefix: prefix, oauth: { syncInterval: '1h' } });
     a = await node(redisUrl!);
     b = await node(proxy.url); // B reaches Redis through a proxy the last test cuts
     // Wait until B's subscription is live: a change A makes before that would not reach it.

@@ -3,24 +3,11 @@
 // the sync can explain the other node seeing a change.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { createApp, type App } from '../../src/app.js';
-import { validateConfig } from '../../src/config/load.js';
-import { createManualClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/logger.js';
+import type { App } from '../../src/app.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
 import { sqliteAdapter, type OpenedStore } from '../helpers/stores.js';
 import { basic } from '../oauth/helpers.js';
-
-const actor = { id: 'test', sourceIp: null };
-
-async function eventually(what: string, check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  assert.fail(`never happened: ${what}`);
-}
+import { actor, clusterNode, eventually } from './helpers.js';
 
 describe('two nodes sharing a store, without Redis', () => {
   let opened: OpenedStore;
@@ -30,22 +17,7 @@ describe('two nodes sharing a store, without Redis', () => {
   before(async () => {
     opened = await sqliteAdapter.open();
     const masterKey = generateMasterKey();
-    const node = () =>
-      createApp({
-        config: validateConfig(
-          {
-            store: `sqlite:${opened.path}`,
-            issuer: 'https://auth.portcullis.test',
-            keys: { cache: { ttl: '1h', negativeTtl: '1h' } },
-            oauth: { masterKey, syncInterval: '50ms' },
-            log: { level: 'silent' },
-          },
-          'test',
-        ),
-        clock: createManualClock(Date.now()),
-        store: openSqliteStore(opened.path!),
-        logger: createLogger('silent'),
-      });
+    const node = () => clusterNode(opened.path!, masterKey, { keys: { cache: { negativeTtl: '1h' } }, oauth: { syncInterval: '50ms' } });
     a = await node();
     b = await node();
   });
