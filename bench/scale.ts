@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     await other.close();
     const keysFile = join(dir, 'keys.txt');
     writeFileSync(keysFile, insertKeys(memoryDb, owner.id, CACHED, CACHED).join('\n'));
-    const child = spawnSync(process.execPath, ['--expose-gc', fileURLToPath(import.meta.url), 'memory', memoryDb, keysFile], { encoding: 'utf8' });
+    const child = spawnSync(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), '--expose-gc', fileURLToPath(import.meta.url), 'memory', memoryDb, keysFile], { encoding: 'utf8' });
     if (child.status !== 0) throw new Error(`memory run failed: ${child.stderr}`);
     const m = JSON.parse(child.stdout.trim().split('\n').pop()!) as { cached: number; rssBefore: number; rssAfter: number; heapBefore: number; heapAfter: number; heapTotalAfter: number };
 
