@@ -9,13 +9,14 @@
 // --fastify adds a variant with the same gateway handler behind a Fastify catch-all route, the
 // measurement behind the choice of a raw node:http front for the public listener.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { cpuMs } from './lib/cpu.js';
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { Pool } from 'undici';
@@ -177,16 +178,6 @@ interface Figure {
   p99: number;
   non2xx: number;
   errors: number;
-}
-
-/** user + system CPU of a process in ms (Linux /proc; 0 elsewhere). */
-function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 let upstreamPid = 0;

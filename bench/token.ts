@@ -9,9 +9,10 @@
 // 3. Gateway: cached JWT auth against API-key auth through the same listener and upstream (goal ≥ 0.95×).
 //   npm run bench -- token   (or: node dist/bench/token.js [--duration 5] [--rounds 3] [--connections 32] [--token-only])
 import { ratePerSecond } from './lib/rate.js';
+import { cpuMs } from './lib/cpu.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
@@ -214,15 +215,6 @@ function start(mode: string): Promise<Started> {
     });
     child.once('exit', (code) => reject(new Error(`${mode} exited with ${code}`)));
   });
-}
-
-function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return 0;
-  }
 }
 
 interface Figure {
