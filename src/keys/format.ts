@@ -66,6 +66,11 @@ export function hashKey(key: string): string {
   return hash('sha256', key, 'hex');
 }
 
+/** The same hash as bytes, for constant-time comparison with a stored one. */
+export function hashKeyBytes(key: string): Buffer {
+  return hash('sha256', key, 'buffer');
+}
+
 /** `pcl_AbCd…wxyz`: enough to recognise a key in a listing, useless to an attacker. */
 export function maskKey(key: string, prefix: string): string {
   return `${key.slice(0, prefix.length + 1 + 4)}…${key.slice(-4)}`;

@@ -1,7 +1,8 @@
 // Client authentication at the token, introspection and revocation endpoints. Secrets are compared as
 // SHA-256 hashes in constant time, an unknown client costs the same work as a known one, and every
 // failure gives the same answer. The mechanism used must be the one the client registered.
-import { hash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { hashKeyBytes } from '../../keys/format.js';
 import type { Store } from '../../store/types.js';
 import { CLIENT_AUTH_FAILED, oauthError, type OAuthError } from '../errors.js';
 import type { ClientPrincipal, PrincipalCache } from '../principals.js';
@@ -23,7 +24,7 @@ export type ClientAuthResult = { ok: true; principal: ClientPrincipal } | (OAuth
 const DUMMY_HASH = Buffer.alloc(32);
 
 function secretMatches(principal: ClientPrincipal | undefined, secret: string, now: number): boolean {
-  const presented = hash('sha256', secret, 'buffer');
+  const presented = hashKeyBytes(secret);
   let matched = false;
   const secrets = principal?.secrets ?? [];
   if (secrets.length === 0) timingSafeEqual(presented, DUMMY_HASH);
