@@ -2,7 +2,7 @@
 // are revoked, when signing keys changed. With Redis configured, each node publishes its own changes
 // on one channel and applies everyone else's. Without Redis there is one node and nothing to tell.
 // A node whose subscription was interrupted may have missed changes, so it drops all its caches when
-// the subscription comes back; the OAuth store sync (oauth.syncInterval) stays as a second path.
+// the subscription comes back; every node's store sync (oauth.syncInterval) is the second path.
 import { randomUUID } from 'node:crypto';
 import { loadIoredis } from '../lib/optional-client.js';
 import type { Logger } from '../logger.js';
@@ -77,10 +77,26 @@ export function createRedisChangeBus({ url, channel, log }: RedisChangeBusOption
   // A change made while the first connection is still being set up waits for it; during an outage a
   // publish fails at the next reconnect attempt rather than queueing stale news for later.
   const publisher = new Redis(url, { maxRetriesPerRequest: 0, connectTimeout: 1_000, retryStrategy: (n) => Math.min(n * 50, 2_000) });
-  const subscriber = new Redis(url, { connectTimeout: 1_000, retryStrategy: (n) => Math.min(n * 50, 2_000) });
+  // We subscribe on every (re)connection ourselves: ioredis' own resubscription leaves its promise
+  // unhandled, and a connection closed right after coming back would crash the process with it.
+  const subscriber = new Redis(url, { autoResubscribe: false, connectTimeout: 1_000, retryStrategy: (n) => Math.min(n * 50, 2_000) });
   let publishFailing = false;
   let subscriberFailing = false;
   publisher.on('error', () => {});
+  let handlers: ChangeHandlers | undefined;
+  let subscribedOnce = false;
+  subscriber.on('message', (from: string, message: string) => {
+    if (from !== channel) return;
+    const change = parseChange(message, node);
+    if (change) handlers?.apply(change);
+  });
+  // 'ready' marks each (re)connection; the first comes before anything is cached.
+  subscriber.on('ready', () => {
+    subscriber.subscribe(channel).catch((error: Error) => log.warn({ channel, err: { message: error.message } }, 'could not subscribe to changes'));
+    if (subscribedOnce) handlers?.resync();
+    subscribedOnce = true;
+    subscriberFailing = false;
+  });
   subscriber.on('error', () => {
     if (!subscriberFailing) log.warn({ channel }, 'change subscription lost; caches are dropped when it is back');
     subscriberFailing = true;
@@ -93,26 +109,14 @@ export function createRedisChangeBus({ url, channel, log }: RedisChangeBusOption
           publishFailing = false;
         },
         (error: Error) => {
-          // Other nodes learn of it later: on their resync, or from the store sync for OAuth changes.
+          // Other nodes learn of it later, from their store sync (or their resync after an outage).
           if (!publishFailing) log.warn({ channel, err: { message: error.message } }, 'could not publish a change to other nodes');
           publishFailing = true;
         },
       );
     },
-    listen(handlers) {
-      let subscribedOnce = false;
-      subscriber.on('message', (from: string, message: string) => {
-        if (from !== channel) return;
-        const change = parseChange(message, node);
-        if (change) handlers.apply(change);
-      });
-      // ioredis subscribes again by itself after a reconnect; 'ready' marks each (re)connection.
-      subscriber.on('ready', () => {
-        if (subscribedOnce) handlers.resync();
-        subscribedOnce = true;
-        subscriberFailing = false;
-      });
-      subscriber.subscribe(channel).catch((error: Error) => log.warn({ channel, err: { message: error.message } }, 'could not subscribe to changes'));
+    listen(given) {
+      handlers = given;
     },
     async close() {
       subscriber.disconnect();
