@@ -48,7 +48,7 @@ export interface OAuthDeps {
   fetch?: typeof fetch;
   /** Tells other nodes of this node's changes (src/cluster/changes.ts). */
   publish?: (change: Change) => void;
-  /** Part of every store sync: reads the other changes made since `since` (keys, consumers). */
+  /** Part of every store sync: reads the other changes made since `since` (keys, consumers, clients). */
   onSync?: (since: number) => Promise<void>;
 }
 
@@ -151,12 +151,11 @@ export async function createOAuth({ config, store, clock, log, masterKey, bruteF
 
   let lastSyncAt = clock.now();
   let ticks = 0;
-  /** Reads what other nodes changed: revocations, clients (incl. revoke-all and secrets), signing keys, and whatever `onSync` reads. */
+  /** Reads what other nodes changed: revocations and signing keys here; keys, consumers and clients through `onSync`. */
   async function sync(): Promise<void> {
     const startedAt = clock.now();
     const since = lastSyncAt - SYNC_OVERLAP_MS;
     for (const entry of await store.listRevokedTokensSince(since, startedAt)) revocations.add(entry.jti, entry.expiresAt);
-    for (const clientId of await store.listClientIdsChangedSince(since)) principals.invalidateClient(clientId);
     await onSync?.(since);
     revocations.prune(startedAt);
     lastSyncAt = startedAt;

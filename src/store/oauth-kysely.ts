@@ -154,11 +154,6 @@ export function createOAuthStoreMethods(db: Kysely<Database>, { getConsumer }: O
       return Number(result.numDeletedRows) > 0;
     },
 
-    async listClientIdsChangedSince(since) {
-      const rows = await db.selectFrom('oauth_clients').select('id').where('updated_at', '>=', since).execute();
-      return rows.map((r) => r.id);
-    },
-
     async insertClientSecret(s) {
       await db
         .insertInto('oauth_client_secrets')

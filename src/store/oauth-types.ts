@@ -86,8 +86,6 @@ export interface OAuthStore {
   updateClient(id: string, patch: ClientPatch): Promise<OAuthClientRecord | undefined>;
   /** Deletes the client and its secrets. */
   deleteClient(id: string): Promise<boolean>;
-  /** Ids of clients changed at or after `since` (ms): how other nodes learn of changes. */
-  listClientIdsChangedSince(since: number): Promise<string[]>;
 
   insertClientSecret(secret: ClientSecretRecord): Promise<void>;
   listClientSecrets(clientId: string): Promise<ClientSecretRecord[]>;
