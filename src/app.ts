@@ -58,7 +58,7 @@ export async function createApp({
     log,
     onFallbackCheck: () => metrics.rateLimitFallback(),
   });
-  // Nodes sharing Redis tell each other of changes at once; one node alone has no one to tell.
+  // Nodes sharing Redis tell each other of changes at once; without Redis the store sync below does it.
   const changes = config.redis ? createRedisChangeBus({ url: config.redis, channel: `${config.redisKeyPrefix}changes`, log }) : createLocalChangeBus();
   const publish = (change: Change) => changes.publish(change);
   const prefix = config.keys.prefix;

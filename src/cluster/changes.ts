@@ -1,6 +1,6 @@
 // Changes every node must see at once: which cached keys, consumers and clients to drop, which tokens
 // are revoked, when signing keys changed. With Redis configured, each node publishes its own changes
-// on one channel and applies everyone else's. Without Redis there is one node and nothing to tell.
+// on one channel and applies everyone else's; without Redis, nodes learn of changes from the store sync alone.
 // A node whose subscription was interrupted may have missed changes, so it drops all its caches when
 // the subscription comes back; every node's store sync (oauth.syncInterval) is the second path.
 import { randomUUID } from 'node:crypto';
