@@ -1,6 +1,7 @@
 // What every authentication method (API key, JWT) produces: one identity, whichever credential the
 // caller used. The gateway and the library middlewares depend only on this.
 import type { IdentityLimits } from '../limits/policies.js';
+import type { MaybePromise } from '../lib/maybe-promise.js';
 import type { JsonObject } from '../store/types.js';
 
 export type Credential =
@@ -40,8 +41,11 @@ export type AuthOutcome =
 
 export type AuthMethodName = 'api-key' | 'jwt';
 
-/** One way to authenticate a request; the gateway keeps a registry of these by name. */
+/**
+ * One way to authenticate a request; the gateway keeps a registry of these by name. A credential the
+ * method has cached is answered at once; one it must look up, with a promise.
+ */
 export interface AuthMethod {
   readonly name: AuthMethodName;
-  authenticate(credential: string, requirements: AuthRequirements): Promise<AuthOutcome>;
+  authenticate(credential: string, requirements: AuthRequirements): MaybePromise<AuthOutcome>;
 }

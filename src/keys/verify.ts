@@ -1,6 +1,7 @@
 // Key verification: parse → checksum → cache → store → revoked, expired, disabled, scopes.
 // Denials are values; only store faults throw. A malformed key never reaches the store.
 import type { Clock } from '../lib/clock.js';
+import type { MaybePromise } from '../lib/maybe-promise.js';
 import type { IdentityLimits } from '../limits/policies.js';
 import type { Store, JsonObject } from '../store/types.js';
 import type { CachedKey, KeyCache } from './cache.js';
@@ -50,8 +51,6 @@ const TOUCH_INTERVAL_MS = 1000;
 
 const MALFORMED: VerifyResult = Object.freeze({ valid: false, code: 'MALFORMED' }) as VerifyResult;
 const NOT_FOUND: VerifyResult = Object.freeze({ valid: false, code: 'NOT_FOUND' }) as VerifyResult;
-const MALFORMED_PROMISE = Promise.resolve(MALFORMED);
-const NOT_FOUND_PROMISE = Promise.resolve(NOT_FOUND);
 
 function deny(code: VerifyCode, entry: CachedKey): VerifyResult {
   return { valid: false, code, keyId: entry.keyId, consumer: entry.consumer.view };
@@ -95,15 +94,16 @@ export function createKeyVerifier({ store, cache, clock, prefix, onValid }: KeyV
   }
 
   /**
-   * Not an async function on purpose: a malformed or cached key is answered without allocating a
-   * coroutine, which is most of the cost at these rates (see bench/keys.ts).
+   * Not an async function on purpose: a malformed or cached key is answered at once, without a
+   * promise or a coroutine, which is most of the cost at these rates (see bench/keys.ts); only a
+   * cache miss returns a promise. Callers `await` the result either way.
    */
-  return function verifyKey(key: string, options?: VerifyOptions): Promise<VerifyResult> {
-    if (!isWellFormedKey(key, prefix)) return MALFORMED_PROMISE;
+  return function verifyKey(key: string, options?: VerifyOptions): MaybePromise<VerifyResult> {
+    if (!isWellFormedKey(key, prefix)) return MALFORMED;
     const hash = hashKey(key);
     const cached = cache.get(hash);
-    if (cached === 'unknown') return NOT_FOUND_PROMISE;
-    if (cached) return Promise.resolve(conclude(cached, options?.scopes));
+    if (cached === 'unknown') return NOT_FOUND;
+    if (cached) return conclude(cached, options?.scopes);
     return fromStore(hash, options?.scopes);
   };
 }

@@ -10,11 +10,12 @@ import { param, parseForm, type FormParams } from './form.js';
 import type { IntrospectionCaller } from './introspect.js';
 import { unavailableOf } from './token-endpoint.js';
 import { createRawTokenHandler } from './token-http.js';
+import type { MaybePromise } from '../lib/maybe-promise.js';
 
 export interface OAuthRouteDeps {
   oauth: OAuth;
   /** True when `key` is an admin key (scope portcullis:admin): operators may introspect any token. */
-  isAdminKey?: (key: string) => Promise<{ valid: boolean; keyId?: string }>;
+  isAdminKey?: (key: string) => MaybePromise<{ valid: boolean; keyId?: string }>;
   /** Form bodies above this many bytes are refused. */
   bodyLimit?: number;
   /** One log line per request (like the gateway's access log); default true. */

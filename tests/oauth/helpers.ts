@@ -95,7 +95,7 @@ export async function createOAuthHarness(
       if (response.status !== 200) throw new Error(`token: ${response.status} ${response.text}`);
       return response.body.access_token;
     },
-    authenticate(token, requirements = {}) {
+    async authenticate(token, requirements = {}) {
       return t.app.authMethods.get('jwt')!.authenticate(token, { scopes: [], ...requirements });
     },
     async close() {

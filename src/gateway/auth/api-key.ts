@@ -2,8 +2,9 @@
 // Denials stay values; a store fault propagates so the caller can fail closed (503).
 import type { AuthMethod, AuthOutcome, Identity } from '../../auth/types.js';
 import type { VerifyOptions, VerifyResult } from '../../keys/verify.js';
+import { whenReady, type MaybePromise } from '../../lib/maybe-promise.js';
 
-export type VerifyKeyFn = (key: string, options?: VerifyOptions) => Promise<VerifyResult>;
+export type VerifyKeyFn = (key: string, options?: VerifyOptions) => MaybePromise<VerifyResult>;
 
 const DESCRIPTIONS: Record<string, string> = {
   MALFORMED: 'the API key is malformed',
@@ -30,7 +31,9 @@ export function outcomeOfVerify(result: VerifyResult): AuthOutcome {
       credential: { type: 'api-key', keyId: result.keyId! },
       ...(result.limits ? { limits: result.limits } : {}),
     };
-    return { ok: true, identity };
+    const outcome: AuthOutcome = { ok: true, identity };
+    identities.set(result, outcome);
+    return outcome;
   }
   if (result.code === 'INSUFFICIENT_SCOPE') {
     const missing = result.missingScopes ?? [];
@@ -50,12 +53,11 @@ export function outcomeOfVerify(result: VerifyResult): AuthOutcome {
 }
 
 export function createApiKeyAuthMethod({ verifyKey }: { verifyKey: VerifyKeyFn }): AuthMethod {
-  const noScopes: VerifyOptions = {};
   return {
     name: 'api-key',
     authenticate(credential, requirements) {
-      const options = requirements.scopes.length > 0 ? { scopes: requirements.scopes } : noScopes;
-      return verifyKey(credential, options).then(outcomeOfVerify);
+      // The requirements carry the scopes verification checks; they are made once per policy.
+      return whenReady(verifyKey(credential, requirements), outcomeOfVerify);
     },
   };
 }

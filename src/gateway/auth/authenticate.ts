@@ -1,7 +1,8 @@
 // One request's authentication, without a request object: find the single credential the caller
 // sent, pick the method by its shape and place, run it, check scopes. Denials are values; a fault in
 // a method (store or JWKS unreachable) becomes a 503 so auth fails closed.
-import type { AuthMethodName, Identity } from '../../auth/types.js';
+import type { AuthMethodName, AuthOutcome, Identity } from '../../auth/types.js';
+import type { MaybePromise } from '../../lib/maybe-promise.js';
 import type { ErrorCode } from '../../errors/codes.js';
 import { isStoreUnavailable } from '../../store/open.js';
 import type { AuthPolicy, SecurityAlternative } from './policy.js';
@@ -67,7 +68,11 @@ function deny(fields: Omit<AuthDenial, 'ok'>): AuthDenial {
   return { ok: false, ...fields };
 }
 
-export async function authenticateCredentials(policy: AuthPolicy, input: CredentialInput, registry: AuthMethodRegistry): Promise<AuthDecision> {
+/**
+ * Not an async function: a credential its method has cached is decided at once; a promise comes back
+ * only when the method has to look something up.
+ */
+export function authenticateCredentials(policy: AuthPolicy, input: CredentialInput, registry: AuthMethodRegistry): MaybePromise<AuthDecision> {
   let source: Source | undefined;
   let value = '';
   let count = 0;
@@ -104,23 +109,45 @@ export async function authenticateCredentials(policy: AuthPolicy, input: Credent
   if (value === '') {
     return deny({ status: 401, code: 'CREDENTIAL_INVALID', error: 'invalid_token', detail: 'the credential is empty or malformed', reason: 'MALFORMED', method });
   }
-  const candidates = policy.alternatives.filter((a) => accepts(a, source, method));
+  // The alternatives this credential can satisfy; almost always exactly one, found without an array.
+  let matches = 0;
+  let only = -1;
+  for (let i = 0; i < policy.alternatives.length; i++) {
+    if (accepts(policy.alternatives[i]!, source, method) && matches++ === 0) only = i;
+  }
   const implementation = registry.get(method);
-  if (candidates.length === 0 || !implementation) {
+  if (matches === 0 || !implementation) {
     const why = implementation ? `this operation does not accept ${method} credentials there; ${policy.hint}` : `${method} credentials are not enabled`;
     return deny({ status: 401, code: 'CREDENTIAL_INVALID', error: 'invalid_token', detail: why, reason: 'NOT_ACCEPTED', method });
   }
 
-  let outcome;
+  let outcome: MaybePromise<AuthOutcome>;
   try {
-    outcome = await implementation.authenticate(value, {
-      scopes: candidates.length === 1 ? candidates[0]!.scopes : NO_SCOPES,
-      ...(policy.audience === undefined ? {} : { audience: policy.audience }),
-    });
+    outcome = implementation.authenticate(value, matches === 1 ? policy.requirements[only]! : policy.anyAlternative);
   } catch (fault) {
-    const code: ErrorCode = isStoreUnavailable(fault) ? 'STORE_UNAVAILABLE' : 'AUTH_UNAVAILABLE';
-    return deny({ status: 503, code, detail: 'credentials cannot be checked right now; retry later', method, fault });
+    return unavailable(fault, method);
   }
+  const found = source;
+  if (outcome instanceof Promise) {
+    return outcome.then(
+      (settled) => decide(settled, matches === 1 ? null : policy.alternatives.filter((a) => accepts(a, found, method)), method),
+      (fault: unknown) => unavailable(fault, method),
+    );
+  }
+  return decide(outcome, matches === 1 ? null : policy.alternatives.filter((a) => accepts(a, found, method)), method);
+}
+
+/** A method that could not check the credential (store or JWKS unreachable): fail closed. */
+function unavailable(fault: unknown, method: AuthMethodName): AuthDenial {
+  const code: ErrorCode = isStoreUnavailable(fault) ? 'STORE_UNAVAILABLE' : 'AUTH_UNAVAILABLE';
+  return deny({ status: 503, code, detail: 'credentials cannot be checked right now; retry later', method, fault });
+}
+
+/**
+ * The method's outcome → the decision. `candidates` is null when one alternative fit (the method
+ * checked its scopes); otherwise the identity must satisfy one of them.
+ */
+function decide(outcome: AuthOutcome, candidates: readonly SecurityAlternative[] | null, method: AuthMethodName): AuthDecision {
   if (!outcome.ok) {
     const common = { detail: outcome.description, reason: outcome.code, method };
     if (outcome.status === 403) {
@@ -130,8 +157,7 @@ export async function authenticateCredentials(policy: AuthPolicy, input: Credent
     if (outcome.status === 503) return deny({ ...common, status: 503, code: 'AUTH_UNAVAILABLE' });
     return deny({ ...common, status: 401, code: 'CREDENTIAL_INVALID', error: outcome.error });
   }
-  if (candidates.length > 1) {
-    // Several alternatives for this method: the identity must satisfy one of them.
+  if (candidates) {
     const granted = new Set(outcome.identity.scopes);
     let fewest: string[] | undefined;
     for (const candidate of candidates) {

@@ -1,6 +1,6 @@
 // What an operation accepts: alternatives of (where the credential is, which methods, which scopes),
 // compiled once at boot from the API's config or its OpenAPI `security`.
-import type { AuthMethodName } from '../../auth/types.js';
+import type { AuthMethodName, AuthRequirements } from '../../auth/types.js';
 
 /** One way to satisfy an operation (one OpenAPI security requirement object). */
 export interface SecurityAlternative {
@@ -25,6 +25,14 @@ export interface AuthPolicy {
   apiKeyQueries: readonly string[];
   /** "Authorization: Bearer <credential> or X-API-Key", for the 401 detail. */
   hint: string;
+  /** What a method is asked to check, per alternative (same order), made once rather than per request. */
+  requirements: readonly AuthRequirements[];
+  /** When several alternatives fit the credential: the audience only; scopes are compared afterwards. */
+  anyAlternative: AuthRequirements;
+}
+
+function requirementsOf(scopes: readonly string[], audience: string | undefined): AuthRequirements {
+  return Object.freeze(audience === undefined ? { scopes } : { scopes, audience });
 }
 
 export function makePolicy(alternatives: SecurityAlternative[], anonymous: boolean, audience: string | undefined): AuthPolicy {
@@ -44,5 +52,7 @@ export function makePolicy(alternatives: SecurityAlternative[], anonymous: boole
     apiKeyHeaders: headers,
     apiKeyQueries: queries,
     hint: places.length > 0 ? `send ${places.join(' or ')}` : 'this operation accepts no credential the gateway supports',
+    requirements: alternatives.map((a) => requirementsOf(a.scopes, audience)),
+    anyAlternative: requirementsOf([], audience),
   };
 }

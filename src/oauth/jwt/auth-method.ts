@@ -2,6 +2,7 @@
 // or a denial value with the RFC 6750 error to put in WWW-Authenticate. Not an async function: a
 // cached token is answered without a coroutine.
 import type { AuthMethod, AuthOutcome, AuthRequirements } from '../../auth/types.js';
+import type { MaybePromise } from '../../lib/maybe-promise.js';
 import { JWT_DENIAL_CODES, type JwtDenial } from './denials.js';
 import type { Evaluation, TokenEvaluator } from './evaluate-token.js';
 
@@ -31,9 +32,9 @@ export function authorize(result: Evaluation, requirements: AuthRequirements): A
 export function createJwtAuthMethod({ evaluateToken }: { evaluateToken: TokenEvaluator }): AuthMethod {
   return {
     name: 'jwt',
-    authenticate(credential: string, requirements: AuthRequirements): Promise<AuthOutcome> {
+    authenticate(credential: string, requirements: AuthRequirements): MaybePromise<AuthOutcome> {
       const result = evaluateToken(credential);
-      return result instanceof Promise ? result.then((r) => authorize(r, requirements)) : Promise.resolve(authorize(result, requirements));
+      return result instanceof Promise ? result.then((r) => authorize(r, requirements)) : authorize(result, requirements);
     },
   };
 }
