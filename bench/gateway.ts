@@ -3,7 +3,11 @@
 // driven in turn by autocannon on 127.0.0.1 for a bounded time. Prints req/s, p50/p99 and the ratio.
 //   npm run bench -- gateway            (or: node dist/bench/gateway.js [--duration 5] [--rounds 5]
 //                                          [--connections 32] [--fastify] [--no-log]
-//                                          [--baseline stream|dispatch] [--ratelimit])
+//                                          [--baseline stream|dispatch] [--ratelimit] [--floor]
+//                                          [--rate N])
+// --floor adds a bare proxy that also sends the headers Portcullis adds upstream (the cost of the
+// header contract alone). --rate N offers every target the same N req/s instead of as many as it
+// can take: CPU µs per request is then the figure to compare, unaffected by how saturation batches.
 // --ratelimit adds the same gateway with a per-consumer rate limit on the API, in memory and in Redis
 // (BENCH_REDIS_URL, default redis://127.0.0.1:6379), for the "with / without a limit" ratio.
 // --fastify adds a variant with the same gateway handler behind a Fastify catch-all route, the
@@ -64,6 +68,23 @@ function upstreamHead(upstreamHeaders: Record<string, string | string[] | undefi
 }
 
 /**
+ * What Portcullis adds to every upstream request (X-Forwarded-*, X-Request-Id, the six identity
+ * headers), with fixed values: `--floor` adds a bare proxy that sends them, the cost of the header
+ * contract alone, under which no gateway meeting PRODUCT.md can go.
+ */
+const FLOOR_HEADERS = [
+  'x-forwarded-proto', 'http',
+  'x-forwarded-host', '127.0.0.1',
+  'x-consumer-id', 'con_01HF3ZK2QW7X9Y8V6T5S4R3P2N',
+  'x-consumer-name', 'bench',
+  'x-credential-type', 'api-key',
+  'x-credential-id', 'key_01HF3ZK2QW7X9Y8V6T5S4R3P2M',
+  'x-scopes', 'orders:read',
+  'x-consumer-metadata', Buffer.from(JSON.stringify({ plan: 'pro', accountId: 'acct_42' })).toString('base64url'),
+];
+let floorCount = 0;
+
+/**
  * The baseline: a bare proxy as one would write it by hand with node:http and undici — hop-by-hop
  * headers removed, streaming both ways, no auth, logs or metrics. `--baseline stream` uses undici's
  * `pool.stream()`; the default uses `dispatch()` with a handler, the same technique as the gateway,
@@ -80,6 +101,7 @@ async function baseline(target: string, technique: string): Promise<void> {
       if (!HOP_BY_HOP.has(name)) headers.push(name, raw[i + 1]!);
     }
     headers.push('host', host);
+    if (technique === 'floor') headers.push(...FLOOR_HEADERS, 'x-forwarded-for', req.socket.remoteAddress ?? '', 'x-request-id', `req_${++floorCount}`);
     const hasBody = req.headers['content-length'] !== undefined || req.headers['transfer-encoding'] !== undefined;
     const fail = () => {
       if (!res.headersSent) res.writeHead(502).end();
@@ -94,7 +116,7 @@ async function baseline(target: string, technique: string): Promise<void> {
         .catch(fail);
       return;
     }
-    forward(pool, { path: req.url!, method: req.method!, headers, body: hasBody ? req : null }, res, upstreamHead).catch(fail);
+    forward(pool, { path: req.url!, method: req.method!, headers, body: hasBody ? req : null }, res, { responseHead: upstreamHead, forwarded: (error) => error && fail() });
   });
   server.keepAliveTimeout = 60_000;
   announce({ port: await listen(server) });
@@ -181,11 +203,13 @@ interface Figure {
 }
 
 let upstreamPid = 0;
+/** With --rate, every target gets the same offered load (req/s) and CPU per request is the figure to compare. */
+let offeredRate = 0;
 
 async function drive(target: Started, headers: Record<string, string>, seconds: number, connections: number): Promise<Figure> {
   const cpuBefore = cpuMs(target.child.pid!);
   const upstreamBefore = cpuMs(upstreamPid);
-  const result = await autocannon({ url: `http://127.0.0.1:${target.info.port}/orders/123`, headers, connections, duration: seconds, pipelining: 1 });
+  const result = await autocannon({ url: `http://127.0.0.1:${target.info.port}/orders/123`, headers, connections, duration: seconds, pipelining: 1, ...(offeredRate > 0 ? { overallRate: offeredRate } : {}) });
   const cpu = cpuMs(target.child.pid!) - cpuBefore;
   const upstreamCpu = cpuMs(upstreamPid) - upstreamBefore;
   return {
@@ -208,6 +232,7 @@ async function main(): Promise<void> {
   const duration = option('duration', 5);
   const rounds = option('rounds', 5);
   const connections = option('connections', 32);
+  offeredRate = option('rate', 0);
   const withFastify = process.argv.includes('--fastify');
   console.log(`gateway bench: ${cpus().length} cores, Node ${process.version}, ${rounds} interleaved round(s) of ${duration}s per target (medians), ${connections} connections, 127.0.0.1`);
 
@@ -218,6 +243,10 @@ async function main(): Promise<void> {
   const technique = process.argv.includes('--baseline') ? process.argv[process.argv.indexOf('--baseline') + 1]! : 'dispatch';
   const base = await start('baseline', target, technique);
   targets.push({ name: `bare node:http + undici proxy (${technique})`, started: base, headers: {} });
+  if (process.argv.includes('--floor')) {
+    const floor = await start('baseline', target, 'floor');
+    targets.push({ name: 'floor: bare proxy + the headers Portcullis sends upstream', started: floor, headers: {} });
+  }
   const gw = await start('portcullis', target, 'raw');
   targets.push({ name: 'Portcullis, API-key auth', started: gw, headers: { authorization: `Bearer ${gw.info.key}` } });
   if (process.argv.includes('--plain')) {
@@ -269,13 +298,14 @@ async function main(): Promise<void> {
         `${mean(t.name, 'cpuPerRequest').toFixed(0)} | ${mean(t.name, 'upstreamCpuPerRequest').toFixed(0)} | ${(rate / baselineRate).toFixed(3)} |`,
     );
   }
-  const ratio = mean(targets[1]!.name, 'requests') / baselineRate;
+  const gateway = targets.find((t) => t.name === 'Portcullis, API-key auth')!;
+  const ratio = mean(gateway.name, 'requests') / baselineRate;
   console.log(`\nPortcullis / bare proxy: ${ratio.toFixed(3)} (goal ≥ 0.85)`);
   const limited = targets.find((t) => t.name.endsWith('rate limit (memory)'));
   if (limited) {
-    const withLimit = mean(limited.name, 'requests') / mean(targets[1]!.name, 'requests');
+    const withLimit = mean(limited.name, 'requests') / mean(gateway.name, 'requests');
     const redisTarget = targets.find((t) => t.name.endsWith('rate limit (Redis)'))!;
-    const withRedis = mean(redisTarget.name, 'requests') / mean(targets[1]!.name, 'requests');
+    const withRedis = mean(redisTarget.name, 'requests') / mean(gateway.name, 'requests');
     console.log(`with a memory rate limit / without: ${withLimit.toFixed(3)} (goal ≥ 0.9); with a Redis rate limit / without: ${withRedis.toFixed(3)}`);
   }
 }

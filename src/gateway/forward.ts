@@ -20,63 +20,82 @@ export interface ForwardRequest {
   body: Readable | null;
 }
 
-/** Resolves with the upstream's status once the response is complete; rejects on any failure. */
-export function forward(
-  dispatcher: Dispatcher,
-  request: ForwardRequest,
-  res: ServerResponse,
-  responseHead: (upstreamHeaders: Record<string, string | string[] | undefined>) => string[],
-): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let controller: Dispatcher.DispatchController | null = null;
-    let status = 0;
-    let settled = false;
-    let clientGone = false;
-    const onDrain = () => controller?.resume();
-    const onClose = () => {
-      if (settled) return;
-      clientGone = true;
-      controller?.abort(new ClientGoneError());
-    };
-    const settle = () => {
-      settled = true;
-      res.off('close', onClose);
-    };
-    res.once('close', onClose);
+/** Who the forwarding reports to. */
+export interface ForwardSink {
+  /** The head to send the client, from the upstream's response headers. */
+  responseHead(upstreamHeaders: Record<string, string | string[] | undefined>): string[];
+  /** Told once: the upstream's status when the response is complete, or the failure. */
+  forwarded(error: Error | null, status: number): void;
+}
 
-    dispatcher.dispatch(
-      { path: request.path, method: request.method as Dispatcher.HttpMethod, headers: request.headers, body: request.body },
-      {
-        onRequestStart(c) {
-          controller = c;
-          if (clientGone) c.abort(new ClientGoneError());
-        },
-        onResponseStart(c, statusCode, headers) {
-          if (statusCode < 200) return;
-          status = statusCode;
-          try {
-            res.writeHead(statusCode, responseHead(headers as Record<string, string | string[] | undefined>));
-          } catch (error) {
-            // An upstream header node refuses to send (bad characters): treat as a bad upstream.
-            c.abort(error as Error);
-          }
-        },
-        onResponseData(c, chunk) {
-          if (!res.write(chunk)) {
-            c.pause();
-            res.once('drain', onDrain);
-          }
-        },
-        onResponseEnd() {
-          settle();
-          res.end();
-          resolve(status);
-        },
-        onResponseError(_c, error) {
-          settle();
-          reject(clientGone ? new ClientGoneError() : error);
-        },
-      },
-    );
-  });
+/**
+ * undici's handler for one request. A class, not closures: this runs once per proxied request, and
+ * one object with shared methods costs less than a handler object and six closures.
+ */
+class Forwarding implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | null = null;
+  private status = 0;
+  private settled = false;
+  private clientGone = false;
+  private readonly onClose = (): void => {
+    if (this.settled) return;
+    this.clientGone = true;
+    this.controller?.abort(new ClientGoneError());
+  };
+  private onDrain: (() => void) | null = null;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly sink: ForwardSink,
+  ) {
+    res.on('close', this.onClose);
+  }
+
+  private settle(): void {
+    this.settled = true;
+    this.res.off('close', this.onClose);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.clientGone) controller.abort(new ClientGoneError());
+  }
+
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    if (statusCode < 200) return;
+    this.status = statusCode;
+    try {
+      this.res.writeHead(statusCode, this.sink.responseHead(headers));
+    } catch (error) {
+      // An upstream header node refuses to send (bad characters): treat as a bad upstream.
+      controller.abort(error as Error);
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (!this.res.write(chunk)) {
+      controller.pause();
+      this.onDrain ??= () => this.controller?.resume();
+      this.res.once('drain', this.onDrain);
+    }
+  }
+
+  onResponseEnd(): void {
+    this.settle();
+    this.res.end();
+    this.sink.forwarded(null, this.status);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.settle();
+    this.sink.forwarded(this.clientGone ? new ClientGoneError() : error, this.status);
+  }
+}
+
+/** Sends the request upstream and streams the answer to `res`; `sink.forwarded` is told how it ended. */
+export function forward(dispatcher: Dispatcher, request: ForwardRequest, res: ServerResponse, sink: ForwardSink): void {
+  dispatcher.dispatch(
+    { path: request.path, method: request.method as Dispatcher.HttpMethod, headers: request.headers, body: request.body },
+    new Forwarding(res, sink),
+  );
 }

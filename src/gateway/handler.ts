@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import type { Pool } from 'undici';
-import type { Identity } from '../auth/types.js';
+import type { AuthMethodName, Identity } from '../auth/types.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { accessLogWriter, type AccessLogFields, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics/registry.js';
@@ -16,10 +16,11 @@ import { corsHeaders, preflightHeaders } from './cors.js';
 import { headerKinds, pushIdentityHeaders, readRequestHead, responseHeaders, type HeaderKinds, type RequestHead } from './forward-headers.js';
 import { sendDenial, sendProblem } from './problem.js';
 import { acceptableRequestId, isSafePath } from './request-path.js';
-import { ClientGoneError, forward } from './forward.js';
+import { ClientGoneError, forward, type ForwardSink } from './forward.js';
 import { nextRequestId } from './request-id.js';
 import { classifyUpstreamError, createUpstreamPool, limitedBody } from './upstream.js';
-import { enforceLimits } from '../limits/enforce.js';
+import { enforceLimits, type LimitVerdict } from '../limits/enforce.js';
+import type { IdentityLimits } from '../limits/policies.js';
 import type { LimitHeaders } from '../limits/headers.js';
 import type { RateLimiter } from '../ratelimit/interface.js';
 import type { UsageRecorder } from '../usage/recorder.js';
@@ -47,14 +48,6 @@ interface ApiRuntime {
   accessLog: (fields: AccessLogFields) => void;
 }
 
-/** What one request turned into, for the access log and metrics. */
-interface Outcome {
-  status: number;
-  identity: Identity | null;
-  method: string | null;
-  operation: string | undefined;
-}
-
 const NO_HEADERS = null;
 
 function credentialIdOf(identity: Identity): string {
@@ -73,6 +66,79 @@ function withoutCredentialParams(query: string, names: readonly string[]): strin
   for (const name of names) params.delete(name);
   const text = params.toString();
   return text ? `?${text}` : '';
+}
+
+/** Rate limits or quotas set on the consumer or the credential. */
+function hasLimits(limits: IdentityLimits | undefined): boolean {
+  return limits !== undefined && !!(limits.consumer.rateLimit || limits.consumer.quota || limits.credential.rateLimit || limits.credential.quota);
+}
+
+/**
+ * One request on its way through the gateway: what its stages share, what the access log and
+ * metrics report, the credentials it carries and where the upstream's answer is reported. A class
+ * for one allocation per request where closures and option objects would cost several.
+ */
+class Exchange implements CredentialInput, ForwardSink {
+  status = 0;
+  identity: Identity | null = null;
+  method: AuthMethodName | null = null;
+  operation: string | undefined = undefined;
+  rateHeaders: LimitHeaders | undefined = undefined;
+  hasBody = false;
+  private params: URLSearchParams | undefined = undefined;
+
+  constructor(
+    readonly gateway: Stages,
+    readonly runtime: ApiRuntime,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly path: string,
+    readonly queryString: string,
+    readonly head: RequestHead,
+    readonly requestId: string,
+    readonly cors: Record<string, string> | null,
+    readonly started: number,
+  ) {}
+
+  get authorization(): string | undefined {
+    return this.head.authorization;
+  }
+
+  get repeated(): boolean {
+    return this.head.repeatedCredential;
+  }
+
+  header(name: string): string | undefined {
+    return this.head.credentials?.get(name);
+  }
+
+  query(name: string): string | undefined {
+    if (this.queryString.length <= 1) return undefined;
+    this.params ??= new URLSearchParams(this.queryString.slice(1));
+    return this.params.get(name) ?? undefined;
+  }
+
+  responseHead(upstreamHeaders: Record<string, string | string[] | undefined>): string[] {
+    const out = responseHeaders(upstreamHeaders, this.requestId);
+    const cors = this.cors;
+    if (cors) for (const name in cors) out.push(name, cors[name]!);
+    const rate = this.rateHeaders;
+    if (rate) out.push('ratelimit-policy', rate['ratelimit-policy'], 'ratelimit', rate.ratelimit);
+    return out;
+  }
+
+  forwarded(error: Error | null, status: number): void {
+    if (error) this.gateway.upstreamFailed(this, error);
+    else {
+      this.status = status;
+      this.gateway.finish(this);
+    }
+  }
+}
+
+interface Stages {
+  finish(x: Exchange): void;
+  upstreamFailed(x: Exchange, error: Error): void;
 }
 
 export function createGatewayHandler({ apis, authMethods, metrics, log, settings, limiter, usage, clock = systemClock }: GatewayDeps) {
@@ -97,61 +163,64 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     return undefined;
   }
 
-  function finish(runtime: ApiRuntime, req: IncomingMessage, path: string, requestId: string, started: number, outcome: Outcome): void {
-    const seconds = (performance.now() - started) / 1000;
-    metrics.recordRequest(runtime.api.name, outcome.status, outcome.method ?? 'none', seconds);
-    if (usage && outcome.identity) {
-      usage.record({ consumerId: outcome.identity.consumerId, credentialId: credentialIdOf(outcome.identity), api: runtime.api.name, status: outcome.status });
+  function finish(x: Exchange): void {
+    const seconds = (performance.now() - x.started) / 1000;
+    const { runtime, identity } = x;
+    metrics.recordRequest(runtime.api.name, x.status, x.method ?? 'none', seconds);
+    if (usage && identity) {
+      usage.record({ consumerId: identity.consumerId, credentialId: credentialIdOf(identity), api: runtime.api.name, status: x.status });
     }
     if (!settings.accessLog) return;
+    const path = x.path;
     runtime.accessLog({
-      requestId,
-      method: req.method,
+      requestId: x.requestId,
+      method: x.req.method,
       path: path.length > 512 ? `${path.slice(0, 512)}…` : path,
-      operation: outcome.operation,
-      status: outcome.status,
-      consumerId: outcome.identity?.consumerId ?? null,
-      authMethod: outcome.method,
+      operation: x.operation,
+      status: x.status,
+      consumerId: identity?.consumerId ?? null,
+      authMethod: x.method,
       ms: Math.round(seconds * 1e4) / 10,
     });
   }
 
-  function credentialInput(head: RequestHead, query: string): CredentialInput {
-    let params: URLSearchParams | undefined;
-    return {
-      authorization: head.authorization,
-      header: (name) => head.credentials?.get(name),
-      query(name) {
-        if (query.length <= 1) return undefined;
-        params ??= new URLSearchParams(query.slice(1));
-        return params.get(name) ?? undefined;
-      },
-      repeated: head.repeatedCredential,
-    };
+  /** Ends the exchange with the status of the answer already written. */
+  function answered(x: Exchange, status: number): void {
+    x.status = status;
+    finish(x);
   }
 
-  async function serve(runtime: ApiRuntime, req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void> {
+  /** A fault in the gateway's own code (a bug): logged, answered 500 if nothing went out yet. */
+  function faulted(x: Exchange, error: unknown): void {
+    x.runtime.log.error({ requestId: x.requestId, err: error }, 'gateway fault');
+    if (!x.res.headersSent) answered(x, sendProblem(x.res, { code: 'INTERNAL', requestId: x.requestId }));
+    else {
+      x.res.destroy();
+      answered(x, x.res.statusCode);
+    }
+  }
+
+  // The stages of a request, in order: serve (path, CORS preflight, operation, size) → authenticated →
+  // limited → proxy → forwarded (Exchange) → finish. Each goes on at once when its input is at hand
+  // (a cached credential, no limit to check) and through a promise only when it is not.
+
+  function serve(runtime: ApiRuntime, req: IncomingMessage, res: ServerResponse, path: string, query: string): void {
     const started = performance.now();
     const { api } = runtime;
     const head = readRequestHead(req.rawHeaders, runtime.kinds);
     const requestId = acceptableRequestId(head.requestId) ?? nextRequestId();
-    const outcome: Outcome = { status: 0, identity: null, method: null, operation: undefined };
     const cors = api.cors && head.origin !== undefined ? corsHeaders(api.cors, head.origin) : NO_HEADERS;
+    const x = new Exchange(stages, runtime, req, res, path, query, head, requestId, cors, started);
     const method = req.method ?? 'GET';
 
-    const fail = (status: number) => {
-      outcome.status = status;
-      finish(runtime, req, path, requestId, started, outcome);
-    };
-
     if (!isSafePath(path)) {
-      return fail(sendProblem(res, { code: 'BAD_PATH', detail: 'the path has a dot segment, an encoded separator or a bad escape', requestId, headers: cors }));
+      return answered(x, sendProblem(res, { code: 'BAD_PATH', detail: 'the path has a dot segment, an encoded separator or a bad escape', requestId, headers: cors }));
     }
     if (api.cors && method === 'OPTIONS' && head.origin !== undefined && req.headers['access-control-request-method'] !== undefined) {
       const headers = preflightHeaders(api.cors, head.origin, req.headers['access-control-request-headers'] as string | undefined);
       res.writeHead(204, { ...headers, 'x-request-id': requestId, 'content-length': '0' });
       res.end();
-      return fail(204);
+      return answered(x, 204);
     }
 
     let policy: AuthPolicy = api.defaultPolicy;
@@ -159,111 +228,127 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       const relative = api.stripBasePath ? path.slice(api.basePath.length) || '/' : path;
       const match = api.operations.match(method, relative);
       if (match.kind === 'found') {
-        outcome.operation = match.operation.operationId ?? `${match.operation.method} ${match.operation.path}`;
+        x.operation = match.operation.operationId ?? `${match.operation.method} ${match.operation.path}`;
         policy = match.operation.policy ?? api.defaultPolicy;
       } else if (!api.passThrough) {
         if (match.kind === 'method-not-allowed') {
-          return fail(sendProblem(res, { code: 'METHOD_NOT_ALLOWED', detail: `${method} is not an operation of this path`, requestId, headers: { ...cors, allow: match.allow } }));
+          return answered(x, sendProblem(res, { code: 'METHOD_NOT_ALLOWED', detail: `${method} is not an operation of this path`, requestId, headers: { ...cors, allow: match.allow } }));
         }
-        return fail(sendProblem(res, { code: 'OPERATION_NOT_FOUND', detail: `${api.name} has no operation ${method} ${relative.slice(0, 200)}`, requestId, headers: cors }));
+        return answered(x, sendProblem(res, { code: 'OPERATION_NOT_FOUND', detail: `${api.name} has no operation ${method} ${relative.slice(0, 200)}`, requestId, headers: cors }));
       }
     }
 
     if (head.contentLength !== undefined && Number(head.contentLength) > settings.maxBodySize) {
       res.setHeader('connection', 'close');
-      return fail(sendProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
+      return answered(x, sendProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
     }
 
-    const decision: AuthDecision = await authenticateCredentials(policy, credentialInput(head, query), authMethods);
-    outcome.method = decision.method;
+    const decision = authenticateCredentials(policy, x, authMethods);
+    if (decision instanceof Promise) decision.then((settled) => authenticated(x, settled)).catch((error: unknown) => faulted(x, error));
+    else authenticated(x, decision);
+  }
+
+  function authenticated(x: Exchange, decision: AuthDecision): void {
+    const { runtime, requestId } = x;
+    x.method = decision.method;
     if (!decision.ok) {
       if (decision.fault) runtime.log.error({ requestId, err: { message: (decision.fault as Error)?.message, code: (decision.fault as { code?: string })?.code } }, 'auth fault; failing closed');
-      return fail(sendDenial(res, decision, realm, requestId, cors));
+      return answered(x, sendDenial(x.res, decision, realm, requestId, x.cors));
     }
-    outcome.identity = decision.identity;
-
-    const headers = head.forward;
-    const socket = req.socket;
-    const clientIp = socket.remoteAddress ?? '';
-
+    const identity = decision.identity;
+    x.identity = identity;
     // Limits come after authentication (they count per consumer and credential) and before the
     // upstream sees anything. Every policy is checked and consumed together, or none is.
-    let rateHeaders: LimitHeaders | undefined;
-    const identity = decision.identity;
-    if (limiter && identity && (api.rateLimit || identity.limits)) {
-      const verdict = await enforceLimits(
+    const api = runtime.api;
+    if (limiter && identity && (api.rateLimit || hasLimits(identity.limits))) {
+      enforceLimits(
         limiter,
-        { api: api.name, route: outcome.operation ?? api.name, ip: clientIp, consumerId: identity.consumerId, credentialId: credentialIdOf(identity) },
+        { api: api.name, route: x.operation ?? api.name, ip: x.req.socket.remoteAddress ?? '', consumerId: identity.consumerId, credentialId: credentialIdOf(identity) },
         api.rateLimit,
         identity.limits,
         clock.now(),
-      );
-      if (!verdict.allowed) {
-        const code = verdict.code === 'QUOTA_EXCEEDED' ? 'QUOTA_EXCEEDED' : 'RATE_LIMITED';
-        const detail = code === 'QUOTA_EXCEEDED' ? 'the usage quota is used up' : 'too many requests; see RateLimit and Retry-After';
-        return fail(sendProblem(res, { code, detail, requestId, headers: { ...cors, ...verdict.headers } as Record<string, string> }));
-      }
-      rateHeaders = verdict.headers;
+      )
+        .then((verdict) => limited(x, verdict))
+        .catch((error: unknown) => faulted(x, error));
+      return;
     }
+    proxy(x);
+  }
+
+  function limited(x: Exchange, verdict: LimitVerdict): void {
+    if (!verdict.allowed) {
+      const code = verdict.code === 'QUOTA_EXCEEDED' ? 'QUOTA_EXCEEDED' : 'RATE_LIMITED';
+      const detail = code === 'QUOTA_EXCEEDED' ? 'the usage quota is used up' : 'too many requests; see RateLimit and Retry-After';
+      return answered(x, sendProblem(x.res, { code, detail, requestId: x.requestId, headers: { ...x.cors, ...verdict.headers } as Record<string, string> }));
+    }
+    x.rateHeaders = verdict.headers;
+    proxy(x);
+  }
+
+  function proxy(x: Exchange): void {
+    const { runtime, head, req } = x;
+    const api = runtime.api;
+    const headers = head.forward;
+    const socket = req.socket;
+    const clientIp = socket.remoteAddress ?? '';
     headers.push(
       'host', runtime.upstreamHost,
       'x-forwarded-for', settings.trustProxy && head.forwardedFor ? `${head.forwardedFor}, ${clientIp}` : clientIp,
       'x-forwarded-proto', settings.trustProxy && head.forwardedProto ? head.forwardedProto : (socket as TLSSocket).encrypted ? 'https' : 'http',
       'x-forwarded-host', settings.trustProxy && head.forwardedHost ? head.forwardedHost : head.host ?? '',
-      'x-request-id', requestId,
+      'x-request-id', x.requestId,
     );
-    if (decision.identity) pushIdentityHeaders(headers, decision.identity);
+    if (x.identity) pushIdentityHeaders(headers, x.identity);
 
-    const hasBody = head.chunked || (head.contentLength !== undefined && head.contentLength !== '0');
-    try {
-      outcome.status = await forward(
-        runtime.pool,
-        {
-          path: upstreamPathOf(api, path, api.credentialQueries.length > 0 ? withoutCredentialParams(query, api.credentialQueries) : query),
-          method,
-          headers,
-          body: hasBody ? (head.chunked ? limitedBody(req, settings.maxBodySize) : req) : null,
-        },
-        res,
-        (upstreamHeaders) => {
-          const out = responseHeaders(upstreamHeaders, requestId);
-          if (cors) for (const name in cors) out.push(name, cors[name]!);
-          if (rateHeaders) out.push('ratelimit-policy', rateHeaders['ratelimit-policy'], 'ratelimit', rateHeaders.ratelimit);
-          return out;
-        },
-      );
-      finish(runtime, req, path, requestId, started, outcome);
-    } catch (error) {
-      if (hasBody && !req.complete) {
-        // The upstream stopped reading the body: discard the rest so the client can finish sending
-        // and read our answer, then close the connection rather than reuse a half-read one.
-        if (!res.headersSent) res.setHeader('connection', 'close');
-        req.resume();
-        res.once('finish', () => setTimeout(() => req.socket.destroy(), 2_000).unref());
-      }
-      const failure = classifyUpstreamError(error);
-      if (error instanceof ClientGoneError) {
-        metrics.upstreamError(api.name, 'aborted');
-        outcome.status = res.headersSent ? res.statusCode : 499;
-        return finish(runtime, req, path, requestId, started, outcome);
-      }
-      if (failure === 'body-too-large') {
-        return fail(sendProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
-      }
-      metrics.upstreamError(api.name, failure);
-      runtime.log.warn({ requestId, upstream: api.upstreamOrigin, err: { code: (error as { code?: string }).code, message: (error as Error).message } }, 'upstream failed');
-      if (res.headersSent) {
-        // The head went out; all that is left is to cut the body short so the client sees the failure.
-        res.destroy();
-        return finish(runtime, req, path, requestId, started, outcome);
-      }
-      return fail(
-        failure === 'timeout'
-          ? sendProblem(res, { code: 'UPSTREAM_TIMEOUT', detail: `${api.name} did not answer in time`, requestId, headers: cors })
-          : sendProblem(res, { code: 'UPSTREAM_UNAVAILABLE', detail: `${api.name} could not be reached`, requestId, headers: cors }),
-      );
-    }
+    x.hasBody = head.chunked || (head.contentLength !== undefined && head.contentLength !== '0');
+    const query = x.queryString;
+    forward(
+      runtime.pool,
+      {
+        path: upstreamPathOf(api, x.path, api.credentialQueries.length > 0 ? withoutCredentialParams(query, api.credentialQueries) : query),
+        method: req.method ?? 'GET',
+        headers,
+        body: x.hasBody ? (head.chunked ? limitedBody(req, settings.maxBodySize) : req) : null,
+      },
+      x.res,
+      x,
+    );
   }
+
+  function upstreamFailed(x: Exchange, error: Error): void {
+    const { runtime, req, res, requestId, cors } = x;
+    const api = runtime.api;
+    if (x.hasBody && !req.complete) {
+      // The upstream stopped reading the body: discard the rest so the client can finish sending
+      // and read our answer, then close the connection rather than reuse a half-read one.
+      if (!res.headersSent) res.setHeader('connection', 'close');
+      req.resume();
+      res.once('finish', () => setTimeout(() => req.socket.destroy(), 2_000).unref());
+    }
+    const failure = classifyUpstreamError(error);
+    if (error instanceof ClientGoneError) {
+      metrics.upstreamError(api.name, 'aborted');
+      return answered(x, res.headersSent ? res.statusCode : 499);
+    }
+    if (failure === 'body-too-large') {
+      return answered(x, sendProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
+    }
+    metrics.upstreamError(api.name, failure);
+    runtime.log.warn({ requestId, upstream: api.upstreamOrigin, err: { code: (error as { code?: string }).code, message: error.message } }, 'upstream failed');
+    if (res.headersSent) {
+      // The head went out; all that is left is to cut the body short so the client sees the failure.
+      res.destroy();
+      return finish(x);
+    }
+    answered(
+      x,
+      failure === 'timeout'
+        ? sendProblem(res, { code: 'UPSTREAM_TIMEOUT', detail: `${api.name} did not answer in time`, requestId, headers: cors })
+        : sendProblem(res, { code: 'UPSTREAM_UNAVAILABLE', detail: `${api.name} could not be reached`, requestId, headers: cors }),
+    );
+  }
+
+  const stages: Stages = { finish, upstreamFailed };
 
   return {
     /** Serves the request when its path is under an API's base path; false leaves it to other routes. */
@@ -273,11 +358,13 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       const path = q === -1 ? url : url.slice(0, q);
       const runtime = route(path);
       if (!runtime) return false;
-      serve(runtime, req, res, path, q === -1 ? '' : url.slice(q)).catch((error: unknown) => {
+      try {
+        serve(runtime, req, res, path, q === -1 ? '' : url.slice(q));
+      } catch (error) {
         runtime.log.error({ err: error }, 'gateway fault');
         if (!res.headersSent) sendProblem(res, { code: 'INTERNAL', requestId: nextRequestId() });
         else res.destroy();
-      });
+      }
       return true;
     },
     apis: runtimes.map((r) => r.api),
