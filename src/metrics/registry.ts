@@ -44,8 +44,9 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
   );
 
   // Children per label set, made once: the hot path only adds numbers.
-  const requestChildren = new Map<string, CounterChild>();
-  const durationChildren = new Map<string, HistogramChild>();
+  // By API, then auth method, then status: lookups by strings and numbers the caller already holds,
+  // where one map keyed by a joined label string would build and hash a new string per request.
+  const apiChildren = new Map<string, { duration: HistogramChild; requests: Map<string, Map<number, CounterChild>> }>();
   const cacheHit = keyCache.child('hit');
   const cacheNegativeHit = keyCache.child('negative_hit');
   const cacheMiss = keyCache.child('miss');
@@ -53,13 +54,14 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
   return {
     registry,
     recordRequest(api: string, status: number, authMethod: string, seconds: number): void {
-      const key = `${api}\u0000${status}\u0000${authMethod}`;
-      let child = requestChildren.get(key);
-      if (!child) requestChildren.set(key, (child = requests.child(api, String(status), authMethod)));
-      child.inc();
-      let histogram = durationChildren.get(api);
-      if (!histogram) durationChildren.set(api, (histogram = duration.child(api)));
-      histogram.observe(seconds);
+      let children = apiChildren.get(api);
+      if (!children) apiChildren.set(api, (children = { duration: duration.child(api), requests: new Map() }));
+      let byStatus = children.requests.get(authMethod);
+      if (!byStatus) children.requests.set(authMethod, (byStatus = new Map()));
+      let counter = byStatus.get(status);
+      if (!counter) byStatus.set(status, (counter = requests.child(api, String(status), authMethod)));
+      counter.inc();
+      children.duration.observe(seconds);
     },
     upstreamError(api: string, kind: 'unavailable' | 'timeout' | 'aborted'): void {
       upstreamErrors.labels(api, kind).inc();

@@ -31,21 +31,38 @@ export function statusClassOf(status: number): StatusClass {
 
 export function createUsageRecorder({ store, clock, retentionMs, onError }: UsageRecorderOptions) {
   let pending = new Map<string, UsageRow>();
+  // The rows of `pending` by credential, API and status class, so that counting a request finds its
+  // row without building the cell's key string. Rows of an earlier minute are simply replaced.
+  let rowsByCredential = new Map<string, Map<string, Array<UsageRow | undefined>>>();
   let lastPrune = 0;
   let flushing: Promise<number> = Promise.resolve(0);
 
   function record(event: UsageEvent): void {
-    const bucketStart = clock.now() - (clock.now() % MINUTE);
+    const now = clock.now();
+    const bucketStart = now - (now % MINUTE);
+    const hundreds = Math.floor(event.status / 100);
+    const slot = hundreds >= 1 && hundreds <= 5 ? hundreds - 1 : 4;
+    let byApi = rowsByCredential.get(event.credentialId);
+    if (!byApi) rowsByCredential.set(event.credentialId, (byApi = new Map()));
+    let rows = byApi.get(event.api);
+    if (!rows) byApi.set(event.api, (rows = [undefined, undefined, undefined, undefined, undefined]));
+    const known = rows[slot];
+    if (known && known.bucketStart === bucketStart && known.consumerId === event.consumerId) {
+      known.count++;
+      return;
+    }
     const statusClass = statusClassOf(event.status);
     const cell = `${bucketStart}\u0001${event.consumerId}\u0001${event.credentialId}\u0001${event.api}\u0001${statusClass}`;
-    const row = pending.get(cell);
+    let row = pending.get(cell);
     if (row) row.count++;
-    else pending.set(cell, { bucketStart, consumerId: event.consumerId, credentialId: event.credentialId, api: event.api, statusClass, count: 1 });
+    else pending.set(cell, (row = { bucketStart, consumerId: event.consumerId, credentialId: event.credentialId, api: event.api, statusClass, count: 1 }));
+    rows[slot] = row;
   }
 
   async function write(): Promise<number> {
     const batch = pending;
     pending = new Map();
+    rowsByCredential = new Map();
     if (batch.size > 0) {
       try {
         await store.addUsage([...batch.values()]);
