@@ -24,6 +24,19 @@ export type { Logger };
 export type AccessLogFields = Record<string, string | number | null | undefined>;
 
 /**
+ * A string as JSON. Access-log values are mostly short plain ASCII (ids, methods, paths), which need
+ * only quotes; checking that in JS costs a third of what JSON.stringify does for them.
+ */
+export function jsonString(value: string): string {
+  if (value.length > 64) return JSON.stringify(value);
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e || c === 0x22 /* " */ || c === 0x5c /* \ */) return JSON.stringify(value);
+  }
+  return `"${value}"`;
+}
+
+/**
  * Writes one access-log line per request straight to the logger's destination, in the same JSON
  * shape pino gives its own lines (level, time, the logger's bindings, the fields, `msg`), and hands
  * the lines of one event-loop turn to the destination in one write. pino's general serialiser and a
@@ -54,7 +67,7 @@ export function accessLogWriter(logger: Pick<Logger, 'info'>, message: string): 
     for (const name in fields) {
       const value = fields[name];
       if (value === undefined) continue;
-      line += `,"${name}":${typeof value === 'string' ? JSON.stringify(value) : value === null || !Number.isFinite(value) ? 'null' : value}`;
+      line += `,"${name}":${typeof value === 'string' ? jsonString(value) : value === null || !Number.isFinite(value) ? 'null' : value}`;
     }
     if (pending === '') setImmediate(flush);
     pending += line + tail;

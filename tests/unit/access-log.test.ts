@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { accessLogWriter, createLogger } from '../../src/logger.js';
+import { accessLogWriter, createLogger, jsonString } from '../../src/logger.js';
 
 function capture() {
   const lines: string[] = [];
@@ -52,4 +52,16 @@ test('access-log lines follow the level and never carry a non-finite number', as
   await new Promise((resolve) => setImmediate(resolve));
   assert.equal(lines.length, 1);
   assert.equal(JSON.parse(lines[0]!).ms, null);
+});
+
+test('jsonString encodes every string exactly as JSON.stringify does', () => {
+  const samples = ['', 'req_0Ab3Cd4Ef5Gh6Ij7Kl8Mn9', '/orders/123?x=1', 'a"b', 'a\\b', 'tab\there', 'nl\n', '\u0000', '\u007f', 'é', '😀', '\ud800', 'x'.repeat(65), `${'y'.repeat(70)}"`];
+  const alphabet = ['a', 'Z', '0', ' ', '"', '\\', '\n', '\u001f', '\u007f', 'é', '\u2028', '\ud83d', '\ude00', '/'];
+  for (let i = 0; i < 2000; i++) {
+    let text = '';
+    const length = i % 80;
+    for (let j = 0; j < length; j++) text += alphabet[(i * 31 + j * 7 + ((i * j) % 13)) % alphabet.length];
+    samples.push(text);
+  }
+  for (const sample of samples) assert.equal(jsonString(sample), JSON.stringify(sample), JSON.stringify(sample));
 });
