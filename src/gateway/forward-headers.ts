@@ -172,17 +172,31 @@ export function safeHeaderValue(value: string): string {
   return PRINTABLE_ASCII.test(value) ? value.trim() : encodeURIComponent(value);
 }
 
+// The identity headers of an identity, made once: verifiers hand out the same identity object for
+// every request with the same cached credential.
+const identityHeaderCache = new WeakMap<Identity, readonly string[]>();
+
+function identityHeaders(identity: Identity): readonly string[] {
+  let headers = identityHeaderCache.get(identity);
+  if (headers === undefined) {
+    const credential = identity.credential;
+    headers = Object.freeze([
+      'x-consumer-id', identity.consumerId,
+      'x-consumer-name', safeHeaderValue(identity.consumerName),
+      'x-credential-type', credential.type,
+      'x-credential-id', credential.type === 'api-key' ? credential.keyId : safeHeaderValue(credential.clientId),
+      'x-scopes', safeHeaderValue(identity.scopes.join(' ')),
+      'x-consumer-metadata', metadataHeader(identity.metadata),
+    ]);
+    identityHeaderCache.set(identity, headers);
+  }
+  return headers;
+}
+
 /** Appends the identity headers (PRODUCT.md) to a flat header list. */
 export function pushIdentityHeaders(out: string[], identity: Identity): void {
-  const credential = identity.credential;
-  out.push(
-    'x-consumer-id', identity.consumerId,
-    'x-consumer-name', safeHeaderValue(identity.consumerName),
-    'x-credential-type', credential.type,
-    'x-credential-id', credential.type === 'api-key' ? credential.keyId : safeHeaderValue(credential.clientId),
-    'x-scopes', safeHeaderValue(identity.scopes.join(' ')),
-    'x-consumer-metadata', metadataHeader(identity.metadata),
-  );
+  const headers = identityHeaders(identity);
+  for (let i = 0; i < headers.length; i++) out.push(headers[i]!);
 }
 
 const RESPONSE_HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-connection', 'x-request-id']);
