@@ -4,7 +4,7 @@
 import type { AuthMethod, AuthOutcome, AuthRequirements } from '../../auth/types.js';
 import type { MaybePromise } from '../../lib/maybe-promise.js';
 import { JWT_DENIAL_CODES, type JwtDenial } from './denials.js';
-import type { Evaluation, TokenEvaluator } from './evaluate-token.js';
+import type { Accepted, Evaluation, TokenEvaluator } from './evaluate-token.js';
 
 type Denied = Extract<AuthOutcome, { ok: false }>;
 
@@ -12,6 +12,10 @@ function denied(denial: JwtDenial): Denied {
   const status = JWT_DENIAL_CODES[denial.code];
   return { ok: false, status, code: denial.code, error: status === 403 ? 'insufficient_scope' : 'invalid_token', description: denial.description };
 }
+
+// The evaluator answers a cached token with the same Accepted object each time, so the success
+// outcome built from it is kept with it rather than rebuilt per request.
+const outcomes = new WeakMap<Accepted, AuthOutcome>();
 
 /** Audience and scope requirements of the operation against an evaluated token. Pure. */
 export function authorize(result: Evaluation, requirements: AuthRequirements): AuthOutcome {
@@ -26,7 +30,12 @@ export function authorize(result: Evaluation, requirements: AuthRequirements): A
       return { ...denied({ ok: false, code: 'INSUFFICIENT_SCOPE', description: `missing scope: ${missingScopes.join(' ')}` }), missingScopes };
     }
   }
-  return { ok: true, identity: result.identity };
+  let outcome = outcomes.get(result);
+  if (outcome === undefined) {
+    outcome = { ok: true, identity: result.identity };
+    outcomes.set(result, outcome);
+  }
+  return outcome;
 }
 
 export function createJwtAuthMethod({ evaluateToken }: { evaluateToken: TokenEvaluator }): AuthMethod {
