@@ -61,13 +61,15 @@ export function repeatedCredential(rawHeaders: readonly string[], apiKeyHeader: 
   return authorization > 1 || apiKey > 1;
 }
 
+/** `framework` names the entry point in error messages ('' for the package root). */
 export function createRequestAuthenticator(options: PortcullisAuthOptions, framework: string): RequestAuthenticator {
+  const entry = framework === '' ? 'portcullis' : `portcullis/${framework}`;
   const sources = [options.verifier, options.store, options.remote].filter((s) => s !== undefined).length;
-  if (sources !== 1) throw new TypeError(`portcullis/${framework}: pass exactly one of verifier, store or remote`);
-  if (options.remote && (!options.remote.url || !options.remote.adminKey)) throw new TypeError(`portcullis/${framework}: remote needs url and adminKey`);
+  if (sources !== 1) throw new TypeError(`${entry}: pass exactly one of verifier, store or remote`);
+  if (options.remote && (!options.remote.url || !options.remote.adminKey)) throw new TypeError(`${entry}: remote needs url and adminKey`);
   const apiKeyHeader = (options.apiKeyHeader ?? 'x-api-key').toLowerCase();
   if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(apiKeyHeader) || apiKeyHeader === 'authorization') {
-    throw new TypeError(`portcullis/${framework}: apiKeyHeader must be a header name other than Authorization`);
+    throw new TypeError(`${entry}: apiKeyHeader must be a header name other than Authorization`);
   }
   const realm = options.realm ?? 'portcullis';
   const common = {

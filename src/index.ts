@@ -1,0 +1,22 @@
+// `import … from 'portcullis'`: the middlewares' checks without a framework, and the verifiers
+// they use — in process against a Portcullis store, or remotely against its admin API with a local
+// cache. The framework middlewares are `portcullis/fastify`, `portcullis/express`, `portcullis/hono`.
+import { createRequestAuthenticator, type PortcullisAuthOptions, type RequestAuthenticator } from './library/authenticate.js';
+
+export type { Credential, Identity } from './auth/types.js';
+export type { LibraryDecision, PortcullisAuthOptions, RequestAuthenticator } from './library/authenticate.js';
+export {
+  createInProcessVerifier,
+  createRemoteVerifier,
+  type InProcessVerifierOptions,
+  type PortcullisVerifier,
+  type RemoteVerifierOptions,
+} from './library/verifier.js';
+
+/**
+ * `authenticate(header)` with a request's headers (by lower-case name) → the identity, or the
+ * status, headers and problem body to answer with (401/403/503, as the gateway would).
+ */
+export function createAuthenticator(options: PortcullisAuthOptions): RequestAuthenticator {
+  return createRequestAuthenticator(options, '');
+}
