@@ -129,6 +129,16 @@ export function summarize(verdict: { rates: RateDecision[]; quotas: QuotaDecisio
  * against the unconsumed state, so "remaining" is what is really left.
  */
 export function evaluateCheck(check: NormalizedCheck, now: number, read: StateReader, commit: boolean): Evaluation {
+  if (!commit) {
+    const report = walk(check, now, read, false);
+    // No counter named twice (one write per policy): charging one policy cannot change another's
+    // verdict, so the unconsumed pass alone decides a peek — half the work of the failed-auth
+    // throttle every token request passes through.
+    if (report.writes.length === check.rates.length + check.quotas.length) {
+      const { code, retryAfterMs } = summarize(report);
+      return { result: { allowed: report.allowed, code, rates: report.rates, quotas: report.quotas, retryAfterMs }, writes: [] };
+    }
+  }
   const charged = walk(check, now, read, true);
   const { code, retryAfterMs } = summarize(charged);
   if (charged.allowed && commit) {

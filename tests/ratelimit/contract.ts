@@ -243,6 +243,9 @@ export function rateLimiterContract(
     test('one counter named twice in a check is charged for both, or not at all', { skip }, () =>
       withLimiter(async (limiter) => {
         const policy = { key: 'consumer:twice', limit: 3, windowMs: MINUTE, cost: 2 };
+        const peeked = await limiter.peek({ rates: [policy, policy] });
+        assert.equal(peeked.allowed, false, 'a peek charges a counter named twice for both, as check does');
+        assert.equal(peeked.rates[0]?.remaining, 3, 'and reports the unconsumed state');
         const result = await limiter.check({ rates: [policy, policy] });
         assert.equal(result.allowed, false);
         assert.equal((await limiter.peek({ rates: [{ ...policy, cost: 1 }] })).rates[0]?.remaining, 3);
