@@ -24,9 +24,16 @@ export interface UsageRecorderOptions {
   onError: (error: unknown) => void;
 }
 
-export function statusClassOf(status: number): StatusClass {
+const STATUS_CLASSES: readonly StatusClass[] = ['1xx', '2xx', '3xx', '4xx', '5xx'];
+
+/** 0–4 for 1xx–5xx; anything outside counts as 5xx. */
+function statusSlot(status: number): number {
   const hundreds = Math.floor(status / 100);
-  return hundreds >= 1 && hundreds <= 5 ? (`${hundreds}xx` as StatusClass) : '5xx';
+  return hundreds >= 1 && hundreds <= 5 ? hundreds - 1 : 4;
+}
+
+export function statusClassOf(status: number): StatusClass {
+  return STATUS_CLASSES[statusSlot(status)]!;
 }
 
 export function createUsageRecorder({ store, clock, retentionMs, onError }: UsageRecorderOptions) {
@@ -40,8 +47,7 @@ export function createUsageRecorder({ store, clock, retentionMs, onError }: Usag
   function record(event: UsageEvent): void {
     const now = clock.now();
     const bucketStart = now - (now % MINUTE);
-    const hundreds = Math.floor(event.status / 100);
-    const slot = hundreds >= 1 && hundreds <= 5 ? hundreds - 1 : 4;
+    const slot = statusSlot(event.status);
     let byApi = rowsByCredential.get(event.credentialId);
     if (!byApi) rowsByCredential.set(event.credentialId, (byApi = new Map()));
     let rows = byApi.get(event.api);
@@ -51,7 +57,7 @@ export function createUsageRecorder({ store, clock, retentionMs, onError }: Usag
       known.count++;
       return;
     }
-    const statusClass = statusClassOf(event.status);
+    const statusClass = STATUS_CLASSES[slot]!;
     const cell = `${bucketStart}\u0001${event.consumerId}\u0001${event.credentialId}\u0001${event.api}\u0001${statusClass}`;
     let row = pending.get(cell);
     if (row) row.count++;
