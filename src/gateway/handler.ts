@@ -88,7 +88,7 @@ class Exchange implements CredentialInput, ForwardSink {
   private params: URLSearchParams | undefined = undefined;
 
   constructor(
-    readonly gateway: Stages,
+    readonly stages: Stages,
     readonly runtime: ApiRuntime,
     readonly req: IncomingMessage,
     readonly res: ServerResponse,
@@ -128,10 +128,10 @@ class Exchange implements CredentialInput, ForwardSink {
   }
 
   forwarded(error: Error | null, status: number): void {
-    if (error) this.gateway.upstreamFailed(this, error);
+    if (error) this.stages.upstreamFailed(this, error);
     else {
       this.status = status;
-      this.gateway.finish(this);
+      this.stages.finish(this);
     }
   }
 }

@@ -128,13 +128,14 @@ export function authenticateCredentials(policy: AuthPolicy, input: CredentialInp
     return unavailable(fault, method);
   }
   const found = source;
+  const candidates = matches === 1 ? null : policy.alternatives.filter((a) => accepts(a, found, method));
   if (outcome instanceof Promise) {
     return outcome.then(
-      (settled) => decide(settled, matches === 1 ? null : policy.alternatives.filter((a) => accepts(a, found, method)), method),
+      (settled) => decide(settled, candidates, method),
       (fault: unknown) => unavailable(fault, method),
     );
   }
-  return decide(outcome, matches === 1 ? null : policy.alternatives.filter((a) => accepts(a, found, method)), method);
+  return decide(outcome, candidates, method);
 }
 
 /** A method that could not check the credential (store or JWKS unreachable): fail closed. */
