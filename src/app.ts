@@ -79,14 +79,17 @@ export async function createApp({
     const keyIds: string[] = [];
     for (const target of targets) {
       if (target.type === 'key') keyIds.push(target.id);
-      else if (target.type === 'consumer') {
-        cache.deleteConsumer(target.id);
-        oauth.onConsumerChange(target.id);
-      } else oauth.principals.invalidateClient(target.id);
+      else if (target.type === 'consumer') forgetConsumer(target.id);
+      else oauth.principals.invalidateClient(target.id);
     }
     for (const hash of await store.listKeyHashes(keyIds)) cache.delete(hash);
   }
   const oauth = await createOAuth({ config, store, clock, log, masterKey, bruteForce: limiters.bruteForce, publish, onSync: dropChangedElsewhere });
+  /** A consumer changed (here or on another node): its cached keys and tokens are judged afresh. */
+  function forgetConsumer(id: string): void {
+    cache.deleteConsumer(id);
+    oauth.onConsumerChange(id);
+  }
 
   const lastUsed = createLastUsedTracker(store, (error) => log.warn({ err: error }, 'could not record key usage; will retry'));
   const usage = createUsageRecorder({
@@ -101,8 +104,7 @@ export async function createApp({
     clock,
     audit,
     onChange: (id) => {
-      cache.deleteConsumer(id);
-      oauth.onConsumerChange(id);
+      forgetConsumer(id);
       publish({ kind: 'consumer', id });
     },
   });
@@ -147,8 +149,7 @@ export async function createApp({
         case 'key':
           return cache.delete(change.hash);
         case 'consumer':
-          cache.deleteConsumer(change.id);
-          return oauth.onConsumerChange(change.id);
+          return forgetConsumer(change.id);
         case 'client':
           return oauth.principals.invalidateClient(change.id);
         case 'token':
