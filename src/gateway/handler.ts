@@ -20,7 +20,7 @@ import { ClientGoneError, forward, type ForwardSink } from './forward.js';
 import { nextRequestId } from './request-id.js';
 import { classifyUpstreamError, createUpstreamPool, limitedBody } from './upstream.js';
 import { enforceLimits, type LimitVerdict } from '../limits/enforce.js';
-import type { IdentityLimits } from '../limits/policies.js';
+import { anyLimit } from '../limits/policies.js';
 import type { LimitHeaders } from '../limits/headers.js';
 import type { RateLimiter } from '../ratelimit/interface.js';
 import type { UsageRecorder } from '../usage/recorder.js';
@@ -66,11 +66,6 @@ function withoutCredentialParams(query: string, names: readonly string[]): strin
   for (const name of names) params.delete(name);
   const text = params.toString();
   return text ? `?${text}` : '';
-}
-
-/** Rate limits or quotas set on the consumer or the credential. */
-function hasLimits(limits: IdentityLimits | undefined): boolean {
-  return limits !== undefined && !!(limits.consumer.rateLimit || limits.consumer.quota || limits.credential.rateLimit || limits.credential.quota);
 }
 
 /**
@@ -260,7 +255,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     // Limits come after authentication (they count per consumer and credential) and before the
     // upstream sees anything. Every policy is checked and consumed together, or none is.
     const api = runtime.api;
-    if (limiter && identity && (api.rateLimit || hasLimits(identity.limits))) {
+    if (limiter && identity && anyLimit(api.rateLimit, identity.limits)) {
       enforceLimits(
         limiter,
         { api: api.name, route: x.operation ?? api.name, ip: x.req.socket.remoteAddress ?? '', consumerId: identity.consumerId, credentialId: credentialIdOf(identity) },

@@ -41,6 +41,12 @@ function rate(setting: RateSetting, subject: LimitSubject, fallback: NonNullable
   return { key: `${keyScope}:${by}:${id}`, name: label ? `${label}-${by}` : by, limit: setting.limit, windowMs: parseDuration(setting.window) };
 }
 
+/** Whether limitsFor would find any policy: lets the gateway skip the limiter for unlimited callers. */
+export function anyLimit(apiLimit: RateSetting | undefined, limits: IdentityLimits | undefined): boolean {
+  if (apiLimit) return true;
+  return limits !== undefined && !!(limits.consumer.rateLimit || limits.consumer.quota || limits.credential.rateLimit || limits.credential.quota);
+}
+
 export function limitsFor(subject: LimitSubject, apiLimit: RateSetting | undefined, limits: IdentityLimits | undefined): NamedLimitCheck {
   const rates: NamedRate[] = [];
   const quotas: NamedQuota[] = [];

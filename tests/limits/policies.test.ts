@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { createManualClock } from '../../src/lib/clock.js';
 import { enforceLimits } from '../../src/limits/enforce.js';
 import { limitHeaders } from '../../src/limits/headers.js';
-import { limitsFor, type IdentityLimits } from '../../src/limits/policies.js';
+import { anyLimit, limitsFor, type IdentityLimits } from '../../src/limits/policies.js';
 import { createMemoryRateLimiter } from '../../src/ratelimit/memory.js';
 
 const subject = { api: 'orders', route: 'GET /orders', ip: '203.0.113.7', consumerId: 'con_1', credentialId: 'key_1' };
@@ -53,4 +53,27 @@ test('no policy, no headers', async () => {
   assert.deepEqual(verdict, { allowed: true, code: 'ALLOWED', headers: undefined });
   assert.equal(limitHeaders({ rates: [], quotas: [] }, { allowed: true, code: 'ALLOWED', rates: [], quotas: [], retryAfterMs: 0 }), undefined);
   await limiter.close();
+});
+
+test('anyLimit is true exactly when limitsFor finds a policy (the gateway skips the limiter otherwise)', () => {
+  const rate = { limit: 5, window: '1s' };
+  const quota = { limit: 100, period: 'day' as const };
+  for (const apiLimit of [undefined, rate]) {
+    for (const consumerRate of [null, rate]) {
+      for (const consumerQuota of [null, quota]) {
+        for (const credentialRate of [null, rate]) {
+          for (const credentialQuota of [null, quota]) {
+            const limits: IdentityLimits = {
+              consumer: { rateLimit: consumerRate, quota: consumerQuota },
+              credential: { rateLimit: credentialRate, quota: credentialQuota },
+            };
+            const check = limitsFor(subject, apiLimit, limits);
+            assert.equal(anyLimit(apiLimit, limits), check.rates.length + check.quotas.length > 0);
+          }
+        }
+      }
+    }
+  }
+  assert.equal(anyLimit(undefined, undefined), false);
+  assert.equal(anyLimit(undefined, none), false);
 });
