@@ -73,11 +73,19 @@ export async function createApp({
   );
   // Changes other nodes made, read from the store on every sync (`oauth.syncInterval`): the path for
   // nodes without Redis, and a second one for a node that missed a message. The audit log records
-  // every change in the transaction that makes it, so it is the change feed.
+  // every change in the transaction that makes it, so it is the change feed. Each sync reads back
+  // over a few seconds already read (a change committed late); an event is acted on once, so a
+  // change does not evict the same cached keys again on every sync of that overlap.
+  const appliedEvents = new Map<string, number>();
   async function dropChangedElsewhere(since: number): Promise<void> {
     const targets = await store.listChangedTargetsSince(since, ['key', 'consumer', 'client']);
+    // An event first read at or before `since` happened before it, so no later sync returns it.
+    for (const [eventId, readAt] of appliedEvents) if (readAt < since) appliedEvents.delete(eventId);
+    const readAt = clock.now();
     const keyIds: string[] = [];
     for (const target of targets) {
+      if (appliedEvents.has(target.eventId)) continue;
+      appliedEvents.set(target.eventId, readAt);
       if (target.type === 'key') keyIds.push(target.id);
       else if (target.type === 'consumer') forgetConsumer(target.id);
       else oauth.principals.invalidateClient(target.id);

@@ -416,11 +416,11 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
       // Event ids start with their time (src/lib/ids.ts), so the primary key finds recent events.
       const rows = await db
         .selectFrom('audit_events')
-        .select(['target_type', 'target_id'])
+        .select(['id', 'target_type', 'target_id'])
         .where('id', '>=', `evt_${encodeBase62(Math.max(0, since), 8)}`)
         .where('target_type', 'in', [...targetTypes])
         .execute();
-      return rows.map((r) => ({ type: r.target_type, id: r.target_id }));
+      return rows.map((r) => ({ eventId: r.id, type: r.target_type, id: r.target_id }));
     },
 
     async listKeyHashes(ids) {

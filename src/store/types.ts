@@ -132,8 +132,8 @@ export interface Store extends OAuthStore, UsageStore {
   insertAuditEvent(event: AuditEventRecord): Promise<void>;
   /** Newest first. */
   listAuditEvents(filter: AuditFilter): Promise<Page<AuditEventRecord>>;
-  /** Targets (type and id) of audit events recorded at or after `since`: what other nodes changed. */
-  listChangedTargetsSince(since: number, targetTypes: readonly string[]): Promise<Array<{ type: string; id: string }>>;
+  /** Targets (type and id) of audit events recorded at or after `since`, with the event's id: what other nodes changed. */
+  listChangedTargetsSince(since: number, targetTypes: readonly string[]): Promise<Array<{ eventId: string; type: string; id: string }>>;
   /** The hashes of the keys with these ids (ids of deleted keys are skipped). */
   listKeyHashes(ids: readonly string[]): Promise<string[]>;
 }

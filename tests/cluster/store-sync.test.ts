@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { App } from '../../src/app.js';
+import { hashKey } from '../../src/keys/format.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { sqliteAdapter, type OpenedStore } from '../helpers/stores.js';
 import { basic } from '../oauth/helpers.js';
@@ -49,5 +50,16 @@ describe('two nodes sharing a store, without Redis', () => {
     assert.equal((await jwt.authenticate(issued.response.access_token, { scopes: [] })).ok, true);
     await a.oauth.clients.delete(client.id, actor);
     await eventually('B refuses the deleted client’s token', async () => !(await jwt.authenticate(issued.response.access_token, { scopes: [] })).ok);
+  });
+
+  test('a change is acted on once: later syncs reading over it again leave the re-cached key alone', async () => {
+    const shop = await a.consumers.create({ name: 'steady', scopes: ['read'] }, actor);
+    const { key } = await a.keys.create(shop.id, {}, actor);
+    assert.equal((await b.verifyKey(key)).code, 'VALID');
+    await a.consumers.update(shop.id, { metadata: { plan: 'gold' } }, actor);
+    await eventually('B sees the new metadata', async () => (await b.verifyKey(key)).consumer?.metadata.plan === 'gold');
+    // Each sync reads back over the last few seconds; ten syncs later the entry must still be cached.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.notEqual(b.cache.get(hashKey(key)), undefined);
   });
 });

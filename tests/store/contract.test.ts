@@ -173,10 +173,11 @@ for (const adapter of storeAdapters) {
         details: {},
       });
       await store.insertAuditEvent(event(T0 + 1_000, 'key', k.id));
-      await store.insertAuditEvent(event(T0 + 2_000, 'consumer', c.id));
+      const consumerEvent = event(T0 + 2_000, 'consumer', c.id);
+      await store.insertAuditEvent(consumerEvent);
       await store.insertAuditEvent(event(T0 + 3_000, 'token', 'jti-1'));
       const since = await store.listChangedTargetsSince(T0 + 1_500, ['key', 'consumer']);
-      assert.deepEqual(since, [{ type: 'consumer', id: c.id }]);
+      assert.deepEqual(since, [{ eventId: consumerEvent.id, type: 'consumer', id: c.id }]);
       const all = await store.listChangedTargetsSince(T0 + 500, ['key', 'consumer']);
       assert.deepEqual(all.map((t) => t.type).sort(), ['consumer', 'key']);
       assert.deepEqual(await store.listKeyHashes([k.id, 'key_unknown']), ['d'.repeat(64)]);
