@@ -128,7 +128,10 @@ export function readRequestHead(raw: readonly string[], kinds: HeaderKinds): Req
         head.forwardedHost ??= value;
         break;
       case Kind.Connection: {
-        const tokens = value.toLowerCase().split(',').map((t) => t.trim()).filter((t) => t && t !== 'close' && t !== 'keep-alive');
+        // Most clients send just keep-alive or close: nothing more to drop.
+        const lower = value.toLowerCase();
+        if (lower === 'keep-alive' || lower === 'close') break;
+        const tokens = lower.split(',').map((t) => t.trim()).filter((t) => t && t !== 'close' && t !== 'keep-alive');
         if (tokens.length > 0) (head.connectionTokens ??= []).push(...tokens);
         break;
       }

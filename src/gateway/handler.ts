@@ -6,7 +6,7 @@ import type { TLSSocket } from 'node:tls';
 import type { Pool } from 'undici';
 import type { AuthMethodName, Identity } from '../auth/types.js';
 import type { GatewayConfig } from '../config/schema.js';
-import { accessLogWriter, type AccessLogFields, type Logger } from '../logger.js';
+import { accessLogLines, jsonMs, jsonString, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics/registry.js';
 import { authenticateCredentials, type AuthDecision, type CredentialInput } from './auth/authenticate.js';
 import type { AuthPolicy } from './auth/policy.js';
@@ -45,10 +45,11 @@ interface ApiRuntime {
   pool: Pool;
   upstreamHost: string;
   log: Logger;
-  accessLog: (fields: AccessLogFields) => void;
+  accessLog: (members: string) => void;
 }
 
 const NO_HEADERS = null;
+const METHOD_JSON = new Map(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map((m) => [m, `"${m}"`]));
 
 function credentialIdOf(identity: Identity): string {
   return identity.credential.type === 'api-key' ? identity.credential.keyId : identity.credential.clientId;
@@ -145,7 +146,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       pool: createUpstreamPool(api),
       upstreamHost: new URL(api.upstreamOrigin).host,
       log: apiLog,
-      accessLog: accessLogWriter(apiLog, 'request'),
+      accessLog: accessLogLines(apiLog, 'request'),
     };
   });
   const realm = settings.realm;
@@ -165,18 +166,21 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     if (usage && identity) {
       usage.record({ consumerId: identity.consumerId, credentialId: credentialIdOf(identity), api: runtime.api.name, status: x.status });
     }
-    if (!settings.accessLog) return;
-    const path = x.path;
-    runtime.accessLog({
-      requestId: x.requestId,
-      method: x.req.method,
-      path: path.length > 512 ? `${path.slice(0, 512)}…` : path,
-      operation: x.operation,
-      status: x.status,
-      consumerId: identity?.consumerId ?? null,
-      authMethod: x.method,
-      ms: Math.round(seconds * 1e4) / 10,
-    });
+    if (settings.accessLog) accessLog(x, identity, seconds);
+  }
+
+  // One line per request: requestId, method, path, operation, status, consumerId, authMethod, ms. A
+  // request id is ours or passed acceptableRequestId (word characters, dots and dashes) and a method
+  // name is ours, so both are plain JSON once quoted; what came from the client is encoded.
+  function accessLog(x: Exchange, identity: Identity | null, seconds: number): void {
+    const method = x.req.method ?? '';
+    const path = x.path.length > 512 ? `${x.path.slice(0, 512)}…` : x.path;
+    x.runtime.accessLog(
+      `,"requestId":"${x.requestId}","method":${METHOD_JSON.get(method) ?? jsonString(method)},"path":${jsonString(path)}` +
+        `${x.operation === undefined ? '' : `,"operation":${jsonString(x.operation)}`},"status":${x.status}` +
+        `,"consumerId":${identity ? jsonString(identity.consumerId) : 'null'},"authMethod":${x.method === null ? 'null' : `"${x.method}"`}` +
+        `,"ms":${jsonMs(seconds * 1000)}`,
+    );
   }
 
   /** Ends the exchange with the status of the answer already written. */

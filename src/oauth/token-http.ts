@@ -2,7 +2,7 @@
 // same answers as the Fastify route in routes.ts (tests/oauth/token-raw.test.ts compares the two), at
 // a fraction of the per-request cost — Fastify's routing, hooks and reply were most of the endpoint's CPU.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { accessLogWriter, type Logger } from '../logger.js';
+import { accessLogLines, jsonMs, jsonString, type Logger } from '../logger.js';
 import { oauthError, type OAuthError } from './errors.js';
 import { parseForm } from './form.js';
 import type { TokenEndpoint } from './token-endpoint.js';
@@ -24,7 +24,8 @@ export function createRawTokenHandler({
   log: Pick<Logger, 'info' | 'error'>;
   accessLog: boolean;
 }): RawTokenHandler {
-  const writeAccessLog = accessLog ? accessLogWriter(log, 'oauth request') : null;
+  // The same fields as the Fastify route's line; the request id is ours or passed acceptableRequestId.
+  const writeAccessLog = accessLog ? accessLogLines(log, 'oauth request') : null;
   function answer(res: ServerResponse, requestId: string, startedAt: bigint, status: number, headers: Record<string, string>, body: unknown, clientId: string | null): void {
     const text = JSON.stringify(body);
     res.writeHead(status, {
@@ -38,7 +39,7 @@ export function createRawTokenHandler({
     res.end(text);
     if (writeAccessLog) {
       const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
-      writeAccessLog({ requestId, method: 'POST', path: '/oauth/token', status, clientId, ms: Math.round(ms * 10) / 10 });
+      writeAccessLog(`,"requestId":"${requestId}","method":"POST","path":"/oauth/token","status":${status},"clientId":${clientId === null ? 'null' : jsonString(clientId)},"ms":${jsonMs(ms)}`);
     }
   }
 

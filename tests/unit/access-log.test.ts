@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
-import { accessLogWriter, createLogger, jsonString } from '../../src/logger.js';
+import { accessLogLines, accessLogWriter, createLogger, jsonMs, jsonString } from '../../src/logger.js';
 
 function capture() {
   const lines: string[] = [];
@@ -64,4 +64,33 @@ test('jsonString encodes every string exactly as JSON.stringify does', () => {
     samples.push(text);
   }
   for (const sample of samples) assert.equal(jsonString(sample), JSON.stringify(sample), JSON.stringify(sample));
+});
+
+test('jsonMs writes what JSON.stringify writes for milliseconds rounded to a tenth', () => {
+  const samples = [0, 0.04, 0.05, 0.3, 0.95, 1, 1.25, 9.99, 10, 123.456, 59_999.95, 1e9, 2 ** 30 / 10, 1e12, -0.2, -5, Number.NaN, Number.POSITIVE_INFINITY];
+  for (let i = 0; i < 5000; i++) samples.push(i * 0.0137, i * 7.3);
+  for (const ms of samples) {
+    const expected = Number.isFinite(ms) ? JSON.stringify(Math.round(ms * 10) / 10) : 'null';
+    assert.equal(jsonMs(ms), expected, String(ms));
+  }
+});
+
+test('lines from member text are pino lines too, one millisecond text shared by the lines that fall in it', async () => {
+  const { lines, stream } = capture();
+  const log = createLogger('info', stream).child({ api: 'orders' });
+  const write = accessLogLines(log, 'request');
+  for (let i = 0; i < 50; i++) write(`,"requestId":"req_${i}","path":${jsonString('/a"b')},"ms":${jsonMs(i / 7)}`);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(lines.length, 50);
+  const parsed = lines.map((line) => JSON.parse(line));
+  parsed.forEach((line, i) => {
+    assert.deepEqual(Object.keys(line), ['level', 'time', 'service', 'api', 'requestId', 'path', 'ms', 'msg']);
+    assert.equal(line.requestId, `req_${i}`);
+    assert.equal(line.path, '/a"b');
+    assert.equal(line.ms, Math.round((i / 7) * 10) / 10);
+    assert.ok(Math.abs(line.time - Date.now()) < 5_000);
+  });
+  const logged: unknown[] = [];
+  accessLogLines({ info: (fields: unknown, message: string) => logged.push([fields, message]) } as never, 'request')(`,"status":200,"path":${jsonString('/x')}`);
+  assert.deepEqual(logged, [[{ status: 200, path: '/x' }, 'request']], 'another logger gets the members as an object');
 });
