@@ -39,6 +39,8 @@ const ANONYMOUS: AuthDecision = Object.freeze({ ok: true, identity: null, method
 const NO_SCOPES: readonly string[] = Object.freeze([]);
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
+/** The scheme name is case-insensitive (RFC 9110 §11.1). */
+const BEARER_SCHEME = /^bearer /i;
 
 type Source = { kind: 'bearer'; name: null } | { kind: 'header'; name: string } | { kind: 'query'; name: string };
 const BEARER: Source = { kind: 'bearer', name: null };
@@ -48,7 +50,7 @@ const BEARER: Source = { kind: 'bearer', name: null };
  * (a credential, just an invalid one); undefined for another scheme (not ours to judge).
  */
 export function bearerOf(authorization: string): string | undefined {
-  if (authorization.length < 7 || authorization.slice(0, 7).toLowerCase() !== 'bearer ') return undefined;
+  if (!BEARER_SCHEME.test(authorization)) return undefined;
   const token = authorization.slice(7).trim();
   return TOKEN68.test(token) ? token : '';
 }
