@@ -30,7 +30,7 @@ export function createTokenEndpoint({ grants, authenticateRequest, now }: { gran
       const auth = await authenticateRequest(request);
       if (!auth.ok) return auth;
       const result = await grant.handle({ principal: auth.principal, params: request.params, now: now() });
-      return result.ok ? { ...result, clientId: auth.principal.client.id } : result;
+      return result.ok ? { ok: true, response: result.response, clientId: auth.principal.client.id } : result;
     } catch (error) {
       const unavailable = unavailableOf(error);
       if (unavailable) return unavailable;

@@ -19,12 +19,18 @@ function parseBasic(header: string): { clientId: string; secret: string } | unde
   const colon = decoded.indexOf(':');
   if (colon < 0) return undefined;
   try {
-    const clientId = decodeURIComponent(decoded.slice(0, colon).replace(/\+/g, ' '));
-    const secret = decodeURIComponent(decoded.slice(colon + 1).replace(/\+/g, ' '));
+    const clientId = formDecode(decoded.slice(0, colon));
+    const secret = formDecode(decoded.slice(colon + 1));
     return clientId ? { clientId, secret } : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** application/x-www-form-urlencoded decoding of one value; ids and secrets in our format need none. */
+function formDecode(text: string): string {
+  if (!text.includes('%') && !text.includes('+')) return text;
+  return decodeURIComponent(text.replace(/\+/g, ' '));
 }
 
 export function readClientCredentials(authorization: string | undefined, params: FormParams): ClientCredentials | OAuthError {
@@ -36,7 +42,7 @@ export function readClientCredentials(authorization: string | undefined, params:
   const usesPost = bodySecret !== undefined;
   const usesAssertion = assertion !== undefined || assertionType !== undefined;
 
-  if ([usesBasic, usesPost, usesAssertion].filter(Boolean).length > 1) {
+  if (Number(usesBasic) + Number(usesPost) + Number(usesAssertion) > 1) {
     return oauthError('invalid_request', 'use exactly one client authentication mechanism');
   }
   if (usesBasic) {
