@@ -20,6 +20,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { announced, option } from './lib/child.js';
 import { cpuMs } from './lib/cpu.js';
 import Fastify from 'fastify';
 import { pino } from 'pino';
@@ -179,15 +180,7 @@ function start(mode: string, ...args: string[]): Promise<Started> {
   const profile = process.env.BENCH_CPU_PROF && mode !== 'upstream' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const flags = process.env.BENCH_NODE_FLAGS && mode !== 'upstream' ? process.env.BENCH_NODE_FLAGS.split(' ') : [];
   const child = spawn(process.execPath, [...flags, ...profile, self, mode, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk;
-      const line = buffered.split('\n')[0];
-      if (buffered.includes('\n') && line) resolve({ child, info: JSON.parse(line) });
-    });
-    child.once('exit', (code) => reject(new Error(`${mode} exited with ${code}`)));
-  });
+  return announced(child, mode);
 }
 
 interface Figure {
@@ -221,11 +214,6 @@ async function drive(target: Started, headers: Record<string, string>, seconds: 
     non2xx: result.non2xx,
     errors: result.errors,
   };
-}
-
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(process.argv[index + 1]);
 }
 
 async function main(): Promise<void> {

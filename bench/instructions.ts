@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
+import { announced, option } from './lib/child.js';
 
 const gatewayScript = fileURLToPath(new URL('./gateway.js', import.meta.url));
 
@@ -30,20 +31,7 @@ function start(script: string, args: string[], outFile?: string): Promise<Starte
     ? ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${outFile}`, process.execPath, script, ...args]
     : [script, ...args];
   const child = spawn(command, argv, { stdio: ['ignore', 'pipe', 'ignore'] });
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk;
-      const line = buffered.match(/^\{"port".*$/m);
-      if (line) resolve({ child, info: JSON.parse(line[0]) });
-    });
-    child.once('exit', (code) => reject(new Error(`${script} ${args[0]} exited with ${code}`)));
-  });
-}
-
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(process.argv[index + 1]);
+  return announced(child, `${script} ${args[0]}`);
 }
 
 async function drive(target: Started, amount: number): Promise<void> {

@@ -9,6 +9,7 @@
 // 3. Gateway: cached JWT auth against API-key auth through the same listener and upstream (goal ≥ 0.95×).
 //   npm run bench -- token   (or: node dist/bench/token.js [--duration 5] [--rounds 3] [--connections 32] [--token-only])
 import { ratePerSecond } from './lib/rate.js';
+import { announced, option } from './lib/child.js';
 import { cpuMs } from './lib/cpu.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
@@ -206,15 +207,7 @@ function start(mode: string): Promise<Started> {
   // BENCH_CPU_PROF=<dir>: Portcullis' token server writes a --cpu-prof profile there when it exits.
   const profile = process.env.BENCH_CPU_PROF && mode === 'portcullis' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const child = spawn(process.execPath, [...profile, self, mode], { stdio: ['ignore', 'pipe', 'ignore'] });
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk;
-      const line = buffered.split('\n').find((l) => l.startsWith('{'));
-      if (buffered.includes('\n') && line) resolve({ child, info: JSON.parse(line) });
-    });
-    child.once('exit', (code) => reject(new Error(`${mode} exited with ${code}`)));
-  });
+  return announced(child, mode);
 }
 
 interface Figure {
@@ -241,11 +234,6 @@ async function drive(target: Started, request: { method: 'GET' | 'POST'; headers
     p50: result.latency.p50,
     p99: result.latency.p99,
   };
-}
-
-function option(name: string, fallback: number): number {
-  const index = process.argv.indexOf(`--${name}`);
-  return index === -1 ? fallback : Number(process.argv[index + 1]);
 }
 
 const median = (values: number[]) => {
