@@ -75,7 +75,7 @@ test('jsonMs writes what JSON.stringify writes for milliseconds rounded to a ten
   }
 });
 
-test('lines from member text are pino lines too, one millisecond text shared by the lines that fall in it', async () => {
+test('lines from member text are pino lines too, with the current time; another logger gets the members as an object', async () => {
   const { lines, stream } = capture();
   const log = createLogger('info', stream).child({ api: 'orders' });
   const write = accessLogLines(log, 'request');
