@@ -21,13 +21,13 @@ export interface IssuedAccessToken {
 }
 
 export function createAccessTokenIssuer({ ring, issuer }: { ring: SigningKeyRing; issuer: string }) {
-  return function issueAccessToken(request: AccessTokenRequest): IssuedAccessToken {
+  return async function issueAccessToken(request: AccessTokenRequest): Promise<IssuedAccessToken> {
     const signer = ring.signer(request.issuedAtMs);
     if (!signer) throw new PortcullisError('SIGNING_UNAVAILABLE');
     const iat = Math.floor(request.issuedAtMs / 1000);
     const exp = iat + request.ttlSeconds;
     const jti = newTokenId(request.issuedAtMs);
-    const token = signer.sign({
+    const token = await signer.sign({
       iss: issuer,
       sub: request.clientId,
       client_id: request.clientId,

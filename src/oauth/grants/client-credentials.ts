@@ -38,7 +38,7 @@ export function createClientCredentialsGrant({ issueAccessToken, issuer }: { iss
 
       // A token issued after a revoke-all must not fall inside it, even within the same millisecond.
       const issuedAtMs = Math.max(now, client.tokensRevokedBefore ?? 0);
-      const issued = issueAccessToken({ clientId: client.id, audiences, scopes, ttlSeconds: client.tokenTtlSeconds, issuedAtMs });
+      const issued = await issueAccessToken({ clientId: client.id, audiences, scopes, ttlSeconds: client.tokenTtlSeconds, issuedAtMs });
       return {
         ok: true,
         response: { access_token: issued.token, token_type: 'Bearer', expires_in: issued.expiresIn, scope: scopes.join(' ') },
