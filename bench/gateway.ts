@@ -16,7 +16,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -29,6 +29,7 @@ import { createApp } from '../src/app.js';
 import { validateConfig } from '../src/config/load.js';
 import { forward } from '../src/gateway/forward.js';
 import { buildGateway } from '../src/gateway/start.js';
+import { threadPoolSize } from '../src/cli/thread-pool.cjs';
 import { createLogger } from '../src/logger.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -179,7 +180,9 @@ interface Started {
 function start(mode: string, ...args: string[]): Promise<Started> {
   const profile = process.env.BENCH_CPU_PROF && mode !== 'upstream' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const flags = process.env.BENCH_NODE_FLAGS && mode !== 'upstream' ? process.env.BENCH_NODE_FLAGS.split(' ') : [];
-  const child = spawn(process.execPath, [...flags, ...profile, self, mode, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Portcullis runs with the thread pool the `portcullis` command sets up (no pool work on this path).
+  const env = mode === 'portcullis' ? { ...process.env, UV_THREADPOOL_SIZE: threadPoolSize(availableParallelism(), process.env.UV_THREADPOOL_SIZE) } : process.env;
+  const child = spawn(process.execPath, [...flags, ...profile, self, mode, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
   return announced(child, mode);
 }
 

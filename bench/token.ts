@@ -16,7 +16,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -29,6 +29,7 @@ import { createLogger } from '../src/logger.js';
 import { generateMasterKey } from '../src/oauth/master-key.js';
 import { registerOAuthRoutes } from '../src/oauth/routes.js';
 import { createCompactSigner } from '../src/oauth/signing-keys/sign.js';
+import { threadPoolSize } from '../src/cli/thread-pool.cjs';
 
 const self = fileURLToPath(import.meta.url);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -221,7 +222,10 @@ interface Started {
 function start(mode: string): Promise<Started> {
   // BENCH_CPU_PROF=<dir>: Portcullis' token server writes a --cpu-prof profile there when it exits.
   const profile = process.env.BENCH_CPU_PROF && mode === 'portcullis' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, self, mode], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // Portcullis (and the floor, which signs as Portcullis does) runs with the thread pool the
+  // `portcullis` command sets up; oidc-provider with Node's default, as its users run it.
+  const env = mode === 'oidc-provider' ? process.env : { ...process.env, UV_THREADPOOL_SIZE: threadPoolSize(availableParallelism(), process.env.UV_THREADPOOL_SIZE) };
+  const child = spawn(process.execPath, [...profile, self, mode], { stdio: ['ignore', 'pipe', 'ignore'], env });
   return announced(child, mode);
 }
 
@@ -289,7 +293,10 @@ async function main(): Promise<void> {
   const duration = option('duration', 5);
   const rounds = option('rounds', 3);
   const connections = option('connections', 32);
-  console.log(`token bench: ${cpus().length} cores, Node ${process.version}, ${rounds} interleaved round(s) of ${duration}s (medians), ${connections} connections, 127.0.0.1`);
+  console.log(
+    `token bench: ${cpus().length} cores, Node ${process.version}, ${rounds} interleaved round(s) of ${duration}s (medians), ${connections} connections, 127.0.0.1; ` +
+      `Portcullis' thread pool: ${threadPoolSize(availableParallelism(), process.env.UV_THREADPOOL_SIZE)}, oidc-provider's: ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}`,
+  );
 
   const basic = (s: Started) => `Basic ${Buffer.from(`${s.info.clientId}:${s.info.secret}`).toString('base64')}`;
   const tokenRequest = (s: Started) => ({ method: 'POST' as const, headers: { authorization: basic(s), 'content-type': 'application/x-www-form-urlencoded' }, body: FORM });

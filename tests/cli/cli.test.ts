@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { tempDir } from '../helpers/stores.js';
 
-const CLI = resolve('dist/src/cli/main.js');
+const CLI = resolve('dist/src/cli/launch.cjs');
 
 function run(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   const result = spawnSync(process.execPath, [CLI, ...args], {

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 
-const CLI = resolve('dist/src/cli/main.js');
+const CLI = resolve('dist/src/cli/launch.cjs');
 
 interface Curl {
   method: string;

@@ -9,7 +9,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { loadDemoMasterKey, resolveMasterKey } from '../../src/oauth/master-key.js';
 import { tempDir } from '../helpers/stores.js';
 
-const CLI = resolve('dist/src/cli/main.js');
+const CLI = resolve('dist/src/cli/launch.cjs');
 
 function run(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   const result = spawnSync(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, PORTCULLIS_LOG_LEVEL: 'warn', ...env }, encoding: 'utf8' });
