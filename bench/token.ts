@@ -4,8 +4,9 @@
 //    ES256, in-memory) and a floor (bare node:http answering with one ES256 signature and nothing
 //    else), each in its own process, driven in turn by autocannon. Goal ≥ 3× oidc-provider.
 // 2. In process: signing an access token with node:crypto key objects on libuv's thread pool, on the
-//    event loop, and with jose's SignJWT (the choice behind src/oauth/signing-keys/sign.ts); verifying a cached JWT (goal ≥ 300k/s) next
-//    to a cached API key, and an uncached JWT (signature check) for scale.
+//    event loop, and with jose's SignJWT (the choice behind src/oauth/signing-keys/sign.ts), 16 in
+//    flight; verifying a cached JWT (goal ≥ 300k/s) next to a cached API key, and an uncached JWT
+//    (signature check) for scale.
 // 3. Gateway: cached JWT auth against API-key auth through the same listener and upstream (goal ≥ 0.95×).
 //   npm run bench -- token   (or: node dist/bench/token.js [--duration 5] [--rounds 3] [--connections 32] [--token-only])
 import { concurrentRate, ratePerSecond } from './lib/rate.js';
