@@ -7,7 +7,7 @@ test('admin routes need an admin key: 401 without, 403 without the admin scope',
   try {
     const consumer = (await t.call('POST', '/admin/v1/consumers', { name: 'app', scopes: ['read'] })).body;
     const plain = (await t.call('POST', `/admin/v1/consumers/${consumer.id}/keys`, {})).body.key;
-    for (const authorization of [undefined, 'Bearer', 'Basic abc', `Bearer ${plain.slice(0, -1)}x`, `Bearer  ${plain} extra`]) {
+    for (const authorization of [undefined, 'Bearer', 'Basic abc', `Bearer ${plain.slice(0, -1)}${plain.endsWith('x') ? 'y' : 'x'}`, `Bearer  ${plain} extra`]) {
       const response = await t.admin.inject({ method: 'GET', url: '/admin/v1/consumers', headers: authorization ? { authorization } : {} });
       assert.equal(response.statusCode, 401, String(authorization));
       assert.equal(response.json().code, 'UNAUTHENTICATED');
