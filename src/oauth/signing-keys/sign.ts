@@ -1,5 +1,5 @@
 // Compact JWS signing with node:crypto key objects. The signature is computed on libuv's thread pool
-// (the callback form of crypto.sign), so the event loop spends 6–9 µs a token instead of the ~21 µs of
+// (the callback form of crypto.sign), so the event loop spends 6–10 µs a token instead of the ~21 µs of
 // an ES256 signature and a busy token endpoint can use a second core; bench/token.ts measures this
 // against signing on the event loop and against jose. The header is encoded once per key.
 import { sign, type KeyObject } from 'node:crypto';
