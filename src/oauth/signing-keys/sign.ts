@@ -2,14 +2,23 @@
 // (the callback form of crypto.sign), so the event loop spends 6–10 µs a token instead of the ~21 µs of
 // an ES256 signature and a busy token endpoint can use a second core; bench/token.ts measures this
 // against signing on the event loop and against jose. The header is encoded once per key.
+//
+// The pool is shared with file reads and DNS look-ups, and the `portcullis` executable sizes it to
+// cores − 1 (one thread on 2 cores): a look-up waiting on a slow DNS server would hold token issuance
+// with it. So a signature still waiting after STALLED_MS is made on the event loop instead, and the
+// pool's late answer is dropped.
 import { sign, type KeyObject } from 'node:crypto';
 import type { SigningAlg } from '../../store/oauth-types.js';
 
 export type CompactSigner = (claims: object) => Promise<string>;
 
+/** How long a signature may wait on the pool before the event loop makes it. */
+export const STALLED_MS = 250;
+const WATCH_EVERY_MS = 100;
+
 const b64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 
-function signatureOf(alg: SigningAlg, key: KeyObject, data: Buffer, done: (error: Error | null, signature: Buffer) => void): void {
+function pooledSignature(alg: SigningAlg, key: KeyObject, data: Buffer, done: (error: Error | null, signature: Buffer) => void): void {
   switch (alg) {
     case 'ES256':
       return sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, done);
@@ -20,15 +29,75 @@ function signatureOf(alg: SigningAlg, key: KeyObject, data: Buffer, done: (error
   }
 }
 
+function signatureNow(alg: SigningAlg, key: KeyObject, data: Buffer): Buffer {
+  switch (alg) {
+    case 'ES256':
+      return sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
+    case 'EdDSA':
+      return sign(null, data, key);
+    case 'RS256':
+      return sign('sha256', data, key);
+  }
+}
+
+/** A signature on its way: settled once, by the pool or by the watchdog, whichever comes first. */
+class Signing {
+  readonly queuedAt = performance.now();
+  constructor(
+    readonly alg: SigningAlg,
+    readonly key: KeyObject,
+    readonly input: string,
+    readonly resolve: (token: string) => void,
+    readonly reject: (error: Error) => void,
+  ) {}
+}
+
+/** Signatures the pool has not answered yet, oldest first (a Set keeps insertion order). */
+const waiting = new Set<Signing>();
+let watchdog: NodeJS.Timeout | undefined;
+let onLoop = 0;
+
+/** Signatures the watchdog made on the event loop because the pool was busy; for tests and metrics. */
+export function signaturesMadeOnLoop(): number {
+  return onLoop;
+}
+
+function watch(): void {
+  const now = performance.now();
+  for (const job of waiting) {
+    if (now - job.queuedAt < STALLED_MS) break;
+    waiting.delete(job);
+    onLoop++;
+    try {
+      job.resolve(`${job.input}.${signatureNow(job.alg, job.key, Buffer.from(job.input, 'ascii')).toString('base64url')}`);
+    } catch (error) {
+      job.reject(error as Error);
+    }
+  }
+  if (waiting.size === 0 && watchdog) {
+    clearInterval(watchdog);
+    watchdog = undefined;
+  }
+}
+
 export function createCompactSigner(alg: SigningAlg, key: KeyObject, header: Record<string, string>): CompactSigner {
   const encodedHeader = b64url(JSON.stringify({ alg, ...header }));
   return function signCompact(claims) {
     const signingInput = `${encodedHeader}.${b64url(JSON.stringify(claims))}`;
     return new Promise((resolve, reject) => {
-      signatureOf(alg, key, Buffer.from(signingInput, 'ascii'), (error, signature) => {
-        if (error) reject(error);
-        else resolve(`${signingInput}.${signature.toString('base64url')}`);
-      });
+      const job = new Signing(alg, key, signingInput, resolve, reject);
+      waiting.add(job);
+      watchdog ??= setInterval(watch, WATCH_EVERY_MS).unref();
+      try {
+        pooledSignature(alg, key, Buffer.from(signingInput, 'ascii'), (error, signature) => {
+          if (!waiting.delete(job)) return; // the watchdog signed it already
+          if (error) reject(error);
+          else resolve(`${signingInput}.${signature.toString('base64url')}`);
+        });
+      } catch (error) {
+        waiting.delete(job);
+        reject(error as Error);
+      }
     });
   };
 }
