@@ -2,6 +2,7 @@
 // listener). Labels are bounded: API names from config, status codes, method names — never a credential.
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { hotCounter, hotHistogram, type CounterChild, type HistogramChild } from './hot-path.js';
+import { signaturesMadeOnLoop } from '../oauth/signing-keys/sign.js';
 
 export interface MetricsOptions {
   /** Process metrics (CPU, memory, event loop); off in tests that build many registries. */
@@ -35,6 +36,15 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
     name: 'portcullis_ratelimit_fallback_total',
     help: 'Rate-limit checks answered by the per-node limiter because Redis was unreachable',
     registers: [registry],
+  });
+  new Counter({
+    name: 'portcullis_oauth_signatures_on_event_loop_total',
+    help: 'Access-token signatures made on the event loop because the thread pool held them longer than 250 ms',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(signaturesMadeOnLoop());
+    },
   });
   const keyCache = hotCounter(
     registry,

@@ -58,6 +58,7 @@ test('a token is issued while every thread-pool thread is busy', { skip: canMake
     token = await h.tokenFor(client);
     assert.ok(Date.now() - started >= STALLED_MS, 'the pool was free after all: the test proves nothing');
     assert.equal(signaturesMadeOnLoop(), before + 1);
+    assert.match(await h.app.metrics.render(), new RegExp(`^portcullis_oauth_signatures_on_event_loop_total ${before + 1}$`, 'm'));
   } finally {
     clearTimeout(safety);
     await release(fifos);
