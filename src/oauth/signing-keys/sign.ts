@@ -7,7 +7,7 @@
 // cores − 1 (one thread on 2 cores): a look-up waiting on a slow DNS server would hold token issuance
 // with it. So a signature still waiting after STALLED_MS is made on the event loop instead, and the
 // pool's late answer is dropped.
-import { sign, type KeyObject } from 'node:crypto';
+import { sign, type KeyObject, type SignKeyObjectInput } from 'node:crypto';
 import type { SigningAlg } from '../../store/oauth-types.js';
 
 export type CompactSigner = (claims: object) => Promise<string>;
@@ -18,25 +18,15 @@ const WATCH_EVERY_MS = 100;
 
 const b64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
 
-function pooledSignature(alg: SigningAlg, key: KeyObject, data: Buffer, done: (error: Error | null, signature: Buffer) => void): void {
+/** crypto.sign's digest and key argument for each algorithm, made once per signer. */
+function signArguments(alg: SigningAlg, key: KeyObject): [digest: string | null, key: SignKeyObjectInput | KeyObject] {
   switch (alg) {
     case 'ES256':
-      return sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' }, done);
+      return ['sha256', { key, dsaEncoding: 'ieee-p1363' }];
     case 'EdDSA':
-      return sign(null, data, key, done);
+      return [null, key];
     case 'RS256':
-      return sign('sha256', data, key, done);
-  }
-}
-
-function signatureNow(alg: SigningAlg, key: KeyObject, data: Buffer): Buffer {
-  switch (alg) {
-    case 'ES256':
-      return sign('sha256', data, { key, dsaEncoding: 'ieee-p1363' });
-    case 'EdDSA':
-      return sign(null, data, key);
-    case 'RS256':
-      return sign('sha256', data, key);
+      return ['sha256', key];
   }
 }
 
@@ -44,8 +34,8 @@ function signatureNow(alg: SigningAlg, key: KeyObject, data: Buffer): Buffer {
 class Signing {
   readonly queuedAt = performance.now();
   constructor(
-    readonly alg: SigningAlg,
-    readonly key: KeyObject,
+    readonly digest: string | null,
+    readonly key: SignKeyObjectInput | KeyObject,
     readonly input: string,
     readonly resolve: (token: string) => void,
     readonly reject: (error: Error) => void,
@@ -69,7 +59,7 @@ function watch(): void {
     waiting.delete(job);
     onLoop++;
     try {
-      job.resolve(`${job.input}.${signatureNow(job.alg, job.key, Buffer.from(job.input, 'ascii')).toString('base64url')}`);
+      job.resolve(`${job.input}.${sign(job.digest, Buffer.from(job.input, 'ascii'), job.key).toString('base64url')}`);
     } catch (error) {
       job.reject(error as Error);
     }
@@ -82,14 +72,15 @@ function watch(): void {
 
 export function createCompactSigner(alg: SigningAlg, key: KeyObject, header: Record<string, string>): CompactSigner {
   const encodedHeader = b64url(JSON.stringify({ alg, ...header }));
+  const [digest, keyInput] = signArguments(alg, key);
   return function signCompact(claims) {
     const signingInput = `${encodedHeader}.${b64url(JSON.stringify(claims))}`;
     return new Promise((resolve, reject) => {
-      const job = new Signing(alg, key, signingInput, resolve, reject);
+      const job = new Signing(digest, keyInput, signingInput, resolve, reject);
       waiting.add(job);
       watchdog ??= setInterval(watch, WATCH_EVERY_MS).unref();
       try {
-        pooledSignature(alg, key, Buffer.from(signingInput, 'ascii'), (error, signature) => {
+        sign(digest, Buffer.from(signingInput, 'ascii'), keyInput, (error, signature) => {
           if (!waiting.delete(job)) return; // the watchdog signed it already
           if (error) reject(error);
           else resolve(`${signingInput}.${signature.toString('base64url')}`);
