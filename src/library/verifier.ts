@@ -88,7 +88,7 @@ export function createRemoteVerifier(options: RemoteVerifierOptions): Portcullis
   const ttl = parseDuration(options.cache?.ttl ?? DEFAULT_CACHE.ttl);
   const negativeTtl = parseDuration(options.cache?.negativeTtl ?? DEFAULT_CACHE.negativeTtl);
   const maxEntries = options.cache?.maxEntries ?? DEFAULT_CACHE.maxEntries;
-  const cache = maxEntries > 0 ? new LRUCache<string, VerifyResult>({ max: maxEntries, ttl: Math.max(1, ttl), perf: { now: () => clock.now() } }) : null;
+  const cache = maxEntries > 0 ? new LRUCache<string, VerifyResult>({ max: maxEntries, ttl: Math.max(1, ttl), ttlResolution: 0, perf: { now: () => clock.now() } }) : null;
 
   async function fetchResult(key: string): Promise<VerifyResult> {
     const response = await fetch(endpoint, {
