@@ -2,6 +2,8 @@
 // OpenAPI operation, authenticate, then stream to the upstream with identity headers and back.
 // Everything here runs per request, so work that depends only on config is done in compile-apis.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+// The global `performance` is an accessor: the import spares a getter call per request.
+import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import type { Pool } from 'undici';
 import type { AuthMethodName, Identity } from '../auth/types.js';

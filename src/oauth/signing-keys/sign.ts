@@ -8,6 +8,7 @@
 // with it. So a signature still waiting after STALLED_MS is made on the event loop instead, and the
 // pool's late answer is dropped.
 import { sign, type KeyObject, type SignKeyObjectInput } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { SigningAlg } from '../../store/oauth-types.js';
 
 export type CompactSigner = (claims: object) => Promise<string>;
