@@ -42,10 +42,21 @@ export type AuthOutcome =
 export type AuthMethodName = 'api-key' | 'jwt';
 
 /**
+ * The credential a client connection presented last and its hash (as the method that checked it
+ * hashes), kept by the caller per connection: a keep-alive connection that presents the same
+ * credential again is looked up without hashing it again. It lives only as long as the connection.
+ */
+export interface CredentialMemo {
+  method: AuthMethodName | null;
+  credential: string;
+  hash: string;
+}
+
+/**
  * One way to authenticate a request; the gateway keeps a registry of these by name. A credential the
  * method has cached is answered at once; one it must look up, with a promise.
  */
 export interface AuthMethod {
   readonly name: AuthMethodName;
-  authenticate(credential: string, requirements: AuthRequirements): MaybePromise<AuthOutcome>;
+  authenticate(credential: string, requirements: AuthRequirements, memo?: CredentialMemo): MaybePromise<AuthOutcome>;
 }

@@ -6,7 +6,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import type { Pool } from 'undici';
-import type { AuthMethodName, Identity } from '../auth/types.js';
+import type { Socket } from 'node:net';
+import { newCredentialMemo } from '../auth/credential-memo.js';
+import type { AuthMethodName, CredentialMemo, Identity } from '../auth/types.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { accessLogLines, jsonMs, jsonString, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics/registry.js';
@@ -83,6 +85,7 @@ class Exchange implements CredentialInput, ForwardSink {
   operation: string | undefined = undefined;
   rateHeaders: LimitHeaders | undefined = undefined;
   hasBody = false;
+  memo: CredentialMemo | undefined = undefined;
   private params: URLSearchParams | undefined = undefined;
 
   constructor(
@@ -152,6 +155,14 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     };
   });
   const realm = settings.realm;
+  // Per client connection: the credential it presented last and its hash (CredentialMemo).
+  const memos = new WeakMap<Socket, CredentialMemo>();
+
+  function memoOf(socket: Socket): CredentialMemo {
+    let memo = memos.get(socket);
+    if (memo === undefined) memos.set(socket, (memo = newCredentialMemo()));
+    return memo;
+  }
 
   function route(path: string): ApiRuntime | undefined {
     for (const runtime of runtimes) {
@@ -244,6 +255,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       return answered(x, sendProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
     }
 
+    x.memo = memoOf(req.socket);
     const decision = authenticateCredentials(policy, x, authMethods);
     if (decision instanceof Promise) decision.then((settled) => authenticated(x, settled)).catch((error: unknown) => faulted(x, error));
     else authenticated(x, decision);

@@ -2,6 +2,7 @@
 // closed: with the store unreachable a key that may be valid gets 503 + Retry-After, never 401.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Client } from 'undici';
 import { rawRequest, startHarness, startUpstream, type Harness, type Upstream } from './helpers.js';
 
 describe('gateway: credential lifecycle', () => {
@@ -36,6 +37,32 @@ describe('gateway: credential lifecycle', () => {
     assert.equal(body.reason, 'REVOKED');
     assert.equal(body.requestId, response.headers.get('x-request-id'));
     assert.equal(response.headers.get('content-type'), 'application/problem+json');
+  });
+
+  it('one keep-alive connection: each request is judged on its own credential, and a revocation holds on it', async () => {
+    // The gateway keeps, per connection, the last credential and its hash; none of that may carry
+    // one request's identity or verdict over to the next.
+    const a = await h.issueKey();
+    const b = await h.issueKey();
+    const client = new Client(h.gateway.url, { pipelining: 1 });
+    const consumerOf = async (headers: Record<string, string>) => {
+      const response = await client.request({ path: '/api/x', method: 'GET', headers });
+      const body = (await response.body.json()) as any;
+      return { status: response.statusCode, consumer: body.headers?.['x-consumer-id'] as string | undefined };
+    };
+    try {
+      assert.deepEqual(await consumerOf({ 'x-api-key': a.key }), { status: 200, consumer: a.consumerId });
+      assert.deepEqual(await consumerOf({ 'x-api-key': a.key }), { status: 200, consumer: a.consumerId });
+      assert.deepEqual(await consumerOf({ 'x-api-key': b.key }), { status: 200, consumer: b.consumerId });
+      const flipped = `${a.key.slice(0, -1)}${a.key.endsWith('A') ? 'B' : 'A'}`;
+      assert.equal((await consumerOf({ 'x-api-key': flipped })).status, 401);
+      assert.deepEqual(await consumerOf({ authorization: `Bearer ${a.key}` }), { status: 200, consumer: a.consumerId });
+      assert.equal((await admin('POST', `/admin/v1/keys/${a.keyId}/revoke`)).status, 200);
+      assert.equal((await consumerOf({ authorization: `Bearer ${a.key}` })).status, 401);
+      assert.deepEqual(await consumerOf({ 'x-api-key': b.key }), { status: 200, consumer: b.consumerId });
+    } finally {
+      await client.close();
+    }
   });
 
   it('a disabled consumer’s key gets 401 DISABLED at once', async () => {

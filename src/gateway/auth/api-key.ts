@@ -1,10 +1,10 @@
 // The API-key authentication method: key verification (src/keys/verify) turned into an AuthOutcome.
 // Denials stay values; a store fault propagates so the caller can fail closed (503).
-import type { AuthMethod, AuthOutcome, Identity } from '../../auth/types.js';
+import type { AuthMethod, AuthOutcome, CredentialMemo, Identity } from '../../auth/types.js';
 import type { VerifyOptions, VerifyResult } from '../../keys/verify.js';
 import { whenReady, type MaybePromise } from '../../lib/maybe-promise.js';
 
-export type VerifyKeyFn = (key: string, options?: VerifyOptions) => MaybePromise<VerifyResult>;
+export type VerifyKeyFn = (key: string, options?: VerifyOptions, memo?: CredentialMemo) => MaybePromise<VerifyResult>;
 
 const DESCRIPTIONS: Record<string, string> = {
   MALFORMED: 'the API key is malformed',
@@ -55,9 +55,9 @@ export function outcomeOfVerify(result: VerifyResult): AuthOutcome {
 export function createApiKeyAuthMethod({ verifyKey }: { verifyKey: VerifyKeyFn }): AuthMethod {
   return {
     name: 'api-key',
-    authenticate(credential, requirements) {
+    authenticate(credential, requirements, memo) {
       // The requirements carry the scopes verification checks; they are made once per policy.
-      return whenReady(verifyKey(credential, requirements), outcomeOfVerify);
+      return whenReady(verifyKey(credential, requirements, memo), outcomeOfVerify);
     },
   };
 }

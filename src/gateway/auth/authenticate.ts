@@ -1,7 +1,7 @@
 // One request's authentication, without a request object: find the single credential the caller
 // sent, pick the method by its shape and place, run it, check scopes. Denials are values; a fault in
 // a method (store or JWKS unreachable) becomes a 503 so auth fails closed.
-import type { AuthMethodName, AuthOutcome, Identity } from '../../auth/types.js';
+import type { AuthMethodName, AuthOutcome, CredentialMemo, Identity } from '../../auth/types.js';
 import type { MaybePromise } from '../../lib/maybe-promise.js';
 import type { ErrorCode } from '../../errors/codes.js';
 import { isStoreUnavailable } from '../../store/open.js';
@@ -16,6 +16,8 @@ export interface CredentialInput {
   query(name: string): string | undefined;
   /** Authorization or a key header appeared more than once. */
   repeated: boolean;
+  /** The client connection's memo of its last credential, when the caller keeps one. */
+  memo?: CredentialMemo;
 }
 
 export type AuthDenial = {
@@ -125,7 +127,7 @@ export function authenticateCredentials(policy: AuthPolicy, input: CredentialInp
 
   let outcome: MaybePromise<AuthOutcome>;
   try {
-    outcome = implementation.authenticate(value, matches === 1 ? policy.requirements[only]! : policy.anyAlternative);
+    outcome = implementation.authenticate(value, matches === 1 ? policy.requirements[only]! : policy.anyAlternative, input.memo);
   } catch (fault) {
     return unavailable(fault, method);
   }

@@ -4,7 +4,8 @@
 //
 // The hot path (token and principal both cached) is synchronous: `evaluateToken` returns a value, not
 // a promise, and the identity is built once per token and principal (bench/token.ts).
-import type { Identity } from '../../auth/types.js';
+import { recalls, remember } from '../../auth/credential-memo.js';
+import type { CredentialMemo, Identity } from '../../auth/types.js';
 import type { Clock } from '../../lib/clock.js';
 import { isStoreUnavailable } from '../../store/open.js';
 import type { ClientPrincipal, ExternalPrincipal, PrincipalCache } from '../principals.js';
@@ -104,10 +105,15 @@ export function createTokenEvaluator({ verify, cache, revocations, principals, c
     }
   }
 
-  /** A value when everything needed is cached, else a promise. */
-  return function evaluateToken(credential: string): Evaluation | Promise<Evaluation> {
+  /** A value when everything needed is cached, else a promise. `memo`: see CredentialMemo. */
+  return function evaluateToken(credential: string, memo?: CredentialMemo): Evaluation | Promise<Evaluation> {
     if (credential.length > MAX_TOKEN_LENGTH) return deny('TOKEN_TOO_LARGE', `tokens are limited to ${MAX_TOKEN_LENGTH} characters`);
-    const tokenHash = tokenHashOf(credential);
+    let tokenHash: string;
+    if (recalls(memo, 'jwt', credential)) tokenHash = memo.hash;
+    else {
+      tokenHash = tokenHashOf(credential);
+      remember(memo, 'jwt', credential, tokenHash);
+    }
     const token = cache.get(tokenHash);
     if (token) {
       const now = clock.now();
