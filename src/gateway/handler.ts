@@ -2,11 +2,11 @@
 // OpenAPI operation, authenticate, then stream to the upstream with identity headers and back.
 // Everything here runs per request, so work that depends only on config is done in compile-apis.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 // The global `performance` is an accessor: the import spares a getter call per request.
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import type { Pool } from 'undici';
-import type { Socket } from 'node:net';
 import { newCredentialMemo } from '../auth/credential-memo.js';
 import type { AuthMethodName, CredentialMemo, Identity } from '../auth/types.js';
 import type { GatewayConfig } from '../config/schema.js';
