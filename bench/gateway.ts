@@ -4,12 +4,13 @@
 //   npm run bench -- gateway            (or: node dist/bench/gateway.js [--duration 5] [--rounds 5]
 //                                          [--connections 32] [--fastify] [--no-log]
 //                                          [--baseline stream|dispatch] [--ratelimit] [--floor]
-//                                          [--rate N])
+//                                          [--rate N] [--also <another build's dist/bench/gateway.js>])
 // --floor adds a bare proxy that also sends the headers Portcullis adds upstream (the cost of the
 // header contract alone). --rate N offers every target the same N req/s instead of as many as it
 // can take: CPU µs per request is then the figure to compare, unaffected by how saturation batches.
 // --ratelimit adds the same gateway with a per-consumer rate limit on the API, in memory and in Redis
 // (BENCH_REDIS_URL, default redis://127.0.0.1:6379), for the "with / without a limit" ratio.
+// --also adds that build's Portcullis as another target: an A/B of two builds in the same rounds.
 // --fastify adds a variant with the same gateway handler behind a Fastify catch-all route, the
 // measurement behind the choice of a raw node:http front for the public listener.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -132,11 +133,19 @@ async function portcullis(target: string, front: 'raw' | 'fastify' | 'plain', lo
   // every request pays for a full check-and-commit without ever being refused.
   const rateLimit = limits === 'none' ? {} : { rateLimit: { limit: 1_000_000_000, window: '1m' } };
   const redis = limits === 'redis' ? { redis: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', redisKeyPrefix: `portcullis-bench:${process.pid}:` } : {};
+  // bench/instructions.ts runs this under valgrind (BENCH_COUNTING=1), where 4,000 requests take a
+  // minute or more: work done on a timer (the store sync every second, usage and last-used flushes, the
+  // key cache's 30-second refresh and V8 re-optimising the request path after it) would be counted as
+  // per-request work, far beyond its share at real speed. There it is put off past the run.
+  const timers = process.env.BENCH_COUNTING
+    ? { keys: { cache: { ttl: '1h' }, lastUsedFlushInterval: '1h' }, usage: { flushInterval: '1h' }, oauth: { syncInterval: '1h' } }
+    : {};
   const config = validateConfig(
     {
       store: `sqlite:${join(dir, 'bench.db')}`,
       gateway: { accessLog },
       ...redis,
+      ...timers,
       apis: [{ name: 'orders', basePath: '/orders', upstream: target, auth: ['api-key'], scopes: ['orders:read'], ...rateLimit }],
     },
     'bench',
@@ -178,11 +187,16 @@ interface Started {
 }
 
 function start(mode: string, ...args: string[]): Promise<Started> {
+  return startScript(self, mode, ...args);
+}
+
+/** `start` for another build's copy of this script (`--also`). */
+function startScript(script: string, mode: string, ...args: string[]): Promise<Started> {
   const profile = process.env.BENCH_CPU_PROF && mode !== 'upstream' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const flags = process.env.BENCH_NODE_FLAGS && mode !== 'upstream' ? process.env.BENCH_NODE_FLAGS.split(' ') : [];
   // Portcullis runs with the thread pool the `portcullis` command sets up (no pool work on this path).
   const env = mode === 'portcullis' ? { ...process.env, UV_THREADPOOL_SIZE: threadPoolSize(availableParallelism(), process.env.UV_THREADPOOL_SIZE) } : process.env;
-  const child = spawn(process.execPath, [...flags, ...profile, self, mode, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  const child = spawn(process.execPath, [...flags, ...profile, script, mode, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
   return announced(child, mode);
 }
 
@@ -240,6 +254,12 @@ async function main(): Promise<void> {
   }
   const gw = await start('portcullis', target, 'raw');
   targets.push({ name: 'Portcullis, API-key auth', started: gw, headers: { authorization: `Bearer ${gw.info.key}` } });
+  const also = process.argv.indexOf('--also');
+  if (also !== -1) {
+    const script = process.argv[also + 1]!;
+    const other = await startScript(script, 'portcullis', target, 'raw');
+    targets.push({ name: `Portcullis, API-key auth (${script})`, started: other, headers: { authorization: `Bearer ${other.info.key}` } });
+  }
   if (process.argv.includes('--plain')) {
     const plain = await start('portcullis', target, 'plain', 'no-log');
     targets.push({ name: 'Portcullis handler on a plain node:http server, access log off', started: plain, headers: { authorization: `Bearer ${plain.info.key}` } });
