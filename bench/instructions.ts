@@ -42,6 +42,16 @@ async function drive(target: Started, amount: number): Promise<void> {
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`);
 }
 
+/** SIGTERM, so the target exits normally and removes its temporary store; SIGKILL if it hangs. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+  await exited;
+  clearTimeout(timer);
+}
+
 /** Instructions of the main thread over `count` requests after `warm` uncounted ones. */
 async function measure(script: string, args: string[], dir: string, name: string, warm: number, count: number): Promise<number> {
   const outFile = join(dir, `${name}.out`);
@@ -53,7 +63,7 @@ async function measure(script: string, args: string[], dir: string, name: string
     execFileSync('callgrind_control', ['--instr=off', String(target.child.pid)], { stdio: 'ignore' });
     execFileSync('callgrind_control', ['--dump', String(target.child.pid)], { stdio: 'ignore' });
   } finally {
-    target.child.kill('SIGKILL');
+    await stop(target.child);
   }
   // The dump of the counted window, thread 1.
   const totals = readFileSync(join(dir, `${name}.out.1-01`), 'utf8').match(/^totals: (\d+)$/m);
@@ -85,7 +95,7 @@ async function main(): Promise<void> {
   try {
     for (const [index, [, script, args]] of targets.entries()) figures.push(await measure(script, args, dir, `target${index}`, warm, count));
   } finally {
-    upstream.child.kill();
+    await stop(upstream.child);
     rmSync(dir, { recursive: true, force: true });
   }
 
