@@ -5,7 +5,8 @@
 // in the counted window that depends on how far tiering got under valgrind, not on the code.
 //   npm run bench -- instructions   (or: node dist/bench/instructions.js [--warm 20000] [--count 4000]
 //                                      [--also <another build's dist/bench/gateway.js>])
-// --also adds that build's Portcullis as a fourth target: an A/B of two builds in instructions.
+// --also adds that build's Portcullis as a fourth target: an A/B of two builds in instructions. A
+// build before 4726934 does not read BENCH_COUNTING (below), so its count includes timed work.
 // A shorter warm-up leaves code still running in V8's baseline tier in the counted window (with
 // 2,000 the floor counted 28k above the bare proxy instead of ~2k; with 6,000 parts of Portcullis'
 // authentication and access log were still unoptimised, ~4.6k a request more than with 20,000).
