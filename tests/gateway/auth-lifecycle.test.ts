@@ -86,6 +86,21 @@ describe('gateway: credential lifecycle', () => {
     assert.match(both.headers['www-authenticate']!, /error="invalid_request"/);
   });
 
+  it('the Bearer scheme name is case-insensitive; another scheme is no credential', async () => {
+    // RFC 9110 §11.1. The usual `Bearer ` is matched by a prefix comparison, any other casing by the pattern.
+    const { key, consumerId } = await h.issueKey();
+    for (const authorization of [`Bearer ${key}`, `bearer ${key}`, `BEARER ${key}`, `bEaReR ${key}  `]) {
+      const response = await fetch(`${h.gateway.url}/api/x`, { headers: { authorization } });
+      assert.equal(response.status, 200, authorization);
+      assert.equal(((await response.json()) as any).headers['x-consumer-id'], consumerId);
+    }
+    for (const authorization of [`Bearerx ${key}`, `Basic ${key}`, `Bearer`]) {
+      const response = await fetch(`${h.gateway.url}/api/x`, { headers: { authorization } });
+      assert.equal(response.status, 401, authorization);
+      assert.equal(((await response.json()) as any).code, 'CREDENTIAL_MISSING', authorization);
+    }
+  });
+
   it('store unreachable → 503 with Retry-After for a key not in the cache, never 401', async () => {
     const other = await startHarness({ apis: [{ name: 'api', basePath: '/api', upstream: upstream.url }] });
     const { key } = await other.issueKey();
