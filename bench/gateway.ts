@@ -150,8 +150,9 @@ async function portcullis(target: string, front: 'raw' | 'fastify' | 'plain', lo
     },
     'bench',
   );
-  // The access log is on, as by default, through the logger `portcullis start` uses (pino's synchronous
-  // destination), pointed at /dev/null so the pipe to this script is not the bottleneck.
+  // The access log is on, as by default, through the kind of destination `portcullis start` logs to
+  // (createLogger: synchronous writes), pointed at /dev/null so the pipe to this script is not the
+  // bottleneck. Before 2026-12-02 `portcullis start` logged asynchronously, which this did not measure.
   const app = await createApp({ config, logger: createLogger('info', pino.destination({ dest: process.env.BENCH_LOG_DEST ?? '/dev/null', sync: true })) });
   const consumer = await app.consumers.create({ name: 'bench', scopes: ['orders:read'], metadata: { plan: 'pro', accountId: 'acct_42' } }, { id: 'bench', sourceIp: null });
   const { key } = await app.keys.create(consumer.id, {}, { id: 'bench', sourceIp: null });

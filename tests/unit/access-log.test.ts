@@ -1,5 +1,6 @@
 // The access-log writer must produce what pino itself would have written for the same fields.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { Writable } from 'node:stream';
 import { test } from 'node:test';
 import { accessLogLines, accessLogWriter, createLogger, jsonMs, jsonString } from '../../src/logger.js';
@@ -93,4 +94,19 @@ test('lines from member text are pino lines too, with the current time; another 
   const logged: unknown[] = [];
   accessLogLines({ info: (fields: unknown, message: string) => logged.push([fields, message]) } as never, 'request')(`,"status":200,"path":${jsonString('/x')}`);
   assert.deepEqual(logged, [[{ status: 200, path: '/x' }, 'request']], 'another logger gets the members as an object');
+});
+
+test('the default destination writes each line before the call returns: nothing is lost when the process dies', () => {
+  // An asynchronous destination would hold all but the first of these lines in memory while its first
+  // write is in the thread pool; SIGKILL then loses them.
+  const logger = new URL('../../src/logger.js', import.meta.url).href;
+  const child = spawnSync(
+    process.execPath,
+    ['--input-type=module', '-e', `const { createLogger } = await import(${JSON.stringify(logger)}); const log = createLogger('info'); for (let i = 0; i < 2000; i++) log.info({ i }, 'line'); process.kill(process.pid, 'SIGKILL');`],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  assert.equal(child.signal, 'SIGKILL');
+  const lines = child.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { i: number });
+  assert.equal(lines.length, 2000);
+  assert.equal(lines.at(-1)!.i, 1999);
 });
