@@ -11,6 +11,7 @@ import { createKeyService, type IssuedKey } from './keys/service.js';
 import { createKeyVerifier } from './keys/verify.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { parseDuration } from './lib/duration.js';
+import { keepTickShape } from './lib/tick-shape.js';
 import { createLogger, type Logger } from './logger.js';
 import { instrumentKeyCache } from './metrics/key-cache.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
@@ -47,6 +48,8 @@ export async function createApp({
   metrics = createMetrics(),
   demo = false,
 }: AppOptions) {
+  // Before the first idle full GC could clear nextTick's shapes (see lib/tick-shape.ts).
+  keepTickShape();
   const log = logger ?? createLogger(config.log.level);
   const masterKey = resolveMasterKey({ configured: config.oauth.masterKey, demo, store: config.store });
   const store = givenStore ?? openStore(config.store);
