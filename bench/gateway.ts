@@ -26,12 +26,13 @@ import { cpuMs } from './lib/cpu.js';
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { Pool } from 'undici';
-import { createApp } from '../src/app.js';
+import { createApp, type App } from '../src/app.js';
 import { validateConfig } from '../src/config/load.js';
 import { forward } from '../src/gateway/forward.js';
 import { buildGateway } from '../src/gateway/start.js';
 import { threadPoolSize } from '../src/cli/thread-pool.cjs';
 import { createLogger } from '../src/logger.js';
+import { startPortcullis } from '../src/server/start.js';
 
 const self = fileURLToPath(import.meta.url);
 const BODY = JSON.stringify({ id: 'ord_123', status: 'shipped', items: [{ sku: 'A-1', quantity: 2 }], total: 4200 });
@@ -143,6 +144,8 @@ async function portcullis(target: string, front: 'raw' | 'fastify' | 'plain', lo
   const config = validateConfig(
     {
       store: `sqlite:${join(dir, 'bench.db')}`,
+      listen: { host: '127.0.0.1', port: 0 },
+      admin: { host: '127.0.0.1', port: 0 },
       gateway: { accessLog },
       ...redis,
       ...timers,
@@ -153,15 +156,20 @@ async function portcullis(target: string, front: 'raw' | 'fastify' | 'plain', lo
   // The access log is on, as by default, through the kind of destination `portcullis start` logs to
   // (createLogger: synchronous writes), pointed at /dev/null so the pipe to this script is not the
   // bottleneck. Before 2026-12-02 `portcullis start` logged asynchronously, which this did not measure.
-  const app = await createApp({ config, logger: createLogger('info', pino.destination({ dest: process.env.BENCH_LOG_DEST ?? '/dev/null', sync: true })) });
-  const consumer = await app.consumers.create({ name: 'bench', scopes: ['orders:read'], metadata: { plan: 'pro', accountId: 'acct_42' } }, { id: 'bench', sourceIp: null });
-  const { key } = await app.keys.create(consumer.id, {}, { id: 'bench', sourceIp: null });
-  const gateway = await buildGateway({ app, baseDir: dir });
+  const logger = createLogger('info', pino.destination({ dest: process.env.BENCH_LOG_DEST ?? '/dev/null', sync: true }));
+  async function keyOf(app: App): Promise<string> {
+    const consumer = await app.consumers.create({ name: 'bench', scopes: ['orders:read'], metadata: { plan: 'pro', accountId: 'acct_42' } }, { id: 'bench', sourceIp: null });
+    return (await app.keys.create(consumer.id, {}, { id: 'bench', sourceIp: null })).key;
+  }
   if (front === 'raw') {
-    await gateway.fastify.listen({ host: '127.0.0.1', port: 0 });
-    announce({ port: (gateway.server.address() as AddressInfo).port, key });
+    // As `portcullis start` runs it: process metrics, the admin listener, the OAuth routes on the public listener.
+    const running = await startPortcullis({ loaded: { config, path: null, demo: false }, logger, print: () => {} });
+    announce({ port: Number(new URL(running.gatewayUrl).port), key: await keyOf(running.app) });
     return;
   }
+  const app = await createApp({ config, logger });
+  const key = await keyOf(app);
+  const gateway = await buildGateway({ app, baseDir: dir });
   if (front === 'plain') {
     const server = createServer((req, res) => {
       if (!gateway.handler.handle(req, res)) res.writeHead(404).end();
