@@ -9,13 +9,15 @@
 // One entry held here keeps the shapes alive, so a GC never clears them.
 import { executionAsyncResource } from 'node:async_hooks';
 
-let kept: object | undefined;
+/** Read by nothing: held only so that its shapes stay alive. */
+let held: object | undefined;
+let asked = false;
 
-/** Idempotent; the entry is taken on the next tick (during a tick, the running entry is the resource). */
+/** Idempotent. The entry is taken on the next tick: while a tick runs, its entry is the execution resource. */
 export function keepTickShape(): void {
-  if (kept !== undefined) return;
-  kept = {};
+  if (asked) return;
+  asked = true;
   process.nextTick(() => {
-    kept = executionAsyncResource();
+    held = executionAsyncResource();
   });
 }
