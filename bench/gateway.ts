@@ -135,9 +135,10 @@ async function portcullis(target: string, front: 'raw' | 'fastify' | 'plain', lo
   const rateLimit = limits === 'none' ? {} : { rateLimit: { limit: 1_000_000_000, window: '1m' } };
   const redis = limits === 'redis' ? { redis: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', redisKeyPrefix: `portcullis-bench:${process.pid}:` } : {};
   // bench/instructions.ts runs this under valgrind (BENCH_COUNTING=1), where 4,000 counted requests
-  // take ~16 s, against ~0.3 s at full speed: work done on a timer (the store sync every second, usage and last-used flushes, the
-  // key cache's 30-second refresh and V8 re-optimising the request path after it) would be counted as
-  // per-request work, far beyond its share at real speed. There it is put off past the run.
+  // take ~16 s, against ~0.3 s at full speed: work done on a timer (the store sync every second,
+  // usage and last-used flushes, the key cache's 30-second refresh and V8 re-optimising the request
+  // path after it) would be counted as per-request work, far beyond its share at real speed. There it
+  // is put off past the run.
   const timers = process.env.BENCH_COUNTING
     ? { keys: { cache: { ttl: '1h' }, lastUsedFlushInterval: '1h' }, usage: { flushInterval: '1h' }, oauth: { syncInterval: '1h' } }
     : {};
