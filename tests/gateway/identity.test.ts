@@ -91,4 +91,24 @@ describe('gateway: identity to the upstream', () => {
     assert.equal(typeof line.ms, 'number');
     assert.ok(!h.logs.join('\n').includes(key), 'the key is in no log line');
   });
+
+  it('records each of many requests that end together once, in the log and the metrics', async () => {
+    const counted = async () => {
+      const text = await h.app.metrics.render();
+      return Number(/portcullis_gateway_requests_total\{api="orders",status="200",auth_method="api-key"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const before = await counted();
+    const ids = Array.from({ length: 40 }, (_, i) => `burst-${i}`);
+    await Promise.all(
+      ids.map(async (id) => {
+        const response = await fetch(`${h.gateway.url}/orders/${id}`, { headers: { 'x-api-key': key, 'x-request-id': id } });
+        assert.equal(response.status, 200);
+        await response.arrayBuffer();
+      }),
+    );
+    await accessLogWritten();
+    const logged = logLines(h.logs).filter((l) => l.msg === 'request' && String(l.requestId).startsWith('burst-'));
+    assert.deepEqual(logged.map((l) => l.requestId).sort(), [...ids].sort());
+    assert.equal((await counted()) - before, 40);
+  });
 });

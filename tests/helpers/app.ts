@@ -8,8 +8,11 @@ import { createManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/logger.js';
 import { sqliteAdapter, type StoreAdapter } from './stores.js';
 
-/** Access-log lines go out after the event-loop turn in which their request ended; this waits for that turn. */
-export const accessLogWritten = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * The gateway records a request at the end of the event-loop turn in which it ended, and its access-log
+ * line goes out at the end of the turn after; this waits for both.
+ */
+export const accessLogWritten = () => new Promise<void>((resolve) => setImmediate(() => setImmediate(resolve)));
 
 /** The captured log as one JSON object per line (chunks may hold several lines). */
 export function logLines(logs: readonly string[]): Array<Record<string, unknown>> {
