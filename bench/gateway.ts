@@ -23,6 +23,7 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { announced, option } from './lib/child.js';
 import { cpuMs } from './lib/cpu.js';
+import { median } from './lib/median.js';
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { Pool } from 'undici';
@@ -243,12 +244,6 @@ async function drive(target: Started, headers: Record<string, string>, seconds: 
   };
 }
 
-function median(values: readonly number[]): number {
-  const list = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(list.length / 2);
-  return list.length % 2 ? list[middle]! : (list[middle - 1]! + list[middle]!) / 2;
-}
-
 /** Requests of `target` over those of `baseline`, round by round. */
 function roundRatios(baseline: readonly Figure[], target: readonly Figure[]): number[] {
   return target.map((figure, round) => figure.requests / baseline[round]!.requests);
@@ -314,7 +309,6 @@ async function main(): Promise<void> {
     for (const t of [...targets.map((x) => x.started), up]) t.child.kill();
   }
 
-  // The median over rounds: other work on the machine hits single rounds, not the middle of them.
   const medianOf = (name: string, field: keyof Figure) => median(figures.get(name)!.map((f) => f[field]));
   const baselineRate = medianOf(targets[0]!.name, 'requests');
   console.log('\n| target | req/s | p50 ms | p99 ms | CPU µs/req (proxy process) | upstream CPU µs/req | ratio to baseline |');

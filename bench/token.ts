@@ -12,6 +12,7 @@
 import { concurrentRate, ratePerSecond } from './lib/rate.js';
 import { announced, option } from './lib/child.js';
 import { cpuMs } from './lib/cpu.js';
+import { median } from './lib/median.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -255,12 +256,6 @@ async function drive(target: Started, request: { method: 'GET' | 'POST'; headers
     p99: result.latency.p99,
   };
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 async function compare(
   title: string,
