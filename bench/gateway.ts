@@ -88,6 +88,8 @@ const FLOOR_HEADERS = [
   'x-consumer-metadata', Buffer.from(JSON.stringify({ plan: 'pro', accountId: 'acct_42' })).toString('base64url'),
 ];
 let floorCount = 0;
+/** The floor, like Portcullis, never passes the caller's credential on. */
+const FLOOR_DROPS = new Set([...HOP_BY_HOP, 'authorization']);
 
 /**
  * The baseline: a bare proxy as one would write it by hand with node:http and undici — hop-by-hop
@@ -101,9 +103,10 @@ async function baseline(target: string, technique: string): Promise<void> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const headers: string[] = [];
     const raw = req.rawHeaders;
+    const drop = technique === 'floor' ? FLOOR_DROPS : HOP_BY_HOP;
     for (let i = 0; i < raw.length; i += 2) {
       const name = raw[i]!.toLowerCase();
-      if (!HOP_BY_HOP.has(name)) headers.push(name, raw[i + 1]!);
+      if (!drop.has(name)) headers.push(name, raw[i + 1]!);
     }
     headers.push('host', host);
     if (technique === 'floor') headers.push(...FLOOR_HEADERS, 'x-forwarded-for', req.socket.remoteAddress ?? '', 'x-request-id', `req_${++floorCount}`);
@@ -262,14 +265,17 @@ async function main(): Promise<void> {
   const target = `http://127.0.0.1:${up.info.port}`;
   const targets: Array<{ name: string; started: Started; headers: Record<string, string> }> = [];
   const technique = process.argv.includes('--baseline') ? process.argv[process.argv.indexOf('--baseline') + 1]! : 'dispatch';
+  const gw = await start('portcullis', target, 'raw');
+  // Every target gets the same request, the caller's API key included: the bare proxy passes it on
+  // to the upstream as a hand-written proxy would; the floor drops it, as Portcullis does.
+  const sameRequest = { authorization: `Bearer ${gw.info.key}` };
   const base = await start('baseline', target, technique);
-  targets.push({ name: `bare node:http + undici proxy (${technique})`, started: base, headers: {} });
+  targets.push({ name: `bare node:http + undici proxy (${technique})`, started: base, headers: sameRequest });
   if (process.argv.includes('--floor')) {
     const floor = await start('baseline', target, 'floor');
-    targets.push({ name: 'floor: bare proxy + the headers Portcullis sends upstream', started: floor, headers: {} });
+    targets.push({ name: 'floor: bare proxy + the headers Portcullis sends upstream', started: floor, headers: sameRequest });
   }
-  const gw = await start('portcullis', target, 'raw');
-  targets.push({ name: 'Portcullis, API-key auth', started: gw, headers: { authorization: `Bearer ${gw.info.key}` } });
+  targets.push({ name: 'Portcullis, API-key auth', started: gw, headers: sameRequest });
   const also = process.argv.indexOf('--also');
   if (also !== -1) {
     const script = process.argv[also + 1]!;
