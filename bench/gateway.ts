@@ -10,7 +10,7 @@
 // can take: CPU µs per request is then the figure to compare, unaffected by how saturation batches.
 // --ratelimit adds the same gateway with a per-consumer rate limit on the API, in memory and in Redis
 // (BENCH_REDIS_URL, default redis://127.0.0.1:6379), for the "with / without a limit" ratio.
-// --also adds that build's Portcullis as another target: an A/B of two builds in the same rounds.
+// --also adds that build's Portcullis as another target (repeatable): an A/B of builds in the same rounds.
 // --fastify adds a variant with the same gateway handler behind a Fastify catch-all route, the
 // measurement behind the choice of a raw node:http front for the public listener.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -276,9 +276,9 @@ async function main(): Promise<void> {
     targets.push({ name: 'floor: bare proxy + the headers Portcullis sends upstream', started: floor, headers: sameRequest });
   }
   targets.push({ name: 'Portcullis, API-key auth', started: gw, headers: sameRequest });
-  const also = process.argv.indexOf('--also');
-  if (also !== -1) {
-    const script = process.argv[also + 1]!;
+  for (const [i, arg] of process.argv.entries()) {
+    if (arg !== '--also') continue;
+    const script = process.argv[i + 1]!;
     const other = await startScript(script, 'portcullis', target, 'raw');
     targets.push({ name: `Portcullis, API-key auth (${script})`, started: other, headers: { authorization: `Bearer ${other.info.key}` } });
   }
@@ -305,7 +305,9 @@ async function main(): Promise<void> {
   try {
     for (const t of targets) await drive(t.started, t.headers, 2, connections); // warm-up: JIT, pools, cache
     for (let round = 0; round < rounds; round++) {
-      for (const t of targets) {
+      // Each round starts with the next target: the one run last in a round tended to come out
+      // ahead, and rotating gives every target every position equally often.
+      for (const t of [...targets.slice(round % targets.length), ...targets.slice(0, round % targets.length)]) {
         const figure = await drive(t.started, t.headers, duration, connections);
         if (figure.non2xx > 0 || figure.errors > 0) throw new Error(`${t.name}: ${figure.non2xx} non-2xx, ${figure.errors} errors`);
         figures.set(t.name, [...(figures.get(t.name) ?? []), figure]);
@@ -332,8 +334,12 @@ async function main(): Promise<void> {
   // The same ratio taken within each round, where the two ran seconds apart: the machine's speed
   // drifts between rounds more than within one, and a median of per-target medians can pair a fast
   // round of one target with a slow round of the other.
-  const perRound = roundRatios(figures.get(targets[0]!.name)!, figures.get(gateway.name)!);
-  console.log(`per round: median ${median(perRound).toFixed(3)}, ${perRound.filter((r) => r >= 0.85).length} of ${perRound.length} rounds ≥ 0.85, range ${Math.min(...perRound).toFixed(3)}–${Math.max(...perRound).toFixed(3)}`);
+  for (const t of targets.slice(1)) {
+    const perRound = roundRatios(figures.get(targets[0]!.name)!, figures.get(t.name)!);
+    const range = `range ${Math.min(...perRound).toFixed(3)}–${Math.max(...perRound).toFixed(3)}`;
+    const goal = t === gateway ? `, ${perRound.filter((r) => r >= 0.85).length} of ${perRound.length} rounds ≥ 0.85` : '';
+    console.log(`per round, ${t.name}: median ${median(perRound).toFixed(3)}${goal}, ${range}`);
+  }
   const limited = targets.find((t) => t.name.endsWith('rate limit (memory)'));
   if (limited) {
     const withLimit = medianOf(limited.name, 'requests') / medianOf(gateway.name, 'requests');
