@@ -50,6 +50,9 @@ export interface CredentialMemo {
   method: AuthMethodName | null;
   credential: string;
   hash: string;
+  /** The Authorization header the connection sent last, and the bearer token read from it (see bearerOf). */
+  authorization: string;
+  bearer: string | undefined;
 }
 
 /**

@@ -57,6 +57,11 @@ describe('gateway: credential lifecycle', () => {
       const flipped = `${a.key.slice(0, -1)}${a.key.endsWith('A') ? 'B' : 'A'}`;
       assert.equal((await consumerOf({ 'x-api-key': flipped })).status, 401);
       assert.deepEqual(await consumerOf({ authorization: `Bearer ${a.key}` }), { status: 200, consumer: a.consumerId });
+      // The connection also keeps the last Authorization header read; a different one is read anew.
+      assert.deepEqual(await consumerOf({ authorization: `Bearer ${b.key}` }), { status: 200, consumer: b.consumerId });
+      assert.equal((await consumerOf({ authorization: `Bearer ${b.key} trailing` })).status, 401);
+      assert.equal((await consumerOf({ authorization: `Basic ${b.key}` })).status, 401);
+      assert.deepEqual(await consumerOf({ authorization: `Bearer ${a.key}` }), { status: 200, consumer: a.consumerId });
       assert.equal((await admin('POST', `/admin/v1/keys/${a.keyId}/revoke`)).status, 200);
       assert.equal((await consumerOf({ authorization: `Bearer ${a.key}` })).status, 401);
       assert.deepEqual(await consumerOf({ 'x-api-key': b.key }), { status: 200, consumer: b.consumerId });

@@ -72,7 +72,7 @@ test('a connection memo spares the hash of a key seen before, and nothing else',
     const other = (await t.app.keys.create(consumer.id, {}, actor)).key;
     const memo = newCredentialMemo();
     assert.equal((await t.app.verifyKey(key, undefined, memo)).code, 'VALID');
-    assert.deepEqual(memo, { method: 'api-key', credential: key, hash: hashKey(key) });
+    assert.deepEqual(memo, { method: 'api-key', credential: key, hash: hashKey(key), authorization: '', bearer: undefined });
     // Another key, a malformed one and an unknown one are each judged on their own.
     assert.equal((await t.app.verifyKey(other, undefined, memo)).keyId, (await t.app.verifyKey(other)).keyId);
     assert.equal(memo.credential, other);

@@ -58,6 +58,16 @@ export function bearerOf(authorization: string): string | undefined {
   return TOKEN68.test(token) ? token : '';
 }
 
+/** bearerOf, read once per connection while its Authorization header stays the same. */
+function bearerRemembered(authorization: string, memo: CredentialMemo | undefined): string | undefined {
+  if (memo === undefined) return bearerOf(authorization);
+  if (memo.authorization !== authorization) {
+    memo.bearer = bearerOf(authorization);
+    memo.authorization = authorization;
+  }
+  return memo.bearer;
+}
+
 function accepts(alternative: SecurityAlternative, source: Source, method: AuthMethodName): boolean {
   if (!alternative.methods.includes(method)) return false;
   if (source.kind === 'bearer') return alternative.bearer;
@@ -82,7 +92,7 @@ export function authenticateCredentials(policy: AuthPolicy, input: CredentialInp
   let value = '';
   let count = 0;
   if (policy.bearer && input.authorization !== undefined) {
-    const token = bearerOf(input.authorization);
+    const token = bearerRemembered(input.authorization, input.memo);
     if (token !== undefined) {
       source = BEARER;
       value = token;
