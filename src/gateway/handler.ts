@@ -47,7 +47,6 @@ interface ApiRuntime {
   api: CompiledApi;
   kinds: HeaderKinds;
   pool: Pool;
-  upstreamHost: string;
   log: Logger;
   accessLog: (members: string) => void;
 }
@@ -151,7 +150,6 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       api,
       kinds: headerKinds(api.credentialHeaders),
       pool: createUpstreamPool(api),
-      upstreamHost: new URL(api.upstreamOrigin).host,
       log: apiLog,
       accessLog: accessLogLines(apiLog, 'request'),
     };
@@ -331,8 +329,9 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     const headers = head.forward;
     const socket = req.socket;
     const clientIp = socket.remoteAddress ?? '';
+    // No Host: undici writes the upstream's own (the pool's origin), the same value, without the
+    // checks a header given here goes through.
     headers.push(
-      'host', runtime.upstreamHost,
       'x-forwarded-for', settings.trustProxy && head.forwardedFor ? `${head.forwardedFor}, ${clientIp}` : clientIp,
       'x-forwarded-proto', settings.trustProxy && head.forwardedProto ? head.forwardedProto : (socket as TLSSocket).encrypted ? 'https' : 'http',
       'x-forwarded-host', settings.trustProxy && head.forwardedHost ? head.forwardedHost : head.host ?? '',

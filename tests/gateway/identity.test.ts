@@ -59,6 +59,14 @@ describe('gateway: identity to the upstream', () => {
     assert.equal(upstream.last!.rawHeaders.filter((v) => v.toLowerCase() === 'x-consumer-id').length, 1);
   });
 
+  it('sends the upstream its own Host, once, and the client\'s as X-Forwarded-Host', async () => {
+    const response = await rawRequest(`${h.gateway.url}/orders`, { headers: { 'x-api-key': key, host: 'client.example' } });
+    assert.equal(response.status, 200);
+    assert.equal(upstream.last!.headers.host, new URL(upstream.url).host);
+    assert.equal(upstream.last!.rawHeaders.filter((v) => v.toLowerCase() === 'host').length, 1);
+    assert.equal(upstream.last!.headers['x-forwarded-host'], 'client.example');
+  });
+
   it('sets X-Forwarded-* and propagates or creates X-Request-Id', async () => {
     const given = await fetch(`${h.gateway.url}/orders`, { headers: { 'x-api-key': key, 'x-request-id': 'trace-123', 'x-forwarded-for': '6.6.6.6' } });
     assert.equal(given.headers.get('x-request-id'), 'trace-123');
