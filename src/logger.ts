@@ -14,6 +14,25 @@ export const REDACT_PATHS = [
   'password',
 ];
 
+/** What a request looks like in a log line: never its query string, which may carry a credential. */
+interface LoggedRequest {
+  method?: string;
+  url?: string;
+  ip?: string;
+  socket?: { remotePort?: number } | null;
+}
+
+/**
+ * The request serialiser of both listeners' Fastify instances (Fastify uses the logger's own `req`
+ * serialiser over its default). A query string can hold `?api_key=…` or `?client_secret=…`, so only
+ * the path is logged, for every request, routed or not.
+ */
+export function requestSummary(req: LoggedRequest): Record<string, unknown> {
+  const url = req.url ?? '';
+  const end = url.search(/[?#]/);
+  return { method: req.method, path: end === -1 ? url : url.slice(0, end), remoteAddress: req.ip, remotePort: req.socket?.remotePort };
+}
+
 /**
  * Without a destination, logs go to stdout with synchronous writes (pino.destination's default, not
  * pino()'s): the access log already gathers an event-loop turn's lines into one write, and an
@@ -23,7 +42,7 @@ export const REDACT_PATHS = [
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
-    { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'portcullis' } },
+    { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'portcullis' }, serializers: { req: requestSummary } },
     destination ?? pino.destination({ dest: 1, sync: true }),
   );
 }
