@@ -5,6 +5,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
+import { followLogs, noteLogText } from '../helpers/logs.js';
 import { tempDir } from '../helpers/stores.js';
 
 const CLI = resolve('dist/src/cli/launch.cjs');
@@ -15,6 +16,7 @@ function run(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
     env: { ...process.env, PORTCULLIS_LOG_LEVEL: 'warn', ...env },
     encoding: 'utf8',
   });
+  noteLogText(`${result.stdout}\n${result.stderr}`);
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
@@ -94,9 +96,11 @@ test('the CLI works against a running admin API with --url and --admin-key', asy
   const tmp = tempDir();
   const child = spawn(process.execPath, [CLI, 'start'], {
     cwd: tmp.dir,
-    env: { ...process.env, PORTCULLIS_ADMIN_PORT: '0', PORTCULLIS_LISTEN_PORT: '0', PORTCULLIS_LOG_LEVEL: 'warn' },
+    env: { ...process.env, PORTCULLIS_ADMIN_PORT: '0', PORTCULLIS_LISTEN_PORT: '0', PORTCULLIS_LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  followLogs(child.stdout);
+  followLogs(child.stderr);
   try {
     let output = '';
     const banner = await new Promise<string>((resolvePromise, reject) => {

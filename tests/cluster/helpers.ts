@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { createApp, type App } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
 import { createManualClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/logger.js';
+import { testLogger } from '../helpers/logs.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 
 export const actor = { id: 'test', sourceIp: null };
@@ -26,7 +26,7 @@ export function clusterNode(path: string, masterKey: string, config: Record<stri
     ),
     clock: createManualClock(Date.now()),
     store: openSqliteStore(path),
-    logger: createLogger('silent'),
+    logger: testLogger(),
   });
 }
 

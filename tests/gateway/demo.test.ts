@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { followLogs } from '../helpers/logs.js';
 
 const CLI = resolve('dist/src/cli/launch.cjs');
 
@@ -73,11 +74,14 @@ describe('demo: npm start without a config', () => {
     dir = mkdtempSync(join(tmpdir(), 'portcullis-demo-'));
     child = spawn(process.execPath, [CLI, 'start'], {
       cwd: dir,
-      env: { ...process.env, PORTCULLIS_LISTEN_PORT: '0', PORTCULLIS_ADMIN_PORT: '0', PORTCULLIS_LOG_LEVEL: 'warn' },
+      env: { ...process.env, PORTCULLIS_LISTEN_PORT: '0', PORTCULLIS_ADMIN_PORT: '0', PORTCULLIS_LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
+    // Every log line the demo writes joins the run's end-of-suite search for credentials.
+    followLogs(child.stdout);
+    followLogs(child.stderr);
     await new Promise<void>((resolvePromise, reject) => {
       child.stdout!.on('data', (chunk: Buffer) => {
         banner += chunk;

@@ -5,13 +5,13 @@ import { createServer, request as httpRequest, type IncomingMessage, type Server
 import { connect, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildAdminServer } from '../../src/admin/server.js';
 import { createApp, type App } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
 import { startGateway, type RunningGateway } from '../../src/gateway/start.js';
 import { createLogger } from '../../src/logger.js';
+import { captureLogs, noteSecret } from '../helpers/logs.js';
 
 export interface Upstream {
   url: string;
@@ -71,13 +71,7 @@ let counter = 0;
 export async function startHarness(config: Record<string, unknown>, options: { files?: Record<string, string> } = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-gw-'));
   for (const [name, text] of Object.entries(options.files ?? {})) writeFileSync(join(dir, name), text);
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      logs.push(String(chunk));
-      done();
-    },
-  });
+  const { lines: logs, stream: sink } = captureLogs();
   const validated = validateConfig({ store: `sqlite:${join(dir, 'portcullis.db')}`, log: { level: 'info' }, ...config }, 'test');
   const app = await createApp({ config: validated, logger: createLogger('info', sink) });
   const gateway = await startGateway({ app, baseDir: dir, host: '127.0.0.1', port: 0 });
@@ -85,6 +79,7 @@ export async function startHarness(config: Record<string, unknown>, options: { f
   await admin.listen({ host: '127.0.0.1', port: 0 });
   const adminUrl = `http://127.0.0.1:${(admin.server.address() as AddressInfo).port}`;
   const adminKey = (await app.createAdminKey('test')).key;
+  noteSecret(adminKey);
   const actor = { id: 'test', sourceIp: null };
   return {
     app,
@@ -100,6 +95,7 @@ export async function startHarness(config: Record<string, unknown>, options: { f
         actor,
       );
       const issued = await app.keys.create(consumer.id, { scopes: input.keyScopes ?? input.scopes ?? [] }, actor);
+      noteSecret(issued.key);
       return { key: issued.key, keyId: issued.record.id, consumerId: consumer.id };
     },
     async close() {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/logger.js';
+import { testLogger } from '../helpers/logs.js';
 import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,7 +43,7 @@ describe('gateway: public listener routing', () => {
     );
     running = await startPortcullis({
       loaded: { config, path: null, demo: false },
-      logger: createLogger('silent'),
+      logger: testLogger(),
       print: () => undefined,
       registerPublic(server) {
         server.post('/extra/token', async () => ({ access_token: 'from-a-registered-route' }));

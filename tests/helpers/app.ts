@@ -1,11 +1,11 @@
 // A Portcullis app and its admin API for tests: real store, injected clock, captured logs.
-import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { buildAdminServer } from '../../src/admin/server.js';
 import { createApp, type App } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
 import { createManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/logger.js';
+import { captureLogs, noteSecret, noteSecretsIn } from './logs.js';
 import { sqliteAdapter, type StoreAdapter } from './stores.js';
 
 /**
@@ -34,17 +34,12 @@ export interface TestApp {
 export async function createTestApp(options: { adapter?: StoreAdapter; config?: Record<string, unknown> } = {}): Promise<TestApp> {
   const opened = await (options.adapter ?? sqliteAdapter).open();
   const clock = createManualClock(Date.UTC(2026, 0, 15, 12));
-  const logs: string[] = [];
-  const sink = new Writable({
-    write(chunk, _encoding, done) {
-      logs.push(String(chunk));
-      done();
-    },
-  });
+  const { lines: logs, stream: sink } = captureLogs();
   const config = validateConfig({ store: 'sqlite::memory:', log: { level: 'trace' }, ...options.config }, 'test');
   const app = await createApp({ config, clock, store: opened.store, logger: createLogger('trace', sink) });
   const admin = await buildAdminServer(app);
   const adminKey = (await app.createAdminKey('test admin')).key;
+  noteSecret(adminKey);
 
   return {
     app,
@@ -66,6 +61,7 @@ export async function createTestApp(options: { adapter?: StoreAdapter; config?: 
       } catch {
         parsed = response.body;
       }
+      noteSecretsIn(parsed);
       return { status: response.statusCode, body: parsed, headers: response.headers };
     },
     async close() {

@@ -10,7 +10,7 @@ import { createApp, type App } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
 import { startGateway, type RunningGateway } from '../../src/gateway/start.js';
 import { createManualClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/logger.js';
+import { testLogger } from '../helpers/logs.js';
 import { registerOAuthRoutes } from '../../src/oauth/routes.js';
 import { startUpstream, type Upstream } from '../gateway/helpers.js';
 import { deleteKeysUnder, randomPrefix, redisSkip, redisUrl, startRedisProxy } from '../ratelimit/redis-helpers.js';
@@ -45,7 +45,7 @@ async function world(extraConfig: Record<string, unknown> = {}): Promise<World> 
     },
     'test',
   );
-  const app = await createApp({ config, clock, logger: createLogger('silent') });
+  const app = await createApp({ config, clock, logger: testLogger() });
   const gateway = await startGateway({
     app,
     baseDir: dir,

@@ -11,7 +11,7 @@ import { promisify } from 'node:util';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { createTokenClient, TokenRequestError } from '../../src/client/index.js';
 import { validateConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/logger.js';
+import { testLogger } from '../helpers/logs.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
 import { startUpstream, type Upstream } from '../gateway/helpers.js';
@@ -44,7 +44,7 @@ describe('acceptance on real listeners', () => {
       },
       'test',
     );
-    running = await startPortcullis({ loaded: { config, path: null, demo: false }, logger: createLogger('silent'), print: () => {} });
+    running = await startPortcullis({ loaded: { config, path: null, demo: false }, logger: testLogger(), print: () => {} });
     admin = async (method, path, body) => {
       const response = await fetch(`${running.adminUrl}${path}`, {
         method,

@@ -7,12 +7,14 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { generateKeyPairSync } from 'node:crypto';
 import { loadDemoMasterKey, resolveMasterKey } from '../../src/oauth/master-key.js';
+import { noteLogText } from '../helpers/logs.js';
 import { tempDir } from '../helpers/stores.js';
 
 const CLI = resolve('dist/src/cli/launch.cjs');
 
 function run(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   const result = spawnSync(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, PORTCULLIS_LOG_LEVEL: 'warn', ...env }, encoding: 'utf8' });
+  noteLogText(`${result.stdout}\n${result.stderr}`);
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 

@@ -6,6 +6,7 @@ import type { AuthOutcome, AuthRequirements } from '../../src/auth/types.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { registerOAuthRoutes } from '../../src/oauth/routes.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
+import { noteSecretsIn } from '../helpers/logs.js';
 import type { StoreAdapter } from '../helpers/stores.js';
 
 export const ISSUER = 'https://auth.portcullis.test';
@@ -70,6 +71,7 @@ export async function createOAuthHarness(
     } catch {
       body = response.body;
     }
+    noteSecretsIn(body);
     return { status: response.statusCode, body, headers: response.headers, text: response.body };
   }
 

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { newCredentialMemo } from '../../src/auth/credential-memo.js';
+import { testLogger } from '../helpers/logs.js';
 import { basic, createOAuthHarness, type OAuthHarness } from './helpers.js';
 
 const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
@@ -193,9 +194,8 @@ describe('revocations reach another node through the store', () => {
       // Node B: a second app on the same store and master key (the harness' store is a file).
       const { createApp } = await import('../../src/app.js');
       const { openSqliteStore } = await import('../../src/store/sqlite.js');
-      const { createLogger } = await import('../../src/logger.js');
       const storeB = openSqliteStore(a.sqlitePath!);
-      const b = await createApp({ config: a.app.config, clock: a.clock, store: storeB, logger: createLogger('silent') });
+      const b = await createApp({ config: a.app.config, clock: a.clock, store: storeB, logger: testLogger() });
       try {
         const t1 = await a.tokenFor(client);
         const t2 = await a.tokenFor(client);

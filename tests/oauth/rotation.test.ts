@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { createApp } from '../../src/app.js';
-import { createLogger } from '../../src/logger.js';
+import { testLogger } from '../helpers/logs.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { basic, createOAuthHarness, ISSUER, type OAuthHarness } from './helpers.js';
@@ -161,7 +161,7 @@ describe('signing-key rotation', () => {
 
   test('another node picks up a rotated key from the store when it meets an unknown kid', async () => {
     const storeB = openSqliteStore(h.sqlitePath!);
-    const b = await createApp({ config: h.app.config, clock: h.clock, store: storeB, logger: createLogger('silent') });
+    const b = await createApp({ config: h.app.config, clock: h.clock, store: storeB, logger: testLogger() });
     try {
       await h.call('POST', '/admin/v1/signing-keys/rotate', { immediate: true });
       h.clock.advance(10_000);
@@ -180,7 +180,7 @@ describe('signing-key rotation', () => {
     const storeB = openSqliteStore(h.sqlitePath!);
     const config = { ...h.app.config, oauth: { ...h.app.config.oauth, masterKey: generateMasterKey() } };
     await assert.rejects(
-      createApp({ config, clock: h.clock, store: storeB, logger: createLogger('silent') }),
+      createApp({ config, clock: h.clock, store: storeB, logger: testLogger() }),
       /cannot be decrypted: is oauth.masterKey the key it was sealed with\?/,
     );
     await storeB.close();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { createApp } from '../../src/app.js';
-import { createLogger } from '../../src/logger.js';
+import { testLogger } from '../helpers/logs.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { createOAuthHarness, ISSUER } from './helpers.js';
 
@@ -33,7 +33,7 @@ test('changing signingAlg: the next key uses it, tokens of the old key keep work
     const client = await h.createClient((await h.createConsumer()).id);
     const old = await h.tokenFor(client);
     const config = { ...h.app.config, oauth: { ...h.app.config.oauth, signingAlg: 'EdDSA' as const } };
-    const b = await createApp({ config, clock: h.clock, store: openSqliteStore(h.sqlitePath!), logger: createLogger('silent') });
+    const b = await createApp({ config, clock: h.clock, store: openSqliteStore(h.sqlitePath!), logger: testLogger() });
     try {
       await b.oauth.ring.rotate({ immediate: false }, { id: 'test', sourceIp: null });
       h.clock.advance(5 * 60_000);

@@ -9,7 +9,7 @@ import { createApp, type App } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
 import { startGateway, type RunningGateway } from '../../src/gateway/start.js';
 import { createManualClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/logger.js';
+import { testLogger } from '../helpers/logs.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { registerOAuthRoutes } from '../../src/oauth/routes.js';
 import { basic } from './helpers.js';
@@ -37,7 +37,7 @@ describe('POST /oauth/token on the raw path answers like the Fastify route', () 
       { store: `sqlite:${join(dir, 'p.db')}`, issuer: 'https://auth.portcullis.test', log: { level: 'silent' }, oauth: { masterKey: generateMasterKey() } },
       'test',
     );
-    app = await createApp({ config, clock: createManualClock(Date.UTC(2026, 5, 1)), logger: createLogger('silent') });
+    app = await createApp({ config, clock: createManualClock(Date.UTC(2026, 5, 1)), logger: testLogger() });
     const consumer = await app.consumers.create({ name: 'raw', scopes: ['orders:read'] }, actor);
     const created = await app.oauth.clients.create(consumer.id, { audiences: ['https://api.example.com'] }, actor);
     clientId = created.client.id;

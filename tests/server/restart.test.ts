@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/logger.js';
+import { testLogger } from '../helpers/logs.js';
 import { startPortcullis } from '../../src/server/start.js';
 import { tempDir } from '../helpers/stores.js';
 
@@ -14,7 +14,7 @@ test('data survives a restart', async () => {
     'test',
   );
   const loaded = { config, path: null, demo: false };
-  const quiet = { logger: createLogger('silent'), print: () => {} };
+  const quiet = { logger: testLogger(), print: () => {} };
   try {
     const first = await startPortcullis({ loaded, ...quiet });
     const adminKey = first.firstAdminKey!;
