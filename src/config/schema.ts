@@ -100,6 +100,8 @@ export const ConfigSchema = Type.Object(
         host: Type.String({ default: '127.0.0.1' }),
         port: Port(8081),
         bodyLimit: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024 }),
+        /** Serve /metrics without an admin key (for a Prometheus scraper that cannot send one). */
+        publicMetrics: Type.Boolean({ default: false }),
       },
       { default: {}, additionalProperties: false },
     ),

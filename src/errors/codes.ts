@@ -4,6 +4,8 @@ export const ERROR_CODES = {
   VALIDATION_FAILED: { status: 400, title: 'The request does not match the schema' },
   INVALID_JSON: { status: 400, title: 'The body is not valid JSON' },
   NUL_CHARACTER: { status: 400, title: 'A string contains a NUL character' },
+  INVALID_UNICODE: { status: 400, title: 'A string is not well-formed Unicode' },
+  NESTING_TOO_DEEP: { status: 400, title: 'The JSON nests deeper than allowed' },
   BAD_REQUEST: { status: 400, title: 'The request is malformed' },
   INVALID_CURSOR: { status: 400, title: 'The pagination cursor is not valid' },
   METADATA_TOO_LARGE: { status: 400, title: 'Metadata is larger than the allowed size' },
