@@ -10,6 +10,7 @@ import type { App } from '../app.js';
 import { PortcullisError } from '../errors/codes.js';
 import { newId } from '../lib/ids.js';
 import { checkJsonInput, METADATA_MAX_DEPTH } from '../lib/validate.js';
+import { quotaSettingProblem, rateSettingProblem, type SettingProblem } from '../limits/settings.js';
 import { authenticateAdmin } from './auth.js';
 import { answerClientError, problem, sendFrameworkError, sendProblem, toProblem } from './problem.js';
 import { nonCanonicalTarget } from './request-target.js';
@@ -43,6 +44,23 @@ export const OPENAPI_PATH = '/admin/v1/openapi.json';
 
 /** Bodies may wrap metadata (which nests at most METADATA_MAX_DEPTH levels) in one more object. */
 const INPUT_MAX_DEPTH = METADATA_MAX_DEPTH + 1;
+
+/**
+ * Rate limits and quotas in any body (consumers, keys, clients; create and update) within the bounds
+ * the limiter can run (src/limits/settings.ts), beyond what their schema can say (1s ≤ window ≤ 365d,
+ * limit × window). A bad one stored would refuse every request of its caller.
+ */
+function checkLimitSettings(body: unknown): void {
+  if (typeof body !== 'object' || body === null) return;
+  const { rateLimit, quota } = body as { rateLimit?: unknown; quota?: unknown };
+  const refuse = (name: string, problem: SettingProblem) => {
+    const field = ['body', name, problem.field].filter(Boolean).join('.');
+    throw new PortcullisError('VALIDATION_FAILED', `${field}: ${problem.message}`, { errors: [{ field, message: problem.message }] });
+  };
+  let problem: SettingProblem | undefined;
+  if (rateLimit !== undefined && rateLimit !== null && (problem = rateSettingProblem(rateLimit))) refuse('rateLimit', problem);
+  if (quota !== undefined && quota !== null && (problem = quotaSettingProblem(quota))) refuse('quota', problem);
+}
 
 function validators() {
   // Bodies are validated as sent: a string "true" is not a boolean. Query strings and path
@@ -119,6 +137,8 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
     checkJsonInput(request.query, INPUT_MAX_DEPTH, 'the query');
     checkJsonInput(request.body, INPUT_MAX_DEPTH, 'the body');
   });
+  // After the schemas: the shape is known to be right, only the bounds are left.
+  server.addHook('preHandler', async (request) => checkLimitSettings(request.body));
   server.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-request-id', String(_request.id));
     reply.header('cache-control', 'no-store');

@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   CREDENTIAL_LIMITED: { status: 429, title: 'The credential has used up its rate limit or quota' },
   UPSTREAM_UNAVAILABLE: { status: 502, title: 'The upstream could not be reached' },
   AUTH_UNAVAILABLE: { status: 503, title: 'Credentials cannot be checked right now' },
+  LIMIT_POLICY_INVALID: { status: 503, title: 'A stored rate-limit or quota policy is not valid' },
   UPSTREAM_TIMEOUT: { status: 504, title: 'The upstream did not answer in time' },
   // OAuth clients and signing keys on the admin API (docs/errors.md, "OAuth").
   CLIENT_NOT_FOUND: { status: 404, title: 'No such OAuth client' },
