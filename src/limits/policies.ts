@@ -3,7 +3,7 @@
 // Stored settings are checked here, as the limiter needs them: one it could not enforce makes the
 // whole check `invalid` (the gateway refuses the request) rather than a fault on every request.
 import type { LimitCheck, QuotaPolicy, RatePolicy } from '../ratelimit/interface.js';
-import { enforceableWindowMs, unenforceableQuota, unenforceableRate, type SettingProblem } from './settings.js';
+import { enforceableRateWindow, unenforceableQuota, type SettingProblem } from './settings.js';
 import type { QuotaSetting, RateSetting } from './types.js';
 
 /** The limit settings that travel with an authenticated identity. */
@@ -45,10 +45,10 @@ export interface NamedLimitCheck extends LimitCheck {
  * `keyScope` keeps counters apart (`api:orders` counts per API, `all` across APIs); `label` names the
  * policy in the headers (`api-consumer`, `consumer`).
  */
-function rate(setting: RateSetting, subject: LimitSubject, fallback: NonNullable<RateSetting['by']>, keyScope: string, label: string): NamedRate {
+function rate(setting: RateSetting, windowMs: number, subject: LimitSubject, fallback: NonNullable<RateSetting['by']>, keyScope: string, label: string): NamedRate {
   const by = setting.by ?? fallback;
   const id = { consumer: subject.consumerId, credential: subject.credentialId, ip: subject.ip, route: subject.route }[by];
-  return { key: `${keyScope}:${by}:${id}`, name: label ? `${label}-${by}` : by, limit: setting.limit, windowMs: enforceableWindowMs(setting.window)! };
+  return { key: `${keyScope}:${by}:${id}`, name: label ? `${label}-${by}` : by, limit: setting.limit, windowMs };
 }
 
 // Any stored value but null (or absent) is a policy to apply: `0` or `""` in a rate_limit column is
@@ -71,21 +71,22 @@ function refused(owner: InvalidPolicy['owner'], policy: InvalidPolicy['policy'],
 export function limitsFor(subject: LimitSubject, apiLimit: RateSetting | undefined, limits: IdentityLimits | undefined): NamedLimitCheck {
   const rates: NamedRate[] = [];
   const quotas: NamedQuota[] = [];
+  let windowMs: number | SettingProblem;
   let problem: SettingProblem | undefined;
   // An API's own limit counts per API; a consumer's or credential's counts across every API.
   if (apiLimit) {
-    if ((problem = unenforceableRate(apiLimit))) return refused('api', 'rateLimit', problem);
-    rates.push(rate(apiLimit, subject, 'consumer', `api:${subject.api}`, 'api'));
+    if (typeof (windowMs = enforceableRateWindow(apiLimit)) !== 'number') return refused('api', 'rateLimit', windowMs);
+    rates.push(rate(apiLimit, windowMs, subject, 'consumer', `api:${subject.api}`, 'api'));
   }
   if (!limits) return { rates, quotas };
   const { consumer, credential } = limits;
   if (present(consumer.rateLimit)) {
-    if ((problem = unenforceableRate(consumer.rateLimit))) return refused('consumer', 'rateLimit', problem);
-    rates.push(rate(consumer.rateLimit!, subject, 'consumer', 'all', ''));
+    if (typeof (windowMs = enforceableRateWindow(consumer.rateLimit)) !== 'number') return refused('consumer', 'rateLimit', windowMs);
+    rates.push(rate(consumer.rateLimit!, windowMs, subject, 'consumer', 'all', ''));
   }
   if (present(credential.rateLimit)) {
-    if ((problem = unenforceableRate(credential.rateLimit))) return refused('credential', 'rateLimit', problem);
-    rates.push(rate(credential.rateLimit!, subject, 'credential', 'all', ''));
+    if (typeof (windowMs = enforceableRateWindow(credential.rateLimit)) !== 'number') return refused('credential', 'rateLimit', windowMs);
+    rates.push(rate(credential.rateLimit!, windowMs, subject, 'credential', 'all', ''));
   }
   if (present(consumer.quota)) {
     if ((problem = unenforceableQuota(consumer.quota))) return refused('consumer', 'quota', problem);

@@ -21,34 +21,45 @@ export interface SettingProblem {
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Milliseconds of a window the limiter can run (a whole number ≥ 1), or undefined. */
-export function enforceableWindowMs(window: unknown): number | undefined {
+function enforceableWindowMs(window: unknown): number | undefined {
   const ms = durationMs(window);
   return ms !== undefined && Number.isSafeInteger(ms) && ms >= 1 ? ms : undefined;
 }
 
+// The per-request answers: constants, so checking a good policy allocates nothing.
+const RATE_NOT_OBJECT: SettingProblem = Object.freeze({ field: '', message: 'must be an object { limit, window, by? }' });
+const RATE_BAD_LIMIT: SettingProblem = Object.freeze({ field: 'limit', message: 'must be a whole number ≥ 1' });
+const RATE_BAD_WINDOW: SettingProblem = Object.freeze({ field: 'window', message: 'must be a duration of at least 1ms' });
+const RATE_TOO_LARGE: SettingProblem = Object.freeze({ field: 'limit', message: 'limit × window is too large' });
+const RATE_BAD_BY: SettingProblem = Object.freeze({ field: 'by', message: 'must be consumer, credential, ip or route' });
+
 /**
- * Why the limiter could not enforce `setting` as a rate limit, or undefined when it can: the
+ * The window in milliseconds of a rate setting the limiter can enforce, or why it cannot: the
  * per-request check. Looser than `rateSettingProblem`, so a policy written under older bounds keeps
  * working.
  */
-export function unenforceableRate(setting: unknown): SettingProblem | undefined {
-  if (!isObject(setting)) return { field: '', message: 'must be an object { limit, window, by? }' };
+export function enforceableRateWindow(setting: unknown): number | SettingProblem {
+  if (!isObject(setting)) return RATE_NOT_OBJECT;
   const { limit } = setting;
-  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1) return { field: 'limit', message: 'must be a whole number ≥ 1' };
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 1) return RATE_BAD_LIMIT;
   const windowMs = enforceableWindowMs(setting.window);
-  if (windowMs === undefined) return { field: 'window', message: 'must be a duration of at least 1ms' };
+  if (windowMs === undefined) return RATE_BAD_WINDOW;
   // The limiter's sliding-window arithmetic multiplies the two; the product must stay exact.
-  if (limit * windowMs > Number.MAX_SAFE_INTEGER) return { field: 'limit', message: 'limit × window is too large' };
-  if (setting.by !== undefined && !RATE_BY.has(setting.by)) return { field: 'by', message: 'must be consumer, credential, ip or route' };
-  return undefined;
+  if (limit * windowMs > Number.MAX_SAFE_INTEGER) return RATE_TOO_LARGE;
+  if (setting.by !== undefined && !RATE_BY.has(setting.by)) return RATE_BAD_BY;
+  return windowMs;
 }
+
+const QUOTA_NOT_OBJECT: SettingProblem = Object.freeze({ field: '', message: 'must be an object { limit, period }' });
+const QUOTA_BAD_LIMIT: SettingProblem = Object.freeze({ field: 'limit', message: 'must be a whole number ≥ 0' });
+const QUOTA_BAD_PERIOD: SettingProblem = Object.freeze({ field: 'period', message: 'must be day, month or total' });
 
 /** Why the limiter could not enforce `setting` as a quota, or undefined when it can. */
 export function unenforceableQuota(setting: unknown): SettingProblem | undefined {
-  if (!isObject(setting)) return { field: '', message: 'must be an object { limit, period }' };
+  if (!isObject(setting)) return QUOTA_NOT_OBJECT;
   const { limit } = setting;
-  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0) return { field: 'limit', message: 'must be a whole number ≥ 0' };
-  if (!QUOTA_PERIODS.has(setting.period)) return { field: 'period', message: 'must be day, month or total' };
+  if (typeof limit !== 'number' || !Number.isSafeInteger(limit) || limit < 0) return QUOTA_BAD_LIMIT;
+  if (!QUOTA_PERIODS.has(setting.period)) return QUOTA_BAD_PERIOD;
   return undefined;
 }
 

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { adminRoutes } from '../../src/admin/route-access.js';
 import { validateConfig } from '../../src/config/load.js';
+import { generateKey } from '../../src/keys/format.js';
 import { createLogger } from '../../src/logger.js';
 import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
 import { inBatches, rawRequest, type RawResponse } from './admin-raw-http.js';
@@ -132,6 +133,8 @@ describe('admin API: no spelling of a route gets past authentication', () => {
       const path = route.url.replace(/:(\w+)/g, '{$1}');
       if (!known.has(`${route.method} ${path}`)) ops.push({ method: route.method, path, public: route.access === 'public' });
     }
+    // Methods no route has on these paths (the not-found handler is a route of its own).
+    for (const path of new Set(ops.map((op) => op.path))) ops.push({ method: 'PUT', path }, { method: 'OPTIONS', path });
     assert.deepEqual(
       adminRoutes(running.admin).filter((r) => r.access === 'public').map((r) => `${r.method} ${r.url}`).sort(),
       ['GET /admin/v1/openapi.json', 'GET /healthz', 'GET /readyz', 'HEAD /admin/v1/openapi.json', 'HEAD /healthz', 'HEAD /readyz'],
@@ -147,6 +150,7 @@ describe('admin API: no spelling of a route gets past authentication', () => {
       ['no key', {}],
       ['consumer key', { authorization: `Bearer ${consumerKey}` }],
       ['wrong key', { authorization: `Bearer ${wrongKey}` }],
+      ['unknown well-formed key', { authorization: `Bearer ${generateKey('pcl')}` }],
       ['consumer key as x-api-key', { 'x-api-key': consumerKey }],
     ];
     const tasks: Array<() => Promise<{ label: string; response: RawResponse; expectPublic: boolean }>> = [];
