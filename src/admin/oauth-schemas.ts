@@ -2,7 +2,7 @@
 // validate requests, type handlers and become the OpenAPI document.
 import { Type, type Static } from '@sinclair/typebox';
 import { idPattern } from '../lib/ids.js';
-import { NullableQuota, NullableRateLimit } from './schemas.js';
+import { NullableQuota, NullableRateLimit, StoredQuota, StoredRateLimit } from './schemas.js';
 
 const Timestamp = Type.String({ format: 'date-time' });
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
@@ -57,8 +57,8 @@ export const Client = Type.Object({
   jwks: Type.Union([Jwks, Type.Null()]),
   enabled: Type.Boolean(),
   tokensRevokedBefore: NullableTimestamp,
-  rateLimit: NullableRateLimit,
-  quota: NullableQuota,
+  rateLimit: StoredRateLimit,
+  quota: StoredQuota,
   secrets: Type.Optional(Type.Array(ClientSecret)),
   createdAt: Timestamp,
   updatedAt: Timestamp,

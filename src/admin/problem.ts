@@ -1,6 +1,8 @@
 // RFC 9457 problem JSON for every admin error: a stable `code`, a safe `detail`, never a stack.
+import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, isPortcullisError, type ErrorCode } from '../errors/codes.js';
+import { newId } from '../lib/ids.js';
 import { isStoreUnavailable } from '../store/open.js';
 
 export interface ProblemBody {
@@ -29,12 +31,29 @@ export function sendProblem(reply: FastifyReply, body: ProblemBody): FastifyRepl
   return reply.code(body.status).type('application/problem+json').send(body);
 }
 
+/**
+ * Every error Fastify raises by itself while reading a request, by code (node_modules/fastify/lib/
+ * errors.js). None of its codes or messages reaches a client: what is not listed here is a 400
+ * BAD_REQUEST when its status is 4xx, or a logged 500 INTERNAL.
+ */
 const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'BAD_REQUEST',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID_JSON',
   FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID_JSON',
+  FST_ERR_ROUTE_MISSING_CONTENT_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_ROUTE_MISSING_CONTENT: 'BAD_REQUEST',
+  FST_ERR_BAD_URL: 'BAD_PATH',
+  FST_ERR_MAX_PARAM_LENGTH: 'BAD_PATH',
+  FST_ERR_NOT_FOUND: 'ROUTE_NOT_FOUND',
+};
+
+const FASTIFY_DETAILS: Partial<Record<string, string>> = {
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'the body length does not match Content-Length',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'the body is empty but Content-Type says JSON',
+  FST_ERR_BAD_URL: 'the path has a malformed percent-encoding',
+  FST_ERR_MAX_PARAM_LENGTH: 'a path parameter is longer than 100 characters',
 };
 
 function fieldOf(instancePath: string, params: Record<string, unknown>, context: string | undefined): string {
@@ -55,7 +74,7 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
     }));
     return problem('VALIDATION_FAILED', errors.map((x) => `${x.field}: ${x.message}`).join('; '), { errors });
   }
-  if (e.code && FASTIFY_CODES[e.code]) return problem(FASTIFY_CODES[e.code]!);
+  if (e.code && FASTIFY_CODES[e.code]) return problem(FASTIFY_CODES[e.code]!, FASTIFY_DETAILS[e.code]);
   if (error instanceof SyntaxError || (e.statusCode === 400 && /JSON/i.test(e.message))) return problem('INVALID_JSON');
   if (isStoreUnavailable(error)) {
     request.log.error({ err: { code: e.code, message: e.message } }, 'store unavailable');
@@ -64,8 +83,43 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     if (e.statusCode === 413) return problem('PAYLOAD_TOO_LARGE');
     if (e.statusCode === 415) return problem('UNSUPPORTED_MEDIA_TYPE');
-    return { ...problem('BAD_REQUEST'), status: e.statusCode };
+    // A client fault without a code of ours (a stream error, an aborted body): its status and
+    // message are the framework's, so only the registry's 400 goes out.
+    return problem('BAD_REQUEST');
   }
   request.log.error({ err: error }, 'unhandled error');
   return problem('INTERNAL');
+}
+
+/**
+ * Fastify's `frameworkErrors` option: errors raised before a route's hooks run (a malformed
+ * percent-encoding, an over-long path parameter) are answered like every other error.
+ */
+export function sendFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return sendProblem(reply, { ...toProblem(error, request), requestId: String(request.id) });
+}
+
+const CLIENT_ERROR_REASONS: Record<number, string> = { 400: 'Bad Request', 431: 'Request Header Fields Too Large' };
+
+/**
+ * Fastify's `clientErrorHandler`: the HTTP parser refused the request (oversize head → 431, anything
+ * else → 400), answered as problem JSON on the socket, as no request object exists.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    return;
+  }
+  const code: ErrorCode = error.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';
+  const requestId = newId('req');
+  const body = JSON.stringify({ ...problem(code), requestId });
+  const status = ERROR_CODES[code].status;
+  socket.end(
+    `HTTP/1.1 ${status} ${CLIENT_ERROR_REASONS[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `Cache-Control: no-store\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }

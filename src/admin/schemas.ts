@@ -13,10 +13,13 @@ const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 const RateLimit = Type.Object(
   {
     limit: Type.Integer({ minimum: 1, maximum: 1_000_000_000 }),
-    window: Type.String({ pattern: '^[0-9]{1,9}(ms|s|m|h|d)$', description: 'A duration: 10s, 1m, 1h, 1d' }),
+    window: Type.String({ pattern: '^[0-9]{1,9}(ms|s|m|h|d)$', description: 'A duration from 1s to 365d: 10s, 1m, 1h, 1d' }),
     by: Type.Optional(Type.Union([Type.Literal('consumer'), Type.Literal('credential'), Type.Literal('ip'), Type.Literal('route')])),
   },
-  { additionalProperties: false, description: 'At most `limit` requests per sliding `window`' },
+  {
+    additionalProperties: false,
+    description: 'At most `limit` requests per sliding `window`; `limit` × the window in milliseconds stays under 2^53 (src/limits/settings.ts)',
+  },
 );
 const Quota = Type.Object(
   {
@@ -27,6 +30,13 @@ const Quota = Type.Object(
 );
 export const NullableRateLimit = Type.Union([RateLimit, Type.Null()]);
 export const NullableQuota = Type.Union([Quota, Type.Null()]);
+
+// In responses, a policy is shown as stored, even one written around these checks (the gateway
+// refuses its caller with LIMIT_POLICY_INVALID): reading it must not fail, or the operator could
+// not find what to fix.
+const AsStored = Type.Unknown({ description: 'A stored value that is not a valid policy; the gateway answers 503 LIMIT_POLICY_INVALID until it is fixed' });
+export const StoredRateLimit = Type.Union([RateLimit, Type.Null(), AsStored]);
+export const StoredQuota = Type.Union([Quota, Type.Null(), AsStored]);
 
 export const QuotaStatus = Type.Union(
   [
@@ -77,8 +87,8 @@ export const Consumer = Type.Object({
   scopes: Type.Array(Type.String()),
   enabled: Type.Boolean(),
   externalIds: Type.Array(Type.String()),
-  rateLimit: NullableRateLimit,
-  quota: NullableQuota,
+  rateLimit: StoredRateLimit,
+  quota: StoredQuota,
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -117,8 +127,8 @@ export const Key = Type.Object({
   enabled: Type.Boolean(),
   revokedAt: NullableTimestamp,
   lastUsedAt: NullableTimestamp,
-  rateLimit: NullableRateLimit,
-  quota: NullableQuota,
+  rateLimit: StoredRateLimit,
+  quota: StoredQuota,
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });

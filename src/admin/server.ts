@@ -1,5 +1,6 @@
 // The admin listener: schema-validated JSON routes, problem JSON errors, OpenAPI 3.1 generated
-// from the same schemas, admin-key authentication on every /admin/v1 route but the document.
+// from the same schemas, admin-key authentication attached to every route but the few public ones
+// (route-access.ts), and one canonical spelling of every path (request-target.ts).
 import fastifySwagger from '@fastify/swagger';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
@@ -8,8 +9,12 @@ import type { Actor } from '../audit/log.js';
 import type { App } from '../app.js';
 import { PortcullisError } from '../errors/codes.js';
 import { newId } from '../lib/ids.js';
+import { checkJsonInput, METADATA_MAX_DEPTH } from '../lib/validate.js';
+import { quotaSettingProblem, rateSettingProblem, type SettingProblem } from '../limits/settings.js';
 import { authenticateAdmin } from './auth.js';
-import { problem, sendProblem, toProblem } from './problem.js';
+import { answerClientError, problem, sendFrameworkError, sendProblem, toProblem } from './problem.js';
+import { nonCanonicalTarget } from './request-target.js';
+import { guardRoutes } from './route-access.js';
 import { auditRoutes } from './routes/audit.js';
 import { clientRoutes } from './routes/clients.js';
 import { consumerRoutes } from './routes/consumers.js';
@@ -18,7 +23,8 @@ import { usageRoutes } from './routes/usage.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    actor: Actor;
+    /** The authenticated admin; reading it on a request no authentication ran for throws. */
+    readonly actor: Actor;
   }
 }
 
@@ -28,21 +34,32 @@ export interface AdminServerOptions {
   /** Skip admin-key authentication and act as this actor: the CLI working on the local store. */
   trustedActor?: Actor;
   bodyLimit?: number;
-  /** Extra routes on the admin listener (health, metrics). */
+  /** Extra routes on the admin listener (health, metrics); they need an admin key unless listed in `publicPaths`. */
   register?: (server: FastifyInstance) => void;
+  /** Paths of `register`'s routes anyone may GET, e.g. `/healthz`. */
+  publicPaths?: readonly string[];
 }
 
-const OPENAPI_PATH = '/admin/v1/openapi.json';
+export const OPENAPI_PATH = '/admin/v1/openapi.json';
 
-/** Finds the first string (key or value) holding a NUL character, depth-first. */
-function findNul(value: unknown, depth = 0): boolean {
-  if (depth > 64) return false;
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some((v) => findNul(v, depth + 1));
-  if (value && typeof value === 'object') {
-    return Object.entries(value).some(([k, v]) => k.includes('\u0000') || findNul(v, depth + 1));
-  }
-  return false;
+/** Bodies may wrap metadata (which nests at most METADATA_MAX_DEPTH levels) in one more object. */
+const INPUT_MAX_DEPTH = METADATA_MAX_DEPTH + 1;
+
+/**
+ * Rate limits and quotas in any body (consumers, keys, clients; create and update) within the bounds
+ * the limiter can run (src/limits/settings.ts), beyond what their schema can say (1s ≤ window ≤ 365d,
+ * limit × window). A bad one stored would refuse every request of its caller.
+ */
+function checkLimitSettings(body: unknown): void {
+  if (typeof body !== 'object' || body === null) return;
+  const { rateLimit, quota } = body as { rateLimit?: unknown; quota?: unknown };
+  const refuse = (name: string, problem: SettingProblem) => {
+    const field = ['body', name, problem.field].filter(Boolean).join('.');
+    throw new PortcullisError('VALIDATION_FAILED', `${field}: ${problem.message}`, { errors: [{ field, message: problem.message }] });
+  };
+  let problem: SettingProblem | undefined;
+  if (rateLimit !== undefined && rateLimit !== null && (problem = rateSettingProblem(rateLimit))) refuse('rateLimit', problem);
+  if (quota !== undefined && quota !== null && (problem = quotaSettingProblem(quota))) refuse('quota', problem);
 }
 
 function validators() {
@@ -63,10 +80,28 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
       return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : newId('req');
     },
     return503OnClosing: true,
+    frameworkErrors: sendFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   server.setValidatorCompiler(validators());
   server.removeContentTypeParser('text/plain');
-  server.decorateRequest('actor', null as unknown as Actor);
+
+  // Before any other hook or route: every route registered from here on needs an admin key unless
+  // its path is on the public list.
+  const trustedActor = options.trustedActor;
+  const { authenticateRequest } = guardRoutes(server, {
+    publicPaths: [OPENAPI_PATH, ...(options.publicPaths ?? [])],
+    authenticate: trustedActor ? async () => trustedActor : (request) => authenticateAdmin(request, app.verifyKey),
+  });
+
+  // The first hook of every request, routed or not. The router has matched a route by the decoded
+  // path, but nothing of that route (its body parsing, its handler) runs for a target that is not
+  // the canonical spelling of a path; then the matched route says whether a key is needed.
+  server.addHook('onRequest', async function admission(request, reply) {
+    const reason = nonCanonicalTarget(request.url);
+    if (reason) throw new PortcullisError('BAD_PATH', reason);
+    await authenticateRequest(request, reply);
+  });
 
   await server.register(fastifySwagger, {
     openapi: {
@@ -90,15 +125,20 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
     sendProblem(reply, { ...problem('ROUTE_NOT_FOUND', `${request.method} ${request.url.split('?')[0]!.slice(0, 200)} is not a route`), requestId: String(request.id) }),
   );
 
-  server.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/admin/v1/') || request.url.startsWith(OPENAPI_PATH)) return;
-    request.actor = options.trustedActor ?? (await authenticateAdmin(request, app.verifyKey));
-  });
-  server.addHook('preValidation', async (request) => {
-    if (findNul(request.body) || findNul(request.query) || findNul(request.params)) {
-      throw new PortcullisError('NUL_CHARACTER', 'strings must not contain U+0000');
+  server.addHook('preParsing', async (request) => {
+    const coding = request.headers['content-encoding'];
+    if (coding !== undefined && coding.trim().toLowerCase() !== 'identity') {
+      throw new PortcullisError('UNSUPPORTED_MEDIA_TYPE', 'request bodies are not accepted with a Content-Encoding');
     }
   });
+  // Before the schemas: they recurse, and a string the store would rewrite must not get that far.
+  server.addHook('preValidation', async (request) => {
+    checkJsonInput(request.params, INPUT_MAX_DEPTH, 'the path');
+    checkJsonInput(request.query, INPUT_MAX_DEPTH, 'the query');
+    checkJsonInput(request.body, INPUT_MAX_DEPTH, 'the body');
+  });
+  // After the schemas: the shape is known to be right, only the bounds are left.
+  server.addHook('preHandler', async (request) => checkLimitSettings(request.body));
   server.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-request-id', String(_request.id));
     reply.header('cache-control', 'no-store');

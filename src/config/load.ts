@@ -5,6 +5,7 @@ import { resolve } from 'node:path';
 import { Kind, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { rateSettingProblem } from '../limits/settings.js';
 import { ConfigSchema, type Config } from './schema.js';
 
 export class ConfigError extends Error {
@@ -78,7 +79,14 @@ export function validateConfig(input: unknown, source: string): Config {
       .filter((line) => !seen.has(line) && seen.add(line));
     throw new ConfigError(`invalid configuration in ${source}:\n${lines.slice(0, 10).join('\n')}`);
   }
-  return value as Config;
+  const config = value as Config;
+  // Bounds a schema cannot state (1s ≤ window ≤ 365d, limit × window): the ones the admin API holds too.
+  const limitLines = config.apis.flatMap((api, index) => {
+    const problem = api.rateLimit ? rateSettingProblem(api.rateLimit) : undefined;
+    return problem ? [`  ${['apis', index, 'rateLimit', problem.field].filter((p) => p !== '').join('.')}: ${problem.message}`] : [];
+  });
+  if (limitLines.length > 0) throw new ConfigError(`invalid configuration in ${source}:\n${limitLines.slice(0, 10).join('\n')}`);
+  return config;
 }
 
 export function loadConfig(options: { path?: string | undefined; env?: NodeJS.ProcessEnv; cwd?: string } = {}): LoadedConfig {

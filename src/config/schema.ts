@@ -55,7 +55,10 @@ const Api = Type.Object(
     apiKeyHeader: Type.Optional(HeaderName),
     /** Proxy requests that match no operation of the OpenAPI document (with the API's auth and scopes). */
     passThrough: Type.Boolean({ default: false }),
-    /** At most `limit` requests per sliding `window` on this API, counted by consumer (default), credential, ip or route. */
+    /**
+     * At most `limit` requests per sliding `window` on this API, counted by consumer (default), credential, ip or route.
+     * The window is 1s to 365d and limit × window (ms) stays under 2^53: checked after the schema (src/limits/settings.ts).
+     */
     rateLimit: Type.Optional(
       Type.Object(
         {
@@ -100,6 +103,8 @@ export const ConfigSchema = Type.Object(
         host: Type.String({ default: '127.0.0.1' }),
         port: Port(8081),
         bodyLimit: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 1024 * 1024 }),
+        /** Serve /metrics without an admin key (for a Prometheus scraper that cannot send one). */
+        publicMetrics: Type.Boolean({ default: false }),
       },
       { default: {}, additionalProperties: false },
     ),

@@ -65,6 +65,6 @@ export function demoBanner({ gatewayUrl, adminUrl, demo, adminKey }: { gatewayUr
       '',
     );
   }
-  lines.push(`Metrics: ${adminUrl}/metrics`, '');
+  lines.push(`Metrics: ${adminUrl}/metrics (with the admin key)`, '');
   return lines.join('\n');
 }

@@ -4,6 +4,8 @@ export const ERROR_CODES = {
   VALIDATION_FAILED: { status: 400, title: 'The request does not match the schema' },
   INVALID_JSON: { status: 400, title: 'The body is not valid JSON' },
   NUL_CHARACTER: { status: 400, title: 'A string contains a NUL character' },
+  INVALID_UNICODE: { status: 400, title: 'A string is not well-formed Unicode' },
+  NESTING_TOO_DEEP: { status: 400, title: 'The JSON nests deeper than allowed' },
   BAD_REQUEST: { status: 400, title: 'The request is malformed' },
   INVALID_CURSOR: { status: 400, title: 'The pagination cursor is not valid' },
   METADATA_TOO_LARGE: { status: 400, title: 'Metadata is larger than the allowed size' },
@@ -35,6 +37,7 @@ export const ERROR_CODES = {
   CREDENTIAL_LIMITED: { status: 429, title: 'The credential has used up its rate limit or quota' },
   UPSTREAM_UNAVAILABLE: { status: 502, title: 'The upstream could not be reached' },
   AUTH_UNAVAILABLE: { status: 503, title: 'Credentials cannot be checked right now' },
+  LIMIT_POLICY_INVALID: { status: 503, title: 'A stored rate-limit or quota policy is not valid' },
   UPSTREAM_TIMEOUT: { status: 504, title: 'The upstream did not answer in time' },
   // OAuth clients and signing keys on the admin API (docs/errors.md, "OAuth").
   CLIENT_NOT_FOUND: { status: 404, title: 'No such OAuth client' },

@@ -314,6 +314,11 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
   }
 
   function limited(x: Exchange, verdict: LimitVerdict): void {
+    if (verdict.invalid) {
+      // A stored policy the limiter cannot run (src/limits/settings.ts): refuse, fail closed, say why.
+      x.runtime.log.error({ requestId: x.requestId, consumerId: x.identity?.consumerId, ...verdict.invalid }, 'invalid rate-limit or quota policy; request refused');
+      return answered(x, sendProblem(x.res, { code: 'LIMIT_POLICY_INVALID', detail: 'a rate limit or quota of this caller is not valid; an operator must fix it', requestId: x.requestId, headers: x.cors }));
+    }
     if (!verdict.allowed) {
       const code = verdict.code === 'QUOTA_EXCEEDED' ? 'QUOTA_EXCEEDED' : 'RATE_LIMITED';
       const detail = code === 'QUOTA_EXCEEDED' ? 'the usage quota is used up' : 'too many requests; see RateLimit and Retry-After';

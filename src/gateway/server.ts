@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { problem, toProblem } from '../admin/problem.js';
+import { problem, sendFrameworkError, toProblem } from '../admin/problem.js';
 import { nextRequestId } from './request-id.js';
 import type { Logger } from '../logger.js';
 import type { GatewayHandler } from './handler.js';
@@ -76,6 +76,8 @@ export async function buildPublicServer({ gateway, log, maxHeaderSize, register 
     genReqId: (req) => acceptableRequestId(req.headers['x-request-id'] as string | undefined) ?? nextRequestId(),
     return503OnClosing: true,
     clientErrorHandler: onClientError,
+    // Routing errors (a bad %-escape, an over-long parameter) as problem JSON, not Fastify's own body.
+    frameworkErrors: sendFrameworkError,
     serverFactory: (fastifyHandler) => {
       server = createServer({ maxHeaderSize }, (req: IncomingMessage, res: ServerResponse) => {
         const url = req.url ?? '/';

@@ -2,13 +2,15 @@
 import type { RateSetting } from './types.js';
 import type { LimitCode, RateLimiter } from '../ratelimit/interface.js';
 import { limitHeaders, type LimitHeaders } from './headers.js';
-import { limitsFor, type IdentityLimits, type LimitSubject } from './policies.js';
+import { limitsFor, type IdentityLimits, type InvalidPolicy, type LimitSubject } from './policies.js';
 
 export interface LimitVerdict {
   allowed: boolean;
-  code: LimitCode;
+  /** POLICY_INVALID: a stored policy cannot be enforced (`invalid` says which); the request is refused, fail closed. */
+  code: LimitCode | 'POLICY_INVALID';
   /** Absent when no policy applies (an unlimited API sends no RateLimit headers). */
   headers: LimitHeaders | undefined;
+  invalid?: InvalidPolicy;
 }
 
 const UNLIMITED: LimitVerdict = Object.freeze({ allowed: true, code: 'ALLOWED', headers: undefined });
@@ -21,6 +23,7 @@ export async function enforceLimits(
   now: number,
 ): Promise<LimitVerdict> {
   const check = limitsFor(subject, apiLimit, limits);
+  if (check.invalid) return { allowed: false, code: 'POLICY_INVALID', headers: undefined, invalid: check.invalid };
   if (check.rates.length === 0 && check.quotas.length === 0) return UNLIMITED;
   const result = await limiter.check(check, now);
   return { allowed: result.allowed, code: result.code, headers: limitHeaders(check, result) };

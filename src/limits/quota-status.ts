@@ -1,5 +1,6 @@
 // Remaining usage credits of a consumer or credential, read without consuming any.
 import type { RateLimiter } from '../ratelimit/interface.js';
+import { unenforceableQuota } from './settings.js';
 import type { QuotaSetting } from './types.js';
 
 export interface QuotaStatus {
@@ -19,7 +20,9 @@ export async function quotaStatus(
   quota: QuotaSetting | null,
   now: number,
 ): Promise<QuotaStatus | null> {
-  if (!quota) return null;
+  // No status for a policy the limiter cannot run (stored around the admin API's checks): the record
+  // still reads, so it can be found and fixed.
+  if (quota === null || quota === undefined || unenforceableQuota(quota)) return null;
   const result = await limiter.peek({ quotas: [{ key: `quota:${owner}:${id}`, limit: quota.limit, period: quota.period, cost: 0 }] }, now);
   const decision = result.quotas[0]!;
   return {

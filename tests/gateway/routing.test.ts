@@ -88,7 +88,7 @@ describe('gateway: public listener routing', () => {
   it('serves Prometheus metrics on the admin listener', async () => {
     await which('/api/x');
     const port = (running.admin.server.address() as AddressInfo).port;
-    const response = await fetch(`http://127.0.0.1:${port}/metrics`);
+    const response = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${running.firstAdminKey}` } });
     assert.equal(response.status, 200);
     const text = await response.text();
     assert.match(text, /portcullis_gateway_requests_total\{api="api",status="200",auth_method="api-key"\} [1-9]/);
