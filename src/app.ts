@@ -81,19 +81,23 @@ export async function createApp({
   // change does not evict the same cached keys again on every sync of that overlap.
   const appliedEvents = new Map<string, number>();
   async function dropChangedElsewhere(since: number): Promise<void> {
-    const targets = await store.listChangedTargetsSince(since, ['key', 'consumer', 'client']);
+    const targets = await store.listChangedTargetsSince(since, ['key', 'consumer', 'client', 'signing-key']);
     // An event first read at or before `since` happened before it, so no later sync returns it.
     for (const [eventId, readAt] of appliedEvents) if (readAt < since) appliedEvents.delete(eventId);
     const readAt = clock.now();
     const keyIds: string[] = [];
+    let signingKeysChanged = false;
     for (const target of targets) {
       if (appliedEvents.has(target.eventId)) continue;
       appliedEvents.set(target.eventId, readAt);
       if (target.type === 'key') keyIds.push(target.id);
       else if (target.type === 'consumer') forgetConsumer(target.id);
+      else if (target.type === 'signing-key') signingKeysChanged = true;
       else oauth.principals.invalidateClient(target.id);
     }
     for (const hash of await store.listKeyHashes(keyIds)) cache.delete(hash);
+    // A rotation elsewhere (an immediate one removes keys): reloading refuses the removed keys' cached tokens.
+    if (signingKeysChanged) await oauth.ring.load();
   }
   const oauth = await createOAuth({ config, store, clock, log, masterKey, bruteForce: limiters.bruteForce, publish, onSync: dropChangedElsewhere });
   /** A consumer changed (here or on another node): its cached keys and tokens are judged afresh. */

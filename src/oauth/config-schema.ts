@@ -58,8 +58,11 @@ export const OAuthSettingsSchema = Type.Object(
 
 export const TrustedIssuerSchema = Type.Object(
   {
-    /** Compared exactly with the token's `iss`. */
-    issuer: Type.String({ minLength: 1, maxLength: 1000 }),
+    /**
+     * Compared exactly with the token's `iss`. No `#` (RFC 8414 issuers have no fragment): it separates
+     * the issuer from the client id in the credential ids of its tokens (`<issuer>#<client id>`).
+     */
+    issuer: Type.String({ minLength: 1, maxLength: 1000, pattern: '^[^#]+$' }),
     jwksUri: Type.String({ pattern: '^https?://[^\\s]+$' }),
     /** The token's `aud` must contain one of these. */
     audience: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })]),
