@@ -39,10 +39,15 @@ export const OAuthSettingsSchema = Type.Object(
     clockToleranceSeconds: ClockTolerance,
     /** private_key_jwt: the longest an assertion may live (exp - now). */
     assertionMaxLifetime: Duration('5m'),
-    /** Failed client authentications allowed per window before the token endpoint answers 429. */
+    /**
+     * Failed client authentications allowed per window before the OAuth endpoints answer 429: for one
+     * client from one source address, for one client from all addresses (a ceiling against distributed
+     * guessing, much higher so that one address cannot lock a client out), and for one address.
+     */
     failedAuth: Type.Object(
       {
-        perClient: Type.Integer({ minimum: 1, default: 10 }),
+        perClientAndIp: Type.Integer({ minimum: 1, default: 10 }),
+        perClient: Type.Integer({ minimum: 1, default: 200 }),
         perIp: Type.Integer({ minimum: 1, default: 50 }),
         window: Duration('1m'),
       },

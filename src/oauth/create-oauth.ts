@@ -41,7 +41,6 @@ export interface OAuthDeps {
   log: Logger;
   /** Absent: everything but signing and rotation works (the CLI on a store, tests of other areas). */
   masterKey: Buffer | undefined;
-  /** Replace the in-memory failed-authentication limiters (e.g. with the cluster-wide rate limiter). */
   /** Counts failed client authentications; the app passes its brute-force limiter (Redis-backed when configured). */
   bruteForce?: RateLimiter;
   /** For tests: how trusted issuers' JWKS are fetched. */
@@ -131,14 +130,12 @@ export async function createOAuth({ config, store, clock, log, masterKey, bruteF
   const issueAccessToken = createAccessTokenIssuer({ ring, issuer: settings.issuer });
   const grants = createGrantRegistry({ client_credentials: createClientCredentialsGrant({ issueAccessToken, issuer: settings.issuer }) });
   const failures = bruteForce ?? createMemoryRateLimiter({ clock });
-  const limiters = {
-    perClient: createFailureLimiter(failures, { limit: settings.failedAuth.perClient, windowMs: settings.failedAuth.windowMs, now }),
-    perIp: createFailureLimiter(failures, { limit: settings.failedAuth.perIp, windowMs: settings.failedAuth.windowMs, now }),
-  };
+  const failureLimiter = (limit: number) => createFailureLimiter(failures, { limit, windowMs: settings.failedAuth.windowMs, now });
   const authenticateRequest = createGuardedClientAuthenticator({
     authenticateClient,
-    failuresPerClient: limiters.perClient,
-    failuresPerIp: limiters.perIp,
+    failuresPerClientAndIp: failureLimiter(settings.failedAuth.perClientAndIp),
+    failuresPerClient: failureLimiter(settings.failedAuth.perClient),
+    failuresPerIp: failureLimiter(settings.failedAuth.perIp),
   });
   const token = createTokenEndpoint({ grants, authenticateRequest, now });
 
