@@ -54,6 +54,7 @@ keys:
     maxEntries: 100000      # verified keys kept in memory (0 turns the cache off)
     ttl: 30s                # how long a verified key is trusted without asking the store
     negativeTtl: 2s         # how long an unknown key is remembered as unknown
+    staleIfError: 5m        # store unreachable: a cached valid key still answers this long past its ttl
   lastUsedFlushInterval: 10s
 
 log:

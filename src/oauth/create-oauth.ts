@@ -49,6 +49,8 @@ export interface OAuthDeps {
   publish?: (change: Change) => void;
   /** Part of every store sync: reads the other changes made since `since` (keys, consumers, clients). */
   onSync?: (since: number) => Promise<void>;
+  /** Told of each token check answered from a stale client or consumer entry (stale-if-error; a metric). */
+  onStaleAnswer?: () => void;
 }
 
 /** Between two clean-ups (secrets, denylist, assertion jtis, signing keys), in sync ticks. */
@@ -56,7 +58,7 @@ const HOUSEKEEPING_EVERY_TICKS = 30;
 /** Changes are read with this much overlap, so clock skew between nodes loses none. */
 const SYNC_OVERLAP_MS = 5000;
 
-export async function createOAuth({ config, store, clock, log, masterKey, bruteForce, fetch, publish = () => {}, onSync }: OAuthDeps) {
+export async function createOAuth({ config, store, clock, log, masterKey, bruteForce, fetch, publish = () => {}, onSync, onStaleAnswer }: OAuthDeps) {
   const settings = resolveOAuthSettings(config);
   const problems = checkOAuthSettings(settings, config.trustedIssuers);
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -83,6 +85,8 @@ export async function createOAuth({ config, store, clock, log, masterKey, bruteF
     now,
     ttlMs: settings.principalCacheTtlMs,
     negativeTtlMs: parseDuration(config.keys.cache.negativeTtl),
+    staleIfErrorMs: parseDuration(config.keys.cache.staleIfError),
+    ...(onStaleAnswer ? { onStale: onStaleAnswer } : {}),
   });
   const revocations = createRevocationList();
   for (const entry of await store.listRevokedTokensSince(0, clock.now())) revocations.add(entry.jti, entry.expiresAt);

@@ -37,6 +37,9 @@ export interface EvaluateDeps {
   clock: Clock;
 }
 
+/** The gateway's look-ups may answer from a stale client or consumer while the store is unreachable. */
+const STALE_IF_ERROR = Object.freeze({ staleIfError: true });
+
 /** The answer for one token and one principal object; principals are replaced, never mutated, on change. */
 const accepted = new WeakMap<VerifiedToken, { principal: object; answer: Accepted }>();
 
@@ -116,7 +119,9 @@ export function createTokenEvaluator({ verify, cache, revocations, principals, c
         if (token.expiresAt > clock.now()) cache.set(tokenHash, token);
       }
       const principal =
-        token.kind === 'local' ? await principals.client(token.clientId) : await principals.external(token.issuer, token.subject);
+        token.kind === 'local'
+          ? await principals.client(token.clientId, STALE_IF_ERROR)
+          : await principals.external(token.issuer, token.subject, STALE_IF_ERROR);
       return judge(token, principal ?? null, clock.now());
     } catch (error) {
       if (isStoreUnavailable(error)) return deny('STORE_UNAVAILABLE', 'credentials cannot be checked right now');
