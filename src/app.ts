@@ -13,7 +13,7 @@ import { systemClock, type Clock } from './lib/clock.js';
 import { parseDuration } from './lib/duration.js';
 import { keepTickShape } from './lib/tick-shape.js';
 import { createLogger, type Logger } from './logger.js';
-import { instrumentKeyCache } from './metrics/key-cache.js';
+import { countStaleAnswers, instrumentKeyCache } from './metrics/key-cache.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
 import { createOAuth } from './oauth/create-oauth.js';
 import { resolveMasterKey } from './oauth/master-key.js';
@@ -70,10 +70,12 @@ export async function createApp({
       maxEntries: config.keys.cache.maxEntries,
       ttlMs: parseDuration(config.keys.cache.ttl),
       negativeTtlMs: parseDuration(config.keys.cache.negativeTtl),
+      staleIfErrorMs: parseDuration(config.keys.cache.staleIfError),
       now: () => clock.now(),
     }),
     metrics,
   );
+  const staleAnswer = countStaleAnswers(metrics.registry);
   // Changes other nodes made, read from the store on every sync (`oauth.syncInterval`): the path for
   // nodes without Redis, and a second one for a node that missed a message. The audit log records
   // every change in the transaction that makes it, so it is the change feed. Each sync reads back
@@ -81,21 +83,35 @@ export async function createApp({
   // change does not evict the same cached keys again on every sync of that overlap.
   const appliedEvents = new Map<string, number>();
   async function dropChangedElsewhere(since: number): Promise<void> {
-    const targets = await store.listChangedTargetsSince(since, ['key', 'consumer', 'client']);
+    const targets = await store.listChangedTargetsSince(since, ['key', 'consumer', 'client', 'signing-key']);
     // An event first read at or before `since` happened before it, so no later sync returns it.
     for (const [eventId, readAt] of appliedEvents) if (readAt < since) appliedEvents.delete(eventId);
     const readAt = clock.now();
     const keyIds: string[] = [];
+    let signingKeysChanged = false;
     for (const target of targets) {
       if (appliedEvents.has(target.eventId)) continue;
       appliedEvents.set(target.eventId, readAt);
       if (target.type === 'key') keyIds.push(target.id);
       else if (target.type === 'consumer') forgetConsumer(target.id);
+      else if (target.type === 'signing-key') signingKeysChanged = true;
       else oauth.principals.invalidateClient(target.id);
     }
     for (const hash of await store.listKeyHashes(keyIds)) cache.delete(hash);
+    // A rotation elsewhere (an immediate one removes keys): reloading refuses the removed keys' cached tokens.
+    if (signingKeysChanged) await oauth.ring.load();
   }
-  const oauth = await createOAuth({ config, store, clock, log, masterKey, bruteForce: limiters.bruteForce, publish, onSync: dropChangedElsewhere });
+  const oauth = await createOAuth({
+    config,
+    store,
+    clock,
+    log,
+    masterKey,
+    bruteForce: limiters.bruteForce,
+    publish,
+    onSync: dropChangedElsewhere,
+    onStaleAnswer: () => staleAnswer('jwt'),
+  });
   /** A consumer changed (here or on another node): its cached keys and tokens are judged afresh. */
   function forgetConsumer(id: string): void {
     cache.deleteConsumer(id);
@@ -131,7 +147,7 @@ export async function createApp({
     },
   };
   const keys = createKeyService({ store, clock, audit, cache: keyChanges, prefix });
-  const verifyKey = createKeyVerifier({ store, cache, clock, prefix, onValid: (id, at) => lastUsed.touch(id, at) });
+  const verifyKey = createKeyVerifier({ store, cache, clock, prefix, onValid: (id, at) => lastUsed.touch(id, at), onStale: () => staleAnswer('api-key') });
   // The gateway's authentication methods by name; the JWT method registers here too
   // (`authMethods.register(jwtMethod)`), and the gateway and library mode look methods up per request.
   const authMethods = createAuthMethodRegistry([createApiKeyAuthMethod({ verifyKey }), oauth.jwtAuthMethod]);
@@ -170,8 +186,9 @@ export async function createApp({
       }
     },
     resync() {
-      cache.clear();
-      oauth.principals.clear();
+      // Changes may have been missed: every entry is asked for again, and stays for stale-if-error.
+      cache.expireAll();
+      oauth.principals.expireAll();
       void oauth.sync().catch((error: Error) => log.warn({ err: { message: error.message } }, 'oauth sync failed; will retry'));
     },
   });

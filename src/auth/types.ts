@@ -6,7 +6,13 @@ import type { JsonObject } from '../store/types.js';
 
 export type Credential =
   | { type: 'api-key'; keyId: string }
-  | { type: 'jwt'; clientId: string; jti: string; issuer: string };
+  | {
+      type: 'jwt';
+      /** The token's client: our client_id, or a trusted issuer's client_id / azp / sub claim as it is. */
+      clientId: string;
+      jti: string;
+      issuer: string;
+    };
 
 export interface Identity {
   consumerId: string;
@@ -14,6 +20,11 @@ export interface Identity {
   metadata: JsonObject;
   scopes: string[];
   credential: Credential;
+  /**
+   * The id usage, rate limits and X-Credential-Id know the credential by: the key id, our client_id,
+   * or for a trusted issuer's token `<issuer>#<client id>` — never equal to a local id (docs/oauth.md).
+   */
+  credentialId: string;
   /** Rate limits and quotas set on the consumer and on the credential, for the gateway's limiter. */
   limits?: IdentityLimits;
 }

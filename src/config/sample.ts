@@ -33,7 +33,9 @@ oauth:
   rotateSigningKeyEvery: 90d  # scheduled signing-key rotation (0 = only \`portcullis signing-keys rotate\`)
   jwksCacheMaxAge: 5m       # Cache-Control of the JWKS; a new key is published this long before it signs
   clockToleranceSeconds: 30 # leeway for nbf/iat (at most 60)
-  failedAuth: { perClient: 10, perIp: 50, window: 1m }   # then the token endpoint answers 429
+  # failed client authentications a window allows, then 429: per client and source address, per
+  # client from every address (against distributed guessing), per address
+  failedAuth: { perClientAndIp: 10, perClient: 200, perIp: 50, window: 1m }
 
 # External IdPs whose JWTs the gateway accepts (Auth0, Cognito, Keycloak…). A token's consumerClaim
 # value is looked up in the consumers' externalIds.
@@ -52,6 +54,7 @@ keys:
     maxEntries: 100000      # verified keys kept in memory (0 turns the cache off)
     ttl: 30s                # how long a verified key is trusted without asking the store
     negativeTtl: 2s         # how long an unknown key is remembered as unknown
+    staleIfError: 5m        # store unreachable: a cached valid key still answers this long past its ttl
   lastUsedFlushInterval: 10s
 
 log:

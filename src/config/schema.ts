@@ -119,8 +119,11 @@ export const ConfigSchema = Type.Object(
         cache: Type.Object(
           {
             maxEntries: Type.Integer({ minimum: 0, default: 100_000 }),
+            /** How long a verified key (or a client, for tokens) is trusted without asking the store; each entry up to a fifth less, at random. */
             ttl: Duration('30s'),
             negativeTtl: Duration('2s'),
+            /** While the store is unreachable, how long past its TTL a cached VALID verdict still answers (0 = never). */
+            staleIfError: Duration('5m'),
           },
           { default: {}, additionalProperties: false },
         ),

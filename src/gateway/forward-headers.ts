@@ -188,7 +188,7 @@ function identityHeaders(identity: Identity): readonly string[] {
       'x-consumer-id', identity.consumerId,
       'x-consumer-name', safeHeaderValue(identity.consumerName),
       'x-credential-type', credential.type,
-      'x-credential-id', credential.type === 'api-key' ? credential.keyId : safeHeaderValue(credential.clientId),
+      'x-credential-id', credential.type === 'api-key' ? identity.credentialId : safeHeaderValue(identity.credentialId),
       'x-scopes', safeHeaderValue(identity.scopes.join(' ')),
       'x-consumer-metadata', metadataHeader(identity.metadata),
     ];

@@ -55,7 +55,7 @@ const NO_HEADERS = null;
 const METHOD_JSON = new Map(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map((m) => [m, `"${m}"`]));
 
 function credentialIdOf(identity: Identity): string {
-  return identity.credential.type === 'api-key' ? identity.credential.keyId : identity.credential.clientId;
+  return identity.credentialId;
 }
 
 function upstreamPathOf(api: CompiledApi, path: string, query: string): string {

@@ -1,9 +1,12 @@
-// Verification cache keyed by the key's SHA-256: a bounded LRU with a TTL, plus short-lived negative
-// entries for unknown keys. It indexes hashes by consumer so a consumer change drops all its keys at
-// once, and it keeps what a consumer's keys have in common (its metadata, scopes, limits, the view
-// returned to callers) once per consumer rather than once per key: a cached key costs a few hundred
-// bytes, so 100k of them fit in the memory goal (bench/scale.ts).
+// Verification cache keyed by the key's SHA-256: a bounded LRU whose entries are fresh for a jittered
+// TTL (src/auth/freshness.ts) and then kept for `staleIfErrorMs` more, to answer while the store is
+// unreachable (stale-if-error), plus short-lived negative entries for unknown keys. It indexes hashes
+// by consumer so a consumer change drops all its keys at once, and it keeps what a consumer's keys
+// have in common (its metadata, scopes, limits, the view returned to callers) once per consumer rather
+// than once per key: a cached key costs a few hundred bytes, so 100k of them fit in the memory goal
+// (bench/scale.ts).
 import { LRUCache } from 'lru-cache';
+import { freshUntil } from '../auth/freshness.js';
 import type { IdentityLimits } from '../limits/policies.js';
 import type { JsonObject, KeyVerificationRecord } from '../store/types.js';
 import type { VerifyResult } from './verify.js';
@@ -26,6 +29,9 @@ export interface SharedConsumer {
 
 /** What verification needs about a known key, precomputed once per cache fill. */
 export interface CachedKey {
+  known: true;
+  /** Fresh before this instant; stale (usable only while the store fails) for staleIfErrorMs after. */
+  freshUntil: number;
   keyId: string;
   revokedAt: number | null;
   expiresAt: number | null;
@@ -41,22 +47,33 @@ export interface CachedKey {
   touchedAt: number;
 }
 
-const UNKNOWN = Symbol('unknown key');
-type Entry = CachedKey | typeof UNKNOWN;
+/** A key the store does not hold, remembered for the negative TTL (never answered stale). */
+interface UnknownKey {
+  known: false;
+  freshUntil: number;
+}
+type Entry = CachedKey | UnknownKey;
 
 export interface KeyCacheOptions {
   maxEntries: number;
   ttlMs: number;
   negativeTtlMs: number;
+  /** How long past its freshness a known key stays for stale-if-error; 0 = not at all. */
+  staleIfErrorMs?: number;
   now: () => number;
 }
 
 export interface KeyCache {
+  /** A fresh entry, 'unknown' for a fresh negative one, or undefined (ask the store). */
   get(hash: string): CachedKey | 'unknown' | undefined;
+  /** A known key's entry, fresh or stale within staleIfErrorMs: for answering while the store is unreachable. */
+  stale(hash: string): CachedKey | undefined;
   set(hash: string, entry: KeyVerificationRecord): CachedKey;
   setUnknown(hash: string): void;
   delete(hash: string): void;
   deleteConsumer(consumerId: string): void;
+  /** Every entry stops being fresh now (it is asked for again), but stays for stale-if-error. */
+  expireAll(): void;
   clear(): void;
   readonly size: number;
 }
@@ -99,23 +116,33 @@ export function toCachedKey(key: KeyRow, consumer: SharedConsumer): CachedKey {
     expiresAt: key.expiresAt,
     limits,
   });
-  return { keyId: key.id, revokedAt: key.revokedAt, expiresAt: key.expiresAt, enabled: key.enabled, consumer, scopes, metadata, valid, touchedAt: -Infinity };
+  return {
+    known: true,
+    freshUntil: -Infinity,
+    keyId: key.id,
+    revokedAt: key.revokedAt,
+    expiresAt: key.expiresAt,
+    enabled: key.enabled,
+    consumer,
+    scopes,
+    metadata,
+    valid,
+    touchedAt: -Infinity,
+  };
 }
 
 export function createKeyCache(options: KeyCacheOptions): KeyCache {
   const byConsumer = new Map<string, Set<string>>();
   const consumers = new Map<string, SharedConsumer>();
   const enabled = options.maxEntries > 0 && options.ttlMs > 0;
+  const staleIfErrorMs = options.staleIfErrorMs ?? 0;
+  // No TTL of lru-cache's own: each entry carries its freshness (one clock read per lookup, where
+  // lru-cache's TTL would cost another), and a known key outlives it for stale-if-error. An entry
+  // past all use is dropped when it is next looked up, or evicted as the least recently used.
   const lru = new LRUCache<string, Entry>({
     max: Math.max(1, options.maxEntries),
-    ttl: Math.max(1, options.ttlMs),
-    ttlAutopurge: false,
-    // lru-cache would keep `now` for a millisecond behind a new timer each time it expires, a timer
-    // per millisecond on a busy gateway; the injected clock is cheaper to ask every time.
-    ttlResolution: 0,
-    perf: { now: options.now },
     dispose: (entry, hash) => {
-      if (entry === UNKNOWN) return;
+      if (!entry.known) return;
       const hashes = byConsumer.get(entry.consumer.id);
       hashes?.delete(hash);
       if (hashes?.size === 0) {
@@ -129,7 +156,15 @@ export function createKeyCache(options: KeyCacheOptions): KeyCache {
     get(hash) {
       if (!enabled) return undefined;
       const entry = lru.get(hash);
-      return entry === UNKNOWN ? 'unknown' : entry;
+      if (entry === undefined) return undefined;
+      const now = options.now();
+      if (entry.freshUntil > now) return entry.known ? entry : 'unknown';
+      if (!entry.known || entry.freshUntil + staleIfErrorMs <= now) lru.delete(hash);
+      return undefined;
+    },
+    stale(hash) {
+      const entry = enabled ? lru.peek(hash) : undefined;
+      return entry?.known && entry.freshUntil + staleIfErrorMs > options.now() ? entry : undefined;
     },
     set(hash, { key, consumer }) {
       if (!enabled) return toCachedKey(key, sharedConsumer(consumer));
@@ -137,6 +172,7 @@ export function createKeyCache(options: KeyCacheOptions): KeyCache {
       let shared = consumers.get(consumer.id);
       if (!shared || consumer.updatedAt > shared.updatedAt) consumers.set(consumer.id, (shared = sharedConsumer(consumer)));
       const cached = toCachedKey(key, shared);
+      cached.freshUntil = freshUntil(options.now(), options.ttlMs);
       lru.set(hash, cached);
       let hashes = byConsumer.get(consumer.id);
       if (!hashes) byConsumer.set(consumer.id, (hashes = new Set()));
@@ -144,7 +180,7 @@ export function createKeyCache(options: KeyCacheOptions): KeyCache {
       return cached;
     },
     setUnknown(hash) {
-      if (enabled && options.negativeTtlMs > 0) lru.set(hash, UNKNOWN, { ttl: options.negativeTtlMs });
+      if (enabled && options.negativeTtlMs > 0) lru.set(hash, { known: false, freshUntil: options.now() + options.negativeTtlMs });
     },
     delete(hash) {
       lru.delete(hash);
@@ -153,6 +189,10 @@ export function createKeyCache(options: KeyCacheOptions): KeyCache {
       for (const hash of [...(byConsumer.get(consumerId) ?? [])]) lru.delete(hash);
       byConsumer.delete(consumerId);
       consumers.delete(consumerId);
+    },
+    expireAll() {
+      const now = options.now();
+      for (const entry of lru.values()) if (entry.freshUntil > now) entry.freshUntil = now;
     },
     clear() {
       lru.clear();

@@ -1,10 +1,14 @@
 // Key verification: parse → checksum → cache → store → revoked, expired, disabled, scopes.
-// Denials are values; only store faults throw. A malformed key never reaches the store.
+// Denials are values; only store faults throw. A malformed key never reaches the store. While the
+// store is unreachable, a key cached past its TTL (within keys.cache.staleIfError) is still answered
+// when the answer cannot have changed for the better (VALID, or REVOKED); anything else fails closed.
 import { recalls, remember } from '../auth/credential-memo.js';
+import { createStoreFaultState } from '../auth/freshness.js';
 import type { CredentialMemo } from '../auth/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { MaybePromise } from '../lib/maybe-promise.js';
 import type { IdentityLimits } from '../limits/policies.js';
+import { isStoreUnavailable } from '../store/open.js';
 import type { Store, JsonObject } from '../store/types.js';
 import type { CachedKey, KeyCache } from './cache.js';
 import { hashKey, isWellFormedKey } from './format.js';
@@ -46,6 +50,8 @@ export interface KeyVerifierDeps {
   prefix: string;
   /** Told of VALID verifications (last-used tracking), at most once a second per cached key; must not block. */
   onValid?: (keyId: string, at: number) => void;
+  /** Told of each answer given from a stale entry because the store is unreachable (a metric). */
+  onStale?: () => void;
 }
 
 /** Last-used times are kept to the second: a busy key tells the tracker once a second, not per request. */
@@ -75,7 +81,9 @@ export function judge(entry: CachedKey, now: number, required: readonly string[]
   return entry.valid;
 }
 
-export function createKeyVerifier({ store, cache, clock, prefix, onValid }: KeyVerifierDeps) {
+export function createKeyVerifier({ store, cache, clock, prefix, onValid, onStale }: KeyVerifierDeps) {
+  const storeFaults = createStoreFaultState(() => clock.now());
+
   function conclude(entry: CachedKey, required: readonly string[] | undefined): VerifyResult {
     const now = clock.now();
     const result = judge(entry, now, required);
@@ -86,8 +94,28 @@ export function createKeyVerifier({ store, cache, clock, prefix, onValid }: KeyV
     return result;
   }
 
+  /** The answer of a stale entry, when it may be given: VALID, or REVOKED (never undone). */
+  function staleAnswer(hash: string, required: readonly string[] | undefined): VerifyResult | undefined {
+    const entry = cache.stale(hash);
+    if (!entry) return undefined;
+    const result = conclude(entry, required);
+    if (!result.valid && result.code !== 'REVOKED') return undefined;
+    onStale?.();
+    return result;
+  }
+
   async function fromStore(hash: string, required: readonly string[] | undefined): Promise<VerifyResult> {
-    const found = await store.findKeyByHash(hash);
+    let found: Awaited<ReturnType<Store['findKeyByHash']>>;
+    try {
+      found = await store.findKeyByHash(hash);
+    } catch (error) {
+      if (!isStoreUnavailable(error)) throw error;
+      storeFaults.failed();
+      const answer = staleAnswer(hash, required);
+      if (answer) return answer;
+      throw error;
+    }
+    storeFaults.succeeded();
     if (!found) {
       cache.setUnknown(hash);
       return NOT_FOUND;
@@ -113,6 +141,11 @@ export function createKeyVerifier({ store, cache, clock, prefix, onValid }: KeyV
     const cached = cache.get(hash);
     if (cached === 'unknown') return NOT_FOUND;
     if (cached) return conclude(cached, options?.scopes);
+    // The store failed a moment ago: a stale entry answers without waiting for it again.
+    if (storeFaults.skipStore()) {
+      const answer = staleAnswer(hash, options?.scopes);
+      if (answer) return answer;
+    }
     return fromStore(hash, options?.scopes);
   };
 }

@@ -39,10 +39,15 @@ export const OAuthSettingsSchema = Type.Object(
     clockToleranceSeconds: ClockTolerance,
     /** private_key_jwt: the longest an assertion may live (exp - now). */
     assertionMaxLifetime: Duration('5m'),
-    /** Failed client authentications allowed per window before the token endpoint answers 429. */
+    /**
+     * Failed client authentications allowed per window before the OAuth endpoints answer 429: for one
+     * client from one source address, for one client from all addresses (a ceiling against distributed
+     * guessing, much higher so that one address cannot lock a client out), and for one address.
+     */
     failedAuth: Type.Object(
       {
-        perClient: Type.Integer({ minimum: 1, default: 10 }),
+        perClientAndIp: Type.Integer({ minimum: 1, default: 10 }),
+        perClient: Type.Integer({ minimum: 1, default: 200 }),
         perIp: Type.Integer({ minimum: 1, default: 50 }),
         window: Duration('1m'),
       },
@@ -58,8 +63,11 @@ export const OAuthSettingsSchema = Type.Object(
 
 export const TrustedIssuerSchema = Type.Object(
   {
-    /** Compared exactly with the token's `iss`. */
-    issuer: Type.String({ minLength: 1, maxLength: 1000 }),
+    /**
+     * Compared exactly with the token's `iss`. No `#` (RFC 8414 issuers have no fragment): it separates
+     * the issuer from the client id in the credential ids of its tokens (`<issuer>#<client id>`).
+     */
+    issuer: Type.String({ minLength: 1, maxLength: 1000, pattern: '^[^#]+$' }),
     jwksUri: Type.String({ pattern: '^https?://[^\\s]+$' }),
     /** The token's `aud` must contain one of these. */
     audience: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })]),

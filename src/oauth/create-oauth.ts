@@ -41,7 +41,6 @@ export interface OAuthDeps {
   log: Logger;
   /** Absent: everything but signing and rotation works (the CLI on a store, tests of other areas). */
   masterKey: Buffer | undefined;
-  /** Replace the in-memory failed-authentication limiters (e.g. with the cluster-wide rate limiter). */
   /** Counts failed client authentications; the app passes its brute-force limiter (Redis-backed when configured). */
   bruteForce?: RateLimiter;
   /** For tests: how trusted issuers' JWKS are fetched. */
@@ -50,6 +49,8 @@ export interface OAuthDeps {
   publish?: (change: Change) => void;
   /** Part of every store sync: reads the other changes made since `since` (keys, consumers, clients). */
   onSync?: (since: number) => Promise<void>;
+  /** Told of each token check answered from a stale client or consumer entry (stale-if-error; a metric). */
+  onStaleAnswer?: () => void;
 }
 
 /** Between two clean-ups (secrets, denylist, assertion jtis, signing keys), in sync ticks. */
@@ -57,7 +58,7 @@ const HOUSEKEEPING_EVERY_TICKS = 30;
 /** Changes are read with this much overlap, so clock skew between nodes loses none. */
 const SYNC_OVERLAP_MS = 5000;
 
-export async function createOAuth({ config, store, clock, log, masterKey, bruteForce, fetch, publish = () => {}, onSync }: OAuthDeps) {
+export async function createOAuth({ config, store, clock, log, masterKey, bruteForce, fetch, publish = () => {}, onSync, onStaleAnswer }: OAuthDeps) {
   const settings = resolveOAuthSettings(config);
   const problems = checkOAuthSettings(settings, config.trustedIssuers);
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -84,6 +85,8 @@ export async function createOAuth({ config, store, clock, log, masterKey, bruteF
     now,
     ttlMs: settings.principalCacheTtlMs,
     negativeTtlMs: parseDuration(config.keys.cache.negativeTtl),
+    staleIfErrorMs: parseDuration(config.keys.cache.staleIfError),
+    ...(onStaleAnswer ? { onStale: onStaleAnswer } : {}),
   });
   const revocations = createRevocationList();
   for (const entry of await store.listRevokedTokensSince(0, clock.now())) revocations.add(entry.jti, entry.expiresAt);
@@ -131,14 +134,12 @@ export async function createOAuth({ config, store, clock, log, masterKey, bruteF
   const issueAccessToken = createAccessTokenIssuer({ ring, issuer: settings.issuer });
   const grants = createGrantRegistry({ client_credentials: createClientCredentialsGrant({ issueAccessToken, issuer: settings.issuer }) });
   const failures = bruteForce ?? createMemoryRateLimiter({ clock });
-  const limiters = {
-    perClient: createFailureLimiter(failures, { limit: settings.failedAuth.perClient, windowMs: settings.failedAuth.windowMs, now }),
-    perIp: createFailureLimiter(failures, { limit: settings.failedAuth.perIp, windowMs: settings.failedAuth.windowMs, now }),
-  };
+  const failureLimiter = (limit: number) => createFailureLimiter(failures, { limit, windowMs: settings.failedAuth.windowMs, now });
   const authenticateRequest = createGuardedClientAuthenticator({
     authenticateClient,
-    failuresPerClient: limiters.perClient,
-    failuresPerIp: limiters.perIp,
+    failuresPerClientAndIp: failureLimiter(settings.failedAuth.perClientAndIp),
+    failuresPerClient: failureLimiter(settings.failedAuth.perClient),
+    failuresPerIp: failureLimiter(settings.failedAuth.perIp),
   });
   const token = createTokenEndpoint({ grants, authenticateRequest, now });
 

@@ -30,7 +30,8 @@ export function createLocalProfile(options: {
         await ring.refreshForUnknownKid(kid);
         found = ring.verificationKey(kid, clock.now());
       }
-      return found ? { status: 'found', key: found.key, alg: found.alg } : { status: 'missing' };
+      return found ? { status: 'found', key: found.key, alg: found.alg, until: found.until } : { status: 'missing' };
     },
+    keySet: ring.keySet,
   };
 }

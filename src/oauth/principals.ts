@@ -1,7 +1,12 @@
 // Who a token or a client authentication stands for, kept in memory: a client with its consumer and
-// secret hashes, or the consumer an external IdP subject maps to. Entries expire after the key-cache
-// TTL and are dropped at once when this node changes them (or learns of a change from the store).
+// secret hashes, or the consumer an external IdP subject maps to. Entries are fresh for the key-cache
+// TTL (jittered, src/auth/freshness.ts) and dropped at once when this node changes them (or learns of
+// a change from the store). For the gateway's token checks, an entry past its TTL still answers for
+// keys.cache.staleIfError while the store is unreachable, if it is enabled (stale-if-error); client
+// authentication at the token endpoint always asks the store.
 import { LRUCache } from 'lru-cache';
+import { createStoreFaultState, freshUntil } from '../auth/freshness.js';
+import { isStoreUnavailable } from '../store/open.js';
 import type { ClientSecretRecord, OAuthClientRecord } from '../store/oauth-types.js';
 import type { ConsumerRecord, Store } from '../store/types.js';
 
@@ -21,13 +26,27 @@ export interface ExternalPrincipal {
 
 const UNKNOWN = Symbol('unknown');
 type Entry = ClientPrincipal | ExternalPrincipal | typeof UNKNOWN;
+/** An entry and the instant it stops being fresh. */
+interface Slot {
+  entry: Entry;
+  freshUntil: number;
+}
 
 export interface PrincipalCacheOptions {
   store: Store;
   now: () => number;
   ttlMs: number;
   negativeTtlMs: number;
+  /** How long past its freshness an entry may answer while the store is unreachable; 0 = never. */
+  staleIfErrorMs?: number;
+  /** Told of each answer given from a stale entry. */
+  onStale?: () => void;
   maxEntries?: number;
+}
+
+/** For look-ups that may answer from a stale entry while the store is unreachable (the gateway's). */
+export interface LookupOptions {
+  staleIfError?: boolean;
 }
 
 export function toClientPrincipal(client: OAuthClientRecord, consumer: ConsumerRecord, secrets: ClientSecretRecord[]): ClientPrincipal {
@@ -36,23 +55,22 @@ export function toClientPrincipal(client: OAuthClientRecord, consumer: ConsumerR
   return { client, consumer, secrets, scopes, scopeSet: new Set(scopes) };
 }
 
-export function createPrincipalCache({ store, now, ttlMs, negativeTtlMs, maxEntries = 100_000 }: PrincipalCacheOptions) {
+export function createPrincipalCache({ store, now, ttlMs, negativeTtlMs, staleIfErrorMs = 0, onStale, maxEntries = 100_000 }: PrincipalCacheOptions) {
   const byConsumer = new Map<string, Set<string>>();
-  const lru = new LRUCache<string, Entry>({
+  const storeFaults = createStoreFaultState(now);
+  // No lru-cache TTL: each slot carries its freshness, and outlives it for stale-if-error.
+  const lru = new LRUCache<string, Slot>({
     max: Math.max(1, maxEntries),
-    ttl: Math.max(1, ttlMs),
-    perf: { now },
-    ttlResolution: 0,
-    dispose: (entry, cacheKey) => {
-      if (entry === UNKNOWN) return;
-      const keys = byConsumer.get(entry.consumer.id);
+    dispose: (slot, cacheKey) => {
+      if (slot.entry === UNKNOWN) return;
+      const keys = byConsumer.get(slot.entry.consumer.id);
       keys?.delete(cacheKey);
-      if (keys?.size === 0) byConsumer.delete(entry.consumer.id);
+      if (keys?.size === 0) byConsumer.delete(slot.entry.consumer.id);
     },
   });
 
   function remember(cacheKey: string, entry: ClientPrincipal | ExternalPrincipal): void {
-    lru.set(cacheKey, entry);
+    lru.set(cacheKey, { entry, freshUntil: freshUntil(now(), ttlMs) });
     let keys = byConsumer.get(entry.consumer.id);
     if (!keys) byConsumer.set(entry.consumer.id, (keys = new Set()));
     keys.add(cacheKey);
@@ -61,26 +79,68 @@ export function createPrincipalCache({ store, now, ttlMs, negativeTtlMs, maxEntr
   // Subjects no consumer maps to, apart: giving a consumer an external id must end them all at once.
   const unmapped = new LRUCache<string, true>({ max: 10_000, ttl: Math.max(1, negativeTtlMs), perf: { now }, ttlResolution: 0 });
 
+  /** A fresh entry, null when known not to exist, undefined when not cached (or stale). */
   function peek<T>(cacheKey: string): T | null | undefined {
-    const entry = lru.get(cacheKey);
-    if (entry === UNKNOWN) return null;
-    return entry as T | undefined;
+    const slot = lru.get(cacheKey);
+    if (slot === undefined) return undefined;
+    const at = now();
+    if (slot.freshUntil > at) return slot.entry === UNKNOWN ? null : (slot.entry as T);
+    if (slot.entry === UNKNOWN || slot.freshUntil + staleIfErrorMs <= at) lru.delete(cacheKey);
+    return undefined;
+  }
+
+  /** A stale entry that may answer: one that would accept (client and consumer enabled), never a negative one. */
+  function stale<T extends ClientPrincipal | ExternalPrincipal>(cacheKey: string): T | undefined {
+    const slot = lru.peek(cacheKey);
+    if (!slot || slot.entry === UNKNOWN || slot.freshUntil + staleIfErrorMs <= now()) return undefined;
+    const entry = slot.entry;
+    if (!entry.consumer.enabled || ('client' in entry && !entry.client.enabled)) return undefined;
+    onStale?.();
+    return entry as T;
+  }
+
+  /** Asks the store; while it fails, a stale entry answers when the caller allows it. */
+  async function lookUp<T extends ClientPrincipal | ExternalPrincipal, R>(
+    cacheKey: string,
+    options: LookupOptions | undefined,
+    query: () => Promise<R>,
+  ): Promise<{ stale: T } | { found: R }> {
+    if (options?.staleIfError && storeFaults.skipStore()) {
+      const entry = stale<T>(cacheKey);
+      if (entry) return { stale: entry };
+    }
+    try {
+      const found = await query();
+      storeFaults.succeeded();
+      return { found };
+    } catch (error) {
+      if (!isStoreUnavailable(error)) throw error;
+      storeFaults.failed();
+      const entry = options?.staleIfError ? stale<T>(cacheKey) : undefined;
+      if (entry) return { stale: entry };
+      throw error;
+    }
   }
 
   return {
     /** Synchronous look-up: the entry, null when known not to exist, undefined when not cached. */
     peekClient: (clientId: string) => peek<ClientPrincipal>(`c:${clientId}`),
 
-    async client(clientId: string): Promise<ClientPrincipal | undefined> {
-      const cached = peek<ClientPrincipal>(`c:${clientId}`);
+    async client(clientId: string, options?: LookupOptions): Promise<ClientPrincipal | undefined> {
+      const cacheKey = `c:${clientId}`;
+      const cached = peek<ClientPrincipal>(cacheKey);
       if (cached !== undefined) return cached ?? undefined;
-      const found = await store.findClientWithSecrets(clientId);
+      const result = await lookUp<ClientPrincipal, Awaited<ReturnType<Store['findClientWithSecrets']>>>(cacheKey, options, () =>
+        store.findClientWithSecrets(clientId),
+      );
+      if ('stale' in result) return result.stale;
+      const found = result.found;
       if (!found) {
-        if (negativeTtlMs > 0) lru.set(`c:${clientId}`, UNKNOWN, { ttl: negativeTtlMs });
+        if (negativeTtlMs > 0) lru.set(cacheKey, { entry: UNKNOWN, freshUntil: now() + negativeTtlMs });
         return undefined;
       }
       const principal = toClientPrincipal(found.client, found.consumer, found.secrets);
-      remember(`c:${clientId}`, principal);
+      remember(cacheKey, principal);
       return principal;
     },
 
@@ -90,12 +150,16 @@ export function createPrincipalCache({ store, now, ttlMs, negativeTtlMs, maxEntr
     },
 
     /** The consumer whose externalIds hold `subject` (an external IdP claim value). */
-    async external(issuer: string, subject: string): Promise<ExternalPrincipal | undefined> {
+    async external(issuer: string, subject: string, options?: LookupOptions): Promise<ExternalPrincipal | undefined> {
       const cacheKey = `x:${issuer}\u0000${subject}`;
       if (unmapped.has(cacheKey)) return undefined;
       const cached = peek<ExternalPrincipal>(cacheKey);
       if (cached) return cached;
-      const consumer = await store.findConsumerByExternalId(subject);
+      const result = await lookUp<ExternalPrincipal, Awaited<ReturnType<Store['findConsumerByExternalId']>>>(cacheKey, options, () =>
+        store.findConsumerByExternalId(subject),
+      );
+      if ('stale' in result) return result.stale;
+      const consumer = result.found;
       if (!consumer) {
         if (negativeTtlMs > 0) unmapped.set(cacheKey, true);
         return undefined;
@@ -112,6 +176,13 @@ export function createPrincipalCache({ store, now, ttlMs, negativeTtlMs, maxEntr
     invalidateConsumer(consumerId: string): void {
       for (const cacheKey of [...(byConsumer.get(consumerId) ?? [])]) lru.delete(cacheKey);
       byConsumer.delete(consumerId);
+      unmapped.clear();
+    },
+
+    /** Every entry stops being fresh now (it is asked for again), but stays for stale-if-error. */
+    expireAll(): void {
+      const at = now();
+      for (const slot of lru.values()) if (slot.freshUntil > at) slot.freshUntil = at;
       unmapped.clear();
     },
 

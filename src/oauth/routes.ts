@@ -8,6 +8,7 @@ import type { OAuth } from './create-oauth.js';
 import { oauthError, type OAuthError } from './errors.js';
 import { param, parseForm, type FormParams } from './form.js';
 import type { IntrospectionCaller } from './introspect.js';
+import { sourceAddressOf } from './source-address.js';
 import { unavailableOf } from './token-endpoint.js';
 import { createRawTokenHandler } from './token-http.js';
 import type { MaybePromise } from '../lib/maybe-promise.js';
@@ -88,11 +89,14 @@ export async function registerOAuthRoutes(server: FastifyInstance, deps: OAuthRo
 
     // The public listener serves this route from its raw node:http path (config.rawHandler, picked up
     // by src/gateway/server.ts); the Fastify handler answers inject() and other Fastify hosts alike.
-    const rawHandler = createRawTokenHandler({ token: oauth.token, bodyLimit, log, accessLog });
+    // One way to take the source address on both paths; Fastify's own request.ip is not used.
+    const { trustProxy } = oauth.settings;
+    const sourceOf = (request: FastifyRequest) => sourceAddressOf(request.raw, trustProxy);
+    const rawHandler = createRawTokenHandler({ token: oauth.token, bodyLimit, log, accessLog, trustProxy });
     scope.post('/oauth/token', { config: { rawHandler } }, async (request, reply) => {
       const form = formOf(request);
       if (!form.ok) return sendError(reply, form);
-      const outcome = await oauth.token({ authorization: request.headers.authorization, params: form.params, ip: request.ip });
+      const outcome = await oauth.token({ authorization: request.headers.authorization, params: form.params, ip: sourceOf(request) });
       if (outcome.ok) (request as WithClient)[CLIENT_ID] = outcome.clientId;
       if (!outcome.ok) return sendError(reply, outcome);
       return reply.header('cache-control', 'no-store').header('pragma', 'no-cache').send(outcome.response);
@@ -105,7 +109,7 @@ export async function registerOAuthRoutes(server: FastifyInstance, deps: OAuthRo
         const result = await deps.isAdminKey(bearer[1]!);
         return result.valid ? { kind: 'admin' } : oauthError('invalid_client', 'the admin key is not valid');
       }
-      const auth = await oauth.authenticateRequest({ authorization: request.headers.authorization, params, ip: request.ip });
+      const auth = await oauth.authenticateRequest({ authorization: request.headers.authorization, params, ip: sourceOf(request) });
       if (!auth.ok) return auth;
       (request as WithClient)[CLIENT_ID] = auth.principal.client.id;
       return { kind: 'client', clientId: auth.principal.client.id };
@@ -130,7 +134,7 @@ export async function registerOAuthRoutes(server: FastifyInstance, deps: OAuthRo
       const token = param(form.params, 'token');
       if (token === undefined) return sendError(reply, oauthError('invalid_request', 'token is missing'));
       const clientId = (caller as { clientId: string }).clientId;
-      const actor: Actor = { id: clientId, sourceIp: request.ip };
+      const actor: Actor = { id: clientId, sourceIp: sourceOf(request) };
       const result = await oauth.revoker.revokeOwnToken(token, clientId, actor);
       if (!result.ok) return sendError(reply, result);
       return reply.header('cache-control', 'no-store').code(200).send();

@@ -15,11 +15,13 @@ export interface OAuthSettings {
   jwksCacheMaxAgeMs: number;
   clockToleranceSeconds: number;
   assertionMaxLifetimeMs: number;
-  failedAuth: { perClient: number; perIp: number; windowMs: number };
+  failedAuth: { perClientAndIp: number; perClient: number; perIp: number; windowMs: number };
   tokenCacheMaxEntries: number;
   syncIntervalMs: number;
   /** How long a client/consumer record is trusted in memory without asking the store. */
   principalCacheTtlMs: number;
+  /** gateway.trustProxy: the source address is the last X-Forwarded-For entry (src/oauth/source-address.ts). */
+  trustProxy: boolean;
 }
 
 function defaultIssuer(config: Config): string {
@@ -47,10 +49,16 @@ export function resolveOAuthSettings(config: Config): OAuthSettings {
     jwksCacheMaxAgeMs: parseDuration(o.jwksCacheMaxAge),
     clockToleranceSeconds: o.clockToleranceSeconds,
     assertionMaxLifetimeMs: parseDuration(o.assertionMaxLifetime),
-    failedAuth: { perClient: o.failedAuth.perClient, perIp: o.failedAuth.perIp, windowMs: parseDuration(o.failedAuth.window) },
+    failedAuth: {
+      perClientAndIp: o.failedAuth.perClientAndIp,
+      perClient: o.failedAuth.perClient,
+      perIp: o.failedAuth.perIp,
+      windowMs: parseDuration(o.failedAuth.window),
+    },
     tokenCacheMaxEntries: o.tokenCacheMaxEntries,
     syncIntervalMs: parseDuration(o.syncInterval),
     principalCacheTtlMs: parseDuration(config.keys.cache.ttl),
+    trustProxy: config.gateway.trustProxy,
   };
 }
 

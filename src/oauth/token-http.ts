@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { accessLogLines, jsonMs, jsonString, type Logger } from '../logger.js';
 import { oauthError, type OAuthError } from './errors.js';
 import { parseForm } from './form.js';
+import { sourceAddressOf } from './source-address.js';
 import type { TokenEndpoint } from './token-endpoint.js';
 import { unavailableOf } from './token-endpoint.js';
 
@@ -18,11 +19,14 @@ export function createRawTokenHandler({
   bodyLimit,
   log,
   accessLog,
+  trustProxy,
 }: {
   token: TokenEndpoint;
   bodyLimit: number;
   log: Pick<Logger, 'info' | 'error'>;
   accessLog: boolean;
+  /** gateway.trustProxy: as the Fastify route takes the source address (src/oauth/source-address.ts). */
+  trustProxy: boolean;
 }): RawTokenHandler {
   // The same fields as the Fastify route's line; the request id is ours or passed acceptableRequestId.
   const writeAccessLog = accessLog ? accessLogLines(log, 'oauth request') : null;
@@ -55,7 +59,7 @@ export function createRawTokenHandler({
   async function respond(req: IncomingMessage, res: ServerResponse, requestId: string, startedAt: bigint, body: string): Promise<void> {
     const form = parseForm(body);
     if (!form.ok) return fail(res, requestId, startedAt, form);
-    const outcome = await token({ authorization: req.headers.authorization, params: form.params, ip: req.socket.remoteAddress ?? '' });
+    const outcome = await token({ authorization: req.headers.authorization, params: form.params, ip: sourceAddressOf(req, trustProxy) });
     if (!outcome.ok) return fail(res, requestId, startedAt, outcome);
     answer(res, requestId, startedAt, 200, {}, outcome.response, outcome.clientId);
   }

@@ -29,6 +29,7 @@ export function outcomeOfVerify(result: VerifyResult): AuthOutcome {
       metadata: result.metadata ?? {},
       scopes: result.scopes ?? [],
       credential: { type: 'api-key', keyId: result.keyId! },
+      credentialId: result.keyId!,
       ...(result.limits ? { limits: result.limits } : {}),
     };
     const outcome: AuthOutcome = { ok: true, identity };

@@ -1,6 +1,8 @@
-// Is this bearer JWT good right now, and whose is it? Verification is cached per token; what can change
-// after issue — revocation (one jti, or all of a client's tokens before a time), the client and its
-// consumer being disabled, their scopes — is checked on every call, from memory.
+// Is this bearer JWT good right now, and whose is it? Verification is cached per token, with the
+// instants it holds between (exp; nbf, iat and maxTokenAge with their leeway; the verifying key's
+// removal) and the version of its issuer's key set, so a cached verdict never outlives what made it
+// true. What can change after issue — revocation (one jti, or all of a client's tokens before a
+// time), the client and its consumer being disabled, their scopes — is checked on every call, from memory.
 //
 // The hot path (token and principal both cached) is synchronous: `evaluateToken` returns a value, not
 // a promise, and the identity is built once per token and principal (bench/token.ts).
@@ -35,6 +37,9 @@ export interface EvaluateDeps {
   clock: Clock;
 }
 
+/** The gateway's look-ups may answer from a stale client or consumer while the store is unreachable. */
+const STALE_IF_ERROR = Object.freeze({ staleIfError: true });
+
 /** The answer for one token and one principal object; principals are replaced, never mutated, on change. */
 const accepted = new WeakMap<VerifiedToken, { principal: object; answer: Accepted }>();
 
@@ -57,6 +62,7 @@ function acceptance(token: VerifiedToken, principal: ClientPrincipal | ExternalP
       metadata: consumer.metadata,
       scopes,
       credential: { type: 'jwt', clientId: token.clientId, jti: token.jti, issuer: token.issuer },
+      credentialId: token.credentialId,
       limits: {
         consumer: { rateLimit: consumer.rateLimit, quota: consumer.quota },
         credential: { rateLimit: client?.rateLimit ?? null, quota: client?.quota ?? null },
@@ -84,6 +90,22 @@ export function createTokenEvaluator({ verify, cache, revocations, principals, c
     return acceptance(token, principal);
   }
 
+  /**
+   * A cached token outside its instants, or cached under an older version of its issuer's keys: true
+   * when its key still verifies (the entry is brought up to date), false when it must be verified afresh.
+   */
+  function stillValid(token: VerifiedToken, now: number): boolean {
+    const keySet = token.keySet;
+    if (token.keyEpoch !== keySet.epoch) {
+      const epoch = keySet.epoch;
+      const until = keySet.keyValidUntil(token.kid, token.key, now);
+      if (until === undefined) return false;
+      token.validUntil = Math.min(token.tooOldAt, until);
+      token.keyEpoch = epoch;
+    }
+    return now >= token.validFrom && now < token.validUntil;
+  }
+
   const peek = (token: VerifiedToken) =>
     token.kind === 'local' ? principals.peekClient(token.clientId) : principals.peekExternal(token.issuer, token.subject);
 
@@ -97,7 +119,9 @@ export function createTokenEvaluator({ verify, cache, revocations, principals, c
         if (token.expiresAt > clock.now()) cache.set(tokenHash, token);
       }
       const principal =
-        token.kind === 'local' ? await principals.client(token.clientId) : await principals.external(token.issuer, token.subject);
+        token.kind === 'local'
+          ? await principals.client(token.clientId, STALE_IF_ERROR)
+          : await principals.external(token.issuer, token.subject, STALE_IF_ERROR);
       return judge(token, principal ?? null, clock.now());
     } catch (error) {
       if (isStoreUnavailable(error)) return deny('STORE_UNAVAILABLE', 'credentials cannot be checked right now');
@@ -120,6 +144,11 @@ export function createTokenEvaluator({ verify, cache, revocations, principals, c
       if (token.expiresAt <= now) {
         cache.delete(tokenHash);
         return deny('TOKEN_EXPIRED', 'the token has expired');
+      }
+      // Verified afresh, the token gets the exact answer (TOKEN_KEY_UNKNOWN, TOKEN_TOO_OLD, …).
+      if ((now < token.validFrom || now >= token.validUntil || token.keyEpoch !== token.keySet.epoch) && !stillValid(token, now)) {
+        cache.delete(tokenHash);
+        return slowPath(credential, tokenHash, undefined);
       }
       const principal = peek(token);
       if (principal !== undefined) return judge(token, principal, now);

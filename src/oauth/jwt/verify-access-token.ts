@@ -7,7 +7,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Clock } from '../../lib/clock.js';
 import { issuedAtOfTokenId } from '../token-id.js';
 import { deny, type JwtDenial } from './denials.js';
-import type { VerifiedToken } from './verified-token.js';
+import type { KeySet, VerifiedToken } from './verified-token.js';
 
 /** Larger bearer tokens are refused before any parsing. */
 export const MAX_TOKEN_LENGTH = 8192;
@@ -16,7 +16,8 @@ export const MAX_TOKEN_LENGTH = 8192;
 const REFUSED_HEADERS = ['crit', 'jwk', 'jku', 'x5u', 'x5c'] as const;
 const B64URL = /^[A-Za-z0-9_-]+$/;
 
-export type ProfileKey = { status: 'found'; key: KeyObject; alg?: string } | { status: 'missing' } | { status: 'unavailable' };
+/** A found key carries `until`: the instant (ms) its issuer stops publishing it, Infinity when not scheduled. */
+export type ProfileKey = { status: 'found'; key: KeyObject; alg?: string; until: number } | { status: 'missing' } | { status: 'unavailable' };
 
 /** How tokens of one issuer are verified. */
 export interface IssuerProfile {
@@ -32,7 +33,12 @@ export interface IssuerProfile {
   consumerClaim: string;
   externalIdPrefix: string;
   resolveKey(kid: string | undefined, alg: string): Promise<ProfileKey>;
+  /** The issuer's keys as cached tokens check them again after a change. */
+  readonly keySet: KeySet;
 }
+
+/** Separates a trusted issuer from its client id in credential ids; refused in trusted issuers' names. */
+export const CREDENTIAL_ID_SEPARATOR = '#';
 
 export type VerifyResult = { ok: true; token: VerifiedToken } | JwtDenial;
 
@@ -83,7 +89,7 @@ function scopesOf(claims: JWTPayload): string[] | undefined {
 export function createAccessTokenVerifier({ profiles, clock }: { profiles: readonly IssuerProfile[]; clock: Clock }) {
   const byIssuer = new Map(profiles.map((p) => [p.issuer, p]));
 
-  function claimsToToken(profile: IssuerProfile, claims: JWTPayload): VerifyResult {
+  function claimsToToken(profile: IssuerProfile, claims: JWTPayload, kid: string | undefined, found: { key: KeyObject; until: number; epoch: number }): VerifyResult {
     const audiences = audiencesOf(claims.aud);
     if (!audiences) return deny('TOKEN_CLAIM_INVALID', 'aud must be a string or an array of strings');
     if (profile.audiences && !audiences.some((a) => profile.audiences!.includes(a))) {
@@ -92,6 +98,22 @@ export function createAccessTokenVerifier({ profiles, clock }: { profiles: reado
     const scopes = scopesOf(claims);
     if (!scopes) return deny('TOKEN_CLAIM_INVALID', 'scope must be a space-separated string');
     const expiresAt = claims.exp! * 1000;
+    // The instants jose's checks (in whole seconds, with the leeway) start and stop passing, so a
+    // cached verdict changes when a fresh verification would: nbf and iat (not in the future), and
+    // maxTokenAge. exp is checked on its own, without leeway (expiresAt).
+    const tolerance = profile.clockToleranceSeconds;
+    const iat = claims.iat!;
+    const validFrom = Math.ceil(Math.max(iat, typeof claims.nbf === 'number' ? claims.nbf : -Infinity) - tolerance) * 1000;
+    const tooOldAt = (Math.floor(iat + tolerance + profile.maxTokenAgeSeconds) + 1) * 1000;
+    const bounds = {
+      validFrom,
+      validUntil: Math.min(tooOldAt, found.until),
+      tooOldAt,
+      kid,
+      key: found.key,
+      keySet: profile.keySet,
+      keyEpoch: found.epoch,
+    };
     if (profile.kind === 'local') {
       const { sub, client_id: clientId, jti } = claims as JWTPayload & { client_id?: unknown };
       const issuedAt = typeof jti === 'string' ? issuedAtOfTokenId(jti) : undefined;
@@ -99,7 +121,7 @@ export function createAccessTokenVerifier({ profiles, clock }: { profiles: reado
       if (issuedAt === undefined) return deny('TOKEN_CLAIM_INVALID', 'jti is not one of ours');
       return {
         ok: true,
-        token: { kind: 'local', issuer: profile.issuer, clientId, subject: clientId, jti: jti!, audiences: new Set(audiences), scopes, expiresAt, issuedAt },
+        token: { kind: 'local', issuer: profile.issuer, clientId, credentialId: clientId, subject: clientId, jti: jti!, audiences: new Set(audiences), scopes, expiresAt, issuedAt, ...bounds },
       };
     }
     const value = claims[profile.consumerClaim];
@@ -113,12 +135,14 @@ export function createAccessTokenVerifier({ profiles, clock }: { profiles: reado
         kind: 'external',
         issuer: profile.issuer,
         clientId,
+        credentialId: profile.issuer + CREDENTIAL_ID_SEPARATOR + clientId,
         subject: profile.externalIdPrefix + String(value),
         jti: typeof claims.jti === 'string' ? claims.jti : '',
         audiences: new Set(audiences),
         scopes,
         expiresAt,
-        issuedAt: claims.iat! * 1000,
+        issuedAt: iat * 1000,
+        ...bounds,
       },
     };
   }
@@ -143,6 +167,8 @@ export function createAccessTokenVerifier({ profiles, clock }: { profiles: reado
     if (!profile.algorithms.includes(alg)) return deny('TOKEN_ALG_NOT_ALLOWED', `alg ${alg.slice(0, 20)} is not allowed for this issuer`);
     if (s === '') return deny('TOKEN_SIGNATURE_INVALID', 'the signature is empty');
 
+    // Read before the key: a set reloaded meanwhile makes the cached token's key be checked again, never skipped.
+    const epoch = profile.keySet.epoch;
     const found = await profile.resolveKey(kid as string | undefined, alg);
     if (found.status === 'unavailable') return deny('JWKS_UNAVAILABLE', "the issuer's keys cannot be fetched");
     if (found.status === 'missing') return deny('TOKEN_KEY_UNKNOWN', 'no key of this issuer matches the kid and alg');
@@ -163,7 +189,7 @@ export function createAccessTokenVerifier({ profiles, clock }: { profiles: reado
       if (error instanceof errors.JOSEError || (error as { code?: string }).code?.startsWith('ERR_')) return fromJoseError(error);
       return deny('TOKEN_MALFORMED', 'the token is not a valid JWT');
     }
-    return claimsToToken(profile, claims);
+    return claimsToToken(profile, claims, kid as string | undefined, { key: found.key, until: found.until, epoch });
   };
 }
 

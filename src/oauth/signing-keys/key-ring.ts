@@ -9,6 +9,7 @@ import { newId } from '../../lib/ids.js';
 import type { SigningAlg, SigningKeyRecord } from '../../store/oauth-types.js';
 import type { JsonObject, Store } from '../../store/types.js';
 import type { AuditLog } from '../../audit/log.js';
+import type { KeySet } from '../jwt/verified-token.js';
 import { generateSigningKeyPair, publicJwkOf } from './generate.js';
 import { openPrivateKey, sealPrivateKey } from './seal.js';
 import { createCompactSigner, type CompactSigner } from './sign.js';
@@ -82,6 +83,15 @@ export function createSigningKeyRing(deps: KeyRingDeps) {
   let memo: { signer: ActiveSigner | undefined; computedAt: number; validUntil: number } | undefined;
   let lastLoadAt = -Infinity;
   let loading: Promise<void> | undefined;
+  // Bumped on every reload: tokens cached under an older set have their key checked again, so a key
+  // removed here or on another node (immediate rotation) refuses its cached tokens at once.
+  const keySet: KeySet = {
+    epoch: 0,
+    keyValidUntil(kid, key, now) {
+      const found = kid === undefined ? undefined : verificationKey(kid, now);
+      return found && found.key === key ? found.until : undefined;
+    },
+  };
 
   function build(list: SigningKeyRecord[]): void {
     const next = new Map<string, RingKey>();
@@ -93,6 +103,7 @@ export function createSigningKeyRing(deps: KeyRingDeps) {
     keys = next;
     records = list;
     memo = undefined;
+    keySet.epoch++;
   }
 
   async function load(): Promise<void> {
@@ -105,6 +116,13 @@ export function createSigningKeyRing(deps: KeyRingDeps) {
       }
     })();
     return loading;
+  }
+
+  /** A published key by kid, with the one algorithm it is bound to and when it leaves the JWKS (ms, Infinity if not scheduled). */
+  function verificationKey(kid: string, now: number): { key: KeyObject; alg: SigningAlg; until: number } | undefined {
+    const entry = keys.get(kid);
+    if (!entry || !published(entry.record, now)) return undefined;
+    return { key: entry.publicKey, alg: entry.record.alg, until: entry.record.removeAfter ?? Infinity };
   }
 
   function signerFor(entry: RingKey): ActiveSigner {
@@ -210,12 +228,9 @@ export function createSigningKeyRing(deps: KeyRingDeps) {
       return memo.signer;
     },
 
-    /** A published key by kid, with the one algorithm it is bound to. */
-    verificationKey(kid: string, now: number): { key: KeyObject; alg: SigningAlg } | undefined {
-      const entry = keys.get(kid);
-      if (!entry || !published(entry.record, now)) return undefined;
-      return { key: entry.publicKey, alg: entry.record.alg };
-    },
+    verificationKey,
+
+    keySet,
 
     /** Reloads from the store for a kid we do not know (another node rotated), at most once per cooldown. */
     async refreshForUnknownKid(kid: string): Promise<void> {

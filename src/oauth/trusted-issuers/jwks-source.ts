@@ -2,8 +2,9 @@
 // one refetch per cooldown however many unknown kids arrive, and cached keys kept in use while the
 // IdP is unreachable. Each issuer has its own source: a kid is never looked up across issuers.
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeySet } from '../jwt/verified-token.js';
 
-export type KeyLookup = { status: 'found'; key: KeyObject } | { status: 'missing' } | { status: 'unavailable' };
+export type KeyLookup = { status: 'found'; key: KeyObject; until: number } | { status: 'missing' } | { status: 'unavailable' };
 
 export interface JwksSourceOptions {
   uri: string;
@@ -69,6 +70,14 @@ export function createJwksSource(options: JwksSourceOptions) {
   let lastAttemptAt = -Infinity;
   let inflight: Promise<void> | undefined;
   let fetches = 0;
+  const keySet: KeySet = {
+    epoch: 0,
+    // A refetched set has new key objects: compared by value.
+    keyValidUntil(kid, key) {
+      for (const k of keys ?? []) if ((kid === undefined || k.kid === kid) && (k.key === key || k.key.equals(key))) return Infinity;
+      return undefined;
+    },
+  };
 
   async function download(): Promise<RemoteKey[]> {
     const response = await doFetch(options.uri, {
@@ -89,6 +98,8 @@ export function createJwksSource(options: JwksSourceOptions) {
       try {
         keys = await download();
         fetchedAt = options.now();
+        // Cached tokens check their key against the new set (the IdP may have removed it).
+        keySet.epoch++;
       } catch (error) {
         const e = error as Error & { cause?: { code?: string } };
         options.onError?.(`${e.name === 'TimeoutError' ? 'timed out' : (e.cause?.code ?? e.message)}`);
@@ -120,9 +131,11 @@ export function createJwksSource(options: JwksSourceOptions) {
         await refresh();
         key = find(kid, alg);
       }
-      if (key) return { status: 'found', key };
+      if (key) return { status: 'found', key, until: Infinity };
       return keys === undefined ? { status: 'unavailable' } : { status: 'missing' };
     },
+    keySet,
+
     /** Fetches now, whatever the cache says (start-up warm-up). */
     refresh,
     get fetches() {

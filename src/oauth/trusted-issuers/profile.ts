@@ -30,5 +30,6 @@ export function createTrustedIssuerProfile(
     externalIdPrefix: config.externalIdPrefix,
     jwks,
     resolveKey: (kid, alg) => jwks.getKey(kid, alg),
+    keySet: jwks.keySet,
   };
 }
