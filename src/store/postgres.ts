@@ -12,6 +12,8 @@ export interface PostgresStoreOptions {
   /** Schema to work in (created if missing); tests use one per run. */
   schema?: string;
   maxConnections?: number;
+  /** Not used yet. */
+  timeoutMs?: number;
 }
 
 export function openPostgresStore(url: string, options: PostgresStoreOptions = {}): Store {

@@ -5,6 +5,9 @@ import type { UsageStore } from './usage-types.js';
 
 export type JsonObject = Record<string, unknown>;
 
+/** `storeTimeout`'s default: how long a store call may take before it fails with 503. */
+export const DEFAULT_STORE_TIMEOUT_MS = 2000;
+
 /** A rate limit: at most `limit` requests per sliding `window` (a duration such as "1m"). */
 export interface RateLimitPolicy {
   limit: number;
