@@ -9,6 +9,7 @@ import type { App } from '../app.js';
 import { PortcullisError } from '../errors/codes.js';
 import { newId } from '../lib/ids.js';
 import { authenticateAdmin } from './auth.js';
+import { registerIdempotency } from './idempotency.js';
 import { problem, sendProblem, toProblem } from './problem.js';
 import { auditRoutes } from './routes/audit.js';
 import { clientRoutes } from './routes/clients.js';
@@ -67,6 +68,8 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
   server.setValidatorCompiler(validators());
   server.removeContentTypeParser('text/plain');
   server.decorateRequest('actor', null as unknown as Actor);
+  // Before any route exists: it wraps the handler of every write route.
+  registerIdempotency(server, app);
 
   await server.register(fastifySwagger, {
     openapi: {

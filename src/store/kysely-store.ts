@@ -4,6 +4,7 @@ import { Migrator, sql, type Kysely, type Selectable } from 'kysely';
 import { PortcullisError } from '../errors/codes.js';
 import { encodeBase62 } from '../lib/base62.js';
 import { atomically } from './atomically.js';
+import { createIdempotencyStoreMethods } from './idempotency-kysely.js';
 import { migrationProvider, type Dialect } from './migrations.js';
 import { createOAuthStoreMethods, deleteClientsOfConsumer } from './oauth-kysely.js';
 import { createUsageStoreMethods } from './usage-kysely.js';
@@ -202,6 +203,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
   const store: Store = {
     ...createOAuthStoreMethods(db, { getConsumer: (id) => consumerWhere('id', id) }),
     ...createUsageStoreMethods(db),
+    ...createIdempotencyStoreMethods(db),
     kind: dialect,
     stats,
     close,

@@ -1,5 +1,6 @@
 // The Store port: what the domain needs from persistence, in domain terms. Adapters (SQLite,
 // PostgreSQL) implement it over one Kysely query layer; one contract suite tests both.
+import type { IdempotencyStore } from './idempotency-types.js';
 import type { OAuthStore } from './oauth-types.js';
 import type { UsageStore } from './usage-types.js';
 
@@ -105,7 +106,7 @@ export interface StoreStats {
   queries: number;
 }
 
-export interface Store extends OAuthStore, UsageStore {
+export interface Store extends OAuthStore, UsageStore, IdempotencyStore {
   readonly kind: 'sqlite' | 'postgres';
   readonly stats: StoreStats;
   migrate(): Promise<string[]>;
