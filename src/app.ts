@@ -52,7 +52,7 @@ export async function createApp({
   keepTickShape();
   const log = logger ?? createLogger(config.log.level);
   const masterKey = resolveMasterKey({ configured: config.oauth.masterKey, demo, store: config.store });
-  const store = givenStore ?? openStore(config.store);
+  const store = givenStore ?? openStore(config.store, { timeoutMs: parseDuration(config.storeTimeout) });
   await store.migrate();
   const limiters = createLimiters({
     redisUrl: config.redis,

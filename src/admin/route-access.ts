@@ -65,6 +65,12 @@ export function guardRoutes(server: FastifyInstance, { publicPaths, authenticate
       if (actor === undefined) throw new UnauthenticatedHandlerFault(`${this.method} ${this.routeOptions.url ?? '(no route)'}`);
       return actor;
     },
+    // Authentication sets the actor; later stages may only add to it (an Idempotency-Key claim).
+    setter(this: FastifyRequest, actor: Actor) {
+      const current = (this as WithActor)[ACTOR];
+      if (current === undefined || current.id !== actor.id) throw new UnauthenticatedHandlerFault(`${this.method} ${this.routeOptions.url ?? '(no route)'}`);
+      (this as WithActor)[ACTOR] = actor;
+    },
   });
 
   server.addHook('onRoute', (route: RouteOptions) => {

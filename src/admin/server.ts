@@ -12,6 +12,7 @@ import { newId } from '../lib/ids.js';
 import { checkJsonInput, METADATA_MAX_DEPTH } from '../lib/validate.js';
 import { quotaSettingProblem, rateSettingProblem, type SettingProblem } from '../limits/settings.js';
 import { authenticateAdmin } from './auth.js';
+import { registerIdempotency } from './idempotency.js';
 import { answerClientError, problem, sendFrameworkError, sendProblem, toProblem } from './problem.js';
 import { nonCanonicalTarget } from './request-target.js';
 import { guardRoutes } from './route-access.js';
@@ -23,8 +24,8 @@ import { usageRoutes } from './routes/usage.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** The authenticated admin; reading it on a request no authentication ran for throws. */
-    readonly actor: Actor;
+    /** The authenticated admin; reading it on a request no authentication ran for throws, and only its own claims may be added. */
+    actor: Actor;
   }
 }
 
@@ -102,6 +103,8 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
     if (reason) throw new PortcullisError('BAD_PATH', reason);
     await authenticateRequest(request, reply);
   });
+  // Before any route exists: it wraps the handler of every write route, inside authentication's.
+  registerIdempotency(server, app);
 
   await server.register(fastifySwagger, {
     openapi: {

@@ -1,13 +1,21 @@
 // Audit events: who changed what, when, from where — written in the same transaction as the change.
 // Details name fields and masked keys, never a secret.
+import { PortcullisError } from '../errors/codes.js';
 import { newId } from '../lib/ids.js';
 import type { Clock } from '../lib/clock.js';
+import type { IdempotentWrite } from '../store/idempotency-types.js';
 import type { JsonObject, Store } from '../store/types.js';
 
 export interface Actor {
   /** `key_…` for an admin key, `cli:local` for the CLI on the store, `system` for Portcullis itself. */
   id: string;
   sourceIp: string | null;
+  /**
+   * Set when the request carries an Idempotency-Key (admin/idempotency.ts): recording the change
+   * also marks the key's write as committed, in the same transaction, so that a retry replays the
+   * answer instead of writing twice.
+   */
+  idempotentWrite?: IdempotentWrite | undefined;
 }
 
 export const SYSTEM_ACTOR: Actor = { id: 'system', sourceIp: null };
@@ -56,6 +64,10 @@ export function createAuditLog({ clock }: { clock: Clock }): AuditLog {
         sourceIp: actor.sourceIp,
         details,
       });
+      if (actor.idempotentWrite && !(await store.markIdempotentWrite(actor.idempotentWrite, target))) {
+        // Another request took this Idempotency-Key over (this one outlived its lock): roll back.
+        throw new PortcullisError('IDEMPOTENCY_KEY_IN_USE', 'a retry with the same Idempotency-Key took over this request');
+      }
     },
   };
 }

@@ -9,6 +9,7 @@ import { sampleConfig } from '../config/sample.js';
 import { buildAdminServer } from '../admin/server.js';
 import { createApp } from '../app.js';
 import { createTokenClient, TokenRequestError, type ClientAuthMethod } from '../client/index.js';
+import { parseDuration } from '../lib/duration.js';
 import { createLogger } from '../logger.js';
 import { generateMasterKey } from '../oauth/master-key.js';
 import { resolveIssuer } from '../oauth/settings.js';
@@ -195,7 +196,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action(async (options: { config?: string; json?: boolean }) => {
       const { config } = loadConfig({ path: options.config });
-      const store = openStore(config.store);
+      const store = openStore(config.store, { timeoutMs: parseDuration(config.storeTimeout) });
       try {
         const applied = await store.migrate();
         if (options.json) printJson({ applied });

@@ -16,6 +16,7 @@ admin:
 
 # sqlite:PATH (embedded, the default) or postgres://user@host:5432/db (many nodes)
 store: sqlite:./.portcullis/portcullis.db
+storeTimeout: 2s            # a store call (or a wait for SQLite's write lock) that takes longer answers 503
 
 # Optional: shared rate limits and cache invalidation across nodes.
 # redis: redis://127.0.0.1:6379

@@ -109,6 +109,11 @@ export const ConfigSchema = Type.Object(
       { default: {}, additionalProperties: false },
     ),
     store: Type.String({ default: DEFAULT_STORE, pattern: '^(sqlite:.+|postgres(ql)?://.+)$' }),
+    /**
+     * The longest any store call may take — a query, a transaction, a connection, a wait for
+     * SQLite's write lock — before it fails with 503 and Retry-After.
+     */
+    storeTimeout: Type.Union([Type.String({ pattern: '^[0-9]*[1-9][0-9]*(ms|s|m)$' }), Type.Number({ exclusiveMinimum: 0, maximum: 3600 })], { default: '2s' }),
     redis: Type.Optional(Type.String({ pattern: '^rediss?://.+' })),
     /** Every Redis key Portcullis writes starts with this; several deployments can share one Redis. */
     redisKeyPrefix: Type.String({ default: 'portcullis:', pattern: '^[A-Za-z0-9:_.-]{1,64}$' }),

@@ -22,6 +22,11 @@ export const ERROR_CODES = {
   PAYLOAD_TOO_LARGE: { status: 413, title: 'The body is larger than the limit' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The content type is not supported' },
   STORE_UNAVAILABLE: { status: 503, title: 'The store is unreachable' },
+  // Idempotency-Key on admin writes (docs/errors.md, "Retrying admin writes").
+  IDEMPOTENCY_KEY_INVALID: { status: 400, title: 'The Idempotency-Key header is not valid' },
+  IDEMPOTENCY_KEY_IN_USE: { status: 409, title: 'A request with this Idempotency-Key is still in progress' },
+  IDEMPOTENCY_REPLAY_UNAVAILABLE: { status: 409, title: 'The request was already processed; its response cannot be replayed' },
+  IDEMPOTENCY_KEY_REUSED: { status: 422, title: 'The Idempotency-Key was used for a different request' },
   INTERNAL: { status: 500, title: 'Internal error' },
   // The gateway data plane (docs/errors.md, "Gateway").
   BAD_PATH: { status: 400, title: 'The request path is not valid' },

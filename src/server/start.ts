@@ -10,6 +10,8 @@ import { configDir } from '../gateway/compile-apis.js';
 import { startGateway, type RunningGateway } from '../gateway/start.js';
 import { createMetrics } from '../metrics/registry.js';
 import { registerOAuthRoutes } from '../oauth/routes.js';
+import { parseDuration } from '../lib/duration.js';
+import { storeIsReady } from './health.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 
@@ -66,12 +68,8 @@ export async function startPortcullis({ loaded, clock, logger, print = (t) => pr
     register(server) {
       server.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
       server.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-        try {
-          await app.store.ping();
-          return { status: 'ready' };
-        } catch {
-          return reply.code(503).header('retry-after', '5').send({ status: 'store unreachable' });
-        }
+        if (await storeIsReady(app.store, parseDuration(app.config.storeTimeout))) return { status: 'ready' };
+        return reply.code(503).header('retry-after', '5').send({ status: 'store unreachable' });
       });
       server.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
         reply.header('content-type', app.metrics.contentType).send(await app.metrics.render()),

@@ -3,6 +3,8 @@
 import { Migrator, sql, type Kysely, type Selectable } from 'kysely';
 import { PortcullisError } from '../errors/codes.js';
 import { encodeBase62 } from '../lib/base62.js';
+import { atomically } from './atomically.js';
+import { createIdempotencyStoreMethods } from './idempotency-kysely.js';
 import { migrationProvider, type Dialect } from './migrations.js';
 import { createOAuthStoreMethods, deleteClientsOfConsumer } from './oauth-kysely.js';
 import { createUsageStoreMethods } from './usage-kysely.js';
@@ -188,10 +190,10 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
     return toConsumer(row, ids.get(row.id) ?? []);
   }
 
-  async function replaceExternalIds(consumerId: string, externalIds: string[]): Promise<void> {
-    await db.deleteFrom('consumer_external_ids').where('consumer_id', '=', consumerId).execute();
+  async function replaceExternalIds(trx: Kysely<Database>, consumerId: string, externalIds: string[]): Promise<void> {
+    await trx.deleteFrom('consumer_external_ids').where('consumer_id', '=', consumerId).execute();
     if (externalIds.length > 0) {
-      await db
+      await trx
         .insertInto('consumer_external_ids')
         .values(externalIds.map((external_id) => ({ external_id, consumer_id: consumerId })))
         .execute();
@@ -201,6 +203,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
   const store: Store = {
     ...createOAuthStoreMethods(db, { getConsumer: (id) => consumerWhere('id', id) }),
     ...createUsageStoreMethods(db),
+    ...createIdempotencyStoreMethods(db),
     kind: dialect,
     stats,
     close,
@@ -226,21 +229,23 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
 
     async insertConsumer(c) {
       try {
-        await db
-          .insertInto('consumers')
-          .values({
-            id: c.id,
-            name: c.name,
-            metadata: json(c.metadata),
-            scopes: json(c.scopes),
-            enabled: c.enabled ? 1 : 0,
-            rate_limit: jsonOrNull(c.rateLimit),
-            quota: jsonOrNull(c.quota),
-            created_at: c.createdAt,
-            updated_at: c.updatedAt,
-          })
-          .execute();
-        await replaceExternalIds(c.id, c.externalIds);
+        await atomically(db, async (trx) => {
+          await trx
+            .insertInto('consumers')
+            .values({
+              id: c.id,
+              name: c.name,
+              metadata: json(c.metadata),
+              scopes: json(c.scopes),
+              enabled: c.enabled ? 1 : 0,
+              rate_limit: jsonOrNull(c.rateLimit),
+              quota: jsonOrNull(c.quota),
+              created_at: c.createdAt,
+              updated_at: c.updatedAt,
+            })
+            .execute();
+          await replaceExternalIds(trx, c.id, c.externalIds);
+        });
       } catch (error) {
         rethrowConflict(error);
       }
@@ -278,23 +283,29 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
         if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
         if (patch.rateLimit !== undefined) values.rate_limit = jsonOrNull(patch.rateLimit);
         if (patch.quota !== undefined) values.quota = jsonOrNull(patch.quota);
-        const result = await db.updateTable('consumers').set(values).where('id', '=', id).executeTakeFirst();
-        if (Number(result.numUpdatedRows) === 0) return undefined;
-        if (patch.externalIds !== undefined) await replaceExternalIds(id, patch.externalIds);
+        const found = await atomically(db, async (trx) => {
+          const result = await trx.updateTable('consumers').set(values).where('id', '=', id).executeTakeFirst();
+          if (Number(result.numUpdatedRows) === 0) return false;
+          if (patch.externalIds !== undefined) await replaceExternalIds(trx, id, patch.externalIds);
+          return true;
+        });
+        if (!found) return undefined;
       } catch (error) {
         rethrowConflict(error);
       }
       return consumerWhere('id', id);
     },
 
-    async deleteConsumer(id) {
+    deleteConsumer(id) {
       // Explicit child deletes: SQLite enforces ON DELETE CASCADE only with foreign_keys on, and
       // the store should not depend on a connection setting for correctness.
-      await deleteClientsOfConsumer(db, id);
-      await db.deleteFrom('api_keys').where('consumer_id', '=', id).execute();
-      await db.deleteFrom('consumer_external_ids').where('consumer_id', '=', id).execute();
-      const result = await db.deleteFrom('consumers').where('id', '=', id).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
+      return atomically(db, async (trx) => {
+        await deleteClientsOfConsumer(trx, id);
+        await trx.deleteFrom('api_keys').where('consumer_id', '=', id).execute();
+        await trx.deleteFrom('consumer_external_ids').where('consumer_id', '=', id).execute();
+        const result = await trx.deleteFrom('consumers').where('id', '=', id).executeTakeFirst();
+        return Number(result.numDeletedRows) > 0;
+      });
     },
 
     async insertKey(k) {
@@ -368,7 +379,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
 
     async recordKeyUsage(entries) {
       if (entries.length === 0) return;
-      await db.transaction().execute(async (trx) => {
+      await atomically(db, async (trx) => {
         for (const { id, lastUsedAt } of entries) {
           await trx
             .updateTable('api_keys')

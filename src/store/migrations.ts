@@ -1,6 +1,7 @@
 // Schema migrations, in order. Each takes the dialect because PostgreSQL needs `COLLATE "C"` on id
 // columns: ids sort by their bytes (they are time-ordered), not by the locale's rules.
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { idempotencyMigration } from './idempotency-migration.js';
 import { oauthMigration } from './oauth-migration.js';
 import { usageMigration } from './usage-migration.js';
 
@@ -70,6 +71,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
         await db.schema.alterTable('oauth_clients').addColumn('quota', 'text').execute();
       },
     },
+    '0005_idempotency_commit_guard': idempotencyMigration(dialect),
   };
 }
 

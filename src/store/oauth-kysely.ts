@@ -1,5 +1,6 @@
 // The OAuthStore methods over Kysely, spread into the one Store implementation (kysely-store.ts).
 import type { Kysely, Selectable } from 'kysely';
+import { atomically } from './atomically.js';
 import type { OAuthClientSecretsTable, OAuthClientsTable, OAuthRevokedTokensTable, OAuthSigningKeysTable } from './oauth-tables.js';
 import type {
   ClientAuthMethod,
@@ -68,10 +69,12 @@ export interface OAuthMethodDeps {
 }
 
 /** Deletes every OAuth client (and secret) of a consumer; part of deleting the consumer. */
-export async function deleteClientsOfConsumer(db: Kysely<Database>, consumerId: string): Promise<void> {
-  const clientIds = db.selectFrom('oauth_clients').select('id').where('consumer_id', '=', consumerId);
-  await db.deleteFrom('oauth_client_secrets').where('client_id', 'in', clientIds).execute();
-  await db.deleteFrom('oauth_clients').where('consumer_id', '=', consumerId).execute();
+export function deleteClientsOfConsumer(db: Kysely<Database>, consumerId: string): Promise<void> {
+  return atomically(db, async (trx) => {
+    const clientIds = trx.selectFrom('oauth_clients').select('id').where('consumer_id', '=', consumerId);
+    await trx.deleteFrom('oauth_client_secrets').where('client_id', 'in', clientIds).execute();
+    await trx.deleteFrom('oauth_clients').where('consumer_id', '=', consumerId).execute();
+  });
 }
 
 export function createOAuthStoreMethods(db: Kysely<Database>, { getConsumer }: OAuthMethodDeps): OAuthStore {
@@ -148,10 +151,12 @@ export function createOAuthStoreMethods(db: Kysely<Database>, { getConsumer }: O
       return getClient(id);
     },
 
-    async deleteClient(id) {
-      await db.deleteFrom('oauth_client_secrets').where('client_id', '=', id).execute();
-      const result = await db.deleteFrom('oauth_clients').where('id', '=', id).executeTakeFirst();
-      return Number(result.numDeletedRows) > 0;
+    deleteClient(id) {
+      return atomically(db, async (trx) => {
+        await trx.deleteFrom('oauth_client_secrets').where('client_id', '=', id).execute();
+        const result = await trx.deleteFrom('oauth_clients').where('id', '=', id).executeTakeFirst();
+        return Number(result.numDeletedRows) > 0;
+      });
     },
 
     async insertClientSecret(s) {

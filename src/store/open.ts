@@ -6,9 +6,14 @@ import type { Store } from './types.js';
 
 export const DEFAULT_STORE = 'sqlite:./.portcullis/portcullis.db';
 
-export function openStore(url: string): Store {
-  if (url.startsWith('sqlite:')) return openSqliteStore(url.slice('sqlite:'.length));
-  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgresStore(url);
+export interface OpenStoreOptions {
+  /** `storeTimeout` in milliseconds: how long any store call may take before it fails (503). */
+  timeoutMs?: number;
+}
+
+export function openStore(url: string, options: OpenStoreOptions = {}): Store {
+  if (url.startsWith('sqlite:')) return openSqliteStore(url.slice('sqlite:'.length), options);
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://')) return openPostgresStore(url, options);
   throw new PortcullisError('VALIDATION_FAILED', 'store: expected sqlite:PATH or postgres://…');
 }
 
@@ -19,7 +24,9 @@ export function isStoreUnavailable(error: unknown): boolean {
   if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(message)) return true;
   if (!code) return false;
   return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR'].includes(code) ||
+    // STORE_TIMEOUT: no answer within storeTimeout; 57014: statement_timeout, or a COMMIT after its deadline.
+    ['STORE_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', '57014'].includes(code) ||
+    code.startsWith('SQLITE_BUSY_') ||
     code.startsWith('57P') ||
     code.startsWith('08')
   );

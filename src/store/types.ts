@@ -1,9 +1,13 @@
 // The Store port: what the domain needs from persistence, in domain terms. Adapters (SQLite,
 // PostgreSQL) implement it over one Kysely query layer; one contract suite tests both.
+import type { IdempotencyStore } from './idempotency-types.js';
 import type { OAuthStore } from './oauth-types.js';
 import type { UsageStore } from './usage-types.js';
 
 export type JsonObject = Record<string, unknown>;
+
+/** `storeTimeout`'s default: how long a store call may take before it fails with 503. */
+export const DEFAULT_STORE_TIMEOUT_MS = 2000;
 
 /** A rate limit: at most `limit` requests per sliding `window` (a duration such as "1m"). */
 export interface RateLimitPolicy {
@@ -102,7 +106,7 @@ export interface StoreStats {
   queries: number;
 }
 
-export interface Store extends OAuthStore, UsageStore {
+export interface Store extends OAuthStore, UsageStore, IdempotencyStore {
   readonly kind: 'sqlite' | 'postgres';
   readonly stats: StoreStats;
   migrate(): Promise<string[]>;

@@ -1,5 +1,6 @@
 // The UsageStore methods over Kysely, spread into the one Store implementation (kysely-store.ts).
 import { sql, type Kysely } from 'kysely';
+import { atomically } from './atomically.js';
 import type { Database } from './tables.js';
 import type { StatusClass, UsageStore } from './usage-types.js';
 
@@ -7,27 +8,30 @@ export function createUsageStoreMethods(db: Kysely<Database>): UsageStore {
   return {
     async addUsage(rows) {
       if (rows.length === 0) return;
-      // One statement per 500 rows keeps every batch under both databases' parameter limits.
-      for (let i = 0; i < rows.length; i += 500) {
-        await db
-          .insertInto('usage_counts')
-          .values(
-            rows.slice(i, i + 500).map((r) => ({
-              bucket_start: r.bucketStart,
-              consumer_id: r.consumerId,
-              credential_id: r.credentialId,
-              api: r.api,
-              status_class: r.statusClass,
-              count: r.count,
-            })),
-          )
-          .onConflict((oc) =>
-            oc
-              .columns(['bucket_start', 'consumer_id', 'credential_id', 'api', 'status_class'])
-              .doUpdateSet({ count: (eb) => eb('usage_counts.count', '+', eb.ref('excluded.count')) }),
-          )
-          .execute();
-      }
+      // One statement per 500 rows keeps every batch under both databases' parameter limits; one
+      // transaction for all of them, so a batch that fails (and is retried) was not half counted.
+      await atomically(db, async (trx) => {
+        for (let i = 0; i < rows.length; i += 500) {
+          await trx
+            .insertInto('usage_counts')
+            .values(
+              rows.slice(i, i + 500).map((r) => ({
+                bucket_start: r.bucketStart,
+                consumer_id: r.consumerId,
+                credential_id: r.credentialId,
+                api: r.api,
+                status_class: r.statusClass,
+                count: r.count,
+              })),
+            )
+            .onConflict((oc) =>
+              oc
+                .columns(['bucket_start', 'consumer_id', 'credential_id', 'api', 'status_class'])
+                .doUpdateSet({ count: (eb) => eb('usage_counts.count', '+', eb.ref('excluded.count')) }),
+            )
+            .execute();
+        }
+      });
     },
 
     async queryUsage(filter) {
