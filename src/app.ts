@@ -1,5 +1,6 @@
 // The composition root: builds every service once, from config, with injected clock and logger.
 import { createAuditLog, SYSTEM_ACTOR, type Actor } from './audit/log.js';
+import { ADMIN_CONSUMER_NAME, ADMIN_SCOPE } from './auth/admin-credential.js';
 import type { Config } from './config/schema.js';
 import { createConsumerService } from './consumers/service.js';
 import { createApiKeyAuthMethod } from './gateway/auth/api-key.js';
@@ -22,8 +23,7 @@ import type { Store } from './store/types.js';
 import { createUsageRecorder } from './usage/recorder.js';
 import { createLimiters } from './limits/limiter.js';
 
-export const ADMIN_SCOPE = 'portcullis:admin';
-export const ADMIN_CONSUMER_NAME = 'portcullis-admin';
+export { ADMIN_CONSUMER_NAME, ADMIN_SCOPE } from './auth/admin-credential.js';
 
 export interface AppOptions {
   config: Config;

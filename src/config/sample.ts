@@ -66,6 +66,8 @@ gateway:
   realm: portcullis         # WWW-Authenticate: Bearer realm="portcullis"
   maxBodySize: 16777216     # bytes; larger request bodies get 413
   maxHeaderSize: 16384      # bytes; a larger request head gets 431
+  maxHeaderCount: 100       # header lines; more get 431
+  underscoreHeaders: drop   # drop client headers with _ in the name (keep: only those no reserved header)
   trustProxy: false         # true behind a load balancer that sets X-Forwarded-*
   accessLog: true           # one log line per request
 
@@ -78,6 +80,7 @@ apis:
     scopes: [orders:read]   # needed on every request (with openapi: in addition to each operation's)
     # openapi: ./orders.openapi.yaml   # operations and their security/scopes; others get 404
     # passThrough: false     # with openapi: proxy paths the document does not list
+    # allowMatrixParams: false   # true: allow ;name=value in path segments (matched without them)
     # apiKeyHeader: X-API-Key
     # stripBasePath: false   # true: /orders/42 reaches the upstream as /42
     # audience: https://api.example.com/orders   # JWTs must carry this aud

@@ -55,6 +55,8 @@ const Api = Type.Object(
     apiKeyHeader: Type.Optional(HeaderName),
     /** Proxy requests that match no operation of the OpenAPI document (with the API's auth and scopes). */
     passThrough: Type.Boolean({ default: false }),
+    /** Allow `;name=value` matrix parameters in path segments (default false); operations are matched without them. */
+    allowMatrixParams: Type.Optional(Type.Boolean()),
     /**
      * At most `limit` requests per sliding `window` on this API, counted by consumer (default), credential, ip or route.
      * The window is 1s to 365d and limit × window (ms) stays under 2^53: checked after the schema (src/limits/settings.ts).
@@ -81,6 +83,14 @@ const GatewaySettings = Type.Object(
     maxBodySize: Type.Integer({ minimum: 0, default: 16 * 1024 * 1024 }),
     /** Request head (line + headers) above this many bytes gets 431. */
     maxHeaderSize: Type.Integer({ minimum: 1024, maximum: 1024 * 1024, default: 16 * 1024 }),
+    /** Requests with more header lines than this get 431 (node would otherwise drop the rest unseen). */
+    maxHeaderCount: Type.Integer({ minimum: 16, maximum: 10_000, default: 100 }),
+    /**
+     * Client headers with `_` (or another character than a letter, digit or `-`) in their name: `drop`
+     * them all (as nginx does), or `keep` those that are not a reserved header once such characters
+     * are read as `-` (CGI, WSGI, Rack and PHP read them the same).
+     */
+    underscoreHeaders: Type.Union([Type.Literal('drop'), Type.Literal('keep')], { default: 'drop' }),
     /** Keep the client's X-Forwarded-* and append to them (behind a trusted load balancer). */
     trustProxy: Type.Boolean({ default: false }),
     /** One log line per proxied request. */

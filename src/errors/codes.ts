@@ -34,6 +34,7 @@ export const ERROR_CODES = {
   CREDENTIAL_MISSING: { status: 401, title: 'A credential is required' },
   CREDENTIAL_INVALID: { status: 401, title: 'The credential is not valid' },
   INSUFFICIENT_SCOPE: { status: 403, title: 'The credential lacks a required scope' },
+  ADMIN_KEY_NOT_ALLOWED: { status: 403, title: 'Admin credentials are for the admin API only' },
   OPERATION_NOT_FOUND: { status: 404, title: 'The API has no such operation' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'The operation does not accept this method' },
   HEADERS_TOO_LARGE: { status: 431, title: 'The request headers are larger than the limit' },

@@ -11,6 +11,7 @@ import { makePolicy, type AuthPolicy } from './auth/policy.js';
 import { compileCors, type CorsPolicy } from './cors.js';
 import { loadOpenApi, OpenApiError } from './openapi/load.js';
 import { compileOperations, type OperationMatcher } from './openapi/operations.js';
+import { foldForMatch } from './request-path.js';
 
 export interface UpstreamTimeouts {
   connectMs: number;
@@ -27,6 +28,14 @@ export interface CompiledApi {
   upstreamPath: string;
   stripBasePath: boolean;
   passThrough: boolean;
+  /** `;name=value` in path segments is allowed (and ignored when matching operations). */
+  allowMatrixParams: boolean;
+  /**
+   * The base paths of the APIs nested in this one (longer, under it once case and escapes are
+   * folded), folded: a path routed here that folds to one of them is a spelling of the other API's
+   * path that a case-insensitive upstream would route there. Empty for most APIs.
+   */
+  nestedBasePaths: readonly string[];
   /** The policy of every path without a document, and of pass-through requests with one. */
   defaultPolicy: AuthPolicy;
   operations: OperationMatcher | null;
@@ -113,6 +122,8 @@ export function compileApi(api: ApiConfig, index: number, options: CompileOption
     upstreamPath: upstream.pathname === '/' ? '' : upstream.pathname.replace(/\/$/, ''),
     stripBasePath: api.stripBasePath,
     passThrough: api.passThrough,
+    allowMatrixParams: api.allowMatrixParams ?? false,
+    nestedBasePaths: [],
     rateLimit: api.rateLimit,
     defaultPolicy,
     operations,
@@ -134,7 +145,25 @@ export function compileApis(apis: readonly ApiConfig[], options: CompileOptions)
     names.set(api.name, index);
     basePaths.set(base, index);
   });
-  return apis.map((api, index) => compileApi(api, index, options)).sort((a, b) => b.basePath.length - a.basePath.length);
+  const compiled = apis.map((api, index) => compileApi(api, index, options)).sort((a, b) => b.basePath.length - a.basePath.length);
+  for (const api of compiled) {
+    const own = foldForMatch(api.basePath) ?? api.basePath;
+    api.nestedBasePaths = compiled
+      .filter((other) => other.basePath.length > api.basePath.length)
+      .map((other) => foldForMatch(other.basePath) ?? other.basePath)
+      .filter((other) => own === '' || (other.startsWith(own) && other.charCodeAt(own.length) === 47));
+  }
+  return compiled;
+}
+
+/** True when `path`, folded, is under one of `basePaths` (folded, see CompiledApi.nestedBasePaths). */
+export function underFoldedBasePath(path: string, basePaths: readonly string[]): boolean {
+  const folded = foldForMatch(path);
+  if (folded === null) return false;
+  for (const base of basePaths) {
+    if (folded.startsWith(base) && (folded.length === base.length || folded.charCodeAt(base.length) === 47)) return true;
+  }
+  return false;
 }
 
 export function configDir(configPath: string | null): string {

@@ -1,6 +1,7 @@
 // Request and response headers across the proxy, in one pass over the client's raw headers: what the
 // gateway reads (credentials, request id, forwarding info) and what it passes on. Hop-by-hop headers,
-// every credential header and client-sent identity headers never reach the upstream.
+// every credential header, client-sent identity headers, headers that make an upstream run another
+// method or path, and (by default) every header with `_` in its name never reach the upstream.
 import type { Identity } from '../auth/types.js';
 
 const enum Kind {
@@ -40,6 +41,12 @@ const BASE_KINDS: ReadonlyArray<[string, Kind]> = [
   ['x-scopes', Kind.Drop],
   ['content-length', Kind.ContentLength],
   ['origin', Kind.Origin],
+  // An upstream honouring these would run another method or path than the one authorised.
+  ['x-http-method-override', Kind.Drop],
+  ['x-http-method', Kind.Drop],
+  ['x-method-override', Kind.Drop],
+  ['x-original-url', Kind.Drop],
+  ['x-rewrite-url', Kind.Drop],
 ];
 
 export type HeaderKinds = ReadonlyMap<string, Kind>;
@@ -60,6 +67,8 @@ export interface RequestHead {
   /** Authorization or a credential header was sent more than once. */
   repeatedCredential: boolean;
   host: string | undefined;
+  /** Host was sent more than once (RFC 9112 §3.2: 400). */
+  repeatedHost: boolean;
   requestId: string | undefined;
   forwardedFor: string | undefined;
   forwardedProto: string | undefined;
@@ -75,13 +84,29 @@ function isIdentityHeader(name: string): boolean {
   return name.charCodeAt(0) === 120 /* x */ && (name.startsWith('x-consumer-') || name.startsWith('x-credential-'));
 }
 
-export function readRequestHead(raw: readonly string[], kinds: HeaderKinds): RequestHead {
+/** A (lower-case) name with a character other than a letter, digit or `-`: `_` above all. */
+const UNUSUAL_NAME = /[^a-z0-9-]/;
+
+/**
+ * A header with `_` (or another character than a letter, digit or `-`) in its name: CGI, WSGI, Rack
+ * and PHP turn those characters into `_` too, so `X-Consumer_Id` is their HTTP_X_CONSUMER_ID. Kept
+ * only with `underscoreHeaders: keep`, and only when, read that way, it is not a header the gateway
+ * reads, sets or drops.
+ */
+function keepsUnusualHeader(name: string, kinds: HeaderKinds, keepUnderscores: boolean): boolean {
+  if (!keepUnderscores) return false;
+  const normal = name.replace(/[^a-z0-9-]/g, '-');
+  return !kinds.has(normal) && !isIdentityHeader(normal);
+}
+
+export function readRequestHead(raw: readonly string[], kinds: HeaderKinds, keepUnderscores = false): RequestHead {
   const head: RequestHead = {
     forward: [],
     authorization: undefined,
     credentials: undefined,
     repeatedCredential: false,
     host: undefined,
+    repeatedHost: false,
     requestId: undefined,
     forwardedFor: undefined,
     forwardedProto: undefined,
@@ -97,7 +122,7 @@ export function readRequestHead(raw: readonly string[], kinds: HeaderKinds): Req
     const value = raw[i + 1]!;
     const kind = kinds.get(name);
     if (kind === undefined) {
-      if (!isIdentityHeader(name)) forward.push(name, value);
+      if (UNUSUAL_NAME.test(name) ? keepsUnusualHeader(name, kinds, keepUnderscores) : !isIdentityHeader(name)) forward.push(name, value);
       continue;
     }
     switch (kind) {
@@ -111,7 +136,8 @@ export function readRequestHead(raw: readonly string[], kinds: HeaderKinds): Req
         head.credentials.set(name, value);
         break;
       case Kind.Host:
-        head.host ??= value;
+        if (head.host === undefined) head.host = value;
+        else head.repeatedHost = true;
         break;
       case Kind.RequestId:
         head.requestId ??= value;
@@ -205,14 +231,25 @@ export function pushIdentityHeaders(out: string[], identity: Identity): void {
 
 const RESPONSE_HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-connection', 'x-request-id']);
 
+/** The header names a Connection header lists (RFC 9110 §7.6.1), lower-case; undefined for none beyond keep-alive/close. */
+function connectionOptions(connection: string | string[] | undefined): Set<string> | undefined {
+  if (connection === undefined) return undefined;
+  // What nearly every upstream sends: nothing to look up.
+  if (typeof connection === 'string' && (connection === 'keep-alive' || connection === 'close')) return undefined;
+  const names = new Set<string>();
+  for (const value of typeof connection === 'string' ? [connection] : connection) {
+    for (const token of value.split(',')) {
+      const name = token.trim().toLowerCase();
+      if (name !== '') names.add(name);
+    }
+  }
+  return names.size > 0 ? names : undefined;
+}
+
 /** The upstream's response headers as a flat list for writeHead, hop-by-hop ones removed. */
 export function responseHeaders(headers: Record<string, string | string[] | undefined>, requestId: string): string[] {
   const out: string[] = [];
-  let extra: Set<string> | undefined;
-  const connection = headers.connection;
-  if (typeof connection === 'string' && connection.includes(',')) {
-    extra = new Set(connection.toLowerCase().split(',').map((t) => t.trim()));
-  }
+  const extra = connectionOptions(headers.connection);
   for (const name in headers) {
     if (RESPONSE_HOP_BY_HOP.has(name) || extra?.has(name)) continue;
     const value = headers[name];

@@ -15,11 +15,11 @@ import type { Metrics } from '../metrics/registry.js';
 import { authenticateCredentials, type AuthDecision, type CredentialInput } from './auth/authenticate.js';
 import type { AuthPolicy } from './auth/policy.js';
 import type { AuthMethodRegistry } from './auth/registry.js';
-import type { CompiledApi } from './compile-apis.js';
+import { underFoldedBasePath, type CompiledApi } from './compile-apis.js';
 import { corsHeaders, preflightHeaders } from './cors.js';
 import { headerKinds, pushIdentityHeaders, readRequestHead, responseHeaders, type HeaderKinds, type RequestHead } from './forward-headers.js';
 import { sendDenial, sendProblem } from './problem.js';
-import { acceptableRequestId, isSafePath } from './request-path.js';
+import { acceptableRequestId, isSafePath, withoutMatrixParams } from './request-path.js';
 import { ClientGoneError, forward, type ForwardSink } from './forward.js';
 import { nextRequestId } from './request-id.js';
 import { classifyUpstreamError, createUpstreamPool, limitedBody } from './upstream.js';
@@ -46,12 +46,16 @@ export interface GatewayDeps {
 interface ApiRuntime {
   api: CompiledApi;
   kinds: HeaderKinds;
+  keepUnderscores: boolean;
   pool: Pool;
   log: Logger;
   accessLog: (members: string) => void;
 }
 
 const NO_HEADERS = null;
+const BAD_PATH_DETAIL =
+  'the request target has a fragment, an empty or dot segment, a `;`, an encoded separator, NUL or unreserved character, double encoding or a bad escape';
+const AMBIGUOUS_PATH_DETAIL = 'the path spells a documented path in another case or encoding, or ends in a slash a router may read as an empty parameter; send it as documented';
 const METHOD_JSON = new Map(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map((m) => [m, `"${m}"`]));
 
 function credentialIdOf(identity: Identity): string {
@@ -63,11 +67,21 @@ function upstreamPathOf(api: CompiledApi, path: string, query: string): string {
   return api.upstreamPath + rest + query;
 }
 
-/** The query string without the parameters that carried a credential. */
+/**
+ * A query parameter name as upstream stacks may read it: case-insensitively (ASP.NET), with `.` and
+ * space as `_` and a `[…]` suffix as an array of the same name (PHP).
+ */
+function queryNameKey(name: string): string {
+  const bracket = name.indexOf('[');
+  return (bracket > 0 ? name.slice(0, bracket) : name).toLowerCase().replace(/[. ]/g, '_');
+}
+
+/** The query string without the parameters that carried a credential, in any spelling of their names. */
 function withoutCredentialParams(query: string, names: readonly string[]): string {
   if (query.length <= 1) return query;
-  const params = new URLSearchParams(query.slice(1));
-  for (const name of names) params.delete(name);
+  const keys = new Set(names.map(queryNameKey));
+  const params = new URLSearchParams();
+  for (const [name, value] of new URLSearchParams(query.slice(1))) if (!keys.has(queryNameKey(name))) params.append(name, value);
   const text = params.toString();
   return text ? `?${text}` : '';
 }
@@ -88,6 +102,8 @@ class Exchange implements CredentialInput, ForwardSink {
   hasBody = false;
   memo: CredentialMemo | undefined = undefined;
   private params: URLSearchParams | undefined = undefined;
+  /** A credential query parameter came more than once (in any spelling of its name). */
+  private repeatedQuery = false;
 
   constructor(
     readonly stages: Stages,
@@ -107,17 +123,26 @@ class Exchange implements CredentialInput, ForwardSink {
   }
 
   get repeated(): boolean {
-    return this.head.repeatedCredential;
+    return this.head.repeatedCredential || this.repeatedQuery;
   }
 
   header(name: string): string | undefined {
     return this.head.credentials?.get(name);
   }
 
+  /** Read only for operations that take a key in the query (an OpenAPI opt-in). */
   query(name: string): string | undefined {
     if (this.queryString.length <= 1) return undefined;
     this.params ??= new URLSearchParams(this.queryString.slice(1));
-    return this.params.get(name) ?? undefined;
+    const key = queryNameKey(name);
+    let value: string | undefined;
+    let seen = 0;
+    for (const [given, each] of this.params) {
+      if (given === name) value ??= each;
+      if (given === name || queryNameKey(given) === key) seen++;
+    }
+    if (seen > 1) this.repeatedQuery = true;
+    return value;
   }
 
   responseHead(upstreamHeaders: Record<string, string | string[] | undefined>): string[] {
@@ -149,6 +174,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     return {
       api,
       kinds: headerKinds(api.credentialHeaders),
+      keepUnderscores: settings.underscoreHeaders === 'keep',
       pool: createUpstreamPool(api),
       log: apiLog,
       accessLog: accessLogLines(apiLog, 'request'),
@@ -244,14 +270,21 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
   function serve(runtime: ApiRuntime, req: IncomingMessage, res: ServerResponse, path: string, query: string): void {
     const started = performance.now();
     const { api } = runtime;
-    const head = readRequestHead(req.rawHeaders, runtime.kinds);
+    const head = readRequestHead(req.rawHeaders, runtime.kinds, runtime.keepUnderscores);
     const requestId = acceptableRequestId(head.requestId) ?? nextRequestId();
     const cors = api.cors && head.origin !== undefined ? corsHeaders(api.cors, head.origin) : NO_HEADERS;
     const x = new Exchange(stages, runtime, req, res, path, query, head, requestId, cors, started);
     const method = req.method ?? 'GET';
 
-    if (!isSafePath(path)) {
-      return answered(x, sendProblem(res, { code: 'BAD_PATH', detail: 'the path has a dot segment, an encoded separator or a bad escape', requestId, headers: cors }));
+    if (head.repeatedHost) {
+      res.setHeader('connection', 'close');
+      return answered(x, sendProblem(res, { code: 'BAD_REQUEST', detail: 'more than one Host header', requestId, headers: cors }));
+    }
+    if (!isSafePath(path, api.allowMatrixParams) || (query.length > 0 && query.includes('#'))) {
+      return answered(x, sendProblem(res, { code: 'BAD_PATH', detail: BAD_PATH_DETAIL, requestId, headers: cors }));
+    }
+    if (api.nestedBasePaths.length > 0 && underFoldedBasePath(path, api.nestedBasePaths)) {
+      return answered(x, sendProblem(res, { code: 'BAD_PATH', detail: AMBIGUOUS_PATH_DETAIL, requestId, headers: cors }));
     }
     if (api.cors && method === 'OPTIONS' && head.origin !== undefined && req.headers['access-control-request-method'] !== undefined) {
       const headers = preflightHeaders(api.cors, head.origin, req.headers['access-control-request-headers'] as string | undefined);
@@ -263,7 +296,10 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     let policy: AuthPolicy = api.defaultPolicy;
     if (api.operations) {
       const relative = api.stripBasePath ? path.slice(api.basePath.length) || '/' : path;
-      const match = api.operations.match(method, relative);
+      const match = api.operations.match(method, api.allowMatrixParams && relative.includes(';') ? withoutMatrixParams(relative) : relative);
+      if (match.kind === 'ambiguous') {
+        return answered(x, sendProblem(res, { code: 'BAD_PATH', detail: AMBIGUOUS_PATH_DETAIL, requestId, headers: cors }));
+      }
       if (match.kind === 'found') {
         x.operation = match.operation.operationId ?? `${match.operation.method} ${match.operation.path}`;
         policy = match.operation.policy ?? api.defaultPolicy;

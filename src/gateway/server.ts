@@ -8,13 +8,15 @@ import { problem, sendFrameworkError, toProblem } from '../admin/problem.js';
 import { nextRequestId } from './request-id.js';
 import type { Logger } from '../logger.js';
 import type { GatewayHandler } from './handler.js';
-import { problemBody } from './problem.js';
+import { problemBody, sendProblem } from './problem.js';
 import { acceptableRequestId } from './request-path.js';
 
 export interface PublicServerOptions {
   gateway: GatewayHandler;
   log: Logger;
   maxHeaderSize: number;
+  /** More header lines than this: 431. Default 100. */
+  maxHeaderCount?: number;
   /**
    * Adds routes to the public listener (the OAuth endpoints). Called before the server is ready;
    * routes registered here take precedence over any API base path.
@@ -58,7 +60,28 @@ function onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   );
 }
 
-export async function buildPublicServer({ gateway, log, maxHeaderSize, register }: PublicServerOptions): Promise<PublicServer> {
+/** True when the raw header list names Host more than once (RFC 9112 §3.2: 400). */
+function repeatsHost(rawHeaders: readonly string[]): boolean {
+  let seen = false;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!;
+    if (name.length !== 4 || name.toLowerCase() !== 'host') continue;
+    if (seen) return true;
+    seen = true;
+  }
+  return false;
+}
+
+/** A head the listener refuses before any route sees it: 431 for too many header lines, 400 for a second Host (checked here off the gateway's path; the gateway checks it in its own pass over the headers). */
+function refuseHead(req: IncomingMessage, res: ServerResponse, code: 'HEADERS_TOO_LARGE' | 'BAD_REQUEST', detail: string): void {
+  res.setHeader('connection', 'close');
+  sendProblem(res, { code, detail, requestId: nextRequestId() });
+  req.resume();
+}
+
+export async function buildPublicServer({ gateway, log, maxHeaderSize, maxHeaderCount = 100, register }: PublicServerOptions): Promise<PublicServer> {
+  // rawHeaders holds name and value: more entries than this is more header lines than allowed.
+  const maxHeaderEntries = maxHeaderCount * 2;
   const exact = new Set<string>();
   const prefixes: string[] = [];
   const rawPosts = new Map<string, RawRouteHandler>();
@@ -80,13 +103,22 @@ export async function buildPublicServer({ gateway, log, maxHeaderSize, register 
     frameworkErrors: sendFrameworkError,
     serverFactory: (fastifyHandler) => {
       server = createServer({ maxHeaderSize }, (req: IncomingMessage, res: ServerResponse) => {
+        // Node stops collecting header lines past server.maxHeadersCount without a word; one more
+        // than the limit is kept, so a head over it is seen and refused, never served half-read.
+        if (req.rawHeaders.length > maxHeaderEntries) return refuseHead(req, res, 'HEADERS_TOO_LARGE', `more than ${maxHeaderCount} header lines`);
         const url = req.url ?? '/';
         const q = url.indexOf('?');
         const path = q === -1 ? url : url.slice(0, q);
         const raw = rawPosts.size > 0 && req.method === 'POST' ? rawPosts.get(path) : undefined;
-        if (raw) raw(req, res, acceptableRequestId(req.headers['x-request-id'] as string | undefined) ?? nextRequestId());
-        else if (isReserved(path) || !gateway.handle(req, res)) fastifyHandler(req, res);
+        if (raw) {
+          if (repeatsHost(req.rawHeaders)) return refuseHead(req, res, 'BAD_REQUEST', 'more than one Host header');
+          raw(req, res, acceptableRequestId(req.headers['x-request-id'] as string | undefined) ?? nextRequestId());
+        } else if (isReserved(path) || !gateway.handle(req, res)) {
+          if (repeatsHost(req.rawHeaders)) return refuseHead(req, res, 'BAD_REQUEST', 'more than one Host header');
+          fastifyHandler(req, res);
+        }
       });
+      server.maxHeadersCount = maxHeaderCount + 1;
       server.keepAliveTimeout = 72_000;
       return server;
     },

@@ -50,7 +50,7 @@ export async function buildGateway({ app, apis = app.config.apis, baseDir, regis
     usage: app.usage,
     clock: app.clock,
   });
-  const publicServer = await buildPublicServer({ gateway: handler, log: app.log, maxHeaderSize: app.config.gateway.maxHeaderSize, ...(register ? { register } : {}) });
+  const publicServer = await buildPublicServer({ gateway: handler, log: app.log, maxHeaderSize: app.config.gateway.maxHeaderSize, maxHeaderCount: app.config.gateway.maxHeaderCount, ...(register ? { register } : {}) });
   return { handler, ...publicServer };
 }
 

@@ -1,5 +1,7 @@
 // The API-key authentication method: key verification (src/keys/verify) turned into an AuthOutcome.
-// Denials stay values; a store fault propagates so the caller can fail closed (503).
+// Denials stay values; a store fault propagates so the caller can fail closed (503). Admin keys are
+// refused here: they are for the admin API only (which verifies keys itself, not through this method).
+import { isAdminCredential } from '../../auth/admin-credential.js';
 import type { AuthMethod, AuthOutcome, CredentialMemo, Identity } from '../../auth/types.js';
 import type { VerifyOptions, VerifyResult } from '../../keys/verify.js';
 import { whenReady, type MaybePromise } from '../../lib/maybe-promise.js';
@@ -15,14 +17,27 @@ const DESCRIPTIONS: Record<string, string> = {
 };
 
 // The verifier answers a cached key with the same VALID object each time (one per cache fill), so
-// the identity built from it is kept with it rather than rebuilt per request.
+// the identity built from it — or the refusal of an admin key — is kept with it rather than rebuilt
+// per request: the admin check costs nothing on the cached path.
 const identities = new WeakMap<VerifyResult, AuthOutcome>();
+
+const ADMIN_KEY_REFUSED: AuthOutcome = Object.freeze({
+  ok: false,
+  status: 403,
+  code: 'ADMIN_KEY_NOT_ALLOWED',
+  error: 'invalid_token',
+  description: 'admin keys are for the admin API only; use a consumer key',
+}) as AuthOutcome;
 
 /** A verify result → an outcome. */
 export function outcomeOfVerify(result: VerifyResult): AuthOutcome {
   if (result.valid) {
     const known = identities.get(result);
     if (known) return known;
+    if (isAdminCredential(result.consumer?.name, result.scopes)) {
+      identities.set(result, ADMIN_KEY_REFUSED);
+      return ADMIN_KEY_REFUSED;
+    }
     const identity: Identity = {
       consumerId: result.consumer!.id,
       consumerName: result.consumer!.name,
@@ -36,6 +51,9 @@ export function outcomeOfVerify(result: VerifyResult): AuthOutcome {
     identities.set(result, outcome);
     return outcome;
   }
+  // A key denied for another reason (revoked, expired) is answered for that reason; one short of
+  // the API's scopes is still an admin key first.
+  if (result.code === 'INSUFFICIENT_SCOPE' && isAdminCredential(result.consumer?.name, result.scopes)) return ADMIN_KEY_REFUSED;
   if (result.code === 'INSUFFICIENT_SCOPE') {
     const missing = result.missingScopes ?? [];
     return {

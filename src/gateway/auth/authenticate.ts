@@ -1,6 +1,7 @@
 // One request's authentication, without a request object: find the single credential the caller
 // sent, pick the method by its shape and place, run it, check scopes. Denials are values; a fault in
 // a method (store or JWKS unreachable) becomes a 503 so auth fails closed.
+import { isAdminCredential } from '../../auth/admin-credential.js';
 import type { AuthMethodName, AuthOutcome, CredentialMemo, Identity } from '../../auth/types.js';
 import type { MaybePromise } from '../../lib/maybe-promise.js';
 import type { ErrorCode } from '../../errors/codes.js';
@@ -166,12 +167,18 @@ function unavailable(fault: unknown, method: AuthMethodName): AuthDenial {
 function decide(outcome: AuthOutcome, candidates: readonly SecurityAlternative[] | null, method: AuthMethodName): AuthDecision {
   if (!outcome.ok) {
     const common = { detail: outcome.description, reason: outcome.code, method };
+    if (outcome.code === 'ADMIN_KEY_NOT_ALLOWED') return deny({ detail: outcome.description, method, status: 403, code: 'ADMIN_KEY_NOT_ALLOWED' });
     if (outcome.status === 403) {
       return deny({ ...common, status: 403, code: 'INSUFFICIENT_SCOPE', error: 'insufficient_scope', missingScopes: outcome.missingScopes ?? [] });
     }
     if (outcome.status === 429) return deny({ ...common, status: 429, code: 'CREDENTIAL_LIMITED', error: outcome.error });
     if (outcome.status === 503) return deny({ ...common, status: 503, code: 'AUTH_UNAVAILABLE' });
     return deny({ ...common, status: 401, code: 'CREDENTIAL_INVALID', error: outcome.error });
+  }
+  // The api-key method refuses admin keys itself (precomputed on its cached identity); a token of an
+  // admin-consumer client, or carrying the admin scope, is refused here.
+  if (method === 'jwt' && isAdminCredential(outcome.identity.consumerName, outcome.identity.scopes)) {
+    return deny({ status: 403, code: 'ADMIN_KEY_NOT_ALLOWED', detail: 'admin credentials are for the admin API only', method });
   }
   if (candidates) {
     const granted = new Set(outcome.identity.scopes);
