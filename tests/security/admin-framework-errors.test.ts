@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
 import { ERROR_CODES } from '../../src/errors/codes.js';
-import { createLogger } from '../../src/logger.js';
 import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
 import { rawRequest, type RawRequest, type RawResponse } from './admin-raw-http.js';
+import { testLogger } from '../helpers/logs.js';
 
 function assertRegistryProblem(response: RawResponse, status: number, code: string, label: string): void {
   assert.equal(response.status, status, `${label}: ${response.body.slice(0, 200)}`);
@@ -33,7 +33,7 @@ describe('framework errors are registry codes', () => {
     const config = validateConfig({ store: `sqlite:${join(dir, 'p.db')}`, listen: { host: '127.0.0.1', port: 0 }, admin: { port: 0, bodyLimit: 4096 } }, 'test');
     running = await startPortcullis({
       loaded: { config, path: null, demo: false },
-      logger: createLogger('silent'),
+      logger: testLogger(),
       print: () => undefined,
       registerPublic(server) {
         server.get('/extra/:id', async () => ({ ok: true }));

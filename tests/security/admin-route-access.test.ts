@@ -9,15 +9,15 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildAdminServer } from '../../src/admin/server.js';
 import { validateConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/logger.js';
 import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
 import { createTestApp, logLines } from '../helpers/app.js';
 import { rawRequest } from './admin-raw-http.js';
+import { testLogger } from '../helpers/logs.js';
 
 async function start(admin: Record<string, unknown> = {}): Promise<{ running: RunningPortcullis; port: number; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-admin-access-'));
   const config = validateConfig({ store: `sqlite:${join(dir, 'p.db')}`, listen: { host: '127.0.0.1', port: 0 }, admin: { port: 0, ...admin } }, 'test');
-  const running = await startPortcullis({ loaded: { config, path: null, demo: false }, logger: createLogger('silent'), print: () => undefined });
+  const running = await startPortcullis({ loaded: { config, path: null, demo: false }, logger: testLogger(), print: () => undefined });
   return {
     running,
     port: (running.admin.server.address() as AddressInfo).port,

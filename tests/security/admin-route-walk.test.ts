@@ -9,9 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { adminRoutes } from '../../src/admin/route-access.js';
 import { validateConfig } from '../../src/config/load.js';
 import { generateKey } from '../../src/keys/format.js';
-import { createLogger } from '../../src/logger.js';
 import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
 import { inBatches, rawRequest, type RawResponse } from './admin-raw-http.js';
+import { testLogger } from '../helpers/logs.js';
 
 interface Operation {
   method: string;
@@ -91,7 +91,7 @@ describe('admin API: no spelling of a route gets past authentication', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'portcullis-admin-walk-'));
     const config = validateConfig({ store: `sqlite:${join(dir, 'p.db')}`, listen: { host: '127.0.0.1', port: 0 }, admin: { port: 0 } }, 'test');
-    running = await startPortcullis({ loaded: { config, path: null, demo: false }, logger: createLogger('silent'), print: () => undefined });
+    running = await startPortcullis({ loaded: { config, path: null, demo: false }, logger: testLogger(), print: () => undefined });
     port = (running.admin.server.address() as AddressInfo).port;
     const actor = { id: 'test', sourceIp: null };
     // Real objects: a request that got past auth would read or change them (2xx), not 404.

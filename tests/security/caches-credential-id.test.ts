@@ -12,11 +12,11 @@ import { createApp, type App } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
 import { startGateway, type RunningGateway } from '../../src/gateway/start.js';
 import { createManualClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/logger.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { startUpstream, type Upstream } from '../gateway/helpers.js';
 import { basic } from '../oauth/helpers.js';
 import { startTestIdp, type TestIdp } from '../oauth/idp.js';
+import { testLogger } from '../helpers/logs.js';
 
 const actor = { id: 'test', sourceIp: null };
 const AUDIENCE = 'https://api.example.com';
@@ -48,7 +48,7 @@ describe('trusted-issuer credential ids never equal a local client id', () => {
       },
       'test',
     );
-    app = await createApp({ config, clock, logger: createLogger('silent') });
+    app = await createApp({ config, clock, logger: testLogger() });
     gateway = await startGateway({ app, baseDir: dir, host: '127.0.0.1', port: 0 });
 
     const local = await app.consumers.create({ name: 'local', scopes: ['orders:read'] }, actor);

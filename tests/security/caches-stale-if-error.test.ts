@@ -15,7 +15,6 @@ import { validateConfig } from '../../src/config/load.js';
 import { startGateway, type RunningGateway } from '../../src/gateway/start.js';
 import { createKeyCache } from '../../src/keys/cache.js';
 import { createManualClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/logger.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import type { KeyVerificationRecord, Store } from '../../src/store/types.js';
@@ -23,6 +22,7 @@ import { startUpstream, type Upstream } from '../gateway/helpers.js';
 import { basic, createOAuthHarness } from '../oauth/helpers.js';
 import { POSTGRES_URL, postgresAdapter } from '../helpers/stores.js';
 import { startRedisProxy, type RedisProxy } from '../ratelimit/redis-helpers.js';
+import { testLogger } from '../helpers/logs.js';
 
 const actor = { id: 'test', sourceIp: null };
 const SECOND = 1000;
@@ -54,7 +54,7 @@ describe('stale-if-error through a PostgreSQL outage', { skip: postgresAdapter.s
       },
       'test',
     );
-    app = await createApp({ config, clock, store, logger: createLogger('silent') });
+    app = await createApp({ config, clock, store, logger: testLogger() });
     gateway = await startGateway({ app, baseDir: dir, host: '127.0.0.1', port: 0 });
   });
 

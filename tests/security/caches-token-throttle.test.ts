@@ -12,11 +12,11 @@ import { createApp, type App } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
 import { startGateway, type RunningGateway } from '../../src/gateway/start.js';
 import { createManualClock } from '../../src/lib/clock.js';
-import { createLogger } from '../../src/logger.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { registerOAuthRoutes } from '../../src/oauth/routes.js';
 import { sourceAddressOf, throttleAddressOf } from '../../src/oauth/source-address.js';
 import { basic, form } from '../oauth/helpers.js';
+import { testLogger } from '../helpers/logs.js';
 
 const actor = { id: 'test', sourceIp: null };
 const FORM = 'application/x-www-form-urlencoded';
@@ -41,7 +41,7 @@ async function world(trustProxy: boolean): Promise<World> {
     { store: `sqlite:${join(dir, 'p.db')}`, issuer: 'https://auth.portcullis.test', log: { level: 'silent' }, oauth: { masterKey: generateMasterKey() }, gateway: { trustProxy } },
     'test',
   );
-  const app = await createApp({ config, clock, logger: createLogger('silent') });
+  const app = await createApp({ config, clock, logger: testLogger() });
   const consumer = await app.consumers.create({ name: 'victim', scopes: ['read'] }, actor);
   const created = await app.oauth.clients.create(consumer.id, {}, actor);
   const client = { id: created.client.id, secret: created.secret!.secret };

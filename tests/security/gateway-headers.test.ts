@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/logger.js';
 import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
 import { rawRequest, startHarness, startUpstream, type Harness, type Upstream } from '../gateway/helpers.js';
 import { exchange } from './gateway-upstreams.js';
+import { testLogger } from '../helpers/logs.js';
 
 const QUERY_KEY_DOC = `
 openapi: 3.1.0
@@ -213,7 +213,7 @@ describe('security: the public listener refuses the same heads on its Fastify ro
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'portcullis-headers-'));
     const config = validateConfig({ store: `sqlite:${join(dir, 'p.db')}`, listen: { host: '127.0.0.1', port: 0 }, admin: { port: 0 } }, 'test');
-    running = await startPortcullis({ loaded: { config, path: null, demo: false }, logger: createLogger('silent'), print: () => undefined });
+    running = await startPortcullis({ loaded: { config, path: null, demo: false }, logger: testLogger(), print: () => undefined });
   });
   after(async () => {
     await running.close();

@@ -8,16 +8,16 @@ import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { createApp } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/logger.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { tempDir } from '../helpers/stores.js';
+import { testLogger } from '../helpers/logs.js';
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 const octal = (mode: number) => `0${mode.toString(8)}`;
 
 async function startOn(store: string) {
   const config = validateConfig({ store, log: { level: 'silent' }, oauth: { masterKey: generateMasterKey() } }, 'test');
-  return createApp({ config, logger: createLogger('silent') });
+  return createApp({ config, logger: testLogger() });
 }
 
 test('the database, WAL and SHM files are 0600 and the folders Portcullis creates 0700', async () => {

@@ -6,10 +6,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import pg from 'pg';
 import { validateConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/logger.js';
 import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
 import { startPartitionProxy, type PartitionProxy } from '../helpers/partition-proxy.js';
 import { POSTGRES_URL, postgresAdapter } from '../helpers/stores.js';
+import { testLogger } from '../helpers/logs.js';
 
 const STORE_TIMEOUT_MS = 500;
 /** Generous: the bound is the store timeout; this allows for a loaded test machine. */
@@ -76,7 +76,7 @@ async function setUp(storeTimeout: string | undefined = `${STORE_TIMEOUT_MS}ms`)
     },
     'test',
   );
-  const running = await startPortcullis({ loaded: { config, path: null, demo: false }, logger: createLogger('silent'), print: () => {} });
+  const running = await startPortcullis({ loaded: { config, path: null, demo: false }, logger: testLogger(), print: () => {} });
   return {
     running,
     proxy,

@@ -7,11 +7,11 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
-import { createLogger } from '../../src/logger.js';
 import { startPortcullis } from '../../src/server/start.js';
 import { startUpstream } from '../gateway/helpers.js';
 import { accessLogWritten } from '../helpers/app.js';
 import { tempDir } from '../helpers/stores.js';
+import { testLogger } from '../helpers/logs.js';
 
 const LOCK_MS = 7000;
 const BOUND_MS = 100;
@@ -59,7 +59,7 @@ test('a 7 s write lock held by another process freezes neither the gateway nor h
     },
     'test',
   );
-  const running = await startPortcullis({ loaded: { config, path: null, demo: false }, logger: createLogger('silent'), print: () => {} });
+  const running = await startPortcullis({ loaded: { config, path: null, demo: false }, logger: testLogger(), print: () => {} });
   let holder: ChildProcess | undefined;
   try {
     const admin = (path: string, init: RequestInit = {}) =>
