@@ -28,8 +28,15 @@ describe('two nodes sharing Redis', { skip: redisSkip }, () => {
   let a: App;
   let b: App;
   const prefix = randomPrefix();
+  // Every message on the channel, read by a plain subscriber, and every secret the tests create.
+  let watcher: Redis;
+  const messages: string[] = [];
+  const secrets: string[] = [];
 
   before(async () => {
+    watcher = new Redis(redisUrl!);
+    watcher.on('message', (_channel: string, message: string) => messages.push(message));
+    await watcher.subscribe(`${prefix}changes`);
     opened = await sqliteAdapter.open();
     proxy = await startRedisProxy(redisUrl!);
     const masterKey = generateMasterKey();
@@ -48,6 +55,7 @@ describe('two nodes sharing Redis', { skip: redisSkip }, () => {
   });
 
   after(async () => {
+    await watcher?.quit();
     await a?.close();
     await b?.close();
     await proxy?.close();
@@ -61,6 +69,7 @@ describe('two nodes sharing Redis', { skip: redisSkip }, () => {
     const consumer = await a.consumers.create({ name: 'shop', scopes: ['read'] }, actor);
     const first = await a.keys.create(consumer.id, {}, actor);
     const second = await a.keys.create(consumer.id, {}, actor);
+    secrets.push(first.key, second.key);
     assert.equal((await b.verifyKey(first.key)).code, 'VALID');
     assert.equal((await b.verifyKey(second.key)).code, 'VALID');
 
@@ -89,6 +98,7 @@ describe('two nodes sharing Redis', { skip: redisSkip }, () => {
 
     const one = await token();
     const two = await token();
+    secrets.push(secret!.secret, one, two);
     assert.equal(await accepted(one), true);
     assert.equal(await accepted(two), true);
     const jti = JSON.parse(Buffer.from(one.split('.')[1]!, 'base64url').toString()).jti;
@@ -114,5 +124,16 @@ describe('two nodes sharing Redis', { skip: redisSkip }, () => {
     assert.equal((await b.verifyKey(issued.key)).code, 'VALID', 'B still answers from its cache');
     proxy.restore();
     await eventually('B drops its caches on reconnect', async () => (await b.verifyKey(issued.key)).code === 'REVOKED');
+  });
+
+  test('no message on the channel carries a key, a client secret or a token', () => {
+    assert.ok(messages.length >= 5, `the watcher heard the changes (${messages.length} messages)`);
+    assert.ok(secrets.length >= 5);
+    const text = messages.join('\n');
+    for (const secret of secrets) {
+      assert.ok(!text.includes(secret), 'a secret went out on the change channel');
+      // A token's signature, a key's random part: no copy of either in another form.
+      assert.ok(!text.includes(secret.slice(-30)), 'part of a secret went out on the change channel');
+    }
   });
 });
