@@ -19,6 +19,8 @@ store: sqlite:./.portcullis/portcullis.db
 
 # Optional: shared rate limits and cache invalidation across nodes.
 # redis: redis://127.0.0.1:6379
+# cluster:
+#   heartbeatInterval: 5s   # nodes announce themselves over Redis; outage limits are divided by the live ones
 
 # Public base URL of this deployment: the OAuth issuer (iss of our tokens) and where clients find
 # /oauth/token and /.well-known/*. Default: http://<listen host>:<listen port>.

@@ -107,6 +107,8 @@ export const ConfigSchema = Type.Object(
     redis: Type.Optional(Type.String({ pattern: '^rediss?://.+' })),
     /** Every Redis key Portcullis writes starts with this; several deployments can share one Redis. */
     redisKeyPrefix: Type.String({ default: 'portcullis:', pattern: '^[A-Za-z0-9:_.-]{1,64}$' }),
+    /** Nodes sharing Redis announce themselves this often; the live-node count divides per-node limits in a Redis outage. */
+    cluster: Type.Object({ heartbeatInterval: Duration('5s') }, { default: {}, additionalProperties: false }),
     issuer: Type.Optional(Type.String({ pattern: '^https?://.+' })),
     keys: Type.Object(
       {
