@@ -7,6 +7,11 @@ export const SAMPLE_CONFIG = `# Portcullis configuration. Every value can be ove
 listen:
   host: 0.0.0.0
   port: 8080
+  maxConnections: 4096      # open connections at most; more are closed at once
+  # maxConnectionsPerIp: 256  # per client address (IPv6: per /64); 0 = none; default off with gateway.trustProxy
+  headersTimeout: 10s       # the whole request head must arrive within this (slowloris), else 408
+  requestTimeout: 5m        # the whole request, body included (0 = none)
+  keepAliveTimeout: 72s     # idle keep-alive connections are closed after this
 
 # Admin API listener. Keep it on a private interface.
 admin:

@@ -92,7 +92,20 @@ export type GatewayConfig = Static<typeof GatewaySettings>;
 export const ConfigSchema = Type.Object(
   {
     listen: Type.Object(
-      { host: Type.String({ default: '0.0.0.0' }), port: Port(8080) },
+      {
+        host: Type.String({ default: '0.0.0.0' }),
+        port: Port(8080),
+        /** Open connections at most; more are closed as soon as they are accepted. */
+        maxConnections: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 4096 }),
+        /** Open connections per client address (IPv6: per /64); 0 turns it off. Default 256, or off with gateway.trustProxy. */
+        maxConnectionsPerIp: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+        /** The whole request head must arrive within this (408 and close otherwise). */
+        headersTimeout: Duration('10s'),
+        /** The whole request, body included, must arrive within this; 0 turns it off. */
+        requestTimeout: Duration('5m'),
+        /** Idle keep-alive connections are closed after this. */
+        keepAliveTimeout: Duration('72s'),
+      },
       { default: {}, additionalProperties: false },
     ),
     admin: Type.Object(

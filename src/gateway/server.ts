@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { problem, toProblem } from '../admin/problem.js';
 import { nextRequestId } from './request-id.js';
 import type { Logger } from '../logger.js';
+import { limitConnections, type ConnectionLimitHooks, type ConnectionLimits } from './connections.js';
 import type { GatewayHandler } from './handler.js';
 import { problemBody } from './problem.js';
 import { acceptableRequestId } from './request-path.js';
@@ -15,6 +16,8 @@ export interface PublicServerOptions {
   gateway: GatewayHandler;
   log: Logger;
   maxHeaderSize: number;
+  /** Connection limits and timeouts (listen.*); Node's defaults without them. */
+  connections?: ConnectionLimits & ConnectionLimitHooks;
   /**
    * Adds routes to the public listener (the OAuth endpoints). Called before the server is ready;
    * routes registered here take precedence over any API base path.
@@ -58,7 +61,7 @@ function onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
   );
 }
 
-export async function buildPublicServer({ gateway, log, maxHeaderSize, register }: PublicServerOptions): Promise<PublicServer> {
+export async function buildPublicServer({ gateway, log, maxHeaderSize, register, connections }: PublicServerOptions): Promise<PublicServer> {
   const exact = new Set<string>();
   const prefixes: string[] = [];
   const rawPosts = new Map<string, RawRouteHandler>();
@@ -86,6 +89,7 @@ export async function buildPublicServer({ gateway, log, maxHeaderSize, register 
         else if (isReserved(path) || !gateway.handle(req, res)) fastifyHandler(req, res);
       });
       server.keepAliveTimeout = 72_000;
+      if (connections) limitConnections(server, connections, connections);
       return server;
     },
   });

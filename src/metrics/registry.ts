@@ -37,6 +37,12 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
     help: 'Rate-limit checks answered by the per-node limiter because Redis was unreachable',
     registers: [registry],
   });
+  const connectionsRefused = new Counter({
+    name: 'portcullis_gateway_connections_refused_total',
+    help: 'Connections the public listener closed on accepting them, by the limit reached (max_connections, per_ip)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
   let liveNodes: () => number = () => 1;
   new Gauge({
     name: 'portcullis_cluster_live_nodes',
@@ -87,6 +93,9 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
     },
     rateLimitFallback(): void {
       rateLimitFallbacks.inc();
+    },
+    connectionRefused(reason: 'max_connections' | 'per_ip'): void {
+      connectionsRefused.labels(reason).inc();
     },
     /** Where the live-node gauge reads its value (the change channel's heartbeat count). */
     readLiveNodes(read: () => number): void {
