@@ -399,10 +399,6 @@ async function main(): Promise<void> {
           `non-2xx ${row.non2xx}, errors ${row.errors}, RSS ${row.rssMb.toFixed(0)} MB, heap ${row.heapMb.toFixed(0)} MB, fds ${row.fds}, store ${row.storeMb.toFixed(1)} MB, ` +
           `CPU ${row.cpuPercent.toFixed(0)} %, loop busy ${row.loopBusyPercent.toFixed(0)} %, SQLite ${row.sqlMs.toFixed(0)} ms/s, GC ${row.gcMs.toFixed(0)} ms/s`,
       );
-      if (rows.length === 60_000 / SAMPLE_MS && !final) {
-        const after = await ask(portcullis, true);
-        gcHeap.push({ t: row.t, rssMb: after.rss / 1_048_576, heapMb: after.heapUsed / 1_048_576 });
-      }
     };
     timers.push(setInterval(() => void sample(), SAMPLE_MS));
     const results = await Promise.all(runs.map(({ done }) => done));

@@ -209,7 +209,11 @@ export function createFallbackRateLimiter(options: FallbackRateLimiterOptions): 
       const handedOver = probing ? await handOver(at) : 0;
       const result = commit ? await primary.check(input, at) : await primary.peek(input, at);
       // Only a call sent during the outage (a probe) proves recovery; an older one may just have been slow.
-      if (stats.degraded && sentIn === generation) leaveOutage(at, handedOver);
+      if (stats.degraded && sentIn === generation) {
+        leaveOutage(at, handedOver);
+        // Admitted locally while the probe was out: handed over now rather than at the next outage.
+        if (carried.size > 0) void handOver(at).catch(() => {});
+      }
       return result;
     } catch (error) {
       if (!stats.degraded && sentIn === generation) enterOutage(error, at);

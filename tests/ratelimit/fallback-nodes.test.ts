@@ -19,6 +19,8 @@ function sharedLimiter(clock: ReturnType<typeof createManualClock>) {
   const shared = {
     down: false,
     addFails: false,
+    /** While set, add() waits for it. */
+    addGate: undefined as Promise<void> | undefined,
     added: new Array<CountedUnits>(),
     async run(call: () => Promise<LimitResult>): Promise<LimitResult> {
       if (shared.down) throw new Error('Connection is closed.');
@@ -28,6 +30,7 @@ function sharedLimiter(clock: ReturnType<typeof createManualClock>) {
     peek: (input: LimitCheck, now?: number) => shared.run(() => inner.peek(input, now)),
     async add(counted: readonly CountedUnits[], now?: number) {
       if (shared.down || shared.addFails) throw new Error('Connection is closed.');
+      await shared.addGate;
       shared.added.push(...counted.map((c) => ({ ...c })));
       await inner.add!(counted, now);
     },
@@ -154,6 +157,26 @@ describe('outage traffic carried over to the shared counters', () => {
     const probe = await limiter.check(tenPerMinute('consumer:a'));
     assert.equal(limiter.stats.degraded, false);
     assert.equal(probe.rates[0]?.remaining, 5, '4 carried over + the probe');
+  });
+
+  test('what is admitted locally while the probe is out is handed over too, not left for the next outage', async () => {
+    const clock = createManualClock();
+    const shared = sharedLimiter(clock);
+    const limiter = createFallbackRateLimiter({ primary: shared, clock, probeIntervalMs: PROBE_MS, carryOver: true });
+    shared.down = true;
+    assert.equal(await admitted(limiter, tenPerMinute('consumer:a'), 2), 2);
+    shared.down = false;
+    let open!: () => void;
+    shared.addGate = new Promise((resolve) => (open = resolve));
+    clock.advance(PROBE_MS);
+    const probe = limiter.check(tenPerMinute('consumer:a'));
+    assert.equal((await limiter.check(tenPerMinute('consumer:a'))).allowed, true, 'answered locally while the probe waits');
+    open();
+    shared.addGate = undefined;
+    assert.equal((await probe).rates[0]?.remaining, 7, '2 carried + the probe');
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(limiter.outage.carrying, 0);
+    assert.equal((await limiter.peek(tenPerMinute('consumer:a'))).rates[0]?.remaining, 6, 'and the one admitted meanwhile');
   });
 
   test('without carryOver (the adapter default) the shared counters are left alone', async () => {
