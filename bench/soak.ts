@@ -10,7 +10,7 @@
 // SOAK_CPU_PROF=<dir> makes Portcullis write a --cpu-prof profile there when the run ends.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { PerformanceObserver, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { PerformanceObserver, monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -37,6 +37,8 @@ interface ProcessSample {
   fds: number;
   /** Share of the interval the event loop was busy (0–1). */
   loopBusy: number;
+  /** The longest the event loop was late to run a timer during the interval, ms: a stall every request waits behind. */
+  loopDelayMaxMs: number;
   /** Time in GC pauses and in SQLite calls (better-sqlite3 is synchronous: on the event loop) during the interval, ms. */
   gcMs: number;
   sqlMs: number;
@@ -84,6 +86,8 @@ function selfMeasurement(): (reset: boolean) => ProcessSample {
     }
   };
   let loop: EventLoopUtilization = performance.eventLoopUtilization();
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
   return (reset) => {
     const memory = process.memoryUsage();
     let fds = 0;
@@ -95,8 +99,9 @@ function selfMeasurement(): (reset: boolean) => ProcessSample {
     const now = performance.eventLoopUtilization();
     const busy = performance.eventLoopUtilization(now, loop).utilization;
     const byStatement: Array<[string, number, number]> = [...sql].map(([label, { ns, calls }]) => [label, Number(ns) / 1e6, calls]);
-    const sample = { rss: memory.rss, heapUsed: memory.heapUsed, fds, loopBusy: busy, gcMs, sqlMs: byStatement.reduce((sum, [, ms]) => sum + ms, 0), sql: byStatement };
+    const sample = { rss: memory.rss, heapUsed: memory.heapUsed, fds, loopBusy: busy, loopDelayMaxMs: delay.max / 1e6, gcMs, sqlMs: byStatement.reduce((sum, [, ms]) => sum + ms, 0), sql: byStatement };
     if (reset) {
+      delay.reset();
       loop = now;
       gcMs = 0;
       sql.clear();
@@ -187,6 +192,7 @@ interface Row {
   storeMb: number;
   cpuPercent: number;
   loopBusyPercent: number;
+  loopDelayMaxMs: number;
   /** Per second of the interval. */
   gcMs: number;
   sqlMs: number;
@@ -242,14 +248,14 @@ function startLoad(options: autocannon.Options): { instance: autocannon.Instance
 
 function table(rows: readonly Row[]): string {
   const lines = [
-    '| t (s) | gateway req/s | p50 ms | p99 ms | token req/s | admin writes/s | admin p99 ms | non-2xx | errors | RSS MB | heap MB | fds | store MB | CPU % | loop busy % | SQLite ms/s | GC ms/s |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| t (s) | gateway req/s | p50 ms | p99 ms | token req/s | admin writes/s | admin p99 ms | non-2xx | errors | RSS MB | heap MB | fds | store MB | CPU % | loop busy % | loop stall max ms | SQLite ms/s | GC ms/s |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of rows) {
     lines.push(
       `| ${r.t} | ${Math.round(r.gatewayRate).toLocaleString('en-US')} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${Math.round(r.tokenRate)} | ${Math.round(r.adminRate)} | ` +
         `${r.adminP99.toFixed(1)} | ${r.non2xx} | ${r.errors} | ${r.rssMb.toFixed(0)} | ${r.heapMb.toFixed(0)} | ${r.fds} | ${r.storeMb.toFixed(1)} | ${r.cpuPercent.toFixed(0)} | ` +
-        `${r.loopBusyPercent.toFixed(0)} | ${r.sqlMs.toFixed(0)} | ${r.gcMs.toFixed(0)} |`,
+        `${r.loopBusyPercent.toFixed(0)} | ${r.loopDelayMaxMs.toFixed(0)} | ${r.sqlMs.toFixed(0)} | ${r.gcMs.toFixed(0)} |`,
     );
   }
   return lines.join('\n');
@@ -387,6 +393,7 @@ async function main(): Promise<void> {
         storeMb: sizeMb(info.database, `${info.database}-wal`),
         cpuPercent: ((cpu - cpuBefore) / (seconds * 1000)) * 100,
         loopBusyPercent: proc.loopBusy * 100,
+        loopDelayMaxMs: proc.loopDelayMaxMs,
         gcMs: proc.gcMs / seconds,
         sqlMs: proc.sqlMs / seconds,
         sql: proc.sql,
@@ -397,7 +404,7 @@ async function main(): Promise<void> {
       console.log(
         `t=${row.t}s gateway ${Math.round(row.gatewayRate)}/s p50 ${row.p50.toFixed(1)} p99 ${row.p99.toFixed(1)} ms, token ${Math.round(row.tokenRate)}/s, admin ${Math.round(row.adminRate)}/s, ` +
           `non-2xx ${row.non2xx}, errors ${row.errors}, RSS ${row.rssMb.toFixed(0)} MB, heap ${row.heapMb.toFixed(0)} MB, fds ${row.fds}, store ${row.storeMb.toFixed(1)} MB, ` +
-          `CPU ${row.cpuPercent.toFixed(0)} %, loop busy ${row.loopBusyPercent.toFixed(0)} %, SQLite ${row.sqlMs.toFixed(0)} ms/s, GC ${row.gcMs.toFixed(0)} ms/s`,
+          `CPU ${row.cpuPercent.toFixed(0)} %, loop busy ${row.loopBusyPercent.toFixed(0)} %, stall max ${row.loopDelayMaxMs.toFixed(0)} ms, SQLite ${row.sqlMs.toFixed(0)} ms/s, GC ${row.gcMs.toFixed(0)} ms/s`,
       );
     };
     timers.push(setInterval(() => void sample(), SAMPLE_MS));
