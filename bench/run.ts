@@ -1,5 +1,6 @@
 // `npm run bench [name…]`: runs each bench script (dist/bench/<name>.js) in its own process, one
 // after another, so they do not compete for the two cores. Every script bounds its own time.
+// The soak (minutes long, `npm run soak`) runs only when named.
 import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -10,7 +11,7 @@ const wanted = process.argv.slice(2);
 const scripts = readdirSync(here)
   .filter((f) => f.endsWith('.js') && f !== 'run.js')
   .map((f) => f.slice(0, -3))
-  .filter((name) => wanted.length === 0 || wanted.includes(name))
+  .filter((name) => (wanted.length === 0 && name !== 'soak') || wanted.includes(name))
   .sort();
 
 let failed = 0;

@@ -1,6 +1,7 @@
 // The composition root: builds every service once, from config, with injected clock and logger.
 import { createAuditLog, SYSTEM_ACTOR, type Actor } from './audit/log.js';
 import { ADMIN_CONSUMER_NAME, ADMIN_SCOPE } from './auth/admin-credential.js';
+import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createConsumerService } from './consumers/service.js';
 import { createApiKeyAuthMethod } from './gateway/auth/api-key.js';
@@ -50,19 +51,26 @@ export async function createApp({
 }: AppOptions) {
   // Before the first idle full GC could clear nextTick's shapes (see lib/tick-shape.ts).
   keepTickShape();
+  const heartbeatIntervalMs = parseDuration(config.cluster.heartbeatInterval);
+  if (heartbeatIntervalMs < 100) throw new ConfigError('invalid configuration:\n  cluster.heartbeatInterval: must be at least 100ms');
   const log = logger ?? createLogger(config.log.level);
   const masterKey = resolveMasterKey({ configured: config.oauth.masterKey, demo, store: config.store });
   const store = givenStore ?? openStore(config.store, { timeoutMs: parseDuration(config.storeTimeout) });
   await store.migrate();
+  // Nodes sharing Redis tell each other of changes at once; without Redis the store sync below does it.
+  // Their heartbeats on the same channel give the live-node count that per-node limits are divided by in an outage.
+  const changes = config.redis
+    ? createRedisChangeBus({ url: config.redis, channel: `${config.redisKeyPrefix}changes`, log, clock, heartbeatIntervalMs })
+    : createLocalChangeBus();
+  metrics.readLiveNodes(() => changes.liveNodes());
   const limiters = createLimiters({
     redisUrl: config.redis,
     redisPrefix: `${config.redisKeyPrefix}rl:`,
     clock,
     log,
     onFallbackCheck: () => metrics.rateLimitFallback(),
+    liveNodes: () => changes.liveNodes(),
   });
-  // Nodes sharing Redis tell each other of changes at once; without Redis the store sync below does it.
-  const changes = config.redis ? createRedisChangeBus({ url: config.redis, channel: `${config.redisKeyPrefix}changes`, log }) : createLocalChangeBus();
   const publish = (change: Change) => changes.publish(change);
   const prefix = config.keys.prefix;
   const cache = instrumentKeyCache(
@@ -206,6 +214,7 @@ export async function createApp({
     lastUsed,
     usage,
     limiters,
+    changes,
     consumers,
     keys,
     verifyKey,

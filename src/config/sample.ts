@@ -7,6 +7,11 @@ export const SAMPLE_CONFIG = `# Portcullis configuration. Every value can be ove
 listen:
   host: 0.0.0.0
   port: 8080
+  maxConnections: 4096      # open connections at most; more are closed at once
+  # maxConnectionsPerIp: 256  # per client address (IPv6: per /64); 0 = none; default off with gateway.trustProxy
+  headersTimeout: 10s       # the whole request head must arrive within this (slowloris), else 408
+  requestTimeout: 5m        # the whole request, body included (0 = none)
+  keepAliveTimeout: 72s     # idle keep-alive connections are closed after this
 
 # Admin API listener. Keep it on a private interface.
 admin:
@@ -20,6 +25,8 @@ storeTimeout: 2s            # a store call (or a wait for SQLite's write lock) t
 
 # Optional: shared rate limits and cache invalidation across nodes.
 # redis: redis://127.0.0.1:6379
+# cluster:
+#   heartbeatInterval: 5s   # nodes announce themselves over Redis; outage limits are divided by the live ones
 
 # Public base URL of this deployment: the OAuth issuer (iss of our tokens) and where clients find
 # /oauth/token and /.well-known/*. Default: http://<listen host>:<listen port>.

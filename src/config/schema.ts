@@ -105,7 +105,20 @@ export type GatewayConfig = Static<typeof GatewaySettings>;
 export const ConfigSchema = Type.Object(
   {
     listen: Type.Object(
-      { host: Type.String({ default: '0.0.0.0' }), port: Port(8080) },
+      {
+        host: Type.String({ default: '0.0.0.0' }),
+        port: Port(8080),
+        /** Open connections at most; more are closed as soon as they are accepted. */
+        maxConnections: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 4096 }),
+        /** Open connections per client address (IPv6: per /64); 0 turns it off. Default 256, or off with gateway.trustProxy. */
+        maxConnectionsPerIp: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
+        /** The whole request head must arrive within this (408 and close otherwise). */
+        headersTimeout: Duration('10s'),
+        /** The whole request, body included, must arrive within this; 0 turns it off. */
+        requestTimeout: Duration('5m'),
+        /** Idle keep-alive connections are closed after this. */
+        keepAliveTimeout: Duration('72s'),
+      },
       { default: {}, additionalProperties: false },
     ),
     admin: Type.Object(
@@ -127,6 +140,8 @@ export const ConfigSchema = Type.Object(
     redis: Type.Optional(Type.String({ pattern: '^rediss?://.+' })),
     /** Every Redis key Portcullis writes starts with this; several deployments can share one Redis. */
     redisKeyPrefix: Type.String({ default: 'portcullis:', pattern: '^[A-Za-z0-9:_.-]{1,64}$' }),
+    /** Nodes sharing Redis announce themselves this often; the live-node count divides per-node limits in a Redis outage. */
+    cluster: Type.Object({ heartbeatInterval: Duration('5s') }, { default: {}, additionalProperties: false }),
     issuer: Type.Optional(Type.String({ pattern: '^https?://.+' })),
     keys: Type.Object(
       {

@@ -7,6 +7,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { problem, sendFrameworkError, toProblem } from '../admin/problem.js';
 import { nextRequestId } from './request-id.js';
 import type { Logger } from '../logger.js';
+import { limitConnections, type ConnectionLimitHooks, type ConnectionLimits } from './connections.js';
 import type { GatewayHandler } from './handler.js';
 import { problemBody, sendProblem } from './problem.js';
 import { acceptableRequestId } from './request-path.js';
@@ -17,6 +18,8 @@ export interface PublicServerOptions {
   maxHeaderSize: number;
   /** More header lines than this: 431. Default 100. */
   maxHeaderCount?: number;
+  /** Connection limits and timeouts (listen.*); Node's defaults without them. */
+  connections?: ConnectionLimits & ConnectionLimitHooks;
   /**
    * Adds routes to the public listener (the OAuth endpoints). Called before the server is ready;
    * routes registered here take precedence over any API base path.
@@ -79,7 +82,7 @@ function refuseHead(req: IncomingMessage, res: ServerResponse, code: 'HEADERS_TO
   req.resume();
 }
 
-export async function buildPublicServer({ gateway, log, maxHeaderSize, maxHeaderCount = 100, register }: PublicServerOptions): Promise<PublicServer> {
+export async function buildPublicServer({ gateway, log, maxHeaderSize, maxHeaderCount = 100, register, connections }: PublicServerOptions): Promise<PublicServer> {
   // rawHeaders holds name and value: more entries than this is more header lines than allowed.
   const maxHeaderEntries = maxHeaderCount * 2;
   const exact = new Set<string>();
@@ -120,6 +123,7 @@ export async function buildPublicServer({ gateway, log, maxHeaderSize, maxHeader
       });
       server.maxHeadersCount = maxHeaderCount + 1;
       server.keepAliveTimeout = 72_000;
+      if (connections) limitConnections(server, connections, connections);
       return server;
     },
   });

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import type { App } from '../app.js';
 import type { ApiConfig } from '../config/schema.js';
 import { compileApis } from './compile-apis.js';
+import { connectionLimitsOf, reportRefusals } from './connections.js';
 import { createGatewayHandler, type GatewayHandler } from './handler.js';
 import { buildPublicServer, type PublicServer } from './server.js';
 
@@ -34,6 +35,7 @@ export function urlOf(host: string, port: number): string {
 /** The handler and server, not yet listening (tests drive `server` themselves). */
 export async function buildGateway({ app, apis = app.config.apis, baseDir, register }: GatewayOptions): Promise<{ handler: GatewayHandler } & PublicServer> {
   const log = app.log.child({ listener: 'gateway' });
+  const limits = connectionLimitsOf(app.config);
   const compiled = compileApis(apis, { baseDir, warn: (message) => log.warn(message) });
   for (const api of apis) {
     for (const method of api.auth) {
@@ -50,7 +52,8 @@ export async function buildGateway({ app, apis = app.config.apis, baseDir, regis
     usage: app.usage,
     clock: app.clock,
   });
-  const publicServer = await buildPublicServer({ gateway: handler, log: app.log, maxHeaderSize: app.config.gateway.maxHeaderSize, maxHeaderCount: app.config.gateway.maxHeaderCount, ...(register ? { register } : {}) });
+  const connections = { ...limits, onRefused: reportRefusals(log, () => app.clock.now(), (reason) => app.metrics.connectionRefused(reason)) };
+  const publicServer = await buildPublicServer({ gateway: handler, log: app.log, maxHeaderSize: app.config.gateway.maxHeaderSize, maxHeaderCount: app.config.gateway.maxHeaderCount, connections, ...(register ? { register } : {}) });
   return { handler, ...publicServer };
 }
 

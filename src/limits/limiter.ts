@@ -27,11 +27,13 @@ export interface LimiterOptions {
   log: Logger;
   /** Called on every check answered locally while Redis is down (a metric counts these). */
   onFallbackCheck?: () => void;
-  /** During an outage brute-force limits are divided by this (roughly the node count). */
+  /** During an outage brute-force limits are divided by at least this (roughly the node count). */
   strictDivisor?: number;
+  /** Live nodes (the change channel's heartbeat count): during an outage every limit is divided by it. */
+  liveNodes?: () => number;
 }
 
-export function createLimiters({ redisUrl, redisPrefix, clock, log, onFallbackCheck, strictDivisor = 4 }: LimiterOptions): Limiters {
+export function createLimiters({ redisUrl, redisPrefix, clock, log, onFallbackCheck, strictDivisor = 4, liveNodes }: LimiterOptions): Limiters {
   if (!redisUrl) {
     const requests = createMemoryRateLimiter({ clock });
     const bruteForce = createMemoryRateLimiter({ clock });
@@ -58,13 +60,16 @@ export function createLimiters({ redisUrl, redisPrefix, clock, log, onFallbackCh
     createFallbackRateLimiter({
       primary: shared,
       clock,
+      ...(liveNodes ? { liveNodes } : {}),
+      carryOver: true,
       ...(strict ? { strict: { divisor: strictDivisor } } : {}),
       onFallback: ({ error }) => {
-        log.warn({ err: { message: (error as Error)?.message } }, `redis unreachable: ${strict ? 'strict ' : ''}per-node limits apply until it is back`);
+        const nodes = liveNodes?.() ?? 1;
+        log.warn({ err: { message: (error as Error)?.message }, nodes }, `redis unreachable: ${strict ? 'strict ' : ''}per-node limits (divided by the ${nodes} live node(s)) apply until it is back`);
       },
       onRecover: ({ downtimeMs, fallbacks }) => {
         loggedConnectionError = false;
-        log.info({ downtimeMs, fallbacks }, 'redis is back: shared limits apply again');
+        log.info({ downtimeMs, fallbacks }, 'redis is back: shared limits apply again, with what this node admitted meanwhile added to them');
       },
     });
   const requests = wrap(false);

@@ -1,6 +1,6 @@
 // Prometheus metrics of one Portcullis process, in its own registry (served at /metrics on the admin
 // listener). Labels are bounded: API names from config, status codes, method names — never a credential.
-import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { hotCounter, hotHistogram, type CounterChild, type HistogramChild } from './hot-path.js';
 import { signaturesMadeOnLoop } from '../oauth/signing-keys/sign.js';
 
@@ -36,6 +36,21 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
     name: 'portcullis_ratelimit_fallback_total',
     help: 'Rate-limit checks answered by the per-node limiter because Redis was unreachable',
     registers: [registry],
+  });
+  const connectionsRefused = new Counter({
+    name: 'portcullis_gateway_connections_refused_total',
+    help: 'Connections the public listener closed on accepting them, by the limit reached (max_connections, per_ip)',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
+  let liveNodes: () => number = () => 1;
+  new Gauge({
+    name: 'portcullis_cluster_live_nodes',
+    help: 'Nodes this node has heard from on the change channel within three heartbeats, itself included; per-node limits in a Redis outage are divided by it',
+    registers: [registry],
+    collect() {
+      this.set(liveNodes());
+    },
   });
   new Counter({
     name: 'portcullis_oauth_signatures_on_event_loop_total',
@@ -78,6 +93,13 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
     },
     rateLimitFallback(): void {
       rateLimitFallbacks.inc();
+    },
+    connectionRefused(reason: 'max_connections' | 'per_ip'): void {
+      connectionsRefused.labels(reason).inc();
+    },
+    /** Where the live-node gauge reads its value (the change channel's heartbeat count). */
+    readLiveNodes(read: () => number): void {
+      liveNodes = read;
     },
     keyCacheLookup(result: 'hit' | 'negative_hit' | 'miss'): void {
       (result === 'hit' ? cacheHit : result === 'miss' ? cacheMiss : cacheNegativeHit).inc();

@@ -76,6 +76,14 @@ export interface LimitResult {
   retryAfterMs: number | null;
 }
 
+/**
+ * Units a node admitted on its own (while the shared limiter was unreachable), by the window or period they
+ * were admitted in: added to the shared counters once they are back, so that traffic is not counted as unused.
+ */
+export type CountedUnits =
+  | { kind: 'rate'; key: string; windowMs: number; windowStart: number; units: number }
+  | { kind: 'quota'; key: string; period: QuotaPeriod; periodStart: number; units: number };
+
 export interface RateLimiter {
   /**
    * Checks every policy and consumes all of them only if all admit the request. Time is `now` when given
@@ -84,6 +92,12 @@ export interface RateLimiter {
   check(input: LimitCheck, now?: number): Promise<LimitResult>;
   /** What `check` would answer, consuming nothing (remaining credits for the admin API, the verify endpoint). */
   peek(input: LimitCheck, now?: number): Promise<LimitResult>;
+  /**
+   * Adds units admitted elsewhere to the counters, judging nothing: into the current or the previous window
+   * of a rate (older ones no longer matter), into a quota's period unless a later one has begun. Time is
+   * `now` when given, else the adapter's clock. Adapters that hold shared counters offer it.
+   */
+  add?(counted: readonly CountedUnits[], now?: number): Promise<void>;
   /** Stops timers and releases what the adapter itself opened. */
   close(): Promise<void>;
 }

@@ -2,9 +2,10 @@
 // (approximately LRU) and a pruning timer (unref'ed, stopped by close) that drops counters of quiet keys.
 import { systemClock, type Clock } from '../lib/clock.js';
 import { evaluateCheck, type QuotaState, type StateReader } from './evaluate.js';
-import type { LimitCheck, LimitResult, RateLimiter } from './interface.js';
-import { checkTime, normalizeCheck } from './normalize.js';
-import type { WindowState } from './sliding-window.js';
+import type { CountedUnits, LimitCheck, LimitResult, RateLimiter } from './interface.js';
+import { checkTime, normalizeCheck, quotaStorageKey, rateStorageKey } from './normalize.js';
+import { periodEnd } from './period.js';
+import { rollWindow, type WindowState } from './sliding-window.js';
 
 export interface MemoryRateLimiterOptions {
   clock?: Clock;
@@ -92,6 +93,28 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
     return result;
   }
 
+  function add(counted: readonly CountedUnits[], now: number | undefined): void {
+    const at = checkTime(now ?? clock.now());
+    for (const item of counted) {
+      if (item.kind === 'rate') {
+        const storageKey = rateStorageKey(item.windowMs, item.key);
+        const state = rollWindow(live(storageKey, at)?.state as WindowState | undefined, at, item.windowMs);
+        if (item.windowStart === state.windowStart) state.current += item.units;
+        else if (item.windowStart === state.windowStart - item.windowMs) state.previous += item.units;
+        else continue;
+        store(storageKey, state, state.windowStart + 2 * item.windowMs, at);
+        continue;
+      }
+      const storageKey = quotaStorageKey(item.period, item.key);
+      const end = periodEnd(item.periodStart, item.period);
+      if (end !== null && end <= at) continue;
+      const stored = live(storageKey, at)?.state as QuotaState | undefined;
+      if (stored && stored.periodStart > item.periodStart) continue;
+      const used = stored?.periodStart === item.periodStart ? stored.used + item.units : item.units;
+      store(storageKey, { periodStart: item.periodStart, used }, end ?? Infinity, at);
+    }
+  }
+
   function prune(): number {
     const now = clock.now();
     let dropped = 0;
@@ -120,6 +143,9 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions = {}):
     },
     async peek(input, now) {
       return run(input, now, false);
+    },
+    async add(counted, now) {
+      add(counted, now);
     },
     async close() {
       if (timer) clearInterval(timer);

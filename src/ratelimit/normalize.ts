@@ -24,6 +24,15 @@ export interface NormalizedCheck {
   quotas: NormalizedQuota[];
 }
 
+/** Where a rate's counter lives: the window is part of it so 10/s and 1000/h on one key never share a counter. */
+export function rateStorageKey(windowMs: number, key: string): string {
+  return `r:${windowMs}:${key}`;
+}
+
+export function quotaStorageKey(period: QuotaPeriod, key: string): string {
+  return `q:${period}:${key}`;
+}
+
 /** Keys come from request data (IPs, route names); a bound keeps one request from pinning megabytes. */
 export const MAX_KEY_LENGTH = 512;
 const PERIODS: ReadonlySet<string> = new Set<QuotaPeriod>(['day', 'month', 'total']);
@@ -52,7 +61,7 @@ export function normalizeCheck(input: LimitCheck): NormalizedCheck {
     const cost = checkInteger(policy.cost ?? 1, `${field}.cost`, 0);
     // The window arithmetic compares limit × window products; they must stay exact in a double.
     if (limit * windowMs > Number.MAX_SAFE_INTEGER) throw new RangeError(`${field}: limit × windowMs is too large`);
-    return { key, storageKey: `r:${windowMs}:${key}`, limit, windowMs, cost };
+    return { key, storageKey: rateStorageKey(windowMs, key), limit, windowMs, cost };
   });
   const quotas = (input.quotas ?? []).map((policy, index) => {
     const field = `quotas[${index}]`;
@@ -60,7 +69,7 @@ export function normalizeCheck(input: LimitCheck): NormalizedCheck {
     const limit = checkInteger(policy.limit, `${field}.limit`, 0);
     if (!PERIODS.has(policy.period)) throw new RangeError(`${field}.period must be one of day, month, total`);
     const cost = checkInteger(policy.cost ?? 1, `${field}.cost`, 0);
-    return { key, storageKey: `q:${policy.period}:${key}`, limit, period: policy.period, cost };
+    return { key, storageKey: quotaStorageKey(policy.period, key), limit, period: policy.period, cost };
   });
   return { rates, quotas };
 }

@@ -143,3 +143,51 @@ end
 walk(false, reply)
 return reply
 `;
+
+// Adds units a node admitted on its own during an outage (CountedUnits) to the shared counters, judging
+// nothing; memory.ts' add() mirrors it. A rate's units go into the current or previous window (as seen at
+// `now`), older ones are dropped; a quota's go into their period unless a later one has begun there.
+// KEYS: counters. ARGV: now, TTL grace (ms), then per key: kind ('r'|'q'), then for a rate windowMs and
+// windowStart, for a quota periodStart and periodEnd (-1 for none), then units.
+export const ADD_SCRIPT = `
+local now = tonumber(ARGV[1])
+local grace = tonumber(ARGV[2])
+for i = 1, #KEYS do
+  local key = KEYS[i]
+  local base = 2 + (i - 1) * 4
+  local kind, a, b, units = ARGV[base + 1], tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3]), tonumber(ARGV[base + 4])
+  if kind == 'r' then
+    local w, at = a, b
+    local raw = redis.call('HMGET', key, 'w', 'p', 'c')
+    local start = now - (now % w)
+    local sw, sp, sc = tonumber(raw[1]), tonumber(raw[2]), tonumber(raw[3])
+    local s
+    if sw and sw >= start then
+      s = { w = sw, p = sp, c = sc }
+    elseif sw and sw == start - w then
+      s = { w = start, p = sc, c = 0 }
+    else
+      s = { w = start, p = 0, c = 0 }
+    end
+    local changed = true
+    if at == s.w then s.c = s.c + units elseif at == s.w - w then s.p = s.p + units else changed = false end
+    if changed then
+      redis.call('HSET', key, 'w', s.w, 'p', s.p, 'c', s.c)
+      redis.call('PEXPIRE', key, math.max(1, s.w + 2 * w - now) + grace)
+    end
+  else
+    local start, finish = a, b
+    if finish < 0 or finish > now then
+      local raw = redis.call('HMGET', key, 's', 'u')
+      local ss, su = tonumber(raw[1]), tonumber(raw[2])
+      if not ss or ss <= start then
+        local used = units
+        if ss == start then used = su + units end
+        redis.call('HSET', key, 's', start, 'u', used)
+        if finish >= 0 then redis.call('PEXPIRE', key, math.max(1, finish - now) + grace) end
+      end
+    end
+  end
+end
+return #KEYS
+`;

@@ -5,10 +5,10 @@ import type { Redis, RedisOptions } from 'ioredis';
 import { loadIoredis } from '../lib/optional-client.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { summarize } from './evaluate.js';
-import type { LimitCheck, LimitResult, QuotaDecision, RateDecision, RateLimiter } from './interface.js';
-import { checkTime, normalizeCheck, type NormalizedCheck } from './normalize.js';
+import type { CountedUnits, LimitCheck, LimitResult, QuotaDecision, RateDecision, RateLimiter } from './interface.js';
+import { checkTime, normalizeCheck, quotaStorageKey, rateStorageKey, type NormalizedCheck } from './normalize.js';
 import { periodEnd, periodStart } from './period.js';
-import { RATE_LIMIT_SCRIPT } from './redis-script.js';
+import { ADD_SCRIPT, RATE_LIMIT_SCRIPT } from './redis-script.js';
 
 export interface RedisRateLimiterOptions {
   redis: Redis;
@@ -35,6 +35,9 @@ export interface RateLimitRedisOptions {
 }
 
 const SCRIPT_SHA = createHash('sha1').update(RATE_LIMIT_SCRIPT).digest('hex');
+const ADD_SCRIPT_SHA = createHash('sha1').update(ADD_SCRIPT).digest('hex');
+/** Counters per add() script call: a long outage may leave many, and one script call blocks Redis while it runs. */
+const ADD_BATCH = 256;
 
 /**
  * An ioredis client that fails fast instead of queueing: with no offline queue and no retries, a check during
@@ -100,13 +103,31 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   const ttlGraceMs = options.ttlGraceMs ?? 60_000;
   if (!Number.isSafeInteger(ttlGraceMs) || ttlGraceMs < 0) throw new RangeError('ttlGraceMs must be an integer ≥ 0');
 
-  async function evaluate(keys: string[], args: (string | number)[]): Promise<number[]> {
+  async function evaluate(keys: string[], args: (string | number)[], script = RATE_LIMIT_SCRIPT, sha = SCRIPT_SHA): Promise<number[]> {
     try {
-      return (await redis.evalsha(SCRIPT_SHA, keys.length, ...keys, ...args)) as number[];
+      return (await redis.evalsha(sha, keys.length, ...keys, ...args)) as number[];
     } catch (error) {
       if (!isNoScript(error)) throw error;
       // EVAL also puts the script back into the cache for the next EVALSHA.
-      return (await redis.eval(RATE_LIMIT_SCRIPT, keys.length, ...keys, ...args)) as number[];
+      return (await redis.eval(script, keys.length, ...keys, ...args)) as number[];
+    }
+  }
+
+  async function add(counted: readonly CountedUnits[], now: number | undefined): Promise<void> {
+    const at = checkTime(now ?? clock.now());
+    for (let first = 0; first < counted.length; first += ADD_BATCH) {
+      const keys: string[] = [];
+      const args: (string | number)[] = [at, ttlGraceMs];
+      for (const item of counted.slice(first, first + ADD_BATCH)) {
+        if (item.kind === 'rate') {
+          keys.push(prefix + rateStorageKey(item.windowMs, item.key));
+          args.push('r', item.windowMs, item.windowStart, item.units);
+        } else {
+          keys.push(prefix + quotaStorageKey(item.period, item.key));
+          args.push('q', item.periodStart, periodEnd(item.periodStart, item.period) ?? -1, item.units);
+        }
+      }
+      await evaluate(keys, args, ADD_SCRIPT, ADD_SCRIPT_SHA);
     }
   }
 
@@ -137,6 +158,7 @@ export function createRedisRateLimiter(options: RedisRateLimiterOptions): RateLi
   return {
     check: (input, now) => run(input, now, true),
     peek: (input, now) => run(input, now, false),
+    add,
     async close() {
       if (options.ownsClient && redis.status !== 'end') await redis.quit().catch(() => redis.disconnect());
     },

@@ -297,5 +297,38 @@ export function rateLimiterContract(
           }
         }
       }));
+
+    test('add: units admitted elsewhere count in their window or period; stale ones are dropped', { skip }, () =>
+      withLimiter(async (limiter, clock) => {
+        assert.ok(limiter.add, 'an adapter holding counters offers add()');
+        const rate = (key: string) => ({ rates: [{ key, limit: 10, windowMs: MINUTE }] });
+        clock.advance(30_000);
+        await limiter.check(rate('consumer:a'));
+        // 6 more units in this window, and 4 into a counter nobody has used yet.
+        await limiter.add!([
+          { kind: 'rate', key: 'consumer:a', windowMs: MINUTE, windowStart: START, units: 6 },
+          { kind: 'rate', key: 'consumer:b', windowMs: MINUTE, windowStart: START, units: 4 },
+        ]);
+        assert.equal(only(await limiter.peek(rate('consumer:a'))).remaining, 3);
+        assert.equal(only(await limiter.peek(rate('consumer:b'))).remaining, 6);
+        // Into the previous window: weighted as the sliding window weighs it (half of it still overlaps).
+        clock.advance(MINUTE);
+        await limiter.add!([{ kind: 'rate', key: 'consumer:c', windowMs: MINUTE, windowStart: START, units: 8 }]);
+        assert.equal(only(await limiter.peek(rate('consumer:c'))).remaining, 6);
+        // Two windows back no longer matters: nothing is written.
+        await limiter.add!([{ kind: 'rate', key: 'consumer:d', windowMs: MINUTE, windowStart: START - MINUTE, units: 8 }]);
+        assert.equal(only(await limiter.peek(rate('consumer:d'))).remaining, 10);
+
+        const quota = (key: string) => ({ quotas: [{ key, limit: 100, period: 'month' as const }] });
+        await limiter.check(quota('key:q'));
+        await limiter.add!([{ kind: 'quota', key: 'key:q', period: 'month', periodStart: START, units: 50 }]);
+        assert.equal((await limiter.peek(quota('key:q'))).quotas[0]?.used, 51);
+        // Units of last month do not count against this one.
+        clock.set(Date.UTC(2026, 1, 3));
+        await limiter.add!([{ kind: 'quota', key: 'key:q', period: 'month', periodStart: START, units: 50 }]);
+        assert.equal((await limiter.peek(quota('key:q'))).quotas[0]?.used, 0);
+        await limiter.add!([{ kind: 'quota', key: 'key:total', period: 'total', periodStart: 0, units: 7 }]);
+        assert.equal((await limiter.peek({ quotas: [{ key: 'key:total', limit: 10, period: 'total' }] })).quotas[0]?.remaining, 3);
+      }));
   });
 }
