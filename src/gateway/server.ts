@@ -10,7 +10,7 @@ import type { Logger } from '../logger.js';
 import { limitConnections, type ConnectionLimitHooks, type ConnectionLimits } from './connections.js';
 import type { GatewayHandler } from './handler.js';
 import { problemBody, sendProblem } from './problem.js';
-import { acceptableRequestId } from './request-path.js';
+import { acceptableRequestId, isSafePath } from './request-path.js';
 
 export interface PublicServerOptions {
   gateway: GatewayHandler;
@@ -82,6 +82,12 @@ function refuseHead(req: IncomingMessage, res: ServerResponse, code: 'HEADERS_TO
   req.resume();
 }
 
+/** A target with another spelling of a path than the canonical one (see request-path.ts): 400 before any route. */
+function refusePath(req: IncomingMessage, res: ServerResponse): void {
+  sendProblem(res, { code: 'BAD_PATH', detail: 'send the path in its canonical form: no dot or empty segment, `;`, `#`, absolute form or encoded unreserved character', requestId: nextRequestId() });
+  req.resume();
+}
+
 export async function buildPublicServer({ gateway, log, maxHeaderSize, maxHeaderCount = 100, register, connections }: PublicServerOptions): Promise<PublicServer> {
   // rawHeaders holds name and value: more entries than this is more header lines than allowed.
   const maxHeaderEntries = maxHeaderCount * 2;
@@ -118,6 +124,9 @@ export async function buildPublicServer({ gateway, log, maxHeaderSize, maxHeader
           raw(req, res, acceptableRequestId(req.headers['x-request-id'] as string | undefined) ?? nextRequestId());
         } else if (isReserved(path) || !gateway.handle(req, res)) {
           if (repeatsHost(req.rawHeaders)) return refuseHead(req, res, 'BAD_REQUEST', 'more than one Host header');
+          // Fastify routes on the decoded path (`/oauth/%74oken` is /oauth/token, `;x` is cut off):
+          // like API paths, its routes are reached by one spelling only.
+          if (!isSafePath(path, false)) return refusePath(req, res);
           fastifyHandler(req, res);
         }
       });
