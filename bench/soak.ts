@@ -143,10 +143,15 @@ async function target(upstream: string): Promise<void> {
   const { client, secret } = await running.app.oauth.clients.create(consumer.id, { audiences: [AUDIENCE] }, actor);
   // The driver asks for a sample every 10 s, and now and then for the heap after a full GC (which shows
   // a leak; the heap before it does not), measured apart so the forced GC stays out of the interval's figures.
+  // The driver may stop this process with a request still unanswered: the answer then has nowhere to
+  // go, which the callback swallows (without one, the EPIPE is an uncaught error at every stop).
+  const answer = (sample: ReturnType<typeof measure>) => {
+    if (process.connected) process.send!(sample, () => undefined);
+  };
   process.on('message', (message: { gc: boolean }) => {
-    if (!message.gc) return void process.send!(measure(true));
+    if (!message.gc) return answer(measure(true));
     (globalThis as { gc?: () => void }).gc?.();
-    process.send!(measure(false));
+    answer(measure(false));
   });
   process.stdout.write(
     `${JSON.stringify({ gateway: running.gatewayUrl, admin: running.adminUrl, key, adminKey: running.firstAdminKey, clientId: client.id, secret: secret!.secret, database })}\n`,
