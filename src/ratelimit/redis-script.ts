@@ -7,7 +7,18 @@
 // Reply: verdict (1|0), then one "charged" pass and, unless committed, one "report" pass, each of
 //        per rate (allowed, remaining, resetMs, retryAfterMs) and per quota (allowed, used, remaining, resetMs,
 //        retryAfterMs), where -1 stands for null. Redis turns Lua numbers into integers, and all of these are.
-export const RATE_LIMIT_SCRIPT = `
+/** A rate counter's stored window moved to the one `now` falls in: the last one's count becomes `p`. */
+const CURRENT_WINDOW = `
+local function current_window(raw, now, w)
+  local start = now - (now % w)
+  local sw, sp, sc = tonumber(raw[1]), tonumber(raw[2]), tonumber(raw[3])
+  if sw and sw >= start then return { w = sw, p = sp, c = sc } end
+  if sw and sw == start - w then return { w = start, p = sc, c = 0 } end
+  return { w = start, p = 0, c = 0 }
+end
+`;
+
+export const RATE_LIMIT_SCRIPT = `${CURRENT_WINDOW}
 local now = tonumber(ARGV[1])
 local commit = ARGV[2] == '1'
 local rate_count = tonumber(ARGV[3])
@@ -65,15 +76,7 @@ local function walk(consume, out)
     local s = windows[key]
     if s == nil then
       local raw = read(key, { 'w', 'p', 'c' })
-      local start = now - (now % w)
-      local sw, sp, sc = tonumber(raw[1]), tonumber(raw[2]), tonumber(raw[3])
-      if sw and sw >= start then
-        s = { w = sw, p = sp, c = sc }
-      elseif sw and sw == start - w then
-        s = { w = start, p = sc, c = 0 }
-      else
-        s = { w = start, p = 0, c = 0 }
-      end
+      s = current_window(raw, now, w)
       s.len = w
       windows[key] = s
     end
@@ -149,7 +152,7 @@ return reply
 // `now`), older ones are dropped; a quota's go into their period unless a later one has begun there.
 // KEYS: counters. ARGV: now, TTL grace (ms), then per key: kind ('r'|'q'), then for a rate windowMs and
 // windowStart, for a quota periodStart and periodEnd (-1 for none), then units.
-export const ADD_SCRIPT = `
+export const ADD_SCRIPT = `${CURRENT_WINDOW}
 local now = tonumber(ARGV[1])
 local grace = tonumber(ARGV[2])
 for i = 1, #KEYS do
@@ -159,16 +162,7 @@ for i = 1, #KEYS do
   if kind == 'r' then
     local w, at = a, b
     local raw = redis.call('HMGET', key, 'w', 'p', 'c')
-    local start = now - (now % w)
-    local sw, sp, sc = tonumber(raw[1]), tonumber(raw[2]), tonumber(raw[3])
-    local s
-    if sw and sw >= start then
-      s = { w = sw, p = sp, c = sc }
-    elseif sw and sw == start - w then
-      s = { w = start, p = sc, c = 0 }
-    else
-      s = { w = start, p = 0, c = 0 }
-    end
+    local s = current_window(raw, now, w)
     local changed = true
     if at == s.w then s.c = s.c + units elseif at == s.w - w then s.p = s.p + units else changed = false end
     if changed then
