@@ -5,6 +5,7 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { ConfigError } from '../config/load.js';
+import { addressBlockOf } from '../lib/address-block.js';
 import type { Config } from '../config/schema.js';
 import { parseDuration } from '../lib/duration.js';
 import type { Logger } from '../logger.js';
@@ -29,34 +30,6 @@ export interface ConnectionLimitHooks {
   onRefused?: (reason: RefusalReason) => void;
 }
 
-/** Expands an IPv6 address to its eight groups (no embedded IPv4 here: those are mapped and handled before). */
-function ipv6Groups(address: string): string[] | undefined {
-  const [head = '', tail, extra] = address.split('::');
-  if (extra !== undefined) return undefined;
-  const left = head ? head.split(':') : [];
-  const right = tail ? tail.split(':') : [];
-  const missing = 8 - left.length - right.length;
-  if (tail === undefined ? missing !== 0 : missing < 1) return undefined;
-  return [...left, ...Array<string>(tail === undefined ? 0 : missing).fill('0'), ...right];
-}
-
-/**
- * Whom a connection is counted against: the IPv4 address, or the /64 network of an IPv6 one (one host
- * usually holds a whole /64, so counting single IPv6 addresses would not limit anyone).
- */
-export function clientOf(remoteAddress: string | undefined): string {
-  if (!remoteAddress) return '';
-  if (!remoteAddress.includes(':')) return remoteAddress;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remoteAddress);
-  if (mapped) return mapped[1]!;
-  const groups = ipv6Groups(remoteAddress.split('%')[0]!);
-  if (!groups) return remoteAddress;
-  return `${groups
-    .slice(0, 4)
-    .map((group) => parseInt(group, 16).toString(16))
-    .join(':')}::/64`;
-}
-
 /** Applies the limits to the public listener's server; call before it listens. */
 export function limitConnections(server: Server, limits: ConnectionLimits, hooks: ConnectionLimitHooks = {}): void {
   server.maxConnections = limits.maxConnections;
@@ -72,7 +45,7 @@ export function limitConnections(server: Server, limits: ConnectionLimits, hooks
   if (limits.maxConnectionsPerIp <= 0) return;
   const perClient = new Map<string, number>();
   server.on('connection', (socket: Socket) => {
-    const client = clientOf(socket.remoteAddress);
+    const client = addressBlockOf(socket.remoteAddress);
     const open = perClient.get(client) ?? 0;
     if (open >= limits.maxConnectionsPerIp) {
       socket.destroy();

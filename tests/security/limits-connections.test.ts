@@ -8,7 +8,8 @@ import { Agent, createServer, request, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
-import { connectionLimitsOf, clientOf } from '../../src/gateway/connections.js';
+import { connectionLimitsOf } from '../../src/gateway/connections.js';
+import { addressBlockOf } from '../../src/lib/address-block.js';
 import { createLogger } from '../../src/logger.js';
 import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
 import { eventually } from '../cluster/helpers.js';
@@ -131,12 +132,12 @@ describe('public listener connection limits', () => {
   });
 
   test('connections are counted per IPv4 address and per IPv6 /64', () => {
-    assert.equal(clientOf('203.0.113.7'), '203.0.113.7');
-    assert.equal(clientOf('::ffff:203.0.113.7'), '203.0.113.7');
-    assert.equal(clientOf('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
-    assert.equal(clientOf('2001:0db8:0001:0002:ffff:ffff:ffff:ffff'), '2001:db8:1:2::/64');
-    assert.equal(clientOf('2001:db8::1'), '2001:db8:0:0::/64');
-    assert.equal(clientOf('::1'), '0:0:0:0::/64');
+    assert.equal(addressBlockOf('203.0.113.7'), '203.0.113.7');
+    assert.equal(addressBlockOf('::ffff:203.0.113.7'), '203.0.113.7');
+    assert.equal(addressBlockOf('2001:db8:1:2:aaaa::1'), '2001:db8:1:2::/64');
+    assert.equal(addressBlockOf('2001:0db8:0001:0002:ffff:ffff:ffff:ffff'), '2001:db8:1:2::/64');
+    assert.equal(addressBlockOf('2001:db8::1'), '2001:db8:0:0::/64');
+    assert.equal(addressBlockOf('::1'), '0:0:0:0::/64');
   });
 
   test('200 idle connections from one address: those past its limit are closed at once; everyone else is served', async (t) => {

@@ -7,7 +7,7 @@ import { oauthError, type OAuthError } from '../errors.js';
 import type { FailureLimiter } from '../failure-limiter.js';
 import type { FormParams } from '../form.js';
 import type { ClientPrincipal } from '../principals.js';
-import { throttleAddressOf } from '../source-address.js';
+import { addressBlockOf } from '../../lib/address-block.js';
 import type { ClientAuthenticator } from './authenticate.js';
 import { readClientCredentials } from './credentials.js';
 
@@ -34,7 +34,7 @@ export function createGuardedClientAuthenticator({
   return async function authenticateRequest({ authorization, params, ip }: ClientRequest): Promise<{ ok: true; principal: ClientPrincipal } | OAuthError> {
     const credentials = readClientCredentials(authorization, params);
     if ('ok' in credentials) return credentials;
-    const address = throttleAddressOf(ip);
+    const address = addressBlockOf(ip);
     const ipKey = `ip:${address}`;
     const claimed = credentials.clientId;
     const waits = await Promise.all([
