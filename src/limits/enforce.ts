@@ -26,5 +26,5 @@ export async function enforceLimits(
   if (check.invalid) return { allowed: false, code: 'POLICY_INVALID', headers: undefined, invalid: check.invalid };
   if (check.rates.length === 0 && check.quotas.length === 0) return UNLIMITED;
   const result = await limiter.check(check, now);
-  return { allowed: result.allowed, code: result.code, headers: limitHeaders(check, result) };
+  return { allowed: result.allowed, code: result.code, headers: limitHeaders(check, result, now) };
 }

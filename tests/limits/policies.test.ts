@@ -32,7 +32,8 @@ test('headers report every policy and the one closest to its limit; 429 adds Ret
   const limits: IdentityLimits = { ...none, consumer: { rateLimit: { limit: 5, window: '1m' }, quota: { limit: 3, period: 'month' } } };
   const first = await enforceLimits(limiter, subject, undefined, limits, clock.now());
   assert.equal(first.allowed, true);
-  assert.equal(first.headers?.['ratelimit-policy'], '"consumer";q=5;w=60, "consumer-quota";q=3;w=60');
+  // A monthly quota's window is January's length (31 days), not the time left in it.
+  assert.equal(first.headers?.['ratelimit-policy'], '"consumer";q=5;w=60, "consumer-quota";q=3;w=2678400');
   // 4/5 left on the rate, 2/3 on the quota: the quota is closer to its limit.
   assert.equal(first.headers?.ratelimit, '"consumer-quota";r=2;t=60');
   await enforceLimits(limiter, subject, undefined, limits, clock.now());
@@ -47,11 +48,39 @@ test('headers report every policy and the one closest to its limit; 429 adds Ret
   await limiter.close();
 });
 
+test('RateLimit t never exceeds the window, however the sliding window holds a unit', async () => {
+  const clock = createManualClock(Date.UTC(2026, 11, 7, 12, 0, 0));
+  const limiter = createMemoryRateLimiter({ clock });
+  const limits: IdentityLimits = { ...none, consumer: { rateLimit: { limit: 5, window: '1m' }, quota: null } };
+  for (let i = 0; i < 8; i++) {
+    const verdict = await enforceLimits(limiter, subject, undefined, limits, clock.now());
+    assert.equal(verdict.headers?.['ratelimit-policy'], '"consumer";q=5;w=60');
+    const t = Number(/;t=([0-9]+)$/.exec(verdict.headers!.ratelimit)![1]);
+    assert.ok(t > 0 && t <= 60, `t=${t} must be within the 60 s window`);
+    // Retry-After stays the exact wait, which may be longer than the window.
+    if (!verdict.allowed) assert.ok(Number(verdict.headers?.['retry-after']) >= t);
+    clock.advance(5_000);
+  }
+  await limiter.close();
+});
+
+test('a daily quota reports a one-day window; a total quota has neither window nor reset', async () => {
+  const clock = createManualClock(Date.UTC(2026, 11, 7, 18, 0, 0));
+  const limiter = createMemoryRateLimiter({ clock });
+  const daily = await enforceLimits(limiter, subject, undefined, { ...none, consumer: { rateLimit: null, quota: { limit: 10, period: 'day' } } }, clock.now());
+  assert.equal(daily.headers?.['ratelimit-policy'], '"consumer-quota";q=10;w=86400');
+  assert.equal(daily.headers?.ratelimit, '"consumer-quota";r=9;t=21600');
+  const total = await enforceLimits(limiter, subject, undefined, { ...none, credential: { rateLimit: null, quota: { limit: 10, period: 'total' } } }, clock.now());
+  assert.equal(total.headers?.['ratelimit-policy'], '"credential-quota";q=10');
+  assert.equal(total.headers?.ratelimit, '"credential-quota";r=9');
+  await limiter.close();
+});
+
 test('no policy, no headers', async () => {
   const limiter = createMemoryRateLimiter();
   const verdict = await enforceLimits(limiter, subject, undefined, undefined, Date.now());
   assert.deepEqual(verdict, { allowed: true, code: 'ALLOWED', headers: undefined });
-  assert.equal(limitHeaders({ rates: [], quotas: [] }, { allowed: true, code: 'ALLOWED', rates: [], quotas: [], retryAfterMs: 0 }), undefined);
+  assert.equal(limitHeaders({ rates: [], quotas: [] }, { allowed: true, code: 'ALLOWED', rates: [], quotas: [], retryAfterMs: 0 }, Date.now()), undefined);
   await limiter.close();
 });
 
