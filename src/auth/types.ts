@@ -48,7 +48,15 @@ export type AuthOutcome =
       error: 'invalid_request' | 'invalid_token' | 'insufficient_scope';
       description: string;
       missingScopes?: string[];
+      /** Whose credential was refused, when it was recognised (a revoked key, a token short of a scope): usage counts it. */
+      refused?: RefusedSubject;
     };
+
+/** The consumer and credential behind a refused credential. */
+export interface RefusedSubject {
+  consumerId: string;
+  credentialId: string;
+}
 
 export type AuthMethodName = 'api-key' | 'jwt';
 

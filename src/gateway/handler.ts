@@ -8,7 +8,7 @@ import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import type { Pool } from 'undici';
 import { newCredentialMemo } from '../auth/credential-memo.js';
-import type { AuthMethodName, CredentialMemo, Identity } from '../auth/types.js';
+import type { AuthMethodName, CredentialMemo, Identity, RefusedSubject } from '../auth/types.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { accessLogLines, jsonMs, jsonString, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics/registry.js';
@@ -96,6 +96,8 @@ class Exchange implements CredentialInput, ForwardSink {
   /** How long the request took, set when it ends. */
   seconds = 0;
   identity: Identity | null = null;
+  /** Whose recognised credential was refused (401/403/429), for usage. */
+  refused: RefusedSubject | null = null;
   method: AuthMethodName | null = null;
   operation: string | undefined = undefined;
   rateHeaders: LimitHeaders | undefined = undefined;
@@ -227,8 +229,11 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
   function record(x: Exchange): void {
     const { runtime, identity, seconds } = x;
     metrics.recordRequest(runtime.api.name, x.status, x.method ?? 'none', seconds);
-    if (usage && identity) {
-      usage.record({ consumerId: identity.consumerId, credentialId: credentialIdOf(identity), api: runtime.api.name, status: x.status });
+    if (usage) {
+      // Every request an API answered is counted: as its consumer's when the credential was
+      // recognised, even if refused; otherwise under the API alone (consumer and credential '').
+      if (identity) usage.record({ consumerId: identity.consumerId, credentialId: credentialIdOf(identity), api: runtime.api.name, status: x.status });
+      else usage.record({ consumerId: x.refused?.consumerId ?? '', credentialId: x.refused?.credentialId ?? '', api: runtime.api.name, status: x.status });
     }
     if (settings.accessLog) accessLog(x, identity, seconds);
   }
@@ -326,6 +331,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     const { runtime, requestId } = x;
     x.method = decision.method;
     if (!decision.ok) {
+      if (decision.refused) x.refused = decision.refused;
       if (decision.fault) runtime.log.error({ requestId, err: { message: (decision.fault as Error)?.message, code: (decision.fault as { code?: string })?.code } }, 'auth fault; failing closed');
       return answered(x, sendDenial(x.res, decision, realm, requestId, x.cors));
     }

@@ -40,6 +40,7 @@ async function world(extraConfig: Record<string, unknown> = {}): Promise<World> 
         { name: 'limited', basePath: '/limited', upstream: upstream.url, auth: ['api-key'], rateLimit: { limit: 5, window: '1m' } },
         { name: 'open', basePath: '/open', upstream: upstream.url, auth: ['api-key'] },
         { name: 'jwt', basePath: '/jwt', upstream: upstream.url, auth: ['jwt'] },
+        { name: 'scoped', basePath: '/scoped', upstream: upstream.url, auth: ['api-key'], scopes: ['orders:read'] },
       ],
       ...extraConfig,
     },
@@ -185,7 +186,7 @@ describe('rate limits at the gateway (memory)', () => {
       const consumerId = await w.consumer('counted');
       const { key, id } = await w.key(consumerId);
       assert.deepEqual(await statuses(4, () => w.get('/open/a', key)), [200, 200, 200, 200]);
-      await w.get('/open/a', `${key.slice(0, -1)}${key.endsWith('x') ? 'y' : 'x'}`); // refused before any consumer is known: not counted
+      await w.get('/open/a', `${key.slice(0, -1)}${key.endsWith('x') ? 'y' : 'x'}`); // refused before any consumer is known: counted under the API only
       assert.deepEqual(await statuses(6, () => w.get('/limited/a', key)), [200, 200, 200, 200, 200, 429]);
       await w.app.usage.flush();
       const to = new Date(w.clock.now() + 60_000).toISOString();
@@ -193,6 +194,36 @@ describe('rate limits at the gateway (memory)', () => {
       assert.deepEqual(points.map((p) => [p.statusClass, p.count]), [['2xx', 9], ['4xx', 1]]);
       const byKey = await w.app.store.queryUsage({ credentialId: id, api: 'limited', from: 0, to: Date.parse(to), granularityMs: 86_400_000 });
       assert.equal(byKey.reduce((n, p) => n + p.count, 0), 6);
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+describe('usage counts refused requests', () => {
+  test('401, 403 and 429 count as the consumer\'s when the credential is recognised, and under the API otherwise', async () => {
+    const w = await world();
+    try {
+      const consumerId = await w.consumer('refused');
+      const live = await w.key(consumerId);
+      const revoked = await w.key(consumerId);
+      await w.app.keys.revoke(revoked.id, actor);
+      assert.deepEqual(await statuses(2, () => w.get('/open/a', revoked.key)), [401, 401]);
+      assert.deepEqual(await statuses(1, () => w.get('/scoped/a', live.key)), [403]);
+      assert.deepEqual(await statuses(6, () => w.get('/limited/a', live.key)), [200, 200, 200, 200, 200, 429]);
+      // No credential, and a key nobody issued: no consumer is known, so they count under the API alone.
+      assert.deepEqual(await statuses(1, async () => fetch(`${w.gateway.url}/scoped/a`)), [401]);
+      assert.deepEqual(await statuses(1, () => w.get('/scoped/a', `${live.key.slice(0, -1)}${live.key.endsWith('x') ? 'y' : 'x'}`)), [401]);
+      await w.app.usage.flush();
+      const to = w.clock.now() + 60_000;
+      const sum = (points: Array<{ statusClass: string; count: number }>) =>
+        Object.entries(points.reduce<Record<string, number>>((n, p) => ({ ...n, [p.statusClass]: (n[p.statusClass] ?? 0) + p.count }), {})).sort();
+      const day = 86_400_000;
+      assert.deepEqual(sum(await w.app.store.queryUsage({ consumerId, from: 0, to, granularityMs: day })), [['2xx', 5], ['4xx', 4]]);
+      assert.deepEqual(sum(await w.app.store.queryUsage({ credentialId: revoked.id, from: 0, to, granularityMs: day })), [['4xx', 2]]);
+      assert.deepEqual(sum(await w.app.store.queryUsage({ credentialId: live.id, api: 'scoped', from: 0, to, granularityMs: day })), [['4xx', 1]]);
+      assert.deepEqual(sum(await w.app.store.queryUsage({ api: 'scoped', from: 0, to, granularityMs: day })), [['4xx', 3]]);
+      assert.deepEqual(sum(await w.app.store.queryUsage({ api: 'limited', from: 0, to, granularityMs: day })), [['2xx', 5], ['4xx', 1]]);
     } finally {
       await w.close();
     }

@@ -54,6 +54,9 @@ export function outcomeOfVerify(result: VerifyResult): AuthOutcome {
   // A key denied for another reason (revoked, expired) is answered for that reason; one short of
   // the API's scopes is still an admin key first.
   if (result.code === 'INSUFFICIENT_SCOPE' && isAdminCredential(result.consumer?.name, result.scopes)) return ADMIN_KEY_REFUSED;
+  // A key that was found (revoked, expired, disabled, short of a scope) is counted in usage as its consumer's.
+  const refused = result.keyId !== undefined && result.consumer ? { consumerId: result.consumer.id, credentialId: result.keyId } : undefined;
+  const known = refused ? { refused } : {};
   if (result.code === 'INSUFFICIENT_SCOPE') {
     const missing = result.missingScopes ?? [];
     return {
@@ -63,12 +66,13 @@ export function outcomeOfVerify(result: VerifyResult): AuthOutcome {
       error: 'insufficient_scope',
       description: `the API key lacks the scope ${missing.join(' ')}`,
       missingScopes: missing,
+      ...known,
     };
   }
   if (result.code === 'RATE_LIMITED' || result.code === 'QUOTA_EXCEEDED') {
-    return { ok: false, status: 429, code: result.code, error: 'invalid_token', description: 'the API key is over its limit' };
+    return { ok: false, status: 429, code: result.code, error: 'invalid_token', description: 'the API key is over its limit', ...known };
   }
-  return { ok: false, status: 401, code: result.code, error: 'invalid_token', description: DESCRIPTIONS[result.code] ?? 'the API key is not valid' };
+  return { ok: false, status: 401, code: result.code, error: 'invalid_token', description: DESCRIPTIONS[result.code] ?? 'the API key is not valid', ...known };
 }
 
 export function createApiKeyAuthMethod({ verifyKey }: { verifyKey: VerifyKeyFn }): AuthMethod {

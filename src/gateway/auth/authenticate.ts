@@ -2,7 +2,7 @@
 // sent, pick the method by its shape and place, run it, check scopes. Denials are values; a fault in
 // a method (store or JWKS unreachable) becomes a 503 so auth fails closed.
 import { isAdminCredential } from '../../auth/admin-credential.js';
-import type { AuthMethodName, AuthOutcome, CredentialMemo, Identity } from '../../auth/types.js';
+import type { AuthMethodName, AuthOutcome, CredentialMemo, Identity, RefusedSubject } from '../../auth/types.js';
 import type { MaybePromise } from '../../lib/maybe-promise.js';
 import type { ErrorCode } from '../../errors/codes.js';
 import { isStoreUnavailable } from '../../store/open.js';
@@ -34,6 +34,8 @@ export type AuthDenial = {
   method: AuthMethodName | null;
   /** The fault behind a 503, for the log only. */
   fault?: unknown;
+  /** Whose credential was refused, when it was recognised: usage counts the request as theirs. */
+  refused?: RefusedSubject;
 };
 
 export type AuthDecision = { ok: true; identity: Identity | null; method: AuthMethodName | null } | AuthDenial;
@@ -166,7 +168,7 @@ function unavailable(fault: unknown, method: AuthMethodName): AuthDenial {
  */
 function decide(outcome: AuthOutcome, candidates: readonly SecurityAlternative[] | null, method: AuthMethodName): AuthDecision {
   if (!outcome.ok) {
-    const common = { detail: outcome.description, reason: outcome.code, method };
+    const common = { detail: outcome.description, reason: outcome.code, method, ...(outcome.refused ? { refused: outcome.refused } : {}) };
     if (outcome.code === 'ADMIN_KEY_NOT_ALLOWED') return deny({ detail: outcome.description, method, status: 403, code: 'ADMIN_KEY_NOT_ALLOWED' });
     if (outcome.status === 403) {
       return deny({ ...common, status: 403, code: 'INSUFFICIENT_SCOPE', error: 'insufficient_scope', missingScopes: outcome.missingScopes ?? [] });
@@ -196,6 +198,7 @@ function decide(outcome: AuthOutcome, candidates: readonly SecurityAlternative[]
       reason: 'INSUFFICIENT_SCOPE',
       missingScopes: fewest!,
       method,
+      refused: { consumerId: outcome.identity.consumerId, credentialId: outcome.identity.credentialId },
     });
   }
   return { ok: true, identity: outcome.identity, method };

@@ -20,14 +20,16 @@ const outcomes = new WeakMap<Accepted, AuthOutcome>();
 /** Audience and scope requirements of the operation against an evaluated token. Pure. */
 export function authorize(result: Evaluation, requirements: AuthRequirements): AuthOutcome {
   if (!result.ok) return denied(result);
+  // A valid token refused here is counted in usage as its consumer's.
+  const refused = { consumerId: result.identity.consumerId, credentialId: result.identity.credentialId };
   if (requirements.audience !== undefined && !result.token.audiences.has(requirements.audience)) {
-    return denied({ ok: false, code: 'TOKEN_AUDIENCE_MISMATCH', description: 'the token is not meant for this API (aud)' });
+    return { ...denied({ ok: false, code: 'TOKEN_AUDIENCE_MISMATCH', description: 'the token is not meant for this API (aud)' }), refused };
   }
   const required = requirements.scopes;
   for (let i = 0; i < required.length; i++) {
     if (!result.scopeSet.has(required[i]!)) {
       const missingScopes = required.filter((s) => !result.scopeSet.has(s));
-      return { ...denied({ ok: false, code: 'INSUFFICIENT_SCOPE', description: `missing scope: ${missingScopes.join(' ')}` }), missingScopes };
+      return { ...denied({ ok: false, code: 'INSUFFICIENT_SCOPE', description: `missing scope: ${missingScopes.join(' ')}` }), missingScopes, refused };
     }
   }
   let outcome = outcomes.get(result);
