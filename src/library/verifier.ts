@@ -48,6 +48,7 @@ export interface InProcessVerifierOptions extends Common {
 /** One entry of portcullis.yaml's `trustedIssuers`; fields left out take the config's defaults. */
 export type TrustedIssuerOptions = Pick<TrustedIssuerConfig, 'issuer' | 'jwksUri' | 'audience' | 'algorithms'> &
   Partial<Omit<TrustedIssuerConfig, 'issuer' | 'jwksUri' | 'audience' | 'algorithms'>>;
+
 export interface RemoteVerifierOptions extends Common {
   /** Base URL of the admin listener, e.g. `http://127.0.0.1:8081`. */
   url: string;
