@@ -4,18 +4,20 @@
 import { createRequestAuthenticator, type PortcullisAuthOptions, type RequestAuthenticator } from './library/authenticate.js';
 
 export type { Credential, Identity } from './auth/types.js';
-export type { LibraryDecision, PortcullisAuthOptions, RequestAuthenticator } from './library/authenticate.js';
+export type { HeaderReader, LibraryDecision, PortcullisAuthOptions, RequestAuthenticator } from './library/authenticate.js';
 export {
   createInProcessVerifier,
   createRemoteVerifier,
   type InProcessVerifierOptions,
   type PortcullisVerifier,
   type RemoteVerifierOptions,
+  type TrustedIssuerOptions,
 } from './library/verifier.js';
 
 /**
- * `authenticate(header)` with a request's headers (by lower-case name) → the identity, or the
- * status, headers and problem body to answer with (401/403/503, as the gateway would).
+ * `authenticate(header)` with a request's headers (by lower-case name: `(name) => req.headers[name]`
+ * on node, `(name) => request.headers.get(name)` with Fetch) → the identity, or the status, headers
+ * and problem body to answer with (401/403/503, as the gateway would).
  */
 export function createAuthenticator(options: PortcullisAuthOptions): RequestAuthenticator {
   return createRequestAuthenticator(options, '');

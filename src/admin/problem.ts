@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERROR_CODES, isPortcullisError, type ErrorCode } from '../errors/codes.js';
 import { newId } from '../lib/ids.js';
-import { isStoreUnavailable } from '../store/open.js';
+import { isStoreUnavailable } from '../store/errors.js';
 
 export interface ProblemBody {
   type: string;

@@ -2,7 +2,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { DURATION_PATTERN } from '../lib/duration.js';
 import { PREFIX_PATTERN } from '../keys/format.js';
-import { DEFAULT_STORE } from '../store/open.js';
+import { DEFAULT_STORE } from '../store/types.js';
 import { OAuthSettingsSchema, TrustedIssuerSchema } from '../oauth/config-schema.js';
 
 const Duration = (defaultValue: string) =>

@@ -8,7 +8,7 @@ import type { CredentialMemo } from '../auth/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { MaybePromise } from '../lib/maybe-promise.js';
 import type { IdentityLimits } from '../limits/policies.js';
-import { isStoreUnavailable } from '../store/open.js';
+import { isStoreUnavailable } from '../store/errors.js';
 import type { Store, JsonObject } from '../store/types.js';
 import type { CachedKey, KeyCache } from './cache.js';
 import { hashKey, isWellFormedKey } from './format.js';

@@ -13,6 +13,7 @@ import {
   createRemoteVerifier,
   type PortcullisVerifier,
   type RemoteVerifierOptions,
+  type TrustedIssuerOptions,
   type VerifierCacheOptions,
 } from './verifier.js';
 
@@ -21,13 +22,17 @@ export interface PortcullisAuthOptions {
   verifier?: PortcullisVerifier;
   /** In-process: the store the gateway uses (`sqlite:PATH`, `postgres://…`, or an open Store). */
   store?: string | Store;
+  /** In-process, for tokens: Portcullis' `issuer` (default as the gateway's, `http://127.0.0.1:8080`). */
+  issuer?: string;
+  /** In-process, for tokens: external IdPs whose tokens are accepted, as `trustedIssuers` in portcullis.yaml. */
+  trustedIssuers?: TrustedIssuerOptions[];
   /** Remote: a running Portcullis' admin API. */
   remote?: Omit<RemoteVerifierOptions, 'prefix' | 'cache' | 'clock' | 'methods'>;
   /** Scopes every request through this middleware needs. */
   scopes?: string[];
   /** Header carrying an API key besides `Authorization: Bearer` (default X-API-Key). */
   apiKeyHeader?: string;
-  /** Methods accepted (default both; jwt needs a jwt method in `methods` or in the verifier). */
+  /** Credentials accepted: `['api-key', 'jwt']` in process (the default there), `['api-key']` remotely (its default). */
   auth?: AuthMethodName[];
   /** For JWTs: the audience this app is. */
   audience?: string;
@@ -43,10 +48,16 @@ export type LibraryDecision =
   | { ok: true; identity: Identity }
   | { ok: false; status: number; headers: Record<string, string>; body: Record<string, unknown> };
 
+/** A request header by lower-case name, as node (`req.headers[name]`) or a Fetch `Headers.get` gives it. */
+export type HeaderReader = (name: string) => string | string[] | null | undefined;
+
 export interface RequestAuthenticator {
   readonly verifier: PortcullisVerifier;
-  /** `header(name)` returns a request header by lower-case name; `repeated` when a credential header was sent twice. */
-  authenticate(header: (name: string) => string | undefined, repeated?: boolean): Promise<LibraryDecision>;
+  /**
+   * `header(name)` returns a request header by lower-case name; a credential header given as an array
+   * of several values, or `repeated` (when the caller saw it sent twice), is refused as ambiguous.
+   */
+  authenticate(header: HeaderReader, repeated?: boolean): Promise<LibraryDecision>;
 }
 
 /** Counts credential headers in node's raw header list (Express and Fastify have it; Hono does not). */
@@ -67,6 +78,9 @@ export function createRequestAuthenticator(options: PortcullisAuthOptions, frame
   const sources = [options.verifier, options.store, options.remote].filter((s) => s !== undefined).length;
   if (sources !== 1) throw new TypeError(`${entry}: pass exactly one of verifier, store or remote`);
   if (options.remote && (!options.remote.url || !options.remote.adminKey)) throw new TypeError(`${entry}: remote needs url and adminKey`);
+  if (options.store === undefined && (options.issuer !== undefined || options.trustedIssuers !== undefined)) {
+    throw new TypeError(`${entry}: issuer and trustedIssuers go with store (tokens are checked in process)`);
+  }
   const apiKeyHeader = (options.apiKeyHeader ?? 'x-api-key').toLowerCase();
   if (!/^[a-z0-9!#$%&'*+.^_`|~-]+$/.test(apiKeyHeader) || apiKeyHeader === 'authorization') {
     throw new TypeError(`${entry}: apiKeyHeader must be a header name other than Authorization`);
@@ -80,8 +94,24 @@ export function createRequestAuthenticator(options: PortcullisAuthOptions, frame
   };
   const verifier =
     options.verifier ??
-    (options.store !== undefined ? createInProcessVerifier({ store: options.store, ...common }) : createRemoteVerifier({ ...options.remote!, ...common }));
-  const methods = options.auth ?? ['api-key', 'jwt'];
+    (options.store !== undefined
+      ? createInProcessVerifier({
+          store: options.store,
+          ...(options.issuer !== undefined ? { issuer: options.issuer } : {}),
+          ...(options.trustedIssuers ? { trustedIssuers: options.trustedIssuers } : {}),
+          ...common,
+        })
+      : createRemoteVerifier({ ...options.remote!, ...common }));
+  // By default every method the verifier can check: in process API keys and tokens, remotely API keys.
+  const methods = options.auth ?? verifier.authMethods.names();
+  const unchecked = methods.filter((m) => !verifier.authMethods.has(m));
+  if (methods.length === 0 || unchecked.length > 0) {
+    throw new TypeError(
+      unchecked.length > 0
+        ? `${entry}: auth lists ${unchecked.join(', ')}, which this verifier cannot check (a remote verifier checks API keys only; tokens are checked in process, with store)`
+        : `${entry}: auth must list api-key, jwt or both`,
+    );
+  }
   const policy: AuthPolicy = makePolicy(
     [{ bearer: true, apiKeyHeader: methods.includes('api-key') ? apiKeyHeader : null, apiKeyQuery: null, methods, scopes: options.scopes ?? [] }],
     false,
@@ -91,15 +121,24 @@ export function createRequestAuthenticator(options: PortcullisAuthOptions, frame
   return {
     verifier,
     async authenticate(header, repeated = false) {
+      let sentTwice = repeated;
+      const read = (name: string): string | undefined => {
+        const value = header(name);
+        if (!Array.isArray(value)) return value ?? undefined;
+        if (value.length > 1) sentTwice = true;
+        return value[0];
+      };
+      const authorization = read('authorization');
+      const apiKey = read(apiKeyHeader);
       const input: CredentialInput = {
-        authorization: header('authorization'),
-        header,
+        authorization,
+        header: (name) => (name === apiKeyHeader ? apiKey : read(name)),
         query: () => undefined,
-        repeated,
+        repeated: sentTwice,
       };
       const decision = await authenticateCredentials(policy, input, verifier.authMethods);
       if (decision.ok) return { ok: true, identity: decision.identity! };
-      const requestId = acceptableRequestId(header('x-request-id')) ?? newId('req');
+      const requestId = acceptableRequestId(read('x-request-id')) ?? newId('req');
       const extra: Record<string, unknown> = {};
       if (decision.reason) extra.reason = decision.reason;
       if (decision.missingScopes) extra.missingScopes = decision.missingScopes;

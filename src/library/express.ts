@@ -1,4 +1,4 @@
-// `portcullis/express`: verify API keys (and JWTs, with a jwt method) inside an Express 5 app.
+// `portcullis/express`: verify API keys and Portcullis' JWTs (and trusted issuers') inside an Express 5 app.
 //   app.use('/orders', portcullisAuth({ store: 'sqlite:./.portcullis/portcullis.db', scopes: ['orders:read'] }))
 //   app.get('/orders', (req, res) => res.json({ consumer: req.identity!.consumerId }))
 import type { NextFunction, Request, Response } from 'express';
@@ -25,10 +25,7 @@ export function portcullisAuth(options: PortcullisAuthOptions) {
   return function portcullisAuth(req: Request, res: Response, next: NextFunction): void {
     authenticator
       .authenticate(
-        (name) => {
-          const value = req.headers[name];
-          return Array.isArray(value) ? value.join(', ') : value;
-        },
+        (name) => req.headers[name],
         repeatedCredential(req.rawHeaders, apiKeyHeader),
       )
       .then((decision) => {

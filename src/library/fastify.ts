@@ -1,4 +1,4 @@
-// `portcullis/fastify`: verify API keys (and JWTs, with a jwt method) inside a Fastify app.
+// `portcullis/fastify`: verify API keys and Portcullis' JWTs (and trusted issuers') inside a Fastify app.
 //   app.register(portcullis, { store: 'sqlite:./.portcullis/portcullis.db', scopes: ['orders:read'] })
 //   app.get('/orders', (request) => request.identity.consumerId)
 // or per route: `{ onRequest: portcullisAuth({ verifier, scopes: ['orders:write'] }) }`.
@@ -23,10 +23,7 @@ export function portcullisAuth(options: PortcullisAuthOptions) {
   const apiKeyHeader = (options.apiKeyHeader ?? 'x-api-key').toLowerCase();
   return async function portcullisAuth(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const decision = await authenticator.authenticate(
-      (name) => {
-        const value = request.headers[name];
-        return Array.isArray(value) ? value.join(', ') : value;
-      },
+      (name) => request.headers[name],
       repeatedCredential(request.raw.rawHeaders, apiKeyHeader),
     );
     if (decision.ok) {

@@ -1,4 +1,4 @@
-// `portcullis/hono`: verify API keys (and JWTs, with a jwt method) inside a Hono app.
+// `portcullis/hono`: verify API keys and Portcullis' JWTs (and trusted issuers') inside a Hono app.
 //   app.use('/orders/*', portcullisAuth({ store: 'sqlite:./.portcullis/portcullis.db', scopes: ['orders:read'] }))
 //   app.get('/orders', (c) => c.json({ consumer: c.get('identity').consumerId }))
 import type { MiddlewareHandler } from 'hono';

@@ -1,8 +1,11 @@
-// Library mode's verifiers: in-process against the store the gateway uses, or remote against a
-// running Portcullis' `POST /admin/v1/keys/verify` with a local cache. Both end as an auth-method
+// Library mode's verifiers: in-process against the store the gateway uses (API keys, and tokens —
+// ours and trusted issuers' — with the gateway's own token checks), or remote against a running
+// Portcullis' `POST /admin/v1/keys/verify` with a local cache (API keys). Both end as an auth-method
 // registry, so the middlewares run exactly the gateway's authentication.
 import { LRUCache } from 'lru-cache';
-import type { AuthMethod } from '../auth/types.js';
+import type { AuthMethod, AuthMethodName } from '../auth/types.js';
+import { ConfigError, validateConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
 import { createApiKeyAuthMethod } from '../gateway/auth/api-key.js';
 import { createAuthMethodRegistry, type AuthMethodRegistry } from '../gateway/auth/registry.js';
 import { createKeyCache } from '../keys/cache.js';
@@ -11,7 +14,8 @@ import { createLastUsedTracker } from '../keys/last-used.js';
 import { createKeyVerifier, type VerifyOptions, type VerifyResult } from '../keys/verify.js';
 import { systemClock, type Clock } from '../lib/clock.js';
 import { parseDuration } from '../lib/duration.js';
-import { openStore } from '../store/open.js';
+import type { TrustedIssuerConfig } from '../oauth/config-schema.js';
+import { checkOAuthSettings, resolveOAuthSettings, type OAuthSettings } from '../oauth/settings.js';
 import type { Store } from '../store/types.js';
 
 export interface VerifierCacheOptions {
@@ -35,7 +39,15 @@ interface Common {
 export interface InProcessVerifierOptions extends Common {
   /** `sqlite:PATH`, `postgres://…`, or an open Store (then the caller closes it). */
   store: string | Store;
+  /** For tokens: Portcullis' `issuer`, their `iss` (default as the gateway's: `http://127.0.0.1:8080`). */
+  issuer?: string;
+  /** For tokens: external IdPs whose tokens are accepted, as `trustedIssuers` in portcullis.yaml. */
+  trustedIssuers?: TrustedIssuerOptions[];
 }
+
+/** One entry of portcullis.yaml's `trustedIssuers`; fields left out take the config's defaults. */
+export type TrustedIssuerOptions = Pick<TrustedIssuerConfig, 'issuer' | 'jwksUri' | 'audience' | 'algorithms'> &
+  Partial<Omit<TrustedIssuerConfig, 'issuer' | 'jwksUri' | 'audience' | 'algorithms'>>;
 
 export interface RemoteVerifierOptions extends Common {
   /** Base URL of the admin listener, e.g. `http://127.0.0.1:8081`. */
@@ -57,24 +69,122 @@ function registryOf(apiKey: AuthMethod, extra: readonly AuthMethod[] = []): Auth
   return createAuthMethodRegistry([apiKey, ...extra]);
 }
 
+/** The config the gateway would run with for these options: the same defaults and field checks. */
+function configOf(options: InProcessVerifierOptions): { config: Config; settings: OAuthSettings } {
+  const raw = {
+    ...(typeof options.store === 'string' ? { store: options.store } : {}),
+    ...(options.issuer !== undefined ? { issuer: options.issuer } : {}),
+    trustedIssuers: options.trustedIssuers ?? [],
+    keys: {
+      ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+      // Clients and consumers behind tokens are trusted as long as verified keys.
+      cache: { ttl: options.cache?.ttl ?? DEFAULT_CACHE.ttl, negativeTtl: options.cache?.negativeTtl ?? DEFAULT_CACHE.negativeTtl },
+    },
+  };
+  try {
+    const config = validateConfig(raw, 'the library options');
+    const settings = resolveOAuthSettings(config);
+    const problems = checkOAuthSettings(settings, config.trustedIssuers);
+    if (problems.length > 0) throw new ConfigError(`invalid configuration in the library options:\n  ${problems.join('\n  ')}`);
+    return { config, settings };
+  } catch (error) {
+    if (error instanceof ConfigError) throw new TypeError(error.message);
+    throw error;
+  }
+}
+
+/** A value made on first use; when making it fails, the next caller tries again. */
+function onFirstUse<T>(make: () => Promise<T>): { readonly current: T | undefined; get(): Promise<T>; readonly pending: Promise<T> | undefined } {
+  let current: T | undefined;
+  let pending: Promise<T> | undefined;
+  return {
+    get current() {
+      return current;
+    },
+    get pending() {
+      return pending;
+    },
+    get() {
+      pending ??= make().then(
+        (value) => (current = value),
+        (error: unknown) => {
+          pending = undefined;
+          throw error;
+        },
+      );
+      return pending;
+    },
+  };
+}
+
+/** A method whose implementation is built on its first request (a failure there answers 503, as a store fault). */
+function deferredMethod(name: AuthMethodName, made: { readonly current: AuthMethod | undefined; get(): Promise<AuthMethod> }): AuthMethod {
+  return {
+    name,
+    authenticate(credential, requirements, memo) {
+      const method = made.current;
+      if (method) return method.authenticate(credential, requirements, memo);
+      return made.get().then((m) => m.authenticate(credential, requirements, memo));
+    },
+  };
+}
+
+/**
+ * The store, its adapter and the token checks are loaded on the first request (dynamic imports), so
+ * the package's entry points load no database driver until a verifier needs one.
+ */
 export function createInProcessVerifier(options: InProcessVerifierOptions): PortcullisVerifier {
   const clock = options.clock ?? systemClock;
+  const { config, settings } = configOf(options);
   const ownsStore = typeof options.store === 'string';
-  const store = typeof options.store === 'string' ? openStore(options.store) : options.store;
-  const cache = createKeyCache({
-    maxEntries: options.cache?.maxEntries ?? DEFAULT_CACHE.maxEntries,
-    ttlMs: parseDuration(options.cache?.ttl ?? DEFAULT_CACHE.ttl),
-    negativeTtlMs: parseDuration(options.cache?.negativeTtl ?? DEFAULT_CACHE.negativeTtl),
-    now: () => clock.now(),
+
+  const opened = onFirstUse(async () => {
+    const store = typeof options.store === 'string' ? (await import('../store/open.js')).openStore(options.store) : options.store;
+    const cache = createKeyCache({
+      maxEntries: options.cache?.maxEntries ?? DEFAULT_CACHE.maxEntries,
+      ttlMs: parseDuration(options.cache?.ttl ?? DEFAULT_CACHE.ttl),
+      negativeTtlMs: parseDuration(options.cache?.negativeTtl ?? DEFAULT_CACHE.negativeTtl),
+      now: () => clock.now(),
+    });
+    const lastUsed = createLastUsedTracker(store, () => undefined);
+    lastUsed.start(10_000);
+    const verifyKey = createKeyVerifier({ store, cache, clock, prefix: config.keys.prefix, onValid: (id, at) => lastUsed.touch(id, at) });
+    return { store, lastUsed, apiKey: createApiKeyAuthMethod({ verifyKey }) };
   });
-  const lastUsed = createLastUsedTracker(store, () => undefined);
-  lastUsed.start(10_000);
-  const verifyKey = createKeyVerifier({ store, cache, clock, prefix: options.prefix ?? 'pcl', onValid: (id, at) => lastUsed.touch(id, at) });
+  const apiKey = onFirstUse(async () => (await opened.get()).apiKey);
+
+  let revocationSync: NodeJS.Timeout | undefined;
+  let syncing: Promise<void> | undefined;
+  const tokens = onFirstUse(async () => {
+    const { store } = await opened.get();
+    const { createTokenVerification, SYNC_OVERLAP_MS } = await import('../oauth/token-verification.js');
+    const verification = await createTokenVerification({ config, settings, store, clock, masterKey: undefined });
+    // Token revocations made later (admin API, /oauth/revoke, another node) are read as the gateway reads them.
+    let readUntil = clock.now();
+    revocationSync = setInterval(() => {
+      if (syncing) return;
+      const until = clock.now();
+      syncing = verification
+        .readRevocations(readUntil - SYNC_OVERLAP_MS, until)
+        .then(() => void (readUntil = until), () => undefined)
+        .finally(() => (syncing = undefined));
+    }, settings.syncIntervalMs);
+    revocationSync.unref();
+    return verification.jwtAuthMethod;
+  });
+
+  const extra = options.methods ?? [];
+  const own = extra.some((m) => m.name === 'jwt') ? [] : [deferredMethod('jwt', tokens)];
   return {
-    authMethods: registryOf(createApiKeyAuthMethod({ verifyKey }), options.methods),
+    authMethods: registryOf(deferredMethod('api-key', apiKey), [...own, ...extra]),
     async close() {
-      await lastUsed.stop();
-      if (ownsStore) await store.close();
+      const state = await opened.pending?.catch(() => undefined);
+      await tokens.pending?.catch(() => undefined);
+      clearInterval(revocationSync);
+      await syncing;
+      if (!state) return;
+      await state.lastUsed.stop();
+      if (ownsStore) await state.store.close();
     },
   };
 }

@@ -19,20 +19,12 @@ import { createClientCredentialsGrant } from './grants/client-credentials.js';
 import { createGrantRegistry } from './grants/registry.js';
 import { createIntrospector } from './introspect.js';
 import { createAccessTokenIssuer } from './issue-access-token.js';
-import { createJwtAuthMethod } from './jwt/auth-method.js';
-import { createTokenEvaluator } from './jwt/evaluate-token.js';
-import { createTokenCache } from './jwt/token-cache.js';
-import { createAccessTokenVerifier } from './jwt/verify-access-token.js';
-import { createLocalProfile } from './local-profile.js';
 import { authorizationServerMetadata } from './metadata.js';
-import { createPrincipalCache } from './principals.js';
-import { createRevocationList } from './revocations.js';
 import type { Change } from '../cluster/changes.js';
 import { createRevoker } from './revoke.js';
 import { checkOAuthSettings, resolveOAuthSettings } from './settings.js';
-import { createSigningKeyRing } from './signing-keys/key-ring.js';
 import { createTokenEndpoint } from './token-endpoint.js';
-import { createTrustedIssuerProfile } from './trusted-issuers/profile.js';
+import { SYNC_OVERLAP_MS, createTokenVerification } from './token-verification.js';
 
 export interface OAuthDeps {
   config: Config;
@@ -55,8 +47,6 @@ export interface OAuthDeps {
 
 /** Between two clean-ups (secrets, denylist, assertion jtis, signing keys), in sync ticks. */
 const HOUSEKEEPING_EVERY_TICKS = 30;
-/** Changes are read with this much overlap, so clock skew between nodes loses none. */
-const SYNC_OVERLAP_MS = 5000;
 
 export async function createOAuth({ config, store, clock, log, masterKey, bruteForce, fetch, publish = () => {}, onSync, onStaleAnswer }: OAuthDeps) {
   const settings = resolveOAuthSettings(config);
@@ -65,50 +55,18 @@ export async function createOAuth({ config, store, clock, log, masterKey, bruteF
   const now = () => clock.now();
   const audit = createAuditLog({ clock });
 
-  const ring = createSigningKeyRing({
+  const { ring, principals, revocations, tokenCache, trusted, verify, evaluateToken, jwtAuthMethod, readRevocations } = await createTokenVerification({
+    config,
+    settings,
     store,
     clock,
     masterKey,
-    alg: settings.signingAlg,
-    jwksCacheMaxAgeMs: settings.jwksCacheMaxAgeMs,
-    maxTokenTtlMs: settings.maxTokenTtlSeconds * 1000,
-    clockToleranceMs: settings.clockToleranceSeconds * 1000,
-    rotateEveryMs: settings.rotateSigningKeyEveryMs,
     audit,
+    ...(fetch ? { fetch } : {}),
+    ...(onStaleAnswer ? { onStaleAnswer } : {}),
+    onJwksError: (issuer, reason) => log.warn({ issuer, reason }, 'could not fetch the JWKS of a trusted issuer; cached keys stay in use'),
     onRotated: () => publish({ kind: 'signing-keys' }),
   });
-  if (masterKey) await ring.ensureSigningKey(SYSTEM_ACTOR);
-  else await ring.load();
-
-  const principals = createPrincipalCache({
-    store,
-    now,
-    ttlMs: settings.principalCacheTtlMs,
-    negativeTtlMs: parseDuration(config.keys.cache.negativeTtl),
-    staleIfErrorMs: parseDuration(config.keys.cache.staleIfError),
-    ...(onStaleAnswer ? { onStale: onStaleAnswer } : {}),
-  });
-  const revocations = createRevocationList();
-  for (const entry of await store.listRevokedTokensSince(0, clock.now())) revocations.add(entry.jti, entry.expiresAt);
-  const tokenCache = createTokenCache({ maxEntries: settings.tokenCacheMaxEntries });
-
-  const trusted = config.trustedIssuers.map((t) =>
-    createTrustedIssuerProfile(t, {
-      now,
-      ...(fetch ? { fetch } : {}),
-      onJwksError: (issuer, reason) => log.warn({ issuer, reason }, 'could not fetch the JWKS of a trusted issuer; cached keys stay in use'),
-    }),
-  );
-  const localProfile = createLocalProfile({
-    issuer: settings.issuer,
-    ring,
-    clock,
-    clockToleranceSeconds: settings.clockToleranceSeconds,
-    maxTokenTtlSeconds: settings.maxTokenTtlSeconds,
-  });
-  const verify = createAccessTokenVerifier({ profiles: [localProfile, ...trusted], clock });
-  const evaluateToken = createTokenEvaluator({ verify, cache: tokenCache, revocations, principals, clock });
-  const jwtAuthMethod = createJwtAuthMethod({ evaluateToken });
 
   const clients = createClientService({
     store,
@@ -156,7 +114,7 @@ export async function createOAuth({ config, store, clock, log, masterKey, bruteF
   async function sync(): Promise<void> {
     const startedAt = clock.now();
     const since = lastSyncAt - SYNC_OVERLAP_MS;
-    for (const entry of await store.listRevokedTokensSince(since, startedAt)) revocations.add(entry.jti, entry.expiresAt);
+    await readRevocations(since, startedAt);
     await onSync?.(since);
     revocations.prune(startedAt);
     lastSyncAt = startedAt;

@@ -6,7 +6,7 @@
 // authentication at the token endpoint always asks the store.
 import { LRUCache } from 'lru-cache';
 import { createStoreFaultState, freshUntil } from '../auth/freshness.js';
-import { isStoreUnavailable } from '../store/open.js';
+import { isStoreUnavailable } from '../store/errors.js';
 import type { ClientSecretRecord, OAuthClientRecord } from '../store/oauth-types.js';
 import type { ConsumerRecord, Store } from '../store/types.js';
 

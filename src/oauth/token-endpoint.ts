@@ -1,7 +1,7 @@
 // POST /oauth/token without HTTP: form parameters and the Authorization header in, an RFC 6749 answer
 // out. Order: grant type, client authentication (throttled), then the grant from the registry.
 import { isPortcullisError } from '../errors/codes.js';
-import { isStoreUnavailable } from '../store/open.js';
+import { isStoreUnavailable } from '../store/errors.js';
 import type { ClientRequest, GuardedClientAuthenticator } from './clients/guarded-authenticate.js';
 import { oauthError, type OAuthError } from './errors.js';
 import { param } from './form.js';

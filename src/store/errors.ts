@@ -1,5 +1,6 @@
 // Store faults with a stable code: a store that did not answer in time, and a store that could not
 // be opened at start. Both messages are safe to log (a PostgreSQL URL is shown without its password).
+// No adapter is imported here: library mode's remote verifier tells faults apart without loading one.
 
 /** The store did not answer (or SQLite's write lock did not come free) within `storeTimeout`. */
 export class StoreTimeoutError extends Error {
@@ -30,4 +31,19 @@ export function describePostgresUrl(url: string): string {
   } catch {
     return 'postgres://(unparsable URL)';
   }
+}
+
+/** Faults that mean "the database is not reachable right now" rather than "the query was wrong". */
+export function isStoreUnavailable(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  // node-postgres reports a dropped connection or a full pool by message only.
+  if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(message)) return true;
+  if (!code) return false;
+  return (
+    // STORE_TIMEOUT: no answer within storeTimeout; 57014: statement_timeout, or a COMMIT after its deadline.
+    ['STORE_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', '57014'].includes(code) ||
+    code.startsWith('SQLITE_BUSY_') ||
+    code.startsWith('57P') ||
+    code.startsWith('08')
+  );
 }

@@ -9,6 +9,9 @@ export type JsonObject = Record<string, unknown>;
 /** `storeTimeout`'s default: how long a store call may take before it fails with 503. */
 export const DEFAULT_STORE_TIMEOUT_MS = 2000;
 
+/** The embedded default, relative to the folder Portcullis starts in. */
+export const DEFAULT_STORE = 'sqlite:./.portcullis/portcullis.db';
+
 /** A rate limit: at most `limit` requests per sliding `window` (a duration such as "1m"). */
 export interface RateLimitPolicy {
   limit: number;

@@ -5,7 +5,7 @@ import { isAdminCredential } from '../../auth/admin-credential.js';
 import type { AuthMethodName, AuthOutcome, CredentialMemo, Identity, RefusedSubject } from '../../auth/types.js';
 import type { MaybePromise } from '../../lib/maybe-promise.js';
 import type { ErrorCode } from '../../errors/codes.js';
-import { isStoreUnavailable } from '../../store/open.js';
+import { isStoreUnavailable } from '../../store/errors.js';
 import type { AuthPolicy, SecurityAlternative } from './policy.js';
 import type { AuthMethodRegistry } from './registry.js';
 

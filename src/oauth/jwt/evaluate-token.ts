@@ -9,7 +9,7 @@
 import { recalls, remember } from '../../auth/credential-memo.js';
 import type { CredentialMemo, Identity } from '../../auth/types.js';
 import type { Clock } from '../../lib/clock.js';
-import { isStoreUnavailable } from '../../store/open.js';
+import { isStoreUnavailable } from '../../store/errors.js';
 import type { ClientPrincipal, ExternalPrincipal, PrincipalCache } from '../principals.js';
 import type { RevocationList } from '../revocations.js';
 import { deny, type JwtDenial } from './denials.js';
