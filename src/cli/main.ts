@@ -6,17 +6,14 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { sampleConfig } from '../config/sample.js';
-import { buildAdminServer } from '../admin/server.js';
-import { createApp } from '../app.js';
 import { createTokenClient, TokenRequestError, type ClientAuthMethod } from '../client/index.js';
 import { parseDuration } from '../lib/duration.js';
-import { createLogger } from '../logger.js';
 import { generateMasterKey } from '../oauth/master-key.js';
 import { resolveIssuer } from '../oauth/settings.js';
 import { startPortcullis } from '../server/start.js';
 import { openStore } from '../store/open.js';
 import { printJson, printRecord, printTable } from './output.js';
-import { CliError, connect, localTransport, type AdminTransport, type ConnectionOptions } from './transport.js';
+import { announceStore, CliError, connect, localTransport, type AdminTransport, type ConnectionOptions, type LocalAccess } from './transport.js';
 
 interface Common extends ConnectionOptions {
   json?: boolean;
@@ -68,11 +65,14 @@ function clean<T extends Record<string, unknown>>(object: T): Partial<T> {
   return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** Requests that only read (verifying a key changes nothing a user would see). */
+const readsOnly = (method: string, path: string) => method === 'GET' || path === '/admin/v1/keys/verify';
+
 /** Sends one admin request and prints the result; a problem response becomes a CliError. */
-async function call(options: Common, method: string, path: string, body?: unknown): Promise<any> {
+async function call(options: Common, method: string, path: string, body?: unknown, local: Pick<LocalAccess, 'asStart'> = {}): Promise<any> {
   let transport: AdminTransport | undefined;
   try {
-    transport = await connect(options);
+    transport = await connect(options, { ...local, access: readsOnly(method, path) ? 'read' : 'write' });
     const response = await transport.request(method, path, body);
     if (response.status >= 400) {
       const p = response.body ?? {};
@@ -134,21 +134,7 @@ function printClient(options: Common, issued: any): void {
  * Signing keys need the master key: remotely the server has it; locally the app is built as
  * `portcullis start` would build it (in the demo, with the demo key file).
  */
-async function signingKeysCall(options: Common, method: string, path: string, body?: unknown): Promise<any> {
-  if (options.url ?? process.env.PORTCULLIS_URL) return call(options, method, path, body);
-  const loaded = loadConfig({ path: options.config });
-  const app = await createApp({ config: loaded.config, demo: loaded.demo, logger: createLogger('warn') });
-  try {
-    const server = await buildAdminServer(app, { trustedActor: { id: 'cli:local', sourceIp: null } });
-    const response = await server.inject({ method: method as 'GET', url: path, ...(body === undefined ? {} : { payload: body as object }) });
-    await server.close();
-    const parsed = response.body ? JSON.parse(response.body) : null;
-    if (response.statusCode >= 400) throw new CliError(`${parsed?.detail ?? parsed?.title ?? `HTTP ${response.statusCode}`} [${parsed?.code ?? response.statusCode}]`);
-    return parsed;
-  } finally {
-    await app.close();
-  }
-}
+const signingKeysCall = (options: Common, method: string, path: string, body?: unknown): Promise<any> => call(options, method, path, body, { asStart: true });
 
 const enc = encodeURIComponent;
 
@@ -196,6 +182,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action(async (options: { config?: string; json?: boolean }) => {
       const { config } = loadConfig({ path: options.config });
+      await announceStore(config, 'write');
       const store = openStore(config.store, { timeoutMs: parseDuration(config.storeTimeout) });
       try {
         const applied = await store.migrate();
@@ -214,7 +201,7 @@ export function buildProgram(): Command {
     .option('--config <file>', 'config file (default ./portcullis.yaml)')
     .option('--json', 'print JSON')
     .action(async (options: { name: string; config?: string; json?: boolean }) => {
-      const transport = await localTransport(options.config);
+      const transport = await localTransport(options.config, { access: 'write' });
       try {
         const issued = await transport.app!.createAdminKey(options.name, { id: 'cli:local', sourceIp: null });
         const { keyView } = await import('../admin/views.js');
