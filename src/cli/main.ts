@@ -14,6 +14,7 @@ import { startPortcullis } from '../server/start.js';
 import { openStore } from '../store/open.js';
 import { printJson, printRecord, printTable } from './output.js';
 import { announceStore, CliError, connect, localTransport, type AdminTransport, type ConnectionOptions, type LocalAccess } from './transport.js';
+import { packageVersion } from './version.js';
 
 interface Common extends ConnectionOptions {
   json?: boolean;
@@ -57,6 +58,27 @@ function parseQuota(value: string | undefined): { limit: number; period: string 
   const match = /^([0-9]+)\/(day|month|total)$/.exec(value);
   if (!match) throw new CliError(`--quota takes LIMIT/PERIOD with PERIOD day, month or total, e.g. 1000/month (or none), not ${JSON.stringify(value)}`);
   return { limit: Number(match[1]), period: match[2]! };
+}
+
+/**
+ * `--expires-at`, `--from`, `--to`: an RFC 3339 time (ISO 8601 with a zone), or a date meaning its
+ * start in UTC; sent on as RFC 3339, the form the admin API takes.
+ */
+function parseTimeOption(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const time = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(value) ? `${value}T00:00:00Z` : value;
+  const wellFormed = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})$/i.test(time);
+  const parsed = new Date(time);
+  if (!wellFormed || Number.isNaN(parsed.getTime()) || !isCalendarDay(time.slice(0, 10))) {
+    throw new CliError(`--${name} takes an ISO 8601 time with a zone, e.g. 2030-01-31T12:00:00Z, or a date, 2030-01-31 (its start in UTC); not ${JSON.stringify(value)}`);
+  }
+  return parsed.toISOString();
+}
+
+/** `Date` rolls 2030-02-30 over to March 2; the day written must be one the calendar has. */
+function isCalendarDay(date: string): boolean {
+  const [year, month, day] = date.split('-').map(Number);
+  return new Date(Date.UTC(year!, month! - 1, day!)).toISOString().startsWith(date);
 }
 
 const list = (value: string | undefined) => (value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean));
@@ -141,6 +163,7 @@ const enc = encodeURIComponent;
 export function buildProgram(): Command {
   const program = new Command('portcullis')
     .description('API gateway for machine-to-machine APIs: API keys and OAuth client-credentials JWTs')
+    .version(packageVersion())
     .showHelpAfterError();
 
   program
@@ -288,7 +311,7 @@ export function buildProgram(): Command {
     .option('--name <name>')
     .option('--scopes <list>', 'comma-separated; a subset of the consumer’s (default: all of them)')
     .option('--metadata <json>')
-    .option('--expires-at <time>', 'ISO 8601 time')
+    .option('--expires-at <time>', 'ISO 8601 time with a zone (2030-01-31T12:00:00Z) or a date (2030-01-31, UTC)')
     .option('--rate-limit <limit/window>', 'e.g. 100/1m; none clears')
     .option('--quota <limit/period>', 'e.g. 1000/month (day, month, total); none clears')
     .action(async (consumerId: string, o) =>
@@ -298,7 +321,7 @@ export function buildProgram(): Command {
           name: o.name,
           scopes: list(o.scopes),
           metadata: parseJsonOption('metadata', o.metadata),
-          expiresAt: o.expiresAt,
+          expiresAt: parseTimeOption('expires-at', o.expiresAt),
           rateLimit: parseRateLimit(o.rateLimit),
           quota: parseQuota(o.quota),
         })),
@@ -323,7 +346,7 @@ export function buildProgram(): Command {
     .option('--name <name>')
     .option('--scopes <list>')
     .option('--metadata <json>')
-    .option('--expires-at <time>', 'ISO 8601 time')
+    .option('--expires-at <time>', 'ISO 8601 time with a zone (2030-01-31T12:00:00Z) or a date (2030-01-31, UTC)')
     .option('--rate-limit <limit/window>', 'e.g. 100/1m; none clears')
     .option('--quota <limit/period>', 'e.g. 1000/month (day, month, total); none clears')
     .option('--no-expiry', 'clear the expiry')
@@ -336,7 +359,7 @@ export function buildProgram(): Command {
           name: o.name,
           scopes: list(o.scopes),
           metadata: parseJsonOption('metadata', o.metadata),
-          expiresAt: o.expiry === false ? null : o.expiresAt,
+          expiresAt: o.expiry === false ? null : parseTimeOption('expires-at', o.expiresAt),
           rateLimit: parseRateLimit(o.rateLimit),
           quota: parseQuota(o.quota),
           enabled: o.enable ? true : o.disable ? false : undefined,
@@ -377,7 +400,15 @@ export function buildProgram(): Command {
     .option('--granularity <g>', 'minute, hour or day', 'hour')
     .action(async (o) => {
       const query = new URLSearchParams(
-        clean({ consumer: o.consumer, key: o.key, client: o.client, api: o.api, from: o.from, to: o.to, granularity: o.granularity }) as Record<string, string>,
+        clean({
+          consumer: o.consumer,
+          key: o.key,
+          client: o.client,
+          api: o.api,
+          from: parseTimeOption('from', o.from),
+          to: parseTimeOption('to', o.to),
+          granularity: o.granularity,
+        }) as Record<string, string>,
       );
       const usage = await call(o, 'GET', `/admin/v1/usage?${query}`);
       if (o.json) return printJson(usage);
