@@ -195,7 +195,7 @@ export function buildProgram(): Command {
       const path = resolve(options.path);
       if (existsSync(path) && !options.force) throw new CliError(`${path} exists; pass --force to overwrite it`);
       writeFileSync(path, sampleConfig(generateMasterKey()), { mode: 0o600 });
-      process.stdout.write(`wrote ${path}\nnext: portcullis start --config ${options.path}\n`);
+      process.stdout.write(`wrote ${path}\nnext: npx portcullis start --config ${options.path}\n`);
     });
 
   program
@@ -561,5 +561,3 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 1;
   }
 }
-
-await main(process.argv);
