@@ -6,17 +6,15 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { sampleConfig } from '../config/sample.js';
-import { buildAdminServer } from '../admin/server.js';
-import { createApp } from '../app.js';
 import { createTokenClient, TokenRequestError, type ClientAuthMethod } from '../client/index.js';
 import { parseDuration } from '../lib/duration.js';
-import { createLogger } from '../logger.js';
 import { generateMasterKey } from '../oauth/master-key.js';
 import { resolveIssuer } from '../oauth/settings.js';
 import { startPortcullis } from '../server/start.js';
 import { openStore } from '../store/open.js';
 import { printJson, printRecord, printTable } from './output.js';
-import { CliError, connect, localTransport, type AdminTransport, type ConnectionOptions } from './transport.js';
+import { announceStore, CliError, connect, localTransport, type AdminTransport, type ConnectionOptions, type LocalAccess } from './transport.js';
+import { packageVersion } from './version.js';
 
 interface Common extends ConnectionOptions {
   json?: boolean;
@@ -62,17 +60,41 @@ function parseQuota(value: string | undefined): { limit: number; period: string 
   return { limit: Number(match[1]), period: match[2]! };
 }
 
+/**
+ * `--expires-at`, `--from`, `--to`: an RFC 3339 time (ISO 8601 with a zone), or a date meaning its
+ * start in UTC; sent on as RFC 3339, the form the admin API takes.
+ */
+function parseTimeOption(name: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const time = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/.test(value) ? `${value}T00:00:00Z` : value;
+  const wellFormed = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})$/i.test(time);
+  const parsed = new Date(time);
+  if (!wellFormed || Number.isNaN(parsed.getTime()) || !isCalendarDay(time.slice(0, 10))) {
+    throw new CliError(`--${name} takes an ISO 8601 time with a zone, e.g. 2030-01-31T12:00:00Z, or a date, 2030-01-31 (its start in UTC); not ${JSON.stringify(value)}`);
+  }
+  return parsed.toISOString();
+}
+
+/** `Date` rolls 2030-02-30 over to March 2; the day written must be one the calendar has. */
+function isCalendarDay(date: string): boolean {
+  const [year, month, day] = date.split('-').map(Number);
+  return new Date(Date.UTC(year!, month! - 1, day!)).toISOString().startsWith(date);
+}
+
 const list = (value: string | undefined) => (value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean));
 
 function clean<T extends Record<string, unknown>>(object: T): Partial<T> {
   return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
+/** Requests that only read (verifying a key changes nothing a user would see). */
+const readsOnly = (method: string, path: string) => method === 'GET' || path === '/admin/v1/keys/verify';
+
 /** Sends one admin request and prints the result; a problem response becomes a CliError. */
-async function call(options: Common, method: string, path: string, body?: unknown): Promise<any> {
+async function call(options: Common, method: string, path: string, body?: unknown, local: Pick<LocalAccess, 'asStart'> = {}): Promise<any> {
   let transport: AdminTransport | undefined;
   try {
-    transport = await connect(options);
+    transport = await connect(options, { ...local, access: readsOnly(method, path) ? 'read' : 'write' });
     const response = await transport.request(method, path, body);
     if (response.status >= 400) {
       const p = response.body ?? {};
@@ -134,27 +156,14 @@ function printClient(options: Common, issued: any): void {
  * Signing keys need the master key: remotely the server has it; locally the app is built as
  * `portcullis start` would build it (in the demo, with the demo key file).
  */
-async function signingKeysCall(options: Common, method: string, path: string, body?: unknown): Promise<any> {
-  if (options.url ?? process.env.PORTCULLIS_URL) return call(options, method, path, body);
-  const loaded = loadConfig({ path: options.config });
-  const app = await createApp({ config: loaded.config, demo: loaded.demo, logger: createLogger('warn') });
-  try {
-    const server = await buildAdminServer(app, { trustedActor: { id: 'cli:local', sourceIp: null } });
-    const response = await server.inject({ method: method as 'GET', url: path, ...(body === undefined ? {} : { payload: body as object }) });
-    await server.close();
-    const parsed = response.body ? JSON.parse(response.body) : null;
-    if (response.statusCode >= 400) throw new CliError(`${parsed?.detail ?? parsed?.title ?? `HTTP ${response.statusCode}`} [${parsed?.code ?? response.statusCode}]`);
-    return parsed;
-  } finally {
-    await app.close();
-  }
-}
+const signingKeysCall = (options: Common, method: string, path: string, body?: unknown): Promise<any> => call(options, method, path, body, { asStart: true });
 
 const enc = encodeURIComponent;
 
 export function buildProgram(): Command {
   const program = new Command('portcullis')
     .description('API gateway for machine-to-machine APIs: API keys and OAuth client-credentials JWTs')
+    .version(packageVersion())
     .showHelpAfterError();
 
   program
@@ -186,7 +195,7 @@ export function buildProgram(): Command {
       const path = resolve(options.path);
       if (existsSync(path) && !options.force) throw new CliError(`${path} exists; pass --force to overwrite it`);
       writeFileSync(path, sampleConfig(generateMasterKey()), { mode: 0o600 });
-      process.stdout.write(`wrote ${path}\nnext: portcullis start --config ${options.path}\n`);
+      process.stdout.write(`wrote ${path}\nnext: npx portcullis start --config ${options.path}\n`);
     });
 
   program
@@ -196,6 +205,7 @@ export function buildProgram(): Command {
     .option('--json', 'print JSON')
     .action(async (options: { config?: string; json?: boolean }) => {
       const { config } = loadConfig({ path: options.config });
+      await announceStore(config, 'write');
       const store = openStore(config.store, { timeoutMs: parseDuration(config.storeTimeout) });
       try {
         const applied = await store.migrate();
@@ -214,7 +224,7 @@ export function buildProgram(): Command {
     .option('--config <file>', 'config file (default ./portcullis.yaml)')
     .option('--json', 'print JSON')
     .action(async (options: { name: string; config?: string; json?: boolean }) => {
-      const transport = await localTransport(options.config);
+      const transport = await localTransport(options.config, { access: 'write' });
       try {
         const issued = await transport.app!.createAdminKey(options.name, { id: 'cli:local', sourceIp: null });
         const { keyView } = await import('../admin/views.js');
@@ -301,7 +311,7 @@ export function buildProgram(): Command {
     .option('--name <name>')
     .option('--scopes <list>', 'comma-separated; a subset of the consumer’s (default: all of them)')
     .option('--metadata <json>')
-    .option('--expires-at <time>', 'ISO 8601 time')
+    .option('--expires-at <time>', 'ISO 8601 time with a zone (2030-01-31T12:00:00Z) or a date (2030-01-31, UTC)')
     .option('--rate-limit <limit/window>', 'e.g. 100/1m; none clears')
     .option('--quota <limit/period>', 'e.g. 1000/month (day, month, total); none clears')
     .action(async (consumerId: string, o) =>
@@ -311,7 +321,7 @@ export function buildProgram(): Command {
           name: o.name,
           scopes: list(o.scopes),
           metadata: parseJsonOption('metadata', o.metadata),
-          expiresAt: o.expiresAt,
+          expiresAt: parseTimeOption('expires-at', o.expiresAt),
           rateLimit: parseRateLimit(o.rateLimit),
           quota: parseQuota(o.quota),
         })),
@@ -336,7 +346,7 @@ export function buildProgram(): Command {
     .option('--name <name>')
     .option('--scopes <list>')
     .option('--metadata <json>')
-    .option('--expires-at <time>', 'ISO 8601 time')
+    .option('--expires-at <time>', 'ISO 8601 time with a zone (2030-01-31T12:00:00Z) or a date (2030-01-31, UTC)')
     .option('--rate-limit <limit/window>', 'e.g. 100/1m; none clears')
     .option('--quota <limit/period>', 'e.g. 1000/month (day, month, total); none clears')
     .option('--no-expiry', 'clear the expiry')
@@ -349,7 +359,7 @@ export function buildProgram(): Command {
           name: o.name,
           scopes: list(o.scopes),
           metadata: parseJsonOption('metadata', o.metadata),
-          expiresAt: o.expiry === false ? null : o.expiresAt,
+          expiresAt: o.expiry === false ? null : parseTimeOption('expires-at', o.expiresAt),
           rateLimit: parseRateLimit(o.rateLimit),
           quota: parseQuota(o.quota),
           enabled: o.enable ? true : o.disable ? false : undefined,
@@ -390,7 +400,15 @@ export function buildProgram(): Command {
     .option('--granularity <g>', 'minute, hour or day', 'hour')
     .action(async (o) => {
       const query = new URLSearchParams(
-        clean({ consumer: o.consumer, key: o.key, client: o.client, api: o.api, from: o.from, to: o.to, granularity: o.granularity }) as Record<string, string>,
+        clean({
+          consumer: o.consumer,
+          key: o.key,
+          client: o.client,
+          api: o.api,
+          from: parseTimeOption('from', o.from),
+          to: parseTimeOption('to', o.to),
+          granularity: o.granularity,
+        }) as Record<string, string>,
       );
       const usage = await call(o, 'GET', `/admin/v1/usage?${query}`);
       if (o.json) return printJson(usage);
@@ -543,5 +561,3 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = 1;
   }
 }
-
-await main(process.argv);

@@ -4,7 +4,10 @@ import type { FastifyInstance } from 'fastify';
 import { buildAdminServer } from '../admin/server.js';
 import { createApp, type App } from '../app.js';
 import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/schema.js';
+import { parseDuration } from '../lib/duration.js';
 import { createLogger } from '../logger.js';
+import { describeStoreUrl, storeExists } from '../store/exists.js';
 
 export interface AdminResponse {
   status: number;
@@ -26,9 +29,34 @@ export interface ConnectionOptions {
 
 export class CliError extends Error {}
 
-export async function localTransport(configPath: string | undefined): Promise<AdminTransport> {
+/**
+ * What a command does to the store: a `read` needs one that exists; a `write` may create it. With
+ * `asStart` the app is built as `portcullis start` builds it (in the demo, with the demo master key
+ * file), which signing keys need.
+ */
+export interface LocalAccess {
+  access: 'read' | 'write';
+  asStart?: boolean;
+}
+
+/**
+ * Names the store a command acts on, on stderr (stdout stays the command's output), and refuses a read
+ * on a store that is not there rather than answer from a new, empty one.
+ */
+export async function announceStore(config: Config, access: LocalAccess['access']): Promise<void> {
+  const shown = describeStoreUrl(config.store);
+  if (await storeExists(config.store, { timeoutMs: parseDuration(config.storeTimeout) })) {
+    process.stderr.write(`using ${shown}\n`);
+    return;
+  }
+  if (access === 'read') throw new CliError(`no Portcullis store at ${shown}; run from the folder you started Portcullis in, or pass --config / --url`);
+  process.stderr.write(`creating a Portcullis store at ${shown}\n`);
+}
+
+export async function localTransport(configPath: string | undefined, { access, asStart = false }: LocalAccess): Promise<AdminTransport> {
   const loaded = loadConfig({ path: configPath });
-  const app = await createApp({ config: loaded.config, logger: createLogger('warn') });
+  await announceStore(loaded.config, access);
+  const app = await createApp({ config: loaded.config, ...(asStart ? { demo: loaded.demo } : {}), logger: createLogger('warn') });
   const server: FastifyInstance = await buildAdminServer(app, { trustedActor: { id: 'cli:local', sourceIp: null } });
   return {
     app,
@@ -76,8 +104,8 @@ export function remoteTransport(url: string, adminKey: string | undefined): Admi
   };
 }
 
-export async function connect(options: ConnectionOptions): Promise<AdminTransport> {
+export async function connect(options: ConnectionOptions, local: LocalAccess): Promise<AdminTransport> {
   const url = options.url ?? process.env.PORTCULLIS_URL;
   if (url) return remoteTransport(url, options.adminKey ?? process.env.PORTCULLIS_ADMIN_KEY);
-  return localTransport(options.config);
+  return localTransport(options.config, local);
 }

@@ -49,43 +49,67 @@ function coerce(raw: string, schema: TSchema): unknown {
   return raw;
 }
 
-/** Copies every PORTCULLIS_* variable that names a config field into `target`. */
-function applyEnv(schema: TSchema, target: Record<string, unknown>, env: NodeJS.ProcessEnv, path: string[] = []): void {
+/**
+ * Copies every PORTCULLIS_* variable that names a config field into `target`, and notes which
+ * variable set each field (`admin.port` → `PORTCULLIS_ADMIN_PORT`) so that errors can name it.
+ */
+function applyEnv(schema: TSchema, target: Record<string, unknown>, env: NodeJS.ProcessEnv, fromEnv: Map<string, string>, path: string[] = []): void {
   const properties = (schema.properties ?? {}) as Record<string, TSchema>;
   for (const [name, child] of Object.entries(properties)) {
     const childPath = [...path, name];
     if (child[Kind] === 'Object' && child.properties) {
       const existing = target[name];
       const nested = existing && typeof existing === 'object' ? (existing as Record<string, unknown>) : {};
-      applyEnv(child, nested, env, childPath);
+      applyEnv(child, nested, env, fromEnv, childPath);
       if (Object.keys(nested).length > 0) target[name] = nested;
       continue;
     }
-    const raw = env[envName(childPath)];
-    if (raw !== undefined) target[name] = coerce(raw, child);
+    const variable = envName(childPath);
+    const raw = env[variable];
+    if (raw === undefined) continue;
+    target[name] = coerce(raw, child);
+    fromEnv.set(childPath.join('.'), variable);
   }
 }
 
-export function validateConfig(input: unknown, source: string): Config {
+/** The variable that set `field` or the object or list holding it (`apis.0.upstream` ← `PORTCULLIS_APIS`). */
+function variableOf(field: string, fromEnv: ReadonlyMap<string, string>): string | undefined {
+  for (const [path, variable] of fromEnv) {
+    if (field === path || field.startsWith(`${path}.`)) return variable;
+  }
+  return undefined;
+}
+
+/** One error line per field; those set from the environment name their variable, not `source`. */
+function invalid(source: string, problems: Array<{ field: string; message: string }>, fromEnv: ReadonlyMap<string, string>): ConfigError {
+  const lines = new Map<string, string>();
+  for (const { field, message } of problems) {
+    const variable = variableOf(field, fromEnv);
+    lines.set(`  ${variable ? `${variable} (${field})` : field}: ${message}`, variable ? 'the environment' : source);
+  }
+  const shown = [...lines].slice(0, 10);
+  const sources = [source, 'the environment'].filter((from) => shown.some(([, lineFrom]) => lineFrom === from));
+  return new ConfigError(`invalid configuration in ${sources.join(' and ')}:\n${shown.map(([line]) => line).join('\n')}`);
+}
+
+/** `source` names where the input came from; `fromEnv` the fields environment variables set in it. */
+export function validateConfig(input: unknown, source: string, fromEnv: ReadonlyMap<string, string> = new Map()): Config {
   const value = Value.Default(ConfigSchema, Value.Clone(input ?? {}));
   const errors = [...Value.Errors(ConfigSchema, value)];
   if (errors.length > 0) {
-    const seen = new Set<string>();
-    const lines = errors
-      .map((e) => {
-        const field = e.path.replace(/^\//, '').replace(/\//g, '.') || '(root)';
-        return `  ${field}: ${e.message}${e.value !== undefined && typeof e.value !== 'object' ? ` (got ${JSON.stringify(e.value)})` : ''}`;
-      })
-      .filter((line) => !seen.has(line) && seen.add(line));
-    throw new ConfigError(`invalid configuration in ${source}:\n${lines.slice(0, 10).join('\n')}`);
+    const problems = errors.map((e) => ({
+      field: e.path.replace(/^\//, '').replace(/\//g, '.') || '(root)',
+      message: `${e.message}${e.value !== undefined && typeof e.value !== 'object' ? ` (got ${JSON.stringify(e.value)})` : ''}`,
+    }));
+    throw invalid(source, problems, fromEnv);
   }
   const config = value as Config;
   // Bounds a schema cannot state (1s ≤ window ≤ 365d, limit × window): the ones the admin API holds too.
-  const limitLines = config.apis.flatMap((api, index) => {
+  const limitProblems = config.apis.flatMap((api, index) => {
     const problem = api.rateLimit ? rateSettingProblem(api.rateLimit) : undefined;
-    return problem ? [`  ${['apis', index, 'rateLimit', problem.field].filter((p) => p !== '').join('.')}: ${problem.message}`] : [];
+    return problem ? [{ field: ['apis', index, 'rateLimit', problem.field].filter((p) => p !== '').join('.'), message: problem.message }] : [];
   });
-  if (limitLines.length > 0) throw new ConfigError(`invalid configuration in ${source}:\n${limitLines.slice(0, 10).join('\n')}`);
+  if (limitProblems.length > 0) throw invalid(source, limitProblems, fromEnv);
   return config;
 }
 
@@ -109,9 +133,11 @@ export function loadConfig(options: { path?: string | undefined; env?: NodeJS.Pr
       raw = parsed as Record<string, unknown>;
     }
   } else if (explicit) {
-    throw new ConfigError(`config file not found: ${path} (create one with \`portcullis init\`)`);
+    const from = options.path === undefined ? ' (from PORTCULLIS_CONFIG)' : '';
+    throw new ConfigError(`config file not found: ${path}${from}; create one with \`npx portcullis init\``);
   }
-  applyEnv(ConfigSchema, raw, env);
-  const config = validateConfig(raw, found ? path : 'the environment');
+  const fromEnv = new Map<string, string>();
+  applyEnv(ConfigSchema, raw, env, fromEnv);
+  const config = validateConfig(raw, found ? path : 'the defaults', fromEnv);
   return { config, path: found ? path : null, demo: !found };
 }

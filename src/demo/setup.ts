@@ -35,7 +35,7 @@ export function demoBanner({ gatewayUrl, adminUrl, demo, adminKey }: { gatewayUr
     return [
       '',
       `Demo API: ${gatewayUrl}/echo/… (the demo key was printed on the first run; make another with`,
-      `  portcullis keys create ${demo.consumerId})`,
+      `  npx portcullis keys create ${demo.consumerId})`,
       '',
     ].join('\n');
   }

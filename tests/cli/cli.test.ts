@@ -2,7 +2,8 @@
 // running admin API.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { followLogs, noteLogText } from '../helpers/logs.js';
@@ -87,6 +88,36 @@ test('init, migrate, admin create-key, consumers and keys on the local store', (
     assert.match(badJson.stderr, /--metadata must be JSON/);
     const badConfig = run(tmp.dir, ['consumers', 'list', '--config', 'missing.yaml']);
     assert.match(badConfig.stderr, /config file not found.*portcullis init/);
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('portcullis --version prints the version of package.json', () => {
+  const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+  for (const flag of ['--version', '-V']) {
+    const result = run(tmpdir(), [flag]);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `${version}\n`);
+  }
+});
+
+test('a time option with a bad value says, in one line, which format it takes', () => {
+  const tmp = tempDir();
+  try {
+    const consumer = json(tmp.dir, ['consumers', 'create', '--name', 'acme']);
+    const want = /^portcullis: --expires-at takes an ISO 8601 time with a zone, e\.g\. 2030-01-31T12:00:00Z, or a date, 2030-01-31 \(its start in UTC\); not "(tomorrow|2030-02-30|2030-01-31T12:00:00)"\n$/;
+    for (const value of ['tomorrow', '2030-02-30', '2030-01-31T12:00:00']) {
+      const refused = run(tmp.dir, ['keys', 'create', consumer.id, '--expires-at', value]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.stderr, want, 'one line, no stack trace and no "using" line: nothing was sent');
+    }
+    assert.equal(json(tmp.dir, ['keys', 'create', consumer.id, '--expires-at', '2030-01-31']).expiresAt, '2030-01-31T00:00:00.000Z');
+    assert.equal(json(tmp.dir, ['keys', 'create', consumer.id, '--expires-at', '2030-01-31T23:30:00-05:00']).expiresAt, '2030-02-01T04:30:00.000Z');
+    const key = json(tmp.dir, ['keys', 'create', consumer.id]);
+    assert.match(run(tmp.dir, ['keys', 'update', key.id, '--expires-at', 'never']).stderr, /^portcullis: --expires-at takes an ISO 8601 time/);
+    assert.match(run(tmp.dir, ['usage', '--from', 'yesterday']).stderr, /^portcullis: --from takes an ISO 8601 time/);
+    assert.equal(json(tmp.dir, ['usage', '--from', '2030-01-01', '--to', '2030-01-02']).from, '2030-01-01T00:00:00.000Z');
   } finally {
     tmp.remove();
   }

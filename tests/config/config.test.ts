@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, envName, loadConfig } from '../../src/config/load.js';
 import { SAMPLE_CONFIG } from '../../src/config/sample.js';
@@ -69,4 +70,47 @@ test('environment variables override any value', () => {
 
 test('a missing explicit file says how to make one', () => {
   assert.throws(() => loadConfig({ path: '/nonexistent/portcullis.yaml', env: {} }), /portcullis init/);
+  assert.throws(() => loadConfig({ env: { PORTCULLIS_CONFIG: '/nonexistent/portcullis.yaml' } }), /not found: \/nonexistent\/portcullis\.yaml \(from PORTCULLIS_CONFIG\)/);
+});
+
+test('an error in a value set by an environment variable names the variable, not the config file', () => {
+  const fromEnv = (content: string, env: NodeJS.ProcessEnv) => {
+    try {
+      withFile(content, env);
+    } catch (error) {
+      assert.ok(error instanceof ConfigError);
+      return error.message;
+    }
+    assert.fail('the config was accepted');
+  };
+  const port = fromEnv('admin:\n  port: 9000\n', { PORTCULLIS_ADMIN_PORT: 'eighty' });
+  assert.equal(port, 'invalid configuration in the environment:\n  PORTCULLIS_ADMIN_PORT (admin.port): Expected integer (got "eighty")');
+  // A list set as JSON: the error inside it names the variable that set the list.
+  const apis = fromEnv('', { PORTCULLIS_APIS: JSON.stringify([{ name: 'orders', basePath: '/orders', upstream: 'ftp://x', rateLimit: { limit: 10, window: '1m' } }]) });
+  assert.match(apis, /^invalid configuration in the environment:\n  PORTCULLIS_APIS \(apis\.0\.upstream\): /);
+  const bounds = fromEnv('', { PORTCULLIS_APIS: JSON.stringify([{ name: 'orders', basePath: '/orders', upstream: 'http://x', rateLimit: { limit: 10, window: '500ms' } }]) });
+  assert.match(bounds, /^invalid configuration in the environment:\n  PORTCULLIS_APIS \(apis\.0\.rateLimit\.window\): /);
+  // Errors from both: each line says where it came from, the file by its path.
+  const both = fromEnv('keys:\n  prefix: "Bad Prefix"\n', { PORTCULLIS_ADMIN_PORT: 'eighty' });
+  assert.match(both, /^invalid configuration in \/.*portcullis\.yaml and the environment:\n/);
+  assert.match(both, /^  keys\.prefix: /m);
+  assert.match(both, /^  PORTCULLIS_ADMIN_PORT \(admin\.port\): /m);
+  // The file alone: as before.
+  assert.match(fromEnv('admin:\n  port: eighty\n', {}), /^invalid configuration in \/.*portcullis\.yaml:\n  admin\.port: Expected integer/);
+});
+
+test('the CLI names the variable behind a bad value, not the config file beside it', () => {
+  const tmp = tempDir();
+  try {
+    writeFileSync(join(tmp.dir, 'portcullis.yaml'), SAMPLE_CONFIG);
+    const result = spawnSync(process.execPath, [resolve('dist/src/cli/launch.cjs'), 'consumers', 'list'], {
+      cwd: tmp.dir,
+      env: { ...process.env, PORTCULLIS_LISTEN_PORT: '80a', PORTCULLIS_LOG_LEVEL: 'warn' },
+      encoding: 'utf8',
+    });
+    assert.equal(result.status, 1);
+    assert.equal(result.stderr, 'portcullis: invalid configuration in the environment:\n  PORTCULLIS_LISTEN_PORT (listen.port): Expected integer (got "80a")\n');
+  } finally {
+    tmp.remove();
+  }
 });
