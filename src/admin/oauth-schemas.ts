@@ -8,10 +8,12 @@ const Timestamp = Type.String({ format: 'date-time' });
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 const Scope = Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' });
 const Audience = Type.String({ minLength: 1, maxLength: 500, pattern: '^[\\x21-\\x7e]+$', description: 'An `aud` value, e.g. https://api.example.com/orders' });
-const AuthMethod = Type.Union(
-  [Type.Literal('client_secret_basic'), Type.Literal('client_secret_post'), Type.Literal('private_key_jwt')],
-  { description: 'How the client authenticates at the token endpoint (RFC 7591 token_endpoint_auth_method)' },
-);
+const AuthMethodName = Type.Union([Type.Literal('client_secret_basic'), Type.Literal('client_secret_post'), Type.Literal('private_key_jwt')]);
+const AuthMethod = Type.Union([AuthMethodName, Type.Null()], {
+  description:
+    'Pins the client to one token endpoint auth method (RFC 7591 token_endpoint_auth_method). Left out or null: ' +
+    'the client has a secret and accepts both client_secret_basic and client_secret_post (RFC 6749 §2.3.1)',
+});
 const Jwks = Type.Object(
   { keys: Type.Array(Type.Object({}, { additionalProperties: true }), { minItems: 1, maxItems: 20 }) },
   { additionalProperties: false, description: 'Public keys (JWK Set) the client signs private_key_jwt assertions with' },
@@ -53,7 +55,8 @@ export const Client = Type.Object({
   scopes: Type.Array(Type.String()),
   audiences: Type.Array(Type.String()),
   tokenTtlSeconds: Type.Integer(),
-  authMethod: Type.String(),
+  authMethod: Type.Union([AuthMethodName, Type.Null()], { description: 'The method the client is pinned to; null = not pinned (see authMethods)' }),
+  authMethods: Type.Array(AuthMethodName, { description: 'The methods the client may authenticate with at the token endpoint' }),
   jwks: Type.Union([Jwks, Type.Null()]),
   enabled: Type.Boolean(),
   tokensRevokedBefore: NullableTimestamp,

@@ -22,7 +22,7 @@ interface Common extends ConnectionOptions {
 
 const CONSUMER_COLUMNS = ['id', 'name', 'enabled', 'scopes', 'externalIds', 'createdAt'];
 const KEY_COLUMNS = ['id', 'name', 'masked', 'scopes', 'enabled', 'expiresAt', 'revokedAt', 'lastUsedAt'];
-const CLIENT_COLUMNS = ['clientId', 'name', 'authMethod', 'scopes', 'audiences', 'tokenTtlSeconds', 'enabled', 'tokensRevokedBefore'];
+const CLIENT_COLUMNS = ['clientId', 'name', 'authMethods', 'scopes', 'audiences', 'tokenTtlSeconds', 'enabled', 'tokensRevokedBefore'];
 const SIGNING_KEY_COLUMNS = ['kid', 'alg', 'state', 'activatesAt', 'retiresAt', 'removeAfter'];
 
 function withConnection(command: Command): Command {
@@ -82,6 +82,14 @@ function isCalendarDay(date: string): boolean {
 }
 
 const list = (value: string | undefined) => (value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean));
+
+/** `--auth-method`: one method pins the client; both secret methods (as `clients list` prints them) unpin it. */
+function authMethodOption(value: string | undefined): string | null | undefined {
+  const methods = list(value);
+  if (methods === undefined || methods.length === 1) return methods?.[0];
+  if (methods.length === 2 && methods.includes('client_secret_basic') && methods.includes('client_secret_post')) return null;
+  throw new CliError('--auth-method takes one method, or client_secret_basic,client_secret_post for both');
+}
 
 function clean<T extends Record<string, unknown>>(object: T): Partial<T> {
   return Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -147,7 +155,7 @@ function readJwksOption(value: string | undefined): unknown {
 
 function printClient(options: Common, issued: any): void {
   if (options.json) return printJson(issued);
-  const { clientSecret, secrets, jwks, ...rest } = issued;
+  const { clientSecret, secrets, jwks, authMethod, ...rest } = issued;
   printRecord(rest);
   if (clientSecret) process.stdout.write(`\nClient secret (shown once, store it now):\n\n  ${clientSecret}\n\n`);
 }
@@ -424,7 +432,7 @@ export function buildProgram(): Command {
       scopes: list(o.scopes),
       audiences: list(o.audiences),
       tokenTtlSeconds: o.tokenTtl === undefined ? undefined : wholeSeconds('token-ttl', o.tokenTtl),
-      authMethod: o.authMethod,
+      authMethod: authMethodOption(o.authMethod),
       jwks: readJwksOption(o.jwks),
       enabled: o.enable ? true : o.disable || o.disabled ? false : undefined,
       rateLimit: parseRateLimit(o.rateLimit),
@@ -437,7 +445,7 @@ export function buildProgram(): Command {
     .option('--scopes <list>', 'comma-separated; a subset of the consumer’s (default: all of them)')
     .option('--audiences <list>', 'comma-separated aud values the client may request')
     .option('--token-ttl <seconds>', 'token lifetime (default oauth.tokenTtl)')
-    .option('--auth-method <method>', 'client_secret_basic (default), client_secret_post or private_key_jwt')
+    .option('--auth-method <method>', 'pin one: client_secret_basic, client_secret_post or private_key_jwt (default: a secret for basic and post)')
     .option('--jwks <json|@file>', 'public keys for private_key_jwt')
     .option('--disabled', 'create disabled')
     .option('--rate-limit <limit/window>', 'e.g. 100/1m; none clears')
@@ -463,7 +471,7 @@ export function buildProgram(): Command {
     .option('--scopes <list>')
     .option('--audiences <list>')
     .option('--token-ttl <seconds>')
-    .option('--auth-method <method>')
+    .option('--auth-method <method>', 'pin one method, or client_secret_basic,client_secret_post for both')
     .option('--jwks <json|@file>')
     .option('--enable')
     .option('--rate-limit <limit/window>', 'e.g. 100/1m; none clears')
@@ -515,32 +523,40 @@ export function buildProgram(): Command {
     .addOption(new Option('--client-secret <secret>', 'the client secret').env('PORTCULLIS_CLIENT_SECRET'))
     .option('--issuer <url>', 'the Portcullis issuer / public URL (default: from the config)')
     .option('--token-url <url>', 'the token endpoint (default: <issuer>/oauth/token)')
-    .option('--auth-method <method>', 'client_secret_basic (default) or client_secret_post')
+    .option('--auth-method <method>', 'client_secret_basic or client_secret_post (default: basic, then post if the client is pinned to it)')
     .option('--scope <scopes>', 'space- or comma-separated scopes (default: all the client may have)')
     .option('--audience <aud>', 'the API the token is for')
     .option('--config <file>', 'config file (for the default issuer)')
-    .option('--json', 'print the whole token response')
+    .option('--json', 'print the token response as the server sent it')
     .action(async (o) => {
       if (!o.clientSecret) throw new CliError('give --client-secret or set PORTCULLIS_CLIENT_SECRET');
+      const named = o.authMethod as ClientAuthMethod | undefined;
+      if (named !== undefined && named !== 'client_secret_basic' && named !== 'client_secret_post') {
+        throw new CliError('--auth-method takes client_secret_basic or client_secret_post');
+      }
       const issuer = o.tokenUrl || o.issuer ? o.issuer : resolveIssuer(loadConfig({ path: o.config }).config);
       const client = createTokenClient({
         ...(o.tokenUrl ? { tokenUrl: o.tokenUrl } : { issuer }),
         clientId: o.clientId,
         clientSecret: o.clientSecret,
-        authMethod: (o.authMethod ?? 'client_secret_basic') as ClientAuthMethod,
+        ...(named ? { authMethod: named } : {}),
         ...(o.scope ? { scope: String(o.scope).split(/[ ,]+/).filter(Boolean) } : {}),
         ...(o.audience ? { audience: o.audience } : {}),
       });
       try {
         const token = await client.getAccessToken();
-        if (o.json) {
-          printJson({ access_token: token.accessToken, token_type: token.tokenType, expires_at: new Date(token.expiresAt).toISOString(), scope: token.scope });
-        } else {
-          process.stdout.write(`${token.accessToken}\n`);
-        }
+        if (o.json) printJson(token.response);
+        else process.stdout.write(`${token.accessToken}\n`);
       } catch (error) {
-        if (error instanceof TokenRequestError) throw new CliError(`the token endpoint refused: ${error.message}${error.status ? ` (HTTP ${error.status})` : ''}`);
-        throw error;
+        if (!(error instanceof TokenRequestError)) throw error;
+        const refusal = `the token endpoint refused: ${error.message}${error.status ? ` (HTTP ${error.status})` : ''}`;
+        if (error.error !== 'invalid_client') throw new CliError(refusal);
+        const other = named === 'client_secret_basic' ? 'client_secret_post' : 'client_secret_basic';
+        throw new CliError(
+          named === undefined
+            ? `${refusal}; neither client_secret_basic nor client_secret_post was accepted: check --client-id and the secret (--client-secret or PORTCULLIS_CLIENT_SECRET); a private_key_jwt client gets tokens from portcullis/client with privateKey`
+            : `${refusal}; if the client is pinned to ${other}, pass --auth-method ${other} (or leave --auth-method out to try both); else check --client-id and the secret`,
+        );
       }
     });
 

@@ -12,12 +12,16 @@ export interface TokenClientOptions {
   /** The issuer's base URL; the token endpoint is `<issuer>/oauth/token`. */
   issuer?: string;
   clientId: string;
-  /** For client_secret_basic (the default) and client_secret_post. */
+  /** For client_secret_basic and client_secret_post. */
   clientSecret?: string;
   /** For private_key_jwt: the key the client registered (KeyObject, PEM or JWK). */
   privateKey?: KeyObject | string | JsonWebKey;
   keyId?: string;
   algorithm?: AssertionAlgorithm;
+  /**
+   * Left out with a secret: client_secret_basic, and once client_secret_post when the server answers
+   * `invalid_client` to it (a client pinned to post); the method that worked is kept. Given: only it.
+   */
   authMethod?: ClientAuthMethod;
   scope?: string | readonly string[];
   /** Auth0-style `audience`; or RFC 8707 `resource`. */
@@ -37,6 +41,8 @@ export interface AccessToken {
   /** Milliseconds since the epoch. */
   expiresAt: number;
   scope: string | undefined;
+  /** The token endpoint's JSON answer, as it was sent (`expires_in`, and any other member). */
+  response: Readonly<Record<string, unknown>>;
 }
 
 /** A refusal from the token endpoint (RFC 6749 §5.2) or a transport failure. */
@@ -93,10 +99,12 @@ export function createTokenClient(options: TokenClientOptions) {
   const tokenUrl = options.tokenUrl ?? (options.issuer ? `${options.issuer.replace(/\/+$/, '')}/oauth/token` : undefined);
   if (!tokenUrl) throw new TypeError('give tokenUrl or issuer');
   if (!options.clientId) throw new TypeError('clientId is required');
-  const authMethod = options.authMethod ?? (options.privateKey ? 'private_key_jwt' : 'client_secret_basic');
+  let authMethod: ClientAuthMethod = options.authMethod ?? (options.privateKey ? 'private_key_jwt' : 'client_secret_basic');
   if (authMethod === 'private_key_jwt' ? !options.privateKey : !options.clientSecret) {
     throw new TypeError(authMethod === 'private_key_jwt' ? 'private_key_jwt needs privateKey' : `${authMethod} needs clientSecret`);
   }
+  // A secret without a named method: basic first (what a client accepts unless pinned to post), then post once.
+  let fallback: ClientAuthMethod | undefined = options.authMethod === undefined && authMethod === 'client_secret_basic' ? 'client_secret_post' : undefined;
   const doFetch = options.fetch ?? globalThis.fetch;
   const now = options.now ?? Date.now;
   const timeoutMs = options.timeoutMs ?? 10_000;
@@ -111,15 +119,29 @@ export function createTokenClient(options: TokenClientOptions) {
   let refreshAfter = 0;
 
   async function request(): Promise<AccessToken> {
+    let token: AccessToken;
+    try {
+      token = await requestWith(authMethod);
+    } catch (error) {
+      if (!fallback || !(error instanceof TokenRequestError) || error.error !== 'invalid_client') throw error;
+      token = await requestWith(fallback);
+      authMethod = fallback;
+    }
+    // A method worked: a later invalid_client means a changed secret, which the other method cannot fix.
+    fallback = undefined;
+    return token;
+  }
+
+  async function requestWith(method: ClientAuthMethod): Promise<AccessToken> {
     const params = new URLSearchParams({ grant_type: 'client_credentials' });
     const scope = typeof options.scope === 'string' ? options.scope : options.scope?.join(' ');
     if (scope) params.set('scope', scope);
     if (options.audience) params.set('audience', options.audience);
     for (const r of [options.resource ?? []].flat()) params.append('resource', r);
     const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
-    if (authMethod === 'client_secret_basic') {
+    if (method === 'client_secret_basic') {
       headers.authorization = `Basic ${Buffer.from(`${formEncode(options.clientId)}:${formEncode(options.clientSecret!)}`).toString('base64')}`;
-    } else if (authMethod === 'client_secret_post') {
+    } else if (method === 'client_secret_post') {
       params.set('client_id', options.clientId);
       params.set('client_secret', options.clientSecret!);
     } else {
@@ -167,6 +189,7 @@ export function createTokenClient(options: TokenClientOptions) {
       tokenType: typeof body.token_type === 'string' ? body.token_type : 'Bearer',
       expiresAt: issuedAt + body.expires_in * 1000,
       scope: typeof body.scope === 'string' ? body.scope : undefined,
+      response: body,
     };
     refreshAfter = refreshAt(token, issuedAt);
     return token;
@@ -199,6 +222,10 @@ export function createTokenClient(options: TokenClientOptions) {
 
   return {
     tokenUrl,
+    /** The method the next token request uses (after a fallback, the one that worked). */
+    get authMethod(): ClientAuthMethod {
+      return authMethod;
+    },
     getAccessToken,
     /** The access token, from the cache or freshly fetched. */
     getToken,

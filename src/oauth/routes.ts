@@ -1,6 +1,7 @@
 // The OAuth endpoints on the public listener, as one encapsulated Fastify plugin: POST /oauth/token,
 // /oauth/introspect, /oauth/revoke (form-encoded, RFC 6749 error bodies, Cache-Control: no-store),
-// and GET /.well-known/jwks.json and /.well-known/oauth-authorization-server.
+// and GET /.well-known/jwks.json and /.well-known/oauth-authorization-server (RFC 8414), whose document
+// is also served at /.well-known/openid-configuration for clients that discover only that way.
 import { accessLogWriter } from '../logger.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../audit/log.js';
@@ -144,8 +145,8 @@ export async function registerOAuthRoutes(server: FastifyInstance, deps: OAuthRo
       reply.header('cache-control', `public, max-age=${cacheSeconds}`).type('application/jwk-set+json').send(oauth.jwks()),
     );
 
-    scope.get('/.well-known/oauth-authorization-server', async (_request, reply) =>
-      reply.header('cache-control', `public, max-age=${cacheSeconds}`).send(oauth.metadata()),
-    );
+    for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+      scope.get(path, async (_request, reply) => reply.header('cache-control', `public, max-age=${cacheSeconds}`).send(oauth.metadata()));
+    }
   }, { logLevel: 'warn' });
 }

@@ -25,7 +25,7 @@ function toClient(row: Selectable<OAuthClientsTable>): OAuthClientRecord {
     scopes: JSON.parse(row.scopes),
     audiences: JSON.parse(row.audiences),
     tokenTtlSeconds: Number(row.token_ttl_seconds),
-    authMethod: row.auth_method as ClientAuthMethod,
+    authMethods: row.auth_method.split(' ') as ClientAuthMethod[],
     jwks: row.jwks === null ? null : JSON.parse(row.jwks),
     enabled: Number(row.enabled) === 1,
     tokensRevokedBefore: nullableNumber(row.tokens_revoked_before),
@@ -99,7 +99,7 @@ export function createOAuthStoreMethods(db: Kysely<Database>, { getConsumer }: O
           scopes: json(c.scopes),
           audiences: json(c.audiences),
           token_ttl_seconds: c.tokenTtlSeconds,
-          auth_method: c.authMethod,
+          auth_method: c.authMethods.join(' '),
           jwks: c.jwks === null ? null : json(c.jwks),
           enabled: c.enabled ? 1 : 0,
           tokens_revoked_before: c.tokensRevokedBefore,
@@ -140,7 +140,7 @@ export function createOAuthStoreMethods(db: Kysely<Database>, { getConsumer }: O
       if (patch.scopes !== undefined) values.scopes = json(patch.scopes);
       if (patch.audiences !== undefined) values.audiences = json(patch.audiences);
       if (patch.tokenTtlSeconds !== undefined) values.token_ttl_seconds = patch.tokenTtlSeconds;
-      if (patch.authMethod !== undefined) values.auth_method = patch.authMethod;
+      if (patch.authMethods !== undefined) values.auth_method = patch.authMethods.join(' ');
       if (patch.jwks !== undefined) values.jwks = patch.jwks === null ? null : json(patch.jwks);
       if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
       if (patch.tokensRevokedBefore !== undefined) values.tokens_revoked_before = patch.tokensRevokedBefore;

@@ -6,6 +6,7 @@ export interface OAuthClientsTable {
   scopes: string;
   audiences: string;
   token_ttl_seconds: number;
+  /** Space-separated methods, e.g. `client_secret_basic client_secret_post`; rows from before hold one. */
   auth_method: string;
   jwks: string | null;
   enabled: number;

@@ -3,6 +3,8 @@
 import type { ConsumerRecord, JsonObject, Page, PageRequest, QuotaPolicy, RateLimitPolicy } from './types.js';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
+/** What a secret client created without an explicit method accepts (RFC 6749 §2.3.1 lets a server take both). */
+export const SECRET_AUTH_METHODS: readonly ClientAuthMethod[] = ['client_secret_basic', 'client_secret_post'];
 export type SigningAlg = 'ES256' | 'EdDSA' | 'RS256';
 
 export interface OAuthClientRecord {
@@ -15,7 +17,11 @@ export interface OAuthClientRecord {
   /** Audiences (`aud`) the client may request tokens for. */
   audiences: string[];
   tokenTtlSeconds: number;
-  authMethod: ClientAuthMethod;
+  /**
+   * The methods the client may authenticate with at the token endpoint: one when an operator pinned it,
+   * both secret methods (SECRET_AUTH_METHODS, in that order) when the client was created without one.
+   */
+  authMethods: ClientAuthMethod[];
   /** Registered public keys (a JWK Set) for private_key_jwt; null otherwise. */
   jwks: JsonObject | null;
   enabled: boolean;
@@ -72,7 +78,7 @@ export interface ClientWithSecrets {
 }
 
 export type ClientPatch = Partial<
-  Pick<OAuthClientRecord, 'name' | 'scopes' | 'audiences' | 'tokenTtlSeconds' | 'authMethod' | 'jwks' | 'enabled' | 'tokensRevokedBefore' | 'rateLimit' | 'quota'>
+  Pick<OAuthClientRecord, 'name' | 'scopes' | 'audiences' | 'tokenTtlSeconds' | 'authMethods' | 'jwks' | 'enabled' | 'tokensRevokedBefore' | 'rateLimit' | 'quota'>
 > & { updatedAt: number };
 
 export type SigningKeyPatch = Partial<Pick<SigningKeyRecord, 'retiresAt' | 'removeAfter'>>;

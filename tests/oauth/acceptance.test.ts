@@ -20,6 +20,29 @@ const ISSUER = 'https://auth.portcullis.example';
 const AUDIENCE = 'https://api.example.com/orders';
 const CLI = resolve('dist/src/cli/launch.cjs');
 
+/** The seed article's token request, as it prints it. */
+const ARTICLE_CURL =
+  "curl --request POST --url 'https://YOUR_DOMAIN/oauth/token' --header 'content-type: application/x-www-form-urlencoded' --data grant_type=client_credentials --data client_id=YOUR_CLIENT_ID --data client_secret=YOUR_CLIENT_SECRET --data audience=YOUR_API_IDENTIFIER";
+
+/** Sends a curl command line as curl would: --data values joined by `&` as given, headers as given. */
+function sendCurl(command: string): Promise<Response> {
+  const words = [...command.matchAll(/'([^']*)'|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+  assert.equal(words.shift(), 'curl');
+  let method = 'GET';
+  let url = '';
+  const headers = new Headers();
+  const data: string[] = [];
+  while (words.length > 0) {
+    const [flag, value] = [words.shift()!, words.shift()!];
+    if (flag === '--request') method = value;
+    else if (flag === '--url') url = value;
+    else if (flag === '--header') headers.append(value.slice(0, value.indexOf(':')), value.slice(value.indexOf(':') + 1).trim());
+    else if (flag === '--data') data.push(value);
+    else assert.fail(`curl flag ${flag} is not handled here`);
+  }
+  return fetch(url, { method, headers, body: data.join('&') });
+}
+
 describe('acceptance on real listeners', () => {
   let dir: string;
   let upstream: Upstream;
@@ -27,7 +50,7 @@ describe('acceptance on real listeners', () => {
   let admin: (method: string, path: string, body?: unknown) => Promise<any>;
   let consumer: any;
   let postClient: any;
-  let basicClient: any;
+  let defaultClient: any;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'portcullis-oauth-'));
@@ -56,7 +79,7 @@ describe('acceptance on real listeners', () => {
     };
     consumer = await admin('POST', '/admin/v1/consumers', { name: 'acme', scopes: ['orders:read'], metadata: { accountId: 'acct_42', plan: 'pro' } });
     postClient = await admin('POST', `/admin/v1/consumers/${consumer.id}/clients`, { name: 'article', authMethod: 'client_secret_post', audiences: [AUDIENCE] });
-    basicClient = await admin('POST', `/admin/v1/consumers/${consumer.id}/clients`, { name: 'helper', audiences: [AUDIENCE] });
+    defaultClient = await admin('POST', `/admin/v1/consumers/${consumer.id}/clients`, { name: 'helper', audiences: [AUDIENCE] });
   });
 
   after(async () => {
@@ -91,6 +114,30 @@ describe('acceptance on real listeners', () => {
     assert.equal(seen['x-scopes'], 'orders:read');
     assert.deepEqual(JSON.parse(Buffer.from(String(seen['x-consumer-metadata']), 'base64url').toString()), { accountId: 'acct_42', plan: 'pro' });
     assert.equal(seen.authorization, undefined, 'the token never reaches the upstream');
+  });
+
+  test('the seed article’s curl, placeholders filled in, gets a token for a client created with defaults (both secret methods)', async () => {
+    const command = ARTICLE_CURL.replace('https://YOUR_DOMAIN', running.gatewayUrl)
+      .replace('YOUR_CLIENT_ID', defaultClient.clientId)
+      .replace('YOUR_CLIENT_SECRET', defaultClient.clientSecret)
+      .replace('YOUR_API_IDENTIFIER', AUDIENCE);
+    assert.equal(defaultClient.authMethod, null);
+    const response = await sendCurl(command);
+    const body: any = await response.json();
+    assert.equal(response.status, 200, JSON.stringify(body));
+    assert.deepEqual(Object.keys(body).sort(), ['access_token', 'expires_in', 'scope', 'token_type']);
+    const claims = JSON.parse(Buffer.from(body.access_token.split('.')[1], 'base64url').toString());
+    assert.equal(claims.aud, AUDIENCE, 'audience = the API identifier, as the article expects');
+    const api = await fetch(`${running.gatewayUrl}/orders/42`, { headers: { authorization: `Bearer ${body.access_token}` } });
+    assert.equal(api.status, 200);
+  });
+
+  test('/.well-known/openid-configuration serves the RFC 8414 document', async () => {
+    const rfc8414 = await fetch(`${running.gatewayUrl}/.well-known/oauth-authorization-server`);
+    const openid = await fetch(`${running.gatewayUrl}/.well-known/openid-configuration`);
+    assert.equal(openid.status, 200);
+    assert.equal(await openid.text(), await rfc8414.text());
+    assert.equal(openid.headers.get('content-type'), rfc8414.headers.get('content-type'));
   });
 
   test('the token passes an independent RFC 9068 check against the served JWKS', async () => {
@@ -144,7 +191,7 @@ describe('acceptance on real listeners', () => {
       if (String(input).endsWith('/oauth/token')) requests++;
       return fetch(input, init);
     };
-    const client = createTokenClient({ issuer: running.gatewayUrl, clientId: basicClient.clientId, clientSecret: basicClient.clientSecret, audience: AUDIENCE, fetch: counting, now: () => clock });
+    const client = createTokenClient({ issuer: running.gatewayUrl, clientId: defaultClient.clientId, clientSecret: defaultClient.clientSecret, audience: AUDIENCE, fetch: counting, now: () => clock });
     const [t1, t2] = await Promise.all([client.getToken(), client.getToken()]);
     assert.equal(t1, t2);
     assert.equal(requests, 1, 'concurrent callers share one request');
@@ -157,10 +204,74 @@ describe('acceptance on real listeners', () => {
     assert.equal(requests, 2);
     const response = await client.fetch(`${running.gatewayUrl}/orders/7`);
     assert.equal(response.status, 200);
-    assert.equal(upstream.last!.headers['x-credential-id'], basicClient.clientId);
+    assert.equal(upstream.last!.headers['x-credential-id'], defaultClient.clientId);
 
-    const wrong = createTokenClient({ tokenUrl: `${running.gatewayUrl}/oauth/token`, clientId: basicClient.clientId, clientSecret: 'pcs_wrong' });
+    const wrong = createTokenClient({ tokenUrl: `${running.gatewayUrl}/oauth/token`, clientId: defaultClient.clientId, clientSecret: 'pcs_wrong' });
     await assert.rejects(wrong.getToken(), (e) => e instanceof TokenRequestError && e.error === 'invalid_client' && e.status === 401);
+  });
+
+  test('portcullis/client without authMethod: basic, then post once for a client pinned to post, and post from then on', async () => {
+    let requests = 0;
+    let clock = Date.now();
+    const counting: typeof fetch = (input, init) => {
+      if (String(input).endsWith('/oauth/token')) requests++;
+      return fetch(input, init);
+    };
+    const client = createTokenClient({ issuer: running.gatewayUrl, clientId: postClient.clientId, clientSecret: postClient.clientSecret, fetch: counting, now: () => clock });
+    assert.equal(client.authMethod, 'client_secret_basic');
+    const token = await client.getAccessToken();
+    assert.equal(requests, 2, 'one refused basic request, then post');
+    assert.equal(client.authMethod, 'client_secret_post');
+    assert.deepEqual(Object.keys(token.response).sort(), ['access_token', 'expires_in', 'scope', 'token_type']);
+    clock += 3600_000;
+    await client.getToken();
+    assert.equal(requests, 3, 'the refresh goes straight to post');
+
+    const named = createTokenClient({ issuer: running.gatewayUrl, clientId: postClient.clientId, clientSecret: postClient.clientSecret, authMethod: 'client_secret_basic', fetch: counting });
+    await assert.rejects(named.getToken(), (e) => e instanceof TokenRequestError && e.error === 'invalid_client');
+    assert.equal(requests, 4, 'a named method is the only one tried');
+  });
+
+  test('portcullis token works for a client pinned to post without --auth-method (the docs’ own example)', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'token', '--client-id', postClient.clientId, '--issuer', running.gatewayUrl], {
+      env: { ...process.env, PORTCULLIS_CLIENT_SECRET: postClient.clientSecret },
+    });
+    const token = stdout.trim();
+    assert.match(token, /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
+    assert.equal((await fetch(`${running.gatewayUrl}/orders/1`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
+  });
+
+  test('portcullis token --json prints the token response as the server sent it', async () => {
+    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'token', '--client-id', defaultClient.clientId, '--issuer', running.gatewayUrl, '--json'], {
+      env: { ...process.env, PORTCULLIS_CLIENT_SECRET: defaultClient.clientSecret },
+    });
+    const answer = JSON.parse(stdout);
+    assert.deepEqual(Object.keys(answer).sort(), ['access_token', 'expires_in', 'scope', 'token_type']);
+    assert.equal(answer.expires_in, 3600);
+    assert.equal(answer.token_type, 'Bearer');
+  });
+
+  test('portcullis token: when the server refuses the named method, the error names the flag to use', async () => {
+    const refused = await promisify(execFile)(
+      process.execPath,
+      [CLI, 'token', '--client-id', postClient.clientId, '--issuer', running.gatewayUrl, '--auth-method', 'client_secret_basic'],
+      { env: { ...process.env, PORTCULLIS_CLIENT_SECRET: postClient.clientSecret } },
+    ).then(
+      () => assert.fail('the command succeeded'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /invalid_client/);
+    assert.match(refused.stderr, /pass --auth-method client_secret_post/);
+
+    const wrong = await promisify(execFile)(process.execPath, [CLI, 'token', '--client-id', defaultClient.clientId, '--issuer', running.gatewayUrl], {
+      env: { ...process.env, PORTCULLIS_CLIENT_SECRET: 'pcs_wrong' },
+    }).then(
+      () => assert.fail('the command succeeded'),
+      (error: { code: number; stderr: string }) => error,
+    );
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /neither client_secret_basic nor client_secret_post was accepted: check --client-id and the secret/);
   });
 
   test('portcullis token prints a token the gateway accepts', async () => {
@@ -168,14 +279,14 @@ describe('acceptance on real listeners', () => {
       CLI,
       'token',
       '--client-id',
-      basicClient.clientId,
+      defaultClient.clientId,
       '--issuer',
       running.gatewayUrl,
       '--audience',
       AUDIENCE,
       '--scope',
       'orders:read',
-    ], { env: { ...process.env, PORTCULLIS_CLIENT_SECRET: basicClient.clientSecret } });
+    ], { env: { ...process.env, PORTCULLIS_CLIENT_SECRET: defaultClient.clientSecret } });
     const token = stdout.trim();
     assert.match(token, /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
     assert.equal((await fetch(`${running.gatewayUrl}/orders/1`, { headers: { authorization: `Bearer ${token}` } })).status, 200);

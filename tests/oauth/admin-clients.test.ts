@@ -24,7 +24,8 @@ describe('admin API: OAuth clients', () => {
     assert.deepEqual(c.scopes, ['orders:read', 'orders:write']);
     assert.deepEqual(c.audiences, []);
     assert.equal(c.tokenTtlSeconds, 3600);
-    assert.equal(c.authMethod, 'client_secret_basic');
+    assert.equal(c.authMethod, null, 'not pinned to one method');
+    assert.deepEqual(c.authMethods, ['client_secret_basic', 'client_secret_post']);
     assert.equal(c.enabled, true);
     assert.equal(c.tokensRevokedBefore, null);
     assert.equal(c.secrets.length, 1);
@@ -106,6 +107,27 @@ describe('admin API: OAuth clients', () => {
     assert.equal(secret.status, 201);
     const token = await h.post('/oauth/token', { grant_type: 'client_credentials', client_id: c.clientId, client_secret: secret.body.clientSecret });
     assert.equal(token.status, 200);
+  });
+
+  test('authMethod pins a client to one method; null unpins it (both secret methods), and the token endpoint follows', async () => {
+    const c = await h.createClient(consumer.id, { authMethod: 'client_secret_post' });
+    assert.equal(c.authMethod, 'client_secret_post');
+    assert.deepEqual(c.authMethods, ['client_secret_post']);
+    const asBasic = () => h.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic(c.clientId, c.clientSecret) });
+    assert.equal((await asBasic()).status, 401);
+
+    const unpinned = await h.call('PATCH', `/admin/v1/clients/${c.clientId}`, { authMethod: null });
+    assert.equal(unpinned.status, 200);
+    assert.equal(unpinned.body.authMethod, null);
+    assert.deepEqual(unpinned.body.authMethods, ['client_secret_basic', 'client_secret_post']);
+    assert.equal((await asBasic()).status, 200);
+
+    const pinned = await h.call('PATCH', `/admin/v1/clients/${c.clientId}`, { authMethod: 'client_secret_basic' });
+    assert.deepEqual([pinned.body.authMethod, pinned.body.authMethods], ['client_secret_basic', ['client_secret_basic']]);
+    const asPost = await h.post('/oauth/token', { grant_type: 'client_credentials', client_id: c.clientId, client_secret: c.clientSecret });
+    assert.equal(asPost.status, 401);
+    const listed = await h.call('GET', `/admin/v1/consumers/${consumer.id}/clients?limit=100`);
+    assert.deepEqual(listed.body.items.find((x: any) => x.clientId === c.clientId).authMethods, ['client_secret_basic']);
   });
 
   test('every route needs an admin key', async () => {

@@ -51,8 +51,12 @@ test('clients, secrets, revoke-tokens and signing keys on the local store', () =
     const clientId = /^clientId\s+(cli_\S+)/m.exec(created.stdout)![1]!;
 
     const listed = run(tmp.dir, ['clients', 'list', consumer.id]);
-    assert.match(listed.stdout, /^CLIENTID\s+NAME\s+AUTHMETHOD/m);
-    assert.match(listed.stdout, new RegExp(clientId));
+    assert.match(listed.stdout, /^CLIENTID\s+NAME\s+AUTHMETHODS/m);
+    assert.match(listed.stdout, new RegExp(`${clientId}\\s+sync\\s+client_secret_basic,client_secret_post\\s`), 'a default client accepts both secret methods');
+    assert.deepEqual(json(tmp.dir, ['clients', 'update', clientId, '--auth-method', 'client_secret_post']).authMethods, ['client_secret_post']);
+    const unpinned = json(tmp.dir, ['clients', 'update', clientId, '--auth-method', 'client_secret_basic,client_secret_post']);
+    assert.deepEqual([unpinned.authMethod, unpinned.authMethods], [null, ['client_secret_basic', 'client_secret_post']]);
+    assert.match(run(tmp.dir, ['clients', 'update', clientId, '--auth-method', 'client_secret_post,private_key_jwt']).stderr, /--auth-method takes one method/);
     const shown = json(tmp.dir, ['clients', 'get', clientId]);
     assert.deepEqual([shown.tokenTtlSeconds, shown.audiences, shown.scopes], [600, ['urn:orders'], ['orders:read']]);
     assert.equal(json(tmp.dir, ['clients', 'update', clientId, '--disable']).enabled, false);

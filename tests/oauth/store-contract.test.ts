@@ -21,7 +21,7 @@ function client(consumerId: string, extra: Partial<OAuthClientRecord> = {}): OAu
     scopes: ['a'],
     audiences: ['urn:x', 'https://api.example.com'],
     tokenTtlSeconds: 3600,
-    authMethod: 'client_secret_basic',
+    authMethods: ['client_secret_basic', 'client_secret_post'],
     jwks: null,
     enabled: true,
     tokensRevokedBefore: null,
@@ -47,7 +47,7 @@ for (const adapter of storeAdapters) {
       const owner = consumer('client-owner');
       await store.insertConsumer(owner);
       const jwks = { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k' }] };
-      const c = client(owner.id, { authMethod: 'private_key_jwt', jwks, enabled: false, tokensRevokedBefore: 8_640_000_000_000 });
+      const c = client(owner.id, { authMethods: ['private_key_jwt'], jwks, enabled: false, tokensRevokedBefore: 8_640_000_000_000 });
       await store.insertClient(c);
       assert.deepEqual(await store.getClient(c.id), c);
       const others = [client(owner.id), client(owner.id)];
@@ -60,6 +60,22 @@ for (const adapter of storeAdapters) {
       const all = [...first.items, ...second.items].map((x) => x.id);
       assert.deepEqual(all, [...all].sort());
       assert.equal(await store.getClient('cli_missing'), undefined);
+    });
+
+    test('auth methods: both secret methods, or one (as every row written before there were two), round-trip and patch', async () => {
+      const owner = consumer('methods-owner');
+      await store.insertConsumer(owner);
+      const both = client(owner.id);
+      const pinned = client(owner.id, { authMethods: ['client_secret_basic'] });
+      await store.insertClient(both);
+      await store.insertClient(pinned);
+      assert.deepEqual((await store.getClient(both.id))?.authMethods, ['client_secret_basic', 'client_secret_post']);
+      assert.deepEqual((await store.getClient(pinned.id))?.authMethods, ['client_secret_basic']);
+      const repinned = await store.updateClient(both.id, { authMethods: ['client_secret_post'], updatedAt: T0 + 1 });
+      assert.deepEqual(repinned?.authMethods, ['client_secret_post']);
+      const unpinned = await store.updateClient(pinned.id, { authMethods: ['client_secret_basic', 'client_secret_post'], updatedAt: T0 + 1 });
+      assert.deepEqual(unpinned?.authMethods, ['client_secret_basic', 'client_secret_post']);
+      assert.deepEqual((await store.findClientWithSecrets(pinned.id))?.client.authMethods, ['client_secret_basic', 'client_secret_post']);
     });
 
     test('updates change only the given fields and report changes since a time', async () => {

@@ -9,14 +9,30 @@ import { accessLogWritten } from '../helpers/app.js';
 describe('token endpoint', () => {
   let h: OAuthHarness;
   let consumer: any;
-  let basicClient: any;
+  let defaultClient: any;
   let postClient: any;
+  let pinnedBasicClient: any;
 
   before(async () => {
     h = await createOAuthHarness();
     consumer = await h.createConsumer({ metadata: { accountId: 'acct_42', plan: 'pro' } });
-    basicClient = await h.createClient(consumer.id, { audiences: ['https://api.example.com/orders', 'urn:billing'] });
+    defaultClient = await h.createClient(consumer.id, { audiences: ['https://api.example.com/orders', 'urn:billing'] });
     postClient = await h.createClient(consumer.id, { authMethod: 'client_secret_post', audiences: ['https://api.example.com/orders'] });
+    pinnedBasicClient = await h.createClient(consumer.id, { authMethod: 'client_secret_basic' });
+  });
+
+  test('a client created without authMethod accepts client_secret_basic and client_secret_post (RFC 6749 §2.3.1)', async () => {
+    const asPost = await h.post('/oauth/token', { grant_type: 'client_credentials', client_id: defaultClient.clientId, client_secret: defaultClient.clientSecret });
+    assert.equal(asPost.status, 200, asPost.text);
+    const asBasic = await h.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic(defaultClient.clientId, defaultClient.clientSecret) });
+    assert.equal(asBasic.status, 200, asBasic.text);
+    const both = await h.post(
+      '/oauth/token',
+      { grant_type: 'client_credentials', client_id: defaultClient.clientId, client_secret: defaultClient.clientSecret },
+      { authorization: basic(defaultClient.clientId, defaultClient.clientSecret) },
+    );
+    assert.equal(both.status, 400, 'both mechanisms in one request stay an error');
+    assert.equal(both.body.error, 'invalid_request');
   });
   after(async () => h?.close());
 
@@ -37,7 +53,7 @@ describe('token endpoint', () => {
   });
 
   test('the token passes an independent RFC 9068 check against the published JWKS', async () => {
-    const token = await h.tokenFor(basicClient, { scope: 'orders:read', audience: 'urn:billing' });
+    const token = await h.tokenFor(defaultClient, { scope: 'orders:read', audience: 'urn:billing' });
     const jwks = await h.get('/.well-known/jwks.json');
     assert.match(String(jwks.headers['cache-control']), /max-age=\d+/);
     const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(jwks.body), {
@@ -50,18 +66,18 @@ describe('token endpoint', () => {
     assert.equal(protectedHeader.typ, 'at+jwt');
     assert.match(String(protectedHeader.kid), /^sk_/);
     assert.deepEqual(Object.keys(payload).sort(), ['aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'scope', 'sub']);
-    assert.equal(payload.sub, basicClient.clientId);
-    assert.equal(payload.client_id, basicClient.clientId);
+    assert.equal(payload.sub, defaultClient.clientId);
+    assert.equal(payload.client_id, defaultClient.clientId);
     assert.equal(payload.scope, 'orders:read');
     assert.equal(payload.exp! - payload.iat!, 3600);
     assert.ok(!JSON.stringify(payload).includes('acct_42'), 'no consumer metadata in the token');
   });
 
   test('without audience the token is for every audience the client may use; resource (RFC 8707) also selects', async () => {
-    const all = await h.tokenFor(basicClient);
+    const all = await h.tokenFor(defaultClient);
     const claims = JSON.parse(Buffer.from(all.split('.')[1]!, 'base64url').toString());
     assert.deepEqual(claims.aud, ['https://api.example.com/orders', 'urn:billing']);
-    const one = await h.tokenFor(basicClient, { resource: 'https://api.example.com/orders' });
+    const one = await h.tokenFor(defaultClient, { resource: 'https://api.example.com/orders' });
     assert.equal(JSON.parse(Buffer.from(one.split('.')[1]!, 'base64url').toString()).aud, 'https://api.example.com/orders');
   });
 
@@ -72,7 +88,17 @@ describe('token endpoint', () => {
     assert.equal(response.body.token_endpoint, `${ISSUER}/oauth/token`);
     assert.equal(response.body.jwks_uri, `${ISSUER}/.well-known/jwks.json`);
     assert.deepEqual(response.body.grant_types_supported, ['client_credentials']);
-    assert.ok(decodeProtectedHeader(await h.tokenFor(basicClient)).kid);
+    assert.deepEqual(response.body.token_endpoint_auth_methods_supported, ['client_secret_basic', 'client_secret_post', 'private_key_jwt']);
+    assert.ok(decodeProtectedHeader(await h.tokenFor(defaultClient)).kid);
+  });
+
+  test('/.well-known/openid-configuration answers with the RFC 8414 document, byte for byte', async () => {
+    const rfc8414 = await h.get('/.well-known/oauth-authorization-server');
+    const openid = await h.get('/.well-known/openid-configuration');
+    assert.equal(openid.status, 200);
+    assert.equal(openid.text, rfc8414.text);
+    assert.equal(openid.headers['content-type'], rfc8414.headers['content-type']);
+    assert.equal(openid.headers['cache-control'], rfc8414.headers['cache-control']);
   });
 
   describe('invalid_request', () => {
@@ -86,7 +112,7 @@ describe('token endpoint', () => {
     ];
     for (const [name, params, options] of cases) {
       test(name, async () => {
-        const headers = options?.basic ? { authorization: basic(basicClient.clientId, basicClient.clientSecret) } : undefined;
+        const headers = options?.basic ? { authorization: basic(defaultClient.clientId, defaultClient.clientSecret) } : undefined;
         const response = await h.post('/oauth/token', params, headers);
         assert.equal(response.status, 400, response.text);
         assert.equal(response.body.error, 'invalid_request');
@@ -115,7 +141,7 @@ describe('token endpoint', () => {
 
   test('unsupported_grant_type', async () => {
     for (const grant of ['password', 'authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:jwt-bearer']) {
-      const response = await h.post('/oauth/token', { grant_type: grant }, { authorization: basic(basicClient.clientId, basicClient.clientSecret) });
+      const response = await h.post('/oauth/token', { grant_type: grant }, { authorization: basic(defaultClient.clientId, defaultClient.clientSecret) });
       assert.equal(response.status, 400);
       assert.equal(response.body.error, 'unsupported_grant_type');
     }
@@ -132,21 +158,22 @@ describe('token endpoint', () => {
     });
 
     test('a Basic attempt gets 401 with a Basic challenge', async () => {
-      const response = await h.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic(basicClient.clientId, 'wrong') });
+      const response = await h.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic(defaultClient.clientId, 'wrong') });
       assert.equal(response.status, 401);
       assert.equal(response.body.error, 'invalid_client');
       assert.match(String(response.headers['www-authenticate']), /^Basic realm=/);
     });
 
     test('no client authentication at all', async () => {
-      const response = await h.post('/oauth/token', { grant_type: 'client_credentials', client_id: basicClient.clientId });
+      const response = await h.post('/oauth/token', { grant_type: 'client_credentials', client_id: defaultClient.clientId });
       assert.equal(response.status, 401);
       assert.equal(response.body.error, 'invalid_client');
     });
 
-    test('a mechanism the client did not register', async () => {
-      const asPost = await h.post('/oauth/token', { grant_type: 'client_credentials', client_id: basicClient.clientId, client_secret: basicClient.clientSecret });
+    test('a mechanism other than the one the client is pinned to', async () => {
+      const asPost = await h.post('/oauth/token', { grant_type: 'client_credentials', client_id: pinnedBasicClient.clientId, client_secret: pinnedBasicClient.clientSecret });
       assert.equal(asPost.status, 401);
+      assert.equal(asPost.body.error, 'invalid_client');
       const asBasic = await h.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic(postClient.clientId, postClient.clientSecret) });
       assert.equal(asBasic.status, 401);
     });
@@ -196,7 +223,7 @@ describe('token endpoint', () => {
   });
 
   test('invalid_target: an audience or resource the client may not use, a resource that is not an absolute URI', async () => {
-    const auth = { authorization: basic(basicClient.clientId, basicClient.clientSecret) };
+    const auth = { authorization: basic(defaultClient.clientId, defaultClient.clientSecret) };
     const cases: Array<Record<string, string>> = [
       { audience: 'https://evil.example' },
       { resource: 'https://evil.example' },
@@ -210,17 +237,27 @@ describe('token endpoint', () => {
     }
   });
 
+  test('invalid_target for an audience the client was not given says where audiences are allowed', async () => {
+    // Like an Auth0 application that must be authorised for an API before it may name it as audience.
+    const response = await h.post('/oauth/token', { grant_type: 'client_credentials', audience: 'https://api.example.com/orders' }, {
+      authorization: basic(pinnedBasicClient.clientId, pinnedBasicClient.clientSecret),
+    });
+    assert.equal(response.status, 400);
+    assert.equal(response.body.error, 'invalid_target');
+    assert.match(response.body.error_description, /the client's audiences/);
+  });
+
   test('secrets, assertions and tokens never reach the logs', async () => {
     const logged = h.logs.length;
-    const token = await h.tokenFor(basicClient);
+    const token = await h.tokenFor(defaultClient);
     await h.post('/oauth/token', { grant_type: 'client_credentials', client_id: postClient.clientId, client_secret: `${postClient.clientSecret}x` });
-    await h.post('/oauth/introspect', { token }, { authorization: basic(basicClient.clientId, basicClient.clientSecret) });
-    await h.post('/oauth/revoke', { token: `${token}x` }, { authorization: basic(basicClient.clientId, basicClient.clientSecret) });
+    await h.post('/oauth/introspect', { token }, { authorization: basic(defaultClient.clientId, defaultClient.clientSecret) });
+    await h.post('/oauth/revoke', { token: `${token}x` }, { authorization: basic(defaultClient.clientId, defaultClient.clientSecret) });
     await h.authenticate(`${token.slice(0, -2)}AA`);
     await accessLogWritten();
     const text = h.logs.slice(logged).join('');
     assert.match(text, /oauth request/, 'the access log is there');
-    for (const secret of [basicClient.clientSecret, postClient.clientSecret, token, token.split('.')[2]!]) {
+    for (const secret of [defaultClient.clientSecret, postClient.clientSecret, token, token.split('.')[2]!]) {
       assert.ok(!text.includes(secret), 'a secret or token was logged');
     }
   });

@@ -43,7 +43,23 @@ describe('security: the public listener routes only canonical targets to its own
   it('the canonical spellings reach their routes', async () => {
     assert.equal((await get('/.well-known/jwks.json')).status, 200);
     assert.equal((await get('/.well-known/oauth-authorization-server')).status, 200);
+    assert.equal((await get('/.well-known/openid-configuration')).status, 200);
     assert.equal((await post('/oauth/token')).status, 401, 'the token endpoint itself answers: no client authentication');
+  });
+
+  it('/.well-known/openid-configuration answers every method and spelling as the RFC 8414 route does', async () => {
+    const request = (method: string, target: string) =>
+      sendRaw(running.gatewayUrl, `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`);
+    const bodyOf = (text: string) => text.slice(text.indexOf('\r\n\r\n') + 4);
+    for (const method of ['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'TRACE']) {
+      for (const suffix of ['', '/', '?x=1', '/x', '.json']) {
+        const rfc8414 = await request(method, `/.well-known/oauth-authorization-server${suffix}`);
+        const openid = await request(method, `/.well-known/openid-configuration${suffix}`);
+        assert.equal(openid.status, rfc8414.status, `${method} ${suffix}`);
+        assert.notEqual(openid.status, 500, `${method} ${suffix}`);
+        if (openid.status === 200 && method === 'GET') assert.equal(bodyOf(openid.text), bodyOf(rfc8414.text));
+      }
+    }
   });
 
   it('any other spelling is 400 BAD_PATH, never routed', async () => {
@@ -51,6 +67,13 @@ describe('security: the public listener routes only canonical targets to its own
       '/.well-known/jwks.json;x',
       '/.well-known/jwks.json#x',
       '/.well-known/%6Awks.json',
+      '/.well-known/openid-configuration;x',
+      '/.well-known/%6Fpenid-configuration',
+      '/.well-known/openid-configuration%00',
+      '/.well-known//openid-configuration',
+      '/x/../.well-known/openid-configuration',
+      '/.well-known%2fopenid-configuration',
+      `http://${host}/.well-known/openid-configuration`,
       '//.well-known/jwks.json',
       '/.well-known/./jwks.json',
       '/x/../.well-known/jwks.json',

@@ -1,6 +1,6 @@
 // Client authentication at the token, introspection and revocation endpoints. Secrets are compared as
 // SHA-256 hashes in constant time, an unknown client costs the same work as a known one, and every
-// failure gives the same answer. The mechanism used must be the one the client registered.
+// failure gives the same answer. The mechanism used must be one the client accepts (client.authMethods).
 import { timingSafeEqual } from 'node:crypto';
 import { hashKeyBytes } from '../../keys/format.js';
 import type { Store } from '../../store/types.js';
@@ -48,7 +48,7 @@ export function createClientAuthenticator(deps: ClientAuthDeps) {
       const clientId = assertedClientId(credentials.assertion);
       if (!clientId || (credentials.clientId !== undefined && credentials.clientId !== clientId)) return fail(credentials.clientId ?? clientId);
       const principal = await deps.principals.client(clientId);
-      if (!principal || principal.client.authMethod !== 'private_key_jwt' || !principal.client.jwks) return fail(clientId);
+      if (!principal || !principal.client.authMethods.includes('private_key_jwt') || !principal.client.jwks) return fail(clientId);
       const now = deps.now();
       const result = await verifyClientAssertion(credentials.assertion, {
         clientId,
@@ -66,7 +66,7 @@ export function createClientAuthenticator(deps: ClientAuthDeps) {
 
     const principal = await deps.principals.client(credentials.clientId);
     const matches = secretMatches(principal, credentials.secret, deps.now());
-    if (!principal || !matches || principal.client.authMethod !== credentials.method) return fail(credentials.clientId);
+    if (!principal || !matches || !principal.client.authMethods.includes(credentials.method)) return fail(credentials.clientId);
     return { ok: true, principal };
   };
 }

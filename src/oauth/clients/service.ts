@@ -7,7 +7,7 @@ import type { Clock } from '../../lib/clock.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { newId } from '../../lib/ids.js';
 import { uniqueStrings } from '../../lib/validate.js';
-import type { ClientAuthMethod, ClientSecretRecord, OAuthClientRecord } from '../../store/oauth-types.js';
+import { SECRET_AUTH_METHODS, type ClientAuthMethod, type ClientSecretRecord, type OAuthClientRecord } from '../../store/oauth-types.js';
 import type { ConsumerRecord, JsonObject, Page, QuotaPolicy, RateLimitPolicy, Store } from '../../store/types.js';
 import type { AuditLog } from '../../audit/log.js';
 import { importJwks } from '../trusted-issuers/jwks-source.js';
@@ -17,7 +17,8 @@ export interface ClientInput {
   scopes?: string[];
   audiences?: string[];
   tokenTtlSeconds?: number;
-  authMethod?: ClientAuthMethod;
+  /** A method pins the client to it; null (or left out at creation) = both secret methods. */
+  authMethod?: ClientAuthMethod | null;
   jwks?: JsonObject | null;
   enabled?: boolean;
   rateLimit?: RateLimitPolicy | null;
@@ -45,6 +46,7 @@ const MAX_JWKS_KEYS = 20;
 const AUDIENCE = /^[\x21-\x7e]{1,500}$/;
 
 const isSecretMethod = (m: ClientAuthMethod) => m === 'client_secret_basic' || m === 'client_secret_post';
+const methodsOf = (authMethod: ClientAuthMethod | null): ClientAuthMethod[] => (authMethod === null ? [...SECRET_AUTH_METHODS] : [authMethod]);
 
 function checkJwks(jwks: JsonObject | null | undefined): JsonObject {
   if (!jwks || !Array.isArray(jwks.keys) || jwks.keys.length === 0) {
@@ -111,7 +113,8 @@ export function createClientService(deps: ClientServiceDeps) {
       const result = await store.transaction(async (tx) => {
         const consumer = await consumerOf(tx, consumerId);
         const now = clock.now();
-        const authMethod = input.authMethod ?? 'client_secret_basic';
+        const authMethods = methodsOf(input.authMethod ?? null);
+        const usesKeys = authMethods.includes('private_key_jwt');
         const client: OAuthClientRecord = {
           id: newId('cli', now),
           consumerId,
@@ -119,8 +122,8 @@ export function createClientService(deps: ClientServiceDeps) {
           scopes: checkScopes(input.scopes ?? consumer.scopes, consumer),
           audiences: checkAudiences(input.audiences ?? []),
           tokenTtlSeconds: checkTtl(input.tokenTtlSeconds ?? Math.min(deps.defaultTokenTtlSeconds, deps.maxTokenTtlSeconds)),
-          authMethod,
-          jwks: authMethod === 'private_key_jwt' ? checkJwks(input.jwks) : null,
+          authMethods,
+          jwks: usesKeys ? checkJwks(input.jwks) : null,
           enabled: input.enabled ?? true,
           tokensRevokedBefore: null,
           rateLimit: input.rateLimit ?? null,
@@ -128,15 +131,15 @@ export function createClientService(deps: ClientServiceDeps) {
           createdAt: now,
           updatedAt: now,
         };
-        if (authMethod !== 'private_key_jwt' && input.jwks) {
+        if (!usesKeys && input.jwks) {
           throw new PortcullisError('VALIDATION_FAILED', 'jwks is only for clients with authMethod private_key_jwt');
         }
         await tx.insertClient(client);
-        const secret = isSecretMethod(authMethod) ? mintSecret(client.id, now) : null;
+        const secret = authMethods.some(isSecretMethod) ? mintSecret(client.id, now) : null;
         if (secret) await tx.insertClientSecret(secret.record);
         await audit.record(tx, actor, 'client.created', { type: 'client', id: client.id }, {
           consumerId,
-          authMethod,
+          authMethods,
           ...(secret ? { secret: secret.record.masked } : {}),
         });
         return { client, secret };
@@ -161,9 +164,9 @@ export function createClientService(deps: ClientServiceDeps) {
     async update(clientId: string, input: ClientInput, actor: Actor): Promise<OAuthClientRecord> {
       const updated = await store.transaction(async (tx) => {
         const client = await clientOf(tx, clientId);
-        const authMethod = input.authMethod ?? client.authMethod;
+        const authMethods = input.authMethod === undefined ? client.authMethods : methodsOf(input.authMethod);
         let jwks = input.jwks === undefined ? client.jwks : input.jwks;
-        if (authMethod === 'private_key_jwt') jwks = checkJwks(jwks);
+        if (authMethods.includes('private_key_jwt')) jwks = checkJwks(jwks);
         else if (input.jwks) throw new PortcullisError('VALIDATION_FAILED', 'jwks is only for clients with authMethod private_key_jwt');
         else jwks = null;
         const result = await tx.updateClient(clientId, {
@@ -174,7 +177,7 @@ export function createClientService(deps: ClientServiceDeps) {
           ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
           ...(input.rateLimit !== undefined ? { rateLimit: input.rateLimit } : {}),
           ...(input.quota !== undefined ? { quota: input.quota } : {}),
-          authMethod,
+          authMethods,
           jwks,
           updatedAt: clock.now(),
         });
@@ -205,7 +208,7 @@ export function createClientService(deps: ClientServiceDeps) {
       }
       const result = await store.transaction(async (tx) => {
         const client = await clientOf(tx, clientId);
-        if (!isSecretMethod(client.authMethod)) throw new PortcullisError('CLIENT_HAS_NO_SECRET', `client ${clientId} uses private_key_jwt`);
+        if (!client.authMethods.some(isSecretMethod)) throw new PortcullisError('CLIENT_HAS_NO_SECRET', `client ${clientId} uses private_key_jwt`);
         const now = clock.now();
         const issued = mintSecret(clientId, now);
         const oldSecretsExpireAt = now + expireOldInSeconds * 1000;

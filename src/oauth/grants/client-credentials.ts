@@ -33,7 +33,7 @@ export function createClientCredentialsGrant({ issueAccessToken, issuer }: { iss
       }
       const asked = audience !== undefined ? [audience] : resources;
       const refused = asked.filter((a) => !client.audiences.includes(a));
-      if (refused.length > 0) return oauthError('invalid_target', 'the client may not request this audience');
+      if (refused.length > 0) return oauthError('invalid_target', "the client may not request this audience: an operator adds it to the client's audiences");
       const audiences = asked.length > 0 ? [...new Set(asked)] : client.audiences.length > 0 ? client.audiences : [issuer];
 
       // A token issued after a revoke-all must not fall inside it, even within the same millisecond.
