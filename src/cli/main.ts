@@ -183,7 +183,7 @@ export function buildProgram(): Command {
       if (!loaded.demo && !loaded.config.oauth.masterKey) {
         throw new ConfigError(
           'oauth.masterKey is required: it encrypts the token signing keys. Set it in the config or PORTCULLIS_OAUTH_MASTER_KEY; ' +
-            "`portcullis init` writes a config with a fresh one (or: openssl rand -base64 32 | tr '+/' '-_' | tr -d '=').",
+            "`npx portcullis init` writes a config with a fresh one (or: openssl rand -base64 32 | tr '+/' '-_' | tr -d '=').",
         );
       }
       const running = await startPortcullis({ loaded });
