@@ -17,7 +17,9 @@ export function ref<T extends TSchema>(schema: T) {
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 const Scope = Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' });
 const Scopes = Type.Array(Scope, { maxItems: 200 });
-const Metadata = Type.Object({}, { additionalProperties: true, description: 'Any JSON object, at most 8 KB serialised' });
+const Metadata = Type.Unsafe<Record<string, unknown>>(
+  Type.Object({}, { additionalProperties: true, description: 'Any JSON object, at most 8 KB serialised' }),
+);
 const Timestamp = Type.String({ format: 'date-time' });
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 
@@ -204,7 +206,7 @@ export const AuditEvent = Type.Object({
   targetType: Type.String(),
   targetId: Type.String(),
   sourceIp: Type.Union([Type.String(), Type.Null()]),
-  details: Type.Object({}, { additionalProperties: true }),
+  details: Type.Unsafe<Record<string, unknown>>(Type.Object({}, { additionalProperties: true })),
 }, { $id: 'AuditEvent' });
 
 export const Problem = Type.Object(

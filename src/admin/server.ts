@@ -70,7 +70,7 @@ function validators() {
   const strict = addFormats(new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false }));
   const coercing = addFormats(new Ajv({ allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false, strict: false }));
   // A custom compiler does not see the schemas given to server.addSchema: the named ones are added here.
-  for (const schema of adminComponents) {
+  for (const schema of Object.values(adminComponents)) {
     strict.addSchema(schema);
     coercing.addSchema(schema);
   }
@@ -112,7 +112,7 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
   // Before any route exists: it wraps the handler of every write route, inside authentication's.
   registerIdempotency(server, app);
 
-  for (const schema of adminComponents) server.addSchema(schema);
+  for (const schema of Object.values(adminComponents)) server.addSchema(schema);
   await server.register(fastifySwagger, {
     // A named schema keeps its name in the document (the default would be `def-<n>`).
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
