@@ -198,3 +198,10 @@ test('portcullis/admin loads nothing but its own modules: no fastify, no native 
     'dist/src/errors/codes.js',
   ]);
 });
+
+test('the CLI’s --url mode sends its requests through this client (one place for the admin API’s HTTP code)', () => {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+  const transport = readFileSync(join(root, 'dist/src/cli/transport.js'), 'utf8');
+  assert.match(transport, /from '\.\.\/admin-client\/client\.js'/);
+  assert.doesNotMatch(transport, /\bfetch\(/, 'no fetch of its own');
+});
