@@ -2,7 +2,7 @@
 // validate requests, type handlers and become the OpenAPI document.
 import { Type, type Static } from '@sinclair/typebox';
 import { idPattern } from '../lib/ids.js';
-import { NullableQuota, NullableRateLimit, StoredQuota, StoredRateLimit } from './schemas.js';
+import { NullableQuota, NullableRateLimit, StoredQuota, StoredRateLimit, pageOf, ref } from './schemas.js';
 
 const Timestamp = Type.String({ format: 'date-time' });
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
@@ -37,9 +37,9 @@ export const ClientCreate = Type.Object(
     rateLimit: Type.Optional(NullableRateLimit),
     quota: Type.Optional(NullableQuota),
   },
-  { additionalProperties: false },
+  { $id: 'ClientCreate', additionalProperties: false },
 );
-export const ClientUpdate = Type.Partial(ClientCreate, { additionalProperties: false, minProperties: 1 });
+export const ClientUpdate = Type.Partial(ClientCreate, { $id: 'ClientUpdate', additionalProperties: false, minProperties: 1 });
 
 export const ClientSecret = Type.Object({
   id: Type.String(),
@@ -65,18 +65,22 @@ export const Client = Type.Object({
   secrets: Type.Optional(Type.Array(ClientSecret)),
   createdAt: Timestamp,
   updatedAt: Timestamp,
-});
+}, { $id: 'Client' });
+export const ClientPage = pageOf(Client);
 
-export const IssuedClient = Type.Intersect([
-  Client,
-  Type.Object({
-    clientSecret: Type.Optional(Type.String({ description: 'Shown once: store it now' })),
-  }),
-]);
+export const IssuedClient = Type.Intersect(
+  [
+    ref(Client),
+    Type.Object({
+      clientSecret: Type.Optional(Type.String({ description: 'Shown once: store it now' })),
+    }),
+  ],
+  { $id: 'IssuedClient' },
+);
 
 export const SecretRotate = Type.Object(
-  { expireOldInSeconds: Type.Integer({ minimum: 0, maximum: 366 * 86_400, default: 0 }) },
-  { additionalProperties: false },
+  { expireOldInSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 366 * 86_400, default: 0 })) },
+  { $id: 'SecretRotate', additionalProperties: false },
 );
 
 export const RotatedSecret = Type.Object({
@@ -84,12 +88,12 @@ export const RotatedSecret = Type.Object({
   clientSecret: Type.String({ description: 'Shown once: store it now' }),
   secret: ClientSecret,
   oldSecretsExpireAt: Timestamp,
-});
+}, { $id: 'RotatedSecret' });
 
 export const RevokedToken = Type.Object({
   jti: Type.String(),
   revokedUntil: Timestamp,
-});
+}, { $id: 'RevokedToken' });
 
 export const SigningKey = Type.Object({
   kid: Type.String(),
@@ -99,16 +103,19 @@ export const SigningKey = Type.Object({
   activatesAt: Timestamp,
   retiresAt: NullableTimestamp,
   removeAfter: NullableTimestamp,
-});
+}, { $id: 'SigningKey' });
+export const SigningKeyList = Type.Object({ items: Type.Array(ref(SigningKey)) }, { $id: 'SigningKeyList' });
 
 export const SigningKeyRotate = Type.Object(
   {
-    immediate: Type.Boolean({
-      default: false,
-      description: 'For a compromised key: the new key signs at once and the old keys leave the JWKS now, so their tokens stop working',
-    }),
+    immediate: Type.Optional(
+      Type.Boolean({
+        default: false,
+        description: 'For a compromised key: the new key signs at once and the old keys leave the JWKS now, so their tokens stop working',
+      }),
+    ),
   },
-  { additionalProperties: false },
+  { $id: 'SigningKeyRotate', additionalProperties: false },
 );
 
 export type ClientCreateBody = Static<typeof ClientCreate>;

@@ -1,12 +1,25 @@
 // One TypeBox schema per admin route part: it validates the request, types the handler and
-// becomes the OpenAPI document.
+// becomes the OpenAPI document. Bodies are named (`$id`): they become the document's components and
+// routes refer to them with `ref`, so generated clients get one type per name (src/admin/components.ts).
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
 import { idPattern } from '../lib/ids.js';
+
+/**
+ * A reference to a named schema (`{ $ref: "<$id>" }`; `#/components/schemas/<$id>` in the document)
+ * that keeps the schema's static type.
+ */
+export function ref<T extends TSchema>(schema: T) {
+  if (!schema.$id) throw new Error('ref() needs a schema with an $id');
+  return Type.Unsafe<Static<T>>(Type.Ref(schema.$id));
+}
 
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 const Scope = Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' });
 const Scopes = Type.Array(Scope, { maxItems: 200 });
-const Metadata = Type.Object({}, { additionalProperties: true, description: 'Any JSON object, at most 8 KB serialised' });
+const Metadata = Type.Unsafe<Record<string, unknown>>(
+  Type.Object({}, { additionalProperties: true, description: 'Any JSON object, at most 8 KB serialised' }),
+);
 const Timestamp = Type.String({ format: 'date-time' });
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 
@@ -61,7 +74,7 @@ export const KeyParams = Type.Object({ keyId: KeyId });
 export const PageQuery = Type.Object(
   {
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
-    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   },
   { additionalProperties: false },
 );
@@ -76,9 +89,9 @@ export const ConsumerCreate = Type.Object(
     rateLimit: Type.Optional(NullableRateLimit),
     quota: Type.Optional(NullableQuota),
   },
-  { additionalProperties: false },
+  { $id: 'ConsumerCreate', additionalProperties: false },
 );
-export const ConsumerUpdate = Type.Partial(ConsumerCreate, { additionalProperties: false, minProperties: 1 });
+export const ConsumerUpdate = Type.Partial(ConsumerCreate, { $id: 'ConsumerUpdate', additionalProperties: false, minProperties: 1 });
 
 export const Consumer = Type.Object({
   id: Type.String(),
@@ -91,8 +104,8 @@ export const Consumer = Type.Object({
   quota: StoredQuota,
   createdAt: Timestamp,
   updatedAt: Timestamp,
-});
-export const ConsumerWithQuota = Type.Composite([Consumer, Type.Object({ quotaStatus: QuotaStatus })]);
+}, { $id: 'Consumer' });
+export const ConsumerWithQuota = Type.Composite([Consumer, Type.Object({ quotaStatus: QuotaStatus })], { $id: 'ConsumerWithQuota' });
 
 export const KeyCreate = Type.Object(
   {
@@ -104,16 +117,16 @@ export const KeyCreate = Type.Object(
     rateLimit: Type.Optional(NullableRateLimit),
     quota: Type.Optional(NullableQuota),
   },
-  { additionalProperties: false },
+  { $id: 'KeyCreate', additionalProperties: false },
 );
-export const KeyUpdate = Type.Partial(KeyCreate, { additionalProperties: false, minProperties: 1 });
+export const KeyUpdate = Type.Partial(KeyCreate, { $id: 'KeyUpdate', additionalProperties: false, minProperties: 1 });
 
 export const KeyRoll = Type.Object(
   {
-    expireOldInSeconds: Type.Integer({ minimum: 0, maximum: 366 * 86_400, default: 0 }),
+    expireOldInSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 366 * 86_400, default: 0 })),
     expiresAt: Type.Optional(NullableTimestamp),
   },
-  { additionalProperties: false },
+  { $id: 'KeyRoll', additionalProperties: false },
 );
 
 export const Key = Type.Object({
@@ -131,23 +144,23 @@ export const Key = Type.Object({
   quota: StoredQuota,
   createdAt: Timestamp,
   updatedAt: Timestamp,
-});
+}, { $id: 'Key' });
 
-export const KeyWithQuota = Type.Composite([Key, Type.Object({ quotaStatus: QuotaStatus })]);
+export const KeyWithQuota = Type.Composite([Key, Type.Object({ quotaStatus: QuotaStatus })], { $id: 'KeyWithQuota' });
 
-export const IssuedKey = Type.Composite([
-  Key,
-  Type.Object({ key: Type.String({ description: 'The plaintext key. Shown once: store it now.' }) }),
-]);
+export const IssuedKey = Type.Composite(
+  [Key, Type.Object({ key: Type.String({ description: 'The plaintext key. Shown once: store it now.' }) })],
+  { $id: 'IssuedKey' },
+);
 
-export const RolledKey = Type.Composite([IssuedKey, Type.Object({ oldKey: Key })]);
+export const RolledKey = Type.Composite([IssuedKey, Type.Object({ oldKey: ref(Key) })], { $id: 'RolledKey' });
 
 export const VerifyRequest = Type.Object(
   {
     key: Type.String({ maxLength: 4096 }),
     scopes: Type.Optional(Scopes),
   },
-  { additionalProperties: false },
+  { $id: 'VerifyRequest', additionalProperties: false },
 );
 
 export const VerifyResponse = Type.Object({
@@ -169,7 +182,7 @@ export const VerifyResponse = Type.Object({
       { description: 'Usage credits of the consumer and of the key, when they have quotas' },
     ),
   ),
-});
+}, { $id: 'VerifyResponse' });
 
 export const AuditQuery = Type.Object(
   {
@@ -180,7 +193,7 @@ export const AuditQuery = Type.Object(
     from: Type.Optional(Timestamp),
     to: Type.Optional(Timestamp),
     cursor: Type.Optional(Type.String({ maxLength: 200 })),
-    limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
   },
   { additionalProperties: false },
 );
@@ -193,29 +206,65 @@ export const AuditEvent = Type.Object({
   targetType: Type.String(),
   targetId: Type.String(),
   sourceIp: Type.Union([Type.String(), Type.Null()]),
-  details: Type.Object({}, { additionalProperties: true }),
-});
+  details: Type.Unsafe<Record<string, unknown>>(Type.Object({}, { additionalProperties: true })),
+}, { $id: 'AuditEvent' });
 
 export const Problem = Type.Object(
   {
     type: Type.String(),
     title: Type.String(),
     status: Type.Integer(),
-    code: Type.String(),
+    code: Type.Unsafe<ErrorCode>({ type: 'string', enum: Object.keys(ERROR_CODES), description: 'A stable code from the registry (docs/errors.md)' }),
     detail: Type.Optional(Type.String()),
     instance: Type.Optional(Type.String()),
     errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
   },
-  { additionalProperties: true, description: 'RFC 9457 problem details' },
+  { $id: 'Problem', additionalProperties: true, description: 'RFC 9457 problem details' },
 );
 
-export const listOf = <T extends TSchema>(item: T) =>
-  Type.Object({ items: Type.Array(item), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+/** One page of a list, named `<item>Page`; `nextCursor` is null on the last page. */
+export const pageOf = <T extends TSchema>(item: T) =>
+  Type.Object(
+    { items: Type.Array(ref(item)), nextCursor: Type.Union([Type.String(), Type.Null()]) },
+    { $id: `${item.$id}Page` },
+  );
+
+export const ConsumerPage = pageOf(Consumer);
+export const KeyPage = pageOf(Key);
+export const AuditEventPage = pageOf(AuditEvent);
+
+export const UsageQuery = Type.Object(
+  {
+    consumer: Type.Optional(Type.String({ pattern: '^con_[0-9A-Za-z]{1,64}$' })),
+    key: Type.Optional(Type.String({ pattern: '^key_[0-9A-Za-z]{1,64}$', description: 'An API key id' })),
+    client: Type.Optional(Type.String({ pattern: '^cli_[0-9A-Za-z]{1,64}$', description: 'An OAuth client id' })),
+    api: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    from: Type.Optional(Type.String({ format: 'date-time', description: 'Default: 24 hours before `to`' })),
+    to: Type.Optional(Type.String({ format: 'date-time', description: 'Default: now' })),
+    granularity: Type.Optional(Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')], { default: 'hour' })),
+  },
+  { additionalProperties: false },
+);
+
+const Counts = Type.Record(Type.String(), Type.Integer(), { description: 'Requests by status class (2xx, 4xx, …)' });
+export const UsageReport = Type.Object(
+  {
+    granularity: Type.String(),
+    from: Type.String({ format: 'date-time' }),
+    to: Type.String({ format: 'date-time' }),
+    total: Type.Integer(),
+    counts: Counts,
+    buckets: Type.Array(Type.Object({ start: Type.String({ format: 'date-time' }), total: Type.Integer(), counts: Counts })),
+  },
+  { $id: 'UsageReport' },
+);
 
 export type ConsumerCreateBody = Static<typeof ConsumerCreate>;
 export type ConsumerUpdateBody = Static<typeof ConsumerUpdate>;
 export type KeyCreateBody = Static<typeof KeyCreate>;
 export type KeyUpdateBody = Static<typeof KeyUpdate>;
 export type KeyRollBody = Static<typeof KeyRoll>;
-export type PageQueryType = Static<typeof PageQuery>;
-export type AuditQueryType = Static<typeof AuditQuery>;
+// Queries as a handler sees them: the validator has filled in the defaults.
+export type PageQueryType = Static<typeof PageQuery> & { limit: number };
+export type AuditQueryType = Static<typeof AuditQuery> & { limit: number };
+export type UsageQueryType = Static<typeof UsageQuery> & { granularity: 'minute' | 'hour' | 'day' };

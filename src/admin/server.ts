@@ -12,6 +12,7 @@ import { newId } from '../lib/ids.js';
 import { checkJsonInput, METADATA_MAX_DEPTH } from '../lib/validate.js';
 import { quotaSettingProblem, rateSettingProblem, type SettingProblem } from '../limits/settings.js';
 import { authenticateAdmin } from './auth.js';
+import { adminComponents } from './components.js';
 import { registerIdempotency } from './idempotency.js';
 import { answerClientError, problem, sendFrameworkError, sendProblem, toProblem } from './problem.js';
 import { nonCanonicalTarget } from './request-target.js';
@@ -68,6 +69,11 @@ function validators() {
   // parameters are text by nature, so they are coerced to the declared types.
   const strict = addFormats(new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false }));
   const coercing = addFormats(new Ajv({ allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false, strict: false }));
+  // A custom compiler does not see the schemas given to server.addSchema: the named ones are added here.
+  for (const schema of Object.values(adminComponents)) {
+    strict.addSchema(schema);
+    coercing.addSchema(schema);
+  }
   return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
     (httpPart === 'body' ? strict : coercing).compile(schema);
 }
@@ -106,7 +112,10 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
   // Before any route exists: it wraps the handler of every write route, inside authentication's.
   registerIdempotency(server, app);
 
+  for (const schema of Object.values(adminComponents)) server.addSchema(schema);
   await server.register(fastifySwagger, {
+    // A named schema keeps its name in the document (the default would be `def-<n>`).
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
     openapi: {
       openapi: '3.1.0',
       info: {

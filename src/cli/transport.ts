@@ -1,6 +1,8 @@
 // How the CLI reaches the admin API: in-process on the configured store (the admin routes served
-// through `inject`, acting as `cli:local`), or over HTTP with an admin key. One code path for both.
+// through `inject`, acting as `cli:local`), or over HTTP with an admin key through portcullis/admin's
+// client. One code path for both.
 import type { FastifyInstance } from 'fastify';
+import { createAdminClient } from '../admin-client/client.js';
 import { buildAdminServer } from '../admin/server.js';
 import { createApp, type App } from '../app.js';
 import { loadConfig } from '../config/load.js';
@@ -77,28 +79,15 @@ export async function localTransport(configPath: string | undefined, { access, a
 
 export function remoteTransport(url: string, adminKey: string | undefined): AdminTransport {
   if (!adminKey) throw new CliError('an admin key is needed with --url: pass --admin-key or set PORTCULLIS_ADMIN_KEY');
-  const base = url.replace(/\/+$/, '');
+  const client = createAdminClient({ url, adminKey });
   return {
     async request(method, path, body) {
-      let response: Response;
       try {
-        response = await fetch(base + path, {
-          method,
-          headers: { authorization: `Bearer ${adminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        });
+        return await client.request(method, path, body === undefined ? {} : { body });
       } catch (error) {
         const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-        throw new CliError(`cannot reach the admin API at ${base} (${reason}); is Portcullis running (\`portcullis start\`)?`);
+        throw new CliError(`cannot reach the admin API at ${url.replace(/\/+$/, '')} (${reason}); is Portcullis running (\`portcullis start\`)?`);
       }
-      const text = await response.text();
-      let parsed: unknown = null;
-      try {
-        parsed = text ? JSON.parse(text) : null;
-      } catch {
-        parsed = { detail: text.slice(0, 200) };
-      }
-      return { status: response.status, body: parsed };
     },
     async close() {},
   };

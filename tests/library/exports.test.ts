@@ -9,6 +9,7 @@ const expected: Record<string, string[]> = {
   'portcullis/express': ['portcullisAuth', 'createInProcessVerifier', 'createRemoteVerifier'],
   'portcullis/hono': ['portcullisAuth', 'createInProcessVerifier', 'createRemoteVerifier'],
   'portcullis/client': ['createTokenClient', 'createClientAssertion', 'TokenRequestError'],
+  'portcullis/admin': ['createAdminClient', 'AdminApiError'],
 };
 
 for (const [specifier, names] of Object.entries(expected)) {

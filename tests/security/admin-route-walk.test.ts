@@ -23,14 +23,15 @@ interface Operation {
   public?: boolean;
 }
 
-type Schema = { type?: string; required?: string[]; properties?: Record<string, Schema>; minProperties?: number; default?: unknown; anyOf?: Schema[]; const?: unknown; enum?: unknown[]; minimum?: number };
+type Schema = { $ref?: string; type?: string; required?: string[]; properties?: Record<string, Schema>; minProperties?: number; default?: unknown; anyOf?: Schema[]; const?: unknown; enum?: unknown[]; minimum?: number };
 
-/** The smallest value the schema accepts, as far as the admin schemas need. */
-function sample(schema: Schema): unknown {
+/** The smallest value the schema accepts, as far as the admin schemas need; `components` resolves `$ref`s. */
+function sample(schema: Schema, components: Record<string, Schema>): unknown {
+  if (schema.$ref) return sample(components[schema.$ref.replace('#/components/schemas/', '')]!, components);
   if (schema.default !== undefined) return schema.default;
   if (schema.const !== undefined) return schema.const;
   if (schema.enum) return schema.enum[0];
-  if (schema.anyOf) return sample(schema.anyOf.find((s) => s.type !== 'null') ?? schema.anyOf[0]!);
+  if (schema.anyOf) return sample(schema.anyOf.find((s) => s.type !== 'null') ?? schema.anyOf[0]!, components);
   switch (schema.type) {
     case 'string':
       return 'probe';
@@ -45,7 +46,7 @@ function sample(schema: Schema): unknown {
       const out: Record<string, unknown> = {};
       const names = [...(schema.required ?? [])];
       if (names.length === 0 && (schema.minProperties ?? 0) > 0) names.push(Object.keys(schema.properties ?? {}).find((n) => n === 'name') ?? Object.keys(schema.properties ?? {})[0]!);
-      for (const name of names) out[name] = sample(schema.properties?.[name] ?? {});
+      for (const name of names) out[name] = sample(schema.properties?.[name] ?? {}, components);
       return out;
     }
     default:
@@ -112,12 +113,15 @@ describe('admin API: no spelling of a route gets past authentication', () => {
   async function operations(): Promise<Operation[]> {
     const response = await rawRequest(port, { method: 'GET', target: '/admin/v1/openapi.json' });
     assert.equal(response.status, 200, 'the OpenAPI document is public');
-    const doc = JSON.parse(response.body) as { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Schema }> } }>> };
+    const doc = JSON.parse(response.body) as {
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Schema }> } }>>;
+      components: { schemas: Record<string, Schema> };
+    };
     const ops: Operation[] = [];
     for (const [path, methods] of Object.entries(doc.paths)) {
       for (const [method, op] of Object.entries(methods)) {
         const schema = op.requestBody?.content['application/json']?.schema;
-        ops.push({ method: method.toUpperCase(), path, ...(schema ? { body: JSON.stringify(sample(schema)) } : {}) });
+        ops.push({ method: method.toUpperCase(), path, ...(schema ? { body: JSON.stringify(sample(schema, doc.components.schemas)) } : {}) });
         if (method === 'get') ops.push({ method: 'HEAD', path });
       }
     }

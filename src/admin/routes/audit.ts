@@ -2,7 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
-import { AuditEvent, AuditQuery, listOf, type AuditQueryType } from '../schemas.js';
+import { AuditEventPage, AuditQuery, ref, type AuditQueryType } from '../schemas.js';
 import { auditEventView, parseTime } from '../views.js';
 import { errorResponses } from './responses.js';
 
@@ -11,10 +11,11 @@ export function auditRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/audit-events',
     {
       schema: {
+        operationId: 'listAuditEvents',
         tags: ['audit'],
         summary: 'List audit events, newest first',
         querystring: AuditQuery,
-        response: { 200: listOf(AuditEvent), ...errorResponses },
+        response: { 200: ref(AuditEventPage), ...errorResponses },
       },
     },
     async (request) => {

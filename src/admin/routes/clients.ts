@@ -7,6 +7,7 @@ import type { ClientSecretRecord, OAuthClientRecord, SigningKeyRecord } from '..
 import {
   Client,
   ClientCreate,
+  ClientPage,
   ClientParams,
   ClientUpdate,
   IssuedClient,
@@ -14,6 +15,7 @@ import {
   RotatedSecret,
   SecretRotate,
   SigningKey,
+  SigningKeyList,
   SigningKeyRotate,
   TokenParams,
   type ClientCreateBody,
@@ -21,7 +23,7 @@ import {
   type SecretRotateBody,
   type SigningKeyRotateBody,
 } from '../oauth-schemas.js';
-import { ConsumerParams, PageQuery, listOf, type PageQueryType } from '../schemas.js';
+import { ConsumerParams, PageQuery, ref, type PageQueryType } from '../schemas.js';
 import { errorResponses } from './responses.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -72,11 +74,12 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/consumers/:id/clients',
     {
       schema: {
+        operationId: 'createClient',
         tags: ['clients'],
         summary: 'Create an OAuth client; the response is the only place its secret appears',
         params: ConsumerParams,
-        body: ClientCreate,
-        response: { 201: IssuedClient, ...errorResponses },
+        body: ref(ClientCreate),
+        response: { 201: ref(IssuedClient), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -90,11 +93,12 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/consumers/:id/clients',
     {
       schema: {
+        operationId: 'listClients',
         tags: ['clients'],
         summary: 'List a consumer’s OAuth clients',
         params: ConsumerParams,
         querystring: PageQuery,
-        response: { 200: listOf(Client), ...errorResponses },
+        response: { 200: ref(ClientPage), ...errorResponses },
       },
     },
     async (request) => {
@@ -106,7 +110,13 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
   server.get<{ Params: { clientId: string } }>(
     '/admin/v1/clients/:clientId',
     {
-      schema: { tags: ['clients'], summary: 'Get an OAuth client and its (masked) secrets', params: ClientParams, response: { 200: Client, ...errorResponses } },
+      schema: {
+        operationId: 'getClient',
+        tags: ['clients'],
+        summary: 'Get an OAuth client and its (masked) secrets',
+        params: ClientParams,
+        response: { 200: ref(Client), ...errorResponses },
+      },
     },
     async (request) => {
       const client = await clients.get(request.params.clientId);
@@ -118,11 +128,12 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/clients/:clientId',
     {
       schema: {
+        operationId: 'updateClient',
         tags: ['clients'],
         summary: 'Change a client’s name, scopes, audiences, token TTL, auth method, keys or enabled state',
         params: ClientParams,
-        body: ClientUpdate,
-        response: { 200: Client, ...errorResponses },
+        body: ref(ClientUpdate),
+        response: { 200: ref(Client), ...errorResponses },
       },
     },
     async (request) => clientView(await clients.update(request.params.clientId, request.body, request.actor)),
@@ -132,6 +143,7 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/clients/:clientId',
     {
       schema: {
+        operationId: 'deleteClient',
         tags: ['clients'],
         summary: 'Delete a client; its tokens stop working',
         params: ClientParams,
@@ -148,11 +160,12 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/clients/:clientId/secrets',
     {
       schema: {
+        operationId: 'rotateClientSecret',
         tags: ['clients'],
         summary: 'Issue a new client secret; the old ones keep working for expireOldInSeconds (0 = stop now)',
         params: ClientParams,
-        body: SecretRotate,
-        response: { 201: RotatedSecret, ...errorResponses },
+        body: ref(SecretRotate),
+        response: { 201: ref(RotatedSecret), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -174,10 +187,11 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/clients/:clientId/revoke-tokens',
     {
       schema: {
+        operationId: 'revokeClientTokens',
         tags: ['clients'],
         summary: 'Revoke every token of the client issued until now; new tokens work',
         params: ClientParams,
-        response: { 200: Client, ...errorResponses },
+        response: { 200: ref(Client), ...errorResponses },
       },
     },
     async (request) => clientView(await clients.revokeTokens(request.params.clientId, request.actor)),
@@ -187,10 +201,11 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/tokens/:jti/revoke',
     {
       schema: {
+        operationId: 'revokeToken',
         tags: ['clients'],
         summary: 'Revoke one access token by its jti (ours or a trusted IdP’s)',
         params: TokenParams,
-        response: { 200: RevokedToken, ...errorResponses },
+        response: { 200: ref(RevokedToken), ...errorResponses },
       },
     },
     async (request) => {
@@ -203,9 +218,10 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/signing-keys',
     {
       schema: {
+        operationId: 'listSigningKeys',
         tags: ['signing-keys'],
         summary: 'List the token signing keys (public data only)',
-        response: { 200: Type.Object({ items: Type.Array(SigningKey) }), ...errorResponses },
+        response: { 200: ref(SigningKeyList), ...errorResponses },
       },
     },
     async () => {
@@ -218,10 +234,11 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/signing-keys/rotate',
     {
       schema: {
+        operationId: 'rotateSigningKey',
         tags: ['signing-keys'],
         summary: 'Add a signing key: published now, signing after one JWKS cache period; the current key retires then',
-        body: SigningKeyRotate,
-        response: { 201: SigningKey, ...errorResponses },
+        body: ref(SigningKeyRotate),
+        response: { 201: ref(SigningKey), ...errorResponses },
       },
     },
     async (request, reply) => {

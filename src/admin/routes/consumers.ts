@@ -5,11 +5,12 @@ import type { App } from '../../app.js';
 import {
   Consumer,
   ConsumerCreate,
+  ConsumerPage,
   ConsumerParams,
   ConsumerUpdate,
   ConsumerWithQuota,
   PageQuery,
-  listOf,
+  ref,
   type ConsumerCreateBody,
   type ConsumerUpdateBody,
   type PageQueryType,
@@ -23,10 +24,11 @@ export function consumerRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/consumers',
     {
       schema: {
+        operationId: 'createConsumer',
         tags: ['consumers'],
         summary: 'Create a consumer',
-        body: ConsumerCreate,
-        response: { 201: Consumer, ...errorResponses },
+        body: ref(ConsumerCreate),
+        response: { 201: ref(Consumer), ...errorResponses },
       },
     },
     async (request, reply) => reply.code(201).send(consumerView(await app.consumers.create(request.body, request.actor))),
@@ -35,7 +37,13 @@ export function consumerRoutes(server: FastifyInstance, app: App): void {
   server.get<{ Querystring: PageQueryType }>(
     '/admin/v1/consumers',
     {
-      schema: { tags: ['consumers'], summary: 'List consumers', querystring: PageQuery, response: { 200: listOf(Consumer), ...errorResponses } },
+      schema: {
+        operationId: 'listConsumers',
+        tags: ['consumers'],
+        summary: 'List consumers',
+        querystring: PageQuery,
+        response: { 200: ref(ConsumerPage), ...errorResponses },
+      },
     },
     async (request) => {
       const page = await app.consumers.list(request.query.cursor, request.query.limit);
@@ -47,10 +55,11 @@ export function consumerRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/consumers/:id',
     {
       schema: {
+        operationId: 'getConsumer',
         tags: ['consumers'],
         summary: 'Get a consumer, with its remaining usage credits',
         params: ConsumerParams,
-        response: { 200: ConsumerWithQuota, ...errorResponses },
+        response: { 200: ref(ConsumerWithQuota), ...errorResponses },
       },
     },
     async (request) => {
@@ -63,11 +72,12 @@ export function consumerRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/consumers/:id',
     {
       schema: {
+        operationId: 'updateConsumer',
         tags: ['consumers'],
         summary: 'Change a consumer',
         params: ConsumerParams,
-        body: ConsumerUpdate,
-        response: { 200: Consumer, ...errorResponses },
+        body: ref(ConsumerUpdate),
+        response: { 200: ref(Consumer), ...errorResponses },
       },
     },
     async (request) => consumerView(await app.consumers.update(request.params.id, request.body, request.actor)),
@@ -77,6 +87,7 @@ export function consumerRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/consumers/:id',
     {
       schema: {
+        operationId: 'deleteConsumer',
         tags: ['consumers'],
         summary: 'Delete a consumer and its keys',
         params: ConsumerParams,

@@ -6,6 +6,7 @@ import {
   IssuedKey,
   Key,
   KeyCreate,
+  KeyPage,
   KeyParams,
   KeyRoll,
   KeyUpdate,
@@ -14,7 +15,7 @@ import {
   RolledKey,
   VerifyRequest,
   VerifyResponse,
-  listOf,
+  ref,
   type KeyCreateBody,
   type KeyRollBody,
   type KeyUpdateBody,
@@ -29,11 +30,12 @@ export function keyRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/consumers/:id/keys',
     {
       schema: {
+        operationId: 'createKey',
         tags: ['keys'],
         summary: 'Create an API key; the response is the only place the plaintext key appears',
         params: ConsumerParams,
-        body: KeyCreate,
-        response: { 201: IssuedKey, ...errorResponses },
+        body: ref(KeyCreate),
+        response: { 201: ref(IssuedKey), ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -47,11 +49,12 @@ export function keyRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/consumers/:id/keys',
     {
       schema: {
+        operationId: 'listKeys',
         tags: ['keys'],
         summary: 'List a consumer’s keys (masked)',
         params: ConsumerParams,
         querystring: PageQuery,
-        response: { 200: listOf(Key), ...errorResponses },
+        response: { 200: ref(KeyPage), ...errorResponses },
       },
     },
     async (request) => {
@@ -64,10 +67,11 @@ export function keyRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/keys/verify',
     {
       schema: {
+        operationId: 'verifyKey',
         tags: ['keys'],
         summary: 'Verify a key; always 200 with a code',
-        body: VerifyRequest,
-        response: { 200: VerifyResponse, ...errorResponses },
+        body: ref(VerifyRequest),
+        response: { 200: ref(VerifyResponse), ...errorResponses },
       },
     },
     async (request) => {
@@ -89,10 +93,11 @@ export function keyRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/keys/:keyId',
     {
       schema: {
+        operationId: 'getKey',
         tags: ['keys'],
         summary: 'Get a key (masked), with its remaining usage credits',
         params: KeyParams,
-        response: { 200: KeyWithQuota, ...errorResponses },
+        response: { 200: ref(KeyWithQuota), ...errorResponses },
       },
     },
     async (request) => {
@@ -105,11 +110,12 @@ export function keyRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/keys/:keyId',
     {
       schema: {
+        operationId: 'updateKey',
         tags: ['keys'],
         summary: 'Change a key’s name, scopes, metadata, expiry (null clears) or enabled state',
         params: KeyParams,
-        body: KeyUpdate,
-        response: { 200: Key, ...errorResponses },
+        body: ref(KeyUpdate),
+        response: { 200: ref(Key), ...errorResponses },
       },
     },
     async (request) => {
@@ -121,7 +127,9 @@ export function keyRoutes(server: FastifyInstance, app: App): void {
 
   server.post<{ Params: { keyId: string } }>(
     '/admin/v1/keys/:keyId/revoke',
-    { schema: { tags: ['keys'], summary: 'Revoke a key for good', params: KeyParams, response: { 200: Key, ...errorResponses } } },
+    {
+      schema: { operationId: 'revokeKey', tags: ['keys'], summary: 'Revoke a key for good', params: KeyParams, response: { 200: ref(Key), ...errorResponses } },
+    },
     async (request) => keyView(await app.keys.revoke(request.params.keyId, request.actor)),
   );
 
@@ -129,11 +137,12 @@ export function keyRoutes(server: FastifyInstance, app: App): void {
     '/admin/v1/keys/:keyId/roll',
     {
       schema: {
+        operationId: 'rollKey',
         tags: ['keys'],
         summary: 'Issue a replacement key; the old one expires after expireOldInSeconds (0 = now)',
         params: KeyParams,
-        body: KeyRoll,
-        response: { 201: RolledKey, ...errorResponses },
+        body: ref(KeyRoll),
+        response: { 201: ref(RolledKey), ...errorResponses },
       },
     },
     async (request, reply) => {

@@ -1,7 +1,7 @@
-import { Problem } from '../schemas.js';
+import { Problem, ref } from '../schemas.js';
 
 /** Error responses every admin route documents. */
 export const errorResponses = {
-  '4xx': Problem,
-  '5xx': Problem,
+  '4xx': ref(Problem),
+  '5xx': ref(Problem),
 } as const;

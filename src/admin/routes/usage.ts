@@ -1,47 +1,24 @@
 // /admin/v1/usage: request counts per bucket and status class, for a consumer, key/client or API.
-import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
 import { PortcullisError } from '../../errors/codes.js';
 import type { StatusClass } from '../../store/usage-types.js';
+import { ref, UsageQuery, UsageReport, type UsageQueryType } from '../schemas.js';
 import { errorResponses } from './responses.js';
 
 const GRANULARITY_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 const MAX_BUCKETS = 10_000;
-
-const UsageQuery = Type.Object(
-  {
-    consumer: Type.Optional(Type.String({ pattern: '^con_[0-9A-Za-z]{1,64}$' })),
-    key: Type.Optional(Type.String({ pattern: '^key_[0-9A-Za-z]{1,64}$', description: 'An API key id' })),
-    client: Type.Optional(Type.String({ pattern: '^cli_[0-9A-Za-z]{1,64}$', description: 'An OAuth client id' })),
-    api: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    from: Type.Optional(Type.String({ format: 'date-time', description: 'Default: 24 hours before `to`' })),
-    to: Type.Optional(Type.String({ format: 'date-time', description: 'Default: now' })),
-    granularity: Type.Union([Type.Literal('minute'), Type.Literal('hour'), Type.Literal('day')], { default: 'hour' }),
-  },
-  { additionalProperties: false },
-);
-type UsageQueryType = Static<typeof UsageQuery>;
-
-const Counts = Type.Record(Type.String(), Type.Integer(), { description: 'Requests by status class (2xx, 4xx, …)' });
-const UsageResponse = Type.Object({
-  granularity: Type.String(),
-  from: Type.String({ format: 'date-time' }),
-  to: Type.String({ format: 'date-time' }),
-  total: Type.Integer(),
-  counts: Counts,
-  buckets: Type.Array(Type.Object({ start: Type.String({ format: 'date-time' }), total: Type.Integer(), counts: Counts })),
-});
 
 export function usageRoutes(server: FastifyInstance, app: App): void {
   server.get<{ Querystring: UsageQueryType }>(
     '/admin/v1/usage',
     {
       schema: {
+        operationId: 'getUsage',
         tags: ['usage'],
         summary: 'Request counts per time bucket and status class (flushed counts of every node)',
         querystring: UsageQuery,
-        response: { 200: UsageResponse, ...errorResponses },
+        response: { 200: ref(UsageReport), ...errorResponses },
       },
     },
     async (request) => {

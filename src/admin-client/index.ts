@@ -1,0 +1,6 @@
+// portcullis/admin: a typed client for the admin API (consumers, keys, OAuth clients, signing keys,
+// audit, usage) over fetch.
+export { AdminApiError, createAdminClient } from './client.js';
+export type { AdminClient, AdminClientOptions, AdminErrorCode, AdminOperations, AdminProblem, AdminRequestOptions, AdminResponse } from './client.js';
+export { adminOperations } from './operations.js';
+export type { AdminOperationId, AdminQueries, AdminSchemas } from './operations.js';

@@ -1,0 +1,58 @@
+// Every operation of the admin API, by its OpenAPI operationId: method, path, and the names of its
+// query, body and answer schemas. The types come from the server's own TypeBox schemas, so they
+// cannot drift; a test holds this table to the OpenAPI document the server serves.
+import type { Static } from '@sinclair/typebox';
+import type { adminComponents } from '../admin/components.js';
+import type { AuditQuery, PageQuery, UsageQuery } from '../admin/schemas.js';
+
+/** The admin API's named schemas (`#/components/schemas/<name>`), as TypeScript types. */
+export type AdminSchemas = { [Name in keyof typeof adminComponents]: Static<(typeof adminComponents)[Name]> };
+
+/** The query strings the list and usage operations take. */
+export interface AdminQueries {
+  PageQuery: Static<typeof PageQuery>;
+  AuditQuery: Static<typeof AuditQuery>;
+  UsageQuery: Static<typeof UsageQuery>;
+}
+
+export interface OperationSpec {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** OpenAPI path, `{param}` style. */
+  path: string;
+  query?: keyof AdminQueries;
+  body?: keyof AdminSchemas;
+  /** The schema of the success answer; null for 204 No Content. */
+  response: keyof AdminSchemas | null;
+}
+
+export const adminOperations = {
+  listConsumers: { method: 'GET', path: '/admin/v1/consumers', query: 'PageQuery', response: 'ConsumerPage' },
+  createConsumer: { method: 'POST', path: '/admin/v1/consumers', body: 'ConsumerCreate', response: 'Consumer' },
+  getConsumer: { method: 'GET', path: '/admin/v1/consumers/{id}', response: 'ConsumerWithQuota' },
+  updateConsumer: { method: 'PATCH', path: '/admin/v1/consumers/{id}', body: 'ConsumerUpdate', response: 'Consumer' },
+  deleteConsumer: { method: 'DELETE', path: '/admin/v1/consumers/{id}', response: null },
+
+  listKeys: { method: 'GET', path: '/admin/v1/consumers/{id}/keys', query: 'PageQuery', response: 'KeyPage' },
+  createKey: { method: 'POST', path: '/admin/v1/consumers/{id}/keys', body: 'KeyCreate', response: 'IssuedKey' },
+  verifyKey: { method: 'POST', path: '/admin/v1/keys/verify', body: 'VerifyRequest', response: 'VerifyResponse' },
+  getKey: { method: 'GET', path: '/admin/v1/keys/{keyId}', response: 'KeyWithQuota' },
+  updateKey: { method: 'PATCH', path: '/admin/v1/keys/{keyId}', body: 'KeyUpdate', response: 'Key' },
+  revokeKey: { method: 'POST', path: '/admin/v1/keys/{keyId}/revoke', response: 'Key' },
+  rollKey: { method: 'POST', path: '/admin/v1/keys/{keyId}/roll', body: 'KeyRoll', response: 'RolledKey' },
+
+  listClients: { method: 'GET', path: '/admin/v1/consumers/{id}/clients', query: 'PageQuery', response: 'ClientPage' },
+  createClient: { method: 'POST', path: '/admin/v1/consumers/{id}/clients', body: 'ClientCreate', response: 'IssuedClient' },
+  getClient: { method: 'GET', path: '/admin/v1/clients/{clientId}', response: 'Client' },
+  updateClient: { method: 'PATCH', path: '/admin/v1/clients/{clientId}', body: 'ClientUpdate', response: 'Client' },
+  deleteClient: { method: 'DELETE', path: '/admin/v1/clients/{clientId}', response: null },
+  rotateClientSecret: { method: 'POST', path: '/admin/v1/clients/{clientId}/secrets', body: 'SecretRotate', response: 'RotatedSecret' },
+  revokeClientTokens: { method: 'POST', path: '/admin/v1/clients/{clientId}/revoke-tokens', response: 'Client' },
+  revokeToken: { method: 'POST', path: '/admin/v1/tokens/{jti}/revoke', response: 'RevokedToken' },
+  listSigningKeys: { method: 'GET', path: '/admin/v1/signing-keys', response: 'SigningKeyList' },
+  rotateSigningKey: { method: 'POST', path: '/admin/v1/signing-keys/rotate', body: 'SigningKeyRotate', response: 'SigningKey' },
+
+  listAuditEvents: { method: 'GET', path: '/admin/v1/audit-events', query: 'AuditQuery', response: 'AuditEventPage' },
+  getUsage: { method: 'GET', path: '/admin/v1/usage', query: 'UsageQuery', response: 'UsageReport' },
+} as const satisfies Record<string, OperationSpec>;
+
+export type AdminOperationId = keyof typeof adminOperations;
