@@ -86,7 +86,7 @@ export function remoteTransport(url: string, adminKey: string | undefined): Admi
         return await client.request(method, path, body === undefined ? {} : { body });
       } catch (error) {
         const reason = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).message;
-        throw new CliError(`cannot reach the admin API at ${url.replace(/\/+$/, '')} (${reason}); is Portcullis running (\`portcullis start\`)?`);
+        throw new CliError(`cannot reach the admin API at ${url.replace(/\/+$/, '')} (${reason}); is Portcullis running (\`npx portcullis start\`)?`);
       }
     },
     async close() {},
