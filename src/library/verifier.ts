@@ -3,6 +3,7 @@
 // Portcullis' `POST /admin/v1/keys/verify` with a local cache (API keys). Both end as an auth-method
 // registry, so the middlewares run exactly the gateway's authentication.
 import { LRUCache } from 'lru-cache';
+import { AdminApiError, createAdminClient } from '../admin-client/client.js';
 import type { AuthMethod, AuthMethodName } from '../auth/types.js';
 import { ConfigError, validateConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -193,7 +194,7 @@ export function createInProcessVerifier(options: InProcessVerifierOptions): Port
 export function createRemoteVerifier(options: RemoteVerifierOptions): PortcullisVerifier {
   const clock = options.clock ?? systemClock;
   const prefix = options.prefix ?? 'pcl';
-  const endpoint = `${options.url.replace(/\/+$/, '')}/admin/v1/keys/verify`;
+  const admin = createAdminClient({ url: options.url, adminKey: options.adminKey });
   const timeoutMs = parseDuration(options.timeout ?? '2s');
   const ttl = parseDuration(options.cache?.ttl ?? DEFAULT_CACHE.ttl);
   const negativeTtl = parseDuration(options.cache?.negativeTtl ?? DEFAULT_CACHE.negativeTtl);
@@ -201,19 +202,16 @@ export function createRemoteVerifier(options: RemoteVerifierOptions): Portcullis
   const cache = maxEntries > 0 ? new LRUCache<string, VerifyResult>({ max: maxEntries, ttl: Math.max(1, ttl), ttlResolution: 0, perf: { now: () => clock.now() } }) : null;
 
   async function fetchResult(key: string): Promise<VerifyResult> {
-    const response = await fetch(endpoint, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${options.adminKey}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ key }),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    if (response.status !== 200) {
-      await response.body?.cancel();
-      throw Object.assign(new Error(`Portcullis verify answered ${response.status}${response.status === 401 || response.status === 403 ? ' (check the admin key)' : ''}`), { code: 'PORTCULLIS_REMOTE' });
+    let body: Awaited<ReturnType<typeof admin.verifyKey>>;
+    try {
+      body = await admin.verifyKey({ key }, { signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      if (!(error instanceof AdminApiError)) throw error;
+      const hint = error.status === 401 || error.status === 403 ? ' (check the admin key)' : '';
+      throw Object.assign(new Error(`Portcullis verify answered ${error.status}${hint}`), { code: 'PORTCULLIS_REMOTE' });
     }
-    const body = (await response.json()) as VerifyResult & { expiresAt?: string | null };
     const expiresAt = typeof body.expiresAt === 'string' ? Date.parse(body.expiresAt) : (body.expiresAt ?? null);
-    return { ...body, expiresAt };
+    return { ...(body as unknown as VerifyResult), expiresAt };
   }
 
   async function verifyKey(key: string, verifyOptions: VerifyOptions = {}): Promise<VerifyResult> {

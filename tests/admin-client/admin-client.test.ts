@@ -199,9 +199,11 @@ test('portcullis/admin loads nothing but its own modules: no fastify, no native 
   ]);
 });
 
-test('the CLI’s --url mode sends its requests through this client (one place for the admin API’s HTTP code)', () => {
+test('the CLI’s --url mode and remote library mode send their requests through this client (one place for the admin API’s HTTP code)', () => {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-  const transport = readFileSync(join(root, 'dist/src/cli/transport.js'), 'utf8');
-  assert.match(transport, /from '\.\.\/admin-client\/client\.js'/);
-  assert.doesNotMatch(transport, /\bfetch\(/, 'no fetch of its own');
+  for (const file of ['dist/src/cli/transport.js', 'dist/src/library/verifier.js']) {
+    const source = readFileSync(join(root, file), 'utf8');
+    assert.match(source, /from '\.\.\/admin-client\/client\.js'/, file);
+    assert.doesNotMatch(source, /\bfetch\(/, `${file}: no fetch of its own`);
+  }
 });
