@@ -1,19 +1,14 @@
 // Admin authentication: a Portcullis API key with the `portcullis:admin` scope, as a Bearer token.
 import type { FastifyRequest } from 'fastify';
+import { bearerOf, VISIBLE_BEARER } from '../auth/bearer.js';
 import { PortcullisError } from '../errors/codes.js';
 import type { Actor } from '../audit/log.js';
 import type { KeyVerifier } from '../keys/verify.js';
 import { ADMIN_SCOPE } from '../app.js';
 
-/** The bearer credential, or undefined when the header is absent or not a Bearer header. */
-export function bearerToken(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const match = /^Bearer[ ]+([^\s]+)[ ]*$/i.exec(header);
-  return match?.[1];
-}
-
 export async function authenticateAdmin(request: FastifyRequest, verifyKey: KeyVerifier): Promise<Actor> {
-  const token = bearerToken(request.headers.authorization);
+  // Any visible token is checked as a key, so a malformed one is answered as such.
+  const token = bearerOf(request.headers.authorization, VISIBLE_BEARER);
   if (!token) throw new PortcullisError('UNAUTHENTICATED', 'send an admin key as `Authorization: Bearer <key>`');
   const result = await verifyKey(token, { scopes: [ADMIN_SCOPE] });
   if (result.code === 'INSUFFICIENT_SCOPE') throw new PortcullisError('FORBIDDEN', `the key lacks the ${ADMIN_SCOPE} scope`);

@@ -9,12 +9,15 @@ import type { Actor } from '../audit/log.js';
 import type { App } from '../app.js';
 import { PortcullisError } from '../errors/codes.js';
 import { newId } from '../lib/ids.js';
+import { acceptableRequestId } from '../lib/request-id.js';
 import { checkJsonInput, METADATA_MAX_DEPTH } from '../lib/validate.js';
 import { quotaSettingProblem, rateSettingProblem, type SettingProblem } from '../limits/settings.js';
 import { authenticateAdmin } from './auth.js';
 import { adminComponents } from './components.js';
 import { registerIdempotency } from './idempotency.js';
-import { answerClientError, problem, sendFrameworkError, sendProblem, toProblem } from './problem.js';
+import { answerClientError } from '../errors/client-error.js';
+import { sendFrameworkError, toProblem } from '../errors/fastify-errors.js';
+import { problem, sendProblem } from '../errors/problem.js';
 import { nonCanonicalTarget } from './request-target.js';
 import { guardRoutes } from './route-access.js';
 import { auditRoutes } from './routes/audit.js';
@@ -82,10 +85,7 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
   const server: FastifyInstance = Fastify({
     loggerInstance: app.log.child({ listener: 'admin' }) as unknown as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? app.config.admin.bodyLimit,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && /^[\w.-]{1,100}$/.test(given) ? given : newId('req');
-    },
+    genReqId: (req) => acceptableRequestId(req.headers['x-request-id'] as string | undefined) ?? newId('req'),
     return503OnClosing: true,
     frameworkErrors: sendFrameworkError,
     clientErrorHandler: answerClientError,

@@ -1,6 +1,6 @@
 // Records → the JSON the admin API returns: ISO times, masked keys, never a hash.
 import type { AuditEventRecord, ConsumerRecord, KeyRecord } from '../store/types.js';
-import type { VerifyResult } from '../keys/verify.js';
+import type { VerifyResult } from '../keys/verify-result.js';
 import { PortcullisError } from '../errors/codes.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();

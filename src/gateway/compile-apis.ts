@@ -7,7 +7,7 @@ import type { AuthMethodName } from '../auth/types.js';
 import { ConfigError } from '../config/load.js';
 import type { ApiConfig } from '../config/schema.js';
 import { parseDuration } from '../lib/duration.js';
-import { makePolicy, type AuthPolicy } from './auth/policy.js';
+import { makePolicy, type AuthPolicy } from '../auth/policy.js';
 import { compileCors, type CorsPolicy } from './cors.js';
 import { loadOpenApi, OpenApiError } from './openapi/load.js';
 import { compileOperations, type OperationMatcher } from './openapi/operations.js';

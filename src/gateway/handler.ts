@@ -12,16 +12,17 @@ import type { AuthMethodName, CredentialMemo, Identity, RefusedSubject } from '.
 import type { GatewayConfig } from '../config/schema.js';
 import { accessLogLines, jsonMs, jsonString, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics/registry.js';
-import { authenticateCredentials, type AuthDecision, type CredentialInput } from './auth/authenticate.js';
-import type { AuthPolicy } from './auth/policy.js';
-import type { AuthMethodRegistry } from './auth/registry.js';
+import { authenticateCredentials, type AuthDecision, type CredentialInput } from '../auth/authenticate.js';
+import { denialProblem } from '../auth/denial.js';
+import type { AuthPolicy } from '../auth/policy.js';
+import type { AuthMethodRegistry } from '../auth/registry.js';
+import { writeProblem } from '../errors/problem.js';
 import { underFoldedBasePath, type CompiledApi } from './compile-apis.js';
 import { corsHeaders, preflightHeaders } from './cors.js';
 import { headerKinds, pushIdentityHeaders, readRequestHead, responseHeaders, type HeaderKinds, type RequestHead } from './forward-headers.js';
-import { sendDenial, sendProblem } from './problem.js';
-import { acceptableRequestId, isSafePath, withoutMatrixParams } from './request-path.js';
+import { isSafePath, withoutMatrixParams } from './request-path.js';
 import { ClientGoneError, forward, type ForwardSink } from './forward.js';
-import { nextRequestId } from './request-id.js';
+import { acceptableRequestId, nextRequestId } from '../lib/request-id.js';
 import { classifyUpstreamError, createUpstreamPool, limitedBody } from './upstream.js';
 import { enforceLimits, type LimitVerdict } from '../limits/enforce.js';
 import { anyLimit } from '../limits/policies.js';
@@ -261,7 +262,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
   /** A fault in the gateway's own code (a bug): logged, answered 500 if nothing went out yet. */
   function faulted(x: Exchange, error: unknown): void {
     x.runtime.log.error({ requestId: x.requestId, err: error }, 'gateway fault');
-    if (!x.res.headersSent) answered(x, sendProblem(x.res, { code: 'INTERNAL', requestId: x.requestId }));
+    if (!x.res.headersSent) answered(x, writeProblem(x.res, { code: 'INTERNAL', requestId: x.requestId }));
     else {
       x.res.destroy();
       answered(x, x.res.statusCode);
@@ -283,13 +284,13 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
 
     if (head.repeatedHost) {
       res.setHeader('connection', 'close');
-      return answered(x, sendProblem(res, { code: 'BAD_REQUEST', detail: 'more than one Host header', requestId, headers: cors }));
+      return answered(x, writeProblem(res, { code: 'BAD_REQUEST', detail: 'more than one Host header', requestId, headers: cors }));
     }
     if (!isSafePath(path, api.allowMatrixParams) || (query.length > 0 && query.includes('#'))) {
-      return answered(x, sendProblem(res, { code: 'BAD_PATH', detail: BAD_PATH_DETAIL, requestId, headers: cors }));
+      return answered(x, writeProblem(res, { code: 'BAD_PATH', detail: BAD_PATH_DETAIL, requestId, headers: cors }));
     }
     if (api.nestedBasePaths.length > 0 && underFoldedBasePath(path, api.nestedBasePaths)) {
-      return answered(x, sendProblem(res, { code: 'BAD_PATH', detail: AMBIGUOUS_PATH_DETAIL, requestId, headers: cors }));
+      return answered(x, writeProblem(res, { code: 'BAD_PATH', detail: AMBIGUOUS_PATH_DETAIL, requestId, headers: cors }));
     }
     if (api.cors && method === 'OPTIONS' && head.origin !== undefined && req.headers['access-control-request-method'] !== undefined) {
       const headers = preflightHeaders(api.cors, head.origin, req.headers['access-control-request-headers'] as string | undefined);
@@ -303,22 +304,22 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       const relative = api.stripBasePath ? path.slice(api.basePath.length) || '/' : path;
       const match = api.operations.match(method, api.allowMatrixParams && relative.includes(';') ? withoutMatrixParams(relative) : relative);
       if (match.kind === 'ambiguous') {
-        return answered(x, sendProblem(res, { code: 'BAD_PATH', detail: AMBIGUOUS_PATH_DETAIL, requestId, headers: cors }));
+        return answered(x, writeProblem(res, { code: 'BAD_PATH', detail: AMBIGUOUS_PATH_DETAIL, requestId, headers: cors }));
       }
       if (match.kind === 'found') {
         x.operation = match.operation.operationId ?? `${match.operation.method} ${match.operation.path}`;
         policy = match.operation.policy ?? api.defaultPolicy;
       } else if (!api.passThrough) {
         if (match.kind === 'method-not-allowed') {
-          return answered(x, sendProblem(res, { code: 'METHOD_NOT_ALLOWED', detail: `${method} is not an operation of this path`, requestId, headers: { ...cors, allow: match.allow } }));
+          return answered(x, writeProblem(res, { code: 'METHOD_NOT_ALLOWED', detail: `${method} is not an operation of this path`, requestId, headers: { ...cors, allow: match.allow } }));
         }
-        return answered(x, sendProblem(res, { code: 'OPERATION_NOT_FOUND', detail: `${api.name} has no operation ${method} ${relative.slice(0, 200)}`, requestId, headers: cors }));
+        return answered(x, writeProblem(res, { code: 'OPERATION_NOT_FOUND', detail: `${api.name} has no operation ${method} ${relative.slice(0, 200)}`, requestId, headers: cors }));
       }
     }
 
     if (head.contentLength !== undefined && Number(head.contentLength) > settings.maxBodySize) {
       res.setHeader('connection', 'close');
-      return answered(x, sendProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
+      return answered(x, writeProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
     }
 
     x.memo = memoOf(req.socket);
@@ -333,7 +334,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     if (!decision.ok) {
       if (decision.refused) x.refused = decision.refused;
       if (decision.fault) runtime.log.error({ requestId, err: { message: (decision.fault as Error)?.message, code: (decision.fault as { code?: string })?.code } }, 'auth fault; failing closed');
-      return answered(x, sendDenial(x.res, decision, realm, requestId, x.cors));
+      return answered(x, writeProblem(x.res, denialProblem(decision, realm, requestId, x.cors)));
     }
     const identity = decision.identity;
     x.identity = identity;
@@ -359,12 +360,12 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     if (verdict.invalid) {
       // A stored policy the limiter cannot run (src/limits/settings.ts): refuse, fail closed, say why.
       x.runtime.log.error({ requestId: x.requestId, consumerId: x.identity?.consumerId, ...verdict.invalid }, 'invalid rate-limit or quota policy; request refused');
-      return answered(x, sendProblem(x.res, { code: 'LIMIT_POLICY_INVALID', detail: 'a rate limit or quota of this caller is not valid; an operator must fix it', requestId: x.requestId, headers: x.cors }));
+      return answered(x, writeProblem(x.res, { code: 'LIMIT_POLICY_INVALID', detail: 'a rate limit or quota of this caller is not valid; an operator must fix it', requestId: x.requestId, headers: x.cors }));
     }
     if (!verdict.allowed) {
       const code = verdict.code === 'QUOTA_EXCEEDED' ? 'QUOTA_EXCEEDED' : 'RATE_LIMITED';
       const detail = code === 'QUOTA_EXCEEDED' ? 'the usage quota is used up' : 'too many requests; see RateLimit and Retry-After';
-      return answered(x, sendProblem(x.res, { code, detail, requestId: x.requestId, headers: { ...x.cors, ...verdict.headers } as Record<string, string> }));
+      return answered(x, writeProblem(x.res, { code, detail, requestId: x.requestId, headers: { ...x.cors, ...verdict.headers } as Record<string, string> }));
     }
     x.rateHeaders = verdict.headers;
     proxy(x);
@@ -417,7 +418,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       return answered(x, res.headersSent ? res.statusCode : 499);
     }
     if (failure === 'body-too-large') {
-      return answered(x, sendProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
+      return answered(x, writeProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
     }
     metrics.upstreamError(api.name, failure);
     runtime.log.warn({ requestId, upstream: api.upstreamOrigin, err: { code: (error as { code?: string }).code, message: error.message } }, 'upstream failed');
@@ -429,8 +430,8 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     answered(
       x,
       failure === 'timeout'
-        ? sendProblem(res, { code: 'UPSTREAM_TIMEOUT', detail: `${api.name} did not answer in time`, requestId, headers: cors })
-        : sendProblem(res, { code: 'UPSTREAM_UNAVAILABLE', detail: `${api.name} could not be reached`, requestId, headers: cors }),
+        ? writeProblem(res, { code: 'UPSTREAM_TIMEOUT', detail: `${api.name} did not answer in time`, requestId, headers: cors })
+        : writeProblem(res, { code: 'UPSTREAM_UNAVAILABLE', detail: `${api.name} could not be reached`, requestId, headers: cors }),
     );
   }
 
@@ -448,7 +449,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
         serve(runtime, req, res, path, q === -1 ? '' : url.slice(q));
       } catch (error) {
         runtime.log.error({ err: error }, 'gateway fault');
-        if (!res.headersSent) sendProblem(res, { code: 'INTERNAL', requestId: nextRequestId() });
+        if (!res.headersSent) writeProblem(res, { code: 'INTERNAL', requestId: nextRequestId() });
         else res.destroy();
       }
       return true;

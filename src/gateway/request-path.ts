@@ -76,10 +76,3 @@ export function foldForMatch(text: string): string | null {
     return null;
   }
 }
-
-const REQUEST_ID = /^[\w.-]{1,100}$/;
-
-/** A client-sent X-Request-Id worth propagating, or undefined. */
-export function acceptableRequestId(value: string | undefined): string | undefined {
-  return value !== undefined && REQUEST_ID.test(value) ? value : undefined;
-}

@@ -2,15 +2,15 @@
 // bench/gateway.ts); everything else — the OAuth endpoints and any route another module registers —
 // goes to a Fastify instance sharing the same server. A registered Fastify route wins over a base path.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { problem, sendFrameworkError, toProblem } from '../admin/problem.js';
-import { nextRequestId } from './request-id.js';
+import { answerClientError } from '../errors/client-error.js';
+import { sendFrameworkError, toProblem } from '../errors/fastify-errors.js';
+import { problem, sendProblem, writeProblem } from '../errors/problem.js';
+import { acceptableRequestId, nextRequestId } from '../lib/request-id.js';
 import type { Logger } from '../logger.js';
 import { limitConnections, type ConnectionLimitHooks, type ConnectionLimits } from './connections.js';
 import type { GatewayHandler } from './handler.js';
-import { problemBody, sendProblem } from './problem.js';
-import { acceptableRequestId, isSafePath } from './request-path.js';
+import { isSafePath } from './request-path.js';
 
 export interface PublicServerOptions {
   gateway: GatewayHandler;
@@ -40,29 +40,6 @@ export interface PublicServer {
  */
 export type RawRouteHandler = (req: IncomingMessage, res: ServerResponse, requestId: string) => void;
 
-const REASONS: Record<number, string> = { 400: 'Bad Request', 431: 'Request Header Fields Too Large' };
-
-/** Answers a request the HTTP parser refused (oversize head → 431, garbage → 400) with problem JSON. */
-function onClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-  const inFlight = (socket as unknown as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
-    socket.destroy();
-    return;
-  }
-  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    return;
-  }
-  const code = error.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';
-  const requestId = nextRequestId();
-  const body = JSON.stringify(problemBody({ code, requestId }));
-  const status = code === 'HEADERS_TOO_LARGE' ? 431 : 400;
-  socket.end(
-    `HTTP/1.1 ${status} ${REASONS[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Cache-Control: no-store\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
-  );
-}
-
 /** True when the raw header list names Host more than once (RFC 9112 §3.2: 400). */
 function repeatsHost(rawHeaders: readonly string[]): boolean {
   let seen = false;
@@ -78,13 +55,13 @@ function repeatsHost(rawHeaders: readonly string[]): boolean {
 /** A head the listener refuses before any route sees it: 431 for too many header lines, 400 for a second Host (checked here off the gateway's path; the gateway checks it in its own pass over the headers). */
 function refuseHead(req: IncomingMessage, res: ServerResponse, code: 'HEADERS_TOO_LARGE' | 'BAD_REQUEST', detail: string): void {
   res.setHeader('connection', 'close');
-  sendProblem(res, { code, detail, requestId: nextRequestId() });
+  writeProblem(res, { code, detail, requestId: nextRequestId() });
   req.resume();
 }
 
 /** A target with another spelling of a path than the canonical one (see request-path.ts): 400 before any route. */
 function refusePath(req: IncomingMessage, res: ServerResponse): void {
-  sendProblem(res, { code: 'BAD_PATH', detail: 'send the path in its canonical form: no dot or empty segment, `;`, `#`, absolute form or encoded unreserved character', requestId: nextRequestId() });
+  writeProblem(res, { code: 'BAD_PATH', detail: 'send the path in its canonical form: no dot or empty segment, `;`, `#`, absolute form or encoded unreserved character', requestId: nextRequestId() });
   req.resume();
 }
 
@@ -107,7 +84,7 @@ export async function buildPublicServer({ gateway, log, maxHeaderSize, maxHeader
     loggerInstance: log.child({ listener: 'public' }) as unknown as FastifyBaseLogger,
     genReqId: (req) => acceptableRequestId(req.headers['x-request-id'] as string | undefined) ?? nextRequestId(),
     return503OnClosing: true,
-    clientErrorHandler: onClientError,
+    clientErrorHandler: answerClientError,
     // Routing errors (a bad %-escape, an over-long parameter) as problem JSON, not Fastify's own body.
     frameworkErrors: sendFrameworkError,
     serverFactory: (fastifyHandler) => {
@@ -150,16 +127,9 @@ export async function buildPublicServer({ gateway, log, maxHeaderSize, maxHeader
     reply.header('x-request-id', String(request.id));
     return payload;
   });
-  fastify.setErrorHandler((error, request, reply) => {
-    const body = { ...toProblem(error as Error, request), requestId: String(request.id) };
-    if (body.status === 503) reply.header('retry-after', '5');
-    return reply.code(body.status).type('application/problem+json').send(body);
-  });
+  fastify.setErrorHandler((error, request, reply) => sendProblem(reply, { ...toProblem(error as Error, request), requestId: String(request.id) }));
   fastify.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .type('application/problem+json')
-      .send({ ...problem('ROUTE_NOT_FOUND', `no API or route at ${request.url.split('?')[0]!.slice(0, 200)}`), requestId: String(request.id) }),
+    sendProblem(reply, { ...problem('ROUTE_NOT_FOUND', `no API or route at ${request.url.split('?')[0]!.slice(0, 200)}`), requestId: String(request.id) }),
   );
 
   await register?.(fastify);

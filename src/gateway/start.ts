@@ -7,6 +7,7 @@ import type { ApiConfig } from '../config/schema.js';
 import { compileApis } from './compile-apis.js';
 import { connectionLimitsOf, reportRefusals } from './connections.js';
 import { createGatewayHandler, type GatewayHandler } from './handler.js';
+import { urlOf } from '../lib/listener-url.js';
 import { buildPublicServer, type PublicServer } from './server.js';
 
 export interface GatewayOptions {
@@ -25,11 +26,6 @@ export interface RunningGateway extends PublicServer {
   handler: GatewayHandler;
   url: string;
   close(): Promise<void>;
-}
-
-export function urlOf(host: string, port: number): string {
-  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
 }
 
 /** The handler and server, not yet listening (tests drive `server` themselves). */

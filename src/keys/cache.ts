@@ -9,7 +9,7 @@ import { LRUCache } from 'lru-cache';
 import { freshUntil } from '../auth/freshness.js';
 import type { IdentityLimits } from '../limits/policies.js';
 import type { JsonObject, KeyVerificationRecord } from '../store/types.js';
-import type { VerifyResult } from './verify.js';
+import type { VerifyResult } from './verify-result.js';
 
 type ConsumerRow = KeyVerificationRecord['consumer'];
 type KeyRow = KeyVerificationRecord['key'];

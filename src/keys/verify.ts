@@ -7,41 +7,11 @@ import { createStoreFaultState } from '../auth/freshness.js';
 import type { CredentialMemo } from '../auth/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { MaybePromise } from '../lib/maybe-promise.js';
-import type { IdentityLimits } from '../limits/policies.js';
 import { isStoreUnavailable } from '../store/errors.js';
 import type { Store, JsonObject } from '../store/types.js';
 import type { CachedKey, KeyCache } from './cache.js';
 import { hashKey, isWellFormedKey } from './format.js';
-
-export type VerifyCode =
-  | 'VALID'
-  | 'MALFORMED'
-  | 'NOT_FOUND'
-  | 'EXPIRED'
-  | 'REVOKED'
-  | 'DISABLED'
-  | 'INSUFFICIENT_SCOPE'
-  | 'RATE_LIMITED'
-  | 'QUOTA_EXCEEDED';
-
-export interface VerifyResult {
-  valid: boolean;
-  code: VerifyCode;
-  keyId?: string;
-  consumer?: { id: string; name: string; metadata: JsonObject };
-  scopes?: string[];
-  metadata?: JsonObject;
-  expiresAt?: number | null;
-  /** With INSUFFICIENT_SCOPE: the requested scopes the key lacks. */
-  missingScopes?: string[];
-  /** With VALID: the rate limits and quotas of the consumer and the key (not part of the admin API answer). */
-  limits?: IdentityLimits;
-}
-
-export interface VerifyOptions {
-  /** Scopes the caller needs; all must be granted. */
-  scopes?: readonly string[];
-}
+import type { VerifyCode, VerifyOptions, VerifyResult } from './verify-result.js';
 
 export interface KeyVerifierDeps {
   store: Store;

@@ -2,7 +2,7 @@
 // and library users reach the services without them), and the walk over any JSON input that the
 // admin listener runs on every body, query and path before its schemas see them.
 import { PortcullisError } from '../errors/codes.js';
-import type { JsonObject } from '../store/types.js';
+import type { JsonObject } from './json.js';
 
 export const METADATA_MAX_BYTES = 8192;
 /** Levels of objects and arrays metadata may nest: `{}` is 1, `{"a":{}}` is 2. */

@@ -1,11 +1,12 @@
 // The framework-independent half of the middlewares: options checked at construction, then per
-// request the gateway's own authentication (same credential rules, same 401/403 problems).
+// request the gateway's own authentication (same credential rules, same 401/403/429 problems).
 import type { AuthMethod, AuthMethodName, Identity } from '../auth/types.js';
-import { authenticateCredentials, type CredentialInput } from '../gateway/auth/authenticate.js';
-import { makePolicy, type AuthPolicy } from '../gateway/auth/policy.js';
-import { challenge, problemBody } from '../gateway/problem.js';
-import { acceptableRequestId } from '../gateway/request-path.js';
+import { authenticateCredentials, type CredentialInput } from '../auth/authenticate.js';
+import { denialProblem } from '../auth/denial.js';
+import { makePolicy, type AuthPolicy } from '../auth/policy.js';
+import { PROBLEM_CONTENT_TYPE, UNAVAILABLE_RETRY_AFTER, problemBody } from '../errors/problem.js';
 import { newId } from '../lib/ids.js';
+import { acceptableRequestId } from '../lib/request-id.js';
 import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/types.js';
 import {
@@ -139,13 +140,9 @@ export function createRequestAuthenticator(options: PortcullisAuthOptions, frame
       const decision = await authenticateCredentials(policy, input, verifier.authMethods);
       if (decision.ok) return { ok: true, identity: decision.identity! };
       const requestId = acceptableRequestId(read('x-request-id')) ?? newId('req');
-      const extra: Record<string, unknown> = {};
-      if (decision.reason) extra.reason = decision.reason;
-      if (decision.missingScopes) extra.missingScopes = decision.missingScopes;
-      const headers: Record<string, string> = { 'content-type': 'application/problem+json', 'cache-control': 'no-store', 'x-request-id': requestId };
-      if (decision.status === 400 || decision.status === 401 || decision.status === 403) headers['www-authenticate'] = challenge(realm, decision);
-      if (decision.status === 503) headers['retry-after'] = '5';
-      return { ok: false, status: decision.status, headers, body: problemBody({ code: decision.code, detail: decision.detail, requestId, extra }) };
+      const response = denialProblem(decision, realm, requestId, { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store', 'x-request-id': requestId });
+      if (decision.status === 503) response.headers['retry-after'] = UNAVAILABLE_RETRY_AFTER;
+      return { ok: false, status: decision.status, headers: response.headers, body: problemBody(response) };
     },
   };
 }

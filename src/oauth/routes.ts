@@ -5,6 +5,7 @@
 import { accessLogWriter } from '../logger.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Actor } from '../audit/log.js';
+import { bearerOf, STRICT_TOKEN68_BEARER } from '../auth/bearer.js';
 import type { OAuth } from './create-oauth.js';
 import { oauthError, type OAuthError } from './errors.js';
 import { param, parseForm, type FormParams } from './form.js';
@@ -29,7 +30,6 @@ const CLIENT_ID = Symbol('oauth client id');
 type WithClient = FastifyRequest & { [CLIENT_ID]?: string };
 
 const FORM = 'application/x-www-form-urlencoded';
-const BEARER = /^Bearer[ ]+([A-Za-z0-9\-._~+/]+=*)[ ]*$/i;
 
 function sendError(reply: FastifyReply, e: OAuthError): FastifyReply {
   if (e.basicChallenge) reply.header('www-authenticate', 'Basic realm="portcullis", charset="UTF-8"');
@@ -105,9 +105,9 @@ export async function registerOAuthRoutes(server: FastifyInstance, deps: OAuthRo
 
     /** The caller of introspection/revocation: an authenticated client, or (introspection) an admin key. */
     async function callerOf(request: FastifyRequest, params: FormParams, allowAdmin: boolean): Promise<IntrospectionCaller | OAuthError> {
-      const bearer = BEARER.exec(request.headers.authorization ?? '');
+      const bearer = bearerOf(request.headers.authorization, STRICT_TOKEN68_BEARER);
       if (bearer && allowAdmin && deps.isAdminKey) {
-        const result = await deps.isAdminKey(bearer[1]!);
+        const result = await deps.isAdminKey(bearer);
         return result.valid ? { kind: 'admin' } : oauthError('invalid_client', 'the admin key is not valid');
       }
       const auth = await oauth.authenticateRequest({ authorization: request.headers.authorization, params, ip: sourceOf(request) });

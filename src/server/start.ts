@@ -11,6 +11,7 @@ import { startGateway, type RunningGateway } from '../gateway/start.js';
 import { createMetrics } from '../metrics/registry.js';
 import { registerOAuthRoutes } from '../oauth/routes.js';
 import { parseDuration } from '../lib/duration.js';
+import { urlOf } from '../lib/listener-url.js';
 import { storeIsReady } from './health.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
@@ -37,11 +38,6 @@ export interface StartOptions {
   print?: (text: string) => void;
   /** Extra routes on the public listener; they take precedence over API base paths. */
   registerPublic?: (server: FastifyInstance, app: App) => void | Promise<void>;
-}
-
-function urlOf(host: string, port: number): string {
-  const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
-  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
 }
 
 export async function startPortcullis({ loaded, clock, logger, print = (t) => process.stdout.write(t), registerPublic }: StartOptions): Promise<RunningPortcullis> {

@@ -1,6 +1,7 @@
 // The OAuth part of the Store port: clients and their secrets, signing keys, the token denylist and
 // the private_key_jwt replay cache. Composed into `Store` (store/types.ts).
-import type { ConsumerRecord, JsonObject, Page, PageRequest, QuotaPolicy, RateLimitPolicy } from './types.js';
+import type { JsonObject } from '../lib/json.js';
+import type { ConsumerRecord, Page, PageRequest, QuotaPolicy, RateLimitPolicy } from './records.js';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 /** What a secret client created without an explicit method accepts (RFC 6749 §2.3.1 lets a server take both). */

@@ -1,43 +1,19 @@
 // The Store port: what the domain needs from persistence, in domain terms. Adapters (SQLite,
 // PostgreSQL) implement it over one Kysely query layer; one contract suite tests both.
+import type { JsonObject } from '../lib/json.js';
 import type { IdempotencyStore } from './idempotency-types.js';
 import type { OAuthStore } from './oauth-types.js';
+import type { ConsumerRecord, Page, PageRequest, QuotaPolicy, RateLimitPolicy } from './records.js';
 import type { UsageStore } from './usage-types.js';
 
-export type JsonObject = Record<string, unknown>;
+export type { JsonObject } from '../lib/json.js';
+export type { ConsumerRecord, Page, PageRequest, QuotaPolicy, RateLimitPolicy } from './records.js';
 
 /** `storeTimeout`'s default: how long a store call may take before it fails with 503. */
 export const DEFAULT_STORE_TIMEOUT_MS = 2000;
 
 /** The embedded default, relative to the folder Portcullis starts in. */
 export const DEFAULT_STORE = 'sqlite:./.portcullis/portcullis.db';
-
-/** A rate limit: at most `limit` requests per sliding `window` (a duration such as "1m"). */
-export interface RateLimitPolicy {
-  limit: number;
-  window: string;
-  /** What the limit counts by; on a consumer the default is `consumer`, on a key or client `credential`. */
-  by?: 'consumer' | 'credential' | 'ip' | 'route';
-}
-
-/** Usage credits: at most `limit` requests per UTC day, per UTC month, or in total. */
-export interface QuotaPolicy {
-  limit: number;
-  period: 'day' | 'month' | 'total';
-}
-
-export interface ConsumerRecord {
-  id: string;
-  name: string;
-  metadata: JsonObject;
-  scopes: string[];
-  enabled: boolean;
-  externalIds: string[];
-  rateLimit: RateLimitPolicy | null;
-  quota: QuotaPolicy | null;
-  createdAt: number;
-  updatedAt: number;
-}
 
 /** A consumer without its external ids: what key verification needs. */
 export type ConsumerSummary = Omit<ConsumerRecord, 'externalIds'>;
@@ -75,17 +51,6 @@ export interface AuditEventRecord {
   targetId: string;
   sourceIp: string | null;
   details: JsonObject;
-}
-
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-export interface PageRequest {
-  /** Exclusive: items strictly after this id in the listing order. */
-  after?: string | undefined;
-  limit: number;
 }
 
 export interface AuditFilter extends PageRequest {

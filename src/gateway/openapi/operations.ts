@@ -3,7 +3,7 @@
 // A path some upstream router could read as another operation than the exact match does (a case or
 // escape variant of a literal, a trailing slash a router could take as an empty parameter) is
 // `ambiguous`: the gateway refuses it rather than authorise one operation and forward to another.
-import type { AuthPolicy } from '../auth/policy.js';
+import type { AuthPolicy } from '../../auth/policy.js';
 import { foldCase } from '../request-path.js';
 import { resolveRef, type OpenApiDocument } from './load.js';
 import { policyOfSecurity, type SecurityContext } from './security.js';

@@ -1,7 +1,7 @@
 // OpenAPI `security` → AuthPolicy. apiKey (header, or query as an explicit opt-in), http bearer and
 // oauth2/openIdConnect map onto the api-key and jwt methods, narrowed to the API's `auth` list.
 import type { AuthMethodName } from '../../auth/types.js';
-import { makePolicy, type AuthPolicy, type SecurityAlternative } from '../auth/policy.js';
+import { makePolicy, type AuthPolicy, type SecurityAlternative } from '../../auth/policy.js';
 import { resolveRef, type OpenApiDocument } from './load.js';
 
 export interface SecurityContext {

@@ -1,35 +1,9 @@
-// RFC 9457 problem JSON for every admin error: a stable `code`, a safe `detail`, never a stack.
-import type { Duplex } from 'node:stream';
+// Any error thrown while Fastify handles a request (ours, a schema validation, Fastify's own, a
+// fault) → the problem body both listeners answer with; logs only faults.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ERROR_CODES, isPortcullisError, type ErrorCode } from '../errors/codes.js';
-import { newId } from '../lib/ids.js';
+import { isPortcullisError, type ErrorCode } from './codes.js';
+import { problem, sendProblem, type ProblemBody } from './problem.js';
 import { isStoreUnavailable } from '../store/errors.js';
-
-export interface ProblemBody {
-  type: string;
-  title: string;
-  status: number;
-  code: ErrorCode;
-  detail?: string;
-  instance?: string;
-  requestId?: string;
-  errors?: Array<{ field: string; message: string }>;
-  [extra: string]: unknown;
-}
-
-export function problemType(code: ErrorCode): string {
-  return `urn:portcullis:problem:${code.toLowerCase().replace(/_/g, '-')}`;
-}
-
-export function problem(code: ErrorCode, detail?: string, extra: Record<string, unknown> = {}): ProblemBody {
-  const entry = ERROR_CODES[code];
-  return { type: problemType(code), title: entry.title, status: entry.status, code, ...(detail ? { detail } : {}), ...extra };
-}
-
-export function sendProblem(reply: FastifyReply, body: ProblemBody): FastifyReply {
-  if (body.status === 503) reply.header('retry-after', '5');
-  return reply.code(body.status).type('application/problem+json').send(body);
-}
 
 /**
  * Every error Fastify raises by itself while reading a request, by code (node_modules/fastify/lib/
@@ -97,29 +71,4 @@ export function toProblem(error: FastifyError | Error, request: FastifyRequest):
  */
 export function sendFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   return sendProblem(reply, { ...toProblem(error, request), requestId: String(request.id) });
-}
-
-const CLIENT_ERROR_REASONS: Record<number, string> = { 400: 'Bad Request', 431: 'Request Header Fields Too Large' };
-
-/**
- * Fastify's `clientErrorHandler`: the HTTP parser refused the request (oversize head → 431, anything
- * else → 400), answered as problem JSON on the socket, as no request object exists.
- */
-export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
-  if (error.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
-    socket.end('HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-    return;
-  }
-  const code: ErrorCode = error.code === 'HPE_HEADER_OVERFLOW' ? 'HEADERS_TOO_LARGE' : 'BAD_REQUEST';
-  const requestId = newId('req');
-  const body = JSON.stringify({ ...problem(code), requestId });
-  const status = ERROR_CODES[code].status;
-  socket.end(
-    `HTTP/1.1 ${status} ${CLIENT_ERROR_REASONS[status]}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
-      `Cache-Control: no-store\r\nX-Request-Id: ${requestId}\r\nConnection: close\r\n\r\n${body}`,
-  );
 }

@@ -1,7 +1,7 @@
 // The authentication methods the gateway and the library middlewares can use, by name. The
-// composition root registers them (api-key here, jwt from src/oauth); lookups happen per request,
+// composition root registers them (api-key from src/keys, jwt from src/oauth); lookups happen per request,
 // so a method registered after the gateway was built is used from then on.
-import type { AuthMethod, AuthMethodName } from '../../auth/types.js';
+import type { AuthMethod, AuthMethodName } from './types.js';
 
 export interface AuthMethodRegistry {
   register(method: AuthMethod): void;

@@ -1,7 +1,8 @@
-// Request ids in the `req_…` form of src/lib/ids (8 base62 time characters + 14 more), made without
-// a CSPRNG call per request: a random per-process part and a counter. Ids name requests in logs;
+// Request ids: the X-Request-Id a client may send along, and ours, in the `req_…` form of src/lib/ids
+// (8 base62 time characters + 14 more), made without a CSPRNG call per request: a random
+// per-process part and a counter. Ids name requests in logs;
 // they are not secrets, so unpredictability is not needed — uniqueness and time order are.
-import { BASE62_ALPHABET, encodeBase62, randomBase62 } from '../lib/base62.js';
+import { BASE62_ALPHABET, encodeBase62, randomBase62 } from './base62.js';
 
 const COUNTER_RANGE = 62 ** 8;
 /** The counter's last two base62 digits by value: its other six change once every 3,844 ids. */
@@ -27,4 +28,11 @@ export function nextRequestId(now = Date.now()): string {
     highPart = encodeBase62(high, 6);
   }
   return prefix + highPart + PAIRS[counter - high * PAIRS.length]!;
+}
+
+const REQUEST_ID = /^[\w.-]{1,100}$/;
+
+/** A client-sent X-Request-Id worth propagating, or undefined. */
+export function acceptableRequestId(value: string | undefined): string | undefined {
+  return value !== undefined && REQUEST_ID.test(value) ? value : undefined;
 }

@@ -1,10 +1,10 @@
 // The API-key authentication method: key verification (src/keys/verify) turned into an AuthOutcome.
 // Denials stay values; a store fault propagates so the caller can fail closed (503). Admin keys are
 // refused here: they are for the admin API only (which verifies keys itself, not through this method).
-import { isAdminCredential } from '../../auth/admin-credential.js';
-import type { AuthMethod, AuthOutcome, CredentialMemo, Identity } from '../../auth/types.js';
-import type { VerifyOptions, VerifyResult } from '../../keys/verify.js';
-import { whenReady, type MaybePromise } from '../../lib/maybe-promise.js';
+import { isAdminCredential } from '../auth/admin-credential.js';
+import type { AuthMethod, AuthOutcome, CredentialMemo, Identity } from '../auth/types.js';
+import type { VerifyOptions, VerifyResult } from './verify-result.js';
+import { whenReady, type MaybePromise } from '../lib/maybe-promise.js';
 
 export type VerifyKeyFn = (key: string, options?: VerifyOptions, memo?: CredentialMemo) => MaybePromise<VerifyResult>;
 

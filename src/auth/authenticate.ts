@@ -1,11 +1,12 @@
 // One request's authentication, without a request object: find the single credential the caller
 // sent, pick the method by its shape and place, run it, check scopes. Denials are values; a fault in
 // a method (store or JWKS unreachable) becomes a 503 so auth fails closed.
-import { isAdminCredential } from '../../auth/admin-credential.js';
-import type { AuthMethodName, AuthOutcome, CredentialMemo, Identity, RefusedSubject } from '../../auth/types.js';
-import type { MaybePromise } from '../../lib/maybe-promise.js';
-import type { ErrorCode } from '../../errors/codes.js';
-import { isStoreUnavailable } from '../../store/errors.js';
+import { isAdminCredential } from './admin-credential.js';
+import { bearerOf } from './bearer.js';
+import type { AuthMethodName, AuthOutcome, CredentialMemo, Identity, RefusedSubject } from './types.js';
+import type { MaybePromise } from '../lib/maybe-promise.js';
+import type { ErrorCode } from '../errors/codes.js';
+import { isStoreUnavailable } from '../store/errors.js';
 import type { AuthPolicy, SecurityAlternative } from './policy.js';
 import type { AuthMethodRegistry } from './registry.js';
 
@@ -43,23 +44,9 @@ export type AuthDecision = { ok: true; identity: Identity | null; method: AuthMe
 const ANONYMOUS: AuthDecision = Object.freeze({ ok: true, identity: null, method: null }) as AuthDecision;
 const NO_SCOPES: readonly string[] = Object.freeze([]);
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
-const TOKEN68 = /^[A-Za-z0-9\-._~+/]+=*$/;
-/** The scheme name is case-insensitive (RFC 9110 §11.1). */
-const BEARER_SCHEME = /^bearer /i;
 
 type Source = { kind: 'bearer'; name: null } | { kind: 'header'; name: string } | { kind: 'query'; name: string };
 const BEARER: Source = { kind: 'bearer', name: null };
-
-/**
- * The token of `Authorization: Bearer <token>`; '' for a Bearer header whose token is not token68
- * (a credential, just an invalid one); undefined for another scheme (not ours to judge).
- */
-export function bearerOf(authorization: string): string | undefined {
-  // Nearly every client writes `Bearer `: a prefix comparison spares them the regular expression.
-  if (!authorization.startsWith('Bearer ') && !BEARER_SCHEME.test(authorization)) return undefined;
-  const token = authorization.slice(7).trim();
-  return TOKEN68.test(token) ? token : '';
-}
 
 /** bearerOf, read once per connection while its Authorization header stays the same. */
 function bearerRemembered(authorization: string, memo: CredentialMemo | undefined): string | undefined {

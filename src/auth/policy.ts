@@ -1,6 +1,6 @@
 // What an operation accepts: alternatives of (where the credential is, which methods, which scopes),
 // compiled once at boot from the API's config or its OpenAPI `security`.
-import type { AuthMethodName, AuthRequirements } from '../../auth/types.js';
+import type { AuthMethodName, AuthRequirements } from './types.js';
 
 /** One way to satisfy an operation (one OpenAPI security requirement object). */
 export interface SecurityAlternative {

@@ -1,0 +1,41 @@
+// The records the store's ports share (consumers, their limits, pages of a listing): their own module,
+// so that each port (types.ts, oauth-types.ts, …) names them without importing another port.
+import type { JsonObject } from '../lib/json.js';
+
+/** A rate limit: at most `limit` requests per sliding `window` (a duration such as "1m"). */
+export interface RateLimitPolicy {
+  limit: number;
+  window: string;
+  /** What the limit counts by; on a consumer the default is `consumer`, on a key or client `credential`. */
+  by?: 'consumer' | 'credential' | 'ip' | 'route';
+}
+
+/** Usage credits: at most `limit` requests per UTC day, per UTC month, or in total. */
+export interface QuotaPolicy {
+  limit: number;
+  period: 'day' | 'month' | 'total';
+}
+
+export interface ConsumerRecord {
+  id: string;
+  name: string;
+  metadata: JsonObject;
+  scopes: string[];
+  enabled: boolean;
+  externalIds: string[];
+  rateLimit: RateLimitPolicy | null;
+  quota: QuotaPolicy | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PageRequest {
+  /** Exclusive: items strictly after this id in the listing order. */
+  after?: string | undefined;
+  limit: number;
+}
