@@ -7,6 +7,7 @@ import { createConsumerService } from './consumers/service.js';
 import { createApiKeyAuthMethod } from './gateway/auth/api-key.js';
 import { createAuthMethodRegistry } from './gateway/auth/registry.js';
 import { createLocalChangeBus, createRedisChangeBus, type Change } from './cluster/changes.js';
+import { createRedisStatus } from './cluster/redis-status.js';
 import { createKeyCache, type KeyCache } from './keys/cache.js';
 import { createLastUsedTracker } from './keys/last-used.js';
 import { createKeyService, type IssuedKey } from './keys/service.js';
@@ -57,10 +58,13 @@ export async function createApp({
   const masterKey = resolveMasterKey({ configured: config.oauth.masterKey, demo, store: config.store });
   const store = givenStore ?? openStore(config.store, { timeoutMs: parseDuration(config.storeTimeout) });
   await store.migrate();
+  // A wrong or unreachable Redis does not stop the node (it fails soft), so its state is logged and on /readyz.
+  const redisStatus = config.redis ? createRedisStatus({ url: config.redis, log, now: () => clock.now() }) : undefined;
+  const followRedis = redisStatus ? { followRedis: redisStatus.follow } : {};
   // Nodes sharing Redis tell each other of changes at once; without Redis the store sync below does it.
   // Their heartbeats on the same channel give the live-node count that per-node limits are divided by in an outage.
   const changes = config.redis
-    ? createRedisChangeBus({ url: config.redis, channel: `${config.redisKeyPrefix}changes`, log, clock, heartbeatIntervalMs })
+    ? createRedisChangeBus({ url: config.redis, channel: `${config.redisKeyPrefix}changes`, log, clock, heartbeatIntervalMs, ...followRedis })
     : createLocalChangeBus();
   metrics.readLiveNodes(() => changes.liveNodes());
   const limiters = createLimiters({
@@ -70,6 +74,7 @@ export async function createApp({
     log,
     onFallbackCheck: () => metrics.rateLimitFallback(),
     liveNodes: () => changes.liveNodes(),
+    ...followRedis,
   });
   const publish = (change: Change) => changes.publish(change);
   const prefix = config.keys.prefix;
@@ -215,6 +220,8 @@ export async function createApp({
     usage,
     limiters,
     changes,
+    /** Set when `redis` is configured: whether this node reaches it. */
+    redisStatus,
     consumers,
     keys,
     verifyKey,

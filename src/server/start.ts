@@ -11,7 +11,7 @@ import { startGateway, type RunningGateway } from '../gateway/start.js';
 import { createMetrics } from '../metrics/registry.js';
 import { registerOAuthRoutes } from '../oauth/routes.js';
 import { parseDuration } from '../lib/duration.js';
-import { storeIsReady } from './health.js';
+import { readiness } from './health.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 
@@ -38,6 +38,9 @@ export interface StartOptions {
   /** Extra routes on the public listener; they take precedence over API base paths. */
   registerPublic?: (server: FastifyInstance, app: App) => void | Promise<void>;
 }
+
+/** How long a start waits for Redis' first answer, so that the start log says whether it is reachable. */
+const REDIS_START_WAIT_MS = 1_500;
 
 function urlOf(host: string, port: number): string {
   const shown = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
@@ -68,8 +71,9 @@ export async function startPortcullis({ loaded, clock, logger, print = (t) => pr
     register(server) {
       server.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
       server.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-        if (await storeIsReady(app.store, parseDuration(app.config.storeTimeout))) return { status: 'ready' };
-        return reply.code(503).header('retry-after', '5').send({ status: 'store unreachable' });
+        const ready = await readiness({ store: app.store, storeTimeoutMs: parseDuration(app.config.storeTimeout), redis: app.redisStatus });
+        if (ready.statusCode === 503) reply.header('retry-after', '5');
+        return reply.code(ready.statusCode).send(ready.body);
       });
       server.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
         reply.header('content-type', app.metrics.contentType).send(await app.metrics.render()),
@@ -93,7 +97,8 @@ export async function startPortcullis({ loaded, clock, logger, print = (t) => pr
   });
   const gatewayUrl = gateway.url;
 
-  app.log.info({ gatewayUrl, adminUrl, apis: apis.map((a) => a.name), store: app.store.kind, config: loaded.path ?? '(defaults)' }, 'portcullis started');
+  const redis = await app.redisStatus?.settled(REDIS_START_WAIT_MS);
+  app.log.info({ gatewayUrl, adminUrl, apis: apis.map((a) => a.name), store: app.store.kind, ...(redis ? { redis } : {}), config: loaded.path ?? '(defaults)' }, 'portcullis started');
   if (firstAdminKey) {
     print(
       [
