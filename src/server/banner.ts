@@ -66,8 +66,10 @@ function demoBanner({ gatewayUrl, adminUrl, firstAdminKey }: BannerInput, demo: 
   if (!demo.key) {
     return [
       '',
-      `Demo API: ${gatewayUrl}/echo/… (the demo key was printed on the first run; make another with`,
-      `  ${CLI_COMMAND} keys create ${demo.consumerId}${config})`,
+      `Demo API: ${gatewayUrl}/echo/… The demo key was printed on the first run; to make another, run in`,
+      'this folder:',
+      '',
+      `  ${CLI_COMMAND} keys create ${demo.consumerId}${config}`,
       '',
     ].join('\n');
   }

@@ -92,6 +92,19 @@ async function occupiedPort(): Promise<{ port: number; server: Server }> {
   return { port: typeof address === 'object' && address ? address.port : 0, server };
 }
 
+/**
+ * Runs a printed `npx portcullis …` line through the shell, with `npx portcullis` being this build's
+ * CLI (the shell reads quoted words back); the new key it prints, or an assertion failure.
+ */
+function runsAsPrinted(cwd: string, command: string): string {
+  const shell = spawnSync('sh', ['-c', command.replace(/^npx portcullis/, `"${process.execPath}" "${CLI}"`)], { cwd, encoding: 'utf8', env: { ...process.env, PORTCULLIS_LOG_LEVEL: 'warn' } });
+  noteLogText(shell.stdout);
+  assert.equal(shell.status, 0, `${command}: ${shell.stderr}`);
+  const created = /^ {2}(pcl_[0-9A-Za-z]{36})$/m.exec(shell.stdout)?.[1];
+  noteSecret(created);
+  return created ?? assert.fail(`${command} printed no key:\n${shell.stdout}`);
+}
+
 const ADMIN_KEY = /PORTCULLIS_ADMIN_KEY=(pcl_[0-9A-Za-z]{36})/;
 const DEMO_KEY = /PORTCULLIS_DEMO_KEY=(pcl_[0-9A-Za-z]{36})/;
 
@@ -124,6 +137,19 @@ describe('a start that fails exits non-zero and uses up no key', () => {
       } finally {
         await stop(good);
       }
+
+      // A later start: each command it prints for another key runs as printed.
+      const later = spawnStart(tmp.dir, [], {});
+      let commands: string[];
+      try {
+        const text = await banner(later, /^ {2}npx portcullis keys create \S+\n/m);
+        assert.doesNotMatch(text, ADMIN_KEY);
+        commands = [...text.matchAll(/^ {2}(npx portcullis .*)$/gm)].map((match) => match[1]!);
+      } finally {
+        await stop(later);
+      }
+      assert.equal(commands.length, 2, commands.join('\n'));
+      for (const command of commands) assert.ok(runsAsPrinted(tmp.dir, command), command);
     } finally {
       tmp.remove();
     }
@@ -156,13 +182,7 @@ describe('a start that fails exits non-zero and uses up no key', () => {
       } finally {
         await stop(later);
       }
-      // As printed, with `npx portcullis` being this build's CLI; the shell reads the quoted path.
-      const shell = spawnSync('sh', ['-c', command.replace(/^npx portcullis/, `"${process.execPath}" "${CLI}"`)], { cwd: tmp.dir, encoding: 'utf8', env: { ...process.env, PORTCULLIS_LOG_LEVEL: 'warn' } });
-      noteLogText(shell.stdout);
-      assert.equal(shell.status, 0, shell.stderr);
-      const created = /^ {2}(pcl_[0-9A-Za-z]{36})$/m.exec(shell.stdout)?.[1];
-      noteSecret(created);
-      assert.ok(created, shell.stdout);
+      assert.ok(runsAsPrinted(tmp.dir, command));
     } finally {
       tmp.remove();
     }
