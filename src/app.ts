@@ -7,6 +7,7 @@ import { createConsumerService } from './consumers/service.js';
 import { createAuthMethodRegistry } from './auth/registry.js';
 import { createApiKeyAuthMethod } from './keys/auth-method.js';
 import { createLocalChangeBus, createRedisChangeBus, type Change } from './cluster/changes.js';
+import { createRedisStatus } from './cluster/redis-status.js';
 import { createKeyCache, type KeyCache } from './keys/cache.js';
 import { createLastUsedTracker } from './keys/last-used.js';
 import { createKeyService, type IssuedKey } from './keys/service.js';
@@ -56,12 +57,24 @@ export async function createApp({
   const log = logger ?? createLogger(config.log.level);
   const masterKey = resolveMasterKey({ configured: config.oauth.masterKey, demo, store: config.store });
   const store = givenStore ?? openStore(config.store, { timeoutMs: parseDuration(config.storeTimeout) });
-  await store.migrate();
+  // Until the app is built, what a failed step leaves open is closed again, so a start that fails
+  // (a store it cannot migrate, signing keys another master key sealed) leaves no Redis connection
+  // or pool keeping the process alive.
+  const openedSoFar: Array<() => Promise<void>> = givenStore ? [] : [() => store.close()];
+  async function failed(error: unknown): Promise<never> {
+    for (const close of openedSoFar.reverse()) await close().catch(() => {});
+    throw error;
+  }
+  await store.migrate().catch(failed);
+  // A wrong or unreachable Redis does not stop the node (it fails soft), so its state is logged and on /readyz.
+  const redisStatus = config.redis ? createRedisStatus({ url: config.redis, log, now: () => clock.now() }) : undefined;
+  const followRedis = redisStatus ? { followRedis: redisStatus.follow } : {};
   // Nodes sharing Redis tell each other of changes at once; without Redis the store sync below does it.
   // Their heartbeats on the same channel give the live-node count that per-node limits are divided by in an outage.
   const changes = config.redis
-    ? createRedisChangeBus({ url: config.redis, channel: `${config.redisKeyPrefix}changes`, log, clock, heartbeatIntervalMs })
+    ? createRedisChangeBus({ url: config.redis, channel: `${config.redisKeyPrefix}changes`, log, clock, heartbeatIntervalMs, ...followRedis })
     : createLocalChangeBus();
+  openedSoFar.push(() => changes.close());
   metrics.readLiveNodes(() => changes.liveNodes());
   const limiters = createLimiters({
     redisUrl: config.redis,
@@ -70,7 +83,9 @@ export async function createApp({
     log,
     onFallbackCheck: () => metrics.rateLimitFallback(),
     liveNodes: () => changes.liveNodes(),
+    ...followRedis,
   });
+  openedSoFar.push(() => limiters.close());
   const publish = (change: Change) => changes.publish(change);
   const prefix = config.keys.prefix;
   const cache = instrumentKeyCache(
@@ -119,7 +134,7 @@ export async function createApp({
     publish,
     onSync: dropChangedElsewhere,
     onStaleAnswer: () => staleAnswer('jwt'),
-  });
+  }).catch(failed);
   /** A consumer changed (here or on another node): its cached keys and tokens are judged afresh. */
   function forgetConsumer(id: string): void {
     cache.deleteConsumer(id);
@@ -215,6 +230,8 @@ export async function createApp({
     usage,
     limiters,
     changes,
+    /** Set when `redis` is configured: whether this node reaches it. */
+    redisStatus,
     consumers,
     keys,
     verifyKey,

@@ -6,6 +6,7 @@
 // Every node also announces itself on the channel (a heartbeat), so each one knows how many nodes are
 // live: per-node rate limits during a Redis outage are divided by that count (src/ratelimit/fallback.ts).
 import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import type { Clock } from '../lib/clock.js';
 import { loadIoredis } from '../lib/optional-client.js';
 import type { Logger } from '../logger.js';
@@ -91,12 +92,14 @@ export interface RedisChangeBusOptions {
   clock: Clock;
   /** How often this node announces itself; a peer unheard of for three intervals is no longer counted. */
   heartbeatIntervalMs: number;
+  /** Given the subscriber client once it is created (the node's Redis status follows its connection). */
+  followRedis?: (client: Redis) => void;
 }
 
 /** A peer is counted until this many heartbeat intervals pass without a word from it. */
 export const HEARTBEATS_BEFORE_STALE = 3;
 
-export function createRedisChangeBus({ url, channel, log, clock, heartbeatIntervalMs }: RedisChangeBusOptions): ChangeBus {
+export function createRedisChangeBus({ url, channel, log, clock, heartbeatIntervalMs, followRedis }: RedisChangeBusOptions): ChangeBus {
   const node = randomUUID();
   const nodes = createNodeCount({ clock, staleAfterMs: HEARTBEATS_BEFORE_STALE * heartbeatIntervalMs });
   const heartbeat = JSON.stringify({ node, heartbeat: true });
@@ -107,6 +110,7 @@ export function createRedisChangeBus({ url, channel, log, clock, heartbeatInterv
   // We subscribe on every (re)connection ourselves: ioredis' own resubscription leaves its promise
   // unhandled, and a connection closed right after coming back would crash the process with it.
   const subscriber = new Redis(url, { autoResubscribe: false, connectTimeout: 1_000, retryStrategy: (n) => Math.min(n * 50, 2_000) });
+  followRedis?.(subscriber);
   let publishFailing = false;
   let subscriberFailing = false;
   publisher.on('error', () => {});

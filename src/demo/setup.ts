@@ -1,5 +1,5 @@
 // `npm start` without a config: the demo API `/echo` in front of the built-in echo upstream, and a
-// demo consumer with a key created on the first run, with curl lines that work when pasted.
+// demo consumer with a key created on the first run (the banner, src/server/banner.ts, prints it).
 import type { App } from '../app.js';
 import type { ApiConfig } from '../config/schema.js';
 
@@ -27,44 +27,4 @@ export async function ensureDemoConsumer(app: App): Promise<DemoCredentials> {
   );
   const issued = await app.keys.create(consumer.id, { name: 'demo key', scopes: DEMO_SCOPES }, ACTOR);
   return { consumerId: consumer.id, key: issued.key, keyId: issued.record.id };
-}
-
-/** The demo part of the first-run banner. */
-export function demoBanner({ gatewayUrl, adminUrl, demo, adminKey }: { gatewayUrl: string; adminUrl: string; demo: DemoCredentials; adminKey: string | null }): string {
-  if (!demo.key) {
-    return [
-      '',
-      `Demo API: ${gatewayUrl}/echo/… (the demo key was printed on the first run; make another with`,
-      `  npx portcullis keys create ${demo.consumerId})`,
-      '',
-    ].join('\n');
-  }
-  const lines = [
-    '',
-    'Demo: the API /echo forwards to a built-in echo upstream and needs an API key. A demo consumer',
-    'and its key were created (shown once):',
-    '',
-    `  PORTCULLIS_DEMO_KEY=${demo.key}`,
-    '',
-    'Call the API with the key (200; the echo shows the identity headers the upstream received):',
-    '',
-    `  curl -s ${gatewayUrl}/echo/hello -H "Authorization: Bearer ${demo.key}"`,
-    `  curl -s ${gatewayUrl}/echo/hello -H "X-API-Key: ${demo.key}"`,
-    '',
-    'Without a key (401 with WWW-Authenticate):',
-    '',
-    `  curl -si ${gatewayUrl}/echo/hello`,
-    '',
-  ];
-  if (adminKey && demo.keyId) {
-    lines.push(
-      'Revoke the demo key through the admin API; the gateway refuses it at once (401):',
-      '',
-      `  curl -s -X POST ${adminUrl}/admin/v1/keys/${demo.keyId}/revoke -H "Authorization: Bearer ${adminKey}"`,
-      `  curl -si ${gatewayUrl}/echo/hello -H "Authorization: Bearer ${demo.key}"`,
-      '',
-    );
-  }
-  lines.push(`Metrics: ${adminUrl}/metrics (with the admin key)`, '');
-  return lines.join('\n');
 }

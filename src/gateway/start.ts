@@ -57,7 +57,14 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const built = await buildGateway(options);
   const host = options.host ?? options.app.config.listen.host;
   const port = options.port ?? options.app.config.listen.port;
-  await built.fastify.listen({ host, port });
+  try {
+    await built.fastify.listen({ host, port });
+  } catch (error) {
+    // A port in use: nothing of this listener stays open.
+    await built.fastify.close();
+    await built.handler.close();
+    throw error;
+  }
   const address = built.server.address() as AddressInfo;
   let closing: Promise<void> | undefined;
   return {

@@ -31,9 +31,11 @@ export interface LimiterOptions {
   strictDivisor?: number;
   /** Live nodes (the change channel's heartbeat count): during an outage every limit is divided by it. */
   liveNodes?: () => number;
+  /** Given the Redis client once it is created (the node's Redis status follows its connection). */
+  followRedis?: (client: Redis) => void;
 }
 
-export function createLimiters({ redisUrl, redisPrefix, clock, log, onFallbackCheck, strictDivisor = 4, liveNodes }: LimiterOptions): Limiters {
+export function createLimiters({ redisUrl, redisPrefix, clock, log, onFallbackCheck, strictDivisor = 4, liveNodes, followRedis }: LimiterOptions): Limiters {
   if (!redisUrl) {
     const requests = createMemoryRateLimiter({ clock });
     const bruteForce = createMemoryRateLimiter({ clock });
@@ -55,6 +57,7 @@ export function createLimiters({ redisUrl, redisPrefix, clock, log, onFallbackCh
       loggedConnectionError = true;
     },
   });
+  followRedis?.(redis);
   const shared = createRedisRateLimiter({ redis, clock, ...(redisPrefix ? { prefix: redisPrefix } : {}) });
   const wrap = (strict: boolean) =>
     createFallbackRateLimiter({

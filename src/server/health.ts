@@ -1,6 +1,10 @@
-// Readiness: is the store answering? A ping that does not answer in time is a "no" — /readyz must
-// answer within a second even when the store hangs (a silent network partition), so that a load
-// balancer can take the node out instead of waiting with it.
+// Readiness: is the store answering, and does this node reach Redis? A ping that does not answer in
+// time is a "no" — /readyz must answer within a second even when the store hangs (a silent network
+// partition), so that a load balancer can take the node out instead of waiting with it.
+// Redis down is "degraded", still 200: rate limiting fails soft to per-node limits and changes still
+// reach the node through the store sync, so the node serves correctly; a 503 would take every node
+// out at once whenever the shared Redis fails, turning a soft failure into an outage.
+import type { RedisStatus, RedisStatusView } from '../cluster/redis-status.js';
 import type { Store } from '../store/types.js';
 
 /** /readyz answers within this, whatever `storeTimeout` is. */
@@ -17,4 +21,25 @@ export async function storeIsReady(store: Store, timeoutMs: number): Promise<boo
   } finally {
     clearTimeout(timer);
   }
+}
+
+export interface Readiness {
+  statusCode: 200 | 503;
+  body: {
+    status: 'ready' | 'degraded' | 'store unreachable';
+    /** Only with `redis` configured. No host or URL: /readyz needs no admin key. */
+    redis?: Omit<RedisStatusView, 'target'>;
+  };
+}
+
+export async function readiness({ store, storeTimeoutMs, redis }: { store: Store; storeTimeoutMs: number; redis: RedisStatus | undefined }): Promise<Readiness> {
+  const storeReady = await storeIsReady(store, storeTimeoutMs);
+  let redisPart: Pick<Readiness['body'], 'redis'> = {};
+  if (redis) {
+    const { target: _target, ...view } = redis.view();
+    redisPart = { redis: view };
+  }
+  if (!storeReady) return { statusCode: 503, body: { status: 'store unreachable', ...redisPart } };
+  const degraded = redisPart.redis !== undefined && redisPart.redis.state !== 'ready';
+  return { statusCode: 200, body: { status: degraded ? 'degraded' : 'ready', ...redisPart } };
 }

@@ -1,18 +1,19 @@
-// `portcullis start`: open the store, build the services, listen, and on first run print an
-// admin key with a curl line that works when pasted.
+// `portcullis start`: open the store, build the services, listen, then create the first admin key
+// (and the demo's) if there is none and print the banner (src/server/banner.ts).
 import type { FastifyInstance } from 'fastify';
 import { buildAdminServer } from '../admin/server.js';
 import { ADMIN_SCOPE, createApp, type App } from '../app.js';
 import type { LoadedConfig } from '../config/load.js';
-import { startEchoUpstream, type EchoUpstream } from '../demo/echo-upstream.js';
-import { demoApi, demoBanner, ensureDemoConsumer, type DemoCredentials } from '../demo/setup.js';
+import { startEchoUpstream } from '../demo/echo-upstream.js';
+import { demoApi, ensureDemoConsumer, type DemoCredentials } from '../demo/setup.js';
 import { configDir } from '../gateway/compile-apis.js';
 import { startGateway, type RunningGateway } from '../gateway/start.js';
 import { createMetrics } from '../metrics/registry.js';
 import { registerOAuthRoutes } from '../oauth/routes.js';
 import { parseDuration } from '../lib/duration.js';
 import { urlOf } from '../lib/listener-url.js';
-import { storeIsReady } from './health.js';
+import { startBanner } from './banner.js';
+import { readiness } from './health.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 
@@ -34,102 +35,95 @@ export interface StartOptions {
   loaded: LoadedConfig;
   clock?: Clock;
   logger?: Logger;
-  /** Where the first-run banner goes; stdout by default. */
+  /** Where the start banner goes; stderr by default, so that stdout carries only log lines. */
   print?: (text: string) => void;
   /** Extra routes on the public listener; they take precedence over API base paths. */
   registerPublic?: (server: FastifyInstance, app: App) => void | Promise<void>;
 }
 
-export async function startPortcullis({ loaded, clock, logger, print = (t) => process.stdout.write(t), registerPublic }: StartOptions): Promise<RunningPortcullis> {
+/** How long a start waits for Redis' first answer, so that the start log says whether it is reachable. */
+const REDIS_START_WAIT_MS = 1_500;
+
+export async function startPortcullis({ loaded, clock, logger, print = (t) => process.stderr.write(t), registerPublic }: StartOptions): Promise<RunningPortcullis> {
   const metrics = createMetrics({ processMetrics: true });
   const app = await createApp({ config: loaded.config, metrics, demo: loaded.demo, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) });
-  if (!app.oauth.ring.canSign) app.log.warn('no oauth.masterKey: the token endpoint answers 503 until one is configured');
-  let firstAdminKey: string | null = null;
-  if (!(await app.hasAdminConsumer())) {
-    firstAdminKey = (await app.createAdminKey('first admin key')).key;
+  // What is open, closed in reverse when a later step fails: a failed start leaves nothing running
+  // (no listener, no echo upstream, no store), so the CLI's process ends with its exit code.
+  const opened: Array<() => Promise<void>> = [() => app.close()];
+  async function closeOpened(): Promise<void> {
+    let failure: unknown;
+    for (const close of [...opened].reverse()) await close().catch((error: unknown) => (failure ??= error));
+    if (failure) throw failure;
   }
-  let echo: EchoUpstream | undefined;
-  let demo: DemoCredentials | null = null;
-  const apis = [...loaded.config.apis];
-  if (loaded.demo) {
-    echo = await startEchoUpstream();
-    apis.push(demoApi(echo.url));
-    demo = await ensureDemoConsumer(app);
+  try {
+    if (!app.oauth.ring.canSign) app.log.warn('no oauth.masterKey: the token endpoint answers 503 until one is configured');
+    const apis = [...loaded.config.apis];
+    if (loaded.demo) {
+      const echo = await startEchoUpstream();
+      opened.push(echo.close);
+      apis.push(demoApi(echo.url));
+    }
+
+    const admin = await buildAdminServer(app, {
+      // Health probes carry no data; metrics do (API names, traffic, errors), so they need an admin
+      // key unless the operator opts in (admin.publicMetrics) for a scraper without one.
+      publicPaths: ['/healthz', '/readyz', ...(loaded.config.admin.publicMetrics ? ['/metrics'] : [])],
+      register(server) {
+        server.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+        server.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+          const ready = await readiness({ store: app.store, storeTimeoutMs: parseDuration(app.config.storeTimeout), redis: app.redisStatus });
+          if (ready.statusCode === 503) reply.header('retry-after', '5');
+          return reply.code(ready.statusCode).send(ready.body);
+        });
+        server.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+          reply.header('content-type', app.metrics.contentType).send(await app.metrics.render()),
+        );
+      },
+    });
+    opened.push(() => admin.close());
+    await admin.listen({ host: loaded.config.admin.host, port: loaded.config.admin.port });
+    const address = admin.server.address();
+    const port = typeof address === 'object' && address ? address.port : loaded.config.admin.port;
+    const adminUrl = urlOf(loaded.config.admin.host, port);
+
+    const gateway = await startGateway({
+      app,
+      apis,
+      baseDir: configDir(loaded.path),
+      // Routes of other modules on the public listener, e.g. the OAuth endpoints.
+      register: async (server) => {
+        await registerOAuthRoutes(server, { oauth: app.oauth, isAdminKey: (key) => app.verifyKey(key, { scopes: [ADMIN_SCOPE] }) });
+        await registerPublic?.(server, app);
+      },
+    });
+    opened.push(() => gateway.close());
+    const gatewayUrl = gateway.url;
+
+    // Only now, with both listeners bound: a start that fails before this point (a port in use, a
+    // bad store) uses up no key, and the next start that succeeds still shows them.
+    const firstAdminKey = (await app.hasAdminConsumer()) ? null : (await app.createAdminKey('first admin key')).key;
+    const demo = loaded.demo ? await ensureDemoConsumer(app) : null;
+
+    const redis = await app.redisStatus?.settled(REDIS_START_WAIT_MS);
+    app.log.info({ gatewayUrl, adminUrl, apis: apis.map((a) => a.name), store: app.store.kind, ...(redis ? { redis } : {}), config: loaded.path ?? '(defaults)' }, 'portcullis started');
+    print(startBanner({ gatewayUrl, adminUrl, configPath: loaded.path, firstAdminKey, demo }));
+
+    let closing: Promise<void> | undefined;
+    return {
+      app,
+      admin,
+      adminUrl,
+      gateway,
+      gatewayUrl,
+      firstAdminKey,
+      demo,
+      close() {
+        closing ??= closeOpened();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await closeOpened().catch((closeError: Error) => app.log.warn({ err: { message: closeError.message } }, 'could not close everything after a failed start'));
+    throw error;
   }
-
-  const admin = await buildAdminServer(app, {
-    // Health probes carry no data; metrics do (API names, traffic, errors), so they need an admin
-    // key unless the operator opts in (admin.publicMetrics) for a scraper without one.
-    publicPaths: ['/healthz', '/readyz', ...(loaded.config.admin.publicMetrics ? ['/metrics'] : [])],
-    register(server) {
-      server.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
-      server.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-        if (await storeIsReady(app.store, parseDuration(app.config.storeTimeout))) return { status: 'ready' };
-        return reply.code(503).header('retry-after', '5').send({ status: 'store unreachable' });
-      });
-      server.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-        reply.header('content-type', app.metrics.contentType).send(await app.metrics.render()),
-      );
-    },
-  });
-  await admin.listen({ host: loaded.config.admin.host, port: loaded.config.admin.port });
-  const address = admin.server.address();
-  const port = typeof address === 'object' && address ? address.port : loaded.config.admin.port;
-  const adminUrl = urlOf(loaded.config.admin.host, port);
-
-  const gateway = await startGateway({
-    app,
-    apis,
-    baseDir: configDir(loaded.path),
-    // Routes of other modules on the public listener, e.g. the OAuth endpoints.
-    register: async (server) => {
-      await registerOAuthRoutes(server, { oauth: app.oauth, isAdminKey: (key) => app.verifyKey(key, { scopes: [ADMIN_SCOPE] }) });
-      await registerPublic?.(server, app);
-    },
-  });
-  const gatewayUrl = gateway.url;
-
-  app.log.info({ gatewayUrl, adminUrl, apis: apis.map((a) => a.name), store: app.store.kind, config: loaded.path ?? '(defaults)' }, 'portcullis started');
-  if (firstAdminKey) {
-    print(
-      [
-        '',
-        'Portcullis is running. This is the first start on this store, so an admin key was created.',
-        'It is shown once and stored only as a hash — keep it somewhere safe:',
-        '',
-        `  PORTCULLIS_ADMIN_KEY=${firstAdminKey}`,
-        '',
-        'Create a consumer:',
-        '',
-        `  curl -s -X POST ${adminUrl}/admin/v1/consumers \\`,
-        `    -H "Authorization: Bearer ${firstAdminKey}" \\`,
-        `    -H "Content-Type: application/json" \\`,
-        `    -d '{"name":"acme","metadata":{"accountId":"acct_42","plan":"pro"},"scopes":["orders:read"]}'`,
-        '',
-        `Admin API reference: ${adminUrl}/admin/v1/openapi.json`,
-        '',
-      ].join('\n'),
-    );
-  }
-  if (demo) print(demoBanner({ gatewayUrl, adminUrl, demo, adminKey: firstAdminKey }));
-
-  let closing: Promise<void> | undefined;
-  return {
-    app,
-    admin,
-    adminUrl,
-    gateway,
-    gatewayUrl,
-    firstAdminKey,
-    demo,
-    close() {
-      closing ??= (async () => {
-        await gateway.close();
-        await admin.close();
-        await echo?.close();
-        await app.close();
-      })();
-      return closing;
-    },
-  };
 }

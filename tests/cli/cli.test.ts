@@ -136,7 +136,8 @@ test('the CLI works against a running admin API with --url and --admin-key', asy
     let output = '';
     const banner = await new Promise<string>((resolvePromise, reject) => {
       const timer = setTimeout(() => reject(new Error(`no banner: ${output}`)), 20_000);
-      child.stdout.on('data', (chunk) => {
+      // The banner is on stderr.
+      child.stderr.on('data', (chunk) => {
         output += chunk;
         if (/Admin API reference: \S+/.test(output)) {
           clearTimeout(timer);

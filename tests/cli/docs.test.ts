@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/main.js';
 import { SAMPLE_CONFIG } from '../../src/config/sample.js';
-import { demoBanner } from '../../src/demo/setup.js';
+import { startBanner } from '../../src/server/banner.js';
 import { noteLogText } from '../helpers/logs.js';
 import { tempDir } from '../helpers/stores.js';
 
@@ -161,11 +161,19 @@ test('the command lines the CLI prints run as printed', () => {
       'init': run(['init']).stdout,
       'a missing config file': run(['consumers', 'list', '--config', 'missing.yaml']).stderr,
       'the sample config': SAMPLE_CONFIG,
-      'the demo banner, later runs': demoBanner({
+      'the start banner, later runs of the demo': startBanner({
         gatewayUrl: 'http://127.0.0.1:8080',
         adminUrl: 'http://127.0.0.1:8081',
+        configPath: null,
         demo: { consumerId: 'con_0000000000000000000000', key: null, keyId: null },
-        adminKey: null,
+        firstAdminKey: null,
+      }),
+      'the start banner, later runs with a config': startBanner({
+        gatewayUrl: 'http://127.0.0.1:8080',
+        adminUrl: 'http://127.0.0.1:8081',
+        configPath: '/srv/portcullis/portcullis.yaml',
+        demo: null,
+        firstAdminKey: null,
       }),
     };
     for (const [what, text] of Object.entries(printed)) {

@@ -20,7 +20,8 @@ async function started(env: Record<string, string | undefined>): Promise<{ child
   });
   let banner = '';
   await new Promise<void>((resolvePromise, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
+    // The banner is on stderr.
+    child.stderr!.on('data', (chunk: Buffer) => {
       banner += chunk;
       if (banner.includes('Metrics: ')) resolvePromise();
     });

@@ -77,17 +77,18 @@ describe('demo: npm start without a config', () => {
       env: { ...process.env, PORTCULLIS_LISTEN_PORT: '0', PORTCULLIS_ADMIN_PORT: '0', PORTCULLIS_LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
+    let stdout = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk));
     // Every log line the demo writes joins the run's end-of-suite search for credentials.
     followLogs(child.stdout);
     followLogs(child.stderr);
+    // The banner is on stderr, the log lines on stdout.
     await new Promise<void>((resolvePromise, reject) => {
-      child.stdout!.on('data', (chunk: Buffer) => {
+      child.stderr!.on('data', (chunk: Buffer) => {
         banner += chunk;
         if (banner.includes('Metrics: ')) resolvePromise();
       });
-      child.once('exit', (code) => reject(new Error(`the CLI exited (${code}) before printing the banner:\n${banner}\n${stderr}`)));
+      child.once('exit', (code) => reject(new Error(`the CLI exited (${code}) before printing the banner:\n${banner}\n${stdout}`)));
     });
   });
 
