@@ -83,6 +83,8 @@ test('a reachable Redis: ready with its state; degraded while the connection is 
   const logger = testLogger('info');
   const running = await start(proxy.url, tmp.dir, logger);
   try {
+    // A start waits up to 1.5 s for Redis' first answer; on a loaded machine the connection may take longer.
+    await eventually('redis ready', () => running.app.redisStatus!.view().state === 'ready');
     const ready = await readyz(running);
     assert.equal(ready.status, 200);
     assert.equal(ready.body.status, 'ready');
