@@ -56,6 +56,10 @@ test('a 7 s write lock held by another process freezes neither the gateway nor h
       listen: { port: 0, host: '127.0.0.1' },
       log: { level: 'silent' },
       apis: [{ name: 'orders', basePath: '/orders', upstream: upstream.url, auth: ['api-key'] }],
+      // Only this test's own flushes run: a periodic one (10 s by default) landing just after the lock
+      // is released would write the counts first, and the flush below would find nothing to write.
+      usage: { flushInterval: '1h' },
+      keys: { lastUsedFlushInterval: '1h' },
     },
     'test',
   );
