@@ -15,7 +15,6 @@ import { createKeyService, type IssuedKey } from './keys/service.js';
 import { createKeyVerifier } from './keys/verify.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { parseDuration } from './lib/duration.js';
-import { keepTickShape } from './lib/tick-shape.js';
 import { createLogger, type Logger } from './logger.js';
 import { countStaleAnswers, instrumentKeyCache } from './metrics/key-cache.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
@@ -51,8 +50,6 @@ export async function createApp({
   metrics = createMetrics(),
   demo = false,
 }: AppOptions) {
-  // Before the first idle full GC could clear nextTick's shapes (see lib/tick-shape.ts).
-  keepTickShape();
   const heartbeatIntervalMs = parseDuration(config.cluster.heartbeatInterval);
   if (heartbeatIntervalMs < 100) throw new ConfigError('invalid configuration:\n  cluster.heartbeatInterval: must be at least 100ms');
   const log = logger ?? createLogger(config.log.level);
