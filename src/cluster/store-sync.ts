@@ -10,6 +10,8 @@
 // Either way a change drops the same state: key cache entries, cached client and consumer principals
 // (the cached token verdicts are judged against them afresh), a revoked jti goes on the denylist, and
 // a signing-key change reloads the ring (its removed keys' cached tokens are refused at once).
+// Library mode's in-process verifier is no node: it reads only token revocations, on the same
+// interval (src/library/verifier.ts), and its cached keys live for their TTL (10 s by default).
 import type { KeyCache } from '../keys/cache.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
