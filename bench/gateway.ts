@@ -39,7 +39,7 @@ import { forward } from '../src/gateway/forward.js';
 import { buildGateway } from '../src/gateway/start.js';
 import { threadPoolSize } from '../src/cli/thread-pool.cjs';
 import { createLogger } from '../src/logger.js';
-import { startPortcullis } from '../src/server/start.js';
+import { applyProcessWideSettings, startPortcullis } from '../src/server/start.js';
 
 const self = fileURLToPath(import.meta.url);
 const BODY = JSON.stringify({ id: 'ord_123', status: 'shipped', items: [{ sku: 'A-1', quantity: 2 }], total: 4200 });
@@ -182,6 +182,8 @@ async function portcullis(target: string, front: 'raw' | 'fastify' | 'plain', lo
     announce({ port: Number(new URL(running.gatewayUrl).port), key: await keyOf(running.app) });
     return;
   }
+  // As `portcullis start` sets its process up (the raw front above goes through it).
+  applyProcessWideSettings();
   const app = await createApp({ config, logger });
   const key = await keyOf(app);
   const gateway = await buildGateway({ app, baseDir: dir });

@@ -30,6 +30,7 @@ import { buildGateway } from '../src/gateway/start.js';
 import { createLogger } from '../src/logger.js';
 import { generateMasterKey } from '../src/oauth/master-key.js';
 import { registerOAuthRoutes } from '../src/oauth/routes.js';
+import { applyProcessWideSettings } from '../src/server/start.js';
 import { createCompactSigner } from '../src/oauth/signing-keys/sign.js';
 import { threadPoolSize } from '../src/cli/thread-pool.cjs';
 
@@ -51,6 +52,8 @@ async function portcullisApp(dir: string, extra: Record<string, unknown> = {}): 
     { store: `sqlite:${join(dir, 'bench.db')}`, issuer: 'http://127.0.0.1:9', log: { level: 'silent' }, oauth: { masterKey: generateMasterKey() }, ...extra },
     'bench',
   );
+  // As `portcullis start` sets its process up.
+  applyProcessWideSettings();
   return createApp({ config, logger: quietLogger() });
 }
 

@@ -8,13 +8,13 @@ import { createAuthMethodRegistry } from './auth/registry.js';
 import { createApiKeyAuthMethod } from './keys/auth-method.js';
 import { createLocalChangeBus, createRedisChangeBus, type Change } from './cluster/changes.js';
 import { createRedisStatus } from './cluster/redis-status.js';
+import { startStoreSync } from './cluster/store-sync.js';
 import { createKeyCache, type KeyCache } from './keys/cache.js';
 import { createLastUsedTracker } from './keys/last-used.js';
 import { createKeyService, type IssuedKey } from './keys/service.js';
 import { createKeyVerifier } from './keys/verify.js';
 import { systemClock, type Clock } from './lib/clock.js';
 import { parseDuration } from './lib/duration.js';
-import { keepTickShape } from './lib/tick-shape.js';
 import { createLogger, type Logger } from './logger.js';
 import { countStaleAnswers, instrumentKeyCache } from './metrics/key-cache.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
@@ -50,8 +50,6 @@ export async function createApp({
   metrics = createMetrics(),
   demo = false,
 }: AppOptions) {
-  // Before the first idle full GC could clear nextTick's shapes (see lib/tick-shape.ts).
-  keepTickShape();
   const heartbeatIntervalMs = parseDuration(config.cluster.heartbeatInterval);
   if (heartbeatIntervalMs < 100) throw new ConfigError('invalid configuration:\n  cluster.heartbeatInterval: must be at least 100ms');
   const log = logger ?? createLogger(config.log.level);
@@ -99,31 +97,6 @@ export async function createApp({
     metrics,
   );
   const staleAnswer = countStaleAnswers(metrics.registry);
-  // Changes other nodes made, read from the store on every sync (`oauth.syncInterval`): the path for
-  // nodes without Redis, and a second one for a node that missed a message. The audit log records
-  // every change in the transaction that makes it, so it is the change feed. Each sync reads back
-  // over a few seconds already read (a change committed late); an event is acted on once, so a
-  // change does not evict the same cached keys again on every sync of that overlap.
-  const appliedEvents = new Map<string, number>();
-  async function dropChangedElsewhere(since: number): Promise<void> {
-    const targets = await store.listChangedTargetsSince(since, ['key', 'consumer', 'client', 'signing-key']);
-    // An event first read at or before `since` happened before it, so no later sync returns it.
-    for (const [eventId, readAt] of appliedEvents) if (readAt < since) appliedEvents.delete(eventId);
-    const readAt = clock.now();
-    const keyIds: string[] = [];
-    let signingKeysChanged = false;
-    for (const target of targets) {
-      if (appliedEvents.has(target.eventId)) continue;
-      appliedEvents.set(target.eventId, readAt);
-      if (target.type === 'key') keyIds.push(target.id);
-      else if (target.type === 'consumer') forgetConsumer(target.id);
-      else if (target.type === 'signing-key') signingKeysChanged = true;
-      else oauth.principals.invalidateClient(target.id);
-    }
-    for (const hash of await store.listKeyHashes(keyIds)) cache.delete(hash);
-    // A rotation elsewhere (an immediate one removes keys): reloading refuses the removed keys' cached tokens.
-    if (signingKeysChanged) await oauth.ring.load();
-  }
   const oauth = await createOAuth({
     config,
     store,
@@ -132,14 +105,19 @@ export async function createApp({
     masterKey,
     bruteForce: limiters.bruteForce,
     publish,
-    onSync: dropChangedElsewhere,
     onStaleAnswer: () => staleAnswer('jwt'),
   }).catch(failed);
-  /** A consumer changed (here or on another node): its cached keys and tokens are judged afresh. */
-  function forgetConsumer(id: string): void {
-    cache.deleteConsumer(id);
-    oauth.onConsumerChange(id);
-  }
+  // How other nodes' changes reach this one (the change channel and the store sync) and what a change drops here.
+  const storeSync = startStoreSync({
+    store,
+    clock,
+    log,
+    changes,
+    keyCache: cache,
+    tokens: oauth,
+    housekeeping: oauth.housekeeping,
+    intervalMs: oauth.settings.syncIntervalMs,
+  });
 
   const lastUsed = createLastUsedTracker(store, (error) => log.warn({ err: error }, 'could not record key usage; will retry'));
   const usage = createUsageRecorder({
@@ -154,7 +132,7 @@ export async function createApp({
     clock,
     audit,
     onChange: (id) => {
-      forgetConsumer(id);
+      storeSync.apply({ kind: 'consumer', id });
       publish({ kind: 'consumer', id });
     },
   });
@@ -193,32 +171,8 @@ export async function createApp({
     return (await store.findConsumerByName(ADMIN_CONSUMER_NAME)) !== undefined;
   }
 
-  changes.listen({
-    apply(change) {
-      switch (change.kind) {
-        case 'key':
-          return cache.delete(change.hash);
-        case 'consumer':
-          return forgetConsumer(change.id);
-        case 'client':
-          return oauth.principals.invalidateClient(change.id);
-        case 'token':
-          return oauth.revocations.add(change.jti, change.expiresAt);
-        case 'signing-keys':
-          return void oauth.ring.load().catch((error: Error) => log.warn({ err: { message: error.message } }, 'could not reload signing keys'));
-      }
-    },
-    resync() {
-      // Changes may have been missed: every entry is asked for again, and stays for stale-if-error.
-      cache.expireAll();
-      oauth.principals.expireAll();
-      void oauth.sync().catch((error: Error) => log.warn({ err: { message: error.message } }, 'oauth sync failed; will retry'));
-    },
-  });
-
   lastUsed.start(parseDuration(config.keys.lastUsedFlushInterval));
   usage.start(parseDuration(config.usage.flushInterval));
-  oauth.start();
 
   return {
     config,
@@ -230,6 +184,7 @@ export async function createApp({
     usage,
     limiters,
     changes,
+    storeSync,
     /** Set when `redis` is configured: whether this node reaches it. */
     redisStatus,
     consumers,
@@ -244,7 +199,7 @@ export async function createApp({
       await lastUsed.stop();
       await usage.stop();
       await limiters.close();
-      await oauth.stop();
+      await storeSync.stop();
       await changes.close();
       await store.close();
     },

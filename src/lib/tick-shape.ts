@@ -21,3 +21,8 @@ export function keepTickShape(): void {
     held = executionAsyncResource();
   });
 }
+
+/** Whether this process keeps the shape: only the server start asks for it (src/server/start.ts), never `createApp`. */
+export function isTickShapeKept(): boolean {
+  return asked;
+}

@@ -1,6 +1,7 @@
 // Builds the OAuth side of Portcullis from config and ports (called once by the composition root):
 // the signing-key ring, clients, the token endpoint, JWT verification for the gateway, introspection,
-// revocation, and the loop that picks up what other nodes wrote to the store.
+// revocation, and the housekeeping of expired rows. What other nodes change reaches this node's state
+// through src/cluster/store-sync.ts.
 import { SYSTEM_ACTOR } from '../audit/log.js';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -24,7 +25,7 @@ import type { Change } from '../cluster/changes.js';
 import { createRevoker } from './revoke.js';
 import { checkOAuthSettings, resolveOAuthSettings } from './settings.js';
 import { createTokenEndpoint } from './token-endpoint.js';
-import { SYNC_OVERLAP_MS, createTokenVerification } from './token-verification.js';
+import { createTokenVerification } from './token-verification.js';
 
 export interface OAuthDeps {
   config: Config;
@@ -39,16 +40,11 @@ export interface OAuthDeps {
   fetch?: typeof fetch;
   /** Tells other nodes of this node's changes (src/cluster/changes.ts). */
   publish?: (change: Change) => void;
-  /** Part of every store sync: reads the other changes made since `since` (keys, consumers, clients). */
-  onSync?: (since: number) => Promise<void>;
   /** Told of each token check answered from a stale client or consumer entry (stale-if-error; a metric). */
   onStaleAnswer?: () => void;
 }
 
-/** Between two clean-ups (secrets, denylist, assertion jtis, signing keys), in sync ticks. */
-const HOUSEKEEPING_EVERY_TICKS = 30;
-
-export async function createOAuth({ config, store, clock, log, masterKey, bruteForce, fetch, publish = () => {}, onSync, onStaleAnswer }: OAuthDeps) {
+export async function createOAuth({ config, store, clock, log, masterKey, bruteForce, fetch, publish = () => {}, onStaleAnswer }: OAuthDeps) {
   const settings = resolveOAuthSettings(config);
   const problems = checkOAuthSettings(settings, config.trustedIssuers);
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
@@ -108,19 +104,7 @@ export async function createOAuth({ config, store, clock, log, masterKey, bruteF
   const revoker = createRevoker({ store, clock, audit, revocations, verify, longestTokenLifeMs, onRevoked: (jti, expiresAt) => publish({ kind: 'token', jti, expiresAt }) });
   const introspect = createIntrospector({ evaluateToken });
 
-  let lastSyncAt = clock.now();
-  let ticks = 0;
-  /** Reads what other nodes changed: revocations and signing keys here; keys, consumers and clients through `onSync`. */
-  async function sync(): Promise<void> {
-    const startedAt = clock.now();
-    const since = lastSyncAt - SYNC_OVERLAP_MS;
-    await readRevocations(since, startedAt);
-    await onSync?.(since);
-    revocations.prune(startedAt);
-    lastSyncAt = startedAt;
-    if (++ticks % HOUSEKEEPING_EVERY_TICKS === 0) await housekeeping();
-  }
-
+  /** Clean-ups (secrets, denylist, assertion jtis) and the scheduled signing-key rotation; the store sync runs it every few passes. */
   async function housekeeping(): Promise<void> {
     const at = clock.now();
     await ring.tick(SYSTEM_ACTOR);
@@ -128,9 +112,6 @@ export async function createOAuth({ config, store, clock, log, masterKey, bruteF
     await store.deleteRevokedTokensExpiredBefore(at);
     await store.deleteAssertionJtisExpiredBefore(at);
   }
-
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> | undefined;
 
   return {
     settings,
@@ -148,34 +129,10 @@ export async function createOAuth({ config, store, clock, log, masterKey, bruteF
     authenticateRequest,
     introspect,
     revoker,
-    sync,
+    readRevocations,
     housekeeping,
     metadata: () => authorizationServerMetadata(settings.issuer, [settings.signingAlg]),
     jwks: () => ring.jwks(clock.now()),
-
-    /** Drops cached state of a consumer whose credentials changed (disabled, scopes, deleted). */
-    onConsumerChange(consumerId: string): void {
-      principals.invalidateConsumer(consumerId);
-    },
-
-    start(): void {
-      if (timer) return;
-      timer = setInterval(() => {
-        if (running) return;
-        running = sync()
-          .catch((error) => log.warn({ err: { code: (error as { code?: string }).code, message: (error as Error).message } }, 'oauth sync failed; will retry'))
-          .finally(() => {
-            running = undefined;
-          });
-      }, settings.syncIntervalMs);
-      timer.unref();
-    },
-
-    async stop(): Promise<void> {
-      if (timer) clearInterval(timer);
-      timer = undefined;
-      await running;
-    },
   };
 }
 

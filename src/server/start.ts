@@ -11,6 +11,7 @@ import { startGateway, type RunningGateway } from '../gateway/start.js';
 import { createMetrics } from '../metrics/registry.js';
 import { registerOAuthRoutes } from '../oauth/routes.js';
 import { parseDuration } from '../lib/duration.js';
+import { keepTickShape } from '../lib/tick-shape.js';
 import { urlOf } from '../lib/listener-url.js';
 import { startBanner } from './banner.js';
 import { readiness } from './health.js';
@@ -41,10 +42,21 @@ export interface StartOptions {
   registerPublic?: (server: FastifyInstance, app: App) => void | Promise<void>;
 }
 
+/**
+ * What a Portcullis server sets for its whole process, before anything is built. Only the server
+ * start does this, never `createApp`: an app that embeds Portcullis (library mode, tests) keeps its
+ * process as it was. Idempotent.
+ */
+export function applyProcessWideSettings(): void {
+  // Before the first idle full GC could clear nextTick's shapes (see lib/tick-shape.ts).
+  keepTickShape();
+}
+
 /** How long a start waits for Redis' first answer, so that the start log says whether it is reachable. */
 const REDIS_START_WAIT_MS = 1_500;
 
 export async function startPortcullis({ loaded, clock, logger, print = (t) => process.stderr.write(t), registerPublic }: StartOptions): Promise<RunningPortcullis> {
+  applyProcessWideSettings();
   const metrics = createMetrics({ processMetrics: true });
   const app = await createApp({ config: loaded.config, metrics, demo: loaded.demo, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) });
   // What is open, closed in reverse when a later step fails: a failed start leaves nothing running

@@ -1,7 +1,7 @@
 // The layers of docs/architecture.md, enforced: every import in src/ (static, `import type`,
 // `export … from`, dynamic `import()`, `require`) goes to the importer's own layer or one below it;
-// an edge never imports another edge; and no two modules import each other, even through others or
-// for types only.
+// an edge never imports another edge; no two modules import each other, even through others or
+// for types only; and config reaches no store adapter (reading a store URL loads no database driver).
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
@@ -108,6 +108,21 @@ function layerViolations(graph: Map<string, string[]>): string[] {
   return found;
 }
 
+/** The store's port: what config (the store URL's default) may reach in src/store; the rest are adapters. */
+const STORE_PORT = new Set(['types.ts', 'oauth-types.ts', 'usage-types.ts', 'idempotency-types.ts', 'records.ts', 'errors.ts', 'dialect.ts'].map((name) => `src/store/${name}`));
+
+/** Store adapters (and the modules that load them) reachable from src/config, directly or through other modules. */
+function adaptersReachedFromConfig(graph: Map<string, string[]>): string[] {
+  const reached = new Set<string>();
+  const pending = [...graph.keys()].filter((file) => file.startsWith('src/config/'));
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (reached.has(file)) continue;
+    reached.add(file);
+    pending.push(...(graph.get(file) ?? []));
+  }
+  return [...reached].filter((file) => file.startsWith('src/store/') && !STORE_PORT.has(file)).sort();
+}
+
 /** Groups of modules that import each other (strongly connected components of more than one module, or a self-import). */
 function importCycles(graph: Map<string, string[]>): string[][] {
   const index = new Map<string, number>();
@@ -166,6 +181,10 @@ describe('layers', () => {
     assert.deepEqual(importCycles(graph), []);
   });
 
+  it('config reaches no store adapter, even through other modules', () => {
+    assert.deepEqual(adaptersReachedFromConfig(graph), []);
+  });
+
   it('sees every kind of import: type-only, re-exports and dynamic import()', () => {
     // src/library/verifier.ts loads the store adapters with import(); src/store/types.ts re-exports its records.
     assert.ok(graph.get('src/library/verifier.ts')!.includes('src/store/open.ts'));
@@ -185,5 +204,11 @@ describe('layers', () => {
       'src/store/types.ts → src/keys/verify.ts: store may not import domain',
     ]);
     assert.deepEqual(importCycles(broken), [['src/keys/cache.ts', 'src/keys/verify.ts']]);
+    const configToAdapter = new Map([
+      ['src/config/schema.ts', ['src/store/types.ts', 'src/keys/format.ts']],
+      ['src/keys/format.ts', ['src/store/open.ts']],
+      ['src/store/open.ts', ['src/store/sqlite.ts']],
+    ]);
+    assert.deepEqual(adaptersReachedFromConfig(configToAdapter), ['src/store/open.ts', 'src/store/sqlite.ts']);
   });
 });

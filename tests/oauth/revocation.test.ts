@@ -178,7 +178,7 @@ describe('revocation and introspection', () => {
     h.clock.set(exp * 1000 + 1);
     const outcome = await h.authenticate(token);
     assert.equal(!outcome.ok && outcome.code, 'TOKEN_EXPIRED');
-    await h.app.oauth.sync();
+    await h.app.storeSync.pass();
     assert.equal(h.app.oauth.revocations.has(jti), false, 'dropped from memory');
     await h.app.oauth.housekeeping();
     assert.equal(await h.app.store.findRevokedToken(jti), undefined, 'dropped from the store');
@@ -203,12 +203,12 @@ describe('revocations reach another node through the store', () => {
         assert.equal((await jwtB.authenticate(t1, { scopes: [] })).ok, true);
         assert.equal((await jwtB.authenticate(t2, { scopes: [] })).ok, true);
         await a.post('/oauth/revoke', { token: t1 }, { authorization: basic(client.clientId, client.clientSecret) });
-        await b.oauth.sync();
+        await b.storeSync.pass();
         assert.equal((await jwtB.authenticate(t1, { scopes: [] })).ok, false);
         assert.equal((await jwtB.authenticate(t2, { scopes: [] })).ok, true);
         a.clock.advance(10);
         await a.call('POST', `/admin/v1/clients/${client.clientId}/revoke-tokens`);
-        await b.oauth.sync();
+        await b.storeSync.pass();
         const outcome = await jwtB.authenticate(t2, { scopes: [] });
         assert.equal(!outcome.ok && outcome.code, 'TOKEN_REVOKED');
       } finally {
