@@ -118,7 +118,4 @@ export const SigningKeyRotate = Type.Object(
   { $id: 'SigningKeyRotate', additionalProperties: false },
 );
 
-export type ClientCreateBody = Static<typeof ClientCreate>;
-export type ClientUpdateBody = Static<typeof ClientUpdate>;
-export type SecretRotateBody = Static<typeof SecretRotate>;
-export type SigningKeyRotateBody = Static<typeof SigningKeyRotate>;
+export type ClientJwks = Static<typeof Jwks>;

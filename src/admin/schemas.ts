@@ -259,12 +259,8 @@ export const UsageReport = Type.Object(
   { $id: 'UsageReport' },
 );
 
-export type ConsumerCreateBody = Static<typeof ConsumerCreate>;
-export type ConsumerUpdateBody = Static<typeof ConsumerUpdate>;
-export type KeyCreateBody = Static<typeof KeyCreate>;
-export type KeyUpdateBody = Static<typeof KeyUpdate>;
-export type KeyRollBody = Static<typeof KeyRoll>;
-// Queries as a handler sees them: the validator has filled in the defaults.
-export type PageQueryType = Static<typeof PageQuery> & { limit: number };
-export type AuditQueryType = Static<typeof AuditQuery> & { limit: number };
-export type UsageQueryType = Static<typeof UsageQuery> & { granularity: 'minute' | 'hour' | 'day' };
+// The query schemas as their handlers see them (the same JSON, for the type provider): the validator
+// has filled in the defaults. A caller sending a query uses the schemas' own types, defaults optional.
+export const PageQueryWithDefaults = Type.Unsafe<Static<typeof PageQuery> & { limit: number }>(PageQuery);
+export const AuditQueryWithDefaults = Type.Unsafe<Static<typeof AuditQuery> & { limit: number }>(AuditQuery);
+export const UsageQueryWithDefaults = Type.Unsafe<Static<typeof UsageQuery> & { granularity: 'minute' | 'hour' | 'day' }>(UsageQuery);

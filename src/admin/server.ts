@@ -2,6 +2,7 @@
 // from the same schemas, admin-key authentication attached to every route but the few public ones
 // (route-access.ts), and one canonical spelling of every path (request-target.ts).
 import fastifySwagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -82,14 +83,15 @@ function validators() {
 }
 
 export async function buildAdminServer(app: App, options: AdminServerOptions = {}): Promise<FastifyInstance> {
-  const server: FastifyInstance = Fastify({
+  // Typed by the TypeBox provider: each route's request and reply types come from its schema.
+  const server = Fastify({
     loggerInstance: app.log.child({ listener: 'admin' }) as unknown as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? app.config.admin.bodyLimit,
     genReqId: (req) => acceptableRequestId(req.headers['x-request-id'] as string | undefined) ?? newId('req'),
     return503OnClosing: true,
     frameworkErrors: sendFrameworkError,
     clientErrorHandler: answerClientError,
-  });
+  }).withTypeProvider<TypeBoxTypeProvider>();
   server.setValidatorCompiler(validators());
   server.removeContentTypeParser('text/plain');
 

@@ -1,6 +1,7 @@
 // Records → the JSON the admin API returns: ISO times, masked keys, never a hash.
 import type { AuditEventRecord, ConsumerRecord, KeyRecord } from '../store/types.js';
 import type { VerifyResult } from '../keys/verify-result.js';
+import type { QuotaStatus } from '../limits/quota-status.js';
 import { PortcullisError } from '../errors/codes.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -44,7 +45,7 @@ export function auditEventView(e: AuditEventRecord) {
   return { ...e, at: iso(e.at) };
 }
 
-export function verifyView(r: VerifyResult & { quotas?: unknown }) {
+export function verifyView(r: VerifyResult & { quotas?: { consumer?: QuotaStatus; key?: QuotaStatus } }) {
   const { expiresAt, limits: _internal, ...rest } = r;
   return expiresAt === undefined ? rest : { ...rest, expiresAt: isoOrNull(expiresAt) };
 }

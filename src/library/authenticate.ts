@@ -55,6 +55,11 @@ export type HeaderReader = (name: string) => string | string[] | null | undefine
 export interface RequestAuthenticator {
   readonly verifier: PortcullisVerifier;
   /**
+   * Closes the verifier built from `store` or `remote`: pending last-used times are written and an
+   * opened store is closed. A `verifier` passed in is left open: whoever made it closes it.
+   */
+  close(): Promise<void>;
+  /**
    * `header(name)` returns a request header by lower-case name; a credential header given as an array
    * of several values, or `repeated` (when the caller saw it sent twice), is refused as ambiguous.
    */
@@ -93,6 +98,7 @@ export function createRequestAuthenticator(options: PortcullisAuthOptions, frame
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.methods ? { methods: options.methods } : {}),
   };
+  const ownsVerifier = options.verifier === undefined;
   const verifier =
     options.verifier ??
     (options.store !== undefined
@@ -119,8 +125,13 @@ export function createRequestAuthenticator(options: PortcullisAuthOptions, frame
     options.audience,
   );
 
+  let closed: Promise<void> | undefined;
   return {
     verifier,
+    close() {
+      closed ??= ownsVerifier ? verifier.close() : Promise.resolve();
+      return closed;
+    },
     async authenticate(header, repeated = false) {
       let sentTwice = repeated;
       const read = (name: string): string | undefined => {

@@ -19,10 +19,14 @@ declare global {
   }
 }
 
+/**
+ * The middleware; its `close()` closes the verifier it built from `store` or `remote` (pending
+ * last-used times are written, the store is closed): call it when the server shuts down.
+ */
 export function portcullisAuth(options: PortcullisAuthOptions) {
   const authenticator = createRequestAuthenticator(options, 'express');
   const apiKeyHeader = (options.apiKeyHeader ?? 'x-api-key').toLowerCase();
-  return function portcullisAuth(req: Request, res: Response, next: NextFunction): void {
+  function portcullisAuth(req: Request, res: Response, next: NextFunction): void {
     authenticator
       .authenticate(
         (name) => req.headers[name],
@@ -35,7 +39,8 @@ export function portcullisAuth(options: PortcullisAuthOptions) {
         }
         res.status(decision.status).set(decision.headers).send(JSON.stringify(decision.body));
       }, next);
-  };
+  }
+  return Object.assign(portcullisAuth, { close: () => authenticator.close() });
 }
 
 export default portcullisAuth;

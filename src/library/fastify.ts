@@ -3,6 +3,7 @@
 //   app.get('/orders', (request) => request.identity.consumerId)
 // or per route: `{ onRequest: portcullisAuth({ verifier, scopes: ['orders:write'] }) }`.
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import fastifyPlugin from 'fastify-plugin';
 import type { Identity } from '../auth/types.js';
 import { createRequestAuthenticator, repeatedCredential, type PortcullisAuthOptions } from './authenticate.js';
 
@@ -17,11 +18,14 @@ declare module 'fastify' {
   }
 }
 
-/** An onRequest/preHandler hook: 401/403 problem JSON, or `request.identity` set. */
+/**
+ * An onRequest/preHandler hook: 401/403 problem JSON, or `request.identity` set. Its `close()` closes
+ * the verifier it built from `store` or `remote` (call it from the app's `onClose`).
+ */
 export function portcullisAuth(options: PortcullisAuthOptions) {
   const authenticator = createRequestAuthenticator(options, 'fastify');
   const apiKeyHeader = (options.apiKeyHeader ?? 'x-api-key').toLowerCase();
-  return async function portcullisAuth(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  async function portcullisAuth(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const decision = await authenticator.authenticate(
       (name) => request.headers[name],
       repeatedCredential(request.raw.rawHeaders, apiKeyHeader),
@@ -31,16 +35,23 @@ export function portcullisAuth(options: PortcullisAuthOptions) {
       return;
     }
     await reply.code(decision.status).headers(decision.headers).send(JSON.stringify(decision.body));
-  };
+  }
+  return Object.assign(portcullisAuth, { close: () => authenticator.close() });
 }
 
-/** Guards every route of the instance it is registered on (and its children). */
-export const portcullis: FastifyPluginAsync<PortcullisAuthOptions> = async function portcullis(fastify, options) {
-  if (!fastify.hasRequestDecorator('identity')) fastify.decorateRequest('identity', null);
-  const hook = portcullisAuth(options);
-  fastify.addHook('onRequest', hook);
-};
-// Like fastify-plugin: the hook applies to the instance that registers it, not a child context.
-(portcullis as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+/**
+ * Guards every route of the instance it is registered on (and its children: fastify-plugin keeps the
+ * hook out of a context of its own). The verifier it built is closed with the instance, so pending
+ * last-used times are written and its store is closed.
+ */
+export const portcullis: FastifyPluginAsync<PortcullisAuthOptions> = fastifyPlugin(
+  async function portcullis(fastify, options: PortcullisAuthOptions) {
+    if (!fastify.hasRequestDecorator('identity')) fastify.decorateRequest('identity', null);
+    const hook = portcullisAuth(options);
+    fastify.addHook('onRequest', hook);
+    fastify.addHook('onClose', hook.close);
+  },
+  { fastify: '5.x', name: 'portcullis' },
+);
 
 export default portcullis;

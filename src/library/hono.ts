@@ -12,9 +12,13 @@ export { createInProcessVerifier, createRemoteVerifier, type PortcullisVerifier 
 /** Hono env for typed `c.get('identity')`: `new Hono<PortcullisEnv>()`. */
 export type PortcullisEnv = { Variables: { identity: Identity } };
 
-export function portcullisAuth(options: PortcullisAuthOptions): MiddlewareHandler<PortcullisEnv> {
+/**
+ * The middleware; its `close()` closes the verifier it built from `store` or `remote` (pending
+ * last-used times are written, the store is closed): call it when the server shuts down.
+ */
+export function portcullisAuth(options: PortcullisAuthOptions): MiddlewareHandler<PortcullisEnv> & { close(): Promise<void> } {
   const authenticator = createRequestAuthenticator(options, 'hono');
-  return async function portcullisAuth(c, next) {
+  const portcullisAuth: MiddlewareHandler<PortcullisEnv> = async function portcullisAuth(c, next) {
     // Fetch Headers join repeated values with ", ", which no credential contains: a repeat is refused as malformed.
     const decision = await authenticator.authenticate((name) => c.req.header(name));
     if (!decision.ok) {
@@ -23,6 +27,7 @@ export function portcullisAuth(options: PortcullisAuthOptions): MiddlewareHandle
     c.set('identity', decision.identity);
     await next();
   };
+  return Object.assign(portcullisAuth, { close: () => authenticator.close() });
 }
 
 export default portcullisAuth;

@@ -1,20 +1,20 @@
 // /admin/v1/audit-events
-import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
-import { AuditEventPage, AuditQuery, ref, type AuditQueryType } from '../schemas.js';
+import { AuditEventPage, AuditQueryWithDefaults, ref } from '../schemas.js';
 import { auditEventView, parseTime } from '../views.js';
+import type { AdminServer } from './admin-server.js';
 import { errorResponses } from './responses.js';
 
-export function auditRoutes(server: FastifyInstance, app: App): void {
-  server.get<{ Querystring: AuditQueryType }>(
+export function auditRoutes(server: AdminServer, app: App): void {
+  server.get(
     '/admin/v1/audit-events',
     {
       schema: {
         operationId: 'listAuditEvents',
         tags: ['audit'],
         summary: 'List audit events, newest first',
-        querystring: AuditQuery,
+        querystring: AuditQueryWithDefaults,
         response: { 200: ref(AuditEventPage), ...errorResponses },
       },
     },

@@ -1,7 +1,5 @@
 // /admin/v1/consumers/{id}/clients, /admin/v1/clients/…, /admin/v1/tokens/{jti}/revoke and
 // /admin/v1/signing-keys: OAuth clients, their secrets and tokens, and the signing keys.
-import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
 import type { ClientSecretRecord, OAuthClientRecord, SigningKeyRecord } from '../../store/oauth-types.js';
 import {
@@ -18,13 +16,11 @@ import {
   SigningKeyList,
   SigningKeyRotate,
   TokenParams,
-  type ClientCreateBody,
-  type ClientUpdateBody,
-  type SecretRotateBody,
-  type SigningKeyRotateBody,
+  type ClientJwks,
 } from '../oauth-schemas.js';
-import { ConsumerParams, PageQuery, ref, type PageQueryType } from '../schemas.js';
-import { errorResponses } from './responses.js';
+import { ConsumerParams, PageQueryWithDefaults, ref } from '../schemas.js';
+import type { AdminServer } from './admin-server.js';
+import { errorResponses, noContent } from './responses.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -44,7 +40,8 @@ export function clientView(c: OAuthClientRecord, secrets?: ClientSecretRecord[])
     tokenTtlSeconds: c.tokenTtlSeconds,
     authMethod: c.authMethods.length === 1 ? c.authMethods[0]! : null,
     authMethods: c.authMethods,
-    jwks: c.jwks,
+    // Stored only after the create/update schema accepted it.
+    jwks: c.jwks as ClientJwks | null,
     enabled: c.enabled,
     tokensRevokedBefore: isoOrNull(c.tokensRevokedBefore),
     rateLimit: c.rateLimit,
@@ -67,10 +64,10 @@ function signingKeyView(k: SigningKeyRecord & { state: 'pending' | 'active' | 'r
   };
 }
 
-export function clientRoutes(server: FastifyInstance, app: App): void {
+export function clientRoutes(server: AdminServer, app: App): void {
   const { clients, revoker, ring } = app.oauth;
 
-  server.post<{ Params: { id: string }; Body: ClientCreateBody }>(
+  server.post(
     '/admin/v1/consumers/:id/clients',
     {
       schema: {
@@ -89,7 +86,7 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
     },
   );
 
-  server.get<{ Params: { id: string }; Querystring: PageQueryType }>(
+  server.get(
     '/admin/v1/consumers/:id/clients',
     {
       schema: {
@@ -97,7 +94,7 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
         tags: ['clients'],
         summary: 'List a consumer’s OAuth clients',
         params: ConsumerParams,
-        querystring: PageQuery,
+        querystring: PageQueryWithDefaults,
         response: { 200: ref(ClientPage), ...errorResponses },
       },
     },
@@ -107,7 +104,7 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
     },
   );
 
-  server.get<{ Params: { clientId: string } }>(
+  server.get(
     '/admin/v1/clients/:clientId',
     {
       schema: {
@@ -124,7 +121,7 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
     },
   );
 
-  server.patch<{ Params: { clientId: string }; Body: ClientUpdateBody }>(
+  server.patch(
     '/admin/v1/clients/:clientId',
     {
       schema: {
@@ -139,7 +136,7 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
     async (request) => clientView(await clients.update(request.params.clientId, request.body, request.actor)),
   );
 
-  server.delete<{ Params: { clientId: string } }>(
+  server.delete(
     '/admin/v1/clients/:clientId',
     {
       schema: {
@@ -147,7 +144,7 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
         tags: ['clients'],
         summary: 'Delete a client; its tokens stop working',
         params: ClientParams,
-        response: { 204: Type.Null(), ...errorResponses },
+        response: { 204: noContent, ...errorResponses },
       },
     },
     async (request, reply) => {
@@ -156,7 +153,7 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
     },
   );
 
-  server.post<{ Params: { clientId: string }; Body: SecretRotateBody | undefined }>(
+  server.post(
     '/admin/v1/clients/:clientId/secrets',
     {
       schema: {
@@ -171,7 +168,7 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
     async (request, reply) => {
       const { issued, oldSecretsExpireAt } = await clients.rotateSecret(
         request.params.clientId,
-        request.body?.expireOldInSeconds ?? 0,
+        request.body.expireOldInSeconds ?? 0,
         request.actor,
       );
       return reply.code(201).send({
@@ -183,7 +180,7 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
     },
   );
 
-  server.post<{ Params: { clientId: string } }>(
+  server.post(
     '/admin/v1/clients/:clientId/revoke-tokens',
     {
       schema: {
@@ -197,7 +194,7 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
     async (request) => clientView(await clients.revokeTokens(request.params.clientId, request.actor)),
   );
 
-  server.post<{ Params: { jti: string } }>(
+  server.post(
     '/admin/v1/tokens/:jti/revoke',
     {
       schema: {
@@ -230,7 +227,7 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
     },
   );
 
-  server.post<{ Body: SigningKeyRotateBody | undefined }>(
+  server.post(
     '/admin/v1/signing-keys/rotate',
     {
       schema: {
@@ -242,7 +239,7 @@ export function clientRoutes(server: FastifyInstance, app: App): void {
       },
     },
     async (request, reply) => {
-      const created = await ring.rotate({ immediate: request.body?.immediate ?? false }, request.actor);
+      const created = await ring.rotate({ immediate: request.body.immediate ?? false }, request.actor);
       const view = ring.list(app.clock.now()).find((k) => k.id === created!.id)!;
       return reply.code(201).send(signingKeyView(view));
     },

@@ -1,6 +1,4 @@
 // /admin/v1/consumers
-import { Type } from '@sinclair/typebox';
-import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
 import {
   Consumer,
@@ -9,18 +7,16 @@ import {
   ConsumerParams,
   ConsumerUpdate,
   ConsumerWithQuota,
-  PageQuery,
+  PageQueryWithDefaults,
   ref,
-  type ConsumerCreateBody,
-  type ConsumerUpdateBody,
-  type PageQueryType,
 } from '../schemas.js';
 import { consumerView } from '../views.js';
 import { quotaStatus } from '../../limits/quota-status.js';
-import { errorResponses } from './responses.js';
+import type { AdminServer } from './admin-server.js';
+import { errorResponses, noContent } from './responses.js';
 
-export function consumerRoutes(server: FastifyInstance, app: App): void {
-  server.post<{ Body: ConsumerCreateBody }>(
+export function consumerRoutes(server: AdminServer, app: App): void {
+  server.post(
     '/admin/v1/consumers',
     {
       schema: {
@@ -34,14 +30,14 @@ export function consumerRoutes(server: FastifyInstance, app: App): void {
     async (request, reply) => reply.code(201).send(consumerView(await app.consumers.create(request.body, request.actor))),
   );
 
-  server.get<{ Querystring: PageQueryType }>(
+  server.get(
     '/admin/v1/consumers',
     {
       schema: {
         operationId: 'listConsumers',
         tags: ['consumers'],
         summary: 'List consumers',
-        querystring: PageQuery,
+        querystring: PageQueryWithDefaults,
         response: { 200: ref(ConsumerPage), ...errorResponses },
       },
     },
@@ -51,7 +47,7 @@ export function consumerRoutes(server: FastifyInstance, app: App): void {
     },
   );
 
-  server.get<{ Params: { id: string } }>(
+  server.get(
     '/admin/v1/consumers/:id',
     {
       schema: {
@@ -68,7 +64,7 @@ export function consumerRoutes(server: FastifyInstance, app: App): void {
     },
   );
 
-  server.patch<{ Params: { id: string }; Body: ConsumerUpdateBody }>(
+  server.patch(
     '/admin/v1/consumers/:id',
     {
       schema: {
@@ -83,7 +79,7 @@ export function consumerRoutes(server: FastifyInstance, app: App): void {
     async (request) => consumerView(await app.consumers.update(request.params.id, request.body, request.actor)),
   );
 
-  server.delete<{ Params: { id: string } }>(
+  server.delete(
     '/admin/v1/consumers/:id',
     {
       schema: {
@@ -91,7 +87,7 @@ export function consumerRoutes(server: FastifyInstance, app: App): void {
         tags: ['consumers'],
         summary: 'Delete a consumer and its keys',
         params: ConsumerParams,
-        response: { 204: Type.Null(), ...errorResponses },
+        response: { 204: noContent, ...errorResponses },
       },
     },
     async (request, reply) => {

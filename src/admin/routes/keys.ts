@@ -1,5 +1,4 @@
 // /admin/v1/consumers/{id}/keys and /admin/v1/keys/…
-import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
 import {
   ConsumerParams,
@@ -11,22 +10,19 @@ import {
   KeyRoll,
   KeyUpdate,
   KeyWithQuota,
-  PageQuery,
+  PageQueryWithDefaults,
   RolledKey,
   VerifyRequest,
   VerifyResponse,
   ref,
-  type KeyCreateBody,
-  type KeyRollBody,
-  type KeyUpdateBody,
-  type PageQueryType,
 } from '../schemas.js';
 import { keyView, parseTime, verifyView } from '../views.js';
 import { quotaStatus } from '../../limits/quota-status.js';
+import type { AdminServer } from './admin-server.js';
 import { errorResponses } from './responses.js';
 
-export function keyRoutes(server: FastifyInstance, app: App): void {
-  server.post<{ Params: { id: string }; Body: KeyCreateBody }>(
+export function keyRoutes(server: AdminServer, app: App): void {
+  server.post(
     '/admin/v1/consumers/:id/keys',
     {
       schema: {
@@ -45,7 +41,7 @@ export function keyRoutes(server: FastifyInstance, app: App): void {
     },
   );
 
-  server.get<{ Params: { id: string }; Querystring: PageQueryType }>(
+  server.get(
     '/admin/v1/consumers/:id/keys',
     {
       schema: {
@@ -53,7 +49,7 @@ export function keyRoutes(server: FastifyInstance, app: App): void {
         tags: ['keys'],
         summary: 'List a consumer’s keys (masked)',
         params: ConsumerParams,
-        querystring: PageQuery,
+        querystring: PageQueryWithDefaults,
         response: { 200: ref(KeyPage), ...errorResponses },
       },
     },
@@ -63,7 +59,7 @@ export function keyRoutes(server: FastifyInstance, app: App): void {
     },
   );
 
-  server.post<{ Body: { key: string; scopes?: string[] } }>(
+  server.post(
     '/admin/v1/keys/verify',
     {
       schema: {
@@ -89,7 +85,7 @@ export function keyRoutes(server: FastifyInstance, app: App): void {
     },
   );
 
-  server.get<{ Params: { keyId: string } }>(
+  server.get(
     '/admin/v1/keys/:keyId',
     {
       schema: {
@@ -106,7 +102,7 @@ export function keyRoutes(server: FastifyInstance, app: App): void {
     },
   );
 
-  server.patch<{ Params: { keyId: string }; Body: KeyUpdateBody }>(
+  server.patch(
     '/admin/v1/keys/:keyId',
     {
       schema: {
@@ -125,7 +121,7 @@ export function keyRoutes(server: FastifyInstance, app: App): void {
     },
   );
 
-  server.post<{ Params: { keyId: string } }>(
+  server.post(
     '/admin/v1/keys/:keyId/revoke',
     {
       schema: { operationId: 'revokeKey', tags: ['keys'], summary: 'Revoke a key for good', params: KeyParams, response: { 200: ref(Key), ...errorResponses } },
@@ -133,7 +129,7 @@ export function keyRoutes(server: FastifyInstance, app: App): void {
     async (request) => keyView(await app.keys.revoke(request.params.keyId, request.actor)),
   );
 
-  server.post<{ Params: { keyId: string }; Body: KeyRollBody | undefined }>(
+  server.post(
     '/admin/v1/keys/:keyId/roll',
     {
       schema: {
@@ -146,10 +142,10 @@ export function keyRoutes(server: FastifyInstance, app: App): void {
       },
     },
     async (request, reply) => {
-      const body = request.body ?? { expireOldInSeconds: 0 };
+      const { expireOldInSeconds = 0, expiresAt } = request.body;
       const { issued, old } = await app.keys.roll(
         request.params.keyId,
-        { expireOldInSeconds: body.expireOldInSeconds ?? 0, expiresAt: parseTime(body.expiresAt) },
+        { expireOldInSeconds, expiresAt: parseTime(expiresAt) },
         request.actor,
       );
       return reply.code(201).send({ ...keyView(issued.record), key: issued.key, oldKey: keyView(old) });

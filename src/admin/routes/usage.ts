@@ -1,23 +1,23 @@
 // /admin/v1/usage: request counts per bucket and status class, for a consumer, key/client or API.
-import type { FastifyInstance } from 'fastify';
 import type { App } from '../../app.js';
 import { PortcullisError } from '../../errors/codes.js';
 import type { StatusClass } from '../../store/usage-types.js';
-import { ref, UsageQuery, UsageReport, type UsageQueryType } from '../schemas.js';
+import { ref, UsageQueryWithDefaults, UsageReport } from '../schemas.js';
+import type { AdminServer } from './admin-server.js';
 import { errorResponses } from './responses.js';
 
 const GRANULARITY_MS = { minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
 const MAX_BUCKETS = 10_000;
 
-export function usageRoutes(server: FastifyInstance, app: App): void {
-  server.get<{ Querystring: UsageQueryType }>(
+export function usageRoutes(server: AdminServer, app: App): void {
+  server.get(
     '/admin/v1/usage',
     {
       schema: {
         operationId: 'getUsage',
         tags: ['usage'],
         summary: 'Request counts per time bucket and status class (flushed counts of every node)',
-        querystring: UsageQuery,
+        querystring: UsageQueryWithDefaults,
         response: { 200: ref(UsageReport), ...errorResponses },
       },
     },
