@@ -63,12 +63,21 @@ async function verifyChild(warm: number, count: number): Promise<void> {
   };
   await verify(warm);
   process.stdout.write(`${JSON.stringify({ port: 0 })}\n`);
-  process.stdin.once('data', () => void verify(count).then(() => process.stdout.write('done\n')));
+  process.stdin.once('data', () => {
+    verify(count).then(
+      () => process.stdout.write('done\n'),
+      (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+      },
+    );
+  });
 }
 
-/** Sends "go" to a verify child and waits for its "done". */
+/** Sends "go" to a verify child and waits for its "done"; rejects if it exits first. */
 function verifyCounted(target: Started): Promise<void> {
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    target.child.once('exit', (code) => reject(new Error(`the key-verify child exited with ${code}`)));
     let seen = '';
     target.child.stdout!.on('data', (chunk: Buffer) => {
       seen += chunk;
