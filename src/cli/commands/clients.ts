@@ -1,0 +1,113 @@
+// `portcullis clients …`: a consumer's OAuth clients (client credentials); a secret is shown once.
+import type { Command } from 'commander';
+import type { AdminSchemas } from '../../admin-client/operations.js';
+import { call, enc, printDeleted, show } from '../admin-call.js';
+import { CliError, type CliContext } from '../context.js';
+import { clean, limits, list, pageQuery, readJwksOption, wholeSeconds, withConnection, withLimits, withPaging, type Common, type LimitOptions, type PageOptions } from '../options.js';
+import { printJson, printRecord } from '../output.js';
+
+const CLIENT_COLUMNS = ['clientId', 'name', 'authMethods', 'scopes', 'audiences', 'tokenTtlSeconds', 'enabled', 'tokensRevokedBefore'];
+
+interface ClientOptions extends Common, LimitOptions {
+  name?: string;
+  scopes?: string;
+  audiences?: string;
+  tokenTtl?: string;
+  authMethod?: string;
+  jwks?: string;
+  enable?: boolean;
+  disable?: boolean;
+  disabled?: boolean;
+}
+
+/** `--auth-method`: one method pins the client; both secret methods (as `clients list` prints them) unpin it. */
+function authMethodOption(value: string | undefined): string | null | undefined {
+  const methods = list(value);
+  if (methods === undefined || methods.length === 1) return methods?.[0];
+  if (methods.length === 2 && methods.includes('client_secret_basic') && methods.includes('client_secret_post')) return null;
+  throw new CliError('--auth-method takes one method, or client_secret_basic,client_secret_post for both');
+}
+
+function clientBody(ctx: CliContext, o: ClientOptions) {
+  return clean({
+    name: o.name,
+    scopes: list(o.scopes),
+    audiences: list(o.audiences),
+    tokenTtlSeconds: o.tokenTtl === undefined ? undefined : wholeSeconds('token-ttl', o.tokenTtl),
+    authMethod: authMethodOption(o.authMethod),
+    jwks: readJwksOption(o.jwks, ctx.cwd),
+    enabled: o.enable ? true : o.disable || o.disabled ? false : undefined,
+    ...limits(o),
+  });
+}
+
+function printClient(ctx: CliContext, options: Common, issued: AdminSchemas['IssuedClient']): void {
+  if (options.json) return printJson(ctx.stdout, issued);
+  const { clientSecret, secrets, jwks, authMethod, ...rest } = issued as AdminSchemas['IssuedClient'] & { clientSecret?: string; secrets?: unknown; jwks?: unknown; authMethod?: unknown };
+  printRecord(ctx.stdout, rest);
+  if (clientSecret) ctx.stdout.write(`\nClient secret (shown once, store it now):\n\n  ${clientSecret}\n\n`);
+}
+
+export function addClients(program: Command, ctx: CliContext): void {
+  const clients = program.command('clients').description('manage OAuth clients (client credentials)');
+  withLimits(
+    withConnection(clients.command('create'))
+      .description('create an OAuth client for a consumer (its secret is shown once)')
+      .argument('<consumerId>')
+      .option('--name <name>')
+      .option('--scopes <list>', 'comma-separated; a subset of the consumer’s (default: all of them)')
+      .option('--audiences <list>', 'comma-separated aud values the client may request')
+      .option('--token-ttl <seconds>', 'token lifetime (default oauth.tokenTtl)')
+      .option('--auth-method <method>', 'pin one: client_secret_basic, client_secret_post or private_key_jwt (default: a secret for basic and post)')
+      .option('--jwks <json|@file>', 'public keys for private_key_jwt')
+      .option('--disabled', 'create disabled'),
+  ).action(async (consumerId: string, o: ClientOptions) =>
+    printClient(ctx, o, await call<AdminSchemas['IssuedClient']>(ctx, o, 'POST', `/admin/v1/consumers/${enc(consumerId)}/clients`, clientBody(ctx, o))),
+  );
+  withPaging(withConnection(clients.command('list')).description('list a consumer’s OAuth clients').argument('<consumerId>')).action(
+    async (consumerId: string, o: Common & PageOptions) =>
+      show(ctx, o, await call<AdminSchemas['ClientPage']>(ctx, o, 'GET', `/admin/v1/consumers/${enc(consumerId)}/clients?${pageQuery(o)}`), CLIENT_COLUMNS),
+  );
+  withConnection(clients.command('get'))
+    .description('show one OAuth client and its masked secrets')
+    .argument('<clientId>')
+    .action(async (clientId: string, o: Common) => show(ctx, o, await call<AdminSchemas['Client']>(ctx, o, 'GET', `/admin/v1/clients/${enc(clientId)}`)));
+  withLimits(
+    withConnection(clients.command('update'))
+      .description('change an OAuth client')
+      .argument('<clientId>')
+      .option('--name <name>')
+      .option('--scopes <list>')
+      .option('--audiences <list>')
+      .option('--token-ttl <seconds>')
+      .option('--auth-method <method>', 'pin one method, or client_secret_basic,client_secret_post for both')
+      .option('--jwks <json|@file>')
+      .option('--enable')
+      .option('--disable'),
+  ).action(async (clientId: string, o: ClientOptions) =>
+    show(ctx, o, await call<AdminSchemas['Client']>(ctx, o, 'PATCH', `/admin/v1/clients/${enc(clientId)}`, clientBody(ctx, o))),
+  );
+  withConnection(clients.command('delete'))
+    .description('delete an OAuth client; its tokens stop working')
+    .argument('<clientId>')
+    .action(async (clientId: string, o: Common) => {
+      await call<null>(ctx, o, 'DELETE', `/admin/v1/clients/${enc(clientId)}`);
+      printDeleted(ctx, o, clientId);
+    });
+  withConnection(clients.command('rotate-secret'))
+    .description('issue a new client secret; the old one keeps working for --expire-old-in seconds')
+    .argument('<clientId>')
+    .option('--expire-old-in <seconds>', 'overlap in seconds (0 = the old secret stops now)', '0')
+    .action(async (clientId: string, o: Common & { expireOldIn: string }) => {
+      const rotated = await call<AdminSchemas['RotatedSecret']>(ctx, o, 'POST', `/admin/v1/clients/${enc(clientId)}/secrets`, {
+        expireOldInSeconds: wholeSeconds('expire-old-in', o.expireOldIn),
+      });
+      if (o.json) return printJson(ctx.stdout, rotated);
+      ctx.stdout.write(`old secrets of ${clientId} expire at ${rotated.oldSecretsExpireAt}\n`);
+      ctx.stdout.write(`\nClient secret (shown once, store it now):\n\n  ${rotated.clientSecret}\n\n`);
+    });
+  withConnection(clients.command('revoke-tokens'))
+    .description('revoke every token the client was issued until now (new tokens work)')
+    .argument('<clientId>')
+    .action(async (clientId: string, o: Common) => show(ctx, o, await call<AdminSchemas['Client']>(ctx, o, 'POST', `/admin/v1/clients/${enc(clientId)}/revoke-tokens`)));
+}
