@@ -1,8 +1,9 @@
 // One admin request from a command, and how its answer is printed: JSON with --json, else a table,
-// a record, or the secret shown once.
+// a record, or the secret shown once; and the commands that are one request and its answer.
+import type { Command } from 'commander';
 import type { AdminSchemas } from '../admin-client/operations.js';
 import { CliError, type CliContext } from './context.js';
-import type { Common } from './options.js';
+import { pageQuery, withConnection, withPaging, type Common, type PageOptions } from './options.js';
 import { printJson, printRecord, printTable } from './output.js';
 import { connect, type LocalAccess } from './transport.js';
 
@@ -57,4 +58,40 @@ export function printIssued(ctx: CliContext, options: Common, issued: AdminSchem
 export function printDeleted(ctx: CliContext, options: Common, id: string): void {
   if (options.json) printJson(ctx.stdout, { deleted: id });
   else ctx.stdout.write(`deleted ${id}\n`);
+}
+
+interface RequestCommand {
+  name: string;
+  description: string;
+  /** The one argument, e.g. `<keyId>`, if the command takes one. */
+  argument?: string;
+  method: 'GET' | 'POST';
+  /** The admin path, from the argument (encoded here). */
+  path: (id: string) => string;
+}
+
+/** `<group> <name> [argument]` with the connection options, for a command on the admin API. */
+export function adminCommand(group: Command, name: string, description: string, argument?: string): Command {
+  const command = withConnection(group.command(name)).description(description);
+  return argument ? command.argument(argument) : command;
+}
+
+/** A command that sends one request with no body and shows the answer: `keys get <keyId>`, `keys revoke <keyId>`. */
+export function addRequestCommand(group: Command, ctx: CliContext, spec: RequestCommand): Command {
+  return adminCommand(group, spec.name, spec.description, spec.argument).action(async (...args: unknown[]) => {
+    const invoked = args.at(-1) as Command;
+    const o = invoked.opts<Common>();
+    const [id = ''] = invoked.processedArgs as string[];
+    show(ctx, o, await call<object>(ctx, o, spec.method, spec.path(enc(id))));
+  });
+}
+
+/** A `list` command: a page as a table of `columns`, with --cursor and --limit. */
+export function addListCommand(group: Command, ctx: CliContext, spec: Omit<RequestCommand, 'name' | 'method'> & { columns: readonly string[] }): Command {
+  return withPaging(adminCommand(group, 'list', spec.description, spec.argument)).action(async (...args: unknown[]) => {
+    const invoked = args.at(-1) as Command;
+    const o = invoked.opts<Common & PageOptions>();
+    const [id = ''] = invoked.processedArgs as string[];
+    show(ctx, o, await call<object>(ctx, o, 'GET', `${spec.path(enc(id))}?${pageQuery(o)}`), spec.columns);
+  });
 }

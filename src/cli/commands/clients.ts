@@ -1,9 +1,9 @@
 // `portcullis clients …`: a consumer's OAuth clients (client credentials); a secret is shown once.
 import type { Command } from 'commander';
 import type { AdminSchemas } from '../../admin-client/operations.js';
-import { call, enc, printDeleted, show } from '../admin-call.js';
+import { addListCommand, addRequestCommand, adminCommand, call, enc, printDeleted, show } from '../admin-call.js';
 import { CliError, type CliContext } from '../context.js';
-import { clean, limits, list, pageQuery, readJwksOption, wholeSeconds, withConnection, withLimits, withPaging, type Common, type LimitOptions, type PageOptions } from '../options.js';
+import { clean, limits, list, readJwksOption, wholeSeconds, withLimits, type Common, type LimitOptions } from '../options.js';
 import { printJson, printRecord } from '../output.js';
 
 const CLIENT_COLUMNS = ['clientId', 'name', 'authMethods', 'scopes', 'audiences', 'tokenTtlSeconds', 'enabled', 'tokensRevokedBefore'];
@@ -51,9 +51,7 @@ function printClient(ctx: CliContext, options: Common, issued: AdminSchemas['Iss
 export function addClients(program: Command, ctx: CliContext): void {
   const clients = program.command('clients').description('manage OAuth clients (client credentials)');
   withLimits(
-    withConnection(clients.command('create'))
-      .description('create an OAuth client for a consumer (its secret is shown once)')
-      .argument('<consumerId>')
+    adminCommand(clients, 'create', 'create an OAuth client for a consumer (its secret is shown once)', '<consumerId>')
       .option('--name <name>')
       .option('--scopes <list>', 'comma-separated; a subset of the consumer’s (default: all of them)')
       .option('--audiences <list>', 'comma-separated aud values the client may request')
@@ -64,18 +62,10 @@ export function addClients(program: Command, ctx: CliContext): void {
   ).action(async (consumerId: string, o: ClientOptions) =>
     printClient(ctx, o, await call<AdminSchemas['IssuedClient']>(ctx, o, 'POST', `/admin/v1/consumers/${enc(consumerId)}/clients`, clientBody(ctx, o))),
   );
-  withPaging(withConnection(clients.command('list')).description('list a consumer’s OAuth clients').argument('<consumerId>')).action(
-    async (consumerId: string, o: Common & PageOptions) =>
-      show(ctx, o, await call<AdminSchemas['ClientPage']>(ctx, o, 'GET', `/admin/v1/consumers/${enc(consumerId)}/clients?${pageQuery(o)}`), CLIENT_COLUMNS),
-  );
-  withConnection(clients.command('get'))
-    .description('show one OAuth client and its masked secrets')
-    .argument('<clientId>')
-    .action(async (clientId: string, o: Common) => show(ctx, o, await call<AdminSchemas['Client']>(ctx, o, 'GET', `/admin/v1/clients/${enc(clientId)}`)));
+  addListCommand(clients, ctx, { description: 'list a consumer’s OAuth clients', argument: '<consumerId>', path: (id) => `/admin/v1/consumers/${id}/clients`, columns: CLIENT_COLUMNS });
+  addRequestCommand(clients, ctx, { name: 'get', description: 'show one OAuth client and its masked secrets', argument: '<clientId>', method: 'GET', path: (id) => `/admin/v1/clients/${id}` });
   withLimits(
-    withConnection(clients.command('update'))
-      .description('change an OAuth client')
-      .argument('<clientId>')
+    adminCommand(clients, 'update', 'change an OAuth client', '<clientId>')
       .option('--name <name>')
       .option('--scopes <list>')
       .option('--audiences <list>')
@@ -87,16 +77,12 @@ export function addClients(program: Command, ctx: CliContext): void {
   ).action(async (clientId: string, o: ClientOptions) =>
     show(ctx, o, await call<AdminSchemas['Client']>(ctx, o, 'PATCH', `/admin/v1/clients/${enc(clientId)}`, clientBody(ctx, o))),
   );
-  withConnection(clients.command('delete'))
-    .description('delete an OAuth client; its tokens stop working')
-    .argument('<clientId>')
+  adminCommand(clients, 'delete', 'delete an OAuth client; its tokens stop working', '<clientId>')
     .action(async (clientId: string, o: Common) => {
       await call<null>(ctx, o, 'DELETE', `/admin/v1/clients/${enc(clientId)}`);
       printDeleted(ctx, o, clientId);
     });
-  withConnection(clients.command('rotate-secret'))
-    .description('issue a new client secret; the old one keeps working for --expire-old-in seconds')
-    .argument('<clientId>')
+  adminCommand(clients, 'rotate-secret', 'issue a new client secret; the old one keeps working for --expire-old-in seconds', '<clientId>')
     .option('--expire-old-in <seconds>', 'overlap in seconds (0 = the old secret stops now)', '0')
     .action(async (clientId: string, o: Common & { expireOldIn: string }) => {
       const rotated = await call<AdminSchemas['RotatedSecret']>(ctx, o, 'POST', `/admin/v1/clients/${enc(clientId)}/secrets`, {
@@ -106,8 +92,11 @@ export function addClients(program: Command, ctx: CliContext): void {
       ctx.stdout.write(`old secrets of ${clientId} expire at ${rotated.oldSecretsExpireAt}\n`);
       ctx.stdout.write(`\nClient secret (shown once, store it now):\n\n  ${rotated.clientSecret}\n\n`);
     });
-  withConnection(clients.command('revoke-tokens'))
-    .description('revoke every token the client was issued until now (new tokens work)')
-    .argument('<clientId>')
-    .action(async (clientId: string, o: Common) => show(ctx, o, await call<AdminSchemas['Client']>(ctx, o, 'POST', `/admin/v1/clients/${enc(clientId)}/revoke-tokens`)));
+  addRequestCommand(clients, ctx, {
+    name: 'revoke-tokens',
+    description: 'revoke every token the client was issued until now (new tokens work)',
+    argument: '<clientId>',
+    method: 'POST',
+    path: (id) => `/admin/v1/clients/${id}/revoke-tokens`,
+  });
 }

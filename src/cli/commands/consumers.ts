@@ -1,9 +1,9 @@
 // `portcullis consumers …`: who calls the APIs.
 import type { Command } from 'commander';
 import type { AdminSchemas } from '../../admin-client/operations.js';
-import { call, enc, printDeleted, show } from '../admin-call.js';
+import { addListCommand, addRequestCommand, adminCommand, call, enc, printDeleted, show } from '../admin-call.js';
 import type { CliContext } from '../context.js';
-import { clean, limits, list, pageQuery, parseJsonOption, withConnection, withLimits, withPaging, type Common, type LimitOptions, type PageOptions } from '../options.js';
+import { clean, limits, list, parseJsonOption, withLimits, type Common, type LimitOptions } from '../options.js';
 
 const CONSUMER_COLUMNS = ['id', 'name', 'enabled', 'scopes', 'externalIds', 'createdAt'];
 
@@ -28,8 +28,7 @@ function consumerBody(o: ConsumerOptions, enabled: boolean | undefined) {
 export function addConsumers(program: Command, ctx: CliContext): void {
   const consumers = program.command('consumers').description('manage consumers');
   withLimits(
-    withConnection(consumers.command('create'))
-      .description('create a consumer')
+    adminCommand(consumers, 'create', 'create a consumer')
       .requiredOption('--name <name>', 'unique name')
       .option('--metadata <json>', 'JSON object passed to upstreams')
       .option('--scopes <list>', 'comma-separated allowed scopes')
@@ -39,17 +38,10 @@ export function addConsumers(program: Command, ctx: CliContext): void {
     .action(async (o: ConsumerOptions & { disabled?: boolean }) =>
       show(ctx, o, await call<AdminSchemas['Consumer']>(ctx, o, 'POST', '/admin/v1/consumers', consumerBody(o, o.disabled ? false : undefined))),
     );
-  withPaging(withConnection(consumers.command('list')).description('list consumers')).action(async (o: Common & PageOptions) =>
-    show(ctx, o, await call<AdminSchemas['ConsumerPage']>(ctx, o, 'GET', `/admin/v1/consumers?${pageQuery(o)}`), CONSUMER_COLUMNS),
-  );
-  withConnection(consumers.command('get'))
-    .description('show one consumer')
-    .argument('<id>')
-    .action(async (id: string, o: Common) => show(ctx, o, await call<AdminSchemas['ConsumerWithQuota']>(ctx, o, 'GET', `/admin/v1/consumers/${enc(id)}`)));
+  addListCommand(consumers, ctx, { description: 'list consumers', path: () => '/admin/v1/consumers', columns: CONSUMER_COLUMNS });
+  addRequestCommand(consumers, ctx, { name: 'get', description: 'show one consumer', argument: '<id>', method: 'GET', path: (id) => `/admin/v1/consumers/${id}` });
   withLimits(
-    withConnection(consumers.command('update'))
-      .description('change a consumer')
-      .argument('<id>')
+    adminCommand(consumers, 'update', 'change a consumer', '<id>')
       .option('--name <name>')
       .option('--metadata <json>')
       .option('--scopes <list>')
@@ -60,9 +52,7 @@ export function addConsumers(program: Command, ctx: CliContext): void {
     .action(async (id: string, o: ConsumerOptions & { enable?: boolean; disable?: boolean }) =>
       show(ctx, o, await call<AdminSchemas['Consumer']>(ctx, o, 'PATCH', `/admin/v1/consumers/${enc(id)}`, consumerBody(o, o.enable ? true : o.disable ? false : undefined))),
     );
-  withConnection(consumers.command('delete'))
-    .description('delete a consumer and all its keys')
-    .argument('<id>')
+  adminCommand(consumers, 'delete', 'delete a consumer and all its keys', '<id>')
     .action(async (id: string, o: Common) => {
       await call<null>(ctx, o, 'DELETE', `/admin/v1/consumers/${enc(id)}`);
       printDeleted(ctx, o, id);

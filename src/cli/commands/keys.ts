@@ -1,22 +1,18 @@
 // `portcullis keys …`: a consumer's API keys (the key itself is shown once, when issued).
 import type { Command } from 'commander';
 import type { AdminSchemas } from '../../admin-client/operations.js';
-import { call, enc, printIssued, show } from '../admin-call.js';
+import { addListCommand, addRequestCommand, adminCommand, call, enc, printIssued, show } from '../admin-call.js';
 import { CliError, type CliContext } from '../context.js';
 import {
   clean,
   expiresAtOption,
   limits,
   list,
-  pageQuery,
   parseJsonOption,
   parseTimeOption,
-  withConnection,
   withLimits,
-  withPaging,
   type Common,
   type LimitOptions,
-  type PageOptions,
 } from '../options.js';
 
 const KEY_COLUMNS = ['id', 'name', 'masked', 'scopes', 'enabled', 'expiresAt', 'revokedAt', 'lastUsedAt'];
@@ -31,9 +27,7 @@ interface KeyOptions extends Common, LimitOptions {
 export function addKeys(program: Command, ctx: CliContext): void {
   const keys = program.command('keys').description('manage API keys');
   withLimits(
-    withConnection(keys.command('create'))
-      .description('create an API key for a consumer (the key is shown once)')
-      .argument('<consumerId>')
+    adminCommand(keys, 'create', 'create an API key for a consumer (the key is shown once)', '<consumerId>')
       .option('--name <name>')
       .option('--scopes <list>', 'comma-separated; a subset of the consumer’s (default: all of them)')
       .option('--metadata <json>')
@@ -51,18 +45,10 @@ export function addKeys(program: Command, ctx: CliContext): void {
       })),
     ),
   );
-  withPaging(withConnection(keys.command('list')).description('list a consumer’s keys (masked)').argument('<consumerId>')).action(
-    async (consumerId: string, o: Common & PageOptions) =>
-      show(ctx, o, await call<AdminSchemas['KeyPage']>(ctx, o, 'GET', `/admin/v1/consumers/${enc(consumerId)}/keys?${pageQuery(o)}`), KEY_COLUMNS),
-  );
-  withConnection(keys.command('get'))
-    .description('show one key (masked)')
-    .argument('<keyId>')
-    .action(async (keyId: string, o: Common) => show(ctx, o, await call<AdminSchemas['KeyWithQuota']>(ctx, o, 'GET', `/admin/v1/keys/${enc(keyId)}`)));
+  addListCommand(keys, ctx, { description: 'list a consumer’s keys (masked)', argument: '<consumerId>', path: (id) => `/admin/v1/consumers/${id}/keys`, columns: KEY_COLUMNS });
+  addRequestCommand(keys, ctx, { name: 'get', description: 'show one key (masked)', argument: '<keyId>', method: 'GET', path: (id) => `/admin/v1/keys/${id}` });
   withLimits(
-    withConnection(keys.command('update'))
-      .description('change a key')
-      .argument('<keyId>')
+    adminCommand(keys, 'update', 'change a key', '<keyId>')
       .option('--name <name>')
       .option('--scopes <list>')
       .option('--metadata <json>')
@@ -85,22 +71,15 @@ export function addKeys(program: Command, ctx: CliContext): void {
         })),
       ),
     );
-  withConnection(keys.command('revoke'))
-    .description('revoke a key for good')
-    .argument('<keyId>')
-    .action(async (keyId: string, o: Common) => show(ctx, o, await call<AdminSchemas['Key']>(ctx, o, 'POST', `/admin/v1/keys/${enc(keyId)}/revoke`)));
-  withConnection(keys.command('roll'))
-    .description('replace a key; the old one keeps working for --expire-old-in seconds')
-    .argument('<keyId>')
+  addRequestCommand(keys, ctx, { name: 'revoke', description: 'revoke a key for good', argument: '<keyId>', method: 'POST', path: (id) => `/admin/v1/keys/${id}/revoke` });
+  adminCommand(keys, 'roll', 'replace a key; the old one keeps working for --expire-old-in seconds', '<keyId>')
     .option('--expire-old-in <seconds>', 'overlap in seconds (0 = the old key stops now)', '0')
     .action(async (keyId: string, o: Common & { expireOldIn: string }) => {
       const seconds = Number(o.expireOldIn);
       if (!Number.isInteger(seconds) || seconds < 0) throw new CliError('--expire-old-in takes a whole number of seconds, 0 or more');
       printIssued(ctx, o, await call<AdminSchemas['RolledKey']>(ctx, o, 'POST', `/admin/v1/keys/${enc(keyId)}/roll`, { expireOldInSeconds: seconds }));
     });
-  withConnection(keys.command('verify'))
-    .description('verify a key (prints the result code)')
-    .argument('<key>')
+  adminCommand(keys, 'verify', 'verify a key (prints the result code)', '<key>')
     .option('--scopes <list>', 'scopes the key must have')
     .action(async (key: string, o: Common & { scopes?: string }) => {
       const result = await call<AdminSchemas['VerifyResponse']>(ctx, o, 'POST', '/admin/v1/keys/verify', clean({ key, scopes: list(o.scopes) }));

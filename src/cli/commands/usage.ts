@@ -1,9 +1,9 @@
 // `portcullis usage`: request counts per time bucket and status class.
 import type { Command } from 'commander';
 import type { AdminSchemas } from '../../admin-client/operations.js';
-import { call } from '../admin-call.js';
+import { adminCommand, call } from '../admin-call.js';
 import type { CliContext } from '../context.js';
-import { clean, parseTimeOption, withConnection, type Common } from '../options.js';
+import { clean, parseTimeOption, type Common } from '../options.js';
 import { printJson, printTable } from '../output.js';
 
 interface UsageOptions extends Common {
@@ -17,8 +17,7 @@ interface UsageOptions extends Common {
 }
 
 export function addUsage(program: Command, ctx: CliContext): void {
-  withConnection(program.command('usage'))
-    .description('request counts per time bucket and status class')
+  adminCommand(program, 'usage', 'request counts per time bucket and status class')
     .option('--consumer <id>', 'one consumer')
     .option('--key <id>', 'one API key')
     .option('--client <id>', 'one OAuth client')
