@@ -91,6 +91,33 @@ test('portcullis --version prints the version of package.json', async () => {
   }
 });
 
+test('runCli works in the folder and environment it is given and leaves the process as it was', async () => {
+  const a = tempDir();
+  const b = tempDir();
+  try {
+    const before = { cwd: process.cwd(), exitCode: process.exitCode, store: process.env.PORTCULLIS_STORE, localStore: existsSync('.portcullis') };
+    await json(a.dir, ['consumers', 'create', '--name', 'in-a']);
+    assert.ok(existsSync(join(a.dir, '.portcullis', 'portcullis.db')), 'the store is made in the folder given');
+    const refused = await run(a.dir, ['keys', 'verify', 'pcl_000000000000000000000000000000000000', '--json']);
+    assert.equal(refused.code, 3);
+
+    assert.equal((await run(b.dir, ['consumers', 'list'])).code, 1, 'another folder: no store there');
+    const viaEnv = await json(b.dir, ['consumers', 'list'], { PORTCULLIS_STORE: `sqlite:${join(a.dir, '.portcullis', 'portcullis.db')}` });
+    assert.equal(viaEnv.items[0].name, 'in-a', 'the environment given is the one read');
+    const remote = await run(b.dir, ['consumers', 'list'], { PORTCULLIS_URL: 'http://127.0.0.1:9', PORTCULLIS_ADMIN_KEY: 'pcl_unused' });
+    assert.match(remote.stderr, /cannot reach the admin API at http:\/\/127\.0\.0\.1:9/, 'PORTCULLIS_URL of the given environment');
+
+    assert.deepEqual(
+      { cwd: process.cwd(), exitCode: process.exitCode, store: process.env.PORTCULLIS_STORE, localStore: existsSync('.portcullis') },
+      before,
+      'no change of folder, exit code or environment of the process',
+    );
+  } finally {
+    a.remove();
+    b.remove();
+  }
+});
+
 test('the executable (launch.cjs) runs the command line: its version, a store command, its exit codes', () => {
   const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
   assert.deepEqual(spawnCli(tmpdir(), ['--version']), { code: 0, stdout: `${version}\n`, stderr: '' });
