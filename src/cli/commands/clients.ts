@@ -43,7 +43,8 @@ function clientBody(ctx: CliContext, o: ClientOptions) {
 
 function printClient(ctx: CliContext, options: Common, issued: AdminSchemas['IssuedClient']): void {
   if (options.json) return printJson(ctx.stdout, issued);
-  const { clientSecret, secrets, jwks, authMethod, ...rest } = issued as AdminSchemas['IssuedClient'] & { clientSecret?: string; secrets?: unknown; jwks?: unknown; authMethod?: unknown };
+  // The record without what a table cell cannot show well; the secret last, apart.
+  const { clientSecret, secrets, jwks, authMethod, ...rest } = issued;
   printRecord(ctx.stdout, rest);
   if (clientSecret) ctx.stdout.write(`\nClient secret (shown once, store it now):\n\n  ${clientSecret}\n\n`);
 }

@@ -38,9 +38,10 @@ export function addToken(program: Command, ctx: CliContext): void {
       if (named !== undefined && named !== 'client_secret_basic' && named !== 'client_secret_post') {
         throw new CliError('--auth-method takes client_secret_basic or client_secret_post');
       }
-      const issuer = o.tokenUrl || o.issuer ? o.issuer : resolveIssuer(loadCliConfig(ctx, o.config).config);
+      // The config is read only when neither the endpoint nor the issuer is given.
+      const endpoint = o.tokenUrl ? { tokenUrl: o.tokenUrl } : { issuer: o.issuer || resolveIssuer(loadCliConfig(ctx, o.config).config) };
       const client = createTokenClient({
-        ...(o.tokenUrl ? { tokenUrl: o.tokenUrl } : { issuer }),
+        ...endpoint,
         clientId: o.clientId,
         clientSecret,
         ...(named ? { authMethod: named } : {}),
