@@ -45,6 +45,20 @@ export function withLimits(command: Command): Command {
     .option('--quota <limit/period>', 'e.g. 1000/month (day, month, total); none clears');
 }
 
+/** `--name` and `--scopes` of a new credential (an API key or an OAuth client). */
+export function withCredentialNameAndScopes(command: Command): Command {
+  return command.option('--name <name>').option('--scopes <list>', 'comma-separated; a subset of the consumer’s (default: all of them)');
+}
+
+/** `--enable` and `--disable` of an update; `enabledOf` turns them into the `enabled` field. */
+export function withEnabling(command: Command): Command {
+  return command.option('--enable').option('--disable');
+}
+
+export function enabledOf(o: { enable?: boolean; disable?: boolean }): boolean | undefined {
+  return o.enable ? true : o.disable ? false : undefined;
+}
+
 export function withPaging(command: Command): Command {
   return command.option('--cursor <cursor>').option('--limit <n>', 'page size', '50');
 }

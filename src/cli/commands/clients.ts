@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { AdminSchemas } from '../../admin-client/operations.js';
 import { addListCommand, addRequestCommand, adminCommand, call, enc, printDeleted, show } from '../admin-call.js';
 import { CliError, type CliContext } from '../context.js';
-import { clean, limits, list, readJwksOption, wholeSeconds, withLimits, type Common, type LimitOptions } from '../options.js';
+import { clean, enabledOf, withCredentialNameAndScopes, limits, list, readJwksOption, wholeSeconds, withEnabling, withLimits, type Common, type LimitOptions } from '../options.js';
 import { printJson, printRecord } from '../output.js';
 
 const CLIENT_COLUMNS = ['clientId', 'name', 'authMethods', 'scopes', 'audiences', 'tokenTtlSeconds', 'enabled', 'tokensRevokedBefore'];
@@ -36,7 +36,7 @@ function clientBody(ctx: CliContext, o: ClientOptions) {
     tokenTtlSeconds: o.tokenTtl === undefined ? undefined : wholeSeconds('token-ttl', o.tokenTtl),
     authMethod: authMethodOption(o.authMethod),
     jwks: readJwksOption(o.jwks, ctx.cwd),
-    enabled: o.enable ? true : o.disable || o.disabled ? false : undefined,
+    enabled: o.disabled ? false : enabledOf(o),
     ...limits(o),
   });
 }
@@ -52,9 +52,7 @@ function printClient(ctx: CliContext, options: Common, issued: AdminSchemas['Iss
 export function addClients(program: Command, ctx: CliContext): void {
   const clients = program.command('clients').description('manage OAuth clients (client credentials)');
   withLimits(
-    adminCommand(clients, 'create', 'create an OAuth client for a consumer (its secret is shown once)', '<consumerId>')
-      .option('--name <name>')
-      .option('--scopes <list>', 'comma-separated; a subset of the consumer’s (default: all of them)')
+    withCredentialNameAndScopes(adminCommand(clients, 'create', 'create an OAuth client for a consumer (its secret is shown once)', '<consumerId>'))
       .option('--audiences <list>', 'comma-separated aud values the client may request')
       .option('--token-ttl <seconds>', 'token lifetime (default oauth.tokenTtl)')
       .option('--auth-method <method>', 'pin one: client_secret_basic, client_secret_post or private_key_jwt (default: a secret for basic and post)')
@@ -66,15 +64,15 @@ export function addClients(program: Command, ctx: CliContext): void {
   addListCommand(clients, ctx, { description: 'list a consumer’s OAuth clients', argument: '<consumerId>', path: (id) => `/admin/v1/consumers/${id}/clients`, columns: CLIENT_COLUMNS });
   addRequestCommand(clients, ctx, { name: 'get', description: 'show one OAuth client and its masked secrets', argument: '<clientId>', method: 'GET', path: (id) => `/admin/v1/clients/${id}` });
   withLimits(
-    adminCommand(clients, 'update', 'change an OAuth client', '<clientId>')
-      .option('--name <name>')
-      .option('--scopes <list>')
-      .option('--audiences <list>')
-      .option('--token-ttl <seconds>')
-      .option('--auth-method <method>', 'pin one method, or client_secret_basic,client_secret_post for both')
-      .option('--jwks <json|@file>')
-      .option('--enable')
-      .option('--disable'),
+    withEnabling(
+      adminCommand(clients, 'update', 'change an OAuth client', '<clientId>')
+        .option('--name <name>')
+        .option('--scopes <list>')
+        .option('--audiences <list>')
+        .option('--token-ttl <seconds>')
+        .option('--auth-method <method>', 'pin one method, or client_secret_basic,client_secret_post for both')
+        .option('--jwks <json|@file>'),
+    ),
   ).action(async (clientId: string, o: ClientOptions) =>
     show(ctx, o, await call<AdminSchemas['Client']>(ctx, o, 'PATCH', `/admin/v1/clients/${enc(clientId)}`, clientBody(ctx, o))),
   );

@@ -5,11 +5,14 @@ import { addListCommand, addRequestCommand, adminCommand, call, enc, printIssued
 import { CliError, type CliContext } from '../context.js';
 import {
   clean,
+  enabledOf,
   expiresAtOption,
   limits,
   list,
   parseJsonOption,
   parseTimeOption,
+  withCredentialNameAndScopes,
+  withEnabling,
   withLimits,
   type Common,
   type LimitOptions,
@@ -27,9 +30,7 @@ interface KeyOptions extends Common, LimitOptions {
 export function addKeys(program: Command, ctx: CliContext): void {
   const keys = program.command('keys').description('manage API keys');
   withLimits(
-    adminCommand(keys, 'create', 'create an API key for a consumer (the key is shown once)', '<consumerId>')
-      .option('--name <name>')
-      .option('--scopes <list>', 'comma-separated; a subset of the consumer’s (default: all of them)')
+    withCredentialNameAndScopes(adminCommand(keys, 'create', 'create an API key for a consumer (the key is shown once)', '<consumerId>'))
       .option('--metadata <json>')
       .addOption(expiresAtOption()),
   ).action(async (consumerId: string, o: KeyOptions) =>
@@ -47,17 +48,15 @@ export function addKeys(program: Command, ctx: CliContext): void {
   );
   addListCommand(keys, ctx, { description: 'list a consumer’s keys (masked)', argument: '<consumerId>', path: (id) => `/admin/v1/consumers/${id}/keys`, columns: KEY_COLUMNS });
   addRequestCommand(keys, ctx, { name: 'get', description: 'show one key (masked)', argument: '<keyId>', method: 'GET', path: (id) => `/admin/v1/keys/${id}` });
-  withLimits(
-    adminCommand(keys, 'update', 'change a key', '<keyId>')
-      .option('--name <name>')
-      .option('--scopes <list>')
-      .option('--metadata <json>')
-      .addOption(expiresAtOption()),
-  )
-    .option('--no-expiry', 'clear the expiry')
-    .option('--enable')
-    .option('--disable')
-    .action(async (keyId: string, o: KeyOptions & { expiry?: boolean; enable?: boolean; disable?: boolean }) =>
+  withEnabling(
+    withLimits(
+      adminCommand(keys, 'update', 'change a key', '<keyId>')
+        .option('--name <name>')
+        .option('--scopes <list>')
+        .option('--metadata <json>')
+        .addOption(expiresAtOption()),
+    ).option('--no-expiry', 'clear the expiry'),
+  ).action(async (keyId: string, o: KeyOptions & { expiry?: boolean; enable?: boolean; disable?: boolean }) =>
       show(
         ctx,
         o,
@@ -67,7 +66,7 @@ export function addKeys(program: Command, ctx: CliContext): void {
           metadata: parseJsonOption('metadata', o.metadata),
           expiresAt: o.expiry === false ? null : parseTimeOption('expires-at', o.expiresAt),
           ...limits(o),
-          enabled: o.enable ? true : o.disable ? false : undefined,
+          enabled: enabledOf(o),
         })),
       ),
     );
