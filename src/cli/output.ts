@@ -1,6 +1,8 @@
 // CLI output: JSON with --json, otherwise aligned tables and key: value blocks.
-export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+import type { Writer } from './context.js';
+
+export function printJson(out: Writer, value: unknown): void {
+  out.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 function cell(value: unknown): string {
@@ -10,19 +12,19 @@ function cell(value: unknown): string {
   return String(value);
 }
 
-export function printTable(rows: Array<Record<string, unknown>>, columns: string[]): void {
+export function printTable(out: Writer, rows: ReadonlyArray<Record<string, unknown>>, columns: readonly string[]): void {
   if (rows.length === 0) {
-    process.stdout.write('(none)\n');
+    out.write('(none)\n');
     return;
   }
   const cells = rows.map((row) => columns.map((c) => cell(row[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
   const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
-  process.stdout.write(`${line(columns.map((c) => c.toUpperCase()))}\n`);
-  for (const r of cells) process.stdout.write(`${line(r)}\n`);
+  out.write(`${line(columns.map((c) => c.toUpperCase()))}\n`);
+  for (const r of cells) out.write(`${line(r)}\n`);
 }
 
-export function printRecord(record: Record<string, unknown>): void {
+export function printRecord(out: Writer, record: Record<string, unknown>): void {
   const width = Math.max(...Object.keys(record).map((k) => k.length));
-  for (const [k, v] of Object.entries(record)) process.stdout.write(`${k.padEnd(width)}  ${cell(v)}\n`);
+  for (const [k, v] of Object.entries(record)) out.write(`${k.padEnd(width)}  ${cell(v)}\n`);
 }

@@ -5,15 +5,15 @@ import type { FastifyInstance } from 'fastify';
 import { createAdminClient } from '../admin-client/client.js';
 import { buildAdminServer } from '../admin/server.js';
 import { createApp, type App } from '../app.js';
-import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { parseDuration } from '../lib/duration.js';
 import { createLogger } from '../logger.js';
 import { describeStoreUrl, storeExists } from '../store/exists.js';
+import { CliError, loadCliConfig, type CliIo } from './context.js';
 
 export interface AdminResponse {
   status: number;
-  body: any;
+  body: unknown;
 }
 
 export interface AdminTransport {
@@ -29,8 +29,6 @@ export interface ConnectionOptions {
   adminKey?: string;
 }
 
-export class CliError extends Error {}
-
 /**
  * What a command does to the store: a `read` needs one that exists; a `write` may create it. With
  * `asStart` the app is built as `portcullis start` builds it (in the demo, with the demo master key
@@ -43,22 +41,25 @@ export interface LocalAccess {
 
 /**
  * Names the store a command acts on, on stderr (stdout stays the command's output), and refuses a read
- * on a store that is not there rather than answer from a new, empty one.
+ * on a store that is not there rather than answer from a new, empty one. `storeAsWritten` is the URL
+ * as the config wrote it (a relative SQLite path is shown with its absolute form).
  */
-export async function announceStore(config: Config, access: LocalAccess['access']): Promise<void> {
-  const shown = describeStoreUrl(config.store);
+export async function announceStore(ctx: CliIo, config: Config, storeAsWritten: string, access: LocalAccess['access']): Promise<void> {
+  const shown = describeStoreUrl(storeAsWritten, ctx.cwd);
   if (await storeExists(config.store, { timeoutMs: parseDuration(config.storeTimeout) })) {
-    process.stderr.write(`using ${shown}\n`);
+    ctx.stderr.write(`using ${shown}\n`);
     return;
   }
   if (access === 'read') throw new CliError(`no Portcullis store at ${shown}; run from the folder you started Portcullis in, or pass --config / --url`);
-  process.stderr.write(`creating a Portcullis store at ${shown}\n`);
+  ctx.stderr.write(`creating a Portcullis store at ${shown}\n`);
 }
 
-export async function localTransport(configPath: string | undefined, { access, asStart = false }: LocalAccess): Promise<AdminTransport> {
-  const loaded = loadConfig({ path: configPath });
-  await announceStore(loaded.config, access);
-  const app = await createApp({ config: loaded.config, ...(asStart ? { demo: loaded.demo } : {}), logger: createLogger('warn') });
+export async function localTransport(ctx: CliIo, configPath: string | undefined, { access, asStart = false }: LocalAccess): Promise<AdminTransport & { app: App }> {
+  const loaded = loadCliConfig(ctx, configPath);
+  await announceStore(ctx, loaded.config, loaded.storeAsWritten, access);
+  // Warnings go where the executable's logger writes them: stdout.
+  const logger = createLogger('warn', { write: (line: string) => ctx.stdout.write(line) });
+  const app = await createApp({ config: loaded.config, ...(asStart ? { demo: loaded.demo } : {}), logger });
   const server: FastifyInstance = await buildAdminServer(app, { trustedActor: { id: 'cli:local', sourceIp: null } });
   return {
     app,
@@ -68,7 +69,7 @@ export async function localTransport(configPath: string | undefined, { access, a
         url: path,
         ...(body === undefined ? {} : { payload: body as object }),
       });
-      return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : null };
+      return { status: response.statusCode, body: response.body ? (JSON.parse(response.body) as unknown) : null };
     },
     async close() {
       await server.close();
@@ -93,8 +94,9 @@ export function remoteTransport(url: string, adminKey: string | undefined): Admi
   };
 }
 
-export async function connect(options: ConnectionOptions, local: LocalAccess): Promise<AdminTransport> {
-  const url = options.url ?? process.env.PORTCULLIS_URL;
-  if (url) return remoteTransport(url, options.adminKey ?? process.env.PORTCULLIS_ADMIN_KEY);
-  return localTransport(options.config, local);
+/** `--url` / PORTCULLIS_URL: the running admin API; otherwise the configured store. */
+export async function connect(ctx: CliIo, options: ConnectionOptions, local: LocalAccess): Promise<AdminTransport> {
+  const url = options.url ?? ctx.env.PORTCULLIS_URL;
+  if (url) return remoteTransport(url, options.adminKey ?? ctx.env.PORTCULLIS_ADMIN_KEY);
+  return localTransport(ctx, options.config, local);
 }

@@ -11,11 +11,11 @@ import { DEFAULT_STORE_TIMEOUT_MS } from './types.js';
 /** Kysely's record of applied migrations: present once a store was migrated. */
 const MIGRATION_TABLE = 'kysely_migration';
 
-/** `sqlite:./x.db (/abs/x.db)`, `sqlite:/abs/x.db`, `postgres://user@host:5432/db`. */
-export function describeStoreUrl(url: string): string {
+/** `sqlite:./x.db (/abs/x.db)` (relative to `cwd`), `sqlite:/abs/x.db`, `postgres://user@host:5432/db`. */
+export function describeStoreUrl(url: string, cwd = process.cwd()): string {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length);
-    return path === ':memory:' || isAbsolute(path) ? url : `${url} (${resolve(path)})`;
+    return path === ':memory:' || isAbsolute(path) ? url : `${url} (${resolve(cwd, path)})`;
   }
   return describePostgresUrl(url);
 }

@@ -2,18 +2,16 @@
 // clone: `npx portcullis …` (a bare `portcullis` is on nobody's PATH after `npm install`), with
 // commands and options the program has; `npm …` lines name scripts package.json has.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/main.js';
 import { SAMPLE_CONFIG } from '../../src/config/sample.js';
 import { startBanner } from '../../src/server/banner.js';
-import { noteLogText } from '../helpers/logs.js';
+import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/stores.js';
 
-const CLI = resolve('dist/src/cli/launch.cjs');
 const DOCS = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
 
 /** The code of a Markdown file: each line of a fenced block, each inline code span (`\|` in tables is `|`). */
@@ -148,18 +146,14 @@ test('every npm command in README.md and docs/*.md names a script of package.jso
   assert.deepEqual(shellCommands(quickStart[1]!.replace(/\s+#.*$/, '')), ['npm install', 'npm start']);
 });
 
-test('the command lines the CLI prints run as printed', () => {
+test('the command lines the CLI prints run as printed', async () => {
   const program = buildProgram();
   const tmp = tempDir();
   try {
-    const run = (args: string[]) => {
-      const result = spawnSync(process.execPath, [CLI, ...args], { cwd: tmp.dir, env: { ...process.env, PORTCULLIS_LOG_LEVEL: 'warn' }, encoding: 'utf8' });
-      noteLogText(`${result.stdout}\n${result.stderr}`);
-      return result;
-    };
+    const run = (args: string[]) => cli(tmp.dir, args);
     const printed = {
-      'init': run(['init']).stdout,
-      'a missing config file': run(['consumers', 'list', '--config', 'missing.yaml']).stderr,
+      'init': (await run(['init'])).stdout,
+      'a missing config file': (await run(['consumers', 'list', '--config', 'missing.yaml'])).stderr,
       'the sample config': SAMPLE_CONFIG,
       'the start banner, later runs of the demo': startBanner({
         gatewayUrl: 'http://127.0.0.1:8080',

@@ -2,22 +2,14 @@
 // password never), and a command that only reads refuses to run where there is no store instead of
 // answering from a new, empty one. Commands that change something create the store, and say so.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import pg from 'pg';
-import { noteLogText, noteSecret } from '../helpers/logs.js';
+import { cli as run } from '../helpers/cli.js';
+import { noteSecret } from '../helpers/logs.js';
 import { POSTGRES_URL, tempDir } from '../helpers/stores.js';
-
-const CLI = resolve('dist/src/cli/launch.cjs');
-
-function run(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, PORTCULLIS_LOG_LEVEL: 'warn', ...env }, encoding: 'utf8' });
-  noteLogText(`${result.stdout}\n${result.stderr}`);
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 const READS = [
   ['consumers', 'list'],
@@ -29,12 +21,12 @@ const READS = [
   ['signing-keys', 'list'],
 ];
 
-test('a read command where there is no store says so, and creates nothing', () => {
+test('a read command where there is no store says so, and creates nothing', async () => {
   const tmp = tempDir();
   try {
     const shown = `sqlite:./.portcullis/portcullis.db (${join(tmp.dir, '.portcullis', 'portcullis.db')})`;
     for (const args of READS) {
-      const result = run(tmp.dir, args);
+      const result = await run(tmp.dir, args);
       assert.equal(result.code, 1, `${args.join(' ')}: ${result.stdout}${result.stderr}`);
       assert.equal(
         result.stderr,
@@ -48,26 +40,26 @@ test('a read command where there is no store says so, and creates nothing', () =
     // A store file that holds no Portcullis schema (an empty file) is no store either.
     mkdirSync(join(tmp.dir, '.portcullis'));
     writeFileSync(join(tmp.dir, '.portcullis', 'portcullis.db'), '');
-    assert.match(run(tmp.dir, ['consumers', 'list']).stderr, /^portcullis: no Portcullis store at /);
+    assert.match((await run(tmp.dir, ['consumers', 'list'])).stderr, /^portcullis: no Portcullis store at /);
   } finally {
     tmp.remove();
   }
 });
 
-test('commands on the store name it; a write where there is none creates it and says so', () => {
+test('commands on the store name it; a write where there is none creates it and says so', async () => {
   const tmp = tempDir();
   try {
     const shown = `sqlite:./.portcullis/portcullis.db (${join(tmp.dir, '.portcullis', 'portcullis.db')})`;
-    const created = run(tmp.dir, ['consumers', 'create', '--name', 'acme', '--json']);
+    const created = await run(tmp.dir, ['consumers', 'create', '--name', 'acme', '--json']);
     assert.equal(created.code, 0, created.stderr);
     assert.equal(created.stderr, `creating a Portcullis store at ${shown}\n`);
     const consumer = JSON.parse(created.stdout) as { id: string };
 
-    const listed = run(tmp.dir, ['consumers', 'list', '--json']);
+    const listed = await run(tmp.dir, ['consumers', 'list', '--json']);
     assert.equal(listed.stderr, `using ${shown}\n`);
     assert.equal(JSON.parse(listed.stdout).items[0].id, consumer.id, 'stdout is the output alone');
     for (const args of [['migrate'], ['admin', 'create-key', '--json'], ['signing-keys', 'list'], ['keys', 'list', consumer.id]]) {
-      const result = run(tmp.dir, args);
+      const result = await run(tmp.dir, args);
       assert.equal(result.code, 0, result.stderr);
       assert.equal(result.stderr, `using ${shown}\n`, args.join(' '));
       if (args[0] === 'admin') noteSecret(JSON.parse(result.stdout).key);
@@ -77,8 +69,8 @@ test('commands on the store name it; a write where there is none creates it and 
     const elsewhere = join(tmp.dir, 'elsewhere');
     mkdirSync(elsewhere);
     const absolute = join(tmp.dir, '.portcullis', 'portcullis.db');
-    assert.match(run(elsewhere, ['consumers', 'list']).stderr, /^portcullis: no Portcullis store at sqlite:\.\/\.portcullis\/portcullis\.db \(.*elsewhere/);
-    const viaEnv = run(elsewhere, ['consumers', 'list', '--json'], { PORTCULLIS_STORE: `sqlite:${absolute}` });
+    assert.match((await run(elsewhere, ['consumers', 'list'])).stderr, /^portcullis: no Portcullis store at sqlite:\.\/\.portcullis\/portcullis\.db \(.*elsewhere/);
+    const viaEnv = await run(elsewhere, ['consumers', 'list', '--json'], { PORTCULLIS_STORE: `sqlite:${absolute}` });
     assert.equal(viaEnv.stderr, `using sqlite:${absolute}\n`);
     assert.equal(JSON.parse(viaEnv.stdout).items[0].id, consumer.id);
   } finally {
@@ -102,18 +94,18 @@ test('on PostgreSQL the CLI names the store without its password, and a read doe
   const tmp = tempDir();
   try {
     const env = { PORTCULLIS_STORE: url.toString() };
-    const refused = run(tmp.dir, ['consumers', 'list'], env);
+    const refused = await run(tmp.dir, ['consumers', 'list'], env);
     assert.equal(refused.code, 1);
     assert.equal(refused.stderr, `portcullis: no Portcullis store at ${shown}; run from the folder you started Portcullis in, or pass --config / --url\n`);
 
     await admin.query(`create schema "${schema}"`);
-    assert.match(run(tmp.dir, ['usage'], env).stderr, /^portcullis: no Portcullis store at /, 'an empty schema is no store');
+    assert.match((await run(tmp.dir, ['usage'], env)).stderr, /^portcullis: no Portcullis store at /, 'an empty schema is no store');
     assert.equal(await tables(), 0, 'the reads created nothing');
 
-    const migrated = run(tmp.dir, ['migrate'], env);
+    const migrated = await run(tmp.dir, ['migrate'], env);
     assert.equal(migrated.code, 0, migrated.stderr);
     assert.equal(migrated.stderr, `creating a Portcullis store at ${shown}\n`);
-    const listed = run(tmp.dir, ['consumers', 'list', '--json'], env);
+    const listed = await run(tmp.dir, ['consumers', 'list', '--json'], env);
     assert.equal(listed.code, 0, listed.stderr);
     assert.equal(listed.stderr, `using ${shown}\n`);
     assert.ok(!`${refused.stderr}${migrated.stderr}${listed.stderr}`.includes(password));

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { ConfigError, envName, loadConfig } from '../../src/config/load.js';
 import { SAMPLE_CONFIG } from '../../src/config/sample.js';
+import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/stores.js';
 
 function withFile(content: string, env: NodeJS.ProcessEnv = {}) {
@@ -99,16 +99,12 @@ test('an error in a value set by an environment variable names the variable, not
   assert.match(fromEnv('admin:\n  port: eighty\n', {}), /^invalid configuration in \/.*portcullis\.yaml:\n  admin\.port: Expected integer/);
 });
 
-test('the CLI names the variable behind a bad value, not the config file beside it', () => {
+test('the CLI names the variable behind a bad value, not the config file beside it', async () => {
   const tmp = tempDir();
   try {
     writeFileSync(join(tmp.dir, 'portcullis.yaml'), SAMPLE_CONFIG);
-    const result = spawnSync(process.execPath, [resolve('dist/src/cli/launch.cjs'), 'consumers', 'list'], {
-      cwd: tmp.dir,
-      env: { ...process.env, PORTCULLIS_LISTEN_PORT: '80a', PORTCULLIS_LOG_LEVEL: 'warn' },
-      encoding: 'utf8',
-    });
-    assert.equal(result.status, 1);
+    const result = await cli(tmp.dir, ['consumers', 'list'], { PORTCULLIS_LISTEN_PORT: '80a' });
+    assert.equal(result.code, 1);
     assert.equal(result.stderr, 'portcullis: invalid configuration in the environment:\n  PORTCULLIS_LISTEN_PORT (listen.port): Expected integer (got "80a")\n');
   } finally {
     tmp.remove();

@@ -5,12 +5,13 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { createTokenClient, TokenRequestError } from '../../src/client/index.js';
 import { validateConfig } from '../../src/config/load.js';
+import { CLI, cli } from '../helpers/cli.js';
 import { testLogger } from '../helpers/logs.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
@@ -18,7 +19,6 @@ import { startUpstream, type Upstream } from '../gateway/helpers.js';
 
 const ISSUER = 'https://auth.portcullis.example';
 const AUDIENCE = 'https://api.example.com/orders';
-const CLI = resolve('dist/src/cli/launch.cjs');
 
 /** The seed article's token request, as it prints it. */
 const ARTICLE_CURL =
@@ -232,6 +232,7 @@ describe('acceptance on real listeners', () => {
     assert.equal(requests, 4, 'a named method is the only one tried');
   });
 
+  // Through the executable (launch.cjs), as the docs print it; the other `token` cases run in-process.
   test('portcullis token works for a client pinned to post without --auth-method (the docs’ own example)', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'token', '--client-id', postClient.clientId, '--issuer', running.gatewayUrl], {
       env: { ...process.env, PORTCULLIS_CLIENT_SECRET: postClient.clientSecret },
@@ -242,8 +243,8 @@ describe('acceptance on real listeners', () => {
   });
 
   test('portcullis token --json prints the token response as the server sent it', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'token', '--client-id', defaultClient.clientId, '--issuer', running.gatewayUrl, '--json'], {
-      env: { ...process.env, PORTCULLIS_CLIENT_SECRET: defaultClient.clientSecret },
+    const { stdout } = await cli(process.cwd(), ['token', '--client-id', defaultClient.clientId, '--issuer', running.gatewayUrl, '--json'], {
+      PORTCULLIS_CLIENT_SECRET: defaultClient.clientSecret,
     });
     const answer = JSON.parse(stdout);
     assert.deepEqual(Object.keys(answer).sort(), ['access_token', 'expires_in', 'scope', 'token_type']);
@@ -252,41 +253,22 @@ describe('acceptance on real listeners', () => {
   });
 
   test('portcullis token: when the server refuses the named method, the error names the flag to use', async () => {
-    const refused = await promisify(execFile)(
-      process.execPath,
-      [CLI, 'token', '--client-id', postClient.clientId, '--issuer', running.gatewayUrl, '--auth-method', 'client_secret_basic'],
-      { env: { ...process.env, PORTCULLIS_CLIENT_SECRET: postClient.clientSecret } },
-    ).then(
-      () => assert.fail('the command succeeded'),
-      (error: { code: number; stderr: string }) => error,
-    );
+    const refused = await cli(process.cwd(), ['token', '--client-id', postClient.clientId, '--issuer', running.gatewayUrl, '--auth-method', 'client_secret_basic'], {
+      PORTCULLIS_CLIENT_SECRET: postClient.clientSecret,
+    });
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /invalid_client/);
     assert.match(refused.stderr, /pass --auth-method client_secret_post/);
 
-    const wrong = await promisify(execFile)(process.execPath, [CLI, 'token', '--client-id', defaultClient.clientId, '--issuer', running.gatewayUrl], {
-      env: { ...process.env, PORTCULLIS_CLIENT_SECRET: 'pcs_wrong' },
-    }).then(
-      () => assert.fail('the command succeeded'),
-      (error: { code: number; stderr: string }) => error,
-    );
+    const wrong = await cli(process.cwd(), ['token', '--client-id', defaultClient.clientId, '--issuer', running.gatewayUrl], { PORTCULLIS_CLIENT_SECRET: 'pcs_wrong' });
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /neither client_secret_basic nor client_secret_post was accepted: check --client-id and the secret/);
   });
 
   test('portcullis token prints a token the gateway accepts', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [
-      CLI,
-      'token',
-      '--client-id',
-      defaultClient.clientId,
-      '--issuer',
-      running.gatewayUrl,
-      '--audience',
-      AUDIENCE,
-      '--scope',
-      'orders:read',
-    ], { env: { ...process.env, PORTCULLIS_CLIENT_SECRET: defaultClient.clientSecret } });
+    const { stdout } = await cli(process.cwd(), ['token', '--client-id', defaultClient.clientId, '--issuer', running.gatewayUrl, '--audience', AUDIENCE, '--scope', 'orders:read'], {
+      PORTCULLIS_CLIENT_SECRET: defaultClient.clientSecret,
+    });
     const token = stdout.trim();
     assert.match(token, /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
     assert.equal((await fetch(`${running.gatewayUrl}/orders/1`, { headers: { authorization: `Bearer ${token}` } })).status, 200);

@@ -1,35 +1,26 @@
 // The OAuth side of the CLI as a user runs it: init writes a master key, clients and signing keys on
 // the local store, start refuses to run without a master key outside the demo.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { generateKeyPairSync } from 'node:crypto';
 import { loadDemoMasterKey, resolveMasterKey } from '../../src/oauth/master-key.js';
-import { noteLogText } from '../helpers/logs.js';
+import { cli as run } from '../helpers/cli.js';
 import { tempDir } from '../helpers/stores.js';
 
-const CLI = resolve('dist/src/cli/launch.cjs');
-
-function run(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
-  const result = spawnSync(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, PORTCULLIS_LOG_LEVEL: 'warn', ...env }, encoding: 'utf8' });
-  noteLogText(`${result.stdout}\n${result.stderr}`);
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function json(cwd: string, args: string[]) {
-  const result = run(cwd, [...args, '--json']);
+async function json(cwd: string, args: string[]) {
+  const result = await run(cwd, [...args, '--json']);
   assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
   return JSON.parse(result.stdout);
 }
 
-test('init writes a config with a master key of its own, readable by the owner only', () => {
+test('init writes a config with a master key of its own, readable by the owner only', async () => {
   const a = tempDir();
   const b = tempDir();
   try {
-    assert.equal(run(a.dir, ['init']).code, 0);
-    assert.equal(run(b.dir, ['init']).code, 0);
+    assert.equal((await run(a.dir, ['init'])).code, 0);
+    assert.equal((await run(b.dir, ['init'])).code, 0);
     const keyOf = (dir: string) => /^  masterKey: ([A-Za-z0-9_-]{43})\b/m.exec(readFileSync(join(dir, 'portcullis.yaml'), 'utf8'))?.[1];
     assert.ok(keyOf(a.dir));
     assert.notEqual(keyOf(a.dir), keyOf(b.dir));
@@ -40,57 +31,57 @@ test('init writes a config with a master key of its own, readable by the owner o
   }
 });
 
-test('clients, secrets, revoke-tokens and signing keys on the local store', () => {
+test('clients, secrets, revoke-tokens and signing keys on the local store', async () => {
   const tmp = tempDir();
   try {
-    assert.equal(run(tmp.dir, ['init']).code, 0);
-    const consumer = json(tmp.dir, ['consumers', 'create', '--name', 'acme', '--scopes', 'orders:read,orders:write']);
-    const created = run(tmp.dir, ['clients', 'create', consumer.id, '--name', 'sync', '--scopes', 'orders:read', '--audiences', 'urn:orders', '--token-ttl', '600']);
+    assert.equal((await run(tmp.dir, ['init'])).code, 0);
+    const consumer = await json(tmp.dir, ['consumers', 'create', '--name', 'acme', '--scopes', 'orders:read,orders:write']);
+    const created = await run(tmp.dir, ['clients', 'create', consumer.id, '--name', 'sync', '--scopes', 'orders:read', '--audiences', 'urn:orders', '--token-ttl', '600']);
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /Client secret \(shown once, store it now\):\n\n {2}pcs_[0-9A-Za-z]{36}/);
     const clientId = /^clientId\s+(cli_\S+)/m.exec(created.stdout)![1]!;
 
-    const listed = run(tmp.dir, ['clients', 'list', consumer.id]);
+    const listed = await run(tmp.dir, ['clients', 'list', consumer.id]);
     assert.match(listed.stdout, /^CLIENTID\s+NAME\s+AUTHMETHODS/m);
     assert.match(listed.stdout, new RegExp(`${clientId}\\s+sync\\s+client_secret_basic,client_secret_post\\s`), 'a default client accepts both secret methods');
-    assert.deepEqual(json(tmp.dir, ['clients', 'update', clientId, '--auth-method', 'client_secret_post']).authMethods, ['client_secret_post']);
-    const unpinned = json(tmp.dir, ['clients', 'update', clientId, '--auth-method', 'client_secret_basic,client_secret_post']);
+    assert.deepEqual((await json(tmp.dir, ['clients', 'update', clientId, '--auth-method', 'client_secret_post'])).authMethods, ['client_secret_post']);
+    const unpinned = await json(tmp.dir, ['clients', 'update', clientId, '--auth-method', 'client_secret_basic,client_secret_post']);
     assert.deepEqual([unpinned.authMethod, unpinned.authMethods], [null, ['client_secret_basic', 'client_secret_post']]);
-    assert.match(run(tmp.dir, ['clients', 'update', clientId, '--auth-method', 'client_secret_post,private_key_jwt']).stderr, /--auth-method takes one method/);
-    const shown = json(tmp.dir, ['clients', 'get', clientId]);
+    assert.match((await run(tmp.dir, ['clients', 'update', clientId, '--auth-method', 'client_secret_post,private_key_jwt'])).stderr, /--auth-method takes one method/);
+    const shown = await json(tmp.dir, ['clients', 'get', clientId]);
     assert.deepEqual([shown.tokenTtlSeconds, shown.audiences, shown.scopes], [600, ['urn:orders'], ['orders:read']]);
-    assert.equal(json(tmp.dir, ['clients', 'update', clientId, '--disable']).enabled, false);
+    assert.equal((await json(tmp.dir, ['clients', 'update', clientId, '--disable'])).enabled, false);
 
-    const rotated = json(tmp.dir, ['clients', 'rotate-secret', clientId, '--expire-old-in', '60']);
+    const rotated = await json(tmp.dir, ['clients', 'rotate-secret', clientId, '--expire-old-in', '60']);
     assert.match(rotated.clientSecret, /^pcs_/);
-    assert.ok(json(tmp.dir, ['clients', 'revoke-tokens', clientId]).tokensRevokedBefore);
-    assert.equal(json(tmp.dir, ['tokens', 'revoke', 'some-jti']).jti, 'some-jti');
+    assert.ok((await json(tmp.dir, ['clients', 'revoke-tokens', clientId])).tokensRevokedBefore);
+    assert.equal((await json(tmp.dir, ['tokens', 'revoke', 'some-jti'])).jti, 'some-jti');
 
     const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
     writeFileSync(join(tmp.dir, 'keys.json'), JSON.stringify({ keys: [{ ...jwk, kid: 'k1' }] }));
-    const pkj = json(tmp.dir, ['clients', 'create', consumer.id, '--auth-method', 'private_key_jwt', '--jwks', '@keys.json']);
+    const pkj = await json(tmp.dir, ['clients', 'create', consumer.id, '--auth-method', 'private_key_jwt', '--jwks', '@keys.json']);
     assert.equal(pkj.clientSecret, undefined);
     assert.equal(pkj.authMethod, 'private_key_jwt');
-    assert.match(run(tmp.dir, ['clients', 'create', consumer.id, '--scopes', 'admin']).stderr, /SCOPES_NOT_ALLOWED/);
+    assert.match((await run(tmp.dir, ['clients', 'create', consumer.id, '--scopes', 'admin'])).stderr, /SCOPES_NOT_ALLOWED/);
 
-    const before = json(tmp.dir, ['signing-keys', 'list']);
+    const before = await json(tmp.dir, ['signing-keys', 'list']);
     assert.equal(before.items.length, 1);
     assert.equal(before.items[0].state, 'active');
-    const rotatedKey = json(tmp.dir, ['signing-keys', 'rotate']);
+    const rotatedKey = await json(tmp.dir, ['signing-keys', 'rotate']);
     assert.equal(rotatedKey.state, 'pending');
-    assert.equal(json(tmp.dir, ['signing-keys', 'list']).items.length, 2);
+    assert.equal((await json(tmp.dir, ['signing-keys', 'list'])).items.length, 2);
 
-    assert.equal(json(tmp.dir, ['clients', 'delete', clientId]).deleted, clientId);
+    assert.equal((await json(tmp.dir, ['clients', 'delete', clientId])).deleted, clientId);
   } finally {
     tmp.remove();
   }
 });
 
-test('start refuses to run without oauth.masterKey outside the demo', () => {
+test('start refuses to run without oauth.masterKey outside the demo', async () => {
   const tmp = tempDir();
   try {
     writeFileSync(join(tmp.dir, 'portcullis.yaml'), 'listen: {port: 0}\nadmin: {port: 0}\n');
-    const result = run(tmp.dir, ['start']);
+    const result = await run(tmp.dir, ['start']);
     assert.equal(result.code, 1);
     assert.match(result.stderr, /oauth\.masterKey is required/);
     assert.match(result.stderr, /PORTCULLIS_OAUTH_MASTER_KEY/);

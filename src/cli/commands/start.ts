@@ -1,0 +1,29 @@
+// `portcullis start`: the server, until SIGINT or SIGTERM.
+import type { Command } from 'commander';
+import { ConfigError } from '../../config/load.js';
+import { startPortcullis } from '../../server/start.js';
+import { loadCliConfig, type CliContext } from '../context.js';
+import { configOption } from '../options.js';
+
+export function addStart(program: Command, ctx: CliContext): void {
+  program
+    .command('start')
+    .description('start Portcullis (no config file: a demo on SQLite under ./.portcullis/)')
+    .addOption(configOption())
+    .action(async (options: { config?: string }) => {
+      const loaded = loadCliConfig(ctx, options.config);
+      if (!loaded.demo && !loaded.config.oauth.masterKey) {
+        throw new ConfigError(
+          'oauth.masterKey is required: it encrypts the token signing keys. Set it in the config or PORTCULLIS_OAUTH_MASTER_KEY; ' +
+            "`npx portcullis init` writes a config with a fresh one (or: openssl rand -base64 32 | tr '+/' '-_' | tr -d '=').",
+        );
+      }
+      const running = await startPortcullis({ loaded, print: (text) => ctx.stderr.write(text) });
+      // The server is the process: a signal closes it and ends the process.
+      const stop = () => {
+        void running.close().then(() => process.exit(0));
+      };
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+}
