@@ -2,13 +2,11 @@
 // OpenAPI operation, authenticate, then stream to the upstream with identity headers and back.
 // Everything here runs per request, so work that depends only on config is done in compile-apis.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 // The global `performance` is an accessor: the import spares a getter call per request.
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import type { Pool } from 'undici';
-import { newCredentialMemo } from '../auth/credential-memo.js';
-import type { AuthMethodName, CredentialMemo, Identity, RefusedSubject } from '../auth/types.js';
+import type { AuthMethodName, Identity, RefusedSubject } from '../auth/types.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { accessLogLines, jsonMs, jsonString, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics/registry.js';
@@ -103,7 +101,6 @@ class Exchange implements CredentialInput, ForwardSink {
   operation: string | undefined = undefined;
   rateHeaders: LimitHeaders | undefined = undefined;
   hasBody = false;
-  memo: CredentialMemo | undefined = undefined;
   private params: URLSearchParams | undefined = undefined;
   /** A credential query parameter came more than once (in any spelling of its name). */
   private repeatedQuery = false;
@@ -184,15 +181,6 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     };
   });
   const realm = settings.realm;
-  // Per client connection: the credential it presented last and its hash (CredentialMemo).
-  const memos = new WeakMap<Socket, CredentialMemo>();
-
-  function memoOf(socket: Socket): CredentialMemo {
-    let memo = memos.get(socket);
-    if (memo === undefined) memos.set(socket, (memo = newCredentialMemo()));
-    return memo;
-  }
-
   function route(path: string): ApiRuntime | undefined {
     for (const runtime of runtimes) {
       const base = runtime.api.basePath;
@@ -322,7 +310,6 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       return answered(x, writeProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
     }
 
-    x.memo = memoOf(req.socket);
     const decision = authenticateCredentials(policy, x, authMethods);
     if (decision instanceof Promise) decision.then((settled) => authenticated(x, settled)).catch((error: unknown) => faulted(x, error));
     else authenticated(x, decision);
