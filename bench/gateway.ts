@@ -23,7 +23,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -37,6 +37,7 @@ import { createApp, type App } from '../src/app.js';
 import { validateConfig } from '../src/config/load.js';
 import { forward } from '../src/gateway/forward.js';
 import { buildGateway } from '../src/gateway/start.js';
+import { threadPoolSize } from '../src/cli/thread-pool.cjs';
 import { createLogger } from '../src/logger.js';
 import { startPortcullis } from '../src/server/start.js';
 
@@ -217,7 +218,9 @@ function start(mode: string, ...args: string[]): Promise<Started> {
 function startScript(script: string, mode: string, ...args: string[]): Promise<Started> {
   const profile = process.env.BENCH_CPU_PROF && mode !== 'upstream' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const flags = process.env.BENCH_NODE_FLAGS && mode !== 'upstream' ? process.env.BENCH_NODE_FLAGS.split(' ') : [];
-  const child = spawn(process.execPath, [...flags, ...profile, script, mode, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // Portcullis runs with the thread pool the `portcullis` command sets up (no pool work on this path).
+  const env = mode === 'portcullis' ? { ...process.env, UV_THREADPOOL_SIZE: threadPoolSize(availableParallelism(), process.env.UV_THREADPOOL_SIZE) } : process.env;
+  const child = spawn(process.execPath, [...flags, ...profile, script, mode, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
   return announced(child, mode);
 }
 

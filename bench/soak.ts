@@ -12,12 +12,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { PerformanceObserver, monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { pino } from 'pino';
 import { validateConfig } from '../src/config/load.js';
+import { threadPoolSize } from '../src/cli/thread-pool.cjs';
 import { createLogger } from '../src/logger.js';
 import { generateMasterKey } from '../src/oauth/master-key.js';
 import { startPortcullis } from '../src/server/start.js';
@@ -227,7 +228,8 @@ function ask(child: ChildProcess, gc: boolean): Promise<ProcessSample> {
 }
 
 function spawnChild(script: string, args: string[], flags: string[] = []): ChildProcess {
-  return spawn(process.execPath, [...flags, script, ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+  const env = { ...process.env, UV_THREADPOOL_SIZE: threadPoolSize(availableParallelism(), process.env.UV_THREADPOOL_SIZE) };
+  return spawn(process.execPath, [...flags, script, ...args], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'], env });
 }
 
 async function token(info: TargetInfo): Promise<string> {

@@ -18,7 +18,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -31,6 +31,7 @@ import { createLogger } from '../src/logger.js';
 import { generateMasterKey } from '../src/oauth/master-key.js';
 import { registerOAuthRoutes } from '../src/oauth/routes.js';
 import { createCompactSigner } from '../src/oauth/signing-keys/sign.js';
+import { threadPoolSize } from '../src/cli/thread-pool.cjs';
 
 const self = fileURLToPath(import.meta.url);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -223,7 +224,10 @@ interface Started {
 function start(mode: string): Promise<Started> {
   // BENCH_CPU_PROF=<dir>: Portcullis' token server writes a --cpu-prof profile there when it exits.
   const profile = process.env.BENCH_CPU_PROF && mode === 'portcullis' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, self, mode], { stdio: ['ignore', 'pipe', 'ignore'] });
+  // Portcullis (and the floor, which signs as Portcullis does) runs with the thread pool the
+  // `portcullis` command sets up; oidc-provider with Node's default, as its users run it.
+  const env = mode === 'oidc-provider' ? process.env : { ...process.env, UV_THREADPOOL_SIZE: threadPoolSize(availableParallelism(), process.env.UV_THREADPOOL_SIZE) };
+  const child = spawn(process.execPath, [...profile, self, mode], { stdio: ['ignore', 'pipe', 'ignore'], env });
   return announced(child, mode);
 }
 
@@ -287,7 +291,7 @@ async function main(): Promise<void> {
   const connections = option('connections', 32);
   console.log(
     `token bench: ${cpus().length} cores, Node ${process.version}, ${rounds} interleaved round(s) of ${duration}s (medians), ${connections} connections, 127.0.0.1; ` +
-      `thread pool: ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}`,
+      `Portcullis' thread pool: ${threadPoolSize(availableParallelism(), process.env.UV_THREADPOOL_SIZE)}, oidc-provider's: ${process.env.UV_THREADPOOL_SIZE ?? '4 (default)'}`,
   );
 
   const basic = (s: Started) => `Basic ${Buffer.from(`${s.info.clientId}:${s.info.secret}`).toString('base64')}`;
@@ -343,7 +347,7 @@ async function main(): Promise<void> {
     const fmt = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`;
     console.log(`\nIn process, ${SECONDS}s per figure (verification on one core)\n\n| figure | rate |\n|---|---|`);
     const signRow = (label: string, name: string) => `| ${label} | ${fmt(r[`sign_${name}`]!)}, event loop ${r[`sign_${name}_loopMicros`]!.toFixed(1)} µs a token |`;
-    const pool = process.env.UV_THREADPOOL_SIZE ?? '4';
+    const pool = threadPoolSize(availableParallelism(), process.env.UV_THREADPOOL_SIZE);
     console.log(signRow(`sign an access token, node:crypto KeyObject on the thread pool (${pool} thread(s); ES256, 16 in flight)`, 'threadPool'));
     console.log(signRow('sign an access token, node:crypto KeyObject on the event loop (ES256)', 'eventLoop'));
     console.log(signRow('sign an access token, jose SignJWT (ES256, 16 in flight)', 'jose'));

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { followLogs, noteLogText } from '../helpers/logs.js';
 import { tempDir } from '../helpers/stores.js';
 
-const CLI = resolve('dist/src/cli/portcullis.js');
+const CLI = resolve('dist/src/cli/launch.cjs');
 
 function run(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   const result = spawnSync(process.execPath, [CLI, ...args], {

@@ -13,7 +13,7 @@ import { demoBanner } from '../../src/demo/setup.js';
 import { noteLogText } from '../helpers/logs.js';
 import { tempDir } from '../helpers/stores.js';
 
-const CLI = resolve('dist/src/cli/portcullis.js');
+const CLI = resolve('dist/src/cli/launch.cjs');
 const DOCS = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
 
 /** The code of a Markdown file: each line of a fenced block, each inline code span (`\|` in tables is `|`). */

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { noteLogText, noteSecret } from '../helpers/logs.js';
 import { POSTGRES_URL, tempDir } from '../helpers/stores.js';
 
-const CLI = resolve('dist/src/cli/portcullis.js');
+const CLI = resolve('dist/src/cli/launch.cjs');
 
 function run(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
   const result = spawnSync(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, PORTCULLIS_LOG_LEVEL: 'warn', ...env }, encoding: 'utf8' });

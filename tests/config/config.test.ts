@@ -103,7 +103,7 @@ test('the CLI names the variable behind a bad value, not the config file beside 
   const tmp = tempDir();
   try {
     writeFileSync(join(tmp.dir, 'portcullis.yaml'), SAMPLE_CONFIG);
-    const result = spawnSync(process.execPath, [resolve('dist/src/cli/portcullis.js'), 'consumers', 'list'], {
+    const result = spawnSync(process.execPath, [resolve('dist/src/cli/launch.cjs'), 'consumers', 'list'], {
       cwd: tmp.dir,
       env: { ...process.env, PORTCULLIS_LISTEN_PORT: '80a', PORTCULLIS_LOG_LEVEL: 'warn' },
       encoding: 'utf8',

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { followLogs } from '../helpers/logs.js';
 
-const CLI = resolve('dist/src/cli/portcullis.js');
+const CLI = resolve('dist/src/cli/launch.cjs');
 
 interface Curl {
   method: string;

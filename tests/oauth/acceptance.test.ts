@@ -18,7 +18,7 @@ import { startUpstream, type Upstream } from '../gateway/helpers.js';
 
 const ISSUER = 'https://auth.portcullis.example';
 const AUDIENCE = 'https://api.example.com/orders';
-const CLI = resolve('dist/src/cli/portcullis.js');
+const CLI = resolve('dist/src/cli/launch.cjs');
 
 /** The seed article's token request, as it prints it. */
 const ARTICLE_CURL =

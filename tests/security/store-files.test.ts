@@ -90,7 +90,7 @@ test('`portcullis start` on a store path that cannot be opened exits with the pa
   try {
     const configPath = join(tmp.dir, 'portcullis.yaml');
     writeFileSync(configPath, `store: sqlite:${tmp.dir}\nlisten: { port: 0 }\nadmin: { port: 0 }\noauth: { masterKey: ${generateMasterKey()} }\n`);
-    const result = spawnSync(process.execPath, [resolve('dist/src/cli/portcullis.js'), 'start', '--config', configPath], {
+    const result = spawnSync(process.execPath, [resolve('dist/src/cli/launch.cjs'), 'start', '--config', configPath], {
       encoding: 'utf8',
       timeout: 30_000,
     });
