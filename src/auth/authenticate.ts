@@ -3,7 +3,7 @@
 // a method (store or JWKS unreachable) becomes a 503 so auth fails closed.
 import { isAdminCredential } from './admin-credential.js';
 import { bearerOf } from './bearer.js';
-import type { AuthMethodName, AuthOutcome, CredentialMemo, Identity, RefusedSubject } from './types.js';
+import type { AuthMethodName, AuthOutcome, Identity, RefusedSubject } from './types.js';
 import type { MaybePromise } from '../lib/maybe-promise.js';
 import type { ErrorCode } from '../errors/codes.js';
 import { isStoreUnavailable } from '../store/errors.js';
@@ -18,8 +18,6 @@ export interface CredentialInput {
   query(name: string): string | undefined;
   /** Authorization or a key header appeared more than once. */
   repeated: boolean;
-  /** The client connection's memo of its last credential, when the caller keeps one. */
-  memo?: CredentialMemo;
 }
 
 export type AuthDenial = {
@@ -48,16 +46,6 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 type Source = { kind: 'bearer'; name: null } | { kind: 'header'; name: string } | { kind: 'query'; name: string };
 const BEARER: Source = { kind: 'bearer', name: null };
 
-/** bearerOf, read once per connection while its Authorization header stays the same. */
-function bearerRemembered(authorization: string, memo: CredentialMemo | undefined): string | undefined {
-  if (memo === undefined) return bearerOf(authorization);
-  if (memo.authorization !== authorization) {
-    memo.bearer = bearerOf(authorization);
-    memo.authorization = authorization;
-  }
-  return memo.bearer;
-}
-
 function accepts(alternative: SecurityAlternative, source: Source, method: AuthMethodName): boolean {
   if (!alternative.methods.includes(method)) return false;
   if (source.kind === 'bearer') return alternative.bearer;
@@ -82,7 +70,7 @@ export function authenticateCredentials(policy: AuthPolicy, input: CredentialInp
   let value = '';
   let count = 0;
   if (policy.bearer && input.authorization !== undefined) {
-    const token = bearerRemembered(input.authorization, input.memo);
+    const token = bearerOf(input.authorization);
     if (token !== undefined) {
       source = BEARER;
       value = token;
@@ -128,7 +116,7 @@ export function authenticateCredentials(policy: AuthPolicy, input: CredentialInp
 
   let outcome: MaybePromise<AuthOutcome>;
   try {
-    outcome = implementation.authenticate(value, matches === 1 ? policy.requirements[only]! : policy.anyAlternative, input.memo);
+    outcome = implementation.authenticate(value, matches === 1 ? policy.requirements[only]! : policy.anyAlternative);
   } catch (fault) {
     return unavailable(fault, method);
   }

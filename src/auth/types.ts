@@ -61,24 +61,10 @@ export interface RefusedSubject {
 export type AuthMethodName = 'api-key' | 'jwt';
 
 /**
- * The credential a client connection presented last and its hash (as the method that checked it
- * hashes), kept by the caller per connection: a keep-alive connection that presents the same
- * credential again is looked up without hashing it again. It lives only as long as the connection.
- */
-export interface CredentialMemo {
-  method: AuthMethodName | null;
-  credential: string;
-  hash: string;
-  /** The Authorization header the connection sent last, and the bearer token read from it (see bearerOf). */
-  authorization: string;
-  bearer: string | undefined;
-}
-
-/**
  * One way to authenticate a request; the gateway keeps a registry of these by name. A credential the
  * method has cached is answered at once; one it must look up, with a promise.
  */
 export interface AuthMethod {
   readonly name: AuthMethodName;
-  authenticate(credential: string, requirements: AuthRequirements, memo?: CredentialMemo): MaybePromise<AuthOutcome>;
+  authenticate(credential: string, requirements: AuthRequirements): MaybePromise<AuthOutcome>;
 }

@@ -2,13 +2,11 @@
 // OpenAPI operation, authenticate, then stream to the upstream with identity headers and back.
 // Everything here runs per request, so work that depends only on config is done in compile-apis.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 // The global `performance` is an accessor: the import spares a getter call per request.
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import type { Pool } from 'undici';
-import { newCredentialMemo } from '../auth/credential-memo.js';
-import type { AuthMethodName, CredentialMemo, Identity, RefusedSubject } from '../auth/types.js';
+import type { AuthMethodName, Identity, RefusedSubject } from '../auth/types.js';
 import type { GatewayConfig } from '../config/schema.js';
 import { accessLogLines, jsonMs, jsonString, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics/registry.js';
@@ -103,7 +101,6 @@ class Exchange implements CredentialInput, ForwardSink {
   operation: string | undefined = undefined;
   rateHeaders: LimitHeaders | undefined = undefined;
   hasBody = false;
-  memo: CredentialMemo | undefined = undefined;
   private params: URLSearchParams | undefined = undefined;
   /** A credential query parameter came more than once (in any spelling of its name). */
   private repeatedQuery = false;
@@ -184,15 +181,6 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     };
   });
   const realm = settings.realm;
-  // Per client connection: the credential it presented last and its hash (CredentialMemo).
-  const memos = new WeakMap<Socket, CredentialMemo>();
-
-  function memoOf(socket: Socket): CredentialMemo {
-    let memo = memos.get(socket);
-    if (memo === undefined) memos.set(socket, (memo = newCredentialMemo()));
-    return memo;
-  }
-
   function route(path: string): ApiRuntime | undefined {
     for (const runtime of runtimes) {
       const base = runtime.api.basePath;
@@ -201,29 +189,17 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     return undefined;
   }
 
-  // Requests that ended during this event-loop turn. Their metrics, usage and access-log lines are
-  // recorded together once the turn's I/O is done: the same work as recording each as it ends, but
-  // run as one loop over the turn's requests (~15 at full load), which bench/gateway.ts measured at
-  // a median of 5 µs less CPU a request for the same instructions (docs/benchmarks.md, "Gateway").
-  let ended: Exchange[] = [];
-
+  // Metrics, usage and the access-log line are recorded as the request ends. (Collecting a turn's
+  // ended requests and recording them in one setImmediate did not pay: in two callgrind runs a
+  // request counted 215.1k and 217.0k instructions with it, 195.9k and 223.9k without, and CPU µs a
+  // request was within noise; docs/benchmarks.md.)
   function finish(x: Exchange): void {
     x.seconds = (performance.now() - x.started) / 1000;
-    if (ended.length === 0) setImmediate(recordEnded);
-    ended.push(x);
-  }
-
-  function recordEnded(): void {
-    const turn = ended;
-    if (turn.length === 0) return;
-    ended = [];
-    for (const x of turn) {
-      try {
-        record(x);
-      } catch (error) {
-        // One request's bookkeeping failing must not cost the others theirs.
-        x.runtime.log.error({ requestId: x.requestId, err: error }, 'gateway fault while recording a request');
-      }
+    try {
+      record(x);
+    } catch (error) {
+      // The answer is out; a fault in the bookkeeping is logged and goes no further.
+      x.runtime.log.error({ requestId: x.requestId, err: error }, 'gateway fault while recording a request');
     }
   }
 
@@ -322,7 +298,6 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       return answered(x, writeProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
     }
 
-    x.memo = memoOf(req.socket);
     const decision = authenticateCredentials(policy, x, authMethods);
     if (decision instanceof Promise) decision.then((settled) => authenticated(x, settled)).catch((error: unknown) => faulted(x, error));
     else authenticated(x, decision);
@@ -456,7 +431,6 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     },
     apis: runtimes.map((r) => r.api),
     async close(): Promise<void> {
-      recordEnded();
       await Promise.all(runtimes.map((r) => r.pool.close()));
     },
   };

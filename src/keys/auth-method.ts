@@ -2,11 +2,11 @@
 // Denials stay values; a store fault propagates so the caller can fail closed (503). Admin keys are
 // refused here: they are for the admin API only (which verifies keys itself, not through this method).
 import { isAdminCredential } from '../auth/admin-credential.js';
-import type { AuthMethod, AuthOutcome, CredentialMemo, Identity } from '../auth/types.js';
+import type { AuthMethod, AuthOutcome, Identity } from '../auth/types.js';
 import type { VerifyOptions, VerifyResult } from './verify-result.js';
 import { whenReady, type MaybePromise } from '../lib/maybe-promise.js';
 
-export type VerifyKeyFn = (key: string, options?: VerifyOptions, memo?: CredentialMemo) => MaybePromise<VerifyResult>;
+export type VerifyKeyFn = (key: string, options?: VerifyOptions) => MaybePromise<VerifyResult>;
 
 const DESCRIPTIONS: Record<string, string> = {
   MALFORMED: 'the API key is malformed',
@@ -78,9 +78,9 @@ export function outcomeOfVerify(result: VerifyResult): AuthOutcome {
 export function createApiKeyAuthMethod({ verifyKey }: { verifyKey: VerifyKeyFn }): AuthMethod {
   return {
     name: 'api-key',
-    authenticate(credential, requirements, memo) {
+    authenticate(credential, requirements) {
       // The requirements carry the scopes verification checks; they are made once per policy.
-      return whenReady(verifyKey(credential, requirements, memo), outcomeOfVerify);
+      return whenReady(verifyKey(credential, requirements), outcomeOfVerify);
     },
   };
 }

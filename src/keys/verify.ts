@@ -2,9 +2,7 @@
 // Denials are values; only store faults throw. A malformed key never reaches the store. While the
 // store is unreachable, a key cached past its TTL (within keys.cache.staleIfError) is still answered
 // when the answer cannot have changed for the better (VALID, or REVOKED); anything else fails closed.
-import { recalls, remember } from '../auth/credential-memo.js';
 import { createStoreFaultState } from '../auth/freshness.js';
-import type { CredentialMemo } from '../auth/types.js';
 import type { Clock } from '../lib/clock.js';
 import type { MaybePromise } from '../lib/maybe-promise.js';
 import { isStoreUnavailable } from '../store/errors.js';
@@ -96,18 +94,11 @@ export function createKeyVerifier({ store, cache, clock, prefix, onValid, onStal
   /**
    * Not an async function on purpose: a malformed or cached key is answered at once, without a
    * promise or a coroutine, which is most of the cost at these rates (see bench/keys.ts); only a
-   * cache miss returns a promise. Callers `await` the result either way. `memo`, kept by the caller
-   * per client connection, spares the hash when the connection presents the same key again.
+   * cache miss returns a promise. Callers `await` the result either way.
    */
-  return function verifyKey(key: string, options?: VerifyOptions, memo?: CredentialMemo): MaybePromise<VerifyResult> {
-    let hash: string;
-    // A key its connection presented before was well-formed then; only its hash is needed.
-    if (recalls(memo, 'api-key', key)) hash = memo.hash;
-    else {
-      if (!isWellFormedKey(key, prefix)) return MALFORMED;
-      hash = hashKey(key);
-      remember(memo, 'api-key', key, hash);
-    }
+  return function verifyKey(key: string, options?: VerifyOptions): MaybePromise<VerifyResult> {
+    if (!isWellFormedKey(key, prefix)) return MALFORMED;
+    const hash = hashKey(key);
     const cached = cache.get(hash);
     if (cached === 'unknown') return NOT_FOUND;
     if (cached) return conclude(cached, options?.scopes);

@@ -123,10 +123,10 @@ function onFirstUse<T>(make: () => Promise<T>): { readonly current: T | undefine
 function deferredMethod(name: AuthMethodName, made: { readonly current: AuthMethod | undefined; get(): Promise<AuthMethod> }): AuthMethod {
   return {
     name,
-    authenticate(credential, requirements, memo) {
+    authenticate(credential, requirements) {
       const method = made.current;
-      if (method) return method.authenticate(credential, requirements, memo);
-      return made.get().then((m) => m.authenticate(credential, requirements, memo));
+      if (method) return method.authenticate(credential, requirements);
+      return made.get().then((m) => m.authenticate(credential, requirements));
     },
   };
 }

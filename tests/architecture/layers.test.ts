@@ -29,7 +29,6 @@ const RULES: Array<[path: string, layer: Layer, edge?: string]> = [
   ['src/auth/types.ts', 'domain'],
   ['src/auth/admin-credential.ts', 'domain'],
   ['src/auth/freshness.ts', 'domain'],
-  ['src/auth/credential-memo.ts', 'domain'],
   ['src/auth/', 'auth'],
   // The OAuth endpoints' HTTP side is an edge; the rest of src/oauth is a domain service.
   ['src/oauth/routes.ts', 'edges', 'oauth'],

@@ -2,7 +2,6 @@
 // none either, and a change made through this process is seen at once.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { newCredentialMemo } from '../../src/auth/credential-memo.js';
 import { generateKey, hashKey } from '../../src/keys/format.js';
 import { createTestApp } from '../helpers/app.js';
 
@@ -58,32 +57,6 @@ test('cached keys and known-unknown keys cost no query; changes invalidate at on
     await t.app.consumers.update(consumer.id, { enabled: true }, actor);
     await t.app.keys.revoke(record.id, actor);
     assert.equal((await t.app.verifyKey(key)).code, 'REVOKED');
-  } finally {
-    await t.close();
-  }
-});
-
-test('a connection memo spares the hash of a key seen before, and nothing else', async () => {
-  const t = await createTestApp();
-  const actor = { id: 'test', sourceIp: null };
-  try {
-    const consumer = await t.app.consumers.create({ name: 'c', scopes: [] }, actor);
-    const { key, record } = await t.app.keys.create(consumer.id, {}, actor);
-    const other = (await t.app.keys.create(consumer.id, {}, actor)).key;
-    const memo = newCredentialMemo();
-    assert.equal((await t.app.verifyKey(key, undefined, memo)).code, 'VALID');
-    assert.deepEqual(memo, { method: 'api-key', credential: key, hash: hashKey(key), authorization: '', bearer: undefined });
-    // Another key, a malformed one and an unknown one are each judged on their own.
-    assert.equal((await t.app.verifyKey(other, undefined, memo)).keyId, (await t.app.verifyKey(other)).keyId);
-    assert.equal(memo.credential, other);
-    assert.equal((await t.app.verifyKey(`${key.slice(0, -1)}!`, undefined, memo)).code, 'MALFORMED');
-    assert.equal((await t.app.verifyKey(generateKey('pcl'), undefined, memo)).code, 'NOT_FOUND');
-    // A memo made by another method is not taken for this key's hash.
-    Object.assign(memo, { method: 'jwt', credential: key, hash: 'not-the-hash' });
-    assert.equal((await t.app.verifyKey(key, undefined, memo)).code, 'VALID');
-    assert.equal(memo.hash, hashKey(key));
-    await t.app.keys.revoke(record.id, actor);
-    assert.equal((await t.app.verifyKey(key, undefined, memo)).code, 'REVOKED');
   } finally {
     await t.close();
   }

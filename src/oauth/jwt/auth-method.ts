@@ -1,7 +1,7 @@
 // The gateway's `jwt` auth method: a bearer JWT (ours or a trusted IdP's) → the consumer's identity,
 // or a denial value with the RFC 6750 error to put in WWW-Authenticate. Not an async function: a
 // cached token is answered without a coroutine.
-import type { AuthMethod, AuthOutcome, AuthRequirements, CredentialMemo } from '../../auth/types.js';
+import type { AuthMethod, AuthOutcome, AuthRequirements } from '../../auth/types.js';
 import type { MaybePromise } from '../../lib/maybe-promise.js';
 import { JWT_DENIAL_CODES, type JwtDenial } from './denials.js';
 import type { Accepted, Evaluation, TokenEvaluator } from './evaluate-token.js';
@@ -43,8 +43,8 @@ export function authorize(result: Evaluation, requirements: AuthRequirements): A
 export function createJwtAuthMethod({ evaluateToken }: { evaluateToken: TokenEvaluator }): AuthMethod {
   return {
     name: 'jwt',
-    authenticate(credential: string, requirements: AuthRequirements, memo?: CredentialMemo): MaybePromise<AuthOutcome> {
-      const result = evaluateToken(credential, memo);
+    authenticate(credential: string, requirements: AuthRequirements): MaybePromise<AuthOutcome> {
+      const result = evaluateToken(credential);
       return result instanceof Promise ? result.then((r) => authorize(r, requirements)) : authorize(result, requirements);
     },
   };

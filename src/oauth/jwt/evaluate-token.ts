@@ -6,8 +6,7 @@
 //
 // The hot path (token and principal both cached) is synchronous: `evaluateToken` returns a value, not
 // a promise, and the identity is built once per token and principal (bench/token.ts).
-import { recalls, remember } from '../../auth/credential-memo.js';
-import type { CredentialMemo, Identity } from '../../auth/types.js';
+import type { Identity } from '../../auth/types.js';
 import type { Clock } from '../../lib/clock.js';
 import { isStoreUnavailable } from '../../store/errors.js';
 import type { ClientPrincipal, ExternalPrincipal, PrincipalCache } from '../principals.js';
@@ -129,15 +128,10 @@ export function createTokenEvaluator({ verify, cache, revocations, principals, c
     }
   }
 
-  /** A value when everything needed is cached, else a promise. `memo`: see CredentialMemo. */
-  return function evaluateToken(credential: string, memo?: CredentialMemo): Evaluation | Promise<Evaluation> {
+  /** A value when everything needed is cached, else a promise. */
+  return function evaluateToken(credential: string): Evaluation | Promise<Evaluation> {
     if (credential.length > MAX_TOKEN_LENGTH) return deny('TOKEN_TOO_LARGE', `tokens are limited to ${MAX_TOKEN_LENGTH} characters`);
-    let tokenHash: string;
-    if (recalls(memo, 'jwt', credential)) tokenHash = memo.hash;
-    else {
-      tokenHash = tokenHashOf(credential);
-      remember(memo, 'jwt', credential, tokenHash);
-    }
+    const tokenHash = tokenHashOf(credential);
     const token = cache.get(tokenHash);
     if (token) {
       const now = clock.now();
