@@ -37,7 +37,7 @@ export function requestSummary(req: LoggedRequest): Record<string, unknown> {
  * Without a destination, logs go to stdout with synchronous writes (pino.destination's default, not
  * pino()'s): the access log already gathers an event-loop turn's lines into one write, and an
  * asynchronous destination adds a thread-pool round trip to each, 17–20 µs of CPU a request in
- * bench/gateway.ts (docs/benchmarks.md, "Gateway"). A stdout that cannot keep up slows the process
+ * bench/gateway.ts (docs/benchmarks.md, "Why the hot path looks like this"). A stdout that cannot keep up slows the process
  * rather than filling its memory, and no line waits in a buffer when the process exits.
  */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
