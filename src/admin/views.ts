@@ -51,6 +51,8 @@ export function verifyView(r: VerifyResult & { quotas?: { consumer?: QuotaStatus
 }
 
 /** ISO time or null from the API → milliseconds; undefined stays undefined. */
+export function parseTime(value: string | null): number | null;
+export function parseTime(value: string | null | undefined): number | null | undefined;
 export function parseTime(value: string | null | undefined): number | null | undefined {
   if (value === undefined || value === null) return value;
   const ms = Date.parse(value);

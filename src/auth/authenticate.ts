@@ -40,7 +40,6 @@ export type AuthDenial = {
 export type AuthDecision = { ok: true; identity: Identity | null; method: AuthMethodName | null } | AuthDenial;
 
 const ANONYMOUS: AuthDecision = Object.freeze({ ok: true, identity: null, method: null }) as AuthDecision;
-const NO_SCOPES: readonly string[] = Object.freeze([]);
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 
 type Source = { kind: 'bearer'; name: null } | { kind: 'header'; name: string } | { kind: 'query'; name: string };

@@ -6,7 +6,7 @@ import { createStoreFaultState } from '../auth/freshness.js';
 import type { Clock } from '../lib/clock.js';
 import type { MaybePromise } from '../lib/maybe-promise.js';
 import { isStoreUnavailable } from '../store/errors.js';
-import type { Store, JsonObject } from '../store/types.js';
+import type { Store } from '../store/types.js';
 import type { CachedKey, KeyCache } from './cache.js';
 import { hashKey, isWellFormedKey } from './format.js';
 import type { VerifyCode, VerifyOptions, VerifyResult } from './verify-result.js';

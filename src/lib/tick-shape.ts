@@ -9,8 +9,8 @@
 // One entry held here keeps the shapes alive, so a GC never clears them.
 import { executionAsyncResource } from 'node:async_hooks';
 
-/** Read by nothing: held only so that its shapes stay alive. */
-let held: object | undefined;
+/** Read by nothing: its entry is held only so that its shapes stay alive. */
+const holder: { entry?: object } = {};
 let asked = false;
 
 /** Idempotent. The entry is taken on the next tick: while a tick runs, its entry is the execution resource. */
@@ -18,7 +18,7 @@ export function keepTickShape(): void {
   if (asked) return;
   asked = true;
   process.nextTick(() => {
-    held = executionAsyncResource();
+    holder.entry = executionAsyncResource();
   });
 }
 

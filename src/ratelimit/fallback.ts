@@ -78,10 +78,10 @@ export interface FallbackRateLimiter extends RateLimiter {
 
 function divideLimits(input: LimitCheck, divisor: number): LimitCheck {
   const divide = (limit: number) => (limit === 0 ? 0 : Math.max(1, Math.floor(limit / divisor)));
-  return {
-    rates: input.rates?.map((policy) => ({ ...policy, limit: divide(policy.limit) })),
-    quotas: input.quotas?.map((policy) => ({ ...policy, limit: divide(policy.limit) })),
-  };
+  const divided: LimitCheck = {};
+  if (input.rates) divided.rates = input.rates.map((policy) => ({ ...policy, limit: divide(policy.limit) }));
+  if (input.quotas) divided.quotas = input.quotas.map((policy) => ({ ...policy, limit: divide(policy.limit) }));
+  return divided;
 }
 
 /** A node count that cannot be used as a divisor counts as one node. */

@@ -13,10 +13,7 @@ import type { ApiKeysTable, AuditEventsTable, ConsumersTable, Database } from '.
 import type {
   AuditEventRecord,
   AuditFilter,
-  ConsumerPatch,
   ConsumerRecord,
-  ConsumerSummary,
-  KeyPatch,
   KeyRecord,
   KeyVerificationRecord,
   Page,

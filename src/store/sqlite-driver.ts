@@ -68,11 +68,10 @@ class WriteTurn {
 function run(statement: BetterSqlite3.Statement, parameters: readonly unknown[]): QueryResult<unknown> {
   if (statement.reader) return { rows: statement.all(parameters) };
   const { changes, lastInsertRowid } = statement.run(parameters);
-  return {
-    numAffectedRows: changes === undefined || changes === null ? undefined : BigInt(changes),
-    insertId: lastInsertRowid === undefined || lastInsertRowid === null ? undefined : BigInt(lastInsertRowid),
-    rows: [],
-  };
+  const result: { numAffectedRows?: bigint; insertId?: bigint; rows: never[] } = { rows: [] };
+  if (changes !== undefined && changes !== null) result.numAffectedRows = BigInt(changes);
+  if (lastInsertRowid !== undefined && lastInsertRowid !== null) result.insertId = BigInt(lastInsertRowid);
+  return result;
 }
 
 class SqliteLockFreeConnection implements DatabaseConnection {

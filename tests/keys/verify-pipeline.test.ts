@@ -2,7 +2,7 @@
 // none either, and a change made through this process is seen at once.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { generateKey, hashKey } from '../../src/keys/format.js';
+import { generateKey } from '../../src/keys/format.js';
 import { createTestApp } from '../helpers/app.js';
 
 test('a malformed key costs zero store queries', async () => {

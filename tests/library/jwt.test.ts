@@ -49,7 +49,7 @@ describe('library mode: tokens', () => {
     noteSecret(token);
     return token;
   };
-  const options = (store: PortcullisAuthOptions['store'], scopes: string[]): PortcullisAuthOptions => ({
+  const options = (store: NonNullable<PortcullisAuthOptions['store']>, scopes: string[]): PortcullisAuthOptions => ({
     store,
     scopes,
     issuer: ISSUER,

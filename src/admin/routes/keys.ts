@@ -36,7 +36,8 @@ export function keyRoutes(server: AdminServer, app: App): void {
     },
     async (request, reply) => {
       const { expiresAt, ...rest } = request.body;
-      const issued = await app.keys.create(request.params.id, { ...rest, expiresAt: parseTime(expiresAt) }, request.actor);
+      const input = expiresAt === undefined ? rest : { ...rest, expiresAt: parseTime(expiresAt) };
+      const issued = await app.keys.create(request.params.id, input, request.actor);
       return reply.code(201).send({ ...keyView(issued.record), key: issued.key });
     },
   );
@@ -145,7 +146,7 @@ export function keyRoutes(server: AdminServer, app: App): void {
       const { expireOldInSeconds = 0, expiresAt } = request.body;
       const { issued, old } = await app.keys.roll(
         request.params.keyId,
-        { expireOldInSeconds, expiresAt: parseTime(expiresAt) },
+        expiresAt === undefined ? { expireOldInSeconds } : { expireOldInSeconds, expiresAt: parseTime(expiresAt) },
         request.actor,
       );
       return reply.code(201).send({ ...keyView(issued.record), key: issued.key, oldKey: keyView(old) });
