@@ -118,7 +118,10 @@ async function measure(runs: number): Promise<Record<string, number[]>> {
       const began = Date.now();
       // The paths side by side: each valgrind keeps one core busy.
       const counts = await Promise.all(paths.map((path) => counters[path]!(run)));
-      paths.forEach((path, i) => (figures[path] ??= []).push(counts[i]!));
+      paths.forEach((path, i) => {
+        figures[path] ??= [];
+        figures[path].push(counts[i]!);
+      });
       const seconds = ((Date.now() - began) / 1000).toFixed(0);
       console.log(`run ${run + 1}: ${paths.map((path, i) => `${path} ${Math.round(counts[i]!)}`).join(', ')} (${seconds} s)`);
     }
@@ -151,7 +154,7 @@ async function main(): Promise<void> {
   if (update) {
     budget.node = process.version;
     budget.arch = process.arch;
-    budget.measured = new Date().toISOString().slice(0, 16) + 'Z';
+    budget.measured = `${new Date().toISOString().slice(0, 16)}Z`;
     for (const [path, runs] of Object.entries(figures)) budget.paths[path] = { instructions: Math.round(median(runs)), runs: runs.map(Math.round) };
     writeFileSync(budgetFile, `${JSON.stringify(budget, null, 2)}\n`);
     for (const [path, runs] of Object.entries(figures)) console.log(`${path}: ${Math.round(median(runs))} instructions (median${spread(runs)})`);

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
 
   console.log('\n| target | instructions per request (main thread) | bare proxy / target |');
   console.log('|---|---|---|');
-  targets.forEach(([name], i) => console.log(`| ${name} | ${(figures[i]! / 1000).toFixed(1)}k | ${(figures[0]! / figures[i]!).toFixed(3)} |`));
+  for (const [i, [name]] of targets.entries()) console.log(`| ${name} | ${(figures[i]! / 1000).toFixed(1)}k | ${(figures[0]! / figures[i]!).toFixed(3)} |`);
   console.log(`\nPortcullis, by instructions: ${(figures[0]! / figures[3]!).toFixed(3)} of the bare proxy (the req/s goal is ≥ 0.85), ` +
     `${(figures[1]! / figures[3]!).toFixed(3)} of the bare proxy on its own forwarding code`);
 }

@@ -63,9 +63,10 @@ function checkLimitSettings(body: unknown): void {
     const field = ['body', name, problem.field].filter(Boolean).join('.');
     throw new PortcullisError('VALIDATION_FAILED', `${field}: ${problem.message}`, { errors: [{ field, message: problem.message }] });
   };
-  let problem: SettingProblem | undefined;
-  if (rateLimit !== undefined && rateLimit !== null && (problem = rateSettingProblem(rateLimit))) refuse('rateLimit', problem);
-  if (quota !== undefined && quota !== null && (problem = quotaSettingProblem(quota))) refuse('quota', problem);
+  const rateProblem = rateLimit !== undefined && rateLimit !== null ? rateSettingProblem(rateLimit) : undefined;
+  if (rateProblem) refuse('rateLimit', rateProblem);
+  const quotaProblem = quota !== undefined && quota !== null ? quotaSettingProblem(quota) : undefined;
+  if (quotaProblem) refuse('quota', quotaProblem);
 }
 
 function validators() {

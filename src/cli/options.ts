@@ -2,7 +2,7 @@
 // parsers that turn option text into admin API values; a bad value is a CliError naming the option.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { CliError } from './context.js';
 import type { ConnectionOptions } from './transport.js';
 

@@ -4,6 +4,7 @@
 // method or path, and (by default) every header with `_` in its name never reach the upstream.
 import type { Identity } from '../auth/types.js';
 
+// biome-ignore lint/suspicious/noConstEnum: module-private and tsc (no isolatedModules) inlines it into the per-header switch of every request.
 const enum Kind {
   Drop,
   Authorization,
@@ -156,7 +157,10 @@ export function readRequestHead(raw: readonly string[], kinds: HeaderKinds, keep
         const lower = value.toLowerCase();
         if (lower === 'keep-alive' || lower === 'close') break;
         const tokens = lower.split(',').map((t) => t.trim()).filter((t) => t && t !== 'close' && t !== 'keep-alive');
-        if (tokens.length > 0) (head.connectionTokens ??= []).push(...tokens);
+        if (tokens.length > 0) {
+          head.connectionTokens ??= [];
+          head.connectionTokens.push(...tokens);
+        }
         break;
       }
       case Kind.TransferEncoding:

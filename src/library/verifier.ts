@@ -168,8 +168,15 @@ export function createInProcessVerifier(options: InProcessVerifierOptions): Port
       const until = clock.now();
       syncing = verification
         .readRevocations(readUntil - SYNC_OVERLAP_MS, until)
-        .then(() => void (readUntil = until), () => undefined)
-        .finally(() => (syncing = undefined));
+        .then(
+          () => {
+            readUntil = until;
+          },
+          () => undefined,
+        )
+        .finally(() => {
+          syncing = undefined;
+        });
     }, settings.syncIntervalMs);
     revocationSync.unref();
     return verification.jwtAuthMethod;

@@ -71,29 +71,32 @@ function refused(owner: InvalidPolicy['owner'], policy: InvalidPolicy['policy'],
 export function limitsFor(subject: LimitSubject, apiLimit: RateSetting | undefined, limits: IdentityLimits | undefined): NamedLimitCheck {
   const rates: NamedRate[] = [];
   const quotas: NamedQuota[] = [];
-  let windowMs: number | SettingProblem;
-  let problem: SettingProblem | undefined;
   // An API's own limit counts per API; a consumer's or credential's counts across every API.
   if (apiLimit) {
-    if (typeof (windowMs = enforceableRateWindow(apiLimit)) !== 'number') return refused('api', 'rateLimit', windowMs);
+    const windowMs = enforceableRateWindow(apiLimit);
+    if (typeof windowMs !== 'number') return refused('api', 'rateLimit', windowMs);
     rates.push(rate(apiLimit, windowMs, subject, 'consumer', `api:${subject.api}`, 'api'));
   }
   if (!limits) return { rates, quotas };
   const { consumer, credential } = limits;
   if (present(consumer.rateLimit)) {
-    if (typeof (windowMs = enforceableRateWindow(consumer.rateLimit)) !== 'number') return refused('consumer', 'rateLimit', windowMs);
+    const windowMs = enforceableRateWindow(consumer.rateLimit);
+    if (typeof windowMs !== 'number') return refused('consumer', 'rateLimit', windowMs);
     rates.push(rate(consumer.rateLimit!, windowMs, subject, 'consumer', 'all', ''));
   }
   if (present(credential.rateLimit)) {
-    if (typeof (windowMs = enforceableRateWindow(credential.rateLimit)) !== 'number') return refused('credential', 'rateLimit', windowMs);
+    const windowMs = enforceableRateWindow(credential.rateLimit);
+    if (typeof windowMs !== 'number') return refused('credential', 'rateLimit', windowMs);
     rates.push(rate(credential.rateLimit!, windowMs, subject, 'credential', 'all', ''));
   }
   if (present(consumer.quota)) {
-    if ((problem = unenforceableQuota(consumer.quota))) return refused('consumer', 'quota', problem);
+    const problem = unenforceableQuota(consumer.quota);
+    if (problem) return refused('consumer', 'quota', problem);
     quotas.push({ key: `quota:consumer:${subject.consumerId}`, name: 'consumer-quota', limit: consumer.quota!.limit, period: consumer.quota!.period });
   }
   if (present(credential.quota)) {
-    if ((problem = unenforceableQuota(credential.quota))) return refused('credential', 'quota', problem);
+    const problem = unenforceableQuota(credential.quota);
+    if (problem) return refused('credential', 'quota', problem);
     quotas.push({ key: `quota:credential:${subject.credentialId}`, name: 'credential-quota', limit: credential.quota!.limit, period: credential.quota!.period });
   }
   return { rates, quotas };

@@ -86,11 +86,20 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
     registry,
     recordRequest(api: string, status: number, authMethod: string, seconds: number): void {
       let children = apiChildren.get(api);
-      if (!children) apiChildren.set(api, (children = { duration: duration.labels(api), requests: new Map() }));
+      if (!children) {
+        children = { duration: duration.labels(api), requests: new Map() };
+        apiChildren.set(api, children);
+      }
       let byStatus = children.requests.get(authMethod);
-      if (!byStatus) children.requests.set(authMethod, (byStatus = new Map()));
+      if (!byStatus) {
+        byStatus = new Map();
+        children.requests.set(authMethod, byStatus);
+      }
       let counter = byStatus.get(status);
-      if (!counter) byStatus.set(status, (counter = requests.labels(api, String(status), authMethod)));
+      if (!counter) {
+        counter = requests.labels(api, String(status), authMethod);
+        byStatus.set(status, counter);
+      }
       counter.inc();
       children.duration.observe(seconds);
     },

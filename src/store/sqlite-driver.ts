@@ -9,7 +9,7 @@
 // run on a second connection: in WAL mode they see the last commit and never wait for a writer, and
 // they do not queue behind our own writes waiting for the lock.
 import type BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, SelectQueryNode, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
+import { type CompiledQuery, SelectQueryNode, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
 import { StoreTimeoutError } from './errors.js';
 
 export interface SqliteDriverOptions {

@@ -87,7 +87,10 @@ test('the OpenAPI document is made for generators: one camelCase operationId per
         assert.match(String(op.operationId), /^[a-z][A-Za-z0-9]*$/, `${label} has a camelCase operationId`);
         assert.ok(!seen.has(op.operationId), `${label}: operationId ${op.operationId} is also ${seen.get(op.operationId)}`);
         seen.set(op.operationId, label);
-        const declared = (op.parameters ?? []).filter((p: any) => p.in === 'path').map((p: any) => (assert.equal(p.required, true, label), p.name));
+        const declared = (op.parameters ?? []).filter((p: any) => p.in === 'path').map((p: any) => {
+          assert.equal(p.required, true, label);
+          return p.name;
+        });
         assert.deepEqual(declared.sort(), [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort(), `${label} declares its path parameters`);
         if (op.requestBody) assert.match(op.requestBody.content['application/json'].schema.$ref, COMPONENT, `${label} request body`);
         for (const [status, response] of Object.entries<any>(op.responses)) {

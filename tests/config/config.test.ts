@@ -87,16 +87,16 @@ test('an error in a value set by an environment variable names the variable, not
   assert.equal(port, 'invalid configuration in the environment:\n  PORTCULLIS_ADMIN_PORT (admin.port): Expected integer (got "eighty")');
   // A list set as JSON: the error inside it names the variable that set the list.
   const apis = fromEnv('', { PORTCULLIS_APIS: JSON.stringify([{ name: 'orders', basePath: '/orders', upstream: 'ftp://x', rateLimit: { limit: 10, window: '1m' } }]) });
-  assert.match(apis, /^invalid configuration in the environment:\n  PORTCULLIS_APIS \(apis\.0\.upstream\): /);
+  assert.match(apis, /^invalid configuration in the environment:\n {2}PORTCULLIS_APIS \(apis\.0\.upstream\): /);
   const bounds = fromEnv('', { PORTCULLIS_APIS: JSON.stringify([{ name: 'orders', basePath: '/orders', upstream: 'http://x', rateLimit: { limit: 10, window: '500ms' } }]) });
-  assert.match(bounds, /^invalid configuration in the environment:\n  PORTCULLIS_APIS \(apis\.0\.rateLimit\.window\): /);
+  assert.match(bounds, /^invalid configuration in the environment:\n {2}PORTCULLIS_APIS \(apis\.0\.rateLimit\.window\): /);
   // Errors from both: each line says where it came from, the file by its path.
   const both = fromEnv('keys:\n  prefix: "Bad Prefix"\n', { PORTCULLIS_ADMIN_PORT: 'eighty' });
   assert.match(both, /^invalid configuration in \/.*portcullis\.yaml and the environment:\n/);
-  assert.match(both, /^  keys\.prefix: /m);
-  assert.match(both, /^  PORTCULLIS_ADMIN_PORT \(admin\.port\): /m);
+  assert.match(both, /^ {2}keys\.prefix: /m);
+  assert.match(both, /^ {2}PORTCULLIS_ADMIN_PORT \(admin\.port\): /m);
   // The file alone: as before.
-  assert.match(fromEnv('admin:\n  port: eighty\n', {}), /^invalid configuration in \/.*portcullis\.yaml:\n  admin\.port: Expected integer/);
+  assert.match(fromEnv('admin:\n  port: eighty\n', {}), /^invalid configuration in \/.*portcullis\.yaml:\n {2}admin\.port: Expected integer/);
 });
 
 test('the CLI names the variable behind a bad value, not the config file beside it', async () => {

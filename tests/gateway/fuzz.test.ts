@@ -62,7 +62,7 @@ describe('gateway: malformed credentials', () => {
       key.toUpperCase(),
       `${key},${key}`,
       'x'.repeat(1 + Math.floor(random() * 8000)),
-      `${pick(['Bearer', 'bearer', 'BEARER', 'Basic', 'Token', 'Bearer  ', ''])} ${pick([key + ' extra', printable(), keyLike(), 'a.b.c', 'eyJ.eyJ.', '=', '=='])}`,
+      `${pick(['Bearer', 'bearer', 'BEARER', 'Basic', 'Token', 'Bearer  ', ''])} ${pick([`${key} extra`, printable(), keyLike(), 'a.b.c', 'eyJ.eyJ.', '=', '=='])}`,
     ];
   }
 

@@ -217,7 +217,10 @@ describe('usage counts refused requests', () => {
       await w.app.usage.flush();
       const to = w.clock.now() + 60_000;
       const sum = (points: Array<{ statusClass: string; count: number }>) =>
-        Object.entries(points.reduce<Record<string, number>>((n, p) => ({ ...n, [p.statusClass]: (n[p.statusClass] ?? 0) + p.count }), {})).sort();
+        Object.entries(points.reduce<Record<string, number>>((n, p) => {
+          n[p.statusClass] = (n[p.statusClass] ?? 0) + p.count;
+          return n;
+        }, {})).sort();
       const day = 86_400_000;
       assert.deepEqual(sum(await w.app.store.queryUsage({ consumerId, from: 0, to, granularityMs: day })), [['2xx', 5], ['4xx', 4]]);
       assert.deepEqual(sum(await w.app.store.queryUsage({ credentialId: revoked.id, from: 0, to, granularityMs: day })), [['4xx', 2]]);

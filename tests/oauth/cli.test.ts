@@ -21,7 +21,7 @@ test('init writes a config with a master key of its own, readable by the owner o
   try {
     assert.equal((await run(a.dir, ['init'])).code, 0);
     assert.equal((await run(b.dir, ['init'])).code, 0);
-    const keyOf = (dir: string) => /^  masterKey: ([A-Za-z0-9_-]{43})\b/m.exec(readFileSync(join(dir, 'portcullis.yaml'), 'utf8'))?.[1];
+    const keyOf = (dir: string) => /^ {2}masterKey: ([A-Za-z0-9_-]{43})\b/m.exec(readFileSync(join(dir, 'portcullis.yaml'), 'utf8'))?.[1];
     assert.ok(keyOf(a.dir));
     assert.notEqual(keyOf(a.dir), keyOf(b.dir));
     assert.equal(statSync(join(a.dir, 'portcullis.yaml')).mode & 0o777, 0o600);

@@ -279,7 +279,7 @@ describe('token endpoint', () => {
 
   test('failed client authentications are throttled per IP across client ids', async () => {
     h.clock.advance(121_000);
-    let last;
+    let last: Awaited<ReturnType<typeof h.post>> | undefined;
     for (let i = 0; i < 51; i++) {
       last = await h.post('/oauth/token', { grant_type: 'client_credentials', client_id: `cli_random${i}`, client_secret: 'x' });
     }

@@ -21,7 +21,7 @@ function sharedLimiter(clock: ReturnType<typeof createManualClock>) {
     addFails: false,
     /** While set, add() waits for it. */
     addGate: undefined as Promise<void> | undefined,
-    added: new Array<CountedUnits>(),
+    added: [] as CountedUnits[],
     async run(call: () => Promise<LimitResult>): Promise<LimitResult> {
       if (shared.down) throw new Error('Connection is closed.');
       return call();

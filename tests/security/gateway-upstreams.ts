@@ -69,13 +69,13 @@ export async function startFastify(routes: readonly RouteSpec[]): Promise<Runnin
  * With `decode`, each segment is percent-decoded before it is compared.
  */
 export async function startWhatwg(routes: readonly RouteSpec[], decode: boolean): Promise<RunningRouter> {
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const table = routes.map((route) => ({
     name: route.name,
     segments: route.path
       .split('/')
       .slice(1)
-      .map((p) => (p.includes('{') ? new RegExp(`^${p.split(/\{\w+\}/).map(escape).join('[^/]+')}$`) : p)),
+      .map((p) => (p.includes('{') ? new RegExp(`^${p.split(/\{\w+\}/).map(escapeRegExp).join('[^/]+')}$`) : p)),
   }));
   const literals = (pattern: Array<string | RegExp>) => pattern.filter((p) => typeof p === 'string').length;
   const server = createServer((req, res) => {

@@ -82,7 +82,10 @@ describe('public listener connection limits', () => {
     // The attacker's address must be bindable (Linux: any 127/8 address is).
     const probe = await new Promise<Error | null>((resolve) => {
       const socket = connect({ port: (upstream.address() as AddressInfo).port, host: '127.0.0.1', localAddress: ATTACKER });
-      socket.once('connect', () => (socket.destroy(), resolve(null)));
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(null);
+      });
       socket.once('error', resolve);
     });
     if (probe) attackerSkip = `cannot connect from ${ATTACKER} here (${probe.message})`;

@@ -46,7 +46,7 @@ test('a key is well formed exactly when its checksum is the CRC-32 of the rest',
     assert.equal(isWellFormedKey(head + random, 'pcl'), random === truth);
   }
   const key = generateKey('pcl');
-  for (const bad of [key.replace(/.$/, 'é'), key.slice(0, 10) + '\u0100' + key.slice(11), key.slice(0, 10) + '-' + key.slice(11), key + ' ']) {
+  for (const bad of [key.replace(/.$/, 'é'), `${key.slice(0, 10)}\u0100${key.slice(11)}`, `${key.slice(0, 10)}-${key.slice(11)}`, `${key} `]) {
     assert.ok(!isWellFormedKey(bad, 'pcl'), JSON.stringify(bad));
   }
 });

@@ -21,7 +21,7 @@ function alternativeOf(schemeName: string, scopes: string[], context: SecurityCo
     context.warn(`${where}: security scheme ${schemeName} is not defined; that alternative never matches`);
     return null;
   }
-  const scheme = resolveRef(context.document, raw, context.source);
+  const scheme = resolveRef<{ type?: unknown; in?: unknown; name?: unknown; scheme?: unknown }>(context.document, raw, context.source);
   const allScopes = [...new Set([...context.baseScopes, ...scopes])];
   const narrow = (methods: AuthMethodName[]) => methods.filter((m) => context.allowed.includes(m));
   let alternative: SecurityAlternative | null = null;
