@@ -21,8 +21,8 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from '../src/app.js';
 import { validateConfig } from '../src/config/load.js';
 import { createLogger } from '../src/logger.js';
+import { countInstructions, countRequests, type Started, start, stop, valgrindMissing } from './lib/callgrind.js';
 import { option } from './lib/child.js';
-import { countInstructions, countRequests, start, stop, valgrindMissing, type Started } from './lib/callgrind.js';
 import { median } from './lib/median.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -172,12 +172,16 @@ async function main(): Promise<void> {
     const change = measured / allowed - 1;
     const over = change > budget.tolerance;
     failed ||= over;
-    console.log(`| ${path} | ${allowed} | ${Math.round(measured)}${spread(runs)} | ${(change * 100).toFixed(1)} % | +${budget.tolerance * 100} %${over ? ' **exceeded**' : ''} |`);
+    console.log(
+      `| ${path} | ${allowed} | ${Math.round(measured)}${spread(runs)} | ${(change * 100).toFixed(1)} % | +${budget.tolerance * 100} %${over ? ' **exceeded**' : ''} |`,
+    );
     if (change < -budget.tolerance) console.log(`${path} is well under its budget: lower it on purpose with \`npm run bench:guard -- --update\``);
   }
   if (failed) {
-    console.log('\nbench:guard: FAILED: a hot path costs more than its budget allows. If the growth is intended, ' +
-      'update the budget on purpose (`npm run bench:guard -- --update`) and say why in the commit.');
+    console.log(
+      '\nbench:guard: FAILED: a hot path costs more than its budget allows. If the growth is intended, ' +
+        'update the budget on purpose (`npm run bench:guard -- --update`) and say why in the commit.',
+    );
     process.exitCode = 1;
   } else console.log('\nbench:guard: every path within its budget');
 }

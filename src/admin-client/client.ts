@@ -2,7 +2,7 @@
 // (operations.ts), a refusal thrown as AdminApiError with the problem JSON; nothing but fetch is
 // loaded, so it runs wherever fetch does. The CLI's `--url` mode sends its requests through `request`.
 import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
-import { adminOperations, type AdminQueries, type AdminSchemas, type OperationSpec } from './operations.js';
+import { type AdminQueries, type AdminSchemas, adminOperations, type OperationSpec } from './operations.js';
 
 export type AdminErrorCode = ErrorCode;
 

@@ -3,7 +3,7 @@
 // Stored settings are checked here, as the limiter needs them: one it could not enforce makes the
 // whole check `invalid` (the gateway refuses the request) rather than a fault on every request.
 import type { LimitCheck, QuotaPolicy, RatePolicy } from '../ratelimit/interface.js';
-import { enforceableRateWindow, unenforceableQuota, type SettingProblem } from './settings.js';
+import { enforceableRateWindow, type SettingProblem, unenforceableQuota } from './settings.js';
 import type { QuotaSetting, RateSetting } from './types.js';
 
 /** The limit settings that travel with an authenticated identity. */
@@ -45,7 +45,14 @@ export interface NamedLimitCheck extends LimitCheck {
  * `keyScope` keeps counters apart (`api:orders` counts per API, `all` across APIs); `label` names the
  * policy in the headers (`api-consumer`, `consumer`).
  */
-function rate(setting: RateSetting, windowMs: number, subject: LimitSubject, fallback: NonNullable<RateSetting['by']>, keyScope: string, label: string): NamedRate {
+function rate(
+  setting: RateSetting,
+  windowMs: number,
+  subject: LimitSubject,
+  fallback: NonNullable<RateSetting['by']>,
+  keyScope: string,
+  label: string,
+): NamedRate {
   const by = setting.by ?? fallback;
   const id = { consumer: subject.consumerId, credential: subject.credentialId, ip: subject.ip, route: subject.route }[by];
   return { key: `${keyScope}:${by}:${id}`, name: label ? `${label}-${by}` : by, limit: setting.limit, windowMs };
@@ -97,7 +104,12 @@ export function limitsFor(subject: LimitSubject, apiLimit: RateSetting | undefin
   if (present(credential.quota)) {
     const problem = unenforceableQuota(credential.quota);
     if (problem) return refused('credential', 'quota', problem);
-    quotas.push({ key: `quota:credential:${subject.credentialId}`, name: 'credential-quota', limit: credential.quota!.limit, period: credential.quota!.period });
+    quotas.push({
+      key: `quota:credential:${subject.credentialId}`,
+      name: 'credential-quota',
+      limit: credential.quota!.limit,
+      period: credential.quota!.period,
+    });
   }
   return { rates, quotas };
 }

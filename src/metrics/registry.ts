@@ -1,6 +1,6 @@
 // Prometheus metrics of one Portcullis process, in its own registry (served at /metrics on the admin
 // listener). Labels are bounded: API names from config, status codes, method names — never a credential.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { signaturesMadeOnLoop } from '../oauth/signing-keys/sign.js';
 
 export interface MetricsOptions {

@@ -10,8 +10,9 @@
 // migrations.ts): the server refuses to commit it more than `timeoutMs` after its BEGIN. When the
 // COMMIT goes unanswered, the driver waits until that deadline has surely passed before it
 // reports the failure, so "failed" means "will never commit".
-import type pg from 'pg';
+
 import { AbortedTransactionError, type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
+import type pg from 'pg';
 import { StoreTimeoutError } from './errors.js';
 
 export interface BoundedPostgresDriverOptions {

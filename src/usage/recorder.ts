@@ -1,7 +1,8 @@
 // Usage counting: requests per consumer, credential, API and status class, summed per minute in
 // memory and written in batches — never a store write per request.
-import { periodicFlush } from '../lib/periodic.js';
+
 import type { Clock } from '../lib/clock.js';
+import { periodicFlush } from '../lib/periodic.js';
 import type { Store } from '../store/types.js';
 import type { StatusClass, UsageRow } from '../store/usage-types.js';
 

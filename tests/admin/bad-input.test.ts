@@ -133,7 +133,11 @@ test('every admin route answers hostile input with 4xx problem JSON', async () =
 test('unknown routes and methods are problem JSON too', async () => {
   const t = await createTestApp();
   try {
-    for (const [method, url] of [['GET', '/admin/v1/nope'], ['PUT', '/admin/v1/consumers'], ['GET', '/']]) {
+    for (const [method, url] of [
+      ['GET', '/admin/v1/nope'],
+      ['PUT', '/admin/v1/consumers'],
+      ['GET', '/'],
+    ]) {
       const response = await t.call(method!, url!);
       assert.equal(response.status, 404);
       assert.equal(response.body.code, 'ROUTE_NOT_FOUND');

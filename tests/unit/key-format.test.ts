@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BASE62_ALPHABET, encodeBase62 } from '../../src/lib/base62.js';
 import { checksumOf, generateKey, hashKey, isWellFormedKey, keyRegex, maskKey } from '../../src/keys/format.js';
+import { BASE62_ALPHABET, encodeBase62 } from '../../src/lib/base62.js';
 
 // An independent bitwise CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320).
 function referenceCrc32(text: string): number {

@@ -5,7 +5,7 @@
 // `ambiguous`: the gateway refuses it rather than authorise one operation and forward to another.
 import type { AuthPolicy } from '../../auth/policy.js';
 import { foldCase } from '../request-path.js';
-import { resolveRef, type OpenApiDocument } from './load.js';
+import { type OpenApiDocument, resolveRef } from './load.js';
 import { policyOfSecurity, type SecurityContext } from './security.js';
 
 export interface Operation {

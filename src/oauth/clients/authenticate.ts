@@ -4,7 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { hashKeyBytes } from '../../keys/format.js';
 import type { Store } from '../../store/types.js';
-import { CLIENT_AUTH_FAILED, oauthError, type OAuthError } from '../errors.js';
+import { CLIENT_AUTH_FAILED, type OAuthError, oauthError } from '../errors.js';
 import type { ClientPrincipal, PrincipalCache } from '../principals.js';
 import { assertedClientId, verifyClientAssertion } from './assertion.js';
 import type { ClientCredentials } from './credentials.js';
