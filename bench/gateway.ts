@@ -19,7 +19,7 @@
 // --also adds that build's Portcullis as another target (repeatable): an A/B of builds in the same rounds.
 // --fastify adds a variant with the same gateway handler behind a Fastify catch-all route, the
 // measurement behind the choice of a raw node:http front for the public listener.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -27,19 +27,19 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { announced, option } from './lib/child.js';
-import { cpuMs } from './lib/cpu.js';
-import { median } from './lib/median.js';
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { Pool } from 'undici';
-import { createApp, type App } from '../src/app.js';
+import { type App, createApp } from '../src/app.js';
+import { threadPoolSize } from '../src/cli/thread-pool.cjs';
 import { validateConfig } from '../src/config/load.js';
 import { forward } from '../src/gateway/forward.js';
 import { buildGateway } from '../src/gateway/start.js';
-import { threadPoolSize } from '../src/cli/thread-pool.cjs';
 import { createLogger } from '../src/logger.js';
 import { applyProcessWideSettings, startPortcullis } from '../src/server/start.js';
+import { announced, option } from './lib/child.js';
+import { cpuMs } from './lib/cpu.js';
+import { median } from './lib/median.js';
 
 const self = fileURLToPath(import.meta.url);
 const BODY = JSON.stringify({ id: 'ord_123', status: 'shipped', items: [{ sku: 'A-1', quantity: 2 }], total: 4200 });
@@ -84,14 +84,22 @@ function upstreamHead(upstreamHeaders: Record<string, string | string[] | undefi
  * contract alone, under which no gateway meeting PRODUCT.md can go.
  */
 const FLOOR_HEADERS = [
-  'x-forwarded-proto', 'http',
-  'x-forwarded-host', '127.0.0.1',
-  'x-consumer-id', 'con_01HF3ZK2QW7X9Y8V6T5S4R3P2N',
-  'x-consumer-name', 'bench',
-  'x-credential-type', 'api-key',
-  'x-credential-id', 'key_01HF3ZK2QW7X9Y8V6T5S4R3P2M',
-  'x-scopes', 'orders:read',
-  'x-consumer-metadata', Buffer.from(JSON.stringify({ plan: 'pro', accountId: 'acct_42' })).toString('base64url'),
+  'x-forwarded-proto',
+  'http',
+  'x-forwarded-host',
+  '127.0.0.1',
+  'x-consumer-id',
+  'con_01HF3ZK2QW7X9Y8V6T5S4R3P2N',
+  'x-consumer-name',
+  'bench',
+  'x-credential-type',
+  'api-key',
+  'x-credential-id',
+  'key_01HF3ZK2QW7X9Y8V6T5S4R3P2M',
+  'x-scopes',
+  'orders:read',
+  'x-consumer-metadata',
+  Buffer.from(JSON.stringify({ plan: 'pro', accountId: 'acct_42' })).toString('base64url'),
 ];
 let floorCount = 0;
 /** The floor, like Portcullis, never passes the caller's credential on. */
@@ -134,7 +142,10 @@ async function baseline(target: string, technique: string): Promise<void> {
       );
       return;
     }
-    forward(pool, { path: req.url!, method: req.method!, headers, body: hasBody ? req : null }, res, { responseHead: upstreamHead, forwarded: (error) => error && fail() });
+    forward(pool, { path: req.url!, method: req.method!, headers, body: hasBody ? req : null }, res, {
+      responseHead: upstreamHead,
+      forwarded: (error) => error && fail(),
+    });
   });
   server.keepAliveTimeout = 60_000;
   announce({ port: await listen(server) });
@@ -147,7 +158,8 @@ async function portcullis(target: string, front: 'raw' | 'fastify' | 'plain', lo
   // With limits, the API carries a per-consumer rate limit far above what the run can reach, so
   // every request pays for a full check-and-commit without ever being refused.
   const rateLimit = limits === 'none' ? {} : { rateLimit: { limit: 1_000_000_000, window: '1m' } };
-  const redis = limits === 'redis' ? { redis: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', redisKeyPrefix: `portcullis-bench:${process.pid}:` } : {};
+  const redis =
+    limits === 'redis' ? { redis: process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379', redisKeyPrefix: `portcullis-bench:${process.pid}:` } : {};
   // bench/instructions.ts runs this under valgrind (BENCH_COUNTING=1), where 4,000 counted requests
   // take ~16 s, against ~0.3 s at full speed: work done on a timer (the store sync every second,
   // usage and last-used flushes, the key cache's 30-second refresh and V8 re-optimising the request
@@ -173,7 +185,10 @@ async function portcullis(target: string, front: 'raw' | 'fastify' | 'plain', lo
   // bottleneck. Before 2026-12-02 `portcullis start` logged asynchronously, which this did not measure.
   const logger = createLogger('info', pino.destination({ dest: process.env.BENCH_LOG_DEST ?? '/dev/null', sync: true }));
   async function keyOf(app: App): Promise<string> {
-    const consumer = await app.consumers.create({ name: 'bench', scopes: ['orders:read'], metadata: { plan: 'pro', accountId: 'acct_42' } }, { id: 'bench', sourceIp: null });
+    const consumer = await app.consumers.create(
+      { name: 'bench', scopes: ['orders:read'], metadata: { plan: 'pro', accountId: 'acct_42' } },
+      { id: 'bench', sourceIp: null },
+    );
     return (await app.keys.create(consumer.id, {}, { id: 'bench', sourceIp: null })).key;
   }
   if (front === 'raw') {
@@ -221,7 +236,8 @@ function startScript(script: string, mode: string, ...args: string[]): Promise<S
   const profile = process.env.BENCH_CPU_PROF && mode !== 'upstream' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const flags = process.env.BENCH_NODE_FLAGS && mode !== 'upstream' ? process.env.BENCH_NODE_FLAGS.split(' ') : [];
   // Portcullis runs with the thread pool the `portcullis` command sets up (no pool work on this path).
-  const env = mode === 'portcullis' ? { ...process.env, UV_THREADPOOL_SIZE: threadPoolSize(availableParallelism(), process.env.UV_THREADPOOL_SIZE) } : process.env;
+  const env =
+    mode === 'portcullis' ? { ...process.env, UV_THREADPOOL_SIZE: threadPoolSize(availableParallelism(), process.env.UV_THREADPOOL_SIZE) } : process.env;
   const child = spawn(process.execPath, [...flags, ...profile, script, mode, ...args], { stdio: ['ignore', 'pipe', 'inherit'], env });
   return announced(child, mode);
 }
@@ -248,7 +264,14 @@ let offeredRate = 0;
 async function drive(target: Started, headers: Record<string, string>, seconds: number, connections: number): Promise<Figure> {
   const cpuBefore = cpuMs(target.child.pid!);
   const upstreamBefore = cpuMs(upstreamPid);
-  const result = await autocannon({ url: `http://127.0.0.1:${target.info.port}/orders/123`, headers, connections, duration: seconds, pipelining: 1, ...(offeredRate > 0 ? { overallRate: offeredRate } : {}) });
+  const result = await autocannon({
+    url: `http://127.0.0.1:${target.info.port}/orders/123`,
+    headers,
+    connections,
+    duration: seconds,
+    pipelining: 1,
+    ...(offeredRate > 0 ? { overallRate: offeredRate } : {}),
+  });
   const cpu = cpuMs(target.child.pid!) - cpuBefore;
   const upstreamCpu = cpuMs(upstreamPid) - upstreamBefore;
   return {
@@ -273,7 +296,9 @@ async function main(): Promise<void> {
   const connections = option('connections', 32);
   offeredRate = option('rate', 0);
   const withFastify = process.argv.includes('--fastify');
-  console.log(`gateway bench: ${cpus().length} cores, Node ${process.version}, ${rounds} interleaved round(s) of ${duration}s per target (medians), ${connections} connections, 127.0.0.1`);
+  console.log(
+    `gateway bench: ${cpus().length} cores, Node ${process.version}, ${rounds} interleaved round(s) of ${duration}s per target (medians), ${connections} connections, 127.0.0.1`,
+  );
 
   const up = await start('upstream');
   upstreamPid = up.child.pid!;
@@ -300,7 +325,11 @@ async function main(): Promise<void> {
   }
   if (process.argv.includes('--plain')) {
     const plain = await start('portcullis', target, 'plain', 'no-log');
-    targets.push({ name: 'Portcullis handler on a plain node:http server, access log off', started: plain, headers: { authorization: `Bearer ${plain.info.key}` } });
+    targets.push({
+      name: 'Portcullis handler on a plain node:http server, access log off',
+      started: plain,
+      headers: { authorization: `Bearer ${plain.info.key}` },
+    });
   }
   if (process.argv.includes('--no-log')) {
     const quiet = await start('portcullis', target, 'raw', 'no-log');

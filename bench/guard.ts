@@ -21,8 +21,8 @@ import { fileURLToPath } from 'node:url';
 import { createApp } from '../src/app.js';
 import { validateConfig } from '../src/config/load.js';
 import { createLogger } from '../src/logger.js';
+import { countInstructions, countRequests, type Started, start, stop, valgrindMissing } from './lib/callgrind.js';
 import { option } from './lib/child.js';
-import { countInstructions, countRequests, start, stop, valgrindMissing, type Started } from './lib/callgrind.js';
 import { median } from './lib/median.js';
 
 const self = fileURLToPath(import.meta.url);
@@ -118,7 +118,10 @@ async function measure(runs: number): Promise<Record<string, number[]>> {
       const began = Date.now();
       // The paths side by side: each valgrind keeps one core busy.
       const counts = await Promise.all(paths.map((path) => counters[path]!(run)));
-      paths.forEach((path, i) => (figures[path] ??= []).push(counts[i]!));
+      paths.forEach((path, i) => {
+        figures[path] ??= [];
+        figures[path].push(counts[i]!);
+      });
       const seconds = ((Date.now() - began) / 1000).toFixed(0);
       console.log(`run ${run + 1}: ${paths.map((path, i) => `${path} ${Math.round(counts[i]!)}`).join(', ')} (${seconds} s)`);
     }
@@ -151,7 +154,7 @@ async function main(): Promise<void> {
   if (update) {
     budget.node = process.version;
     budget.arch = process.arch;
-    budget.measured = new Date().toISOString().slice(0, 16) + 'Z';
+    budget.measured = `${new Date().toISOString().slice(0, 16)}Z`;
     for (const [path, runs] of Object.entries(figures)) budget.paths[path] = { instructions: Math.round(median(runs)), runs: runs.map(Math.round) };
     writeFileSync(budgetFile, `${JSON.stringify(budget, null, 2)}\n`);
     for (const [path, runs] of Object.entries(figures)) console.log(`${path}: ${Math.round(median(runs))} instructions (median${spread(runs)})`);
@@ -169,12 +172,16 @@ async function main(): Promise<void> {
     const change = measured / allowed - 1;
     const over = change > budget.tolerance;
     failed ||= over;
-    console.log(`| ${path} | ${allowed} | ${Math.round(measured)}${spread(runs)} | ${(change * 100).toFixed(1)} % | +${budget.tolerance * 100} %${over ? ' **exceeded**' : ''} |`);
+    console.log(
+      `| ${path} | ${allowed} | ${Math.round(measured)}${spread(runs)} | ${(change * 100).toFixed(1)} % | +${budget.tolerance * 100} %${over ? ' **exceeded**' : ''} |`,
+    );
     if (change < -budget.tolerance) console.log(`${path} is well under its budget: lower it on purpose with \`npm run bench:guard -- --update\``);
   }
   if (failed) {
-    console.log('\nbench:guard: FAILED: a hot path costs more than its budget allows. If the growth is intended, ' +
-      'update the budget on purpose (`npm run bench:guard -- --update`) and say why in the commit.');
+    console.log(
+      '\nbench:guard: FAILED: a hot path costs more than its budget allows. If the growth is intended, ' +
+        'update the budget on purpose (`npm run bench:guard -- --update`) and say why in the commit.',
+    );
     process.exitCode = 1;
   } else console.log('\nbench:guard: every path within its budget');
 }

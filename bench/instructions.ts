@@ -16,8 +16,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { option } from './lib/child.js';
 import { countRequests, start, stop, valgrindMissing } from './lib/callgrind.js';
+import { option } from './lib/child.js';
 
 const gatewayScript = fileURLToPath(new URL('./gateway.js', import.meta.url));
 
@@ -53,9 +53,11 @@ async function main(): Promise<void> {
 
   console.log('\n| target | instructions per request (main thread) | bare proxy / target |');
   console.log('|---|---|---|');
-  targets.forEach(([name], i) => console.log(`| ${name} | ${(figures[i]! / 1000).toFixed(1)}k | ${(figures[0]! / figures[i]!).toFixed(3)} |`));
-  console.log(`\nPortcullis, by instructions: ${(figures[0]! / figures[3]!).toFixed(3)} of the bare proxy (the req/s goal is ≥ 0.85), ` +
-    `${(figures[1]! / figures[3]!).toFixed(3)} of the bare proxy on its own forwarding code`);
+  for (const [i, [name]] of targets.entries()) console.log(`| ${name} | ${(figures[i]! / 1000).toFixed(1)}k | ${(figures[0]! / figures[i]!).toFixed(3)} |`);
+  console.log(
+    `\nPortcullis, by instructions: ${(figures[0]! / figures[3]!).toFixed(3)} of the bare proxy (the req/s goal is ≥ 0.85), ` +
+      `${(figures[1]! / figures[3]!).toFixed(3)} of the bare proxy on its own forwarding code`,
+  );
 }
 
 await main();

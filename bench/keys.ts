@@ -1,16 +1,17 @@
 // In-process key verification: cached valid keys, malformed keys, and cold lookups from SQLite
 // with the cache off. Each figure is a rate on one core, next to a baseline from the same run
 // (one SHA-256 of a key, the floor any hash-based verifier pays).
-import { ratePerSecond } from './lib/rate.js';
+
 import { hash } from 'node:crypto';
-import { join } from 'node:path';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createApp } from '../src/app.js';
 import { validateConfig } from '../src/config/load.js';
 import { generateKey } from '../src/keys/format.js';
 import { createLogger } from '../src/logger.js';
 import { openSqliteStore } from '../src/store/sqlite.js';
+import { ratePerSecond } from './lib/rate.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 
@@ -62,7 +63,9 @@ async function main() {
     console.log('');
     for (const [name, goal] of goals) {
       const value = results[name]!;
-      console.log(`${name.padEnd(14)} ${(value / goal).toFixed(2)}× goal (${goal.toLocaleString('en-US')}/s), ${(value / results.baselineSha256!).toFixed(2)}× the SHA-256 baseline`);
+      console.log(
+        `${name.padEnd(14)} ${(value / goal).toFixed(2)}× goal (${goal.toLocaleString('en-US')}/s), ${(value / results.baselineSha256!).toFixed(2)}× the SHA-256 baseline`,
+      );
     }
     console.log(`prepared SQLite lookup: ${(results.coldSqlite! / results.coldSqliteKysely!).toFixed(2)}× the Kysely lookup`);
     console.log(`BENCH_JSON ${JSON.stringify({ bench: 'keys', results })}`);

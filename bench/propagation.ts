@@ -5,13 +5,13 @@
 // Goal (PRODUCT.md): every node within 100 ms, p99. Needs Redis (BENCH_REDIS_URL, default
 // redis://127.0.0.1:6379); without it the bench says so and exits cleanly.
 //   npm run bench -- propagation     (or: node dist/bench/propagation.js [--count 200])
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { createApp, type App } from '../src/app.js';
+import { type App, createApp } from '../src/app.js';
 import { validateConfig } from '../src/config/load.js';
 import { createLogger } from '../src/logger.js';
 
@@ -102,9 +102,13 @@ async function main(): Promise<void> {
     console.log(`change propagation between two nodes (SQLite + Redis), ${COUNT} key revocations, node ${process.version}`);
     console.log('| changes | p50 ms | p90 ms | p99 ms | max ms |');
     console.log('|---|---|---|---|---|');
-    console.log(`| ${COUNT} | ${fmt(percentile(latencies, 50))} | ${fmt(percentile(latencies, 90))} | ${fmt(percentile(latencies, 99))} | ${fmt(latencies.at(-1)!)} |`);
+    console.log(
+      `| ${COUNT} | ${fmt(percentile(latencies, 50))} | ${fmt(percentile(latencies, 90))} | ${fmt(percentile(latencies, 99))} | ${fmt(latencies.at(-1)!)} |`,
+    );
     console.log(`p99 ${fmt(percentile(latencies, 99))} ms (goal ≤ 100 ms)`);
-    console.log(`BENCH_JSON ${JSON.stringify({ bench: 'propagation', results: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) } })}`);
+    console.log(
+      `BENCH_JSON ${JSON.stringify({ bench: 'propagation', results: { p50: percentile(latencies, 50), p99: percentile(latencies, 99), max: latencies.at(-1) } })}`,
+    );
   } finally {
     child.disconnect();
     await new Promise((resolve) => child.once('exit', resolve));

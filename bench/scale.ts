@@ -8,9 +8,9 @@
 //   npm run bench -- scale    (or: node --expose-gc dist/bench/scale.js [--keys 1000000])
 import { spawnSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { createApp } from '../src/app.js';
@@ -76,7 +76,14 @@ async function memory(dbPath: string, keysFile: string): Promise<void> {
   gc();
   const after = process.memoryUsage();
   console.log(
-    JSON.stringify({ cached: a.cache.size, rssBefore: before.rss, rssAfter: after.rss, heapBefore: before.heapUsed, heapAfter: after.heapUsed, heapTotalAfter: after.heapTotal }),
+    JSON.stringify({
+      cached: a.cache.size,
+      rssBefore: before.rss,
+      rssAfter: after.rss,
+      heapBefore: before.heapUsed,
+      heapAfter: after.heapUsed,
+      heapTotalAfter: after.heapTotal,
+    }),
   );
   await a.close();
 }
@@ -108,9 +115,27 @@ async function main(): Promise<void> {
     await other.close();
     const keysFile = join(dir, 'keys.txt');
     writeFileSync(keysFile, insertKeys(memoryDb, owner.id, CACHED, CACHED).join('\n'));
-    const child = spawnSync(process.execPath, [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), '--expose-gc', fileURLToPath(import.meta.url), 'memory', memoryDb, keysFile], { encoding: 'utf8' });
+    const child = spawnSync(
+      process.execPath,
+      [
+        ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []),
+        '--expose-gc',
+        fileURLToPath(import.meta.url),
+        'memory',
+        memoryDb,
+        keysFile,
+      ],
+      { encoding: 'utf8' },
+    );
     if (child.status !== 0) throw new Error(`memory run failed: ${child.stderr}`);
-    const m = JSON.parse(child.stdout.trim().split('\n').pop()!) as { cached: number; rssBefore: number; rssAfter: number; heapBefore: number; heapAfter: number; heapTotalAfter: number };
+    const m = JSON.parse(child.stdout.trim().split('\n').pop()!) as {
+      cached: number;
+      rssBefore: number;
+      rssAfter: number;
+      heapBefore: number;
+      heapAfter: number;
+      heapTotalAfter: number;
+    };
 
     console.log(`\n| figure | value |\n|---|---|`);
     console.log(`| cold verification, ${SAMPLE.toLocaleString('en-US')} keys stored | ${Math.round(small).toLocaleString('en-US')}/s |`);
@@ -119,7 +144,9 @@ async function main(): Promise<void> {
     console.log(`| inserting ${(TOTAL - SAMPLE).toLocaleString('en-US')} keys (one transaction) | ${(filled / 1000).toFixed(1)} s |`);
     console.log(`| keys in the cache | ${m.cached.toLocaleString('en-US')} |`);
     console.log(`| process RSS with them cached | ${mb(m.rssAfter)} (goal ≤ 150 MB; ${mb(m.rssBefore)} with the cache empty) |`);
-    console.log(`| JS heap used, cache empty / full | ${mb(m.heapBefore)} / ${mb(m.heapAfter)} (${Math.round((m.heapAfter - m.heapBefore) / m.cached)} bytes per cached key) |`);
+    console.log(
+      `| JS heap used, cache empty / full | ${mb(m.heapBefore)} / ${mb(m.heapAfter)} (${Math.round((m.heapAfter - m.heapBefore) / m.cached)} bytes per cached key) |`,
+    );
     console.log(`| JS heap reserved, cache full | ${mb(m.heapTotalAfter)} |`);
     console.log(`BENCH_JSON ${JSON.stringify({ bench: 'scale', results: { coldSmall: small, coldLarge: large, ratio: large / small, ...m } })}`);
   } finally {

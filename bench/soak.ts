@@ -8,17 +8,17 @@
 // --gateway-rate N offers N req/s of each kind of gateway traffic instead of as many as it takes: with every
 // rate fixed, the CPU column shows whether the same work costs more as the run goes on, whatever else runs.
 // SOAK_CPU_PROF=<dir> makes Portcullis write a --cpu-prof profile there when the run ends.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { PerformanceObserver, monitorEventLoopDelay, performance, type EventLoopUtilization } from 'node:perf_hooks';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { availableParallelism, cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
+import { type EventLoopUtilization, monitorEventLoopDelay, PerformanceObserver, performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { pino } from 'pino';
-import { validateConfig } from '../src/config/load.js';
 import { threadPoolSize } from '../src/cli/thread-pool.cjs';
+import { validateConfig } from '../src/config/load.js';
 import { createLogger } from '../src/logger.js';
 import { generateMasterKey } from '../src/oauth/master-key.js';
 import { startPortcullis } from '../src/server/start.js';
@@ -99,7 +99,16 @@ function selfMeasurement(): (reset: boolean) => ProcessSample {
     const now = performance.eventLoopUtilization();
     const busy = performance.eventLoopUtilization(now, loop).utilization;
     const byStatement: Array<[string, number, number]> = [...sql].map(([label, { ns, calls }]) => [label, Number(ns) / 1e6, calls]);
-    const sample = { rss: memory.rss, heapUsed: memory.heapUsed, fds, loopBusy: busy, loopDelayMaxMs: delay.max / 1e6, gcMs, sqlMs: byStatement.reduce((sum, [, ms]) => sum + ms, 0), sql: byStatement };
+    const sample = {
+      rss: memory.rss,
+      heapUsed: memory.heapUsed,
+      fds,
+      loopBusy: busy,
+      loopDelayMaxMs: delay.max / 1e6,
+      gcMs,
+      sqlMs: byStatement.reduce((sum, [, ms]) => sum + ms, 0),
+      sql: byStatement,
+    };
     if (reset) {
       delay.reset();
       loop = now;
@@ -235,7 +244,10 @@ function spawnChild(script: string, args: string[], flags: string[] = []): Child
 async function token(info: TargetInfo): Promise<string> {
   const response = await fetch(`${info.gateway}/oauth/token`, {
     method: 'POST',
-    headers: { authorization: `Basic ${Buffer.from(`${info.clientId}:${info.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      authorization: `Basic ${Buffer.from(`${info.clientId}:${info.secret}`).toString('base64')}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
     body: 'grant_type=client_credentials&scope=orders%3Aread',
   });
   if (response.status !== 200) throw new Error(`token request answered ${response.status}`);
@@ -290,7 +302,9 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const load = loadavg();
   const command = `npm run soak${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-  console.log(`soak: ${duration}s, ${cpus().length} cores, Node ${process.version}, 127.0.0.1; load average at start ${load.map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(
+    `soak: ${duration}s, ${cpus().length} cores, Node ${process.version}, 127.0.0.1; load average at start ${load.map((l) => l.toFixed(2)).join(' ')}`,
+  );
 
   const upstream = spawnChild(join(here, 'gateway.js'), ['upstream']);
   const children: ChildProcess[] = [upstream];
@@ -320,7 +334,10 @@ async function main(): Promise<void> {
         connections: 2,
         overallRate: tokenRate,
         method: 'POST',
-        headers: { authorization: `Basic ${Buffer.from(`${info.clientId}:${info.secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          authorization: `Basic ${Buffer.from(`${info.clientId}:${info.secret}`).toString('base64')}`,
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: 'grant_type=client_credentials&scope=orders%3Aread',
       }),
     });
@@ -338,7 +355,10 @@ async function main(): Promise<void> {
             method: 'POST',
             path: '/admin/v1/consumers',
             headers: adminHeaders,
-            setupRequest: (request) => ({ ...request, body: JSON.stringify({ name: `soak-${process.pid}-${++made}`, scopes: ['orders:read'], metadata: { plan: 'free', n: made } }) }),
+            setupRequest: (request) => ({
+              ...request,
+              body: JSON.stringify({ name: `soak-${process.pid}-${++made}`, scopes: ['orders:read'], metadata: { plan: 'free', n: made } }),
+            }),
             onResponse: (_status, body, context) => {
               (context as { consumer?: string }).consumer = (JSON.parse(body) as { id: string }).id;
             },
@@ -346,12 +366,20 @@ async function main(): Promise<void> {
           {
             method: 'POST',
             headers: adminHeaders,
-            setupRequest: (request, context) => ({ ...request, path: `/admin/v1/consumers/${(context as { consumer?: string }).consumer}/keys`, body: JSON.stringify({ name: 'soak' }) }),
+            setupRequest: (request, context) => ({
+              ...request,
+              path: `/admin/v1/consumers/${(context as { consumer?: string }).consumer}/keys`,
+              body: JSON.stringify({ name: 'soak' }),
+            }),
           },
           {
             method: 'PATCH',
             headers: adminHeaders,
-            setupRequest: (request, context) => ({ ...request, path: `/admin/v1/consumers/${(context as { consumer?: string }).consumer}`, body: JSON.stringify({ metadata: { plan: 'pro' } }) }),
+            setupRequest: (request, context) => ({
+              ...request,
+              path: `/admin/v1/consumers/${(context as { consumer?: string }).consumer}`,
+              body: JSON.stringify({ metadata: { plan: 'pro' } }),
+            }),
           },
         ],
       }),
@@ -421,7 +449,22 @@ async function main(): Promise<void> {
     const afterLabel = `${gcHeap[gcHeap.length - 1]!.t} s (the end)`;
 
     const fds = { idle: idle.fds, peak: Math.max(...rows.map((r) => r.fds)), after: end.fds };
-    const report = summarise({ rows, gcHeap, fds, afterLabel, results: runs.map(({ traffic }, i) => ({ traffic, result: results[i]! })), duration, startedAt, load, command, connections, tokenRate, adminRate, gatewayRate, made });
+    const report = summarise({
+      rows,
+      gcHeap,
+      fds,
+      afterLabel,
+      results: runs.map(({ traffic }, i) => ({ traffic, result: results[i]! })),
+      duration,
+      startedAt,
+      load,
+      command,
+      connections,
+      tokenRate,
+      adminRate,
+      gatewayRate,
+      made,
+    });
     console.log(`\n${report}`);
     if (!process.argv.includes('--no-report')) console.log(`\nwritten to ${writeReport(report)}`);
   } finally {

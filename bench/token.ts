@@ -9,11 +9,8 @@
 //    (signature check) for scale.
 // 3. Gateway: cached JWT auth against API-key auth through the same listener and upstream (goal ≥ 0.95×).
 //   npm run bench -- token   (or: node dist/bench/token.js [--duration 5] [--rounds 3] [--connections 32] [--token-only])
-import { concurrentRate, ratePerSecond } from './lib/rate.js';
-import { announced, option } from './lib/child.js';
-import { cpuMs } from './lib/cpu.js';
-import { median } from './lib/median.js';
-import { spawn, type ChildProcess } from 'node:child_process';
+
+import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -24,15 +21,19 @@ import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { SignJWT } from 'jose';
 import { pino } from 'pino';
-import { createApp, type App } from '../src/app.js';
+import { type App, createApp } from '../src/app.js';
+import { threadPoolSize } from '../src/cli/thread-pool.cjs';
 import { validateConfig } from '../src/config/load.js';
 import { buildGateway } from '../src/gateway/start.js';
 import { createLogger } from '../src/logger.js';
 import { generateMasterKey } from '../src/oauth/master-key.js';
 import { registerOAuthRoutes } from '../src/oauth/routes.js';
-import { applyProcessWideSettings } from '../src/server/start.js';
 import { createCompactSigner } from '../src/oauth/signing-keys/sign.js';
-import { threadPoolSize } from '../src/cli/thread-pool.cjs';
+import { applyProcessWideSettings } from '../src/server/start.js';
+import { announced, option } from './lib/child.js';
+import { cpuMs } from './lib/cpu.js';
+import { median } from './lib/median.js';
+import { concurrentRate, ratePerSecond } from './lib/rate.js';
 
 const self = fileURLToPath(import.meta.url);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
@@ -85,7 +86,16 @@ async function floorServer(): Promise<void> {
     req.on('end', async () => {
       const iat = Math.floor(Date.now() / 1000);
       const body = JSON.stringify({
-        access_token: await sign({ iss: 'http://127.0.0.1:9', sub: 'cli_x', client_id: 'cli_x', aud: AUDIENCE, scope: 'orders:read', iat, exp: iat + 3600, jti: String(iat) }),
+        access_token: await sign({
+          iss: 'http://127.0.0.1:9',
+          sub: 'cli_x',
+          client_id: 'cli_x',
+          aud: AUDIENCE,
+          scope: 'orders:read',
+          iat,
+          exp: iat + 3600,
+          jti: String(iat),
+        }),
         token_type: 'Bearer',
         expires_in: 3600,
         scope: 'orders:read',
@@ -102,7 +112,9 @@ async function floorServer(): Promise<void> {
 async function oidcProviderServer(): Promise<void> {
   // oidc-provider ships no types; it is a devDependency used only here.
   const specifier = 'oidc-provider';
-  const { default: Provider } = (await import(specifier)) as { default: new (issuer: string, configuration: unknown) => { callback(): (...args: any[]) => void } };
+  const { default: Provider } = (await import(specifier)) as {
+    default: new (issuer: string, configuration: unknown) => { callback(): (...args: any[]) => void };
+  };
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const secret = 'bench-secret-bench-secret-bench-secret-0123';
   const server = createServer();
@@ -158,7 +170,13 @@ async function gatewayServer(): Promise<void> {
   const consumer = await app.consumers.create({ name: 'bench', scopes: ['orders:read'], metadata: { plan: 'pro', accountId: 'acct_42' } }, actor);
   const { key } = await app.keys.create(consumer.id, {}, actor);
   const { client } = await app.oauth.clients.create(consumer.id, { audiences: [AUDIENCE] }, actor);
-  const { token } = await app.oauth.issueAccessToken({ clientId: client.id, audiences: [AUDIENCE], scopes: ['orders:read'], ttlSeconds: 3600, issuedAtMs: Date.now() });
+  const { token } = await app.oauth.issueAccessToken({
+    clientId: client.id,
+    audiences: [AUDIENCE],
+    scopes: ['orders:read'],
+    ttlSeconds: 3600,
+    issuedAtMs: Date.now(),
+  });
   const gateway = await buildGateway({ app, baseDir: dir });
   await gateway.fastify.listen({ host: '127.0.0.1', port: 0 });
   announce({ port: (gateway.server.address() as AddressInfo).port, path: '/orders/123', key, token });
@@ -170,7 +188,16 @@ async function inProcess(): Promise<void> {
 
   const results: Record<string, number> = {};
   const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const claims = { iss: 'https://auth.example.com', sub: 'cli_x', client_id: 'cli_x', aud: AUDIENCE, scope: 'orders:read', iat: 1_800_000_000, exp: 1_800_003_600, jti: 'x' };
+  const claims = {
+    iss: 'https://auth.example.com',
+    sub: 'cli_x',
+    client_id: 'cli_x',
+    aud: AUDIENCE,
+    scope: 'orders:read',
+    iat: 1_800_000_000,
+    exp: 1_800_003_600,
+    jti: 'x',
+  };
   // Signing, 16 tokens in flight as on a busy token endpoint: tokens/s and the event loop's CPU per token.
   const signCompact = createCompactSigner('ES256', privateKey, { typ: 'at+jwt', kid: 'k1' });
   const header = Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'at+jwt', kid: 'k1' })).toString('base64url');
@@ -195,7 +222,10 @@ async function inProcess(): Promise<void> {
     const { client } = await app.oauth.clients.create(consumer.id, { audiences: [AUDIENCE] }, actor);
     const tokens: string[] = [];
     for (let i = 0; i < 1000; i++) {
-      tokens.push((await app.oauth.issueAccessToken({ clientId: client.id, audiences: [AUDIENCE], scopes: ['orders:read'], ttlSeconds: 3600, issuedAtMs: Date.now() })).token);
+      tokens.push(
+        (await app.oauth.issueAccessToken({ clientId: client.id, audiences: [AUDIENCE], scopes: ['orders:read'], ttlSeconds: 3600, issuedAtMs: Date.now() }))
+          .token,
+      );
     }
     const keys: string[] = [];
     for (let i = 0; i < 1000; i++) keys.push((await app.keys.create(consumer.id, {}, actor)).key);
@@ -229,7 +259,8 @@ function start(mode: string): Promise<Started> {
   const profile = process.env.BENCH_CPU_PROF && mode === 'portcullis' ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   // Portcullis (and the floor, which signs as Portcullis does) runs with the thread pool the
   // `portcullis` command sets up; oidc-provider with Node's default, as its users run it.
-  const env = mode === 'oidc-provider' ? process.env : { ...process.env, UV_THREADPOOL_SIZE: threadPoolSize(availableParallelism(), process.env.UV_THREADPOOL_SIZE) };
+  const env =
+    mode === 'oidc-provider' ? process.env : { ...process.env, UV_THREADPOOL_SIZE: threadPoolSize(availableParallelism(), process.env.UV_THREADPOOL_SIZE) };
   const child = spawn(process.execPath, [...profile, self, mode], { stdio: ['ignore', 'pipe', 'ignore'], env });
   return announced(child, mode);
 }
@@ -241,7 +272,12 @@ interface Figure {
   p99: number;
 }
 
-async function drive(target: Started, request: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string }, seconds: number, connections: number): Promise<Figure> {
+async function drive(
+  target: Started,
+  request: { method: 'GET' | 'POST'; headers: Record<string, string>; body?: string },
+  seconds: number,
+  connections: number,
+): Promise<Figure> {
   const before = cpuMs(target.child.pid!);
   const result = await autocannon({
     url: `http://127.0.0.1:${target.info.port}${target.info.path}`,
@@ -298,7 +334,11 @@ async function main(): Promise<void> {
   );
 
   const basic = (s: Started) => `Basic ${Buffer.from(`${s.info.clientId}:${s.info.secret}`).toString('base64')}`;
-  const tokenRequest = (s: Started) => ({ method: 'POST' as const, headers: { authorization: basic(s), 'content-type': 'application/x-www-form-urlencoded' }, body: FORM });
+  const tokenRequest = (s: Started) => ({
+    method: 'POST' as const,
+    headers: { authorization: basic(s), 'content-type': 'application/x-www-form-urlencoded' },
+    body: FORM,
+  });
   const children: Started[] = [];
   try {
     const ours = await start('portcullis');
@@ -349,7 +389,8 @@ async function main(): Promise<void> {
     const r = local.info as unknown as Record<string, number>;
     const fmt = (n: number) => `${Math.round(n).toLocaleString('en-US')}/s`;
     console.log(`\nIn process, ${SECONDS}s per figure (verification on one core)\n\n| figure | rate |\n|---|---|`);
-    const signRow = (label: string, name: string) => `| ${label} | ${fmt(r[`sign_${name}`]!)}, event loop ${r[`sign_${name}_loopMicros`]!.toFixed(1)} µs a token |`;
+    const signRow = (label: string, name: string) =>
+      `| ${label} | ${fmt(r[`sign_${name}`]!)}, event loop ${r[`sign_${name}_loopMicros`]!.toFixed(1)} µs a token |`;
     const pool = threadPoolSize(availableParallelism(), process.env.UV_THREADPOOL_SIZE);
     console.log(signRow(`sign an access token, node:crypto KeyObject on the thread pool (${pool} thread(s); ES256, 16 in flight)`, 'threadPool'));
     console.log(signRow('sign an access token, node:crypto KeyObject on the event loop (ES256)', 'eventLoop'));

@@ -1,20 +1,21 @@
 // The composition root: builds every service once, from config, with injected clock and logger.
-import { createAuditLog, SYSTEM_ACTOR, type Actor } from './audit/log.js';
+import { type Actor, createAuditLog, SYSTEM_ACTOR } from './audit/log.js';
 import { ADMIN_CONSUMER_NAME, ADMIN_SCOPE } from './auth/admin-credential.js';
+import { createAuthMethodRegistry } from './auth/registry.js';
+import { type Change, createLocalChangeBus, createRedisChangeBus } from './cluster/changes.js';
+import { createRedisStatus } from './cluster/redis-status.js';
+import { startStoreSync } from './cluster/store-sync.js';
 import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createConsumerService } from './consumers/service.js';
-import { createAuthMethodRegistry } from './auth/registry.js';
 import { createApiKeyAuthMethod } from './keys/auth-method.js';
-import { createLocalChangeBus, createRedisChangeBus, type Change } from './cluster/changes.js';
-import { createRedisStatus } from './cluster/redis-status.js';
-import { startStoreSync } from './cluster/store-sync.js';
 import { createKeyCache, type KeyCache } from './keys/cache.js';
 import { createLastUsedTracker } from './keys/last-used.js';
 import { createKeyService, type IssuedKey } from './keys/service.js';
 import { createKeyVerifier } from './keys/verify.js';
-import { systemClock, type Clock } from './lib/clock.js';
+import { type Clock, systemClock } from './lib/clock.js';
 import { parseDuration } from './lib/duration.js';
+import { createLimiters } from './limits/limiter.js';
 import { createLogger, type Logger } from './logger.js';
 import { countStaleAnswers, instrumentKeyCache } from './metrics/key-cache.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
@@ -23,7 +24,6 @@ import { resolveMasterKey } from './oauth/master-key.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 import { createUsageRecorder } from './usage/recorder.js';
-import { createLimiters } from './limits/limiter.js';
 
 export { ADMIN_CONSUMER_NAME, ADMIN_SCOPE } from './auth/admin-credential.js';
 
@@ -42,14 +42,7 @@ export interface AppOptions {
   demo?: boolean;
 }
 
-export async function createApp({
-  config,
-  clock = systemClock,
-  logger,
-  store: givenStore,
-  metrics = createMetrics(),
-  demo = false,
-}: AppOptions) {
+export async function createApp({ config, clock = systemClock, logger, store: givenStore, metrics = createMetrics(), demo = false }: AppOptions) {
   const heartbeatIntervalMs = parseDuration(config.cluster.heartbeatInterval);
   if (heartbeatIntervalMs < 100) throw new ConfigError('invalid configuration:\n  cluster.heartbeatInterval: must be at least 100ms');
   const log = logger ?? createLogger(config.log.level);
@@ -157,10 +150,7 @@ export async function createApp({
   async function createAdminKey(name: string, actor: Actor = SYSTEM_ACTOR): Promise<IssuedKey> {
     let consumer = await store.findConsumerByName(ADMIN_CONSUMER_NAME);
     if (!consumer) {
-      consumer = await consumers.create(
-        { name: ADMIN_CONSUMER_NAME, scopes: [ADMIN_SCOPE], metadata: { role: 'operator' } },
-        actor,
-      );
+      consumer = await consumers.create({ name: ADMIN_CONSUMER_NAME, scopes: [ADMIN_SCOPE], metadata: { role: 'operator' } }, actor);
     }
     const issued = await keys.create(consumer.id, { name, scopes: [ADMIN_SCOPE] }, actor);
     await audit.record(store, actor, 'admin_key.created', { type: 'key', id: issued.record.id }, { masked: issued.record.masked });

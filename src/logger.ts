@@ -1,6 +1,6 @@
 // pino, with the places a credential could appear redacted as a second line of defence: our code
 // never passes a key or secret to the logger in the first place.
-import { pino, type Logger, type DestinationStream } from 'pino';
+import { type DestinationStream, type Logger, pino } from 'pino';
 
 export const REDACT_PATHS = [
   'req.headers.authorization',

@@ -2,7 +2,7 @@
 // the process runs under `valgrind --tool=callgrind` with counting off, is warmed up, and only a
 // fixed amount of work is counted, on the main thread only (the JIT compiler's threads do an amount
 // of work in the counted window that depends on how far tiering got under valgrind, not on the code).
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import autocannon from 'autocannon';

@@ -8,7 +8,10 @@ export function announced<T>(child: ChildProcess, label: string): Promise<{ chil
     let buffered = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       buffered += chunk;
-      const line = buffered.split('\n').slice(0, -1).find((l) => l.startsWith('{'));
+      const line = buffered
+        .split('\n')
+        .slice(0, -1)
+        .find((l) => l.startsWith('{'));
       if (line) resolve({ child, info: JSON.parse(line) as T });
     });
     child.once('exit', (code) => reject(new Error(`${label} exited with ${code}`)));

@@ -2,7 +2,7 @@
 // (operations.ts), a refusal thrown as AdminApiError with the problem JSON; nothing but fetch is
 // loaded, so it runs wherever fetch does. The CLI's `--url` mode sends its requests through `request`.
 import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
-import { adminOperations, type AdminQueries, type AdminSchemas, type OperationSpec } from './operations.js';
+import { type AdminQueries, type AdminSchemas, adminOperations, type OperationSpec } from './operations.js';
 
 export type AdminErrorCode = ErrorCode;
 
@@ -41,18 +41,19 @@ export interface AdminRequestOptions {
 /** An answer as it came: the status and the parsed JSON body (null when empty). */
 export interface AdminResponse {
   status: number;
-  body: any;
+  body: unknown;
 }
 
 type PathArgs<Path extends string> = Path extends `${string}{${string}}${infer Rest}` ? [string, ...PathArgs<Rest>] : [];
 type InputArgs<Op> = Op extends { body: infer Name extends keyof AdminSchemas }
-  ? {} extends AdminSchemas[Name]
+  ? // biome-ignore lint/complexity/noBannedTypes: `{} extends T` is the test for "every field of T is optional".
+    {} extends AdminSchemas[Name]
     ? [body?: AdminSchemas[Name]]
     : [body: AdminSchemas[Name]]
   : Op extends { query: infer Name extends keyof AdminQueries }
     ? [query?: AdminQueries[Name]]
     : [];
-type Answer<Op> = Op extends { response: infer Name extends keyof AdminSchemas } ? AdminSchemas[Name] : void;
+type Answer<Op> = Op extends { response: infer Name extends keyof AdminSchemas } ? AdminSchemas[Name] : undefined;
 
 /** One method per operation: path parameters in path order, then the body or query, then options. */
 export type AdminOperations = {

@@ -1,10 +1,10 @@
 // Admin authentication: a Portcullis API key with the `portcullis:admin` scope, as a Bearer token.
 import type { FastifyRequest } from 'fastify';
+import { ADMIN_SCOPE } from '../app.js';
+import type { Actor } from '../audit/log.js';
 import { bearerOf, VISIBLE_BEARER } from '../auth/bearer.js';
 import { PortcullisError } from '../errors/codes.js';
-import type { Actor } from '../audit/log.js';
 import type { KeyVerifier } from '../keys/verify.js';
-import { ADMIN_SCOPE } from '../app.js';
 
 export async function authenticateAdmin(request: FastifyRequest, verifyKey: KeyVerifier): Promise<Actor> {
   // Any visible token is checked as a key, so a malformed one is answered as such.

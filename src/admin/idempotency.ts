@@ -87,7 +87,8 @@ export function carriesSecret(body: string): boolean {
 }
 
 function recordable(reply: FastifyReply, payload: unknown): IdempotentResponse | null {
-  const body = payload === undefined || payload === null ? '' : typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined;
+  const body =
+    payload === undefined || payload === null ? '' : typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : undefined;
   if (body === undefined || Buffer.byteLength(body) > MAX_RECORDED_BODY || carriesSecret(body)) return null;
   const contentType = reply.getHeader('content-type');
   return { status: reply.statusCode, contentType: typeof contentType === 'string' ? contentType : null, body };
@@ -105,13 +106,18 @@ export function registerIdempotency(server: FastifyInstance, app: App): void {
   function prune(now: number): void {
     if (now - lastPrune < PRUNE_EVERY_MS) return;
     lastPrune = now;
-    app.store.deleteIdempotencyKeysExpiredBefore(now).catch((error: Error) => app.log.warn({ err: { message: error.message } }, 'could not prune Idempotency-Keys'));
+    app.store
+      .deleteIdempotencyKeysExpiredBefore(now)
+      .catch((error: Error) => app.log.warn({ err: { message: error.message } }, 'could not prune Idempotency-Keys'));
   }
 
   /** The answer to a retry of a key already claimed: replay, or say why not. */
   function answerFrom(record: IdempotencyRecord, fingerprint: string, now: number, reply: FastifyReply): FastifyReply {
     if (record.fingerprint !== fingerprint) {
-      throw new PortcullisError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key came with another request (method, path or body); use a new key for a new request');
+      throw new PortcullisError(
+        'IDEMPOTENCY_KEY_REUSED',
+        'this Idempotency-Key came with another request (method, path or body); use a new key for a new request',
+      );
     }
     if (record.state === 'done' && record.response) {
       const { status, contentType, body } = record.response;

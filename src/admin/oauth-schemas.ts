@@ -1,8 +1,8 @@
 // TypeBox schemas of the OAuth admin routes (clients, their secrets and tokens, signing keys): they
 // validate requests, type handlers and become the OpenAPI document.
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { idPattern } from '../lib/ids.js';
-import { NullableQuota, NullableRateLimit, StoredQuota, StoredRateLimit, pageOf, ref } from './schemas.js';
+import { NullableQuota, NullableRateLimit, pageOf, ref, StoredQuota, StoredRateLimit } from './schemas.js';
 
 const Timestamp = Type.String({ format: 'date-time' });
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
@@ -48,24 +48,27 @@ export const ClientSecret = Type.Object({
   createdAt: Timestamp,
 });
 
-export const Client = Type.Object({
-  clientId: Type.String(),
-  consumerId: Type.String(),
-  name: Type.String(),
-  scopes: Type.Array(Type.String()),
-  audiences: Type.Array(Type.String()),
-  tokenTtlSeconds: Type.Integer(),
-  authMethod: Type.Union([AuthMethodName, Type.Null()], { description: 'The method the client is pinned to; null = not pinned (see authMethods)' }),
-  authMethods: Type.Array(AuthMethodName, { description: 'The methods the client may authenticate with at the token endpoint' }),
-  jwks: Type.Union([Jwks, Type.Null()]),
-  enabled: Type.Boolean(),
-  tokensRevokedBefore: NullableTimestamp,
-  rateLimit: StoredRateLimit,
-  quota: StoredQuota,
-  secrets: Type.Optional(Type.Array(ClientSecret)),
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-}, { $id: 'Client' });
+export const Client = Type.Object(
+  {
+    clientId: Type.String(),
+    consumerId: Type.String(),
+    name: Type.String(),
+    scopes: Type.Array(Type.String()),
+    audiences: Type.Array(Type.String()),
+    tokenTtlSeconds: Type.Integer(),
+    authMethod: Type.Union([AuthMethodName, Type.Null()], { description: 'The method the client is pinned to; null = not pinned (see authMethods)' }),
+    authMethods: Type.Array(AuthMethodName, { description: 'The methods the client may authenticate with at the token endpoint' }),
+    jwks: Type.Union([Jwks, Type.Null()]),
+    enabled: Type.Boolean(),
+    tokensRevokedBefore: NullableTimestamp,
+    rateLimit: StoredRateLimit,
+    quota: StoredQuota,
+    secrets: Type.Optional(Type.Array(ClientSecret)),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { $id: 'Client' },
+);
 export const ClientPage = pageOf(Client);
 
 export const IssuedClient = Type.Intersect(
@@ -83,27 +86,36 @@ export const SecretRotate = Type.Object(
   { $id: 'SecretRotate', additionalProperties: false },
 );
 
-export const RotatedSecret = Type.Object({
-  clientId: Type.String(),
-  clientSecret: Type.String({ description: 'Shown once: store it now' }),
-  secret: ClientSecret,
-  oldSecretsExpireAt: Timestamp,
-}, { $id: 'RotatedSecret' });
+export const RotatedSecret = Type.Object(
+  {
+    clientId: Type.String(),
+    clientSecret: Type.String({ description: 'Shown once: store it now' }),
+    secret: ClientSecret,
+    oldSecretsExpireAt: Timestamp,
+  },
+  { $id: 'RotatedSecret' },
+);
 
-export const RevokedToken = Type.Object({
-  jti: Type.String(),
-  revokedUntil: Timestamp,
-}, { $id: 'RevokedToken' });
+export const RevokedToken = Type.Object(
+  {
+    jti: Type.String(),
+    revokedUntil: Timestamp,
+  },
+  { $id: 'RevokedToken' },
+);
 
-export const SigningKey = Type.Object({
-  kid: Type.String(),
-  alg: Type.String(),
-  state: Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('retired')]),
-  createdAt: Timestamp,
-  activatesAt: Timestamp,
-  retiresAt: NullableTimestamp,
-  removeAfter: NullableTimestamp,
-}, { $id: 'SigningKey' });
+export const SigningKey = Type.Object(
+  {
+    kid: Type.String(),
+    alg: Type.String(),
+    state: Type.Union([Type.Literal('pending'), Type.Literal('active'), Type.Literal('retired')]),
+    createdAt: Timestamp,
+    activatesAt: Timestamp,
+    retiresAt: NullableTimestamp,
+    removeAfter: NullableTimestamp,
+  },
+  { $id: 'SigningKey' },
+);
 export const SigningKeyList = Type.Object({ items: Type.Array(ref(SigningKey)) }, { $id: 'SigningKeyList' });
 
 export const SigningKeyRotate = Type.Object(

@@ -52,7 +52,10 @@ export function adminRoutes(server: FastifyInstance): readonly AdminRoute[] {
  * Installs authentication on `server`; call it first, before any hook or route. Returns the check
  * for other hooks that must run after it in the same onRequest pass.
  */
-export function guardRoutes(server: FastifyInstance, { publicPaths, authenticate }: RouteAccessOptions): {
+export function guardRoutes(
+  server: FastifyInstance,
+  { publicPaths, authenticate }: RouteAccessOptions,
+): {
   authenticateRequest: (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
 } {
   const publicSet = new Set(publicPaths);

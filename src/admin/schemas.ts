@@ -1,7 +1,7 @@
 // One TypeBox schema per admin route part: it validates the request, types the handler and
 // becomes the OpenAPI document. Bodies are named (`$id`): they become the document's components and
 // routes refer to them with `ref`, so generated clients get one type per name (src/admin/components.ts).
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { ERROR_CODES, type ErrorCode } from '../errors/codes.js';
 import { idPattern } from '../lib/ids.js';
 
@@ -17,9 +17,7 @@ export function ref<T extends TSchema>(schema: T) {
 const Name = Type.String({ minLength: 1, maxLength: 200 });
 const Scope = Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' });
 const Scopes = Type.Array(Scope, { maxItems: 200 });
-const Metadata = Type.Unsafe<Record<string, unknown>>(
-  Type.Object({}, { additionalProperties: true, description: 'Any JSON object, at most 8 KB serialised' }),
-);
+const Metadata = Type.Unsafe<Record<string, unknown>>(Type.Object({}, { additionalProperties: true, description: 'Any JSON object, at most 8 KB serialised' }));
 const Timestamp = Type.String({ format: 'date-time' });
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 
@@ -93,18 +91,21 @@ export const ConsumerCreate = Type.Object(
 );
 export const ConsumerUpdate = Type.Partial(ConsumerCreate, { $id: 'ConsumerUpdate', additionalProperties: false, minProperties: 1 });
 
-export const Consumer = Type.Object({
-  id: Type.String(),
-  name: Type.String(),
-  metadata: Metadata,
-  scopes: Type.Array(Type.String()),
-  enabled: Type.Boolean(),
-  externalIds: Type.Array(Type.String()),
-  rateLimit: StoredRateLimit,
-  quota: StoredQuota,
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-}, { $id: 'Consumer' });
+export const Consumer = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    metadata: Metadata,
+    scopes: Type.Array(Type.String()),
+    enabled: Type.Boolean(),
+    externalIds: Type.Array(Type.String()),
+    rateLimit: StoredRateLimit,
+    quota: StoredQuota,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { $id: 'Consumer' },
+);
 export const ConsumerWithQuota = Type.Composite([Consumer, Type.Object({ quotaStatus: QuotaStatus })], { $id: 'ConsumerWithQuota' });
 
 export const KeyCreate = Type.Object(
@@ -129,29 +130,31 @@ export const KeyRoll = Type.Object(
   { $id: 'KeyRoll', additionalProperties: false },
 );
 
-export const Key = Type.Object({
-  id: Type.String(),
-  consumerId: Type.String(),
-  name: Type.String(),
-  masked: Type.String({ description: 'Prefix, first 4 and last 4 characters' }),
-  scopes: Type.Array(Type.String()),
-  metadata: Metadata,
-  expiresAt: NullableTimestamp,
-  enabled: Type.Boolean(),
-  revokedAt: NullableTimestamp,
-  lastUsedAt: NullableTimestamp,
-  rateLimit: StoredRateLimit,
-  quota: StoredQuota,
-  createdAt: Timestamp,
-  updatedAt: Timestamp,
-}, { $id: 'Key' });
+export const Key = Type.Object(
+  {
+    id: Type.String(),
+    consumerId: Type.String(),
+    name: Type.String(),
+    masked: Type.String({ description: 'Prefix, first 4 and last 4 characters' }),
+    scopes: Type.Array(Type.String()),
+    metadata: Metadata,
+    expiresAt: NullableTimestamp,
+    enabled: Type.Boolean(),
+    revokedAt: NullableTimestamp,
+    lastUsedAt: NullableTimestamp,
+    rateLimit: StoredRateLimit,
+    quota: StoredQuota,
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  },
+  { $id: 'Key' },
+);
 
 export const KeyWithQuota = Type.Composite([Key, Type.Object({ quotaStatus: QuotaStatus })], { $id: 'KeyWithQuota' });
 
-export const IssuedKey = Type.Composite(
-  [Key, Type.Object({ key: Type.String({ description: 'The plaintext key. Shown once: store it now.' }) })],
-  { $id: 'IssuedKey' },
-);
+export const IssuedKey = Type.Composite([Key, Type.Object({ key: Type.String({ description: 'The plaintext key. Shown once: store it now.' }) })], {
+  $id: 'IssuedKey',
+});
 
 export const RolledKey = Type.Composite([IssuedKey, Type.Object({ oldKey: ref(Key) })], { $id: 'RolledKey' });
 
@@ -163,26 +166,27 @@ export const VerifyRequest = Type.Object(
   { $id: 'VerifyRequest', additionalProperties: false },
 );
 
-export const VerifyResponse = Type.Object({
-  valid: Type.Boolean(),
-  code: Type.Union(
-    ['VALID', 'MALFORMED', 'NOT_FOUND', 'EXPIRED', 'REVOKED', 'DISABLED', 'INSUFFICIENT_SCOPE', 'RATE_LIMITED', 'QUOTA_EXCEEDED'].map(
-      (c) => Type.Literal(c),
+export const VerifyResponse = Type.Object(
+  {
+    valid: Type.Boolean(),
+    code: Type.Union(
+      ['VALID', 'MALFORMED', 'NOT_FOUND', 'EXPIRED', 'REVOKED', 'DISABLED', 'INSUFFICIENT_SCOPE', 'RATE_LIMITED', 'QUOTA_EXCEEDED'].map((c) => Type.Literal(c)),
     ),
-  ),
-  keyId: Type.Optional(Type.String()),
-  consumer: Type.Optional(Type.Object({ id: Type.String(), name: Type.String(), metadata: Metadata })),
-  scopes: Type.Optional(Type.Array(Type.String())),
-  metadata: Type.Optional(Metadata),
-  expiresAt: Type.Optional(NullableTimestamp),
-  missingScopes: Type.Optional(Type.Array(Type.String())),
-  quotas: Type.Optional(
-    Type.Object(
-      { consumer: Type.Optional(QuotaStatus), key: Type.Optional(QuotaStatus) },
-      { description: 'Usage credits of the consumer and of the key, when they have quotas' },
+    keyId: Type.Optional(Type.String()),
+    consumer: Type.Optional(Type.Object({ id: Type.String(), name: Type.String(), metadata: Metadata })),
+    scopes: Type.Optional(Type.Array(Type.String())),
+    metadata: Type.Optional(Metadata),
+    expiresAt: Type.Optional(NullableTimestamp),
+    missingScopes: Type.Optional(Type.Array(Type.String())),
+    quotas: Type.Optional(
+      Type.Object(
+        { consumer: Type.Optional(QuotaStatus), key: Type.Optional(QuotaStatus) },
+        { description: 'Usage credits of the consumer and of the key, when they have quotas' },
+      ),
     ),
-  ),
-}, { $id: 'VerifyResponse' });
+  },
+  { $id: 'VerifyResponse' },
+);
 
 export const AuditQuery = Type.Object(
   {
@@ -198,16 +202,19 @@ export const AuditQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const AuditEvent = Type.Object({
-  id: Type.String(),
-  at: Timestamp,
-  actor: Type.String(),
-  action: Type.String(),
-  targetType: Type.String(),
-  targetId: Type.String(),
-  sourceIp: Type.Union([Type.String(), Type.Null()]),
-  details: Type.Unsafe<Record<string, unknown>>(Type.Object({}, { additionalProperties: true })),
-}, { $id: 'AuditEvent' });
+export const AuditEvent = Type.Object(
+  {
+    id: Type.String(),
+    at: Timestamp,
+    actor: Type.String(),
+    action: Type.String(),
+    targetType: Type.String(),
+    targetId: Type.String(),
+    sourceIp: Type.Union([Type.String(), Type.Null()]),
+    details: Type.Unsafe<Record<string, unknown>>(Type.Object({}, { additionalProperties: true })),
+  },
+  { $id: 'AuditEvent' },
+);
 
 export const Problem = Type.Object(
   {
@@ -224,10 +231,7 @@ export const Problem = Type.Object(
 
 /** One page of a list, named `<item>Page`; `nextCursor` is null on the last page. */
 export const pageOf = <T extends TSchema>(item: T) =>
-  Type.Object(
-    { items: Type.Array(ref(item)), nextCursor: Type.Union([Type.String(), Type.Null()]) },
-    { $id: `${item.$id}Page` },
-  );
+  Type.Object({ items: Type.Array(ref(item)), nextCursor: Type.Union([Type.String(), Type.Null()]) }, { $id: `${item.$id}Page` });
 
 export const ConsumerPage = pageOf(Consumer);
 export const KeyPage = pageOf(Key);

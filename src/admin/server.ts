@@ -6,9 +6,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { Actor } from '../audit/log.js';
 import type { App } from '../app.js';
+import type { Actor } from '../audit/log.js';
+import { answerClientError } from '../errors/client-error.js';
 import { PortcullisError } from '../errors/codes.js';
+import { sendFrameworkError, toProblem } from '../errors/fastify-errors.js';
+import { problem, sendProblem } from '../errors/problem.js';
 import { newId } from '../lib/ids.js';
 import { acceptableRequestId } from '../lib/request-id.js';
 import { checkJsonInput, METADATA_MAX_DEPTH } from '../lib/validate.js';
@@ -16,9 +19,6 @@ import { quotaSettingProblem, rateSettingProblem, type SettingProblem } from '..
 import { authenticateAdmin } from './auth.js';
 import { adminComponents } from './components.js';
 import { registerIdempotency } from './idempotency.js';
-import { answerClientError } from '../errors/client-error.js';
-import { sendFrameworkError, toProblem } from '../errors/fastify-errors.js';
-import { problem, sendProblem } from '../errors/problem.js';
 import { nonCanonicalTarget } from './request-target.js';
 import { guardRoutes } from './route-access.js';
 import { auditRoutes } from './routes/audit.js';
@@ -63,9 +63,10 @@ function checkLimitSettings(body: unknown): void {
     const field = ['body', name, problem.field].filter(Boolean).join('.');
     throw new PortcullisError('VALIDATION_FAILED', `${field}: ${problem.message}`, { errors: [{ field, message: problem.message }] });
   };
-  let problem: SettingProblem | undefined;
-  if (rateLimit !== undefined && rateLimit !== null && (problem = rateSettingProblem(rateLimit))) refuse('rateLimit', problem);
-  if (quota !== undefined && quota !== null && (problem = quotaSettingProblem(quota))) refuse('quota', problem);
+  const rateProblem = rateLimit !== undefined && rateLimit !== null ? rateSettingProblem(rateLimit) : undefined;
+  if (rateProblem) refuse('rateLimit', rateProblem);
+  const quotaProblem = quota !== undefined && quota !== null ? quotaSettingProblem(quota) : undefined;
+  if (quotaProblem) refuse('quota', quotaProblem);
 }
 
 function validators() {
@@ -78,8 +79,7 @@ function validators() {
     strict.addSchema(schema);
     coercing.addSchema(schema);
   }
-  return ({ schema, httpPart }: { schema: object; httpPart?: string }) =>
-    (httpPart === 'body' ? strict : coercing).compile(schema);
+  return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === 'body' ? strict : coercing).compile(schema);
 }
 
 export async function buildAdminServer(app: App, options: AdminServerOptions = {}): Promise<FastifyInstance> {
@@ -136,7 +136,10 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
     return sendProblem(reply, { ...body, requestId: String(request.id) });
   });
   server.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, { ...problem('ROUTE_NOT_FOUND', `${request.method} ${request.url.split('?')[0]!.slice(0, 200)} is not a route`), requestId: String(request.id) }),
+    sendProblem(reply, {
+      ...problem('ROUTE_NOT_FOUND', `${request.method} ${request.url.split('?')[0]!.slice(0, 200)} is not a route`),
+      requestId: String(request.id),
+    }),
   );
 
   server.addHook('preParsing', async (request) => {

@@ -1,8 +1,9 @@
 // Records → the JSON the admin API returns: ISO times, masked keys, never a hash.
-import type { AuditEventRecord, ConsumerRecord, KeyRecord } from '../store/types.js';
+
+import { PortcullisError } from '../errors/codes.js';
 import type { VerifyResult } from '../keys/verify-result.js';
 import type { QuotaStatus } from '../limits/quota-status.js';
-import { PortcullisError } from '../errors/codes.js';
+import type { AuditEventRecord, ConsumerRecord, KeyRecord } from '../store/types.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));

@@ -1,8 +1,8 @@
 // Audit events: who changed what, when, from where — written in the same transaction as the change.
 // Details name fields and masked keys, never a secret.
 import { PortcullisError } from '../errors/codes.js';
-import { newId } from '../lib/ids.js';
 import type { Clock } from '../lib/clock.js';
+import { newId } from '../lib/ids.js';
 import type { IdempotentWrite } from '../store/idempotency-types.js';
 import type { JsonObject, Store } from '../store/types.js';
 
@@ -41,13 +41,7 @@ export type AuditAction =
 export type AuditTarget = { type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key'; id: string };
 
 export interface AuditLog {
-  record(
-    store: Store,
-    actor: Actor,
-    action: AuditAction,
-    target: AuditTarget,
-    details?: JsonObject,
-  ): Promise<void>;
+  record(store: Store, actor: Actor, action: AuditAction, target: AuditTarget, details?: JsonObject): Promise<void>;
 }
 
 export function createAuditLog({ clock }: { clock: Clock }): AuditLog {

@@ -6,5 +6,5 @@ export const ADMIN_SCOPE = 'portcullis:admin';
 export const ADMIN_CONSUMER_NAME = 'portcullis-admin';
 
 export function isAdminCredential(consumerName: string | undefined, scopes: readonly string[] | undefined): boolean {
-  return consumerName === ADMIN_CONSUMER_NAME || (scopes !== undefined && scopes.includes(ADMIN_SCOPE));
+  return consumerName === ADMIN_CONSUMER_NAME || scopes?.includes(ADMIN_SCOPE) === true;
 }

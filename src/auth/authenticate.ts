@@ -1,14 +1,15 @@
 // One request's authentication, without a request object: find the single credential the caller
 // sent, pick the method by its shape and place, run it, check scopes. Denials are values; a fault in
 // a method (store or JWKS unreachable) becomes a 503 so auth fails closed.
+
+import type { ErrorCode } from '../errors/codes.js';
+import type { MaybePromise } from '../lib/maybe-promise.js';
+import { isStoreUnavailable } from '../store/errors.js';
 import { isAdminCredential } from './admin-credential.js';
 import { bearerOf } from './bearer.js';
-import type { AuthMethodName, AuthOutcome, Identity, RefusedSubject } from './types.js';
-import type { MaybePromise } from '../lib/maybe-promise.js';
-import type { ErrorCode } from '../errors/codes.js';
-import { isStoreUnavailable } from '../store/errors.js';
 import type { AuthPolicy, SecurityAlternative } from './policy.js';
 import type { AuthMethodRegistry } from './registry.js';
+import type { AuthMethodName, AuthOutcome, Identity, RefusedSubject } from './types.js';
 
 export interface CredentialInput {
   /** The Authorization header, if sent. */
@@ -99,7 +100,14 @@ export function authenticateCredentials(policy: AuthPolicy, input: CredentialInp
   }
   const method: AuthMethodName = source.kind === 'bearer' && value.includes('.') && JWT_SHAPE.test(value) ? 'jwt' : 'api-key';
   if (value === '') {
-    return deny({ status: 401, code: 'CREDENTIAL_INVALID', error: 'invalid_token', detail: 'the credential is empty or malformed', reason: 'MALFORMED', method });
+    return deny({
+      status: 401,
+      code: 'CREDENTIAL_INVALID',
+      error: 'invalid_token',
+      detail: 'the credential is empty or malformed',
+      reason: 'MALFORMED',
+      method,
+    });
   }
   // The alternatives this credential can satisfy; almost always exactly one, found without an array.
   let matches = 0;

@@ -22,7 +22,12 @@ export function challenge(realm: string, denial: Pick<AuthDenial, 'error' | 'mis
 }
 
 /** The problem for a denial, its headers added to `headers` (which it keeps first). */
-export function denialProblem(denial: AuthDenial, realm: string, requestId: string, headers: Record<string, string> | null): ProblemResponse & { headers: Record<string, string> } {
+export function denialProblem(
+  denial: AuthDenial,
+  realm: string,
+  requestId: string,
+  headers: Record<string, string> | null,
+): ProblemResponse & { headers: Record<string, string> } {
   const extra: Record<string, unknown> = {};
   if (denial.reason) extra.reason = denial.reason;
   if (denial.missingScopes) extra.missingScopes = denial.missingScopes;

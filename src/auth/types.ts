@@ -1,7 +1,8 @@
 // What every authentication method (API key, JWT) produces: one identity, whichever credential the
 // caller used. The gateway and the library middlewares depend only on this.
-import type { IdentityLimits } from '../limits/policies.js';
+
 import type { MaybePromise } from '../lib/maybe-promise.js';
+import type { IdentityLimits } from '../limits/policies.js';
 import type { JsonObject } from '../store/types.js';
 
 export type Credential =

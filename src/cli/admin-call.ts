@@ -2,8 +2,8 @@
 // a record, or the secret shown once; and the commands that are one request and its answer.
 import type { Command } from 'commander';
 import type { AdminSchemas } from '../admin-client/operations.js';
-import { CliError, type CliContext } from './context.js';
-import { pageQuery, withConnection, withPaging, type Common, type PageOptions } from './options.js';
+import { type CliContext, CliError } from './context.js';
+import { type Common, type PageOptions, pageQuery, withConnection, withPaging } from './options.js';
 import { printJson, printRecord, printTable } from './output.js';
 import { connect, type LocalAccess } from './transport.js';
 
@@ -16,7 +16,14 @@ export const enc = encodeURIComponent;
  * Sends one admin request; a problem response becomes a CliError. `T` is the answer's schema
  * (portcullis/admin's `AdminSchemas`), which the admin API's own response schema guarantees.
  */
-export async function call<T>(ctx: CliContext, options: Common, method: string, path: string, body?: unknown, local: Pick<LocalAccess, 'asStart'> = {}): Promise<T> {
+export async function call<T>(
+  ctx: CliContext,
+  options: Common,
+  method: string,
+  path: string,
+  body?: unknown,
+  local: Pick<LocalAccess, 'asStart'> = {},
+): Promise<T> {
   const transport = await connect(ctx, options, { ...local, access: readsOnly(method, path) ? 'read' : 'write' });
   try {
     const response = await transport.request(method, path, body);

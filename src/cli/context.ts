@@ -1,7 +1,7 @@
 // What one run of the command line works with: where its output goes, the environment and the folder
 // it runs in. The executable passes the process's own; tests pass their own, so runs share nothing.
 import { isAbsolute, resolve } from 'node:path';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { type LoadedConfig, loadConfig } from '../config/load.js';
 
 /** Where text goes: process.stdout, or a test's buffer. */
 export interface Writer {

@@ -15,7 +15,7 @@ import { addStart } from './commands/start.js';
 import { addToken } from './commands/token.js';
 import { addTokens } from './commands/tokens.js';
 import { addUsage } from './commands/usage.js';
-import { CliError, processIo, type CliContext, type CliIo } from './context.js';
+import { type CliContext, CliError, type CliIo, processIo } from './context.js';
 import { packageVersion } from './version.js';
 
 /** The program for one run; without a context, on this process's streams, environment and folder. */
@@ -28,7 +28,8 @@ export function buildProgram(ctx: CliContext = { ...processIo(), exitCode: 0 }):
     .exitOverride()
     .version(packageVersion())
     .showHelpAfterError();
-  for (const add of [addStart, addInit, addMigrate, addAdmin, addConsumers, addKeys, addUsage, addClients, addTokens, addSigningKeys, addToken]) add(program, ctx);
+  for (const add of [addStart, addInit, addMigrate, addAdmin, addConsumers, addKeys, addUsage, addClients, addTokens, addSigningKeys, addToken])
+    add(program, ctx);
   return program;
 }
 

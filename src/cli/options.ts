@@ -2,7 +2,7 @@
 // parsers that turn option text into admin API values; a bad value is a CliError naming the option.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { type Command, Option } from 'commander';
 import { CliError } from './context.js';
 import type { ConnectionOptions } from './transport.js';
 
@@ -63,8 +63,7 @@ export function withPaging(command: Command): Command {
   return command.option('--cursor <cursor>').option('--limit <n>', 'page size', '50');
 }
 
-export const expiresAtOption = () =>
-  new Option('--expires-at <time>', 'ISO 8601 time with a zone (2030-01-31T12:00:00Z) or a date (2030-01-31, UTC)');
+export const expiresAtOption = () => new Option('--expires-at <time>', 'ISO 8601 time with a zone (2030-01-31T12:00:00Z) or a date (2030-01-31, UTC)');
 
 /** The query of a list page. */
 export function pageQuery(o: PageOptions): URLSearchParams {
@@ -113,7 +112,9 @@ export function parseTimeOption(name: string, value: string | undefined): string
   const wellFormed = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?(Z|[+-][0-9]{2}:[0-9]{2})$/i.test(time);
   const parsed = new Date(time);
   if (!wellFormed || Number.isNaN(parsed.getTime()) || !isCalendarDay(time.slice(0, 10))) {
-    throw new CliError(`--${name} takes an ISO 8601 time with a zone, e.g. 2030-01-31T12:00:00Z, or a date, 2030-01-31 (its start in UTC); not ${JSON.stringify(value)}`);
+    throw new CliError(
+      `--${name} takes an ISO 8601 time with a zone, e.g. 2030-01-31T12:00:00Z, or a date, 2030-01-31 (its start in UTC); not ${JSON.stringify(value)}`,
+    );
   }
   return parsed.toISOString();
 }
@@ -125,7 +126,13 @@ function isCalendarDay(date: string): boolean {
 }
 
 /** A comma-separated list option. */
-export const list = (value: string | undefined) => (value === undefined ? undefined : value.split(',').map((s) => s.trim()).filter(Boolean));
+export const list = (value: string | undefined) =>
+  value === undefined
+    ? undefined
+    : value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
 
 export function wholeSeconds(name: string, value: string): number {
   const seconds = Number(value);

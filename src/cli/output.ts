@@ -19,7 +19,11 @@ export function printTable(out: Writer, rows: ReadonlyArray<Record<string, unkno
   }
   const cells = rows.map((row) => columns.map((c) => cell(row[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   out.write(`${line(columns.map((c) => c.toUpperCase()))}\n`);
   for (const r of cells) out.write(`${line(r)}\n`);
 }

@@ -2,14 +2,14 @@
 // through `inject`, acting as `cli:local`), or over HTTP with an admin key through portcullis/admin's
 // client. One code path for both.
 import type { FastifyInstance } from 'fastify';
-import { createAdminClient } from '../admin-client/client.js';
 import { buildAdminServer } from '../admin/server.js';
-import { createApp, type App } from '../app.js';
+import { createAdminClient } from '../admin-client/client.js';
+import { type App, createApp } from '../app.js';
 import type { Config } from '../config/schema.js';
 import { parseDuration } from '../lib/duration.js';
 import { createLogger } from '../logger.js';
 import { describeStoreUrl, storeExists } from '../store/exists.js';
-import { CliError, loadCliConfig, type CliIo } from './context.js';
+import { CliError, type CliIo, loadCliConfig } from './context.js';
 
 export interface AdminResponse {
   status: number;
@@ -54,7 +54,11 @@ export async function announceStore(ctx: CliIo, config: Config, storeAsWritten: 
   ctx.stderr.write(`creating a Portcullis store at ${shown}\n`);
 }
 
-export async function localTransport(ctx: CliIo, configPath: string | undefined, { access, asStart = false }: LocalAccess): Promise<AdminTransport & { app: App }> {
+export async function localTransport(
+  ctx: CliIo,
+  configPath: string | undefined,
+  { access, asStart = false }: LocalAccess,
+): Promise<AdminTransport & { app: App }> {
   const loaded = loadCliConfig(ctx, configPath);
   await announceStore(ctx, loaded.config, loaded.storeAsWritten, access);
   // Warnings go where the executable's logger writes them: stdout.

@@ -1,7 +1,7 @@
 // `portcullis/client`: fetch an access token with the client credentials grant, keep it until shortly
 // before it expires, refresh it (one request however many callers wait), and authorise fetch calls
 // with it. No dependencies beyond Node; works against any RFC 6749 token endpoint.
-import { createPrivateKey, randomUUID, sign, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { createPrivateKey, type JsonWebKey, type KeyObject, randomUUID, sign } from 'node:crypto';
 
 export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'private_key_jwt';
 export type AssertionAlgorithm = 'ES256' | 'EdDSA' | 'RS256';

@@ -95,7 +95,7 @@ apis:
     # cors: { origins: [https://app.example.com], credentials: false }
 `;
 
-const MASTER_KEY_LINE = /^  # masterKey: .*$/m;
+const MASTER_KEY_LINE = /^ {2}# masterKey: .*$/m;
 
 /** The sample with a master key of its own: what `portcullis init` writes. */
 export function sampleConfig(masterKey: string): string {

@@ -1,12 +1,11 @@
 // The shape of portcullis.yaml, with defaults. Validated at boot; errors name the field path.
-import { Type, type Static } from '@sinclair/typebox';
-import { DURATION_PATTERN } from '../lib/duration.js';
+import { type Static, Type } from '@sinclair/typebox';
 import { PREFIX_PATTERN } from '../keys/format.js';
-import { DEFAULT_STORE } from '../store/types.js';
+import { DURATION_PATTERN } from '../lib/duration.js';
 import { OAuthSettingsSchema, TrustedIssuerSchema } from '../oauth/config-schema.js';
+import { DEFAULT_STORE } from '../store/types.js';
 
-const Duration = (defaultValue: string) =>
-  Type.Union([Type.String({ pattern: DURATION_PATTERN }), Type.Number({ minimum: 0 })], { default: defaultValue });
+const Duration = (defaultValue: string) => Type.Union([Type.String({ pattern: DURATION_PATTERN }), Type.Number({ minimum: 0 })], { default: defaultValue });
 
 const Port = (defaultValue: number) => Type.Integer({ minimum: 0, maximum: 65535, default: defaultValue });
 

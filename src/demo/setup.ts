@@ -21,10 +21,7 @@ export interface DemoCredentials {
 export async function ensureDemoConsumer(app: App): Promise<DemoCredentials> {
   const existing = await app.store.findConsumerByName(DEMO_CONSUMER_NAME);
   if (existing) return { consumerId: existing.id, key: null, keyId: null };
-  const consumer = await app.consumers.create(
-    { name: DEMO_CONSUMER_NAME, scopes: DEMO_SCOPES, metadata: { accountId: 'acct_demo', plan: 'free' } },
-    ACTOR,
-  );
+  const consumer = await app.consumers.create({ name: DEMO_CONSUMER_NAME, scopes: DEMO_SCOPES, metadata: { accountId: 'acct_demo', plan: 'free' } }, ACTOR);
   const issued = await app.keys.create(consumer.id, { name: 'demo key', scopes: DEMO_SCOPES }, ACTOR);
   return { consumerId: consumer.id, key: issued.key, keyId: issued.record.id };
 }

@@ -1,9 +1,9 @@
 // Fastify's `clientErrorHandler` for both listeners: the HTTP parser refused the request (oversize
 // head → 431, anything else → 400), answered as problem JSON on the socket, as no request object exists.
 import type { Duplex } from 'node:stream';
+import { nextRequestId } from '../lib/request-id.js';
 import { ERROR_CODES, type ErrorCode } from './codes.js';
 import { PROBLEM_CONTENT_TYPE, problemBody } from './problem.js';
-import { nextRequestId } from '../lib/request-id.js';
 
 const REASONS: Record<number, string> = { 400: 'Bad Request', 431: 'Request Header Fields Too Large' };
 

@@ -1,9 +1,9 @@
 // Any error thrown while Fastify handles a request (ours, a schema validation, Fastify's own, a
 // fault) → the problem body both listeners answer with; logs only faults.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { isPortcullisError, type ErrorCode } from './codes.js';
-import { problem, sendProblem, type ProblemBody } from './problem.js';
 import { isStoreUnavailable } from '../store/errors.js';
+import { type ErrorCode, isPortcullisError } from './codes.js';
+import { type ProblemBody, problem, sendProblem } from './problem.js';
 
 /**
  * Every error Fastify raises by itself while reading a request, by code (node_modules/fastify/lib/

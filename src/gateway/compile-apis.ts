@@ -1,14 +1,15 @@
 // `apis` from the config → what the data plane uses per request: normalised base paths, upstream
 // origin and path prefix, timeouts in ms, CORS, and auth policies from `auth`/`scopes` or OpenAPI.
 // Runs once at boot; every problem is a ConfigError naming the field.
-import type { RateSetting } from '../limits/types.js';
+
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { type AuthPolicy, makePolicy } from '../auth/policy.js';
 import type { AuthMethodName } from '../auth/types.js';
 import { ConfigError } from '../config/load.js';
 import type { ApiConfig } from '../config/schema.js';
 import { parseDuration } from '../lib/duration.js';
-import { makePolicy, type AuthPolicy } from '../auth/policy.js';
-import { compileCors, type CorsPolicy } from './cors.js';
+import type { RateSetting } from '../limits/types.js';
+import { type CorsPolicy, compileCors } from './cors.js';
 import { loadOpenApi, OpenApiError } from './openapi/load.js';
 import { compileOperations, type OperationMatcher } from './openapi/operations.js';
 import { foldForMatch } from './request-path.js';

@@ -5,8 +5,8 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { ConfigError } from '../config/load.js';
-import { addressBlockOf } from '../lib/address-block.js';
 import type { Config } from '../config/schema.js';
+import { addressBlockOf } from '../lib/address-block.js';
 import { parseDuration } from '../lib/duration.js';
 import type { Logger } from '../logger.js';
 
@@ -38,7 +38,10 @@ export function limitConnections(server: Server, limits: ConnectionLimits, hooks
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
   // Node checks both timeouts on this interval (30 s by default), read when the server starts listening:
   // a few checks per header timeout close a stalled head within about a quarter of it after the limit.
-  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(50, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4)));
+  (server as Server & { connectionsCheckingInterval: number }).connectionsCheckingInterval = Math.max(
+    50,
+    Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4)),
+  );
   // Node closes a connection past maxConnections before any HTTP parsing; 'drop' reports it.
   server.on('drop', () => hooks.onRefused?.('max_connections'));
 
@@ -76,7 +79,8 @@ export function connectionLimitsOf(config: Config): ConnectionLimits {
   };
   const problems: string[] = [];
   if (limits.headersTimeoutMs < 100) problems.push('listen.headersTimeout: must be at least 100ms');
-  if (limits.requestTimeoutMs > 0 && limits.requestTimeoutMs < limits.headersTimeoutMs) problems.push('listen.requestTimeout: must not be shorter than listen.headersTimeout (or 0 for none)');
+  if (limits.requestTimeoutMs > 0 && limits.requestTimeoutMs < limits.headersTimeoutMs)
+    problems.push('listen.requestTimeout: must not be shorter than listen.headersTimeout (or 0 for none)');
   if (limits.keepAliveTimeoutMs < 1) problems.push('listen.keepAliveTimeout: must be at least 1ms');
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return limits;
@@ -94,7 +98,10 @@ export function reportRefusals(log: Logger, now: () => number, count?: (reason: 
     unlogged += 1;
     const at = now();
     if (at - lastLoggedAt < REFUSAL_LOG_INTERVAL_MS) return;
-    log.warn({ reason, refused: unlogged }, 'public listener at a connection limit: new connections are closed (listen.maxConnections, listen.maxConnectionsPerIp)');
+    log.warn(
+      { reason, refused: unlogged },
+      'public listener at a connection limit: new connections are closed (listen.maxConnections, listen.maxConnectionsPerIp)',
+    );
     lastLoggedAt = at;
     unlogged = 0;
   };

@@ -4,6 +4,7 @@
 // method or path, and (by default) every header with `_` in its name never reach the upstream.
 import type { Identity } from '../auth/types.js';
 
+// biome-ignore lint/suspicious/noConstEnum: module-private and tsc (no isolatedModules) inlines it into the per-header switch of every request.
 const enum Kind {
   Drop,
   Authorization,
@@ -155,8 +156,14 @@ export function readRequestHead(raw: readonly string[], kinds: HeaderKinds, keep
         // Most clients send just keep-alive or close: nothing more to drop.
         const lower = value.toLowerCase();
         if (lower === 'keep-alive' || lower === 'close') break;
-        const tokens = lower.split(',').map((t) => t.trim()).filter((t) => t && t !== 'close' && t !== 'keep-alive');
-        if (tokens.length > 0) (head.connectionTokens ??= []).push(...tokens);
+        const tokens = lower
+          .split(',')
+          .map((t) => t.trim())
+          .filter((t) => t && t !== 'close' && t !== 'keep-alive');
+        if (tokens.length > 0) {
+          head.connectionTokens ??= [];
+          head.connectionTokens.push(...tokens);
+        }
         break;
       }
       case Kind.TransferEncoding:
@@ -211,12 +218,18 @@ function identityHeaders(identity: Identity): readonly string[] {
   if (headers === undefined) {
     const credential = identity.credential;
     headers = [
-      'x-consumer-id', identity.consumerId,
-      'x-consumer-name', safeHeaderValue(identity.consumerName),
-      'x-credential-type', credential.type,
-      'x-credential-id', credential.type === 'api-key' ? identity.credentialId : safeHeaderValue(identity.credentialId),
-      'x-scopes', safeHeaderValue(identity.scopes.join(' ')),
-      'x-consumer-metadata', metadataHeader(identity.metadata),
+      'x-consumer-id',
+      identity.consumerId,
+      'x-consumer-name',
+      safeHeaderValue(identity.consumerName),
+      'x-credential-type',
+      credential.type,
+      'x-credential-id',
+      credential.type === 'api-key' ? identity.credentialId : safeHeaderValue(identity.credentialId),
+      'x-scopes',
+      safeHeaderValue(identity.scopes.join(' ')),
+      'x-consumer-metadata',
+      metadataHeader(identity.metadata),
     ];
     identityHeaderCache.set(identity, headers);
   }
@@ -229,7 +242,17 @@ export function pushIdentityHeaders(out: string[], identity: Identity): void {
   for (let i = 0; i < headers.length; i++) out.push(headers[i]!);
 }
 
-const RESPONSE_HOP_BY_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-connection', 'x-request-id']);
+const RESPONSE_HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+  'proxy-authenticate',
+  'proxy-connection',
+  'x-request-id',
+]);
 
 /** The header names a Connection header lists (RFC 9110 §7.6.1), lower-case; undefined for none beyond keep-alive/close. */
 function connectionOptions(connection: string | string[] | undefined): Set<string> | undefined {

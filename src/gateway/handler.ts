@@ -6,28 +6,28 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import type { TLSSocket } from 'node:tls';
 import type { Pool } from 'undici';
-import type { AuthMethodName, Identity, RefusedSubject } from '../auth/types.js';
-import type { GatewayConfig } from '../config/schema.js';
-import { accessLogLines, jsonMs, jsonString, type Logger } from '../logger.js';
-import type { Metrics } from '../metrics/registry.js';
-import { authenticateCredentials, type AuthDecision, type CredentialInput } from '../auth/authenticate.js';
+import { type AuthDecision, authenticateCredentials, type CredentialInput } from '../auth/authenticate.js';
 import { denialProblem } from '../auth/denial.js';
 import type { AuthPolicy } from '../auth/policy.js';
 import type { AuthMethodRegistry } from '../auth/registry.js';
+import type { AuthMethodName, Identity, RefusedSubject } from '../auth/types.js';
+import type { GatewayConfig } from '../config/schema.js';
 import { writeProblem } from '../errors/problem.js';
-import { underFoldedBasePath, type CompiledApi } from './compile-apis.js';
-import { corsHeaders, preflightHeaders } from './cors.js';
-import { headerKinds, pushIdentityHeaders, readRequestHead, responseHeaders, type HeaderKinds, type RequestHead } from './forward-headers.js';
-import { isSafePath, withoutMatrixParams } from './request-path.js';
-import { ClientGoneError, forward, type ForwardSink } from './forward.js';
+import { type Clock, systemClock } from '../lib/clock.js';
 import { acceptableRequestId, nextRequestId } from '../lib/request-id.js';
-import { classifyUpstreamError, createUpstreamPool, limitedBody } from './upstream.js';
 import { enforceLimits, type LimitVerdict } from '../limits/enforce.js';
-import { anyLimit } from '../limits/policies.js';
 import type { LimitHeaders } from '../limits/headers.js';
+import { anyLimit } from '../limits/policies.js';
+import { accessLogLines, jsonMs, jsonString, type Logger } from '../logger.js';
+import type { Metrics } from '../metrics/registry.js';
 import type { RateLimiter } from '../ratelimit/interface.js';
 import type { UsageRecorder } from '../usage/recorder.js';
-import { systemClock, type Clock } from '../lib/clock.js';
+import { type CompiledApi, underFoldedBasePath } from './compile-apis.js';
+import { corsHeaders, preflightHeaders } from './cors.js';
+import { ClientGoneError, type ForwardSink, forward } from './forward.js';
+import { type HeaderKinds, headerKinds, pushIdentityHeaders, type RequestHead, readRequestHead, responseHeaders } from './forward-headers.js';
+import { isSafePath, withoutMatrixParams } from './request-path.js';
+import { classifyUpstreamError, createUpstreamPool, limitedBody } from './upstream.js';
 
 export interface GatewayDeps {
   apis: readonly CompiledApi[];
@@ -54,7 +54,8 @@ interface ApiRuntime {
 const NO_HEADERS = null;
 const BAD_PATH_DETAIL =
   'the request target has a fragment, an empty or dot segment, a `;`, an encoded separator, NUL or unreserved character, double encoding or a bad escape';
-const AMBIGUOUS_PATH_DETAIL = 'the path spells a documented path in another case or encoding, or ends in a slash a router may read as an empty parameter; send it as documented';
+const AMBIGUOUS_PATH_DETAIL =
+  'the path spells a documented path in another case or encoding, or ends in a slash a router may read as an empty parameter; send it as documented';
 const METHOD_JSON = new Map(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].map((m) => [m, `"${m}"`]));
 
 function credentialIdOf(identity: Identity): string {
@@ -287,9 +288,25 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
         policy = match.operation.policy ?? api.defaultPolicy;
       } else if (!api.passThrough) {
         if (match.kind === 'method-not-allowed') {
-          return answered(x, writeProblem(res, { code: 'METHOD_NOT_ALLOWED', detail: `${method} is not an operation of this path`, requestId, headers: { ...cors, allow: match.allow } }));
+          return answered(
+            x,
+            writeProblem(res, {
+              code: 'METHOD_NOT_ALLOWED',
+              detail: `${method} is not an operation of this path`,
+              requestId,
+              headers: { ...cors, allow: match.allow },
+            }),
+          );
         }
-        return answered(x, writeProblem(res, { code: 'OPERATION_NOT_FOUND', detail: `${api.name} has no operation ${method} ${relative.slice(0, 200)}`, requestId, headers: cors }));
+        return answered(
+          x,
+          writeProblem(res, {
+            code: 'OPERATION_NOT_FOUND',
+            detail: `${api.name} has no operation ${method} ${relative.slice(0, 200)}`,
+            requestId,
+            headers: cors,
+          }),
+        );
       }
     }
 
@@ -308,7 +325,11 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     x.method = decision.method;
     if (!decision.ok) {
       if (decision.refused) x.refused = decision.refused;
-      if (decision.fault) runtime.log.error({ requestId, err: { message: (decision.fault as Error)?.message, code: (decision.fault as { code?: string })?.code } }, 'auth fault; failing closed');
+      if (decision.fault)
+        runtime.log.error(
+          { requestId, err: { message: (decision.fault as Error)?.message, code: (decision.fault as { code?: string })?.code } },
+          'auth fault; failing closed',
+        );
       return answered(x, writeProblem(x.res, denialProblem(decision, realm, requestId, x.cors)));
     }
     const identity = decision.identity;
@@ -319,7 +340,13 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     if (limiter && identity && anyLimit(api.rateLimit, identity.limits)) {
       enforceLimits(
         limiter,
-        { api: api.name, route: x.operation ?? api.name, ip: x.req.socket.remoteAddress ?? '', consumerId: identity.consumerId, credentialId: credentialIdOf(identity) },
+        {
+          api: api.name,
+          route: x.operation ?? api.name,
+          ip: x.req.socket.remoteAddress ?? '',
+          consumerId: identity.consumerId,
+          credentialId: credentialIdOf(identity),
+        },
         api.rateLimit,
         identity.limits,
         clock.now(),
@@ -334,8 +361,19 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
   function limited(x: Exchange, verdict: LimitVerdict): void {
     if (verdict.invalid) {
       // A stored policy the limiter cannot run (src/limits/settings.ts): refuse, fail closed, say why.
-      x.runtime.log.error({ requestId: x.requestId, consumerId: x.identity?.consumerId, ...verdict.invalid }, 'invalid rate-limit or quota policy; request refused');
-      return answered(x, writeProblem(x.res, { code: 'LIMIT_POLICY_INVALID', detail: 'a rate limit or quota of this caller is not valid; an operator must fix it', requestId: x.requestId, headers: x.cors }));
+      x.runtime.log.error(
+        { requestId: x.requestId, consumerId: x.identity?.consumerId, ...verdict.invalid },
+        'invalid rate-limit or quota policy; request refused',
+      );
+      return answered(
+        x,
+        writeProblem(x.res, {
+          code: 'LIMIT_POLICY_INVALID',
+          detail: 'a rate limit or quota of this caller is not valid; an operator must fix it',
+          requestId: x.requestId,
+          headers: x.cors,
+        }),
+      );
     }
     if (!verdict.allowed) {
       const code = verdict.code === 'QUOTA_EXCEEDED' ? 'QUOTA_EXCEEDED' : 'RATE_LIMITED';
@@ -355,10 +393,14 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     // No Host: undici writes the upstream's own (the pool's origin), the same value, without the
     // checks a header given here goes through.
     headers.push(
-      'x-forwarded-for', settings.trustProxy && head.forwardedFor ? `${head.forwardedFor}, ${clientIp}` : clientIp,
-      'x-forwarded-proto', settings.trustProxy && head.forwardedProto ? head.forwardedProto : (socket as TLSSocket).encrypted ? 'https' : 'http',
-      'x-forwarded-host', settings.trustProxy && head.forwardedHost ? head.forwardedHost : head.host ?? '',
-      'x-request-id', x.requestId,
+      'x-forwarded-for',
+      settings.trustProxy && head.forwardedFor ? `${head.forwardedFor}, ${clientIp}` : clientIp,
+      'x-forwarded-proto',
+      settings.trustProxy && head.forwardedProto ? head.forwardedProto : (socket as TLSSocket).encrypted ? 'https' : 'http',
+      'x-forwarded-host',
+      settings.trustProxy && head.forwardedHost ? head.forwardedHost : (head.host ?? ''),
+      'x-request-id',
+      x.requestId,
     );
     if (x.identity) pushIdentityHeaders(headers, x.identity);
 

@@ -8,7 +8,7 @@ import { sendFrameworkError, toProblem } from '../errors/fastify-errors.js';
 import { problem, sendProblem, writeProblem } from '../errors/problem.js';
 import { acceptableRequestId, nextRequestId } from '../lib/request-id.js';
 import type { Logger } from '../logger.js';
-import { limitConnections, type ConnectionLimitHooks, type ConnectionLimits } from './connections.js';
+import { type ConnectionLimitHooks, type ConnectionLimits, limitConnections } from './connections.js';
 import type { GatewayHandler } from './handler.js';
 import { isSafePath } from './request-path.js';
 
@@ -61,11 +61,22 @@ function refuseHead(req: IncomingMessage, res: ServerResponse, code: 'HEADERS_TO
 
 /** A target with another spelling of a path than the canonical one (see request-path.ts): 400 before any route. */
 function refusePath(req: IncomingMessage, res: ServerResponse): void {
-  writeProblem(res, { code: 'BAD_PATH', detail: 'send the path in its canonical form: no dot or empty segment, `;`, `#`, absolute form or encoded unreserved character', requestId: nextRequestId() });
+  writeProblem(res, {
+    code: 'BAD_PATH',
+    detail: 'send the path in its canonical form: no dot or empty segment, `;`, `#`, absolute form or encoded unreserved character',
+    requestId: nextRequestId(),
+  });
   req.resume();
 }
 
-export async function buildPublicServer({ gateway, log, maxHeaderSize, maxHeaderCount = 100, register, connections }: PublicServerOptions): Promise<PublicServer> {
+export async function buildPublicServer({
+  gateway,
+  log,
+  maxHeaderSize,
+  maxHeaderCount = 100,
+  register,
+  connections,
+}: PublicServerOptions): Promise<PublicServer> {
   // rawHeaders holds name and value: more entries than this is more header lines than allowed.
   const maxHeaderEntries = maxHeaderCount * 2;
   const exact = new Set<string>();

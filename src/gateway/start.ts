@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../app.js';
 import type { ApiConfig } from '../config/schema.js';
+import { urlOf } from '../lib/listener-url.js';
 import { compileApis } from './compile-apis.js';
 import { connectionLimitsOf, reportRefusals } from './connections.js';
 import { createGatewayHandler, type GatewayHandler } from './handler.js';
-import { urlOf } from '../lib/listener-url.js';
 import { buildPublicServer, type PublicServer } from './server.js';
 
 export interface GatewayOptions {
@@ -48,8 +48,22 @@ export async function buildGateway({ app, apis = app.config.apis, baseDir, regis
     usage: app.usage,
     clock: app.clock,
   });
-  const connections = { ...limits, onRefused: reportRefusals(log, () => app.clock.now(), (reason) => app.metrics.connectionRefused(reason)) };
-  const publicServer = await buildPublicServer({ gateway: handler, log: app.log, maxHeaderSize: app.config.gateway.maxHeaderSize, maxHeaderCount: app.config.gateway.maxHeaderCount, connections, ...(register ? { register } : {}) });
+  const connections = {
+    ...limits,
+    onRefused: reportRefusals(
+      log,
+      () => app.clock.now(),
+      (reason) => app.metrics.connectionRefused(reason),
+    ),
+  };
+  const publicServer = await buildPublicServer({
+    gateway: handler,
+    log: app.log,
+    maxHeaderSize: app.config.gateway.maxHeaderSize,
+    maxHeaderCount: app.config.gateway.maxHeaderCount,
+    connections,
+    ...(register ? { register } : {}),
+  });
   return { handler, ...publicServer };
 }
 

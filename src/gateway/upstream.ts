@@ -1,6 +1,6 @@
 // The connection pool of one upstream (undici keep-alive Pool) and what a failed upstream call means
 // for the client: 504 for timeouts, 502 for everything else it did or did not say.
-import { Transform, type Readable } from 'node:stream';
+import { type Readable, Transform } from 'node:stream';
 import { Pool } from 'undici';
 import type { CompiledApi } from './compile-apis.js';
 

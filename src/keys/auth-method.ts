@@ -3,8 +3,8 @@
 // refused here: they are for the admin API only (which verifies keys itself, not through this method).
 import { isAdminCredential } from '../auth/admin-credential.js';
 import type { AuthMethod, AuthOutcome, Identity } from '../auth/types.js';
+import { type MaybePromise, whenReady } from '../lib/maybe-promise.js';
 import type { VerifyOptions, VerifyResult } from './verify-result.js';
-import { whenReady, type MaybePromise } from '../lib/maybe-promise.js';
 
 export type VerifyKeyFn = (key: string, options?: VerifyOptions) => MaybePromise<VerifyResult>;
 

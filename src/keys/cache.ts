@@ -170,12 +170,18 @@ export function createKeyCache(options: KeyCacheOptions): KeyCache {
       if (!enabled) return toCachedKey(key, sharedConsumer(consumer));
       // A row older than the shared state (a fill that raced a change) uses the newer state.
       let shared = consumers.get(consumer.id);
-      if (!shared || consumer.updatedAt > shared.updatedAt) consumers.set(consumer.id, (shared = sharedConsumer(consumer)));
+      if (!shared || consumer.updatedAt > shared.updatedAt) {
+        shared = sharedConsumer(consumer);
+        consumers.set(consumer.id, shared);
+      }
       const cached = toCachedKey(key, shared);
       cached.freshUntil = freshUntil(options.now(), options.ttlMs);
       lru.set(hash, cached);
       let hashes = byConsumer.get(consumer.id);
-      if (!hashes) byConsumer.set(consumer.id, (hashes = new Set()));
+      if (!hashes) {
+        hashes = new Set();
+        byConsumer.set(consumer.id, hashes);
+      }
       hashes.add(hash);
       return cached;
     },

@@ -1,7 +1,8 @@
 // The key format: `<prefix>_<30 base62 random><6 base62 CRC-32>`. The checksum lets a malformed or
 // mistyped key be refused before any store query; the prefix lets scanners find leaked keys.
-import { crc32 } from 'node:zlib';
+
 import { hash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
 import { BASE62_ALPHABET, encodeBase62, randomBase62 } from '../lib/base62.js';
 
 export const RANDOM_LENGTH = 30;

@@ -88,10 +88,16 @@ export function createKeyService({ store, clock, audit, cache, prefix }: KeyServ
         const consumer = await consumerOf(tx, consumerId);
         const minted = mint(consumer, input, clock.now());
         await tx.insertKey(minted.record);
-        await audit.record(tx, actor, 'key.created', { type: 'key', id: minted.record.id }, {
-          consumerId,
-          masked: minted.record.masked,
-        });
+        await audit.record(
+          tx,
+          actor,
+          'key.created',
+          { type: 'key', id: minted.record.id },
+          {
+            consumerId,
+            masked: minted.record.masked,
+          },
+        );
         return minted;
       });
       cache.delete(issued.record.hash); // a negative entry may exist for this hash
@@ -169,11 +175,17 @@ export function createKeyService({ store, clock, audit, cache, prefix }: KeyServ
         );
         await tx.insertKey(issued.record);
         const updatedOld = await tx.updateKey(keyId, { expiresAt: oldExpiresAt, updatedAt: now });
-        await audit.record(tx, actor, 'key.rolled', { type: 'key', id: keyId }, {
-          newKeyId: issued.record.id,
-          oldExpiresAt,
-          masked: issued.record.masked,
-        });
+        await audit.record(
+          tx,
+          actor,
+          'key.rolled',
+          { type: 'key', id: keyId },
+          {
+            newKeyId: issued.record.id,
+            oldExpiresAt,
+            masked: issued.record.masked,
+          },
+        );
         return { issued, old: updatedOld! };
       });
       cache.delete(result.old.hash);

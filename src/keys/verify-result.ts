@@ -3,16 +3,7 @@
 import type { IdentityLimits } from '../limits/policies.js';
 import type { JsonObject } from '../store/types.js';
 
-export type VerifyCode =
-  | 'VALID'
-  | 'MALFORMED'
-  | 'NOT_FOUND'
-  | 'EXPIRED'
-  | 'REVOKED'
-  | 'DISABLED'
-  | 'INSUFFICIENT_SCOPE'
-  | 'RATE_LIMITED'
-  | 'QUOTA_EXCEEDED';
+export type VerifyCode = 'VALID' | 'MALFORMED' | 'NOT_FOUND' | 'EXPIRED' | 'REVOKED' | 'DISABLED' | 'INSUFFICIENT_SCOPE' | 'RATE_LIMITED' | 'QUOTA_EXCEEDED';
 
 export interface VerifyResult {
   valid: boolean;

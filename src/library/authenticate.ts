@@ -1,13 +1,14 @@
 // The framework-independent half of the middlewares: options checked at construction, then per
 // request the gateway's own authentication (same credential rules, same 401/403/429 problems).
-import type { AuthMethod, AuthMethodName, Identity } from '../auth/types.js';
+
 import { authenticateCredentials, type CredentialInput } from '../auth/authenticate.js';
 import { denialProblem } from '../auth/denial.js';
-import { makePolicy, type AuthPolicy } from '../auth/policy.js';
-import { PROBLEM_CONTENT_TYPE, UNAVAILABLE_RETRY_AFTER, problemBody } from '../errors/problem.js';
+import { type AuthPolicy, makePolicy } from '../auth/policy.js';
+import type { AuthMethod, AuthMethodName, Identity } from '../auth/types.js';
+import { PROBLEM_CONTENT_TYPE, problemBody, UNAVAILABLE_RETRY_AFTER } from '../errors/problem.js';
+import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import { acceptableRequestId } from '../lib/request-id.js';
-import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/types.js';
 import {
   createInProcessVerifier,
@@ -45,9 +46,7 @@ export interface PortcullisAuthOptions {
   methods?: readonly AuthMethod[];
 }
 
-export type LibraryDecision =
-  | { ok: true; identity: Identity }
-  | { ok: false; status: number; headers: Record<string, string>; body: Record<string, unknown> };
+export type LibraryDecision = { ok: true; identity: Identity } | { ok: false; status: number; headers: Record<string, string>; body: Record<string, unknown> };
 
 /** A request header by lower-case name, as node (`req.headers[name]`) or a Fetch `Headers.get` gives it. */
 export type HeaderReader = (name: string) => string | string[] | null | undefined;
@@ -151,7 +150,11 @@ export function createRequestAuthenticator(options: PortcullisAuthOptions, frame
       const decision = await authenticateCredentials(policy, input, verifier.authMethods);
       if (decision.ok) return { ok: true, identity: decision.identity! };
       const requestId = acceptableRequestId(read('x-request-id')) ?? newId('req');
-      const response = denialProblem(decision, realm, requestId, { 'content-type': PROBLEM_CONTENT_TYPE, 'cache-control': 'no-store', 'x-request-id': requestId });
+      const response = denialProblem(decision, realm, requestId, {
+        'content-type': PROBLEM_CONTENT_TYPE,
+        'cache-control': 'no-store',
+        'x-request-id': requestId,
+      });
       if (decision.status === 503) response.headers['retry-after'] = UNAVAILABLE_RETRY_AFTER;
       return { ok: false, status: decision.status, headers: response.headers, body: problemBody(response) };
     },

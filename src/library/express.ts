@@ -3,7 +3,7 @@
 //   app.get('/orders', (req, res) => res.json({ consumer: req.identity!.consumerId }))
 import type { NextFunction, Request, Response } from 'express';
 import type { Identity } from '../auth/types.js';
-import { createRequestAuthenticator, repeatedCredential, type PortcullisAuthOptions } from './authenticate.js';
+import { createRequestAuthenticator, type PortcullisAuthOptions, repeatedCredential } from './authenticate.js';
 
 export type { Identity } from '../auth/types.js';
 export type { PortcullisAuthOptions } from './authenticate.js';
@@ -28,10 +28,7 @@ export function portcullisAuth(options: PortcullisAuthOptions) {
   const apiKeyHeader = (options.apiKeyHeader ?? 'x-api-key').toLowerCase();
   function portcullisAuth(req: Request, res: Response, next: NextFunction): void {
     authenticator
-      .authenticate(
-        (name) => req.headers[name],
-        repeatedCredential(req.rawHeaders, apiKeyHeader),
-      )
+      .authenticate((name) => req.headers[name], repeatedCredential(req.rawHeaders, apiKeyHeader))
       .then((decision) => {
         if (decision.ok) {
           req.identity = decision.identity;

@@ -5,7 +5,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import type { Identity } from '../auth/types.js';
-import { createRequestAuthenticator, repeatedCredential, type PortcullisAuthOptions } from './authenticate.js';
+import { createRequestAuthenticator, type PortcullisAuthOptions, repeatedCredential } from './authenticate.js';
 
 export type { Identity } from '../auth/types.js';
 export type { PortcullisAuthOptions } from './authenticate.js';
@@ -26,10 +26,7 @@ export function portcullisAuth(options: PortcullisAuthOptions) {
   const authenticator = createRequestAuthenticator(options, 'fastify');
   const apiKeyHeader = (options.apiKeyHeader ?? 'x-api-key').toLowerCase();
   async function portcullisAuth(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const decision = await authenticator.authenticate(
-      (name) => request.headers[name],
-      repeatedCredential(request.raw.rawHeaders, apiKeyHeader),
-    );
+    const decision = await authenticator.authenticate((name) => request.headers[name], repeatedCredential(request.raw.rawHeaders, apiKeyHeader));
     if (decision.ok) {
       request.identity = decision.identity;
       return;

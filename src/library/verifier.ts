@@ -4,20 +4,20 @@
 // registry, so the middlewares run exactly the gateway's authentication.
 import { LRUCache } from 'lru-cache';
 import { AdminApiError, createAdminClient } from '../admin-client/client.js';
+import { type AuthMethodRegistry, createAuthMethodRegistry } from '../auth/registry.js';
 import type { AuthMethod, AuthMethodName } from '../auth/types.js';
 import { ConfigError, validateConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
-import { createAuthMethodRegistry, type AuthMethodRegistry } from '../auth/registry.js';
 import { createApiKeyAuthMethod } from '../keys/auth-method.js';
 import { createKeyCache } from '../keys/cache.js';
 import { hashKey, isWellFormedKey } from '../keys/format.js';
 import { createLastUsedTracker } from '../keys/last-used.js';
 import { createKeyVerifier } from '../keys/verify.js';
 import type { VerifyOptions, VerifyResult } from '../keys/verify-result.js';
-import { systemClock, type Clock } from '../lib/clock.js';
+import { type Clock, systemClock } from '../lib/clock.js';
 import { parseDuration } from '../lib/duration.js';
 import type { TrustedIssuerConfig } from '../oauth/config-schema.js';
-import { checkOAuthSettings, resolveOAuthSettings, type OAuthSettings } from '../oauth/settings.js';
+import { checkOAuthSettings, type OAuthSettings, resolveOAuthSettings } from '../oauth/settings.js';
 import type { Store } from '../store/types.js';
 
 export interface VerifierCacheOptions {
@@ -168,8 +168,15 @@ export function createInProcessVerifier(options: InProcessVerifierOptions): Port
       const until = clock.now();
       syncing = verification
         .readRevocations(readUntil - SYNC_OVERLAP_MS, until)
-        .then(() => void (readUntil = until), () => undefined)
-        .finally(() => (syncing = undefined));
+        .then(
+          () => {
+            readUntil = until;
+          },
+          () => undefined,
+        )
+        .finally(() => {
+          syncing = undefined;
+        });
     }, settings.syncIntervalMs);
     revocationSync.unref();
     return verification.jwtAuthMethod;
@@ -200,7 +207,8 @@ export function createRemoteVerifier(options: RemoteVerifierOptions): Portcullis
   const ttl = parseDuration(options.cache?.ttl ?? DEFAULT_CACHE.ttl);
   const negativeTtl = parseDuration(options.cache?.negativeTtl ?? DEFAULT_CACHE.negativeTtl);
   const maxEntries = options.cache?.maxEntries ?? DEFAULT_CACHE.maxEntries;
-  const cache = maxEntries > 0 ? new LRUCache<string, VerifyResult>({ max: maxEntries, ttl: Math.max(1, ttl), ttlResolution: 0, perf: { now: () => clock.now() } }) : null;
+  const cache =
+    maxEntries > 0 ? new LRUCache<string, VerifyResult>({ max: maxEntries, ttl: Math.max(1, ttl), ttlResolution: 0, perf: { now: () => clock.now() } }) : null;
 
   async function fetchResult(key: string): Promise<VerifyResult> {
     let body: Awaited<ReturnType<typeof admin.verifyKey>>;

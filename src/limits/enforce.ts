@@ -1,8 +1,9 @@
 // One limiter call per request: every policy that applies is checked, and consumed only if all pass.
-import type { RateSetting } from './types.js';
+
 import type { LimitCode, RateLimiter } from '../ratelimit/interface.js';
-import { limitHeaders, type LimitHeaders } from './headers.js';
-import { limitsFor, type IdentityLimits, type InvalidPolicy, type LimitSubject } from './policies.js';
+import { type LimitHeaders, limitHeaders } from './headers.js';
+import { type IdentityLimits, type InvalidPolicy, type LimitSubject, limitsFor } from './policies.js';
+import type { RateSetting } from './types.js';
 
 export interface LimitVerdict {
   allowed: boolean;

@@ -68,7 +68,10 @@ export function createLimiters({ redisUrl, redisPrefix, clock, log, onFallbackCh
       ...(strict ? { strict: { divisor: strictDivisor } } : {}),
       onFallback: ({ error }) => {
         const nodes = liveNodes?.() ?? 1;
-        log.warn({ err: { message: (error as Error)?.message }, nodes }, `redis unreachable: ${strict ? 'strict ' : ''}per-node limits (divided by the ${nodes} live node(s)) apply until it is back`);
+        log.warn(
+          { err: { message: (error as Error)?.message }, nodes },
+          `redis unreachable: ${strict ? 'strict ' : ''}per-node limits (divided by the ${nodes} live node(s)) apply until it is back`,
+        );
       },
       onRecover: ({ downtimeMs, fallbacks }) => {
         loggedConnectionError = false;

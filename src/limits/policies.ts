@@ -3,7 +3,7 @@
 // Stored settings are checked here, as the limiter needs them: one it could not enforce makes the
 // whole check `invalid` (the gateway refuses the request) rather than a fault on every request.
 import type { LimitCheck, QuotaPolicy, RatePolicy } from '../ratelimit/interface.js';
-import { enforceableRateWindow, unenforceableQuota, type SettingProblem } from './settings.js';
+import { enforceableRateWindow, type SettingProblem, unenforceableQuota } from './settings.js';
 import type { QuotaSetting, RateSetting } from './types.js';
 
 /** The limit settings that travel with an authenticated identity. */
@@ -45,7 +45,14 @@ export interface NamedLimitCheck extends LimitCheck {
  * `keyScope` keeps counters apart (`api:orders` counts per API, `all` across APIs); `label` names the
  * policy in the headers (`api-consumer`, `consumer`).
  */
-function rate(setting: RateSetting, windowMs: number, subject: LimitSubject, fallback: NonNullable<RateSetting['by']>, keyScope: string, label: string): NamedRate {
+function rate(
+  setting: RateSetting,
+  windowMs: number,
+  subject: LimitSubject,
+  fallback: NonNullable<RateSetting['by']>,
+  keyScope: string,
+  label: string,
+): NamedRate {
   const by = setting.by ?? fallback;
   const id = { consumer: subject.consumerId, credential: subject.credentialId, ip: subject.ip, route: subject.route }[by];
   return { key: `${keyScope}:${by}:${id}`, name: label ? `${label}-${by}` : by, limit: setting.limit, windowMs };
@@ -71,30 +78,38 @@ function refused(owner: InvalidPolicy['owner'], policy: InvalidPolicy['policy'],
 export function limitsFor(subject: LimitSubject, apiLimit: RateSetting | undefined, limits: IdentityLimits | undefined): NamedLimitCheck {
   const rates: NamedRate[] = [];
   const quotas: NamedQuota[] = [];
-  let windowMs: number | SettingProblem;
-  let problem: SettingProblem | undefined;
   // An API's own limit counts per API; a consumer's or credential's counts across every API.
   if (apiLimit) {
-    if (typeof (windowMs = enforceableRateWindow(apiLimit)) !== 'number') return refused('api', 'rateLimit', windowMs);
+    const windowMs = enforceableRateWindow(apiLimit);
+    if (typeof windowMs !== 'number') return refused('api', 'rateLimit', windowMs);
     rates.push(rate(apiLimit, windowMs, subject, 'consumer', `api:${subject.api}`, 'api'));
   }
   if (!limits) return { rates, quotas };
   const { consumer, credential } = limits;
   if (present(consumer.rateLimit)) {
-    if (typeof (windowMs = enforceableRateWindow(consumer.rateLimit)) !== 'number') return refused('consumer', 'rateLimit', windowMs);
+    const windowMs = enforceableRateWindow(consumer.rateLimit);
+    if (typeof windowMs !== 'number') return refused('consumer', 'rateLimit', windowMs);
     rates.push(rate(consumer.rateLimit!, windowMs, subject, 'consumer', 'all', ''));
   }
   if (present(credential.rateLimit)) {
-    if (typeof (windowMs = enforceableRateWindow(credential.rateLimit)) !== 'number') return refused('credential', 'rateLimit', windowMs);
+    const windowMs = enforceableRateWindow(credential.rateLimit);
+    if (typeof windowMs !== 'number') return refused('credential', 'rateLimit', windowMs);
     rates.push(rate(credential.rateLimit!, windowMs, subject, 'credential', 'all', ''));
   }
   if (present(consumer.quota)) {
-    if ((problem = unenforceableQuota(consumer.quota))) return refused('consumer', 'quota', problem);
+    const problem = unenforceableQuota(consumer.quota);
+    if (problem) return refused('consumer', 'quota', problem);
     quotas.push({ key: `quota:consumer:${subject.consumerId}`, name: 'consumer-quota', limit: consumer.quota!.limit, period: consumer.quota!.period });
   }
   if (present(credential.quota)) {
-    if ((problem = unenforceableQuota(credential.quota))) return refused('credential', 'quota', problem);
-    quotas.push({ key: `quota:credential:${subject.credentialId}`, name: 'credential-quota', limit: credential.quota!.limit, period: credential.quota!.period });
+    const problem = unenforceableQuota(credential.quota);
+    if (problem) return refused('credential', 'quota', problem);
+    quotas.push({
+      key: `quota:credential:${subject.credentialId}`,
+      name: 'credential-quota',
+      limit: credential.quota!.limit,
+      period: credential.quota!.period,
+    });
   }
   return { rates, quotas };
 }

@@ -75,7 +75,10 @@ export function rateSettingProblem(setting: unknown): SettingProblem | undefined
     return { field: 'window', message: 'must be a duration from 1s to 365d (e.g. 10s, 1m, 1h, 1d)' };
   }
   if (limit * windowMs > Number.MAX_SAFE_INTEGER) {
-    return { field: 'limit', message: `must be at most ${Math.floor(Number.MAX_SAFE_INTEGER / windowMs)} for a ${setting.window} window (limit × window in ms must stay under 2^53); use a shorter window or a quota` };
+    return {
+      field: 'limit',
+      message: `must be at most ${Math.floor(Number.MAX_SAFE_INTEGER / windowMs)} for a ${setting.window} window (limit × window in ms must stay under 2^53); use a shorter window or a quota`,
+    };
   }
   if (setting.by !== undefined && !RATE_BY.has(setting.by)) return { field: 'by', message: 'must be consumer, credential, ip or route' };
   return undefined;

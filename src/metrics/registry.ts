@@ -1,6 +1,6 @@
 // Prometheus metrics of one Portcullis process, in its own registry (served at /metrics on the admin
 // listener). Labels are bounded: API names from config, status codes, method names — never a credential.
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import { signaturesMadeOnLoop } from '../oauth/signing-keys/sign.js';
 
 export interface MetricsOptions {
@@ -86,11 +86,20 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
     registry,
     recordRequest(api: string, status: number, authMethod: string, seconds: number): void {
       let children = apiChildren.get(api);
-      if (!children) apiChildren.set(api, (children = { duration: duration.labels(api), requests: new Map() }));
+      if (!children) {
+        children = { duration: duration.labels(api), requests: new Map() };
+        apiChildren.set(api, children);
+      }
       let byStatus = children.requests.get(authMethod);
-      if (!byStatus) children.requests.set(authMethod, (byStatus = new Map()));
+      if (!byStatus) {
+        byStatus = new Map();
+        children.requests.set(authMethod, byStatus);
+      }
       let counter = byStatus.get(status);
-      if (!counter) byStatus.set(status, (counter = requests.labels(api, String(status), authMethod)));
+      if (!counter) {
+        counter = requests.labels(api, String(status), authMethod);
+        byStatus.set(status, counter);
+      }
       counter.inc();
       children.duration.observe(seconds);
     },

@@ -1,10 +1,9 @@
 // The `oauth` and `trustedIssuers` sections of portcullis.yaml (composed into config/schema.ts).
-import { Type, type Static } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import { PREFIX_PATTERN } from '../keys/format.js';
 import { DURATION_PATTERN } from '../lib/duration.js';
 
-const Duration = (defaultValue: string) =>
-  Type.Union([Type.String({ pattern: DURATION_PATTERN }), Type.Number({ minimum: 0 })], { default: defaultValue });
+const Duration = (defaultValue: string) => Type.Union([Type.String({ pattern: DURATION_PATTERN }), Type.Number({ minimum: 0 })], { default: defaultValue });
 
 /** RFC 8725 §3.4: a leeway for clock skew, never more than a minute. */
 const ClockTolerance = Type.Integer({ minimum: 0, maximum: 60, default: 30, description: 'Seconds of leeway for exp, nbf and iat' });
@@ -71,10 +70,7 @@ export const TrustedIssuerSchema = Type.Object(
     jwksUri: Type.String({ pattern: '^https?://[^\\s]+$' }),
     /** The token's `aud` must contain one of these. */
     audience: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })]),
-    algorithms: Type.Array(
-      Type.Union(VERIFY_ALGS.map((a) => Type.Literal(a))),
-      { minItems: 1, uniqueItems: true },
-    ),
+    algorithms: Type.Array(Type.Union(VERIFY_ALGS.map((a) => Type.Literal(a))), { minItems: 1, uniqueItems: true }),
     /** The claim whose value is looked up in the consumers' `externalIds`. */
     consumerClaim: Type.String({ minLength: 1, default: 'sub' }),
     /**

@@ -2,26 +2,25 @@
 // the signing-key ring, clients, the token endpoint, JWT verification for the gateway, introspection,
 // revocation, and the housekeeping of expired rows. What other nodes change reaches this node's state
 // through src/cluster/store-sync.ts.
-import { SYSTEM_ACTOR } from '../audit/log.js';
+import { createAuditLog, SYSTEM_ACTOR } from '../audit/log.js';
+import type { Change } from '../cluster/changes.js';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../lib/clock.js';
 import { parseDuration } from '../lib/duration.js';
 import type { Logger } from '../logger.js';
+import type { RateLimiter } from '../ratelimit/interface.js';
+import { createMemoryRateLimiter } from '../ratelimit/memory.js';
 import type { Store } from '../store/types.js';
-import { createAuditLog } from '../audit/log.js';
 import { createClientAuthenticator } from './clients/authenticate.js';
 import { createGuardedClientAuthenticator } from './clients/guarded-authenticate.js';
 import { createClientService } from './clients/service.js';
 import { createFailureLimiter } from './failure-limiter.js';
-import { createMemoryRateLimiter } from '../ratelimit/memory.js';
-import type { RateLimiter } from '../ratelimit/interface.js';
 import { createClientCredentialsGrant } from './grants/client-credentials.js';
 import { createGrantRegistry } from './grants/registry.js';
 import { createIntrospector } from './introspect.js';
 import { createAccessTokenIssuer } from './issue-access-token.js';
 import { authorizationServerMetadata } from './metadata.js';
-import type { Change } from '../cluster/changes.js';
 import { createRevoker } from './revoke.js';
 import { checkOAuthSettings, resolveOAuthSettings } from './settings.js';
 import { createTokenEndpoint } from './token-endpoint.js';
@@ -97,11 +96,16 @@ export async function createOAuth({ config, store, clock, log, masterKey, bruteF
   });
   const token = createTokenEndpoint({ grants, authenticateRequest, now });
 
-  const longestTokenLifeMs = Math.max(
-    settings.maxTokenTtlSeconds * 1000,
-    ...config.trustedIssuers.map((t) => parseDuration(t.maxTokenAge)),
-  ) + 60_000;
-  const revoker = createRevoker({ store, clock, audit, revocations, verify, longestTokenLifeMs, onRevoked: (jti, expiresAt) => publish({ kind: 'token', jti, expiresAt }) });
+  const longestTokenLifeMs = Math.max(settings.maxTokenTtlSeconds * 1000, ...config.trustedIssuers.map((t) => parseDuration(t.maxTokenAge))) + 60_000;
+  const revoker = createRevoker({
+    store,
+    clock,
+    audit,
+    revocations,
+    verify,
+    longestTokenLifeMs,
+    onRevoked: (jti, expiresAt) => publish({ kind: 'token', jti, expiresAt }),
+  });
   const introspect = createIntrospector({ evaluateToken });
 
   /** Clean-ups (secrets, denylist, assertion jtis) and the scheduled signing-key rotation; the store sync runs it every few passes. */

@@ -33,7 +33,11 @@ const STATUS: Record<OAuthErrorCode, OAuthError['status']> = {
   temporarily_unavailable: 503,
 };
 
-export function oauthError(error: OAuthErrorCode, description: string, extra: Partial<Pick<OAuthError, 'basicChallenge' | 'retryAfterSeconds'>> = {}): OAuthError {
+export function oauthError(
+  error: OAuthErrorCode,
+  description: string,
+  extra: Partial<Pick<OAuthError, 'basicChallenge' | 'retryAfterSeconds'>> = {},
+): OAuthError {
   return { ok: false, error, description, status: STATUS[error], ...extra };
 }
 

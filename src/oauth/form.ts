@@ -1,6 +1,6 @@
 // application/x-www-form-urlencoded parameters of an OAuth request. RFC 6749 §3.2: a parameter must
 // not appear twice (RFC 8707 `resource` is the one that may).
-import { oauthError, type OAuthError } from './errors.js';
+import { type OAuthError, oauthError } from './errors.js';
 
 export type FormParams = ReadonlyMap<string, readonly string[]>;
 

@@ -72,7 +72,10 @@ export function createPrincipalCache({ store, now, ttlMs, negativeTtlMs, staleIf
   function remember(cacheKey: string, entry: ClientPrincipal | ExternalPrincipal): void {
     lru.set(cacheKey, { entry, freshUntil: freshUntil(now(), ttlMs) });
     let keys = byConsumer.get(entry.consumer.id);
-    if (!keys) byConsumer.set(entry.consumer.id, (keys = new Set()));
+    if (!keys) {
+      keys = new Set();
+      byConsumer.set(entry.consumer.id, keys);
+    }
     keys.add(cacheKey);
   }
 

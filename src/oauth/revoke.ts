@@ -1,10 +1,9 @@
 // Token revocation: RFC 7009 (a client revokes one of its own tokens) and the operator's revoke by jti.
 // A denylist entry lives until the token's own expiry; every node reads it from the store.
-import type { Actor } from '../audit/log.js';
+import type { Actor, AuditLog } from '../audit/log.js';
 import type { Clock } from '../lib/clock.js';
 import type { Store } from '../store/types.js';
-import type { AuditLog } from '../audit/log.js';
-import { oauthError, type OAuthError } from './errors.js';
+import { type OAuthError, oauthError } from './errors.js';
 import type { AccessTokenVerifier } from './jwt/verify-access-token.js';
 import type { RevocationList } from './revocations.js';
 

@@ -3,7 +3,7 @@
 import { isPortcullisError } from '../errors/codes.js';
 import { isStoreUnavailable } from '../store/errors.js';
 import type { ClientRequest, GuardedClientAuthenticator } from './clients/guarded-authenticate.js';
-import { oauthError, type OAuthError } from './errors.js';
+import { type OAuthError, oauthError } from './errors.js';
 import { param } from './form.js';
 import type { GrantRegistry, TokenResponse } from './grants/registry.js';
 
@@ -20,7 +20,15 @@ export function unavailableOf(error: unknown): OAuthError | undefined {
   return undefined;
 }
 
-export function createTokenEndpoint({ grants, authenticateRequest, now }: { grants: GrantRegistry; authenticateRequest: GuardedClientAuthenticator; now: () => number }) {
+export function createTokenEndpoint({
+  grants,
+  authenticateRequest,
+  now,
+}: {
+  grants: GrantRegistry;
+  authenticateRequest: GuardedClientAuthenticator;
+  now: () => number;
+}) {
   return async function token(request: ClientRequest): Promise<TokenOutcome> {
     const grantType = param(request.params, 'grant_type');
     if (grantType === undefined) return oauthError('invalid_request', 'grant_type is missing');

@@ -6,7 +6,7 @@
 // server.ts would go.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { accessLogLines, jsonMs, jsonString, type Logger } from '../logger.js';
-import { oauthError, type OAuthError } from './errors.js';
+import { type OAuthError, oauthError } from './errors.js';
 import { parseForm } from './form.js';
 import { sourceAddressOf } from './source-address.js';
 import type { TokenEndpoint } from './token-endpoint.js';
@@ -33,7 +33,15 @@ export function createRawTokenHandler({
 }): RawTokenHandler {
   // The same fields as the Fastify route's line; the request id is ours or passed acceptableRequestId.
   const writeAccessLog = accessLog ? accessLogLines(log, 'oauth request') : null;
-  function answer(res: ServerResponse, requestId: string, startedAt: bigint, status: number, headers: Record<string, string>, body: unknown, clientId: string | null): void {
+  function answer(
+    res: ServerResponse,
+    requestId: string,
+    startedAt: bigint,
+    status: number,
+    headers: Record<string, string>,
+    body: unknown,
+    clientId: string | null,
+  ): void {
     const text = JSON.stringify(body);
     res.writeHead(status, {
       ...headers,
@@ -46,7 +54,9 @@ export function createRawTokenHandler({
     res.end(text);
     if (writeAccessLog) {
       const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
-      writeAccessLog(`,"requestId":"${requestId}","method":"POST","path":"/oauth/token","status":${status},"clientId":${clientId === null ? 'null' : jsonString(clientId)},"ms":${jsonMs(ms)}`);
+      writeAccessLog(
+        `,"requestId":"${requestId}","method":"POST","path":"/oauth/token","status":${status},"clientId":${clientId === null ? 'null' : jsonString(clientId)},"ms":${jsonMs(ms)}`,
+      );
     }
   }
 
@@ -76,7 +86,10 @@ export function createRawTokenHandler({
 
   return function rawToken(req, res, requestId) {
     const startedAt = process.hrtime.bigint();
-    const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const type = String(req.headers['content-type'] ?? '')
+      .split(';')[0]!
+      .trim()
+      .toLowerCase();
     if (type !== FORM) return fail(res, requestId, startedAt, oauthError('invalid_request', NOT_A_FORM));
     const tooLarge = () => fail(res, requestId, startedAt, oauthError('invalid_request', 'the request body is too large'), true);
     const declared = Number(req.headers['content-length']);

@@ -1,7 +1,7 @@
 // The gateway's check of a bearer JWT — ours (signing keys from the store) or a trusted issuer's —
 // built from config and the store. createOAuth (the gateway) and library mode's in-process verifier
 // both use it, so a token is judged the same way wherever it is presented.
-import { SYSTEM_ACTOR, createAuditLog, type AuditLog } from '../audit/log.js';
+import { type AuditLog, createAuditLog, SYSTEM_ACTOR } from '../audit/log.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../lib/clock.js';
 import { parseDuration } from '../lib/duration.js';
@@ -37,7 +37,18 @@ export interface TokenVerificationDeps {
   onRotated?: () => void;
 }
 
-export async function createTokenVerification({ config, settings, store, clock, masterKey, audit, fetch, onJwksError, onStaleAnswer, onRotated }: TokenVerificationDeps) {
+export async function createTokenVerification({
+  config,
+  settings,
+  store,
+  clock,
+  masterKey,
+  audit,
+  fetch,
+  onJwksError,
+  onStaleAnswer,
+  onRotated,
+}: TokenVerificationDeps) {
   const now = () => clock.now();
   const ring = createSigningKeyRing({
     store,

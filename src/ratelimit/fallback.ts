@@ -2,10 +2,10 @@
 // from a per-node memory limiter, reports the outage once, probes now and then, and returns by itself.
 // Local limits are the shared ones divided by the number of live nodes, so the cluster as a whole stays
 // near the shared limit; what a node admitted on its own is added to the shared counters when they are back.
-import { systemClock, type Clock } from '../lib/clock.js';
+import { type Clock, systemClock } from '../lib/clock.js';
 import type { CountedUnits, LimitCheck, LimitResult, RateLimiter } from './interface.js';
 import { createMemoryRateLimiter } from './memory.js';
-import { checkTime, normalizeCheck, type NormalizedCheck } from './normalize.js';
+import { checkTime, type NormalizedCheck, normalizeCheck } from './normalize.js';
 import { periodStart } from './period.js';
 
 export interface FallbackEvent {

@@ -1,6 +1,6 @@
 // Per-node RateLimiter in process memory: exact semantics on the injected clock, bounded by a cap on counters
 // (approximately LRU) and a pruning timer (unref'ed, stopped by close) that drops counters of quiet keys.
-import { systemClock, type Clock } from '../lib/clock.js';
+import { type Clock, systemClock } from '../lib/clock.js';
 import { evaluateCheck, type QuotaState, type StateReader } from './evaluate.js';
 import type { CountedUnits, LimitCheck, LimitResult, RateLimiter } from './interface.js';
 import { checkTime, normalizeCheck, quotaStorageKey, rateStorageKey } from './normalize.js';

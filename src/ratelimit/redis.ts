@@ -2,11 +2,11 @@
 // lost it), keys under a prefix, TTLs on every counter. Time comes from the injected clock, not Redis TIME.
 import { createHash } from 'node:crypto';
 import type { Redis, RedisOptions } from 'ioredis';
+import { type Clock, systemClock } from '../lib/clock.js';
 import { loadIoredis } from '../lib/optional-client.js';
-import { systemClock, type Clock } from '../lib/clock.js';
 import { summarize } from './evaluate.js';
 import type { CountedUnits, LimitCheck, LimitResult, QuotaDecision, RateDecision, RateLimiter } from './interface.js';
-import { checkTime, normalizeCheck, quotaStorageKey, rateStorageKey, type NormalizedCheck } from './normalize.js';
+import { checkTime, type NormalizedCheck, normalizeCheck, quotaStorageKey, rateStorageKey } from './normalize.js';
 import { periodEnd, periodStart } from './period.js';
 import { ADD_SCRIPT, RATE_LIMIT_SCRIPT } from './redis-script.js';
 
@@ -72,27 +72,31 @@ function nullable(value: number): number | null {
 function readPass(check: NormalizedCheck, reply: number[], offset: number) {
   let at = offset;
   const next = () => reply[at++] ?? 0;
-  const rates = check.rates.map((policy): RateDecision => ({
-    key: policy.key,
-    limit: policy.limit,
-    windowMs: policy.windowMs,
-    cost: policy.cost,
-    allowed: next() === 1,
-    remaining: next(),
-    resetMs: next(),
-    retryAfterMs: nullable(next()),
-  }));
-  const quotas = check.quotas.map((policy): QuotaDecision => ({
-    key: policy.key,
-    limit: policy.limit,
-    period: policy.period,
-    cost: policy.cost,
-    allowed: next() === 1,
-    used: next(),
-    remaining: next(),
-    resetMs: nullable(next()),
-    retryAfterMs: nullable(next()),
-  }));
+  const rates = check.rates.map(
+    (policy): RateDecision => ({
+      key: policy.key,
+      limit: policy.limit,
+      windowMs: policy.windowMs,
+      cost: policy.cost,
+      allowed: next() === 1,
+      remaining: next(),
+      resetMs: next(),
+      retryAfterMs: nullable(next()),
+    }),
+  );
+  const quotas = check.quotas.map(
+    (policy): QuotaDecision => ({
+      key: policy.key,
+      limit: policy.limit,
+      period: policy.period,
+      cost: policy.cost,
+      allowed: next() === 1,
+      used: next(),
+      remaining: next(),
+      resetMs: nullable(next()),
+      retryAfterMs: nullable(next()),
+    }),
+  );
   return { rates, quotas, end: at };
 }
 

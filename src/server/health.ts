@@ -17,7 +17,13 @@ export async function storeIsReady(store: Store, timeoutMs: number): Promise<boo
   });
   try {
     // The ping itself is bounded by storeTimeout and cleans up after itself; only the answer is early.
-    return await Promise.race([store.ping().then(() => true, () => false), late]);
+    return await Promise.race([
+      store.ping().then(
+        () => true,
+        () => false,
+      ),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }
@@ -32,7 +38,15 @@ export interface Readiness {
   };
 }
 
-export async function readiness({ store, storeTimeoutMs, redis }: { store: Store; storeTimeoutMs: number; redis: RedisStatus | undefined }): Promise<Readiness> {
+export async function readiness({
+  store,
+  storeTimeoutMs,
+  redis,
+}: {
+  store: Store;
+  storeTimeoutMs: number;
+  redis: RedisStatus | undefined;
+}): Promise<Readiness> {
   const storeReady = await storeIsReady(store, storeTimeoutMs);
   let redisPart: Pick<Readiness['body'], 'redis'> = {};
   if (redis) {

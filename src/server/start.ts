@@ -2,21 +2,21 @@
 // (and the demo's) if there is none and print the banner (src/server/banner.ts).
 import type { FastifyInstance } from 'fastify';
 import { buildAdminServer } from '../admin/server.js';
-import { ADMIN_SCOPE, createApp, type App } from '../app.js';
+import { ADMIN_SCOPE, type App, createApp } from '../app.js';
 import type { LoadedConfig } from '../config/load.js';
 import { startEchoUpstream } from '../demo/echo-upstream.js';
-import { demoApi, ensureDemoConsumer, type DemoCredentials } from '../demo/setup.js';
+import { type DemoCredentials, demoApi, ensureDemoConsumer } from '../demo/setup.js';
 import { configDir } from '../gateway/compile-apis.js';
-import { startGateway, type RunningGateway } from '../gateway/start.js';
+import { type RunningGateway, startGateway } from '../gateway/start.js';
+import type { Clock } from '../lib/clock.js';
+import { parseDuration } from '../lib/duration.js';
+import { urlOf } from '../lib/listener-url.js';
+import { keepTickShape } from '../lib/tick-shape.js';
+import type { Logger } from '../logger.js';
 import { createMetrics } from '../metrics/registry.js';
 import { registerOAuthRoutes } from '../oauth/routes.js';
-import { parseDuration } from '../lib/duration.js';
-import { keepTickShape } from '../lib/tick-shape.js';
-import { urlOf } from '../lib/listener-url.js';
 import { startBanner } from './banner.js';
 import { readiness } from './health.js';
-import type { Clock } from '../lib/clock.js';
-import type { Logger } from '../logger.js';
 
 export interface RunningPortcullis {
   app: App;
@@ -55,7 +55,13 @@ export function applyProcessWideSettings(): void {
 /** How long a start waits for Redis' first answer, so that the start log says whether it is reachable. */
 const REDIS_START_WAIT_MS = 1_500;
 
-export async function startPortcullis({ loaded, clock, logger, print = (t) => process.stderr.write(t), registerPublic }: StartOptions): Promise<RunningPortcullis> {
+export async function startPortcullis({
+  loaded,
+  clock,
+  logger,
+  print = (t) => process.stderr.write(t),
+  registerPublic,
+}: StartOptions): Promise<RunningPortcullis> {
   applyProcessWideSettings();
   const metrics = createMetrics({ processMetrics: true });
   const app = await createApp({ config: loaded.config, metrics, demo: loaded.demo, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) });
@@ -117,7 +123,10 @@ export async function startPortcullis({ loaded, clock, logger, print = (t) => pr
     const demo = loaded.demo ? await ensureDemoConsumer(app) : null;
 
     const redis = await app.redisStatus?.settled(REDIS_START_WAIT_MS);
-    app.log.info({ gatewayUrl, adminUrl, apis: apis.map((a) => a.name), store: app.store.kind, ...(redis ? { redis } : {}), config: loaded.path ?? '(defaults)' }, 'portcullis started');
+    app.log.info(
+      { gatewayUrl, adminUrl, apis: apis.map((a) => a.name), store: app.store.kind, ...(redis ? { redis } : {}), config: loaded.path ?? '(defaults)' },
+      'portcullis started',
+    );
     print(startBanner({ gatewayUrl, adminUrl, configPath: loaded.path, firstAdminKey, demo }));
 
     let closing: Promise<void> | undefined;

@@ -37,11 +37,14 @@ export function describePostgresUrl(url: string): string {
 export function isStoreUnavailable(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
   // node-postgres reports a dropped connection or a full pool by message only.
-  if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(message)) return true;
+  if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(message))
+    return true;
   if (!code) return false;
   return (
     // STORE_TIMEOUT: no answer within storeTimeout; 57014: statement_timeout, or a COMMIT after its deadline.
-    ['STORE_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', '57014'].includes(code) ||
+    ['STORE_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', '57014'].includes(
+      code,
+    ) ||
     code.startsWith('SQLITE_BUSY_') ||
     code.startsWith('57P') ||
     code.startsWith('08')

@@ -25,11 +25,7 @@ function toRecord(row: Selectable<IdempotencyKeysTable>): IdempotencyRecord {
 
 export function createIdempotencyStoreMethods(db: Kysely<Database>): IdempotencyStore {
   const ofClaim = (write: IdempotentWrite) =>
-    db
-      .updateTable('idempotency_keys')
-      .where('scope', '=', write.scope)
-      .where('key_hash', '=', write.keyHash)
-      .where('claim_token', '=', write.claimToken);
+    db.updateTable('idempotency_keys').where('scope', '=', write.scope).where('key_hash', '=', write.keyHash).where('claim_token', '=', write.claimToken);
 
   return {
     claimIdempotencyKey(input) {

@@ -1,6 +1,6 @@
 // Migration 0005: Idempotency-Key records for admin writes, and (PostgreSQL) the commit guard that
 // lets the server refuse a COMMIT arriving after its transaction's deadline (postgres-driver.ts).
-import { sql, type Kysely, type Migration } from 'kysely';
+import { type Kysely, type Migration, sql } from 'kysely';
 import type { Dialect } from './dialect.js';
 
 export function idempotencyMigration(dialect: Dialect): Migration {

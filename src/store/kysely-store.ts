@@ -1,26 +1,16 @@
 // One Store implementation over Kysely, shared by the SQLite and PostgreSQL adapters: they differ
 // only in how they connect and in a few error codes.
-import { Migrator, sql, type Kysely, type Selectable } from 'kysely';
+import { type Kysely, Migrator, type Selectable, sql } from 'kysely';
 import { PortcullisError } from '../errors/codes.js';
 import { encodeBase62 } from '../lib/base62.js';
 import { atomically } from './atomically.js';
-import { createIdempotencyStoreMethods } from './idempotency-kysely.js';
 import type { Dialect } from './dialect.js';
+import { createIdempotencyStoreMethods } from './idempotency-kysely.js';
 import { migrationProvider } from './migrations.js';
 import { createOAuthStoreMethods, deleteClientsOfConsumer } from './oauth-kysely.js';
-import { createUsageStoreMethods } from './usage-kysely.js';
 import type { ApiKeysTable, AuditEventsTable, ConsumersTable, Database } from './tables.js';
-import type {
-  AuditEventRecord,
-  AuditFilter,
-  ConsumerRecord,
-  KeyRecord,
-  KeyVerificationRecord,
-  Page,
-  PageRequest,
-  Store,
-  StoreStats,
-} from './types.js';
+import type { AuditEventRecord, AuditFilter, ConsumerRecord, KeyRecord, KeyVerificationRecord, Page, PageRequest, Store, StoreStats } from './types.js';
+import { createUsageStoreMethods } from './usage-kysely.js';
 
 const json = (value: unknown) => JSON.stringify(value);
 
@@ -253,16 +243,16 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
     findConsumerByName: (name) => consumerWhere('name', name),
 
     async findConsumerByExternalId(externalId) {
-      const row = await db
-        .selectFrom('consumer_external_ids')
-        .select('consumer_id')
-        .where('external_id', '=', externalId)
-        .executeTakeFirst();
+      const row = await db.selectFrom('consumer_external_ids').select('consumer_id').where('external_id', '=', externalId).executeTakeFirst();
       return row ? consumerWhere('id', row.consumer_id) : undefined;
     },
 
     async listConsumers({ after, limit }) {
-      let query = db.selectFrom('consumers').selectAll().orderBy('id').limit(limit + 1);
+      let query = db
+        .selectFrom('consumers')
+        .selectAll()
+        .orderBy('id')
+        .limit(limit + 1);
       if (after) query = query.where('id', '>', after);
       const rows = await query.execute();
       const ids = await externalIdsOf(rows.map((r) => r.id));
@@ -434,7 +424,11 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
 
     async listKeyHashes(ids) {
       if (ids.length === 0) return [];
-      const rows = await db.selectFrom('api_keys').select('hash').where('id', 'in', [...ids]).execute();
+      const rows = await db
+        .selectFrom('api_keys')
+        .select('hash')
+        .where('id', 'in', [...ids])
+        .execute();
       return rows.map((r) => r.hash);
     },
   };

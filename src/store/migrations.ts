@@ -1,11 +1,10 @@
 // Schema migrations, in order. Each takes the dialect because PostgreSQL needs `COLLATE "C"` on id
 // columns: ids sort by their bytes (they are time-ordered), not by the locale's rules.
-import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely';
 import type { Dialect } from './dialect.js';
 import { idempotencyMigration } from './idempotency-migration.js';
 import { oauthMigration } from './oauth-migration.js';
 import { usageMigration } from './usage-migration.js';
-
 
 function idType(dialect: Dialect) {
   return dialect === 'postgres' ? sql`text collate "C"` : sql`text`;

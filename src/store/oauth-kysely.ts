@@ -2,15 +2,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { atomically } from './atomically.js';
 import type { OAuthClientSecretsTable, OAuthClientsTable, OAuthRevokedTokensTable, OAuthSigningKeysTable } from './oauth-tables.js';
-import type {
-  ClientAuthMethod,
-  ClientSecretRecord,
-  OAuthClientRecord,
-  OAuthStore,
-  RevokedTokenRecord,
-  SigningAlg,
-  SigningKeyRecord,
-} from './oauth-types.js';
+import type { ClientAuthMethod, ClientSecretRecord, OAuthClientRecord, OAuthStore, RevokedTokenRecord, SigningAlg, SigningKeyRecord } from './oauth-types.js';
 import type { Database } from './tables.js';
 import type { ConsumerRecord, Page } from './types.js';
 
@@ -232,12 +224,7 @@ export function createOAuthStoreMethods(db: Kysely<Database>, { getConsumer }: O
     },
 
     async listRevokedTokensSince(since, now) {
-      const rows = await db
-        .selectFrom('oauth_revoked_tokens')
-        .selectAll()
-        .where('revoked_at', '>=', since)
-        .where('expires_at', '>', now)
-        .execute();
+      const rows = await db.selectFrom('oauth_revoked_tokens').selectAll().where('revoked_at', '>=', since).where('expires_at', '>', now).execute();
       return rows.map(toRevoked);
     },
 

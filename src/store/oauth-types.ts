@@ -79,7 +79,10 @@ export interface ClientWithSecrets {
 }
 
 export type ClientPatch = Partial<
-  Pick<OAuthClientRecord, 'name' | 'scopes' | 'audiences' | 'tokenTtlSeconds' | 'authMethods' | 'jwks' | 'enabled' | 'tokensRevokedBefore' | 'rateLimit' | 'quota'>
+  Pick<
+    OAuthClientRecord,
+    'name' | 'scopes' | 'audiences' | 'tokenTtlSeconds' | 'authMethods' | 'jwks' | 'enabled' | 'tokensRevokedBefore' | 'rateLimit' | 'quota'
+  >
 > & { updatedAt: number };
 
 export type SigningKeyPatch = Partial<Pick<SigningKeyRecord, 'retiresAt' | 'removeAfter'>>;

@@ -10,8 +10,9 @@
 // migrations.ts): the server refuses to commit it more than `timeoutMs` after its BEGIN. When the
 // COMMIT goes unanswered, the driver waits until that deadline has surely passed before it
 // reports the failure, so "failed" means "will never commit".
+
+import { AbortedTransactionError, type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
 import type pg from 'pg';
-import { AbortedTransactionError, CompiledQuery, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
 import { StoreTimeoutError } from './errors.js';
 
 export interface BoundedPostgresDriverOptions {
@@ -47,6 +48,7 @@ class BoundedPostgresConnection implements DatabaseConnection {
     return { ...(changed ? { numAffectedRows: BigInt(rowCount ?? 0) } : {}), rows: (rows ?? []) as R[] };
   }
 
+  // biome-ignore lint/correctness/useYield: Kysely's Driver wants an async iterator; this one fails on its first step, as before.
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
     throw new Error('the PostgreSQL store does not stream');
   }

@@ -4,12 +4,12 @@
 // idle_in_transaction_session_timeout, so a session whose client went silent ends (and lets go of
 // its locks) instead of waiting for TCP to notice.
 import { CompiledQuery, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
+import { loadPg } from '../lib/optional-client.js';
 import { describePostgresUrl, StoreOpenError } from './errors.js';
 import { createKyselyStore } from './kysely-store.js';
 import { BoundedPostgresDriver } from './postgres-driver.js';
 import type { Database } from './tables.js';
 import { DEFAULT_STORE_TIMEOUT_MS, type Store, type StoreStats } from './types.js';
-import { loadPg } from '../lib/optional-client.js';
 
 const INT8_OID = 20;
 

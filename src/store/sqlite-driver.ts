@@ -9,7 +9,7 @@
 // run on a second connection: in WAL mode they see the last commit and never wait for a writer, and
 // they do not queue behind our own writes waiting for the lock.
 import type BetterSqlite3 from 'better-sqlite3';
-import { CompiledQuery, SelectQueryNode, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
+import { type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, SelectQueryNode } from 'kysely';
 import { StoreTimeoutError } from './errors.js';
 
 export interface SqliteDriverOptions {
@@ -50,10 +50,13 @@ class WriteTurn {
         clearTimeout(timer);
         resolve();
       };
-      const timer = setTimeout(() => {
-        this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
-        reject(lockTimeout(timeoutMs));
-      }, Math.max(0, deadline - performance.now()));
+      const timer = setTimeout(
+        () => {
+          this.#waiters.splice(this.#waiters.indexOf(waiter), 1);
+          reject(lockTimeout(timeoutMs));
+        },
+        Math.max(0, deadline - performance.now()),
+      );
       this.#waiters.push(waiter);
     });
   }

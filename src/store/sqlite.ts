@@ -7,7 +7,7 @@ import { dirname, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteAdapter, SqliteIntrospector, SqliteQueryCompiler } from 'kysely';
 import { StoreOpenError } from './errors.js';
-import { KEY_VERIFICATION_SELECTION, createKyselyStore, toKeyVerification, type KeyVerificationRow } from './kysely-store.js';
+import { createKyselyStore, KEY_VERIFICATION_SELECTION, type KeyVerificationRow, toKeyVerification } from './kysely-store.js';
 import { SqliteLockFreeDriver } from './sqlite-driver.js';
 import type { Database } from './tables.js';
 import { DEFAULT_STORE_TIMEOUT_MS, type Store, type StoreStats } from './types.js';

@@ -1,5 +1,5 @@
 // The UsageStore methods over Kysely, spread into the one Store implementation (kysely-store.ts).
-import { sql, type Kysely } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { atomically } from './atomically.js';
 import type { Database } from './tables.js';
 import type { StatusClass, UsageStore } from './usage-types.js';

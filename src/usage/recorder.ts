@@ -1,7 +1,8 @@
 // Usage counting: requests per consumer, credential, API and status class, summed per minute in
 // memory and written in batches — never a store write per request.
-import { periodicFlush } from '../lib/periodic.js';
+
 import type { Clock } from '../lib/clock.js';
+import { periodicFlush } from '../lib/periodic.js';
 import type { Store } from '../store/types.js';
 import type { StatusClass, UsageRow } from '../store/usage-types.js';
 
@@ -49,9 +50,15 @@ export function createUsageRecorder({ store, clock, retentionMs, onError }: Usag
     const bucketStart = now - (now % MINUTE);
     const slot = statusSlot(event.status);
     let byApi = rowsByCredential.get(event.credentialId);
-    if (!byApi) rowsByCredential.set(event.credentialId, (byApi = new Map()));
+    if (!byApi) {
+      byApi = new Map();
+      rowsByCredential.set(event.credentialId, byApi);
+    }
     let rows = byApi.get(event.api);
-    if (!rows) byApi.set(event.api, (rows = [undefined, undefined, undefined, undefined, undefined]));
+    if (!rows) {
+      rows = [undefined, undefined, undefined, undefined, undefined];
+      byApi.set(event.api, rows);
+    }
     const known = rows[slot];
     if (known && known.bucketStart === bucketStart && known.consumerId === event.consumerId) {
       known.count++;
@@ -61,7 +68,10 @@ export function createUsageRecorder({ store, clock, retentionMs, onError }: Usag
     const cell = `${bucketStart}\u0001${event.consumerId}\u0001${event.credentialId}\u0001${event.api}\u0001${statusClass}`;
     let row = pending.get(cell);
     if (row) row.count++;
-    else pending.set(cell, (row = { bucketStart, consumerId: event.consumerId, credentialId: event.credentialId, api: event.api, statusClass, count: 1 }));
+    else {
+      row = { bucketStart, consumerId: event.consumerId, credentialId: event.credentialId, api: event.api, statusClass, count: 1 };
+      pending.set(cell, row);
+    }
     rows[slot] = row;
   }
 

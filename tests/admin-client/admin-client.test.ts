@@ -11,9 +11,9 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { adminComponents } from '../../src/admin/components.js';
 import { AuditQuery, PageQuery, UsageQuery } from '../../src/admin/schemas.js';
 import type { AdminApiError as AdminApiErrorType, AdminClient } from '../../src/admin-client/index.js';
-import { adminOperations, type AdminOperationId } from '../../src/admin-client/operations.js';
-import { createOAuthHarness, type OAuthHarness } from '../oauth/helpers.js';
+import { type AdminOperationId, adminOperations } from '../../src/admin-client/operations.js';
 import { noteSecret } from '../helpers/logs.js';
+import { createOAuthHarness, type OAuthHarness } from '../oauth/helpers.js';
 
 const sdk = (await import('portcullis/admin')) as typeof import('../../src/admin-client/index.js');
 
@@ -57,7 +57,10 @@ describe('portcullis/admin', () => {
         const op = item[method];
         const label = `${method.toUpperCase()} ${path} (${op.operationId})`;
         documented.add(op.operationId);
-        const spec = adminOperations[op.operationId as AdminOperationId] as (typeof adminOperations)[AdminOperationId] & { body?: string; query?: keyof typeof QUERIES };
+        const spec = adminOperations[op.operationId as AdminOperationId] as (typeof adminOperations)[AdminOperationId] & {
+          body?: string;
+          query?: keyof typeof QUERIES;
+        };
         assert.ok(spec, `${label} has no client method`);
         assert.equal(spec.method, method.toUpperCase(), label);
         assert.equal(spec.path, path, label);
@@ -69,7 +72,11 @@ describe('portcullis/admin', () => {
         assert.deepEqual(queryNames.sort(), Object.keys(spec.query ? QUERIES[spec.query].properties : {}).sort(), `${label} query`);
       }
     }
-    assert.deepEqual(Object.keys(adminOperations).filter((id) => !documented.has(id)), [], 'client methods without a route');
+    assert.deepEqual(
+      Object.keys(adminOperations).filter((id) => !documented.has(id)),
+      [],
+      'client methods without a route',
+    );
     // The client's types are those of the schemas the document names.
     for (const [name, schema] of Object.entries(adminComponents)) assert.equal(schema.$id, name);
     assert.deepEqual(Object.keys(doc.components.schemas).sort(), Object.keys(adminComponents).sort());
@@ -112,7 +119,10 @@ describe('portcullis/admin', () => {
     assert.equal((await admin.verifyKey({ key: issued.key, scopes: ['orders:read'] })).code, 'VALID');
     assert.equal((await admin.getKey(issued.id)).name, 'ci');
     assert.equal((await admin.updateKey(issued.id, { name: 'ci-2' })).name, 'ci-2');
-    assert.deepEqual((await admin.listKeys(consumer.id)).items.map((k) => k.id), [issued.id]);
+    assert.deepEqual(
+      (await admin.listKeys(consumer.id)).items.map((k) => k.id),
+      [issued.id],
+    );
     const rolled = await admin.rollKey(issued.id, { expireOldInSeconds: 60 });
     noteSecret(rolled.key);
     assert.equal(rolled.oldKey.id, issued.id);
@@ -124,7 +134,10 @@ describe('portcullis/admin', () => {
     assert.match(client.clientId, /^cli_/);
     assert.equal((await admin.getClient(client.clientId)).secrets?.length, 1);
     assert.deepEqual((await admin.updateClient(client.clientId, { scopes: ['orders:read'] })).scopes, ['orders:read']);
-    assert.deepEqual((await admin.listClients(consumer.id)).items.map((c) => c.clientId), [client.clientId]);
+    assert.deepEqual(
+      (await admin.listClients(consumer.id)).items.map((c) => c.clientId),
+      [client.clientId],
+    );
     const rotated = await admin.rotateClientSecret(client.clientId, { expireOldInSeconds: 0 });
     noteSecret(rotated.clientSecret);
     assert.ok((await admin.revokeClientTokens(client.clientId)).tokensRevokedBefore);
@@ -138,7 +151,11 @@ describe('portcullis/admin', () => {
     assert.equal((await admin.getUsage({ consumer: consumer.id, granularity: 'day' })).granularity, 'day');
     await admin.deleteConsumer(consumer.id);
 
-    assert.deepEqual(Object.keys(adminOperations).filter((id) => !called.has(id)), [], 'operations the test did not call');
+    assert.deepEqual(
+      Object.keys(adminOperations).filter((id) => !called.has(id)),
+      [],
+      'operations the test did not call',
+    );
   });
 
   test('a refusal is an AdminApiError carrying the problem JSON and its code', async () => {

@@ -8,7 +8,13 @@ test('admin routes need an admin key: 401 without, 403 without the admin scope',
   try {
     const consumer = (await t.call('POST', '/admin/v1/consumers', { name: 'app', scopes: ['read'] })).body;
     const plain = (await t.call('POST', `/admin/v1/consumers/${consumer.id}/keys`, {})).body.key;
-    for (const authorization of [undefined, 'Bearer', 'Basic abc', `Bearer ${plain.slice(0, -1)}${plain.endsWith('x') ? 'y' : 'x'}`, `Bearer  ${plain} extra`]) {
+    for (const authorization of [
+      undefined,
+      'Bearer',
+      'Basic abc',
+      `Bearer ${plain.slice(0, -1)}${plain.endsWith('x') ? 'y' : 'x'}`,
+      `Bearer  ${plain} extra`,
+    ]) {
       const response = await t.admin.inject({ method: 'GET', url: '/admin/v1/consumers', headers: authorization ? { authorization } : {} });
       assert.equal(response.statusCode, 401, String(authorization));
       assert.equal(response.json().code, 'UNAUTHENTICATED');
@@ -74,10 +80,26 @@ test('the OpenAPI document is made for generators: one camelCase operationId per
   try {
     const doc = (await t.admin.inject({ method: 'GET', url: '/admin/v1/openapi.json' })).json();
     const components: Record<string, object> = doc.components.schemas;
-    for (const name of ['Problem', 'Consumer', 'ConsumerPage', 'Key', 'IssuedKey', 'RolledKey', 'Client', 'IssuedClient', 'AuditEvent', 'UsageReport', 'SigningKey']) {
+    for (const name of [
+      'Problem',
+      'Consumer',
+      'ConsumerPage',
+      'Key',
+      'IssuedKey',
+      'RolledKey',
+      'Client',
+      'IssuedClient',
+      'AuditEvent',
+      'UsageReport',
+      'SigningKey',
+    ]) {
       assert.ok(components[name], `component ${name}`);
     }
-    assert.deepEqual(Object.keys(components).filter((name) => !/^[A-Z][A-Za-z0-9]*$/.test(name)), [], 'no generated names (def-0)');
+    assert.deepEqual(
+      Object.keys(components).filter((name) => !/^[A-Z][A-Za-z0-9]*$/.test(name)),
+      [],
+      'no generated names (def-0)',
+    );
 
     const seen = new Map<string, string>();
     for (const [path, item] of Object.entries<any>(doc.paths)) {
@@ -87,7 +109,12 @@ test('the OpenAPI document is made for generators: one camelCase operationId per
         assert.match(String(op.operationId), /^[a-z][A-Za-z0-9]*$/, `${label} has a camelCase operationId`);
         assert.ok(!seen.has(op.operationId), `${label}: operationId ${op.operationId} is also ${seen.get(op.operationId)}`);
         seen.set(op.operationId, label);
-        const declared = (op.parameters ?? []).filter((p: any) => p.in === 'path').map((p: any) => (assert.equal(p.required, true, label), p.name));
+        const declared = (op.parameters ?? [])
+          .filter((p: any) => p.in === 'path')
+          .map((p: any) => {
+            assert.equal(p.required, true, label);
+            return p.name;
+          });
         assert.deepEqual(declared.sort(), [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort(), `${label} declares its path parameters`);
         if (op.requestBody) assert.match(op.requestBody.content['application/json'].schema.$ref, COMPONENT, `${label} request body`);
         for (const [status, response] of Object.entries<any>(op.responses)) {

@@ -92,7 +92,7 @@ test('every admin route answers hostile input with 4xx problem JSON', async () =
         ['NUL bytes', { name: 'a\u0000b', key: 'pcl_\u0000', metadata: { 'k\u0000': 1 } }],
         ['unknown fields', { bogus: true }],
         ['oversize', { name: 'x'.repeat(10_000) }],
-        ['deep nesting', JSON.parse('{"metadata":' + '{"a":'.repeat(500) + '1' + '}'.repeat(500) + '}')],
+        ['deep nesting', JSON.parse(`{"metadata":${'{"a":'.repeat(500)}1${'}'.repeat(500)}}`)],
         ['proto pollution', '{"__proto__": {"admin": true}, "name": "p"}'],
       ];
       for (const [what, body] of bodies) {
@@ -133,7 +133,11 @@ test('every admin route answers hostile input with 4xx problem JSON', async () =
 test('unknown routes and methods are problem JSON too', async () => {
   const t = await createTestApp();
   try {
-    for (const [method, url] of [['GET', '/admin/v1/nope'], ['PUT', '/admin/v1/consumers'], ['GET', '/']]) {
+    for (const [method, url] of [
+      ['GET', '/admin/v1/nope'],
+      ['PUT', '/admin/v1/consumers'],
+      ['GET', '/'],
+    ]) {
       const response = await t.call(method!, url!);
       assert.equal(response.status, 404);
       assert.equal(response.body.code, 'ROUTE_NOT_FOUND');

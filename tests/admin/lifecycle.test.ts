@@ -10,8 +10,7 @@ for (const adapter of storeAdapters) {
     test('every verify code appears where it should', async () => {
       const t = await createTestApp({ adapter });
       try {
-        const verify = async (key: string, scopes?: string[]) =>
-          (await t.call('POST', '/admin/v1/keys/verify', { key, ...(scopes ? { scopes } : {}) })).body;
+        const verify = async (key: string, scopes?: string[]) => (await t.call('POST', '/admin/v1/keys/verify', { key, ...(scopes ? { scopes } : {}) })).body;
 
         const consumer = await t.call('POST', '/admin/v1/consumers', {
           name: 'acme',

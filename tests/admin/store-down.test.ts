@@ -2,10 +2,10 @@
 // a denial code for a key that may be valid. The outage is real: a TCP proxy in front of
 // PostgreSQL is cut mid-run.
 import assert from 'node:assert/strict';
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { postgresAdapter, POSTGRES_URL } from '../helpers/stores.js';
 import { createTestApp } from '../helpers/app.js';
+import { POSTGRES_URL, postgresAdapter } from '../helpers/stores.js';
 
 function tcpProxy(target: URL): Promise<{ server: Server; port: number; cut(): void }> {
   const sockets = new Set<Socket>();

@@ -33,9 +33,10 @@ const RULES: Array<[path: string, layer: Layer, edge?: string]> = [
   // The OAuth endpoints' HTTP side is an edge; the rest of src/oauth is a domain service.
   ['src/oauth/routes.ts', 'edges', 'oauth'],
   ['src/oauth/token-http.ts', 'edges', 'oauth'],
-  ...(['keys', 'consumers', 'oauth', 'ratelimit', 'limits', 'usage', 'audit', 'metrics', 'cluster', 'config'] as const).map(
-    (folder): [string, Layer] => [`src/${folder}/`, 'domain'],
-  ),
+  ...(['keys', 'consumers', 'oauth', 'ratelimit', 'limits', 'usage', 'audit', 'metrics', 'cluster', 'config'] as const).map((folder): [string, Layer] => [
+    `src/${folder}/`,
+    'domain',
+  ]),
   ['src/app.ts', 'composition'],
   ['src/demo/', 'composition'],
   // The admin API's published schemas, which portcullis/admin types its calls with.
@@ -108,7 +109,9 @@ function layerViolations(graph: Map<string, string[]>): string[] {
 }
 
 /** The store's port: what config (the store URL's default) may reach in src/store; the rest are adapters. */
-const STORE_PORT = new Set(['types.ts', 'oauth-types.ts', 'usage-types.ts', 'idempotency-types.ts', 'records.ts', 'errors.ts', 'dialect.ts'].map((name) => `src/store/${name}`));
+const STORE_PORT = new Set(
+  ['types.ts', 'oauth-types.ts', 'usage-types.ts', 'idempotency-types.ts', 'records.ts', 'errors.ts', 'dialect.ts'].map((name) => `src/store/${name}`),
+);
 
 /** Store adapters (and the modules that load them) reachable from src/config, directly or through other modules. */
 function adaptersReachedFromConfig(graph: Map<string, string[]>): string[] {
@@ -161,7 +164,10 @@ describe('layers', () => {
   const graph = importGraph();
 
   it('every module of src/ has a layer', () => {
-    assert.deepEqual([...graph.keys()].filter((file) => !placementOf(file)), []);
+    assert.deepEqual(
+      [...graph.keys()].filter((file) => !placementOf(file)),
+      [],
+    );
   });
 
   it('no import goes up a layer or from one edge to another', () => {
@@ -172,7 +178,10 @@ describe('layers', () => {
       [],
     );
     for (const [from, to] of TEMPORARY_EXCEPTIONS) {
-      assert.ok(violations.some((v) => v.startsWith(`${from} → ${to}:`)), `${from} → ${to} is fixed: remove its exception`);
+      assert.ok(
+        violations.some((v) => v.startsWith(`${from} → ${to}:`)),
+        `${from} → ${to} is fixed: remove its exception`,
+      );
     }
   });
 

@@ -35,7 +35,13 @@ test('init, migrate, admin create-key, consumers and keys on the local store', a
     const consumer = await json(tmp.dir, ['consumers', 'create', '--name', 'acme', '--scopes', 'orders:read,orders:write', '--metadata', '{"plan":"pro"}']);
     assert.equal(consumer.name, 'acme');
     const limited = await json(tmp.dir, ['consumers', 'update', consumer.id, '--rate-limit', '5/1m', '--quota', '3/month']);
-    assert.deepEqual([limited.rateLimit, limited.quota], [{ limit: 5, window: '1m' }, { limit: 3, period: 'month' }]);
+    assert.deepEqual(
+      [limited.rateLimit, limited.quota],
+      [
+        { limit: 5, window: '1m' },
+        { limit: 3, period: 'month' },
+      ],
+    );
     assert.equal((await json(tmp.dir, ['consumers', 'get', consumer.id])).quotaStatus.remaining, 3);
     assert.equal((await json(tmp.dir, ['consumers', 'update', consumer.id, '--rate-limit', 'none'])).rateLimit, null);
     assert.match((await run(tmp.dir, ['consumers', 'update', consumer.id, '--quota', '3/week'])).stderr, /--quota takes LIMIT\/PERIOD/);
@@ -143,7 +149,8 @@ test('a time option with a bad value says, in one line, which format it takes', 
   const tmp = tempDir();
   try {
     const consumer = await json(tmp.dir, ['consumers', 'create', '--name', 'acme']);
-    const want = /^portcullis: --expires-at takes an ISO 8601 time with a zone, e\.g\. 2030-01-31T12:00:00Z, or a date, 2030-01-31 \(its start in UTC\); not "(tomorrow|2030-02-30|2030-01-31T12:00:00)"\n$/;
+    const want =
+      /^portcullis: --expires-at takes an ISO 8601 time with a zone, e\.g\. 2030-01-31T12:00:00Z, or a date, 2030-01-31 \(its start in UTC\); not "(tomorrow|2030-02-30|2030-01-31T12:00:00)"\n$/;
     for (const value of ['tomorrow', '2030-02-30', '2030-01-31T12:00:00']) {
       const refused = await run(tmp.dir, ['keys', 'create', consumer.id, '--expires-at', value]);
       assert.equal(refused.code, 1);

@@ -12,7 +12,12 @@ import { startBanner } from '../../src/server/banner.js';
 import { cli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/stores.js';
 
-const DOCS = ['README.md', ...readdirSync('docs').filter((f) => f.endsWith('.md')).map((f) => join('docs', f))];
+const DOCS = [
+  'README.md',
+  ...readdirSync('docs')
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => join('docs', f)),
+];
 
 /** The code of a Markdown file: each line of a fenced block, each inline code span (`\|` in tables is `|`). */
 function codeOf(markdown: string): string[] {
@@ -33,7 +38,12 @@ function shellCommands(code: string): string[] {
   return code
     .split('\n')
     .flatMap((line) => line.split(/&&|;/))
-    .map((command) => command.trim().replace(/^\$\s+/, '').replace(/^([A-Z_][A-Z0-9_]*=\S*\s+)+/, ''));
+    .map((command) =>
+      command
+        .trim()
+        .replace(/^\$\s+/, '')
+        .replace(/^([A-Z_][A-Z0-9_]*=\S*\s+)+/, ''),
+    );
 }
 
 /** Command lines in Markdown: shell commands that start with `portcullis` or `npx portcullis` and go on. */
@@ -72,7 +82,8 @@ function problemsOf(line: string, program: Command): string[] {
     if (options.length > 0) {
       for (const name of options) {
         if (['-h', '--help', '-V', '--version'].includes(name)) helpOrVersion = true;
-        if (!commands.some((command) => hasOption(command, name))) problems.push(`${line}: \`${commands.map((c) => c.name()).join('|')}\` has no option ${name}`);
+        if (!commands.some((command) => hasOption(command, name)))
+          problems.push(`${line}: \`${commands.map((c) => c.name()).join('|')}\` has no option ${name}`);
       }
       continue;
     }
@@ -111,7 +122,7 @@ test('the checker refuses lines that would not run and accepts the synopsis nota
     'npx portcullis clients create|list|get|update|delete|rotate-secret|revoke-tokens …',
     'npx portcullis signing-keys list|rotate [--immediate]',
     'npx portcullis <command> [--config FILE] [--json]',
-    "npx portcullis consumers create --name acme --metadata '{\"accountId\": \"acct_42\"}'   # a comment",
+    'npx portcullis consumers create --name acme --metadata \'{"accountId": "acct_42"}\'   # a comment',
     'npx portcullis --version',
   ];
   for (const line of accepted) assert.deepEqual(problemsOf(line, program), [], line);
@@ -152,7 +163,7 @@ test('the command lines the CLI prints run as printed', async () => {
   try {
     const run = (args: string[]) => cli(tmp.dir, args);
     const printed = {
-      'init': (await run(['init'])).stdout,
+      init: (await run(['init'])).stdout,
       'a missing config file': (await run(['consumers', 'list', '--config', 'missing.yaml'])).stderr,
       'the sample config': SAMPLE_CONFIG,
       'the start banner, later runs of the demo': startBanner({

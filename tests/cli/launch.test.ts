@@ -2,7 +2,7 @@
 // through it runs exactly the pool threads threadPoolSize() asks for. Counted from /proc (Linux), against
 // the same server started with UV_THREADPOOL_SIZE=4 (libuv's default) so the other threads cancel out.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -41,7 +41,9 @@ async function stop({ child, dir }: { child: ChildProcess; dir: string }): Promi
 
 const threads = (pid: number) => readdirSync(`/proc/${pid}/task`).length;
 
-test('portcullis start runs libuv with cores − 1 pool threads (1–4) unless UV_THREADPOOL_SIZE says otherwise', { skip: existsSync('/proc/self/task') ? false : 'needs /proc (Linux)' }, async () => {
+test('portcullis start runs libuv with cores − 1 pool threads (1–4) unless UV_THREADPOOL_SIZE says otherwise', {
+  skip: existsSync('/proc/self/task') ? false : 'needs /proc (Linux)',
+}, async () => {
   const withDefault = await started({ UV_THREADPOOL_SIZE: undefined });
   const withFour = await started({ UV_THREADPOOL_SIZE: '4' });
   try {

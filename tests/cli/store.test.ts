@@ -69,7 +69,10 @@ test('commands on the store name it; a write where there is none creates it and 
     const elsewhere = join(tmp.dir, 'elsewhere');
     mkdirSync(elsewhere);
     const absolute = join(tmp.dir, '.portcullis', 'portcullis.db');
-    assert.match((await run(elsewhere, ['consumers', 'list'])).stderr, /^portcullis: no Portcullis store at sqlite:\.\/\.portcullis\/portcullis\.db \(.*elsewhere/);
+    assert.match(
+      (await run(elsewhere, ['consumers', 'list'])).stderr,
+      /^portcullis: no Portcullis store at sqlite:\.\/\.portcullis\/portcullis\.db \(.*elsewhere/,
+    );
     const viaEnv = await run(elsewhere, ['consumers', 'list', '--json'], { PORTCULLIS_STORE: `sqlite:${absolute}` });
     assert.equal(viaEnv.stderr, `using sqlite:${absolute}\n`);
     assert.equal(JSON.parse(viaEnv.stdout).items[0].id, consumer.id);
@@ -78,7 +81,9 @@ test('commands on the store name it; a write where there is none creates it and 
   }
 });
 
-test('on PostgreSQL the CLI names the store without its password, and a read does not create the schema', { skip: POSTGRES_URL ? false : 'PORTCULLIS_TEST_POSTGRES_URL is not set' }, async () => {
+test('on PostgreSQL the CLI names the store without its password, and a read does not create the schema', {
+  skip: POSTGRES_URL ? false : 'PORTCULLIS_TEST_POSTGRES_URL is not set',
+}, async () => {
   const schema = `pcl_cli_${randomBytes(4).toString('hex')}`;
   const url = new URL(POSTGRES_URL!);
   // A password the server does not check (trust) unless the URL brings its own: either way it must not be shown.
@@ -89,8 +94,7 @@ test('on PostgreSQL the CLI names the store without its password, and a read doe
   const shown = `${url.protocol}//${decodeURIComponent(url.username)}@${url.host}${url.pathname}`;
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
   await admin.connect();
-  const tables = async () =>
-    Number((await admin.query('select count(*) as n from information_schema.tables where table_schema = $1', [schema])).rows[0].n);
+  const tables = async () => Number((await admin.query('select count(*) as n from information_schema.tables where table_schema = $1', [schema])).rows[0].n);
   const tmp = tempDir();
   try {
     const env = { PORTCULLIS_STORE: url.toString() };

@@ -7,9 +7,9 @@ import { Redis } from 'ioredis';
 import type { App } from '../../src/app.js';
 import { parseChange } from '../../src/cluster/changes.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
-import { deleteKeysUnder, randomPrefix, redisSkip, redisUrl, startRedisProxy, type RedisProxy } from '../ratelimit/redis-helpers.js';
-import { sqliteAdapter, type OpenedStore } from '../helpers/stores.js';
+import { type OpenedStore, sqliteAdapter } from '../helpers/stores.js';
 import { basic } from '../oauth/helpers.js';
+import { deleteKeysUnder, type RedisProxy, randomPrefix, redisSkip, redisUrl, startRedisProxy } from '../ratelimit/redis-helpers.js';
 import { actor, clusterNode, eventually } from './helpers.js';
 
 test('change messages: malformed ones and our own are ignored', () => {
@@ -17,7 +17,16 @@ test('change messages: malformed ones and our own are ignored', () => {
   assert.deepEqual(parseChange(message('b', { kind: 'key', hash: 'ab' }), 'a'), { kind: 'key', hash: 'ab' });
   assert.deepEqual(parseChange(message('b', { kind: 'token', jti: 'j', expiresAt: 5 }), 'a'), { kind: 'token', jti: 'j', expiresAt: 5 });
   assert.equal(parseChange(message('a', { kind: 'key', hash: 'ab' }), 'a'), undefined, 'our own');
-  for (const bad of ['', 'null', '[]', '{"node":"b"}', message('b', { kind: 'key' }), message('b', { kind: 'token', jti: 'j', expiresAt: 'soon' }), message('b', { kind: 'drop-tables' }), message('b', { kind: 'client', id: 'x'.repeat(300) })]) {
+  for (const bad of [
+    '',
+    'null',
+    '[]',
+    '{"node":"b"}',
+    message('b', { kind: 'key' }),
+    message('b', { kind: 'token', jti: 'j', expiresAt: 'soon' }),
+    message('b', { kind: 'drop-tables' }),
+    message('b', { kind: 'client', id: 'x'.repeat(300) }),
+  ]) {
     assert.equal(parseChange(bad, 'a'), undefined, bad);
   }
 });

@@ -1,11 +1,11 @@
 // Shared by the two-node tests: a node on a shared SQLite file with caches that outlive the test, and
 // a bounded wait for what the other node should see.
 import assert from 'node:assert/strict';
-import { createApp, type App } from '../../src/app.js';
+import { type App, createApp } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
 import { createManualClock } from '../../src/lib/clock.js';
-import { testLogger } from '../helpers/logs.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
+import { testLogger } from '../helpers/logs.js';
 
 export const actor = { id: 'test', sourceIp: null };
 

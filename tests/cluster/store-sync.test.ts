@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import type { App } from '../../src/app.js';
 import { hashKey } from '../../src/keys/format.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
-import { sqliteAdapter, type OpenedStore } from '../helpers/stores.js';
+import { type OpenedStore, sqliteAdapter } from '../helpers/stores.js';
 import { basic } from '../oauth/helpers.js';
 import { actor, clusterNode, eventually } from './helpers.js';
 
@@ -44,7 +44,11 @@ describe('two nodes sharing a store, without Redis', () => {
     assert.equal((await b.verifyKey(kept.key)).code, 'VALID');
 
     const { client, secret } = await a.oauth.clients.create(shop.id, { name: 'c' }, actor);
-    const issued = await a.oauth.token({ authorization: basic(client.id, secret!.secret), params: new Map([['grant_type', ['client_credentials']]]), ip: '127.0.0.1' });
+    const issued = await a.oauth.token({
+      authorization: basic(client.id, secret!.secret),
+      params: new Map([['grant_type', ['client_credentials']]]),
+      ip: '127.0.0.1',
+    });
     assert.ok(issued.ok);
     const jwt = b.authMethods.get('jwt')!;
     assert.equal((await jwt.authenticate(issued.response.access_token, { scopes: [] })).ok, true);

@@ -49,7 +49,11 @@ test('errors name the field path', () => {
     ['admin: [\n', /not valid YAML/],
   ];
   for (const [content, pattern] of cases) {
-    assert.throws(() => withFile(content), (e: unknown) => e instanceof ConfigError && pattern.test(e.message), content);
+    assert.throws(
+      () => withFile(content),
+      (e: unknown) => e instanceof ConfigError && pattern.test(e.message),
+      content,
+    );
   }
 });
 
@@ -70,7 +74,10 @@ test('environment variables override any value', () => {
 
 test('a missing explicit file says how to make one', () => {
   assert.throws(() => loadConfig({ path: '/nonexistent/portcullis.yaml', env: {} }), /portcullis init/);
-  assert.throws(() => loadConfig({ env: { PORTCULLIS_CONFIG: '/nonexistent/portcullis.yaml' } }), /not found: \/nonexistent\/portcullis\.yaml \(from PORTCULLIS_CONFIG\)/);
+  assert.throws(
+    () => loadConfig({ env: { PORTCULLIS_CONFIG: '/nonexistent/portcullis.yaml' } }),
+    /not found: \/nonexistent\/portcullis\.yaml \(from PORTCULLIS_CONFIG\)/,
+  );
 });
 
 test('an error in a value set by an environment variable names the variable, not the config file', () => {
@@ -86,17 +93,21 @@ test('an error in a value set by an environment variable names the variable, not
   const port = fromEnv('admin:\n  port: 9000\n', { PORTCULLIS_ADMIN_PORT: 'eighty' });
   assert.equal(port, 'invalid configuration in the environment:\n  PORTCULLIS_ADMIN_PORT (admin.port): Expected integer (got "eighty")');
   // A list set as JSON: the error inside it names the variable that set the list.
-  const apis = fromEnv('', { PORTCULLIS_APIS: JSON.stringify([{ name: 'orders', basePath: '/orders', upstream: 'ftp://x', rateLimit: { limit: 10, window: '1m' } }]) });
-  assert.match(apis, /^invalid configuration in the environment:\n  PORTCULLIS_APIS \(apis\.0\.upstream\): /);
-  const bounds = fromEnv('', { PORTCULLIS_APIS: JSON.stringify([{ name: 'orders', basePath: '/orders', upstream: 'http://x', rateLimit: { limit: 10, window: '500ms' } }]) });
-  assert.match(bounds, /^invalid configuration in the environment:\n  PORTCULLIS_APIS \(apis\.0\.rateLimit\.window\): /);
+  const apis = fromEnv('', {
+    PORTCULLIS_APIS: JSON.stringify([{ name: 'orders', basePath: '/orders', upstream: 'ftp://x', rateLimit: { limit: 10, window: '1m' } }]),
+  });
+  assert.match(apis, /^invalid configuration in the environment:\n {2}PORTCULLIS_APIS \(apis\.0\.upstream\): /);
+  const bounds = fromEnv('', {
+    PORTCULLIS_APIS: JSON.stringify([{ name: 'orders', basePath: '/orders', upstream: 'http://x', rateLimit: { limit: 10, window: '500ms' } }]),
+  });
+  assert.match(bounds, /^invalid configuration in the environment:\n {2}PORTCULLIS_APIS \(apis\.0\.rateLimit\.window\): /);
   // Errors from both: each line says where it came from, the file by its path.
   const both = fromEnv('keys:\n  prefix: "Bad Prefix"\n', { PORTCULLIS_ADMIN_PORT: 'eighty' });
   assert.match(both, /^invalid configuration in \/.*portcullis\.yaml and the environment:\n/);
-  assert.match(both, /^  keys\.prefix: /m);
-  assert.match(both, /^  PORTCULLIS_ADMIN_PORT \(admin\.port\): /m);
+  assert.match(both, /^ {2}keys\.prefix: /m);
+  assert.match(both, /^ {2}PORTCULLIS_ADMIN_PORT \(admin\.port\): /m);
   // The file alone: as before.
-  assert.match(fromEnv('admin:\n  port: eighty\n', {}), /^invalid configuration in \/.*portcullis\.yaml:\n  admin\.port: Expected integer/);
+  assert.match(fromEnv('admin:\n  port: eighty\n', {}), /^invalid configuration in \/.*portcullis\.yaml:\n {2}admin\.port: Expected integer/);
 });
 
 test('the CLI names the variable behind a bad value, not the config file beside it', async () => {
@@ -105,7 +116,10 @@ test('the CLI names the variable behind a bad value, not the config file beside 
     writeFileSync(join(tmp.dir, 'portcullis.yaml'), SAMPLE_CONFIG);
     const result = await cli(tmp.dir, ['consumers', 'list'], { PORTCULLIS_LISTEN_PORT: '80a' });
     assert.equal(result.code, 1);
-    assert.equal(result.stderr, 'portcullis: invalid configuration in the environment:\n  PORTCULLIS_LISTEN_PORT (listen.port): Expected integer (got "80a")\n');
+    assert.equal(
+      result.stderr,
+      'portcullis: invalid configuration in the environment:\n  PORTCULLIS_LISTEN_PORT (listen.port): Expected integer (got "80a")\n',
+    );
   } finally {
     tmp.remove();
   }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Client } from 'undici';
-import { rawRequest, startHarness, startUpstream, type Harness, type Upstream } from './helpers.js';
+import { type Harness, rawRequest, startHarness, startUpstream, type Upstream } from './helpers.js';
 
 describe('gateway: credential lifecycle', () => {
   let upstream: Upstream;

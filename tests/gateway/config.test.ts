@@ -33,7 +33,10 @@ describe('gateway config', () => {
     ['a bad header name', { ...api, apiKeyHeader: 'X API Key' }, 'apis.0.apiKeyHeader'],
   ] as const) {
     it(`refuses ${what}, naming ${field}`, () => {
-      assert.throws(() => validateConfig({ apis: [entry] }, 'test'), (error: Error) => error instanceof ConfigError && error.message.includes(`${field}:`));
+      assert.throws(
+        () => validateConfig({ apis: [entry] }, 'test'),
+        (error: Error) => error instanceof ConfigError && error.message.includes(`${field}:`),
+      );
     });
   }
 

@@ -2,7 +2,7 @@
 // request-head limit (431).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { rawRequest, sendRaw, startHarness, startUpstream, type Harness, type Upstream } from './helpers.js';
+import { type Harness, rawRequest, sendRaw, startHarness, startUpstream, type Upstream } from './helpers.js';
 
 describe('gateway: CORS and header limits', () => {
   let upstream: Upstream;
@@ -34,7 +34,10 @@ describe('gateway: CORS and header limits', () => {
     assert.equal(response.headers['access-control-allow-origin'], 'https://app.example.com');
     assert.match(String(response.headers['access-control-allow-methods']), /POST/);
     assert.equal(response.headers['access-control-allow-headers'], 'x-api-key, content-type');
-    const other = await rawRequest(`${h.gateway.url}/web/orders`, { method: 'OPTIONS', headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' } });
+    const other = await rawRequest(`${h.gateway.url}/web/orders`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
     assert.equal(other.headers['access-control-allow-origin'], undefined);
   });
 

@@ -1,7 +1,7 @@
 // `portcullis start` with no config: the printed curl lines work when pasted. Runs the real CLI in a
 // temp dir as a child process, parses its banner and replays each curl line with fetch.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';

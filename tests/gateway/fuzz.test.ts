@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { Agent, request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { sendRaw, startHarness, startUpstream, type Harness, type Upstream } from './helpers.js';
 import { accessLogWritten } from '../helpers/app.js';
+import { type Harness, sendRaw, startHarness, startUpstream, type Upstream } from './helpers.js';
 
 /** A deterministic generator, so a failure can be replayed. */
 function prng(seed: number) {
@@ -36,10 +36,14 @@ describe('gateway: malformed credentials', () => {
   function send(headers: Array<[string, string]>): Promise<number> {
     return new Promise((resolve) => {
       // Array headers keep repeats as they are; node then adds no Host of its own.
-      const req = request(`${h.gateway.url}/api/x`, { agent, headers: [['host', 'gateway.test'], ...headers].flat() as unknown as Record<string, string> }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode!));
-      });
+      const req = request(
+        `${h.gateway.url}/api/x`,
+        { agent, headers: [['host', 'gateway.test'], ...headers].flat() as unknown as Record<string, string> },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode!));
+        },
+      );
       req.on('error', () => resolve(0));
       req.end();
     });
@@ -49,7 +53,11 @@ describe('gateway: malformed credentials', () => {
     const pick = <T>(items: T[]) => items[Math.floor(random() * items.length)]!;
     const printable = () => String.fromCharCode(...Array.from({ length: 1 + Math.floor(random() * 80) }, () => 0x20 + Math.floor(random() * 95)));
     const latin1 = () => String.fromCharCode(...Array.from({ length: 1 + Math.floor(random() * 40) }, () => 0x80 + Math.floor(random() * 128)));
-    const keyLike = () => `pcl_${printable().replace(/[^0-9A-Za-z]/g, 'x').padEnd(36, 'A').slice(0, 36)}`;
+    const keyLike = () =>
+      `pcl_${printable()
+        .replace(/[^0-9A-Za-z]/g, 'x')
+        .padEnd(36, 'A')
+        .slice(0, 36)}`;
     return [
       '',
       ' ',
@@ -62,7 +70,7 @@ describe('gateway: malformed credentials', () => {
       key.toUpperCase(),
       `${key},${key}`,
       'x'.repeat(1 + Math.floor(random() * 8000)),
-      `${pick(['Bearer', 'bearer', 'BEARER', 'Basic', 'Token', 'Bearer  ', ''])} ${pick([key + ' extra', printable(), keyLike(), 'a.b.c', 'eyJ.eyJ.', '=', '=='])}`,
+      `${pick(['Bearer', 'bearer', 'BEARER', 'Basic', 'Token', 'Bearer  ', ''])} ${pick([`${key} extra`, printable(), keyLike(), 'a.b.c', 'eyJ.eyJ.', '=', '=='])}`,
     ];
   }
 
@@ -77,9 +85,24 @@ describe('gateway: malformed credentials', () => {
         batch.push(send([['authorization', value]]), send([['x-api-key', value]]));
         sent += 2;
       }
-      batch.push(send([['authorization', `Bearer ${key}`], ['authorization', `Bearer ${key}`]]));
-      batch.push(send([['x-api-key', key], ['x-api-key', key]]));
-      batch.push(send([['authorization', `Bearer ${key}`], ['x-api-key', key]]));
+      batch.push(
+        send([
+          ['authorization', `Bearer ${key}`],
+          ['authorization', `Bearer ${key}`],
+        ]),
+      );
+      batch.push(
+        send([
+          ['x-api-key', key],
+          ['x-api-key', key],
+        ]),
+      );
+      batch.push(
+        send([
+          ['authorization', `Bearer ${key}`],
+          ['x-api-key', key],
+        ]),
+      );
       sent += 3;
       for (const status of await Promise.all(batch)) note(status);
     }

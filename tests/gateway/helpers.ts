@@ -2,14 +2,14 @@
 // and admin listeners on 127.0.0.1:0, log lines captured.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildAdminServer } from '../../src/admin/server.js';
-import { createApp, type App } from '../../src/app.js';
+import { type App, createApp } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
-import { startGateway, type RunningGateway } from '../../src/gateway/start.js';
+import { type RunningGateway, startGateway } from '../../src/gateway/start.js';
 import { createLogger } from '../../src/logger.js';
 import { captureLogs, noteSecret } from '../helpers/logs.js';
 
@@ -39,10 +39,11 @@ export async function startUpstream(handler: UpstreamHandler = echo): Promise<Up
     url: '',
     server: undefined as unknown as Server,
     last: undefined,
-    close: () => new Promise<void>((resolve) => {
-      upstream.server.closeAllConnections();
-      upstream.server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        upstream.server.closeAllConnections();
+        upstream.server.close(() => resolve());
+      }),
   };
   upstream.server = createServer((req, res) => {
     upstream.last = { method: req.method!, url: req.url!, headers: req.headers, rawHeaders: req.rawHeaders };
@@ -62,7 +63,12 @@ export interface Harness {
   dir: string;
   logs: string[];
   /** A consumer with one key; returns the plaintext key and ids. */
-  issueKey(input?: { name?: string; scopes?: string[]; metadata?: Record<string, unknown>; keyScopes?: string[] }): Promise<{ key: string; keyId: string; consumerId: string }>;
+  issueKey(input?: {
+    name?: string;
+    scopes?: string[];
+    metadata?: Record<string, unknown>;
+    keyScopes?: string[];
+  }): Promise<{ key: string; keyId: string; consumerId: string }>;
   close(): Promise<void>;
 }
 

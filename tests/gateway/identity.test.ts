@@ -1,8 +1,8 @@
 // The upstream receives the caller's identity and never the caller's credential.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { rawRequest, startHarness, startUpstream, type Harness, type Upstream } from './helpers.js';
 import { accessLogWritten, logLines } from '../helpers/app.js';
+import { type Harness, rawRequest, startHarness, startUpstream, type Upstream } from './helpers.js';
 
 describe('gateway: identity to the upstream', () => {
   let upstream: Upstream;
@@ -59,7 +59,7 @@ describe('gateway: identity to the upstream', () => {
     assert.equal(upstream.last!.rawHeaders.filter((v) => v.toLowerCase() === 'x-consumer-id').length, 1);
   });
 
-  it('sends the upstream its own Host, once, and the client\'s as X-Forwarded-Host', async () => {
+  it("sends the upstream its own Host, once, and the client's as X-Forwarded-Host", async () => {
     const response = await rawRequest(`${h.gateway.url}/orders`, { headers: { 'x-api-key': key, host: 'client.example' } });
     assert.equal(response.status, 200);
     assert.equal(upstream.last!.headers.host, new URL(upstream.url).host);
@@ -81,7 +81,9 @@ describe('gateway: identity to the upstream', () => {
   });
 
   it('removes hop-by-hop headers, including those named in Connection', async () => {
-    const response = await rawRequest(`${h.gateway.url}/orders`, { headers: { 'x-api-key': key, connection: 'keep-alive, x-secret-hop', 'x-secret-hop': '1', 'keep-alive': 'timeout=5' } });
+    const response = await rawRequest(`${h.gateway.url}/orders`, {
+      headers: { 'x-api-key': key, connection: 'keep-alive, x-secret-hop', 'x-secret-hop': '1', 'keep-alive': 'timeout=5' },
+    });
     assert.equal(response.status, 200);
     assert.equal(upstream.last!.headers['x-secret-hop'], undefined);
     assert.equal(upstream.last!.headers['keep-alive'], undefined);

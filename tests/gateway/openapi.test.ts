@@ -2,7 +2,7 @@
 // operation's `security` decides the accepted schemes and the scopes it needs.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { rawRequest, sendRaw, startHarness, startUpstream, type Harness, type Upstream } from './helpers.js';
+import { type Harness, rawRequest, sendRaw, startHarness, startUpstream, type Upstream } from './helpers.js';
 
 const ORDERS_YAML = `
 openapi: 3.1.0
@@ -35,12 +35,15 @@ paths:
     get: { operationId: health, security: [] }
   /status:
     get: { operationId: status, security: [{}, { bearer: [] }] }
-`.replace('components:\n', `components:
+`.replace(
+  'components:\n',
+  `components:
   pathItems:
     order:
       get: { operationId: getOrder }
       delete: { operationId: deleteOrder, security: [{ bearer: [orders:write] }] }
-`);
+`,
+);
 
 const CATALOG_JSON = JSON.stringify({
   openapi: '3.0.3',
@@ -74,8 +77,7 @@ describe('gateway: routes and scopes from OpenAPI', () => {
     await upstream.close();
   });
 
-  const call = (method: string, path: string, headers: Record<string, string> = {}) =>
-    rawRequest(`${h.gateway.url}${path}`, { method, headers });
+  const call = (method: string, path: string, headers: Record<string, string> = {}) => rawRequest(`${h.gateway.url}${path}`, { method, headers });
 
   it('GET /orders with orders:read → 200, POST /orders → 403 naming orders:write', async () => {
     const list = await call('GET', '/shop/orders', { authorization: `Bearer ${reader}` });

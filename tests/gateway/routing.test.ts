@@ -1,14 +1,14 @@
 // The public listener: the longest base path wins, routes registered by other modules (the OAuth
 // endpoints) take precedence, everything else is a problem-JSON 404; /metrics on the admin listener.
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
-import { after, before, describe, it } from 'node:test';
-import { validateConfig } from '../../src/config/load.js';
-import { testLogger } from '../helpers/logs.js';
-import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { validateConfig } from '../../src/config/load.js';
+import { type RunningPortcullis, startPortcullis } from '../../src/server/start.js';
+import { testLogger } from '../helpers/logs.js';
 import { startUpstream, type Upstream } from './helpers.js';
 
 describe('gateway: public listener routing', () => {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import { rawRequest, startHarness, startUpstream, type Harness, type Upstream } from './helpers.js';
+import { type Harness, rawRequest, startHarness, startUpstream, type Upstream } from './helpers.js';
 
 const MiB = 1024 * 1024;
 const TOTAL = 8 * MiB;
@@ -119,7 +119,10 @@ describe('gateway: streaming bodies', () => {
   });
 
   it('refuses a body over gateway.maxBodySize with 413, declared or chunked', async () => {
-    const declared = await rawRequest(`${h.gateway.url}/files/upload`, { method: 'POST', headers: { 'x-api-key': key, 'content-length': String(10 * MiB) } }).catch((e) => e);
+    const declared = await rawRequest(`${h.gateway.url}/files/upload`, {
+      method: 'POST',
+      headers: { 'x-api-key': key, 'content-length': String(10 * MiB) },
+    }).catch((e) => e);
     // The gateway answers before reading the body and closes the connection.
     if (!(declared instanceof Error)) {
       assert.equal(declared.status, 413);

@@ -2,7 +2,7 @@
 // internals: connection refused → 502, no answer within `timeout` → 504.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startHarness, startUpstream, type Harness, type Upstream } from './helpers.js';
+import { type Harness, startHarness, startUpstream, type Upstream } from './helpers.js';
 
 describe('gateway: upstream failures', () => {
   let down: Upstream;
@@ -46,7 +46,7 @@ describe('gateway: upstream failures', () => {
     for (const path of ['/slow/x', '/slow-body/x']) {
       const response = await fetch(`${h.gateway.url}${path}`, { headers: { 'x-api-key': key } });
       assert.equal(response.status, 504, path);
-      assert.equal(((await response.json()) as any).code, "UPSTREAM_TIMEOUT");
+      assert.equal(((await response.json()) as any).code, 'UPSTREAM_TIMEOUT');
     }
   });
 

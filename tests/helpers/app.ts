@@ -1,12 +1,12 @@
 // A Portcullis app and its admin API for tests: real store, injected clock, captured logs.
 import type { FastifyInstance } from 'fastify';
 import { buildAdminServer } from '../../src/admin/server.js';
-import { createApp, type App } from '../../src/app.js';
+import { type App, createApp } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
 import { createManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/logger.js';
 import { captureLogs, noteSecret, noteSecretsIn } from './logs.js';
-import { sqliteAdapter, type StoreAdapter } from './stores.js';
+import { type StoreAdapter, sqliteAdapter } from './stores.js';
 
 /**
  * The gateway records a request at the end of the event-loop turn in which it ended, and its access-log
@@ -16,7 +16,12 @@ export const accessLogWritten = () => new Promise<void>((resolve) => setImmediat
 
 /** The captured log as one JSON object per line (chunks may hold several lines). */
 export function logLines(logs: readonly string[]): Array<Record<string, unknown>> {
-  return logs.flatMap((chunk) => chunk.split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>));
+  return logs.flatMap((chunk) =>
+    chunk
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>),
+  );
 }
 
 export interface TestApp {

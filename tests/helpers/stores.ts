@@ -1,9 +1,10 @@
 // The store adapters every contract test runs against: SQLite always, PostgreSQL when
 // PORTCULLIS_TEST_POSTGRES_URL is set (each run in its own schema, dropped afterwards).
+
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';

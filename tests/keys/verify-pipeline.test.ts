@@ -18,7 +18,7 @@ test('a malformed key costs zero store queries', async () => {
       `${key.slice(0, -1)}${key.at(-1) === '0' ? '1' : '0'}`,
       key.replace('pcl_', 'xyz_'),
       `pcl_${'!'.repeat(36)}`,
-      'Bearer ' + key,
+      `Bearer ${key}`,
       '\u0000'.repeat(40),
       'ü'.repeat(40),
     ];

@@ -9,7 +9,7 @@ import Fastify from 'fastify';
 import { Hono } from 'hono';
 import { createManualClock } from '../../src/lib/clock.js';
 import { portcullisAuth as expressAuth } from '../../src/library/express.js';
-import { portcullis, portcullisAuth as fastifyAuth } from '../../src/library/fastify.js';
+import { portcullisAuth as fastifyAuth, portcullis } from '../../src/library/fastify.js';
 import { portcullisAuth as honoAuth, type PortcullisEnv } from '../../src/library/hono.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { noteSecret } from '../helpers/logs.js';

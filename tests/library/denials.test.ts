@@ -13,7 +13,12 @@ const overLimit: AuthMethod = {
 
 describe('library mode: denials', () => {
   it('a credential over its limit: 429 with Retry-After, as the gateway answers it', async () => {
-    const authenticator = createAuthenticator({ remote: { url: 'http://127.0.0.1:9', adminKey: 'unused' }, methods: [overLimit], auth: ['jwt'], realm: 'orders' });
+    const authenticator = createAuthenticator({
+      remote: { url: 'http://127.0.0.1:9', adminKey: 'unused' },
+      methods: [overLimit],
+      auth: ['jwt'],
+      realm: 'orders',
+    });
     const headers: Record<string, string> = { authorization: 'Bearer aaa.bbb.ccc', 'x-request-id': 'req-429' };
     const decision = await authenticator.authenticate((name) => headers[name]);
     assert.equal(decision.ok, false);

@@ -19,7 +19,7 @@ for (const [specifier, names] of Object.entries(expected)) {
   });
 }
 
-test('portcullis: createAuthenticator admits a valid key and refuses a missing one, with the gateway\'s 401', async () => {
+test("portcullis: createAuthenticator admits a valid key and refuses a missing one, with the gateway's 401", async () => {
   const { mkdtempSync, rmSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');

@@ -5,18 +5,18 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { serve, type ServerType } from '@hono/node-server';
+import { type ServerType, serve } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
 import { createAuthenticator } from '../../src/index.js';
 import type { PortcullisAuthOptions } from '../../src/library/authenticate.js';
 import { portcullisAuth as expressAuth } from '../../src/library/express.js';
-import { portcullis as fastifyPortcullis, portcullisAuth as fastifyAuth } from '../../src/library/fastify.js';
+import { portcullisAuth as fastifyAuth, portcullis as fastifyPortcullis } from '../../src/library/fastify.js';
 import { portcullisAuth as honoAuth, type PortcullisEnv } from '../../src/library/hono.js';
+import { noteSecret } from '../helpers/logs.js';
 import { basic, createOAuthHarness, ISSUER, type OAuthHarness } from '../oauth/helpers.js';
 import { startTestIdp, type TestIdp } from '../oauth/idp.js';
-import { noteSecret } from '../helpers/logs.js';
 
 const AUDIENCE = 'https://api.example.com/orders';
 
@@ -45,7 +45,16 @@ describe('library mode: tokens', () => {
   const ownToken = (audience = AUDIENCE) => h.tokenFor(client, { audience });
   const idpToken = () => {
     const now = Math.floor(h.clock.now() / 1000);
-    const token = idp.sign({ iss: idp.issuer, sub: 'svc-7@clients', aud: [AUDIENCE], azp: 'idp-client', iat: now, exp: now + 600, scope: 'orders:read', jti: randomUUID() });
+    const token = idp.sign({
+      iss: idp.issuer,
+      sub: 'svc-7@clients',
+      aud: [AUDIENCE],
+      azp: 'idp-client',
+      iat: now,
+      exp: now + 600,
+      scope: 'orders:read',
+      jti: randomUUID(),
+    });
     noteSecret(token);
     return token;
   };
@@ -72,10 +81,11 @@ describe('library mode: tokens', () => {
     assert.equal(write.status, 403);
     assert.equal(write.headers.get('www-authenticate'), 'Bearer realm="portcullis", error="insufficient_scope", scope="orders:write"');
     assert.match(write.headers.get('content-type')!, /^application\/problem\+json/);
-    assert.deepEqual(
-      (({ code, reason, missingScopes }) => ({ code, reason, missingScopes }))((await write.json()) as any),
-      { code: 'INSUFFICIENT_SCOPE', reason: 'INSUFFICIENT_SCOPE', missingScopes: ['orders:write'] },
-    );
+    assert.deepEqual((({ code, reason, missingScopes }) => ({ code, reason, missingScopes }))((await write.json()) as any), {
+      code: 'INSUFFICIENT_SCOPE',
+      reason: 'INSUFFICIENT_SCOPE',
+      missingScopes: ['orders:write'],
+    });
 
     const fromIdp = await fetch(`${base}/orders`, { headers: { authorization: `Bearer ${idpToken()}` } });
     assert.equal(fromIdp.status, 200);
@@ -176,8 +186,18 @@ describe('library mode: tokens', () => {
       await byDefault.verifier.close();
       await keysOnly.verifier.close();
     }
-    assert.throws(() => createAuthenticator({ remote: { url: 'http://127.0.0.1:1', adminKey: 'k' }, auth: ['jwt'] }), /auth lists jwt, which this verifier cannot check/);
-    assert.throws(() => createAuthenticator({ remote: { url: 'http://127.0.0.1:1', adminKey: 'k' }, issuer: ISSUER }), /issuer and trustedIssuers go with store/);
-    assert.throws(() => createAuthenticator({ store: h.app.store, trustedIssuers: [{ issuer: idp.issuer, jwksUri: 'ftp://x', audience: AUDIENCE, algorithms: ['ES256'] }] }), /trustedIssuers\.0\.jwksUri/);
+    assert.throws(
+      () => createAuthenticator({ remote: { url: 'http://127.0.0.1:1', adminKey: 'k' }, auth: ['jwt'] }),
+      /auth lists jwt, which this verifier cannot check/,
+    );
+    assert.throws(
+      () => createAuthenticator({ remote: { url: 'http://127.0.0.1:1', adminKey: 'k' }, issuer: ISSUER }),
+      /issuer and trustedIssuers go with store/,
+    );
+    assert.throws(
+      () =>
+        createAuthenticator({ store: h.app.store, trustedIssuers: [{ issuer: idp.issuer, jwksUri: 'ftp://x', audience: AUDIENCE, algorithms: ['ES256'] }] }),
+      /trustedIssuers\.0\.jwksUri/,
+    );
   });
 });

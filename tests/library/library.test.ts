@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { serve, type ServerType } from '@hono/node-server';
+import { type ServerType, serve } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
@@ -12,7 +12,7 @@ import { createManualClock } from '../../src/lib/clock.js';
 import { portcullisAuth as expressAuth } from '../../src/library/express.js';
 import { portcullis as fastifyPortcullis } from '../../src/library/fastify.js';
 import { portcullisAuth as honoAuth, type PortcullisEnv } from '../../src/library/hono.js';
-import { startHarness, startUpstream, type Harness, type Upstream } from '../gateway/helpers.js';
+import { type Harness, startHarness, startUpstream, type Upstream } from '../gateway/helpers.js';
 
 describe('library mode', () => {
   let upstream: Upstream;
@@ -77,7 +77,11 @@ describe('library mode', () => {
     await app.register(async (scoped) => {
       await scoped.register(fastifyPortcullis, { store: storeUrl, scopes: ['orders:read'], clock, cache: { ttl: '5s' } });
       scoped.get('/orders', async (request) => request.identity);
-      scoped.post('/orders/write', { onRequest: (await import('../../src/library/fastify.js')).portcullisAuth({ store: storeUrl, scopes: ['orders:write'] }) }, async () => 'written');
+      scoped.post(
+        '/orders/write',
+        { onRequest: (await import('../../src/library/fastify.js')).portcullisAuth({ store: storeUrl, scopes: ['orders:write'] }) },
+        async () => 'written',
+      );
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     try {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { startHarness, type Harness } from '../gateway/helpers.js';
+import { type Harness, startHarness } from '../gateway/helpers.js';
 
 const run = promisify(execFile);
 const DIST_SRC = new URL('../../src/', import.meta.url).href;
@@ -89,4 +89,3 @@ describe('remote library mode without native modules', () => {
     assert.deepEqual(answer, { ok: true, consumerId, status: null });
   });
 });
-

@@ -31,7 +31,12 @@ function snippetsOf(path: string): Snippet[] {
   return found;
 }
 
-const documents = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+const documents = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`),
+];
 const snippets = documents.flatMap(snippetsOf);
 
 const COMMON: ts.CompilerOptions = {
@@ -73,9 +78,15 @@ describe('README and docs snippets type-check', () => {
 
   it('finds the library and client snippets', () => {
     const importing = snippets.filter((s) => /from '(portcullis|portcullis\/[a-z]+)'/.test(s.code));
-    assert.ok(importing.some((s) => s.origin.startsWith('README.md')), 'README.md has library snippets');
+    assert.ok(
+      importing.some((s) => s.origin.startsWith('README.md')),
+      'README.md has library snippets',
+    );
     for (const entry of ['portcullis', 'portcullis/fastify', 'portcullis/express', 'portcullis/hono', 'portcullis/client']) {
-      assert.ok(importing.some((s) => s.code.includes(`from '${entry}'`)), `a snippet imports ${entry}`);
+      assert.ok(
+        importing.some((s) => s.code.includes(`from '${entry}'`)),
+        `a snippet imports ${entry}`,
+      );
     }
   });
 

@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { createApp, type App } from '../../src/app.js';
+import { type App, createApp } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
-import { startGateway, type RunningGateway } from '../../src/gateway/start.js';
+import { type RunningGateway, startGateway } from '../../src/gateway/start.js';
 import { createManualClock } from '../../src/lib/clock.js';
-import { testLogger } from '../helpers/logs.js';
 import { registerOAuthRoutes } from '../../src/oauth/routes.js';
 import { startUpstream, type Upstream } from '../gateway/helpers.js';
+import { testLogger } from '../helpers/logs.js';
 import { deleteKeysUnder, randomPrefix, redisSkip, redisUrl, startRedisProxy } from '../ratelimit/redis-helpers.js';
 
 const actor = { id: 'test', sourceIp: null };
@@ -191,9 +191,18 @@ describe('rate limits at the gateway (memory)', () => {
       await w.app.usage.flush();
       const to = new Date(w.clock.now() + 60_000).toISOString();
       const points = await w.app.store.queryUsage({ consumerId, from: 0, to: Date.parse(to), granularityMs: 60_000 });
-      assert.deepEqual(points.map((p) => [p.statusClass, p.count]), [['2xx', 9], ['4xx', 1]]);
+      assert.deepEqual(
+        points.map((p) => [p.statusClass, p.count]),
+        [
+          ['2xx', 9],
+          ['4xx', 1],
+        ],
+      );
       const byKey = await w.app.store.queryUsage({ credentialId: id, api: 'limited', from: 0, to: Date.parse(to), granularityMs: 86_400_000 });
-      assert.equal(byKey.reduce((n, p) => n + p.count, 0), 6);
+      assert.equal(
+        byKey.reduce((n, p) => n + p.count, 0),
+        6,
+      );
     } finally {
       await w.close();
     }
@@ -201,7 +210,7 @@ describe('rate limits at the gateway (memory)', () => {
 });
 
 describe('usage counts refused requests', () => {
-  test('401, 403 and 429 count as the consumer\'s when the credential is recognised, and under the API otherwise', async () => {
+  test("401, 403 and 429 count as the consumer's when the credential is recognised, and under the API otherwise", async () => {
     const w = await world();
     try {
       const consumerId = await w.consumer('refused');
@@ -217,13 +226,24 @@ describe('usage counts refused requests', () => {
       await w.app.usage.flush();
       const to = w.clock.now() + 60_000;
       const sum = (points: Array<{ statusClass: string; count: number }>) =>
-        Object.entries(points.reduce<Record<string, number>>((n, p) => ({ ...n, [p.statusClass]: (n[p.statusClass] ?? 0) + p.count }), {})).sort();
+        Object.entries(
+          points.reduce<Record<string, number>>((n, p) => {
+            n[p.statusClass] = (n[p.statusClass] ?? 0) + p.count;
+            return n;
+          }, {}),
+        ).sort();
       const day = 86_400_000;
-      assert.deepEqual(sum(await w.app.store.queryUsage({ consumerId, from: 0, to, granularityMs: day })), [['2xx', 5], ['4xx', 4]]);
+      assert.deepEqual(sum(await w.app.store.queryUsage({ consumerId, from: 0, to, granularityMs: day })), [
+        ['2xx', 5],
+        ['4xx', 4],
+      ]);
       assert.deepEqual(sum(await w.app.store.queryUsage({ credentialId: revoked.id, from: 0, to, granularityMs: day })), [['4xx', 2]]);
       assert.deepEqual(sum(await w.app.store.queryUsage({ credentialId: live.id, api: 'scoped', from: 0, to, granularityMs: day })), [['4xx', 1]]);
       assert.deepEqual(sum(await w.app.store.queryUsage({ api: 'scoped', from: 0, to, granularityMs: day })), [['4xx', 3]]);
-      assert.deepEqual(sum(await w.app.store.queryUsage({ api: 'limited', from: 0, to, granularityMs: day })), [['2xx', 5], ['4xx', 1]]);
+      assert.deepEqual(sum(await w.app.store.queryUsage({ api: 'limited', from: 0, to, granularityMs: day })), [
+        ['2xx', 5],
+        ['4xx', 1],
+      ]);
     } finally {
       await w.close();
     }
@@ -251,7 +271,10 @@ describe('rate limits at the gateway (Redis)', { skip: redisSkip }, () => {
 
       proxy.cut();
       const during = await statuses(6, () => w.get('/limited/a', key));
-      assert.ok(during.every((s) => s === 200 || s === 429), `no 5xx during the outage: ${during}`);
+      assert.ok(
+        during.every((s) => s === 200 || s === 429),
+        `no 5xx during the outage: ${during}`,
+      );
       assert.equal(during.filter((s) => s === 200).length, 5, 'the local limiter applies the same limit');
 
       proxy.restore();
@@ -280,7 +303,11 @@ describe('rate limits apply to OAuth clients alike', () => {
     const w = await world({ oauth: { masterKey: Buffer.alloc(32, 7).toString('base64url') } });
     try {
       const consumerId = await w.consumer('m2m', { scopes: [], quota: { limit: 4, period: 'day' } });
-      const { client, secret } = await w.app.oauth.clients.create(consumerId, { authMethod: 'client_secret_post', rateLimit: { limit: 2, window: '1m' } }, actor);
+      const { client, secret } = await w.app.oauth.clients.create(
+        consumerId,
+        { authMethod: 'client_secret_post', rateLimit: { limit: 2, window: '1m' } },
+        actor,
+      );
       const token = await fetch(`${w.gateway.url}/oauth/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -3,17 +3,21 @@ import { test } from 'node:test';
 import { createManualClock } from '../../src/lib/clock.js';
 import { enforceLimits } from '../../src/limits/enforce.js';
 import { limitHeaders } from '../../src/limits/headers.js';
-import { anyLimit, limitsFor, type IdentityLimits } from '../../src/limits/policies.js';
+import { anyLimit, type IdentityLimits, limitsFor } from '../../src/limits/policies.js';
 import { createMemoryRateLimiter } from '../../src/ratelimit/memory.js';
 
 const subject = { api: 'orders', route: 'GET /orders', ip: '203.0.113.7', consumerId: 'con_1', credentialId: 'key_1' };
 const none: IdentityLimits = { consumer: { rateLimit: null, quota: null }, credential: { rateLimit: null, quota: null } };
 
 test('each level counts by its own subject and names its policy', () => {
-  const check = limitsFor(subject, { limit: 100, window: '1m', by: 'ip' }, {
-    consumer: { rateLimit: { limit: 10, window: '1s' }, quota: { limit: 1000, period: 'month' } },
-    credential: { rateLimit: { limit: 2, window: '1m' }, quota: null },
-  });
+  const check = limitsFor(
+    subject,
+    { limit: 100, window: '1m', by: 'ip' },
+    {
+      consumer: { rateLimit: { limit: 10, window: '1s' }, quota: { limit: 1000, period: 'month' } },
+      credential: { rateLimit: { limit: 2, window: '1m' }, quota: null },
+    },
+  );
   assert.deepEqual(
     check.rates.map((r) => [r.name, r.key, r.limit, r.windowMs]),
     [
@@ -22,7 +26,10 @@ test('each level counts by its own subject and names its policy', () => {
       ['credential', 'all:credential:key_1', 2, 60_000],
     ],
   );
-  assert.deepEqual(check.quotas.map((q) => [q.name, q.key, q.limit, q.period]), [['consumer-quota', 'quota:consumer:con_1', 1000, 'month']]);
+  assert.deepEqual(
+    check.quotas.map((q) => [q.name, q.key, q.limit, q.period]),
+    [['consumer-quota', 'quota:consumer:con_1', 1000, 'month']],
+  );
   assert.deepEqual(limitsFor(subject, undefined, none), { rates: [], quotas: [] });
 });
 
@@ -70,7 +77,13 @@ test('a daily quota reports a one-day window; a total quota has neither window n
   const daily = await enforceLimits(limiter, subject, undefined, { ...none, consumer: { rateLimit: null, quota: { limit: 10, period: 'day' } } }, clock.now());
   assert.equal(daily.headers?.['ratelimit-policy'], '"consumer-quota";q=10;w=86400');
   assert.equal(daily.headers?.ratelimit, '"consumer-quota";r=9;t=21600');
-  const total = await enforceLimits(limiter, subject, undefined, { ...none, credential: { rateLimit: null, quota: { limit: 10, period: 'total' } } }, clock.now());
+  const total = await enforceLimits(
+    limiter,
+    subject,
+    undefined,
+    { ...none, credential: { rateLimit: null, quota: { limit: 10, period: 'total' } } },
+    clock.now(),
+  );
   assert.equal(total.headers?.['ratelimit-policy'], '"credential-quota";q=10');
   assert.equal(total.headers?.ratelimit, '"credential-quota";r=9');
   await limiter.close();

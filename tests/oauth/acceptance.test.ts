@@ -11,11 +11,11 @@ import { promisify } from 'node:util';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { createTokenClient, TokenRequestError } from '../../src/client/index.js';
 import { validateConfig } from '../../src/config/load.js';
+import { generateMasterKey } from '../../src/oauth/master-key.js';
+import { type RunningPortcullis, startPortcullis } from '../../src/server/start.js';
+import { startUpstream, type Upstream } from '../gateway/helpers.js';
 import { CLI, cli } from '../helpers/cli.js';
 import { testLogger } from '../helpers/logs.js';
-import { generateMasterKey } from '../../src/oauth/master-key.js';
-import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
-import { startUpstream, type Upstream } from '../gateway/helpers.js';
 
 const ISSUER = 'https://auth.portcullis.example';
 const AUDIENCE = 'https://api.example.com/orders';
@@ -78,7 +78,11 @@ describe('acceptance on real listeners', () => {
       return text ? JSON.parse(text) : null;
     };
     consumer = await admin('POST', '/admin/v1/consumers', { name: 'acme', scopes: ['orders:read'], metadata: { accountId: 'acct_42', plan: 'pro' } });
-    postClient = await admin('POST', `/admin/v1/consumers/${consumer.id}/clients`, { name: 'article', authMethod: 'client_secret_post', audiences: [AUDIENCE] });
+    postClient = await admin('POST', `/admin/v1/consumers/${consumer.id}/clients`, {
+      name: 'article',
+      authMethod: 'client_secret_post',
+      audiences: [AUDIENCE],
+    });
     defaultClient = await admin('POST', `/admin/v1/consumers/${consumer.id}/clients`, { name: 'helper', audiences: [AUDIENCE] });
   });
 
@@ -143,7 +147,12 @@ describe('acceptance on real listeners', () => {
   test('the token passes an independent RFC 9068 check against the served JWKS', async () => {
     const { access_token: token } = (await (await articleRequest()).json()) as { access_token: string };
     const jwks = createRemoteJWKSet(new URL(`${running.gatewayUrl}/.well-known/jwks.json`));
-    const { payload, protectedHeader } = await jwtVerify(token, jwks, { issuer: ISSUER, audience: AUDIENCE, typ: 'at+jwt', requiredClaims: ['exp', 'iat', 'jti', 'client_id', 'sub'] });
+    const { payload, protectedHeader } = await jwtVerify(token, jwks, {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      typ: 'at+jwt',
+      requiredClaims: ['exp', 'iat', 'jti', 'client_id', 'sub'],
+    });
     assert.equal(protectedHeader.typ, 'at+jwt');
     assert.equal(payload.client_id, postClient.clientId);
     const metadata: any = await (await fetch(`${running.gatewayUrl}/.well-known/oauth-authorization-server`)).json();
@@ -191,7 +200,14 @@ describe('acceptance on real listeners', () => {
       if (String(input).endsWith('/oauth/token')) requests++;
       return fetch(input, init);
     };
-    const client = createTokenClient({ issuer: running.gatewayUrl, clientId: defaultClient.clientId, clientSecret: defaultClient.clientSecret, audience: AUDIENCE, fetch: counting, now: () => clock });
+    const client = createTokenClient({
+      issuer: running.gatewayUrl,
+      clientId: defaultClient.clientId,
+      clientSecret: defaultClient.clientSecret,
+      audience: AUDIENCE,
+      fetch: counting,
+      now: () => clock,
+    });
     const [t1, t2] = await Promise.all([client.getToken(), client.getToken()]);
     assert.equal(t1, t2);
     assert.equal(requests, 1, 'concurrent callers share one request');
@@ -217,7 +233,13 @@ describe('acceptance on real listeners', () => {
       if (String(input).endsWith('/oauth/token')) requests++;
       return fetch(input, init);
     };
-    const client = createTokenClient({ issuer: running.gatewayUrl, clientId: postClient.clientId, clientSecret: postClient.clientSecret, fetch: counting, now: () => clock });
+    const client = createTokenClient({
+      issuer: running.gatewayUrl,
+      clientId: postClient.clientId,
+      clientSecret: postClient.clientSecret,
+      fetch: counting,
+      now: () => clock,
+    });
     assert.equal(client.authMethod, 'client_secret_basic');
     const token = await client.getAccessToken();
     assert.equal(requests, 2, 'one refused basic request, then post');
@@ -227,7 +249,13 @@ describe('acceptance on real listeners', () => {
     await client.getToken();
     assert.equal(requests, 3, 'the refresh goes straight to post');
 
-    const named = createTokenClient({ issuer: running.gatewayUrl, clientId: postClient.clientId, clientSecret: postClient.clientSecret, authMethod: 'client_secret_basic', fetch: counting });
+    const named = createTokenClient({
+      issuer: running.gatewayUrl,
+      clientId: postClient.clientId,
+      clientSecret: postClient.clientSecret,
+      authMethod: 'client_secret_basic',
+      fetch: counting,
+    });
     await assert.rejects(named.getToken(), (e) => e instanceof TokenRequestError && e.error === 'invalid_client');
     assert.equal(requests, 4, 'a named method is the only one tried');
   });
@@ -253,22 +281,32 @@ describe('acceptance on real listeners', () => {
   });
 
   test('portcullis token: when the server refuses the named method, the error names the flag to use', async () => {
-    const refused = await cli(process.cwd(), ['token', '--client-id', postClient.clientId, '--issuer', running.gatewayUrl, '--auth-method', 'client_secret_basic'], {
-      PORTCULLIS_CLIENT_SECRET: postClient.clientSecret,
-    });
+    const refused = await cli(
+      process.cwd(),
+      ['token', '--client-id', postClient.clientId, '--issuer', running.gatewayUrl, '--auth-method', 'client_secret_basic'],
+      {
+        PORTCULLIS_CLIENT_SECRET: postClient.clientSecret,
+      },
+    );
     assert.equal(refused.code, 1);
     assert.match(refused.stderr, /invalid_client/);
     assert.match(refused.stderr, /pass --auth-method client_secret_post/);
 
-    const wrong = await cli(process.cwd(), ['token', '--client-id', defaultClient.clientId, '--issuer', running.gatewayUrl], { PORTCULLIS_CLIENT_SECRET: 'pcs_wrong' });
+    const wrong = await cli(process.cwd(), ['token', '--client-id', defaultClient.clientId, '--issuer', running.gatewayUrl], {
+      PORTCULLIS_CLIENT_SECRET: 'pcs_wrong',
+    });
     assert.equal(wrong.code, 1);
     assert.match(wrong.stderr, /neither client_secret_basic nor client_secret_post was accepted: check --client-id and the secret/);
   });
 
   test('portcullis token prints a token the gateway accepts', async () => {
-    const { stdout } = await cli(process.cwd(), ['token', '--client-id', defaultClient.clientId, '--issuer', running.gatewayUrl, '--audience', AUDIENCE, '--scope', 'orders:read'], {
-      PORTCULLIS_CLIENT_SECRET: defaultClient.clientSecret,
-    });
+    const { stdout } = await cli(
+      process.cwd(),
+      ['token', '--client-id', defaultClient.clientId, '--issuer', running.gatewayUrl, '--audience', AUDIENCE, '--scope', 'orders:read'],
+      {
+        PORTCULLIS_CLIENT_SECRET: defaultClient.clientSecret,
+      },
+    );
     const token = stdout.trim();
     assert.match(token, /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
     assert.equal((await fetch(`${running.gatewayUrl}/orders/1`, { headers: { authorization: `Bearer ${token}` } })).status, 200);

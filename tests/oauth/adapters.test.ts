@@ -26,19 +26,39 @@ for (const adapter of storeAdapters) {
         assert.equal((await h.authenticate(await h.tokenFor(client))).ok, true);
 
         const rotated = await h.call('POST', `/admin/v1/clients/${client.clientId}/secrets`, { expireOldInSeconds: 10 });
-        assert.equal((await h.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic(client.clientId, client.clientSecret) })).status, 200);
+        assert.equal(
+          (await h.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic(client.clientId, client.clientSecret) })).status,
+          200,
+        );
         h.clock.advance(11_000);
-        assert.equal((await h.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic(client.clientId, client.clientSecret) })).status, 401);
-        assert.equal((await h.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic(client.clientId, rotated.body.clientSecret) })).status, 200);
+        assert.equal(
+          (await h.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic(client.clientId, client.clientSecret) })).status,
+          401,
+        );
+        assert.equal(
+          (await h.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic(client.clientId, rotated.body.clientSecret) })).status,
+          200,
+        );
 
         const key = await h.call('POST', '/admin/v1/signing-keys/rotate', { immediate: true });
         assert.equal(key.status, 201);
-        assert.deepEqual((await h.get('/.well-known/jwks.json')).body.keys.map((k: { kid: string }) => k.kid), [key.body.kid]);
+        assert.deepEqual(
+          (await h.get('/.well-known/jwks.json')).body.keys.map((k: { kid: string }) => k.kid),
+          [key.body.kid],
+        );
 
         const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-        const pkj = await h.createClient(consumer.id, { authMethod: 'private_key_jwt', jwks: { keys: [{ ...pair.publicKey.export({ format: 'jwk' }), kid: 'k' }] } });
+        const pkj = await h.createClient(consumer.id, {
+          authMethod: 'private_key_jwt',
+          jwks: { keys: [{ ...pair.publicKey.export({ format: 'jwk' }), kid: 'k' }] },
+        });
         const now = Math.floor(h.clock.now() / 1000);
-        const assertion = signJwt({ alg: 'ES256', kid: 'k' }, { iss: pkj.clientId, sub: pkj.clientId, aud: ISSUER, iat: now, exp: now + 60, jti: randomUUID() }, pair.privateKey, 'ES256');
+        const assertion = signJwt(
+          { alg: 'ES256', kid: 'k' },
+          { iss: pkj.clientId, sub: pkj.clientId, aud: ISSUER, iat: now, exp: now + 60, jti: randomUUID() },
+          pair.privateKey,
+          'ES256',
+        );
         const form = { grant_type: 'client_credentials', client_assertion_type: JWT_BEARER_ASSERTION, client_assertion: assertion };
         assert.equal((await h.post('/oauth/token', form)).status, 200);
         assert.equal((await h.post('/oauth/token', form)).status, 401, 'replay');

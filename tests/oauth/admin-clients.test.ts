@@ -38,7 +38,10 @@ describe('admin API: OAuth clients', () => {
     const sqlite = readFileSync(h.sqlitePath!);
     assert.ok(!sqlite.includes(c.clientSecret), 'the plaintext secret is not in the database');
     const events = await h.call('GET', `/admin/v1/audit-events?targetId=${c.clientId}`);
-    assert.deepEqual(events.body.items.map((e: any) => e.action), ['client.created']);
+    assert.deepEqual(
+      events.body.items.map((e: any) => e.action),
+      ['client.created'],
+    );
     assert.ok(!JSON.stringify(events.body).includes(c.clientSecret));
   });
 
@@ -80,9 +83,17 @@ describe('admin API: OAuth clients', () => {
     assert.deepEqual([...first.body.items, ...second.body.items].map((c: any) => c.clientId).sort(), ids.sort());
     assert.equal(second.body.nextCursor, null);
 
-    const patched = await h.call('PATCH', `/admin/v1/clients/${ids[0]}`, { name: 'renamed', audiences: ['urn:a'], tokenTtlSeconds: 60, scopes: ['orders:read'] });
+    const patched = await h.call('PATCH', `/admin/v1/clients/${ids[0]}`, {
+      name: 'renamed',
+      audiences: ['urn:a'],
+      tokenTtlSeconds: 60,
+      scopes: ['orders:read'],
+    });
     assert.equal(patched.status, 200);
-    assert.deepEqual([patched.body.name, patched.body.audiences, patched.body.tokenTtlSeconds, patched.body.scopes], ['renamed', ['urn:a'], 60, ['orders:read']]);
+    assert.deepEqual(
+      [patched.body.name, patched.body.audiences, patched.body.tokenTtlSeconds, patched.body.scopes],
+      ['renamed', ['urn:a'], 60, ['orders:read']],
+    );
     assert.equal((await h.call('PATCH', `/admin/v1/clients/${ids[0]}`, {})).status, 400);
     assert.equal((await h.call('PATCH', `/admin/v1/clients/${ids[0]}`, { scopes: ['nope'] })).body.code, 'SCOPES_NOT_ALLOWED');
 

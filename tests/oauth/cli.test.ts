@@ -1,10 +1,10 @@
 // The OAuth side of the CLI as a user runs it: init writes a master key, clients and signing keys on
 // the local store, start refuses to run without a master key outside the demo.
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { generateKeyPairSync } from 'node:crypto';
 import { loadDemoMasterKey, resolveMasterKey } from '../../src/oauth/master-key.js';
 import { cli as run } from '../helpers/cli.js';
 import { tempDir } from '../helpers/stores.js';
@@ -21,7 +21,7 @@ test('init writes a config with a master key of its own, readable by the owner o
   try {
     assert.equal((await run(a.dir, ['init'])).code, 0);
     assert.equal((await run(b.dir, ['init'])).code, 0);
-    const keyOf = (dir: string) => /^  masterKey: ([A-Za-z0-9_-]{43})\b/m.exec(readFileSync(join(dir, 'portcullis.yaml'), 'utf8'))?.[1];
+    const keyOf = (dir: string) => /^ {2}masterKey: ([A-Za-z0-9_-]{43})\b/m.exec(readFileSync(join(dir, 'portcullis.yaml'), 'utf8'))?.[1];
     assert.ok(keyOf(a.dir));
     assert.notEqual(keyOf(a.dir), keyOf(b.dir));
     assert.equal(statSync(join(a.dir, 'portcullis.yaml')).mode & 0o777, 0o600);
@@ -36,7 +36,19 @@ test('clients, secrets, revoke-tokens and signing keys on the local store', asyn
   try {
     assert.equal((await run(tmp.dir, ['init'])).code, 0);
     const consumer = await json(tmp.dir, ['consumers', 'create', '--name', 'acme', '--scopes', 'orders:read,orders:write']);
-    const created = await run(tmp.dir, ['clients', 'create', consumer.id, '--name', 'sync', '--scopes', 'orders:read', '--audiences', 'urn:orders', '--token-ttl', '600']);
+    const created = await run(tmp.dir, [
+      'clients',
+      'create',
+      consumer.id,
+      '--name',
+      'sync',
+      '--scopes',
+      'orders:read',
+      '--audiences',
+      'urn:orders',
+      '--token-ttl',
+      '600',
+    ]);
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stdout, /Client secret \(shown once, store it now\):\n\n {2}pcs_[0-9A-Za-z]{36}/);
     const clientId = /^clientId\s+(cli_\S+)/m.exec(created.stdout)![1]!;
@@ -47,7 +59,10 @@ test('clients, secrets, revoke-tokens and signing keys on the local store', asyn
     assert.deepEqual((await json(tmp.dir, ['clients', 'update', clientId, '--auth-method', 'client_secret_post'])).authMethods, ['client_secret_post']);
     const unpinned = await json(tmp.dir, ['clients', 'update', clientId, '--auth-method', 'client_secret_basic,client_secret_post']);
     assert.deepEqual([unpinned.authMethod, unpinned.authMethods], [null, ['client_secret_basic', 'client_secret_post']]);
-    assert.match((await run(tmp.dir, ['clients', 'update', clientId, '--auth-method', 'client_secret_post,private_key_jwt'])).stderr, /--auth-method takes one method/);
+    assert.match(
+      (await run(tmp.dir, ['clients', 'update', clientId, '--auth-method', 'client_secret_post,private_key_jwt'])).stderr,
+      /--auth-method takes one method/,
+    );
     const shown = await json(tmp.dir, ['clients', 'get', clientId]);
     assert.deepEqual([shown.tokenTtlSeconds, shown.audiences, shown.scopes], [600, ['urn:orders'], ['orders:read']]);
     assert.equal((await json(tmp.dir, ['clients', 'update', clientId, '--disable'])).enabled, false);

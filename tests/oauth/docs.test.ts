@@ -14,7 +14,17 @@ test('every JWT denial code is documented with its status', () => {
 });
 
 test('every OAuth endpoint error is documented', () => {
-  for (const error of ['invalid_request', 'invalid_client', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'invalid_target', 'slow_down', 'temporarily_unavailable', 'server_error']) {
+  for (const error of [
+    'invalid_request',
+    'invalid_client',
+    'unauthorized_client',
+    'unsupported_grant_type',
+    'invalid_scope',
+    'invalid_target',
+    'slow_down',
+    'temporarily_unavailable',
+    'server_error',
+  ]) {
     assert.match(docs, new RegExp(`^\\| \`${error}\` \\|`, 'm'), error);
   }
 });

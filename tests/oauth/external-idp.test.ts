@@ -34,7 +34,12 @@ describe('trusted external issuer', () => {
         ],
       },
     });
-    consumer = await h.createConsumer({ name: 'idp-consumer', externalIds: ['svc-42@clients'], scopes: ['orders:read', 'orders:write'], metadata: { plan: 'pro' } });
+    consumer = await h.createConsumer({
+      name: 'idp-consumer',
+      externalIds: ['svc-42@clients'],
+      scopes: ['orders:read', 'orders:write'],
+      metadata: { plan: 'pro' },
+    });
   });
   after(async () => {
     await h?.close();
@@ -43,7 +48,17 @@ describe('trusted external issuer', () => {
 
   const claims = (extra: Record<string, unknown> = {}) => {
     const now = Math.floor(h.clock.now() / 1000);
-    return { iss: idp.issuer, sub: 'svc-42@clients', aud: [AUDIENCE], azp: 'auth0-client-id', iat: now, exp: now + 3600, scope: 'orders:read', jti: randomUUID(), ...extra };
+    return {
+      iss: idp.issuer,
+      sub: 'svc-42@clients',
+      aud: [AUDIENCE],
+      azp: 'auth0-client-id',
+      iat: now,
+      exp: now + 3600,
+      scope: 'orders:read',
+      jti: randomUUID(),
+      ...extra,
+    };
   };
 
   test('an IdP token is accepted and mapped to the consumer by externalIds', async () => {
@@ -89,9 +104,7 @@ describe('trusted external issuer', () => {
   test('a flood of random kids causes at most one JWKS refetch per cooldown', async () => {
     h.clock.advance(31_000); // out of any earlier cooldown
     const before = idp.requests['/jwks.json'] ?? 0;
-    const outcomes = await Promise.all(
-      Array.from({ length: 50 }, () => h.authenticate(idp.sign(claims(), { header: { kid: randomUUID() } }))),
-    );
+    const outcomes = await Promise.all(Array.from({ length: 50 }, () => h.authenticate(idp.sign(claims(), { header: { kid: randomUUID() } }))));
     assert.ok(outcomes.every((o) => !o.ok && o.code === 'TOKEN_KEY_UNKNOWN'));
     for (let i = 0; i < 50; i++) await h.authenticate(idp.sign(claims(), { header: { kid: randomUUID() } }));
     assert.equal((idp.requests['/jwks.json'] ?? 0) - before, 1);
@@ -130,9 +143,7 @@ describe('trusted issuer unreachable from the start', () => {
     idp.mode = 'hang';
     const h = await createOAuthHarness({
       config: {
-        trustedIssuers: [
-          { issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE, algorithms: ['ES256'], jwksTimeout: '200ms', jwksCooldown: '10s' },
-        ],
+        trustedIssuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE, algorithms: ['ES256'], jwksTimeout: '200ms', jwksCooldown: '10s' }],
       },
     });
     try {

@@ -1,6 +1,6 @@
 // Hand-made JWTs for tests: any header, any claims, signed with any algorithm (or none) — what an
 // attacker or an external IdP would send.
-import { createHmac, sign, type KeyObject } from 'node:crypto';
+import { createHmac, type KeyObject, sign } from 'node:crypto';
 
 export const b64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
 export const encodeJson = (value: unknown) => b64url(JSON.stringify(value));
@@ -21,7 +21,9 @@ export function signature(alg: TestAlg, key: KeyObject | string | Buffer, input:
     case 'EdDSA':
       return sign(null, data, key as KeyObject);
     case 'HS256':
-      return createHmac('sha256', key as string | Buffer).update(data).digest();
+      return createHmac('sha256', key as string | Buffer)
+        .update(data)
+        .digest();
   }
 }
 

@@ -65,9 +65,31 @@ describe('private_key_jwt', () => {
     ['iss ≠ sub', () => assertion({ sub: 'cli_other0000000000000000' })],
     ['signed with a key the client did not register', () => assertion({}, { signer: stranger })],
     ['an unknown kid', () => assertion({}, { kid: 'nope' })],
-    ['HS256 with the registered public key as secret', () => signJwt({ alg: 'HS256', kid: 'k1' }, { iss: client.clientId, sub: client.clientId, aud: ISSUER, exp: now() + 60, jti: randomUUID() }, JSON.stringify(key.publicKey.export({ format: 'jwk' })), 'HS256')],
-    ['alg none', () => `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iss: client.clientId, sub: client.clientId, aud: ISSUER, exp: now() + 60, jti: 'x' })).toString('base64url')}.`],
-    ['a jwk header', () => signJwt({ alg: 'ES256', jwk: stranger.publicKey.export({ format: 'jwk' }) }, { iss: client.clientId, sub: client.clientId, aud: ISSUER, exp: now() + 60, jti: randomUUID() }, stranger.privateKey, 'ES256')],
+    [
+      'HS256 with the registered public key as secret',
+      () =>
+        signJwt(
+          { alg: 'HS256', kid: 'k1' },
+          { iss: client.clientId, sub: client.clientId, aud: ISSUER, exp: now() + 60, jti: randomUUID() },
+          JSON.stringify(key.publicKey.export({ format: 'jwk' })),
+          'HS256',
+        ),
+    ],
+    [
+      'alg none',
+      () =>
+        `${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from(JSON.stringify({ iss: client.clientId, sub: client.clientId, aud: ISSUER, exp: now() + 60, jti: 'x' })).toString('base64url')}.`,
+    ],
+    [
+      'a jwk header',
+      () =>
+        signJwt(
+          { alg: 'ES256', jwk: stranger.publicKey.export({ format: 'jwk' }) },
+          { iss: client.clientId, sub: client.clientId, aud: ISSUER, exp: now() + 60, jti: randomUUID() },
+          stranger.privateKey,
+          'ES256',
+        ),
+    ],
     ['a client_id that is not the assertion’s', () => assertion(), { client_id: 'cli_other0000000000000000' }],
     ['garbage', () => 'not.a.jwt'],
   ];
@@ -91,7 +113,12 @@ describe('private_key_jwt', () => {
     // window's failures weigh on the next window too and are gone only after two.
     h.clock.advance(121_000);
     const secretClient = await h.createClient(consumer.id);
-    const forSecretClient = signJwt({ alg: 'ES256', kid: 'k1' }, { iss: secretClient.clientId, sub: secretClient.clientId, aud: ISSUER, exp: now() + 60, jti: randomUUID() }, key.privateKey, 'ES256');
+    const forSecretClient = signJwt(
+      { alg: 'ES256', kid: 'k1' },
+      { iss: secretClient.clientId, sub: secretClient.clientId, aud: ISSUER, exp: now() + 60, jti: randomUUID() },
+      key.privateKey,
+      'ES256',
+    );
     assert.equal((await request(forSecretClient)).status, 401);
     const asBasic = await h.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic(client.clientId, 'pcs_anything') });
     assert.equal(asBasic.status, 401);

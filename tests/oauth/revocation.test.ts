@@ -29,7 +29,12 @@ describe('revocation and introspection', () => {
     if (outcome.ok) {
       assert.equal(outcome.identity.consumerId, consumer.id);
       assert.deepEqual(outcome.identity.metadata, { accountId: 'acct_7' });
-      assert.deepEqual(outcome.identity.credential, { type: 'jwt', clientId: client.clientId, jti: claimsOf(token).jti, issuer: 'https://auth.portcullis.test' });
+      assert.deepEqual(outcome.identity.credential, {
+        type: 'jwt',
+        clientId: client.clientId,
+        jti: claimsOf(token).jti,
+        issuer: 'https://auth.portcullis.test',
+      });
     }
     const answer = await introspect(token, { authorization: basic(client.clientId, client.clientSecret) });
     assert.equal(answer.status, 200);
@@ -57,7 +62,11 @@ describe('revocation and introspection', () => {
     const revoked = await h.tokenFor(client);
     const kept = await h.tokenFor(client);
     assert.equal((await h.authenticate(revoked)).ok, true, 'cached as verified before the revocation');
-    const response = await h.post('/oauth/revoke', { token: revoked, token_type_hint: 'access_token' }, { authorization: basic(client.clientId, client.clientSecret) });
+    const response = await h.post(
+      '/oauth/revoke',
+      { token: revoked, token_type_hint: 'access_token' },
+      { authorization: basic(client.clientId, client.clientSecret) },
+    );
     assert.equal(response.status, 200);
     const outcome = await h.authenticate(revoked);
     assert.equal(outcome.ok, false);

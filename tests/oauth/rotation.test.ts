@@ -4,9 +4,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { createApp } from '../../src/app.js';
-import { testLogger } from '../helpers/logs.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
+import { testLogger } from '../helpers/logs.js';
 import { basic, createOAuthHarness, ISSUER, type OAuthHarness } from './helpers.js';
 
 const MINUTE = 60_000;
@@ -66,7 +66,10 @@ describe('client secret rotation', () => {
 
   test('a private_key_jwt client has no secret to rotate (409); unknown client 404', async () => {
     const { publicKey } = await import('node:crypto').then((c) => c.generateKeyPairSync('ec', { namedCurve: 'P-256' }));
-    const client = await h.createClient(consumer.id, { authMethod: 'private_key_jwt', jwks: { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1' }] } });
+    const client = await h.createClient(consumer.id, {
+      authMethod: 'private_key_jwt',
+      jwks: { keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'k1' }] },
+    });
     assert.equal(client.clientSecret, undefined);
     const response = await h.call('POST', `/admin/v1/clients/${client.clientId}/secrets`, {});
     assert.equal(response.status, 409);
@@ -130,7 +133,10 @@ describe('signing-key rotation', () => {
     h.clock.advance(HOUR + 31_000); // past k2 activation + maxTokenTtl (2h) + leeway
     assert.deepEqual(await kids(), [k2], 'the retired key leaves the JWKS after its last token expired');
     await h.app.oauth.housekeeping();
-    assert.deepEqual((await h.app.store.listSigningKeys()).map((k) => k.id), [k2]);
+    assert.deepEqual(
+      (await h.app.store.listSigningKeys()).map((k) => k.id),
+      [k2],
+    );
   });
 
   test('scheduled rotation: a new key is published when the newest is older than rotateSigningKeyEvery', async () => {

@@ -5,8 +5,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import { createApp } from '../../src/app.js';
-import { testLogger } from '../helpers/logs.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
+import { testLogger } from '../helpers/logs.js';
 import { createOAuthHarness, ISSUER } from './helpers.js';
 
 for (const alg of ['ES256', 'EdDSA', 'RS256'] as const) {

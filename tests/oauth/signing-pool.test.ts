@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { createLocalJWKSet, jwtVerify } from 'jose';
-import { signaturesMadeOnLoop, STALLED_MS } from '../../src/oauth/signing-keys/sign.js';
+import { STALLED_MS, signaturesMadeOnLoop } from '../../src/oauth/signing-keys/sign.js';
 import { createOAuthHarness, ISSUER } from './helpers.js';
 
 function canMakeFifos(): boolean {

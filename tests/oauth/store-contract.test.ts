@@ -5,12 +5,23 @@ import { after, before, describe, test } from 'node:test';
 import { newId } from '../../src/lib/ids.js';
 import type { OAuthClientRecord, SigningKeyRecord } from '../../src/store/oauth-types.js';
 import type { ConsumerRecord, Store } from '../../src/store/types.js';
-import { storeAdapters, type OpenedStore } from '../helpers/stores.js';
+import { type OpenedStore, storeAdapters } from '../helpers/stores.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
 function consumer(name: string): ConsumerRecord {
-  return { id: newId('con'), name, metadata: {}, scopes: ['a', 'b'], enabled: true, externalIds: [], rateLimit: null, quota: null, createdAt: T0, updatedAt: T0 };
+  return {
+    id: newId('con'),
+    name,
+    metadata: {},
+    scopes: ['a', 'b'],
+    enabled: true,
+    externalIds: [],
+    rateLimit: null,
+    quota: null,
+    createdAt: T0,
+    updatedAt: T0,
+  };
 }
 
 function client(consumerId: string, extra: Partial<OAuthClientRecord> = {}): OAuthClientRecord {
@@ -149,13 +160,19 @@ for (const adapter of storeAdapters) {
       const k2 = key(T0 + 1);
       await store.insertSigningKey(k1);
       await store.insertSigningKey(k2);
-      assert.deepEqual((await store.listSigningKeys()).map((k) => k.id), [k2.id, k1.id]);
+      assert.deepEqual(
+        (await store.listSigningKeys()).map((k) => k.id),
+        [k2.id, k1.id],
+      );
       const updated = await store.updateSigningKey(k2.id, { retiresAt: T0 + 5, removeAfter: T0 + 10 });
       assert.deepEqual([updated?.retiresAt, updated?.removeAfter], [T0 + 5, T0 + 10]);
       assert.deepEqual(await store.listSigningKeys().then((l) => l.find((k) => k.id === k1.id)), k1);
       assert.equal(await store.deleteSigningKeysRemovedBefore(T0 + 10), 0);
       assert.equal(await store.deleteSigningKeysRemovedBefore(T0 + 11), 1);
-      assert.deepEqual((await store.listSigningKeys()).map((k) => k.id), [k1.id]);
+      assert.deepEqual(
+        (await store.listSigningKeys()).map((k) => k.id),
+        [k1.id],
+      );
     });
 
     test('revoked tokens: idempotent insert, find, list since, prune expired', async () => {
@@ -165,8 +182,15 @@ for (const adapter of storeAdapters) {
       assert.deepEqual(await store.findRevokedToken('jti-1'), e);
       await store.insertRevokedToken({ jti: 'jti-2', clientId: 'cli_x', expiresAt: T0 + 50, revokedAt: T0 + 30 });
       assert.deepEqual((await store.listRevokedTokensSince(T0 + 10, T0)).map((r) => r.jti).sort(), ['jti-1', 'jti-2']);
-      assert.deepEqual((await store.listRevokedTokensSince(T0 + 11, T0)).map((r) => r.jti), ['jti-2']);
-      assert.deepEqual((await store.listRevokedTokensSince(0, T0 + 60)).map((r) => r.jti), ['jti-1'], 'expired entries are not listed');
+      assert.deepEqual(
+        (await store.listRevokedTokensSince(T0 + 11, T0)).map((r) => r.jti),
+        ['jti-2'],
+      );
+      assert.deepEqual(
+        (await store.listRevokedTokensSince(0, T0 + 60)).map((r) => r.jti),
+        ['jti-1'],
+        'expired entries are not listed',
+      );
       assert.equal(await store.deleteRevokedTokensExpiredBefore(T0 + 60), 1);
       assert.equal(await store.findRevokedToken('jti-2'), undefined);
     });

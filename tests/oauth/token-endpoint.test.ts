@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
-import { basic, createOAuthHarness, ISSUER, type OAuthHarness } from './helpers.js';
 import { accessLogWritten } from '../helpers/app.js';
+import { basic, createOAuthHarness, ISSUER, type OAuthHarness } from './helpers.js';
 
 describe('token endpoint', () => {
   let h: OAuthHarness;
@@ -22,9 +22,17 @@ describe('token endpoint', () => {
   });
 
   test('a client created without authMethod accepts client_secret_basic and client_secret_post (RFC 6749 §2.3.1)', async () => {
-    const asPost = await h.post('/oauth/token', { grant_type: 'client_credentials', client_id: defaultClient.clientId, client_secret: defaultClient.clientSecret });
+    const asPost = await h.post('/oauth/token', {
+      grant_type: 'client_credentials',
+      client_id: defaultClient.clientId,
+      client_secret: defaultClient.clientSecret,
+    });
     assert.equal(asPost.status, 200, asPost.text);
-    const asBasic = await h.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic(defaultClient.clientId, defaultClient.clientSecret) });
+    const asBasic = await h.post(
+      '/oauth/token',
+      { grant_type: 'client_credentials' },
+      { authorization: basic(defaultClient.clientId, defaultClient.clientSecret) },
+    );
     assert.equal(asBasic.status, 200, asBasic.text);
     const both = await h.post(
       '/oauth/token',
@@ -150,7 +158,11 @@ describe('token endpoint', () => {
   describe('invalid_client', () => {
     test('an unknown client and a wrong secret get the same answer', async () => {
       const unknown = await h.post('/oauth/token', { grant_type: 'client_credentials', client_id: 'cli_doesnotexist0000000000', client_secret: 'pcs_nope' });
-      const wrong = await h.post('/oauth/token', { grant_type: 'client_credentials', client_id: postClient.clientId, client_secret: `${postClient.clientSecret.slice(0, -1)}${postClient.clientSecret.endsWith('x') ? 'y' : 'x'}` });
+      const wrong = await h.post('/oauth/token', {
+        grant_type: 'client_credentials',
+        client_id: postClient.clientId,
+        client_secret: `${postClient.clientSecret.slice(0, -1)}${postClient.clientSecret.endsWith('x') ? 'y' : 'x'}`,
+      });
       assert.equal(unknown.status, 401);
       assert.equal(wrong.status, 401);
       assert.deepEqual(unknown.body, wrong.body);
@@ -171,10 +183,18 @@ describe('token endpoint', () => {
     });
 
     test('a mechanism other than the one the client is pinned to', async () => {
-      const asPost = await h.post('/oauth/token', { grant_type: 'client_credentials', client_id: pinnedBasicClient.clientId, client_secret: pinnedBasicClient.clientSecret });
+      const asPost = await h.post('/oauth/token', {
+        grant_type: 'client_credentials',
+        client_id: pinnedBasicClient.clientId,
+        client_secret: pinnedBasicClient.clientSecret,
+      });
       assert.equal(asPost.status, 401);
       assert.equal(asPost.body.error, 'invalid_client');
-      const asBasic = await h.post('/oauth/token', { grant_type: 'client_credentials' }, { authorization: basic(postClient.clientId, postClient.clientSecret) });
+      const asBasic = await h.post(
+        '/oauth/token',
+        { grant_type: 'client_credentials' },
+        { authorization: basic(postClient.clientId, postClient.clientSecret) },
+      );
       assert.equal(asBasic.status, 401);
     });
 
@@ -239,9 +259,13 @@ describe('token endpoint', () => {
 
   test('invalid_target for an audience the client was not given says where audiences are allowed', async () => {
     // Like an Auth0 application that must be authorised for an API before it may name it as audience.
-    const response = await h.post('/oauth/token', { grant_type: 'client_credentials', audience: 'https://api.example.com/orders' }, {
-      authorization: basic(pinnedBasicClient.clientId, pinnedBasicClient.clientSecret),
-    });
+    const response = await h.post(
+      '/oauth/token',
+      { grant_type: 'client_credentials', audience: 'https://api.example.com/orders' },
+      {
+        authorization: basic(pinnedBasicClient.clientId, pinnedBasicClient.clientSecret),
+      },
+    );
     assert.equal(response.status, 400);
     assert.equal(response.body.error, 'invalid_target');
     assert.match(response.body.error_description, /the client's audiences/);
@@ -279,7 +303,7 @@ describe('token endpoint', () => {
 
   test('failed client authentications are throttled per IP across client ids', async () => {
     h.clock.advance(121_000);
-    let last;
+    let last: Awaited<ReturnType<typeof h.post>> | undefined;
     for (let i = 0; i < 51; i++) {
       last = await h.post('/oauth/token', { grant_type: 'client_credentials', client_id: `cli_random${i}`, client_secret: 'x' });
     }

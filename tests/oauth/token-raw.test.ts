@@ -5,13 +5,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createApp, type App } from '../../src/app.js';
+import { type App, createApp } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
-import { startGateway, type RunningGateway } from '../../src/gateway/start.js';
+import { type RunningGateway, startGateway } from '../../src/gateway/start.js';
 import { createManualClock } from '../../src/lib/clock.js';
-import { testLogger } from '../helpers/logs.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { registerOAuthRoutes } from '../../src/oauth/routes.js';
+import { testLogger } from '../helpers/logs.js';
 import { basic } from './helpers.js';
 
 const actor = { id: 'test', sourceIp: null };
@@ -54,7 +54,11 @@ describe('POST /oauth/token on the raw path answers like the Fastify route', () 
   async function overRaw(body: string, headers: Record<string, string>): Promise<Answer> {
     const response = await fetch(`${gateway.url}/oauth/token`, { method: 'POST', headers, body });
     const text = await response.text();
-    return { status: response.status, headers: Object.fromEntries(COMPARED_HEADERS.map((h) => [h, response.headers.get(h) ?? undefined])), body: JSON.parse(text) };
+    return {
+      status: response.status,
+      headers: Object.fromEntries(COMPARED_HEADERS.map((h) => [h, response.headers.get(h) ?? undefined])),
+      body: JSON.parse(text),
+    };
   }
 
   async function overFastify(body: string, headers: Record<string, string>): Promise<Answer> {
@@ -75,18 +79,36 @@ describe('POST /oauth/token on the raw path answers like the Fastify route', () 
 
   const cases: Array<[string, () => [string, Record<string, string>]]> = [
     ['a token', () => ['grant_type=client_credentials&scope=orders%3Aread', { authorization: basic(clientId, secret), 'content-type': FORM }]],
-    ['a token, form type with a charset', () => ['grant_type=client_credentials', { authorization: basic(clientId, secret), 'content-type': `${FORM}; charset=UTF-8` }]],
+    [
+      'a token, form type with a charset',
+      () => ['grant_type=client_credentials', { authorization: basic(clientId, secret), 'content-type': `${FORM}; charset=UTF-8` }],
+    ],
     ['grant_type missing', () => ['scope=orders%3Aread', { authorization: basic(clientId, secret), 'content-type': FORM }]],
     ['an empty body', () => ['', { authorization: basic(clientId, secret), 'content-type': FORM }]],
     ['grant_type not supported', () => ['grant_type=password', { authorization: basic(clientId, secret), 'content-type': FORM }]],
     ['a parameter twice', () => ['grant_type=client_credentials&scope=a&scope=b', { authorization: basic(clientId, secret), 'content-type': FORM }]],
-    ['a scope the client may not have', () => ['grant_type=client_credentials&scope=orders%3Awrite', { authorization: basic(clientId, secret), 'content-type': FORM }]],
-    ['an audience the client may not have', () => ['grant_type=client_credentials&audience=https%3A%2F%2Fother', { authorization: basic(clientId, secret), 'content-type': FORM }]],
-    ['two authentication mechanisms', () => [`grant_type=client_credentials&client_id=${clientId}&client_secret=x`, { authorization: basic(clientId, secret), 'content-type': FORM }]],
+    [
+      'a scope the client may not have',
+      () => ['grant_type=client_credentials&scope=orders%3Awrite', { authorization: basic(clientId, secret), 'content-type': FORM }],
+    ],
+    [
+      'an audience the client may not have',
+      () => ['grant_type=client_credentials&audience=https%3A%2F%2Fother', { authorization: basic(clientId, secret), 'content-type': FORM }],
+    ],
+    [
+      'two authentication mechanisms',
+      () => [`grant_type=client_credentials&client_id=${clientId}&client_secret=x`, { authorization: basic(clientId, secret), 'content-type': FORM }],
+    ],
     ['a malformed Basic header', () => ['grant_type=client_credentials', { authorization: 'Basic !!!', 'content-type': FORM }]],
-    ['JSON instead of a form', () => [JSON.stringify({ grant_type: 'client_credentials' }), { authorization: basic(clientId, secret), 'content-type': 'application/json' }]],
+    [
+      'JSON instead of a form',
+      () => [JSON.stringify({ grant_type: 'client_credentials' }), { authorization: basic(clientId, secret), 'content-type': 'application/json' }],
+    ],
     ['no content type', () => ['grant_type=client_credentials', { authorization: basic(clientId, secret) }]],
-    ['a body over the limit', () => [`grant_type=client_credentials&pad=${'a'.repeat(20 * 1024)}`, { authorization: basic(clientId, secret), 'content-type': FORM }]],
+    [
+      'a body over the limit',
+      () => [`grant_type=client_credentials&pad=${'a'.repeat(20 * 1024)}`, { authorization: basic(clientId, secret), 'content-type': FORM }],
+    ],
   ];
 
   for (const [name, request] of cases) {
@@ -98,7 +120,11 @@ describe('POST /oauth/token on the raw path answers like the Fastify route', () 
   }
 
   test('a wrong secret: 401 with a Basic challenge, then 429 slow_down with Retry-After once throttled', async () => {
-    const wrong = () => ['grant_type=client_credentials', { authorization: basic(clientId, 'pcs_wrongwrongwrongwrongwrongwrongwrong'), 'content-type': FORM }] as [string, Record<string, string>];
+    const wrong = () =>
+      ['grant_type=client_credentials', { authorization: basic(clientId, 'pcs_wrongwrongwrongwrongwrongwrongwrong'), 'content-type': FORM }] as [
+        string,
+        Record<string, string>,
+      ];
     const [raw, viaFastify] = await both(...wrong());
     assert.deepEqual(raw, viaFastify);
     assert.equal(raw.status, 401);
@@ -112,7 +138,11 @@ describe('POST /oauth/token on the raw path answers like the Fastify route', () 
   });
 
   test('the answer carries the request id, an acceptable incoming one or a new one', async () => {
-    const given = await fetch(`${gateway.url}/oauth/token`, { method: 'POST', headers: { 'content-type': FORM, 'x-request-id': 'trace-123' }, body: 'grant_type=password' });
+    const given = await fetch(`${gateway.url}/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': FORM, 'x-request-id': 'trace-123' },
+      body: 'grant_type=password',
+    });
     assert.equal(given.headers.get('x-request-id'), 'trace-123');
     const fresh = await fetch(`${gateway.url}/oauth/token?x=1`, { method: 'POST', headers: { 'content-type': FORM }, body: 'grant_type=password' });
     assert.match(fresh.headers.get('x-request-id')!, /^req_[0-9A-Za-z]{22}$/);

@@ -40,11 +40,7 @@ function only(result: LimitResult) {
   return decision;
 }
 
-export function rateLimiterContract(
-  name: string,
-  create: (clock: ManualClock) => Promise<ContractSubject>,
-  skip: string | false = false,
-): void {
+export function rateLimiterContract(name: string, create: (clock: ManualClock) => Promise<ContractSubject>, skip: string | false = false): void {
   async function withLimiter(run: (limiter: RateLimiter, clock: ManualClock) => Promise<void>): Promise<void> {
     const clock = createManualClock(START);
     const subject = await create(clock);
@@ -81,7 +77,8 @@ export function rateLimiterContract(
         const again = await limiter.check(policy);
         assert.equal(again.allowed, true);
         assert.equal(only(again).remaining, 0);
-      }));
+      }),
+    );
 
     test('sliding window: a full window just before an edge leaves no room just after it (no 2× burst)', { skip }, () =>
       withLimiter(async (limiter, clock) => {
@@ -97,7 +94,8 @@ export function rateLimiterContract(
         clock.advance(24_000);
         // Half way: 10 × 1/2 + 1 = 6 counted, four slots.
         assert.equal(await countAllowed(limiter, policy, 10), 4);
-      }));
+      }),
+    );
 
     test('several policies: a refused key does not use its consumer’s budget (check all, then commit)', { skip }, () =>
       withLimiter(async (limiter) => {
@@ -119,7 +117,8 @@ export function rateLimiterContract(
         const otherKey = await limiter.check({ rates: [consumer, { key: 'key:k2', limit: 2, windowMs: MINUTE }] });
         assert.equal(otherKey.allowed, true, 'another key of the consumer keeps passing');
         assert.equal(otherKey.rates[0]?.remaining, 97);
-      }));
+      }),
+    );
 
     test('quota of 3 per month: the fourth is refused until the month turns (UTC)', { skip }, () =>
       withLimiter(async (limiter, clock) => {
@@ -154,7 +153,8 @@ export function rateLimiterContract(
         assert.equal(february.allowed, true);
         assert.equal(february.quotas[0]?.used, 1);
         assert.equal(february.quotas[0]?.remaining, 2);
-      }));
+      }),
+    );
 
     test('rates and quotas in one check: whichever refuses, the other is not charged', { skip }, () =>
       withLimiter(async (limiter) => {
@@ -178,7 +178,8 @@ export function rateLimiterContract(
 
         const both = await limiter.check({ rates: rateRefuses.rates, quotas: quotaRefuses.quotas });
         assert.equal(both.code, 'QUOTA_EXCEEDED', 'the longer-lasting refusal is named');
-      }));
+      }),
+    );
 
     test('a day quota refills at 00:00 UTC; a total quota never does', { skip }, () =>
       withLimiter(async (limiter, clock) => {
@@ -198,7 +199,8 @@ export function rateLimiterContract(
         assert.equal(exhausted.allowed, false);
         assert.equal(exhausted.retryAfterMs, null, 'waiting cannot help');
         assert.equal(exhausted.quotas[0]?.resetMs, null);
-      }));
+      }),
+    );
 
     test('costs: a request may use several units; one larger than the limit never passes', { skip }, () =>
       withLimiter(async (limiter) => {
@@ -214,7 +216,8 @@ export function rateLimiterContract(
         assert.equal(never.allowed, false);
         assert.equal(never.retryAfterMs, null);
         assert.equal(only(never).retryAfterMs, null);
-      }));
+      }),
+    );
 
     test('counters are separate per key and per window length', { skip }, () =>
       withLimiter(async (limiter) => {
@@ -222,7 +225,8 @@ export function rateLimiterContract(
         assert.equal(await countAllowed(limiter, perMinute, 2), 1);
         assert.equal((await limiter.check({ rates: [{ key: 'consumer:y', limit: 1, windowMs: MINUTE }] })).allowed, true);
         assert.equal((await limiter.check({ rates: [{ key: 'consumer:x', limit: 1, windowMs: 1_000 }] })).allowed, true);
-      }));
+      }),
+    );
 
     test('peek reports what check would answer and consumes nothing', { skip }, () =>
       withLimiter(async (limiter) => {
@@ -238,7 +242,8 @@ export function rateLimiterContract(
         assert.equal(exhausted.allowed, false);
         assert.equal(exhausted.code, 'RATE_LIMITED');
         assert.ok((exhausted.retryAfterMs ?? 0) > 0);
-      }));
+      }),
+    );
 
     test('one counter named twice in a check is charged for both, or not at all', { skip }, () =>
       withLimiter(async (limiter) => {
@@ -249,15 +254,27 @@ export function rateLimiterContract(
         const result = await limiter.check({ rates: [policy, policy] });
         assert.equal(result.allowed, false);
         assert.equal((await limiter.peek({ rates: [{ ...policy, cost: 1 }] })).rates[0]?.remaining, 3);
-        assert.equal((await limiter.check({ rates: [{ ...policy, cost: 1 }, { ...policy, cost: 1 }] })).rates[1]?.remaining, 1);
-      }));
+        assert.equal(
+          (
+            await limiter.check({
+              rates: [
+                { ...policy, cost: 1 },
+                { ...policy, cost: 1 },
+              ],
+            })
+          ).rates[1]?.remaining,
+          1,
+        );
+      }),
+    );
 
     test('concurrent checks never admit more than the limit', { skip }, () =>
       withLimiter(async (limiter) => {
         const policy = { rates: [{ key: 'consumer:race', limit: 10, windowMs: MINUTE }] };
         const results = await Promise.all(Array.from({ length: 40 }, () => limiter.check(policy)));
         assert.equal(results.filter((result) => result.allowed).length, 10);
-      }));
+      }),
+    );
 
     test('an empty check passes; malformed policies throw instead of deciding', { skip }, () =>
       withLimiter(async (limiter) => {
@@ -271,7 +288,8 @@ export function rateLimiterContract(
         ];
         for (const input of bad) await assert.rejects(limiter.check(input), /rates|quotas/);
         await assert.rejects(limiter.check({ rates: [{ key: 'k', limit: 1, windowMs: MINUTE }] }, START + 0.5), /now/);
-      }));
+      }),
+    );
 
     test('retryAfterMs and resetMs are exact: one millisecond earlier it does not fit, at that time it does', { skip }, () =>
       withLimiter(async (limiter, clock) => {
@@ -284,8 +302,7 @@ export function rateLimiterContract(
           const key = `consumer:r${step % 3}`;
           const result = await limiter.check({ rates: [{ key, limit, windowMs, cost }] });
           const decision = only(result);
-          const probe = async (at: number, need: number) =>
-            (await limiter.peek({ rates: [{ key, limit, windowMs, cost: need }] }, at)).allowed;
+          const probe = async (at: number, need: number) => (await limiter.peek({ rates: [{ key, limit, windowMs, cost: need }] }, at)).allowed;
           if (!decision.allowed && decision.retryAfterMs !== null) {
             assert.equal(await probe(clock.now() + decision.retryAfterMs, cost), true, `step ${step}: fits after retryAfterMs`);
             if (decision.retryAfterMs > 0) assert.equal(await probe(clock.now() + decision.retryAfterMs - 1, cost), false);
@@ -296,7 +313,8 @@ export function rateLimiterContract(
             if (decision.resetMs > 0) assert.equal(await probe(clock.now() + decision.resetMs - 1, need), false);
           }
         }
-      }));
+      }),
+    );
 
     test('add: units admitted elsewhere count in their window or period; stale ones are dropped', { skip }, () =>
       withLimiter(async (limiter, clock) => {
@@ -329,6 +347,7 @@ export function rateLimiterContract(
         assert.equal((await limiter.peek(quota('key:q'))).quotas[0]?.used, 0);
         await limiter.add!([{ kind: 'quota', key: 'key:total', period: 'total', periodStart: 0, units: 7 }]);
         assert.equal((await limiter.peek({ quotas: [{ key: 'key:total', limit: 10, period: 'total' }] })).quotas[0]?.remaining, 3);
-      }));
+      }),
+    );
   });
 }

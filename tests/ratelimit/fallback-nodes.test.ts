@@ -21,7 +21,7 @@ function sharedLimiter(clock: ReturnType<typeof createManualClock>) {
     addFails: false,
     /** While set, add() waits for it. */
     addGate: undefined as Promise<void> | undefined,
-    added: new Array<CountedUnits>(),
+    added: [] as CountedUnits[],
     async run(call: () => Promise<LimitResult>): Promise<LimitResult> {
       if (shared.down) throw new Error('Connection is closed.');
       return call();
@@ -125,7 +125,7 @@ describe('outage traffic carried over to the shared counters', () => {
     shared.down = true;
     assert.equal(await admitted(limiter, both, 8), 5, 'locally: 10 / 2 nodes');
     assert.equal(limiter.outage.carrying, 2, 'one rate window and one quota period to carry');
-    assert.equal(shared.added.length, 0, "nothing added");
+    assert.equal(shared.added.length, 0, 'nothing added');
 
     shared.down = false;
     clock.advance(PROBE_MS);
@@ -137,7 +137,10 @@ describe('outage traffic carried over to the shared counters', () => {
     assert.equal(await admitted(limiter, both, 5), 2, 'and the window is full after two more');
     assert.deepEqual(
       shared.added.map((c) => [c.kind, c.units]),
-      [['rate', 5], ['quota', 5]],
+      [
+        ['rate', 5],
+        ['quota', 5],
+      ],
     );
   });
 
@@ -188,6 +191,6 @@ describe('outage traffic carried over to the shared counters', () => {
     shared.down = false;
     clock.advance(PROBE_MS);
     await limiter.check(tenPerMinute('consumer:a'));
-    assert.equal(shared.added.length, 0, "nothing added");
+    assert.equal(shared.added.length, 0, 'nothing added');
   });
 });

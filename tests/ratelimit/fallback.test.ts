@@ -78,7 +78,7 @@ describe('fallback rate limiter', () => {
     assert.equal(primary.calls, 2, 'after the first failure, checks go straight to the local limiter');
     assert.deepEqual(limiter.stats, { fallbacks: 4, outages: 1, degraded: true });
     assert.equal(fallbacks.length, 1);
-    assert.match(String((fallbacks[0]?.error as Error).message), /enableOfflineQueue/);
+    assert.match(String((fallbacks[0]?.error as Error | undefined)?.message), /enableOfflineQueue/);
     assert.equal((await limiter.peek(policy)).allowed, false, 'peek answers locally too');
   });
 

@@ -27,7 +27,12 @@ describe('memory rate limiter bounds', () => {
     const clock = createManualClock();
     const limiter = createMemoryRateLimiter({ clock, pruneIntervalMs: 0 });
     for (let i = 0; i < 50; i += 1) await limiter.check({ rates: [{ key: `ip:${i}`, limit: 5, windowMs: MINUTE }] });
-    await limiter.check({ quotas: [{ key: 'key:month', limit: 5, period: 'month' }, { key: 'key:total', limit: 5, period: 'total' }] });
+    await limiter.check({
+      quotas: [
+        { key: 'key:month', limit: 5, period: 'month' },
+        { key: 'key:total', limit: 5, period: 'total' },
+      ],
+    });
     assert.equal(limiter.size, 52);
 
     clock.advance(2 * MINUTE - 1);

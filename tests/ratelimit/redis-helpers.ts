@@ -2,7 +2,7 @@
 // TCP proxy that can cut the connection to Redis without touching the shared Redis server.
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
-import { createServer, connect, type Server, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { Redis } from 'ioredis';
 
 export const redisUrl = process.env.PORTCULLIS_TEST_REDIS_URL;

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
 import { ERROR_CODES } from '../../src/errors/codes.js';
-import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
-import { rawRequest, type RawRequest, type RawResponse } from './admin-raw-http.js';
+import { type RunningPortcullis, startPortcullis } from '../../src/server/start.js';
 import { testLogger } from '../helpers/logs.js';
+import { type RawRequest, type RawResponse, rawRequest } from './admin-raw-http.js';
 
 function assertRegistryProblem(response: RawResponse, status: number, code: string, label: string): void {
   assert.equal(response.status, status, `${label}: ${response.body.slice(0, 200)}`);
@@ -30,7 +30,10 @@ describe('framework errors are registry codes', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'portcullis-fst-'));
-    const config = validateConfig({ store: `sqlite:${join(dir, 'p.db')}`, listen: { host: '127.0.0.1', port: 0 }, admin: { port: 0, bodyLimit: 4096 } }, 'test');
+    const config = validateConfig(
+      { store: `sqlite:${join(dir, 'p.db')}`, listen: { host: '127.0.0.1', port: 0 }, admin: { port: 0, bodyLimit: 4096 } },
+      'test',
+    );
     running = await startPortcullis({
       loaded: { config, path: null, demo: false },
       logger: testLogger(),
@@ -62,12 +65,27 @@ describe('framework errors are registry codes', () => {
       ['invalid JSON', post('{"name":', { ...auth, 'content-type': 'application/json' }), 400, 'INVALID_JSON'],
       ['__proto__ in JSON', post('{"name":"x","__proto__":{"a":1}}', { ...auth, 'content-type': 'application/json' }), 400, 'INVALID_JSON'],
       ['a body over the limit', post(`{"name":"${'x'.repeat(5000)}"}`, { ...auth, 'content-type': 'application/json' }), 413, 'PAYLOAD_TOO_LARGE'],
-      ['a gzip Content-Encoding', post('{"name":"x"}', { ...auth, 'content-type': 'application/json', 'content-encoding': 'gzip' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
+      [
+        'a gzip Content-Encoding',
+        post('{"name":"x"}', { ...auth, 'content-type': 'application/json', 'content-encoding': 'gzip' }),
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+      ],
       ['a br Content-Encoding', post('{"name":"x"}', { ...auth, 'content-type': 'application/json', 'content-encoding': 'br' }), 415, 'UNSUPPORTED_MEDIA_TYPE'],
       ['an unauthenticated path no route serves', { method: 'PUT', target: '/admin/v1/consumers' }, 401, 'UNAUTHENTICATED'],
       ['a method no route serves', { method: 'PUT', target: '/admin/v1/consumers', headers: auth }, 404, 'ROUTE_NOT_FOUND'],
-      ['a header block over the limit', { method: 'GET', target: '/admin/v1/consumers', headers: { ...auth, 'x-big': 'a'.repeat(20_000) } }, 431, 'HEADERS_TOO_LARGE'],
-      ['Content-Length with Transfer-Encoding', post('{}', { ...auth, 'content-type': 'application/json', 'content-length': '2', 'transfer-encoding': 'chunked' }), 400, 'BAD_REQUEST'],
+      [
+        'a header block over the limit',
+        { method: 'GET', target: '/admin/v1/consumers', headers: { ...auth, 'x-big': 'a'.repeat(20_000) } },
+        431,
+        'HEADERS_TOO_LARGE',
+      ],
+      [
+        'Content-Length with Transfer-Encoding',
+        post('{}', { ...auth, 'content-type': 'application/json', 'content-length': '2', 'transfer-encoding': 'chunked' }),
+        400,
+        'BAD_REQUEST',
+      ],
       ['a bad Content-Length', post('{}', { ...auth, 'content-type': 'application/json', 'content-length': 'x' }), 400, 'BAD_REQUEST'],
     ];
     for (const [label, request, status, code] of cases) {

@@ -2,7 +2,7 @@
 // judged without recursion (a 20,000-deep document is a 400, not a 500); NUL is refused at every
 // depth; lone surrogates are refused, never silently replaced; the services hold the same rules.
 import assert from 'node:assert/strict';
-import { describe, it, before, after } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 
 const nest = (levels: number, inner: string) => `${'{"a":'.repeat(levels - 1)}{"a":${inner}}${'}'.repeat(levels - 1)}`;

@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ConfigError, validateConfig } from '../../src/config/load.js';
+import { type Harness, startHarness, startUpstream, type Upstream } from '../gateway/helpers.js';
 import { createTestApp, logLines, type TestApp } from '../helpers/app.js';
-import { startHarness, startUpstream, type Harness, type Upstream } from '../gateway/helpers.js';
 
 const BAD_RATE_LIMITS: Array<[unknown, string]> = [
   [{ limit: 5, window: '0ms' }, 'window'],
@@ -74,7 +74,12 @@ describe('rate limits and quotas are checked when written', () => {
   });
 
   it('refuses quotas that are not whole non-negative numbers of a known period', async () => {
-    for (const quota of [{ limit: -1, period: 'day' }, { limit: 1.5, period: 'day' }, { limit: 5, period: 'year' }, { limit: 1e13, period: 'month' }]) {
+    for (const quota of [
+      { limit: -1, period: 'day' },
+      { limit: 1.5, period: 'day' },
+      { limit: 5, period: 'year' },
+      { limit: 1e13, period: 'month' },
+    ]) {
       for (const [method, url, base] of writes()) {
         const response = await t.call(method, url, { ...base, quota });
         assert.equal(response.status, 400, `${method} ${url} ${JSON.stringify(quota)}`);
@@ -85,7 +90,9 @@ describe('rate limits and quotas are checked when written', () => {
 
   it('the config refuses an API rateLimit out of bounds and names the field', () => {
     const api = { name: 'orders', basePath: '/orders', upstream: 'http://127.0.0.1:1' };
-    for (const [rateLimit, field] of BAD_RATE_LIMITS.filter(([r]) => typeof (r as { limit: unknown }).limit === 'number' && Number.isInteger((r as { limit: number }).limit) && (r as { limit: number }).limit >= 1)) {
+    for (const [rateLimit, field] of BAD_RATE_LIMITS.filter(
+      ([r]) => typeof (r as { limit: unknown }).limit === 'number' && Number.isInteger((r as { limit: number }).limit) && (r as { limit: number }).limit >= 1,
+    )) {
       assert.throws(
         () => validateConfig({ apis: [api, { ...api, name: 'b', basePath: '/b', rateLimit }] }, 'test'),
         (error: Error) => error instanceof ConfigError && error.message.includes(`apis.1.rateLimit.${field}`),
@@ -151,14 +158,21 @@ describe('the gateway survives a bad policy already in the store', () => {
       assert.equal(key.status, 200, `${label}: GET key ${await key.clone().text()}`);
       const list = await fetch(`${h.adminUrl}/admin/v1/consumers?limit=200`, { headers: auth });
       assert.equal(list.status, 200, `${label}: list consumers`);
-      const verify = await fetch(`${h.adminUrl}/admin/v1/keys/verify`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ key: victim.key }) });
+      const verify = await fetch(`${h.adminUrl}/admin/v1/keys/verify`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ key: victim.key }),
+      });
       assert.equal(verify.status, 200, `${label}: verify`);
       const fix = { [Object.keys(patch)[0]!]: null };
-      const fixed = await fetch(`${h.adminUrl}/admin/v1/${owner === 'consumer' ? 'consumers' : 'keys'}/${owner === 'consumer' ? victim.consumerId : victim.keyId}`, {
-        method: 'PATCH',
-        headers: { ...auth, 'content-type': 'application/json' },
-        body: JSON.stringify(fix),
-      });
+      const fixed = await fetch(
+        `${h.adminUrl}/admin/v1/${owner === 'consumer' ? 'consumers' : 'keys'}/${owner === 'consumer' ? victim.consumerId : victim.keyId}`,
+        {
+          method: 'PATCH',
+          headers: { ...auth, 'content-type': 'application/json' },
+          body: JSON.stringify(fix),
+        },
+      );
       assert.equal(fixed.status, 200, `${label}: fix`);
       assert.equal((await fetch(`${h.gateway.url}/echo/x`, { headers: { 'x-api-key': victim.key } })).status, 200, `${label}: fixed`);
     }

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildAdminServer } from '../../src/admin/server.js';
 import { validateConfig } from '../../src/config/load.js';
-import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
+import { type RunningPortcullis, startPortcullis } from '../../src/server/start.js';
 import { createTestApp, logLines } from '../helpers/app.js';
-import { rawRequest } from './admin-raw-http.js';
 import { testLogger } from '../helpers/logs.js';
+import { rawRequest } from './admin-raw-http.js';
 
 async function start(admin: Record<string, unknown> = {}): Promise<{ running: RunningPortcullis; port: number; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-admin-access-'));
@@ -127,7 +127,10 @@ describe('admin listener: authentication is attached to every route', () => {
       },
     });
     try {
-      for (const [method, url] of [['GET', '/debug/state'], ['POST', '/hooks/x']] as const) {
+      for (const [method, url] of [
+        ['GET', '/debug/state'],
+        ['POST', '/hooks/x'],
+      ] as const) {
         const anonymous = await admin.inject({ method, url });
         assert.equal(anonymous.statusCode, 401, url);
         assert.equal(anonymous.json().code, 'UNAUTHENTICATED');

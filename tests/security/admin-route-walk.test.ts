@@ -9,9 +9,9 @@ import { after, before, describe, it } from 'node:test';
 import { adminRoutes } from '../../src/admin/route-access.js';
 import { validateConfig } from '../../src/config/load.js';
 import { generateKey } from '../../src/keys/format.js';
-import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
-import { inBatches, rawRequest, type RawResponse } from './admin-raw-http.js';
+import { type RunningPortcullis, startPortcullis } from '../../src/server/start.js';
 import { testLogger } from '../helpers/logs.js';
+import { inBatches, type RawResponse, rawRequest } from './admin-raw-http.js';
 
 interface Operation {
   method: string;
@@ -23,7 +23,18 @@ interface Operation {
   public?: boolean;
 }
 
-type Schema = { $ref?: string; type?: string; required?: string[]; properties?: Record<string, Schema>; minProperties?: number; default?: unknown; anyOf?: Schema[]; const?: unknown; enum?: unknown[]; minimum?: number };
+type Schema = {
+  $ref?: string;
+  type?: string;
+  required?: string[];
+  properties?: Record<string, Schema>;
+  minProperties?: number;
+  default?: unknown;
+  anyOf?: Schema[];
+  const?: unknown;
+  enum?: unknown[];
+  minimum?: number;
+};
 
 /** The smallest value the schema accepts, as far as the admin schemas need; `components` resolves `$ref`s. */
 function sample(schema: Schema, components: Record<string, Schema>): unknown {
@@ -45,7 +56,8 @@ function sample(schema: Schema, components: Record<string, Schema>): unknown {
     case 'object': {
       const out: Record<string, unknown> = {};
       const names = [...(schema.required ?? [])];
-      if (names.length === 0 && (schema.minProperties ?? 0) > 0) names.push(Object.keys(schema.properties ?? {}).find((n) => n === 'name') ?? Object.keys(schema.properties ?? {})[0]!);
+      if (names.length === 0 && (schema.minProperties ?? 0) > 0)
+        names.push(Object.keys(schema.properties ?? {}).find((n) => n === 'name') ?? Object.keys(schema.properties ?? {})[0]!);
       for (const name of names) out[name] = sample(schema.properties?.[name] ?? {}, components);
       return out;
     }
@@ -140,7 +152,10 @@ describe('admin API: no spelling of a route gets past authentication', () => {
     // Methods no route has on these paths (the not-found handler is a route of its own).
     for (const path of new Set(ops.map((op) => op.path))) ops.push({ method: 'PUT', path }, { method: 'OPTIONS', path });
     assert.deepEqual(
-      adminRoutes(running.admin).filter((r) => r.access === 'public').map((r) => `${r.method} ${r.url}`).sort(),
+      adminRoutes(running.admin)
+        .filter((r) => r.access === 'public')
+        .map((r) => `${r.method} ${r.url}`)
+        .sort(),
       ['GET /admin/v1/openapi.json', 'GET /healthz', 'GET /readyz', 'HEAD /admin/v1/openapi.json', 'HEAD /healthz', 'HEAD /readyz'],
     );
     return ops;
@@ -206,7 +221,8 @@ describe('admin API: no spelling of a route gets past authentication', () => {
         headers: { authorization: `Bearer ${adminKey}`, ...(op.body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(op.body === undefined ? {} : { body: op.body }),
       });
-      if (response.status >= 500 || [400, 401, 403].includes(response.status)) failures.push(`${op.method} ${op.path}: ${response.status} ${response.body.slice(0, 200)}`);
+      if (response.status >= 500 || [400, 401, 403].includes(response.status))
+        failures.push(`${op.method} ${op.path}: ${response.status} ${response.body.slice(0, 200)}`);
     }
     assert.equal(failures.length, 0, failures.join('\n'));
   });

@@ -8,15 +8,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createApp, type App } from '../../src/app.js';
+import { type App, createApp } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
-import { startGateway, type RunningGateway } from '../../src/gateway/start.js';
+import { type RunningGateway, startGateway } from '../../src/gateway/start.js';
 import { createManualClock } from '../../src/lib/clock.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { startUpstream, type Upstream } from '../gateway/helpers.js';
+import { testLogger } from '../helpers/logs.js';
 import { basic } from '../oauth/helpers.js';
 import { startTestIdp, type TestIdp } from '../oauth/idp.js';
-import { testLogger } from '../helpers/logs.js';
 
 const actor = { id: 'test', sourceIp: null };
 const AUDIENCE = 'https://api.example.com';
@@ -54,7 +54,11 @@ describe('trusted-issuer credential ids never equal a local client id', () => {
     const local = await app.consumers.create({ name: 'local', scopes: ['orders:read'] }, actor);
     const { client, secret } = await app.oauth.clients.create(local.id, { audiences: [AUDIENCE] }, actor);
     localClientId = client.id;
-    const issued = await app.oauth.token({ authorization: basic(client.id, secret!.secret), params: new Map([['grant_type', ['client_credentials']]]), ip: '127.0.0.1' });
+    const issued = await app.oauth.token({
+      authorization: basic(client.id, secret!.secret),
+      params: new Map([['grant_type', ['client_credentials']]]),
+      ip: '127.0.0.1',
+    });
     assert.ok(issued.ok);
     localToken = issued.response.access_token;
     await app.consumers.create({ name: 'external', scopes: ['orders:read'], externalIds: ['svc-ext'] }, actor);

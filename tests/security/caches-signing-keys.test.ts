@@ -5,13 +5,13 @@
 // those paths can explain a node refusing the token.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { decodeProtectedHeader } from 'jose';
 import { Redis } from 'ioredis';
+import { decodeProtectedHeader } from 'jose';
 import type { App } from '../../src/app.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
-import { sqliteAdapter, type OpenedStore } from '../helpers/stores.js';
-import { basic, createOAuthHarness, type OAuthHarness } from '../oauth/helpers.js';
 import { actor, clusterNode, eventually } from '../cluster/helpers.js';
+import { type OpenedStore, sqliteAdapter } from '../helpers/stores.js';
+import { basic, createOAuthHarness, type OAuthHarness } from '../oauth/helpers.js';
 import { deleteKeysUnder, randomPrefix, redisSkip, redisUrl } from '../ratelimit/redis-helpers.js';
 
 describe('one node: an immediate rotation refuses cached tokens of the removed key', () => {
@@ -56,7 +56,11 @@ describe('one node: an immediate rotation refuses cached tokens of the removed k
 async function issue(a: App, name: string): Promise<string> {
   const consumer = await a.consumers.create({ name, scopes: ['read'] }, actor);
   const { client, secret } = await a.oauth.clients.create(consumer.id, { name: 'c' }, actor);
-  const outcome = await a.oauth.token({ authorization: basic(client.id, secret!.secret), params: new Map([['grant_type', ['client_credentials']]]), ip: '127.0.0.1' });
+  const outcome = await a.oauth.token({
+    authorization: basic(client.id, secret!.secret),
+    params: new Map([['grant_type', ['client_credentials']]]),
+    ip: '127.0.0.1',
+  });
   assert.ok(outcome.ok);
   return outcome.response.access_token;
 }

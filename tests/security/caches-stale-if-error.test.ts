@@ -10,19 +10,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
-import { createApp, type App } from '../../src/app.js';
+import { type App, createApp } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
-import { startGateway, type RunningGateway } from '../../src/gateway/start.js';
+import { type RunningGateway, startGateway } from '../../src/gateway/start.js';
 import { createKeyCache } from '../../src/keys/cache.js';
 import { createManualClock } from '../../src/lib/clock.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import type { KeyVerificationRecord, Store } from '../../src/store/types.js';
 import { startUpstream, type Upstream } from '../gateway/helpers.js';
-import { basic, createOAuthHarness } from '../oauth/helpers.js';
-import { POSTGRES_URL, postgresAdapter } from '../helpers/stores.js';
-import { startRedisProxy, type RedisProxy } from '../ratelimit/redis-helpers.js';
 import { testLogger } from '../helpers/logs.js';
+import { POSTGRES_URL, postgresAdapter } from '../helpers/stores.js';
+import { basic, createOAuthHarness } from '../oauth/helpers.js';
+import { type RedisProxy, startRedisProxy } from '../ratelimit/redis-helpers.js';
 
 const actor = { id: 'test', sourceIp: null };
 const SECOND = 1000;
@@ -86,7 +86,11 @@ describe('stale-if-error through a PostgreSQL outage', { skip: postgresAdapter.s
     const notCached = (await app.keys.create(consumer.id, {}, actor)).key;
     const revoked = await app.keys.create(consumer.id, {}, actor);
     const { client, secret } = await app.oauth.clients.create(consumer.id, {}, actor);
-    const issued = await app.oauth.token({ authorization: basic(client.id, secret!.secret), params: new Map([['grant_type', ['client_credentials']]]), ip: '127.0.0.1' });
+    const issued = await app.oauth.token({
+      authorization: basic(client.id, secret!.secret),
+      params: new Map([['grant_type', ['client_credentials']]]),
+      ip: '127.0.0.1',
+    });
     assert.ok(issued.ok);
     const token = issued.response.access_token;
 
@@ -171,5 +175,4 @@ describe('TTL jitter and the stale window of the caches', () => {
       await h.close();
     }
   });
-
 });

@@ -22,9 +22,7 @@ describe('cached verdicts carry the instants they start and stop being true', ()
     idp.addKey('ES256');
     h = await createOAuthHarness({
       config: {
-        trustedIssuers: [
-          { issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE, algorithms: ['ES256'], maxTokenAge: '1h', clockToleranceSeconds: 30 },
-        ],
+        trustedIssuers: [{ issuer: idp.issuer, jwksUri: idp.jwksUri, audience: AUDIENCE, algorithms: ['ES256'], maxTokenAge: '1h', clockToleranceSeconds: 30 }],
       },
     });
     await h.createConsumer({ externalIds: ['svc-time'], scopes: ['orders:read'] });

@@ -8,16 +8,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { createApp, type App } from '../../src/app.js';
+import { type App, createApp } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
-import { startGateway, type RunningGateway } from '../../src/gateway/start.js';
+import { type RunningGateway, startGateway } from '../../src/gateway/start.js';
+import { addressBlockOf } from '../../src/lib/address-block.js';
 import { createManualClock } from '../../src/lib/clock.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { registerOAuthRoutes } from '../../src/oauth/routes.js';
-import { addressBlockOf } from '../../src/lib/address-block.js';
 import { sourceAddressOf } from '../../src/oauth/source-address.js';
-import { basic, form } from '../oauth/helpers.js';
 import { testLogger } from '../helpers/logs.js';
+import { basic, form } from '../oauth/helpers.js';
 
 const actor = { id: 'test', sourceIp: null };
 const FORM = 'application/x-www-form-urlencoded';
@@ -39,14 +39,26 @@ async function world(trustProxy: boolean): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-throttle-'));
   const clock = createManualClock(Date.UTC(2026, 3, 1, 9));
   const config = validateConfig(
-    { store: `sqlite:${join(dir, 'p.db')}`, issuer: 'https://auth.portcullis.test', log: { level: 'silent' }, oauth: { masterKey: generateMasterKey() }, gateway: { trustProxy } },
+    {
+      store: `sqlite:${join(dir, 'p.db')}`,
+      issuer: 'https://auth.portcullis.test',
+      log: { level: 'silent' },
+      oauth: { masterKey: generateMasterKey() },
+      gateway: { trustProxy },
+    },
     'test',
   );
   const app = await createApp({ config, clock, logger: testLogger() });
   const consumer = await app.consumers.create({ name: 'victim', scopes: ['read'] }, actor);
   const created = await app.oauth.clients.create(consumer.id, {}, actor);
   const client = { id: created.client.id, secret: created.secret!.secret };
-  const gateway = await startGateway({ app, baseDir: dir, host: '127.0.0.1', port: 0, register: (server) => registerOAuthRoutes(server, { oauth: app.oauth }) });
+  const gateway = await startGateway({
+    app,
+    baseDir: dir,
+    host: '127.0.0.1',
+    port: 0,
+    register: (server) => registerOAuthRoutes(server, { oauth: app.oauth }),
+  });
   return {
     app,
     gateway,

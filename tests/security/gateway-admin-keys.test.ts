@@ -8,7 +8,7 @@ import { ADMIN_CONSUMER_NAME, ADMIN_SCOPE } from '../../src/app.js';
 import { authenticateCredentials } from '../../src/auth/authenticate.js';
 import { makePolicy } from '../../src/auth/policy.js';
 import { createAuthenticator } from '../../src/index.js';
-import { rawRequest, startHarness, startUpstream, type Harness, type Upstream } from '../gateway/helpers.js';
+import { type Harness, rawRequest, startHarness, startUpstream, type Upstream } from '../gateway/helpers.js';
 import { createOAuthHarness } from '../oauth/helpers.js';
 
 describe('security: admin keys on the gateway', () => {
@@ -100,7 +100,11 @@ describe('security: admin credentials as tokens', () => {
       const client = await h.createClient(consumer.id);
       const policy = makePolicy([{ bearer: true, apiKeyHeader: null, apiKeyQuery: null, methods: ['jwt'], scopes: [] }], false, undefined);
       const decide = async (token: string) =>
-        authenticateCredentials(policy, { authorization: `Bearer ${token}`, header: () => undefined, query: () => undefined, repeated: false }, h.app.authMethods);
+        authenticateCredentials(
+          policy,
+          { authorization: `Bearer ${token}`, header: () => undefined, query: () => undefined, repeated: false },
+          h.app.authMethods,
+        );
       const refused = await decide(await h.tokenFor(adminClient));
       assert.equal(refused.ok, false);
       assert.equal(!refused.ok && refused.status, 403);

@@ -11,8 +11,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import fc from 'fast-check';
-import { startHarness, type Harness } from '../gateway/helpers.js';
-import { documentOf, exchange, startExpress, startFastify, startWhatwg, type RouteSpec, type RunningRouter } from './gateway-upstreams.js';
+import { type Harness, startHarness } from '../gateway/helpers.js';
+import { documentOf, exchange, type RouteSpec, type RunningRouter, startExpress, startFastify, startWhatwg } from './gateway-upstreams.js';
 
 const ROUTES: RouteSpec[] = [
   { name: 'list', path: '/x' },
@@ -28,13 +28,84 @@ const ROUTES: RouteSpec[] = [
 
 /** Pieces of a segment the gateway may well forward: words of the document in other cases, characters routers treat apart. */
 const ODD = [
-  'X', 'ADMIN', 'Admin', 'aDmIn', 'LOGS', 'Logs', 'D', 'F', '.JSON', '.Json', 'json', '42', 'abc', '+', '~', '*', '@', ':', '!', '$', '&', "'", '(', ')', ',', '=',
-  '{', '}', '|', '^', '`', '"', '[', ']', '%20', '%23', '%3f', '%3F', '%25', '%C3%A9', '%E2%84%AA', '%C4%B1', '%C5%BF', '%F0%9F%98%80',
+  'X',
+  'ADMIN',
+  'Admin',
+  'aDmIn',
+  'LOGS',
+  'Logs',
+  'D',
+  'F',
+  '.JSON',
+  '.Json',
+  'json',
+  '42',
+  'abc',
+  '+',
+  '~',
+  '*',
+  '@',
+  ':',
+  '!',
+  '$',
+  '&',
+  "'",
+  '(',
+  ')',
+  ',',
+  '=',
+  '{',
+  '}',
+  '|',
+  '^',
+  '`',
+  '"',
+  '[',
+  ']',
+  '%20',
+  '%23',
+  '%3f',
+  '%3F',
+  '%25',
+  '%C3%A9',
+  '%E2%84%AA',
+  '%C4%B1',
+  '%C5%BF',
+  '%F0%9F%98%80',
 ];
 /** Pieces the gateway should refuse: fragments, dots, escapes of separators and unreserved characters, `;`, backslashes, bad escapes. */
 const HOSTILE = [
-  '', '.', '..', '%2e', '%2E', '%2e%2e', '%61', '%41', '%78', '%64', '%6c', '%2f', '%2F', '%5c', '%5C', '%00', '%2561', '%3b', '%3B',
-  '#', '#frag', '?', '?a=b', ';', ';a=1', '\\', '%7e', '%', '%zz', '%C3', '%C3%28',
+  '',
+  '.',
+  '..',
+  '%2e',
+  '%2E',
+  '%2e%2e',
+  '%61',
+  '%41',
+  '%78',
+  '%64',
+  '%6c',
+  '%2f',
+  '%2F',
+  '%5c',
+  '%5C',
+  '%00',
+  '%2561',
+  '%3b',
+  '%3B',
+  '#',
+  '#frag',
+  '?',
+  '?a=b',
+  ';',
+  ';a=1',
+  '\\',
+  '%7e',
+  '%',
+  '%zz',
+  '%C3',
+  '%C3%28',
 ];
 const SUFFIXES = ['', '', '', '', '', '/', '/', '//', '#', '#/../admin', '?', '?a=b', '?a#b', '.', '/.', '/..', ';x', '%20', '%00', '%2f', '\\', '+', '~'];
 
@@ -47,9 +118,31 @@ const target = fc
 
 /** Spellings tried on every run before the generated ones: the attacks of the issue and their kin. */
 const EXAMPLES = [
-  '/x/admin', '/x/admin#', '/x/admin#frag', '/x/ADMIN', '/x/Admin/logs', '/x/%61dmin', '/x/admin;a=b', '/x//admin', '/x/', '/x/admin/',
-  '/x/1#/../admin', '/x/%2e%2e/admin', '/x/1/..%2fadmin', '/X/admin', '/x/adm%C4%B1n', '/x/%E2%84%AAey', '/d', '/d/', '/d/7', '/d/7/', '/d//',
-  '/f/a.json', '/f/a.JSON', '/f/a%2Ejson', '/f/.json',
+  '/x/admin',
+  '/x/admin#',
+  '/x/admin#frag',
+  '/x/ADMIN',
+  '/x/Admin/logs',
+  '/x/%61dmin',
+  '/x/admin;a=b',
+  '/x//admin',
+  '/x/',
+  '/x/admin/',
+  '/x/1#/../admin',
+  '/x/%2e%2e/admin',
+  '/x/1/..%2fadmin',
+  '/X/admin',
+  '/x/adm%C4%B1n',
+  '/x/%E2%84%AAey',
+  '/d',
+  '/d/',
+  '/d/7',
+  '/d/7/',
+  '/d//',
+  '/f/a.json',
+  '/f/a.JSON',
+  '/f/a%2Ejson',
+  '/f/.json',
 ];
 
 interface Answer {
@@ -82,7 +175,15 @@ describe('security: differential routing behind the gateway', () => {
     const apis = routers.flatMap((router) => [
       { name: router.name, basePath: `/${router.name}`, upstream: router.url, openapi: 'x.yaml', stripBasePath: true },
       // passThrough: what the document does not list goes through with the API's own scope.
-      { name: `${router.name}-pt`, basePath: `/${router.name}-pt`, upstream: router.url, openapi: 'x.yaml', stripBasePath: true, passThrough: true, scopes: ['op:default'] },
+      {
+        name: `${router.name}-pt`,
+        basePath: `/${router.name}-pt`,
+        upstream: router.url,
+        openapi: 'x.yaml',
+        stripBasePath: true,
+        passThrough: true,
+        scopes: ['op:default'],
+      },
     ]);
     h = await startHarness({ apis, gateway: { accessLog: false } }, { files: { 'x.yaml': documentOf(ROUTES) } });
     ({ key: probe } = await h.issueKey({ scopes: [] }));

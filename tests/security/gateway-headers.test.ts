@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
-import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
-import { rawRequest, startHarness, startUpstream, type Harness, type Upstream } from '../gateway/helpers.js';
-import { exchange } from './gateway-upstreams.js';
+import { type RunningPortcullis, startPortcullis } from '../../src/server/start.js';
+import { type Harness, rawRequest, startHarness, startUpstream, type Upstream } from '../gateway/helpers.js';
 import { testLogger } from '../helpers/logs.js';
+import { exchange } from './gateway-upstreams.js';
 
 const QUERY_KEY_DOC = `
 openapi: 3.1.0
@@ -75,7 +75,8 @@ describe('security: gateway request and response headers', () => {
     });
     assert.equal(response.status, 200);
     const seen = upstream.last!.headers;
-    for (const name of ['x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-url', 'x-rewrite-url']) assert.equal(seen[name], undefined, name);
+    for (const name of ['x-http-method-override', 'x-http-method', 'x-method-override', 'x-original-url', 'x-rewrite-url'])
+      assert.equal(seen[name], undefined, name);
     assert.equal(seen['x-kept'], 'yes');
   });
 
@@ -98,7 +99,10 @@ describe('security: gateway request and response headers', () => {
     assert.equal(response.status, 200);
     const raw = upstream.last!.rawHeaders;
     const names = raw.filter((_, i) => i % 2 === 0).map((n) => n.toLowerCase());
-    assert.deepEqual(names.filter((n) => /[^a-z0-9-]/.test(n)), []);
+    assert.deepEqual(
+      names.filter((n) => /[^a-z0-9-]/.test(n)),
+      [],
+    );
     assert.ok(!raw.join('\n').includes(otherKey), 'the second key reached the upstream');
     assert.ok(!raw.join('\n').includes('forged'));
     assert.equal(upstream.last!.headers['x-consumer-name'], 'acme');
@@ -125,7 +129,10 @@ describe('security: gateway request and response headers', () => {
 
   it('more than one Host header is 400', async () => {
     const host = new URL(h.gateway.url).host;
-    const answer = await exchange(h.gateway.url, `GET /orders/1 HTTP/1.1\r\nHost: ${host}\r\nHost: evil.example\r\nAuthorization: Bearer ${key}\r\nConnection: close\r\n\r\n`);
+    const answer = await exchange(
+      h.gateway.url,
+      `GET /orders/1 HTTP/1.1\r\nHost: ${host}\r\nHost: evil.example\r\nAuthorization: Bearer ${key}\r\nConnection: close\r\n\r\n`,
+    );
     assert.equal(answer.status, 400);
     assert.match(answer.text, /"code":"BAD_REQUEST"/);
   });
@@ -140,9 +147,15 @@ describe('security: gateway request and response headers', () => {
     );
     assert.equal(hidden.status, 431);
     assert.match(hidden.text, /"code":"HEADERS_TOO_LARGE"/);
-    const over = await exchange(h.gateway.url, `GET /orders/1 HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${key}\r\n${filler(100)}Connection: close\r\n\r\n`);
+    const over = await exchange(
+      h.gateway.url,
+      `GET /orders/1 HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${key}\r\n${filler(100)}Connection: close\r\n\r\n`,
+    );
     assert.equal(over.status, 431);
-    const under = await exchange(h.gateway.url, `GET /orders/1 HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${key}\r\n${filler(90)}Connection: close\r\n\r\n`);
+    const under = await exchange(
+      h.gateway.url,
+      `GET /orders/1 HTTP/1.1\r\nHost: ${host}\r\nAuthorization: Bearer ${key}\r\n${filler(90)}Connection: close\r\n\r\n`,
+    );
     assert.equal(under.status, 200);
   });
 
@@ -150,7 +163,12 @@ describe('security: gateway request and response headers', () => {
     const single = await rawRequest(`${h.gateway.url}/q/feed?api_key=${key}&x=1`);
     assert.equal(single.status, 200);
     assert.equal(upstream.last!.url, '/feed?x=1');
-    for (const query of [`api_key=${key}&api_key=${otherKey}`, `api_key=${key}&api%5Fkey=${otherKey}`, `api_key=${key}&API_KEY=${otherKey}`, `api_key=${key}&api.key=${otherKey}`]) {
+    for (const query of [
+      `api_key=${key}&api_key=${otherKey}`,
+      `api_key=${key}&api%5Fkey=${otherKey}`,
+      `api_key=${key}&API_KEY=${otherKey}`,
+      `api_key=${key}&api.key=${otherKey}`,
+    ]) {
       const response = await rawRequest(`${h.gateway.url}/q/feed?${query}`);
       assert.equal(response.status, 400, query);
       assert.equal(response.json().code, 'CREDENTIAL_AMBIGUOUS');
@@ -168,7 +186,10 @@ describe('security: gateway.underscoreHeaders: keep', () => {
 
   before(async () => {
     upstream = await startUpstream();
-    keep = await startHarness({ apis: [{ name: 'orders', basePath: '/orders', upstream: upstream.url, apiKeyHeader: 'X-Shop-Key' }], gateway: { underscoreHeaders: 'keep' } });
+    keep = await startHarness({
+      apis: [{ name: 'orders', basePath: '/orders', upstream: upstream.url, apiKeyHeader: 'X-Shop-Key' }],
+      gateway: { underscoreHeaders: 'keep' },
+    });
     ({ key: keepKey } = await keep.issueKey({ name: 'acme' }));
   });
   after(async () => {
@@ -203,7 +224,6 @@ describe('security: gateway.underscoreHeaders: keep', () => {
     const credential = await rawRequest(`${keep.gateway.url}/orders/1`, { headers: { X_API_Key: keepKey } });
     assert.equal(credential.status, 401);
   });
-
 });
 
 describe('security: the public listener refuses the same heads on its Fastify routes', () => {

@@ -4,8 +4,8 @@
 // is refused (400 BAD_PATH), with an OpenAPI document, with passThrough and without a document.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { startHarness, type Harness } from '../gateway/helpers.js';
-import { documentOf, get, startExpress, startFastify, type RouteSpec, type RunningRouter } from './gateway-upstreams.js';
+import { type Harness, startHarness } from '../gateway/helpers.js';
+import { documentOf, get, type RouteSpec, type RunningRouter, startExpress, startFastify } from './gateway-upstreams.js';
 
 const ROUTES: RouteSpec[] = [
   { name: 'list', path: '/x' },

@@ -3,7 +3,7 @@
 // first). Every one serves the same route table and names the route it ran in `x-route`
 // ('none' when it ran no handler), so a test can compare it with the operation the gateway authorised.
 import { createServer, type Server } from 'node:http';
-import { connect, type AddressInfo } from 'node:net';
+import { type AddressInfo, connect } from 'node:net';
 import express from 'express';
 import Fastify from 'fastify';
 
@@ -42,7 +42,9 @@ export async function startExpress(routes: readonly RouteSpec[]): Promise<Runnin
   for (const route of routes) app.get(colonForm(route.path), (_req, res) => void res.set('x-route', route.name).send(route.name));
   app.use((_req, res) => void res.status(404).set('x-route', 'none').send('none'));
   // Express's own error answers (a bad escape in a parameter) ran no route handler.
-  app.use((_error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => void res.status(400).set('x-route', 'none').send('error'));
+  app.use(
+    (_error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => void res.status(400).set('x-route', 'none').send('error'),
+  );
   const server = createServer(app);
   return { name: 'express', url: await listening(server), close: closing(server) };
 }
@@ -69,19 +71,31 @@ export async function startFastify(routes: readonly RouteSpec[]): Promise<Runnin
  * With `decode`, each segment is percent-decoded before it is compared.
  */
 export async function startWhatwg(routes: readonly RouteSpec[], decode: boolean): Promise<RunningRouter> {
-  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const table = routes.map((route) => ({
     name: route.name,
     segments: route.path
       .split('/')
       .slice(1)
-      .map((p) => (p.includes('{') ? new RegExp(`^${p.split(/\{\w+\}/).map(escape).join('[^/]+')}$`) : p)),
+      .map((p) =>
+        p.includes('{')
+          ? new RegExp(
+              `^${p
+                .split(/\{\w+\}/)
+                .map(escapeRegExp)
+                .join('[^/]+')}$`,
+            )
+          : p,
+      ),
   }));
   const literals = (pattern: Array<string | RegExp>) => pattern.filter((p) => typeof p === 'string').length;
   const server = createServer((req, res) => {
     let route = 'none';
     try {
-      const segments = new URL(req.url ?? '/', 'http://upstream.test').pathname.split('/').slice(1).map((s) => (decode ? decodeURIComponent(s) : s));
+      const segments = new URL(req.url ?? '/', 'http://upstream.test').pathname
+        .split('/')
+        .slice(1)
+        .map((s) => (decode ? decodeURIComponent(s) : s));
       const fits = (pattern: Array<string | RegExp>) =>
         pattern.length === segments.length && pattern.every((p, i) => (typeof p === 'string' ? p === segments[i] : p.test(segments[i]!)));
       const found = table.filter((r) => fits(r.segments)).sort((a, b) => literals(b.segments) - literals(a.segments))[0];
@@ -138,4 +152,3 @@ export async function get(baseUrl: string, target: string, key: string): Promise
   const code = /"code":"(\w+)"/.exec(text)?.[1];
   return { status, route, code };
 }
-

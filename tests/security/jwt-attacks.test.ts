@@ -2,14 +2,14 @@
 // method with its denial code, and through the real gateway with 401 (never 5xx). A test IdP on
 // 127.0.0.1 is trusted; a second server stands where jku/x5u point and must never be asked.
 import assert from 'node:assert/strict';
-import { createHmac, createPublicKey, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
+import { createHmac, createPublicKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { startGateway, type RunningGateway } from '../../src/gateway/start.js';
+import { type RunningGateway, startGateway } from '../../src/gateway/start.js';
 import { parseMasterKey } from '../../src/oauth/master-key.js';
 import { registerOAuthRoutes } from '../../src/oauth/routes.js';
 import { openPrivateKey } from '../../src/oauth/signing-keys/seal.js';
@@ -62,7 +62,15 @@ describe('JWT attacks', () => {
   const header = (extra: Record<string, unknown> = {}) => ({ alg: 'ES256', typ: 'at+jwt', kid, ...extra });
   /** Signed with our real signing key: only the named defect is wrong. */
   const ours = (payload: unknown = claims(), head: Record<string, unknown> = header()) => signJwt(head, payload, ourKey, 'ES256');
-  const idpClaims = (extra: Record<string, unknown> = {}) => ({ iss: idp.issuer, sub: 'svc-1', aud: AUDIENCE, scope: 'orders:read', iat: now(), exp: now() + 600, ...extra });
+  const idpClaims = (extra: Record<string, unknown> = {}) => ({
+    iss: idp.issuer,
+    sub: 'svc-1',
+    aud: AUDIENCE,
+    scope: 'orders:read',
+    iat: now(),
+    exp: now() + 600,
+    ...extra,
+  });
   const unsigned = (head: Record<string, unknown>, payload: unknown, sig = '') => `${encodeJson(head)}.${encodeJson(payload)}.${sig}`;
 
   before(async () => {
@@ -149,10 +157,26 @@ describe('JWT attacks', () => {
       token: () => signJwt(header({ kid: undefined, jwk: attacker.publicKey.export({ format: 'jwk' }) }), claims(), attacker.privateKey, 'ES256'),
       code: 'TOKEN_HEADER_REFUSED',
     },
-    { name: 'jku pointing elsewhere', token: () => signJwt(header({ jku: `${elsewhereUrl}/jwks.json` }), claims(), attacker.privateKey, 'ES256'), code: 'TOKEN_HEADER_REFUSED' },
-    { name: 'x5u pointing elsewhere', token: () => signJwt(header({ x5u: `${elsewhereUrl}/cert.pem` }), claims(), attacker.privateKey, 'ES256'), code: 'TOKEN_HEADER_REFUSED' },
-    { name: 'x5c with the attacker’s certificate chain', token: () => signJwt(header({ x5c: ['MIIB'] }), claims(), attacker.privateKey, 'ES256'), code: 'TOKEN_HEADER_REFUSED' },
-    { name: 'jku for the trusted IdP', token: () => signJwt({ alg: 'ES256', kid: 'x', jku: `${elsewhereUrl}/jwks.json` }, idpClaims(), attacker.privateKey, 'ES256'), code: 'TOKEN_HEADER_REFUSED' },
+    {
+      name: 'jku pointing elsewhere',
+      token: () => signJwt(header({ jku: `${elsewhereUrl}/jwks.json` }), claims(), attacker.privateKey, 'ES256'),
+      code: 'TOKEN_HEADER_REFUSED',
+    },
+    {
+      name: 'x5u pointing elsewhere',
+      token: () => signJwt(header({ x5u: `${elsewhereUrl}/cert.pem` }), claims(), attacker.privateKey, 'ES256'),
+      code: 'TOKEN_HEADER_REFUSED',
+    },
+    {
+      name: 'x5c with the attacker’s certificate chain',
+      token: () => signJwt(header({ x5c: ['MIIB'] }), claims(), attacker.privateKey, 'ES256'),
+      code: 'TOKEN_HEADER_REFUSED',
+    },
+    {
+      name: 'jku for the trusted IdP',
+      token: () => signJwt({ alg: 'ES256', kid: 'x', jku: `${elsewhereUrl}/jwks.json` }, idpClaims(), attacker.privateKey, 'ES256'),
+      code: 'TOKEN_HEADER_REFUSED',
+    },
     ...['../../../../../../dev/null', "' OR '1'='1", "sk_0'; DROP TABLE oauth_signing_keys; --", 'sk_0000000000000000000000', '%00', 'x'.repeat(200)].map(
       (badKid) => ({
         name: `kid ${JSON.stringify(badKid.slice(0, 40))}`,

@@ -5,13 +5,13 @@
 // 127/8 to the loopback interface), the well-behaved clients from 127.0.0.1.
 import assert from 'node:assert/strict';
 import { Agent, createServer, request, type Server } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { type AddressInfo, connect, type Socket } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
 import { connectionLimitsOf } from '../../src/gateway/connections.js';
 import { addressBlockOf } from '../../src/lib/address-block.js';
 import { createLogger } from '../../src/logger.js';
-import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
+import { type RunningPortcullis, startPortcullis } from '../../src/server/start.js';
 import { eventually } from '../cluster/helpers.js';
 import { tempDir } from '../helpers/stores.js';
 
@@ -82,7 +82,10 @@ describe('public listener connection limits', () => {
     // The attacker's address must be bindable (Linux: any 127/8 address is).
     const probe = await new Promise<Error | null>((resolve) => {
       const socket = connect({ port: (upstream.address() as AddressInfo).port, host: '127.0.0.1', localAddress: ATTACKER });
-      socket.once('connect', () => (socket.destroy(), resolve(null)));
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(null);
+      });
       socket.once('error', resolve);
     });
     if (probe) attackerSkip = `cannot connect from ${ATTACKER} here (${probe.message})`;
@@ -92,7 +95,9 @@ describe('public listener connection limits', () => {
     await new Promise((resolve) => upstream.close(resolve));
   });
 
-  async function start(listen: Record<string, unknown>): Promise<{ running: RunningPortcullis; key: string; port: number; agent: Agent; close(): Promise<void> }> {
+  async function start(
+    listen: Record<string, unknown>,
+  ): Promise<{ running: RunningPortcullis; key: string; port: number; agent: Agent; close(): Promise<void> }> {
     const tmp = tempDir();
     const config = validateConfig(
       {
@@ -123,7 +128,13 @@ describe('public listener connection limits', () => {
 
   test('config: defaults, per-address limit off behind a trusted proxy, bad timeouts named', () => {
     const defaults = connectionLimitsOf(validateConfig({}, 'test'));
-    assert.deepEqual(defaults, { maxConnections: 4096, maxConnectionsPerIp: 256, headersTimeoutMs: 10_000, requestTimeoutMs: 300_000, keepAliveTimeoutMs: 72_000 });
+    assert.deepEqual(defaults, {
+      maxConnections: 4096,
+      maxConnectionsPerIp: 256,
+      headersTimeoutMs: 10_000,
+      requestTimeoutMs: 300_000,
+      keepAliveTimeoutMs: 72_000,
+    });
     assert.equal(connectionLimitsOf(validateConfig({ gateway: { trustProxy: true } }, 'test')).maxConnectionsPerIp, 0);
     assert.equal(connectionLimitsOf(validateConfig({ gateway: { trustProxy: true }, listen: { maxConnectionsPerIp: 40 } }, 'test')).maxConnectionsPerIp, 40);
     assert.throws(() => connectionLimitsOf(validateConfig({ listen: { headersTimeout: '0s' } }, 'test')), /listen\.headersTimeout/);
@@ -151,13 +162,20 @@ describe('public listener connection limits', () => {
       // Half send nothing, half the start of a request head.
       for (let i = 0; i < 200; i += 1) flood.push(await hold(node.port, ATTACKER, i % 2 ? 'GET /orders/1 HTTP/1.1\r\nHost: x\r\n' : ''));
       await eventually('150 of them closed', () => flood.filter((h) => h.closed).length === 150);
-      assert.ok(flood.every((h) => h.received === ''), 'closed without an answer');
+      assert.ok(
+        flood.every((h) => h.received === ''),
+        'closed without an answer',
+      );
 
       const fromAttacker = await freshRequest(node.port, ATTACKER, node.key);
       assert.equal(fromAttacker.statusLine, null, 'one more from that address is closed unanswered');
       assert.ok(fromAttacker.ms < 2_000, `and at once (${fromAttacker.ms.toFixed(0)} ms)`);
       assert.equal((await freshRequest(node.port, '127.0.0.1', node.key)).statusLine, 'HTTP/1.1 200 OK', 'another client is served');
-      assert.deepEqual(await get(node.agent, `${node.running.gatewayUrl}/orders/1`, { 'x-api-key': node.key }), { status: 200, reused: true }, 'the established client too');
+      assert.deepEqual(
+        await get(node.agent, `${node.running.gatewayUrl}/orders/1`, { 'x-api-key': node.key }),
+        { status: 200, reused: true },
+        'the established client too',
+      );
       assert.equal((await fetch(`${node.running.adminUrl}/healthz`)).status, 200);
       assert.match(await node.running.app.metrics.render(), /^portcullis_gateway_connections_refused_total\{reason="per_ip"\} 151$/m);
       assert.equal(flood.filter((h) => !h.closed).length, 50, 'the 50 within the limit are still open (the header timeout is 10 s)');
@@ -180,7 +198,11 @@ describe('public listener connection limits', () => {
       assert.equal(fresh.statusLine, null, 'a new connection is closed unanswered');
       assert.ok(fresh.ms < 2_000, `and at once (${fresh.ms.toFixed(0)} ms)`);
       for (let i = 0; i < 3; i += 1) {
-        assert.deepEqual(await get(node.agent, `${node.running.gatewayUrl}/orders/1`, { 'x-api-key': node.key }), { status: 200, reused: true }, 'the established client is served');
+        assert.deepEqual(
+          await get(node.agent, `${node.running.gatewayUrl}/orders/1`, { 'x-api-key': node.key }),
+          { status: 200, reused: true },
+          'the established client is served',
+        );
       }
       assert.equal((await fetch(`${node.running.adminUrl}/healthz`)).status, 200);
       assert.match(await node.running.app.metrics.render(), /^portcullis_gateway_connections_refused_total\{reason="max_connections"\} 102$/m);

@@ -7,16 +7,16 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
-import { createApp, type App } from '../../src/app.js';
+import { type App, createApp } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
-import { startGateway, type RunningGateway } from '../../src/gateway/start.js';
+import { type RunningGateway, startGateway } from '../../src/gateway/start.js';
 import { createManualClock } from '../../src/lib/clock.js';
 import { createLogger } from '../../src/logger.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { eventually } from '../cluster/helpers.js';
-import { sqliteAdapter, type OpenedStore } from '../helpers/stores.js';
-import { deleteKeysUnder, randomPrefix, redisSkip, redisUrl, startRedisProxy, type RedisProxy } from '../ratelimit/redis-helpers.js';
+import { type OpenedStore, sqliteAdapter } from '../helpers/stores.js';
+import { deleteKeysUnder, type RedisProxy, randomPrefix, redisSkip, redisUrl, startRedisProxy } from '../ratelimit/redis-helpers.js';
 
 const actor = { id: 'test', sourceIp: null };
 /** Probes of the fallback limiter happen once a second of the (manual) clock. */
@@ -100,7 +100,10 @@ describe('rate limits of a two-node cluster through a Redis outage', { skip: red
       if (status === 200) admitted[index]! += 1;
       else assert.deepEqual({ status, code }, { status: 429, code: 'RATE_LIMITED' });
     }
-    assert.ok(nodes.every(({ app }) => app.limiters.fallback?.stats.degraded), 'both nodes answered locally');
+    assert.ok(
+      nodes.every(({ app }) => app.limiters.fallback?.stats.degraded),
+      'both nodes answered locally',
+    );
     assert.ok(admitted[0]! + admitted[1]! <= 10, `the cluster admitted ${admitted[0]! + admitted[1]!} of a 10/min limit during the outage`);
     assert.deepEqual(admitted, [5, 5], 'each node: 10 / 2 live nodes');
 

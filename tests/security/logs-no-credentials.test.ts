@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
-import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
+import { type RunningPortcullis, startPortcullis } from '../../src/server/start.js';
 import { startUpstream, type Upstream } from '../gateway/helpers.js';
 import { noteSecret, testLogger } from '../helpers/logs.js';
 
@@ -43,9 +43,13 @@ after(async () => {
 test('query-string credentials appear in no log line, routed or not, on either listener', async () => {
   const adminKey = running.firstAdminKey!;
   const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
-  const consumer = (await (await fetch(`${running.adminUrl}/admin/v1/consumers`, { method: 'POST', headers, body: JSON.stringify({ name: 'acme' }) })).json()) as any;
+  const consumer = (await (
+    await fetch(`${running.adminUrl}/admin/v1/consumers`, { method: 'POST', headers, body: JSON.stringify({ name: 'acme' }) })
+  ).json()) as any;
   const created = (await (await fetch(`${running.adminUrl}/admin/v1/consumers/${consumer.id}/keys`, { method: 'POST', headers, body: '{}' })).json()) as any;
-  const client = (await (await fetch(`${running.adminUrl}/admin/v1/consumers/${consumer.id}/clients`, { method: 'POST', headers, body: '{"name":"c"}' })).json()) as any;
+  const client = (await (
+    await fetch(`${running.adminUrl}/admin/v1/consumers/${consumer.id}/clients`, { method: 'POST', headers, body: '{"name":"c"}' })
+  ).json()) as any;
   const key: string = created.key;
   const secret: string = client.clientSecret;
   noteSecret(key, secret);
@@ -61,7 +65,9 @@ test('query-string credentials appear in no log line, routed or not, on either l
   ];
   for (const url of targets) {
     await (await fetch(url)).arrayBuffer();
-    await (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' })).arrayBuffer();
+    await (
+      await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' })
+    ).arrayBuffer();
   }
   await new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
 

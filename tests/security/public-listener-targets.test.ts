@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
-import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
+import { type RunningPortcullis, startPortcullis } from '../../src/server/start.js';
 import { sendRaw } from '../gateway/helpers.js';
 import { testLogger } from '../helpers/logs.js';
 

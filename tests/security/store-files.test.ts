@@ -9,8 +9,8 @@ import { test } from 'node:test';
 import { createApp } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
-import { tempDir } from '../helpers/stores.js';
 import { testLogger } from '../helpers/logs.js';
+import { tempDir } from '../helpers/stores.js';
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 const octal = (mode: number) => `0${mode.toString(8)}`;

@@ -2,8 +2,8 @@
 // with another request is refused, a key in flight is refused, a secret is never stored for replay,
 // and a claim taken over cannot commit twice.
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, test } from 'node:test';
 import { IDEMPOTENCY_KEY_TTL_MS, idempotencyKeyHash, requestFingerprint } from '../../src/admin/idempotency.js';
 import { newId } from '../../src/lib/ids.js';

@@ -6,10 +6,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import pg from 'pg';
 import { validateConfig } from '../../src/config/load.js';
-import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
-import { startPartitionProxy, type PartitionProxy } from '../helpers/partition-proxy.js';
-import { POSTGRES_URL, postgresAdapter } from '../helpers/stores.js';
+import { type RunningPortcullis, startPortcullis } from '../../src/server/start.js';
 import { testLogger } from '../helpers/logs.js';
+import { type PartitionProxy, startPartitionProxy } from '../helpers/partition-proxy.js';
+import { POSTGRES_URL, postgresAdapter } from '../helpers/stores.js';
 
 const STORE_TIMEOUT_MS = 500;
 /** Generous: the bound is the store timeout; this allows for a loaded test machine. */
@@ -116,7 +116,10 @@ async function setUp(storeTimeout: string | undefined = `${STORE_TIMEOUT_MS}ms`)
   };
 }
 
-test('a silent partition: bounded 503s, /readyz within 1 s, no late commit, a safe retry with Idempotency-Key', { skip: postgresAdapter.skip, timeout: 120_000 }, async (t) => {
+test('a silent partition: bounded 503s, /readyz within 1 s, no late commit, a safe retry with Idempotency-Key', {
+  skip: postgresAdapter.skip,
+  timeout: 120_000,
+}, async (t) => {
   const s = await setUp();
   try {
     // The admin key is verified (and cached) before the partition: only the store calls hang.
@@ -138,7 +141,9 @@ test('a silent partition: bounded 503s, /readyz within 1 s, no late commit, a sa
     const list = await s.admin('GET', '/admin/v1/consumers');
     assert.equal(list.status, 503);
     assert.ok(list.ms <= ANSWER_BOUND_MS, `the read answered in ${Math.round(list.ms)} ms`);
-    t.diagnostic(`storeTimeout ${STORE_TIMEOUT_MS} ms: write 503 in ${Math.round(write.ms)} ms, /readyz 503 in ${Math.round(ready.ms)} ms, read 503 in ${Math.round(list.ms)} ms`);
+    t.diagnostic(
+      `storeTimeout ${STORE_TIMEOUT_MS} ms: write 503 in ${Math.round(write.ms)} ms, /readyz 503 in ${Math.round(ready.ms)} ms, read 503 in ${Math.round(list.ms)} ms`,
+    );
 
     await s.heal();
     assert.equal(await s.count('during'), 0, 'the write answered 503 did not commit after the partition healed');

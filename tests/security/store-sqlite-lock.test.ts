@@ -2,7 +2,7 @@
 // better-sqlite3 is synchronous, so waiting for the lock inside SQLite would stop the event loop.
 // The lock is real: a child node process opens the same file, runs BEGIN IMMEDIATE and holds it 7 s.
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -10,8 +10,8 @@ import { validateConfig } from '../../src/config/load.js';
 import { startPortcullis } from '../../src/server/start.js';
 import { startUpstream } from '../gateway/helpers.js';
 import { accessLogWritten } from '../helpers/app.js';
-import { tempDir } from '../helpers/stores.js';
 import { testLogger } from '../helpers/logs.js';
+import { tempDir } from '../helpers/stores.js';
 
 const LOCK_MS = 7000;
 const BOUND_MS = 100;
@@ -116,7 +116,9 @@ test('a 7 s write lock held by another process freezes neither the gateway nor h
     // shows as seconds, not milliseconds).
     const slowest = Math.max(...latencies);
     const withinBound = latencies.filter((ms) => ms <= BOUND_MS).length / latencies.length;
-    t.diagnostic(`${latencies.length} gateway and /healthz answers while the write waited; ${(withinBound * 100).toFixed(1)} % within ${BOUND_MS} ms, slowest ${slowest.toFixed(1)} ms`);
+    t.diagnostic(
+      `${latencies.length} gateway and /healthz answers while the write waited; ${(withinBound * 100).toFixed(1)} % within ${BOUND_MS} ms, slowest ${slowest.toFixed(1)} ms`,
+    );
     assert.ok(slowest <= 5 * BOUND_MS, `the slowest gateway or /healthz answer took ${Math.round(slowest)} ms`);
     assert.ok(withinBound >= 0.95, `${(withinBound * 100).toFixed(1)} % of answers within ${BOUND_MS} ms`);
     assert.ok(latencies.length >= 10, `${latencies.length} requests were answered while the write waited`);

@@ -3,7 +3,7 @@
 // that succeeds still prints them; a later start says how to make another admin key, with a command
 // that runs as printed; the banner goes to stderr in one block and stdout carries only log lines.
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -97,7 +97,11 @@ async function occupiedPort(): Promise<{ port: number; server: Server }> {
  * CLI (the shell reads quoted words back); the new key it prints, or an assertion failure.
  */
 function runsAsPrinted(cwd: string, command: string): string {
-  const shell = spawnSync('sh', ['-c', command.replace(/^npx portcullis/, `"${process.execPath}" "${CLI}"`)], { cwd, encoding: 'utf8', env: { ...process.env, PORTCULLIS_LOG_LEVEL: 'warn' } });
+  const shell = spawnSync('sh', ['-c', command.replace(/^npx portcullis/, `"${process.execPath}" "${CLI}"`)], {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, PORTCULLIS_LOG_LEVEL: 'warn' },
+  });
   noteLogText(shell.stdout);
   assert.equal(shell.status, 0, `${command}: ${shell.stderr}`);
   const created = /^ {2}(pcl_[0-9A-Za-z]{36})$/m.exec(shell.stdout)?.[1];
@@ -192,7 +196,11 @@ describe('a start that fails exits non-zero and uses up no key', () => {
     const tmp = tempDir();
     try {
       const masterKey = generateMasterKey();
-      const failed = spawnStart(tmp.dir, [], { PORTCULLIS_STORE: 'postgres://postgres@127.0.0.1:1/portcullis', PORTCULLIS_STORE_TIMEOUT: '500ms', PORTCULLIS_OAUTH_MASTER_KEY: masterKey });
+      const failed = spawnStart(tmp.dir, [], {
+        PORTCULLIS_STORE: 'postgres://postgres@127.0.0.1:1/portcullis',
+        PORTCULLIS_STORE_TIMEOUT: '500ms',
+        PORTCULLIS_OAUTH_MASTER_KEY: masterKey,
+      });
       assert.notEqual(await exitCode(failed), 0);
       assert.match(failed.stderr(), /^portcullis: /m);
 
@@ -205,7 +213,11 @@ describe('a start that fails exits non-zero and uses up no key', () => {
         await stop(good);
       }
 
-      const otherKey = spawnStart(tmp.dir, [], { PORTCULLIS_STORE: `sqlite:${join(tmp.dir, 'p.db')}`, PORTCULLIS_OAUTH_MASTER_KEY: generateMasterKey(), PORTCULLIS_REDIS: 'redis://127.0.0.1:1' });
+      const otherKey = spawnStart(tmp.dir, [], {
+        PORTCULLIS_STORE: `sqlite:${join(tmp.dir, 'p.db')}`,
+        PORTCULLIS_OAUTH_MASTER_KEY: generateMasterKey(),
+        PORTCULLIS_REDIS: 'redis://127.0.0.1:1',
+      });
       assert.notEqual(await exitCode(otherKey), 0);
       assert.match(otherKey.stderr(), /masterKey/);
     } finally {
@@ -225,7 +237,10 @@ test('the banner is one block on stderr; stdout carries only JSON log lines', as
     assert.ok(text.endsWith('(with the admin key)\n'), text);
     assert.doesNotMatch(text, /"level":/);
     const logLines = started.stdout().split('\n').filter(Boolean);
-    assert.ok(logLines.some((line) => JSON.parse(line).msg === 'portcullis started'), started.stdout());
+    assert.ok(
+      logLines.some((line) => JSON.parse(line).msg === 'portcullis started'),
+      started.stdout(),
+    );
     for (const line of logLines) assert.doesNotThrow(() => JSON.parse(line), line);
   } finally {
     await stop(started);

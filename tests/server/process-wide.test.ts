@@ -4,8 +4,8 @@
 // process-wide state no other test has touched.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
 import { tempDir } from '../helpers/stores.js';
 
 const run = promisify(execFile);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
-import { startPortcullis, type RunningPortcullis } from '../../src/server/start.js';
+import { type RunningPortcullis, startPortcullis } from '../../src/server/start.js';
 import { eventually } from '../cluster/helpers.js';
 import { noteSecret, testLogger } from '../helpers/logs.js';
 import { tempDir } from '../helpers/stores.js';

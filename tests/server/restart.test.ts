@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
-import { testLogger } from '../helpers/logs.js';
 import { startPortcullis } from '../../src/server/start.js';
+import { testLogger } from '../helpers/logs.js';
 import { tempDir } from '../helpers/stores.js';
 
 test('data survives a restart', async () => {
@@ -20,7 +20,9 @@ test('data survives a restart', async () => {
     const adminKey = first.firstAdminKey!;
     assert.ok(adminKey);
     const headers = { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' };
-    const consumer: any = await (await fetch(`${first.adminUrl}/admin/v1/consumers`, { method: 'POST', headers, body: JSON.stringify({ name: 'keep', scopes: ['s'] }) })).json();
+    const consumer: any = await (
+      await fetch(`${first.adminUrl}/admin/v1/consumers`, { method: 'POST', headers, body: JSON.stringify({ name: 'keep', scopes: ['s'] }) })
+    ).json();
     const key: any = await (await fetch(`${first.adminUrl}/admin/v1/consumers/${consumer.id}/keys`, { method: 'POST', headers, body: '{}' })).json();
     await first.close();
 

@@ -58,7 +58,9 @@ describe('PostgreSQL commit guard', { skip: postgresAdapter.skip }, () => {
       // A transaction that only reads gets a transaction id only if something wrote: the guard row.
       const writing = await named.transaction(async (tx) => {
         await tx.ping();
-        const { rows } = await client.query('select count(*)::int as n from pg_stat_activity where application_name = $1 and backend_xid is not null', [schema]);
+        const { rows } = await client.query('select count(*)::int as n from pg_stat_activity where application_name = $1 and backend_xid is not null', [
+          schema,
+        ]);
         return rows[0].n;
       });
       assert.equal(writing, 1);

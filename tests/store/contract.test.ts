@@ -1,10 +1,10 @@
 // One contract for the Store port, run against every adapter.
 import assert from 'node:assert/strict';
-import { describe, test, before, after } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { PortcullisError } from '../../src/errors/codes.js';
 import { newId } from '../../src/lib/ids.js';
 import type { ConsumerRecord, KeyRecord, Store } from '../../src/store/types.js';
-import { storeAdapters, type OpenedStore } from '../helpers/stores.js';
+import { type OpenedStore, storeAdapters } from '../helpers/stores.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -119,7 +119,10 @@ for (const adapter of storeAdapters) {
         if (!page.nextCursor) break;
         after = page.nextCursor;
       }
-      assert.deepEqual(all, [...all].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+      assert.deepEqual(
+        all,
+        [...all].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+      );
       for (const id of ids) assert.ok(all.includes(id));
     });
 
@@ -220,13 +223,25 @@ for (const adapter of storeAdapters) {
         });
       }
       const first = await store.listAuditEvents({ targetId: 'con_audit', limit: 2 });
-      assert.deepEqual(first.items.map((e) => e.details.i), [4, 3]);
+      assert.deepEqual(
+        first.items.map((e) => e.details.i),
+        [4, 3],
+      );
       const second = await store.listAuditEvents({ targetId: 'con_audit', limit: 10, after: first.nextCursor! });
-      assert.deepEqual(second.items.map((e) => e.details.i), [2, 1, 0]);
+      assert.deepEqual(
+        second.items.map((e) => e.details.i),
+        [2, 1, 0],
+      );
       const byActor = await store.listAuditEvents({ targetId: 'con_audit', actor: 'key_a', limit: 10 });
-      assert.deepEqual(byActor.items.map((e) => e.details.i), [3, 1]);
+      assert.deepEqual(
+        byActor.items.map((e) => e.details.i),
+        [3, 1],
+      );
       const window = await store.listAuditEvents({ targetId: 'con_audit', from: T0 + 1, to: T0 + 3, limit: 10 });
-      assert.deepEqual(window.items.map((e) => e.details.i), [2, 1]);
+      assert.deepEqual(
+        window.items.map((e) => e.details.i),
+        [2, 1],
+      );
     });
 
     test('the query counter counts statements', async () => {

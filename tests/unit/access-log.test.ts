@@ -56,7 +56,22 @@ test('access-log lines follow the level and never carry a non-finite number', as
 });
 
 test('jsonString encodes every string exactly as JSON.stringify does', () => {
-  const samples = ['', 'req_0Ab3Cd4Ef5Gh6Ij7Kl8Mn9', '/orders/123?x=1', 'a"b', 'a\\b', 'tab\there', 'nl\n', '\u0000', '\u007f', 'é', '😀', '\ud800', 'x'.repeat(65), `${'y'.repeat(70)}"`];
+  const samples = [
+    '',
+    'req_0Ab3Cd4Ef5Gh6Ij7Kl8Mn9',
+    '/orders/123?x=1',
+    'a"b',
+    'a\\b',
+    'tab\there',
+    'nl\n',
+    '\u0000',
+    '\u007f',
+    'é',
+    '😀',
+    '\ud800',
+    'x'.repeat(65),
+    `${'y'.repeat(70)}"`,
+  ];
   const alphabet = ['a', 'Z', '0', ' ', '"', '\\', '\n', '\u001f', '\u007f', 'é', '\u2028', '\ud83d', '\ude00', '/'];
   for (let i = 0; i < 2000; i++) {
     let text = '';
@@ -92,7 +107,10 @@ test('lines from member text are pino lines too, with the current time; another 
     assert.ok(Math.abs(line.time - Date.now()) < 5_000);
   });
   const logged: unknown[] = [];
-  accessLogLines({ info: (fields: unknown, message: string) => logged.push([fields, message]) } as never, 'request')(`,"status":200,"path":${jsonString('/x')}`);
+  accessLogLines(
+    { info: (fields: unknown, message: string) => logged.push([fields, message]) } as never,
+    'request',
+  )(`,"status":200,"path":${jsonString('/x')}`);
   assert.deepEqual(logged, [[{ status: 200, path: '/x' }, 'request']], 'another logger gets the members as an object');
 });
 
@@ -102,11 +120,18 @@ test('the default destination writes each line before the call returns: nothing 
   const logger = new URL('../../src/logger.js', import.meta.url).href;
   const child = spawnSync(
     process.execPath,
-    ['--input-type=module', '-e', `const { createLogger } = await import(${JSON.stringify(logger)}); const log = createLogger('info'); for (let i = 0; i < 2000; i++) log.info({ i }, 'line'); process.kill(process.pid, 'SIGKILL');`],
+    [
+      '--input-type=module',
+      '-e',
+      `const { createLogger } = await import(${JSON.stringify(logger)}); const log = createLogger('info'); for (let i = 0; i < 2000; i++) log.info({ i }, 'line'); process.kill(process.pid, 'SIGKILL');`,
+    ],
     { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
   );
   assert.equal(child.signal, 'SIGKILL');
-  const lines = child.stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { i: number });
+  const lines = child.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { i: number });
   assert.equal(lines.length, 2000);
   assert.equal(lines.at(-1)!.i, 1999);
 });

@@ -6,7 +6,17 @@ import { createKeyCache } from '../../src/keys/cache.js';
 import type { KeyVerificationRecord } from '../../src/store/types.js';
 
 const row = (keyId: string, updatedAt: number, enabled = true): KeyVerificationRecord => ({
-  key: { id: keyId, consumerId: 'con_1', scopes: ['read', 'write'], metadata: {}, expiresAt: null, enabled: true, revokedAt: null, rateLimit: null, quota: null },
+  key: {
+    id: keyId,
+    consumerId: 'con_1',
+    scopes: ['read', 'write'],
+    metadata: {},
+    expiresAt: null,
+    enabled: true,
+    revokedAt: null,
+    rateLimit: null,
+    quota: null,
+  },
   consumer: { id: 'con_1', name: 'shop', metadata: { plan: 'pro' }, scopes: ['read'], enabled, rateLimit: null, quota: null, updatedAt },
 });
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { BASE62_ALPHABET, encodeBase62 } from '../../src/lib/base62.js';
 import { checksumOf, generateKey, hashKey, isWellFormedKey, keyRegex, maskKey } from '../../src/keys/format.js';
+import { BASE62_ALPHABET, encodeBase62 } from '../../src/lib/base62.js';
 
 // An independent bitwise CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320).
 function referenceCrc32(text: string): number {
@@ -46,7 +46,7 @@ test('a key is well formed exactly when its checksum is the CRC-32 of the rest',
     assert.equal(isWellFormedKey(head + random, 'pcl'), random === truth);
   }
   const key = generateKey('pcl');
-  for (const bad of [key.replace(/.$/, 'é'), key.slice(0, 10) + '\u0100' + key.slice(11), key.slice(0, 10) + '-' + key.slice(11), key + ' ']) {
+  for (const bad of [key.replace(/.$/, 'é'), `${key.slice(0, 10)}\u0100${key.slice(11)}`, `${key.slice(0, 10)}-${key.slice(11)}`, `${key} `]) {
     assert.ok(!isWellFormedKey(bad, 'pcl'), JSON.stringify(bad));
   }
 });

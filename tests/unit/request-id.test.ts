@@ -2,8 +2,8 @@
 // table's wrap every 3,844 ids), time order by second.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { nextRequestId } from '../../src/lib/request-id.js';
 import { BASE62_ALPHABET } from '../../src/lib/base62.js';
+import { nextRequestId } from '../../src/lib/request-id.js';
 
 const decodeBase62 = (text: string) => [...text].reduce((value, c) => value * 62 + BASE62_ALPHABET.indexOf(c), 0);
 

@@ -24,7 +24,10 @@ function nextTickFeedback(keep: boolean): string {
   `;
   const child = spawnSync(process.execPath, ['--expose-gc', '--allow-natives-syntax', '--input-type=module', '-e', script], { encoding: 'utf8' });
   assert.equal(child.status, 0, child.stderr);
-  return child.stdout.split('\n').filter((line) => line.includes('DefineKeyedOwnPropertyInLiteral')).join('\n');
+  return child.stdout
+    .split('\n')
+    .filter((line) => line.includes('DefineKeyedOwnPropertyInLiteral'))
+    .join('\n');
 }
 
 test('an idle full GC leaves process.nextTick on its recorded shapes', (t) => {

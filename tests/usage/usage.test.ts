@@ -63,7 +63,10 @@ for (const adapter of storeAdapters) {
         t.app.usage.record(event);
         await t.app.usage.flush();
         const points = await t.app.store.queryUsage({ consumerId: event.consumerId, from: 0, to: Date.UTC(2027, 0, 1), granularityMs: 60_000 });
-        assert.equal(points.reduce((n, p) => n + p.count, 0), 2);
+        assert.equal(
+          points.reduce((n, p) => n + p.count, 0),
+          2,
+        );
         assert.equal(await first, 1);
       } finally {
         await t.close();
@@ -81,7 +84,10 @@ for (const adapter of storeAdapters) {
         t.app.usage.record({ consumerId: 'con_0000000000000000000003', credentialId: 'key_x', api: 'a', status: 200 });
         await t.app.usage.flush();
         const all = await t.app.store.queryUsage({ from: 0, to: old + 4 * 86_400_000, granularityMs: 86_400_000 });
-        assert.deepEqual(all.map((p) => p.count), [1]);
+        assert.deepEqual(
+          all.map((p) => p.count),
+          [1],
+        );
       } finally {
         await t.close();
       }

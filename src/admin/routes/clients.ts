@@ -5,6 +5,7 @@ import type { ClientSecretRecord, OAuthClientRecord, SigningKeyRecord } from '..
 import {
   Client,
   ClientCreate,
+  type ClientJwks,
   ClientPage,
   ClientParams,
   ClientUpdate,
@@ -16,7 +17,6 @@ import {
   SigningKeyList,
   SigningKeyRotate,
   TokenParams,
-  type ClientJwks,
 } from '../oauth-schemas.js';
 import { ConsumerParams, PageQueryWithDefaults, ref } from '../schemas.js';
 import type { AdminServer } from './admin-server.js';
@@ -166,11 +166,7 @@ export function clientRoutes(server: AdminServer, app: App): void {
       },
     },
     async (request, reply) => {
-      const { issued, oldSecretsExpireAt } = await clients.rotateSecret(
-        request.params.clientId,
-        request.body.expireOldInSeconds ?? 0,
-        request.actor,
-      );
+      const { issued, oldSecretsExpireAt } = await clients.rotateSecret(request.params.clientId, request.body.expireOldInSeconds ?? 0, request.actor);
       return reply.code(201).send({
         clientId: request.params.clientId,
         clientSecret: issued.secret,

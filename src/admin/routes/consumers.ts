@@ -1,17 +1,8 @@
 // /admin/v1/consumers
 import type { App } from '../../app.js';
-import {
-  Consumer,
-  ConsumerCreate,
-  ConsumerPage,
-  ConsumerParams,
-  ConsumerUpdate,
-  ConsumerWithQuota,
-  PageQueryWithDefaults,
-  ref,
-} from '../schemas.js';
-import { consumerView } from '../views.js';
 import { quotaStatus } from '../../limits/quota-status.js';
+import { Consumer, ConsumerCreate, ConsumerPage, ConsumerParams, ConsumerUpdate, ConsumerWithQuota, PageQueryWithDefaults, ref } from '../schemas.js';
+import { consumerView } from '../views.js';
 import type { AdminServer } from './admin-server.js';
 import { errorResponses, noContent } from './responses.js';
 

@@ -1,5 +1,6 @@
 // /admin/v1/consumers/{id}/keys and /admin/v1/keys/…
 import type { App } from '../../app.js';
+import { quotaStatus } from '../../limits/quota-status.js';
 import {
   ConsumerParams,
   IssuedKey,
@@ -12,12 +13,11 @@ import {
   KeyWithQuota,
   PageQueryWithDefaults,
   RolledKey,
+  ref,
   VerifyRequest,
   VerifyResponse,
-  ref,
 } from '../schemas.js';
 import { keyView, parseTime, verifyView } from '../views.js';
-import { quotaStatus } from '../../limits/quota-status.js';
 import type { AdminServer } from './admin-server.js';
 import { errorResponses } from './responses.js';
 

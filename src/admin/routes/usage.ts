@@ -48,7 +48,10 @@ export function usageRoutes(server: AdminServer, app: App): void {
       let total = 0;
       for (const point of points) {
         let bucket = buckets.get(point.start);
-        if (!bucket) buckets.set(point.start, (bucket = { start: new Date(point.start).toISOString(), total: 0, counts: {} }));
+        if (!bucket) {
+          bucket = { start: new Date(point.start).toISOString(), total: 0, counts: {} };
+          buckets.set(point.start, bucket);
+        }
         bucket.counts[point.statusClass] = (bucket.counts[point.statusClass] ?? 0) + point.count;
         bucket.total += point.count;
         counts[point.statusClass] = (counts[point.statusClass] ?? 0) + point.count;

@@ -1,7 +1,7 @@
 // `portcullis admin`: operator tasks on the configured store.
 import type { Command } from 'commander';
-import type { CliContext } from '../context.js';
 import { printIssued } from '../admin-call.js';
+import type { CliContext } from '../context.js';
 import { configOption, jsonOption } from '../options.js';
 import { localTransport } from '../transport.js';
 

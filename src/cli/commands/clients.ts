@@ -2,8 +2,20 @@
 import type { Command } from 'commander';
 import type { AdminSchemas } from '../../admin-client/operations.js';
 import { addListCommand, addRequestCommand, adminCommand, call, enc, printDeleted, show } from '../admin-call.js';
-import { CliError, type CliContext } from '../context.js';
-import { clean, enabledOf, withCredentialNameAndScopes, limits, list, readJwksOption, wholeSeconds, withEnabling, withLimits, type Common, type LimitOptions } from '../options.js';
+import { type CliContext, CliError } from '../context.js';
+import {
+  type Common,
+  clean,
+  enabledOf,
+  type LimitOptions,
+  limits,
+  list,
+  readJwksOption,
+  wholeSeconds,
+  withCredentialNameAndScopes,
+  withEnabling,
+  withLimits,
+} from '../options.js';
 import { printJson, printRecord } from '../output.js';
 
 const CLIENT_COLUMNS = ['clientId', 'name', 'authMethods', 'scopes', 'audiences', 'tokenTtlSeconds', 'enabled', 'tokensRevokedBefore'];
@@ -61,8 +73,19 @@ export function addClients(program: Command, ctx: CliContext): void {
   ).action(async (consumerId: string, o: ClientOptions) =>
     printClient(ctx, o, await call<AdminSchemas['IssuedClient']>(ctx, o, 'POST', `/admin/v1/consumers/${enc(consumerId)}/clients`, clientBody(ctx, o))),
   );
-  addListCommand(clients, ctx, { description: 'list a consumer’s OAuth clients', argument: '<consumerId>', path: (id) => `/admin/v1/consumers/${id}/clients`, columns: CLIENT_COLUMNS });
-  addRequestCommand(clients, ctx, { name: 'get', description: 'show one OAuth client and its masked secrets', argument: '<clientId>', method: 'GET', path: (id) => `/admin/v1/clients/${id}` });
+  addListCommand(clients, ctx, {
+    description: 'list a consumer’s OAuth clients',
+    argument: '<consumerId>',
+    path: (id) => `/admin/v1/consumers/${id}/clients`,
+    columns: CLIENT_COLUMNS,
+  });
+  addRequestCommand(clients, ctx, {
+    name: 'get',
+    description: 'show one OAuth client and its masked secrets',
+    argument: '<clientId>',
+    method: 'GET',
+    path: (id) => `/admin/v1/clients/${id}`,
+  });
   withLimits(
     withEnabling(
       adminCommand(clients, 'update', 'change an OAuth client', '<clientId>')
@@ -76,11 +99,10 @@ export function addClients(program: Command, ctx: CliContext): void {
   ).action(async (clientId: string, o: ClientOptions) =>
     show(ctx, o, await call<AdminSchemas['Client']>(ctx, o, 'PATCH', `/admin/v1/clients/${enc(clientId)}`, clientBody(ctx, o))),
   );
-  adminCommand(clients, 'delete', 'delete an OAuth client; its tokens stop working', '<clientId>')
-    .action(async (clientId: string, o: Common) => {
-      await call<null>(ctx, o, 'DELETE', `/admin/v1/clients/${enc(clientId)}`);
-      printDeleted(ctx, o, clientId);
-    });
+  adminCommand(clients, 'delete', 'delete an OAuth client; its tokens stop working', '<clientId>').action(async (clientId: string, o: Common) => {
+    await call<null>(ctx, o, 'DELETE', `/admin/v1/clients/${enc(clientId)}`);
+    printDeleted(ctx, o, clientId);
+  });
   adminCommand(clients, 'rotate-secret', 'issue a new client secret; the old one keeps working for --expire-old-in seconds', '<clientId>')
     .option('--expire-old-in <seconds>', 'overlap in seconds (0 = the old secret stops now)', '0')
     .action(async (clientId: string, o: Common & { expireOldIn: string }) => {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { AdminSchemas } from '../../admin-client/operations.js';
 import { addListCommand, addRequestCommand, adminCommand, call, enc, printDeleted, show } from '../admin-call.js';
 import type { CliContext } from '../context.js';
-import { clean, enabledOf, limits, list, parseJsonOption, withEnabling, withLimits, type Common, type LimitOptions } from '../options.js';
+import { type Common, clean, enabledOf, type LimitOptions, limits, list, parseJsonOption, withEnabling, withLimits } from '../options.js';
 
 const CONSUMER_COLUMNS = ['id', 'name', 'enabled', 'scopes', 'externalIds', 'createdAt'];
 
@@ -39,7 +39,13 @@ export function addConsumers(program: Command, ctx: CliContext): void {
       show(ctx, o, await call<AdminSchemas['Consumer']>(ctx, o, 'POST', '/admin/v1/consumers', consumerBody(o, o.disabled ? false : undefined))),
     );
   addListCommand(consumers, ctx, { description: 'list consumers', path: () => '/admin/v1/consumers', columns: CONSUMER_COLUMNS });
-  addRequestCommand(consumers, ctx, { name: 'get', description: 'show one consumer', argument: '<id>', method: 'GET', path: (id) => `/admin/v1/consumers/${id}` });
+  addRequestCommand(consumers, ctx, {
+    name: 'get',
+    description: 'show one consumer',
+    argument: '<id>',
+    method: 'GET',
+    path: (id) => `/admin/v1/consumers/${id}`,
+  });
   withEnabling(
     withLimits(
       adminCommand(consumers, 'update', 'change a consumer', '<id>')
@@ -51,9 +57,8 @@ export function addConsumers(program: Command, ctx: CliContext): void {
   ).action(async (id: string, o: ConsumerOptions & { enable?: boolean; disable?: boolean }) =>
     show(ctx, o, await call<AdminSchemas['Consumer']>(ctx, o, 'PATCH', `/admin/v1/consumers/${enc(id)}`, consumerBody(o, enabledOf(o)))),
   );
-  adminCommand(consumers, 'delete', 'delete a consumer and all its keys', '<id>')
-    .action(async (id: string, o: Common) => {
-      await call<null>(ctx, o, 'DELETE', `/admin/v1/consumers/${enc(id)}`);
-      printDeleted(ctx, o, id);
-    });
+  adminCommand(consumers, 'delete', 'delete a consumer and all its keys', '<id>').action(async (id: string, o: Common) => {
+    await call<null>(ctx, o, 'DELETE', `/admin/v1/consumers/${enc(id)}`);
+    printDeleted(ctx, o, id);
+  });
 }

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { sampleConfig } from '../../config/sample.js';
 import { generateMasterKey } from '../../oauth/master-key.js';
-import { CliError, type CliContext } from '../context.js';
+import { type CliContext, CliError } from '../context.js';
 
 export function addInit(program: Command, ctx: CliContext): void {
   program

@@ -2,11 +2,13 @@
 import type { Command } from 'commander';
 import type { AdminSchemas } from '../../admin-client/operations.js';
 import { addListCommand, addRequestCommand, adminCommand, call, enc, printIssued, show } from '../admin-call.js';
-import { CliError, type CliContext } from '../context.js';
+import { type CliContext, CliError } from '../context.js';
 import {
+  type Common,
   clean,
   enabledOf,
   expiresAtOption,
+  type LimitOptions,
   limits,
   list,
   parseJsonOption,
@@ -14,8 +16,6 @@ import {
   withCredentialNameAndScopes,
   withEnabling,
   withLimits,
-  type Common,
-  type LimitOptions,
 } from '../options.js';
 
 const KEY_COLUMNS = ['id', 'name', 'masked', 'scopes', 'enabled', 'expiresAt', 'revokedAt', 'lastUsedAt'];
@@ -37,16 +37,27 @@ export function addKeys(program: Command, ctx: CliContext): void {
     printIssued(
       ctx,
       o,
-      await call<AdminSchemas['IssuedKey']>(ctx, o, 'POST', `/admin/v1/consumers/${enc(consumerId)}/keys`, clean({
-        name: o.name,
-        scopes: list(o.scopes),
-        metadata: parseJsonOption('metadata', o.metadata),
-        expiresAt: parseTimeOption('expires-at', o.expiresAt),
-        ...limits(o),
-      })),
+      await call<AdminSchemas['IssuedKey']>(
+        ctx,
+        o,
+        'POST',
+        `/admin/v1/consumers/${enc(consumerId)}/keys`,
+        clean({
+          name: o.name,
+          scopes: list(o.scopes),
+          metadata: parseJsonOption('metadata', o.metadata),
+          expiresAt: parseTimeOption('expires-at', o.expiresAt),
+          ...limits(o),
+        }),
+      ),
     ),
   );
-  addListCommand(keys, ctx, { description: 'list a consumer’s keys (masked)', argument: '<consumerId>', path: (id) => `/admin/v1/consumers/${id}/keys`, columns: KEY_COLUMNS });
+  addListCommand(keys, ctx, {
+    description: 'list a consumer’s keys (masked)',
+    argument: '<consumerId>',
+    path: (id) => `/admin/v1/consumers/${id}/keys`,
+    columns: KEY_COLUMNS,
+  });
   addRequestCommand(keys, ctx, { name: 'get', description: 'show one key (masked)', argument: '<keyId>', method: 'GET', path: (id) => `/admin/v1/keys/${id}` });
   withEnabling(
     withLimits(
@@ -57,20 +68,32 @@ export function addKeys(program: Command, ctx: CliContext): void {
         .addOption(expiresAtOption()),
     ).option('--no-expiry', 'clear the expiry'),
   ).action(async (keyId: string, o: KeyOptions & { expiry?: boolean; enable?: boolean; disable?: boolean }) =>
-      show(
+    show(
+      ctx,
+      o,
+      await call<AdminSchemas['Key']>(
         ctx,
         o,
-        await call<AdminSchemas['Key']>(ctx, o, 'PATCH', `/admin/v1/keys/${enc(keyId)}`, clean({
+        'PATCH',
+        `/admin/v1/keys/${enc(keyId)}`,
+        clean({
           name: o.name,
           scopes: list(o.scopes),
           metadata: parseJsonOption('metadata', o.metadata),
           expiresAt: o.expiry === false ? null : parseTimeOption('expires-at', o.expiresAt),
           ...limits(o),
           enabled: enabledOf(o),
-        })),
+        }),
       ),
-    );
-  addRequestCommand(keys, ctx, { name: 'revoke', description: 'revoke a key for good', argument: '<keyId>', method: 'POST', path: (id) => `/admin/v1/keys/${id}/revoke` });
+    ),
+  );
+  addRequestCommand(keys, ctx, {
+    name: 'revoke',
+    description: 'revoke a key for good',
+    argument: '<keyId>',
+    method: 'POST',
+    path: (id) => `/admin/v1/keys/${id}/revoke`,
+  });
   adminCommand(keys, 'roll', 'replace a key; the old one keeps working for --expire-old-in seconds', '<keyId>')
     .option('--expire-old-in <seconds>', 'overlap in seconds (0 = the old key stops now)', '0')
     .action(async (keyId: string, o: Common & { expireOldIn: string }) => {

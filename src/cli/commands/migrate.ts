@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../lib/duration.js';
 import { openStore } from '../../store/open.js';
-import { loadCliConfig, type CliContext } from '../context.js';
+import { type CliContext, loadCliConfig } from '../context.js';
 import { configOption, jsonOption } from '../options.js';
 import { printJson } from '../output.js';
 import { announceStore } from '../transport.js';

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { ConfigError } from '../../config/load.js';
 import { startPortcullis } from '../../server/start.js';
-import { loadCliConfig, type CliContext } from '../context.js';
+import { type CliContext, loadCliConfig } from '../context.js';
 import { configOption } from '../options.js';
 
 export function addStart(program: Command, ctx: CliContext): void {

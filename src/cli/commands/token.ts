@@ -1,8 +1,8 @@
 // `portcullis token`: an access token fetched as a client (client credentials grant), printed.
-import { Option, type Command } from 'commander';
-import { createTokenClient, TokenRequestError, type ClientAuthMethod } from '../../client/index.js';
+import { type Command, Option } from 'commander';
+import { type ClientAuthMethod, createTokenClient, TokenRequestError } from '../../client/index.js';
 import { resolveIssuer } from '../../oauth/settings.js';
-import { CliError, loadCliConfig, type CliContext } from '../context.js';
+import { type CliContext, CliError, loadCliConfig } from '../context.js';
 import { printJson } from '../output.js';
 
 interface TokenOptions {

@@ -5,5 +5,11 @@ import type { CliContext } from '../context.js';
 
 export function addTokens(program: Command, ctx: CliContext): void {
   const tokens = program.command('tokens').description('access tokens');
-  addRequestCommand(tokens, ctx, { name: 'revoke', description: 'revoke one access token by its jti', argument: '<jti>', method: 'POST', path: (jti) => `/admin/v1/tokens/${jti}/revoke` });
+  addRequestCommand(tokens, ctx, {
+    name: 'revoke',
+    description: 'revoke one access token by its jti',
+    argument: '<jti>',
+    method: 'POST',
+    path: (jti) => `/admin/v1/tokens/${jti}/revoke`,
+  });
 }

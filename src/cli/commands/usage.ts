@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { AdminSchemas } from '../../admin-client/operations.js';
 import { adminCommand, call } from '../admin-call.js';
 import type { CliContext } from '../context.js';
-import { clean, parseTimeOption, type Common } from '../options.js';
+import { type Common, clean, parseTimeOption } from '../options.js';
 import { printJson, printTable } from '../output.js';
 
 interface UsageOptions extends Common {

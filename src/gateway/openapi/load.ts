@@ -3,7 +3,12 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 
-export type OpenApiDocument = Record<string, any>;
+/** A parsed YAML/JSON document: every field is checked where it is read. */
+export interface OpenApiDocument {
+  [field: string]: unknown;
+  paths?: Record<string, unknown>;
+  components?: { securitySchemes?: Record<string, unknown> };
+}
 
 export class OpenApiError extends Error {
   constructor(message: string) {
@@ -42,17 +47,18 @@ export function loadOpenApi(path: string): OpenApiDocument {
 }
 
 /** Follows `$ref: "#/…"` (JSON pointer, chains included) until a plain object. */
-export function resolveRef<T = any>(document: OpenApiDocument, value: any, source: string): T {
+export function resolveRef<T = unknown>(document: OpenApiDocument, value: unknown, source: string): T {
   let current = value;
-  for (let hops = 0; current && typeof current === 'object' && typeof current.$ref === 'string'; hops++) {
-    const ref: string = current.$ref;
+  for (let hops = 0; ; hops++) {
+    const ref = current !== null && typeof current === 'object' ? (current as { $ref?: unknown }).$ref : undefined;
+    if (typeof ref !== 'string') break;
     if (hops > 32) throw new OpenApiError(`${source}: $ref cycle at ${ref}`);
     if (!ref.startsWith('#/')) throw new OpenApiError(`${source}: only local $ref (#/…) is supported, got ${ref}`);
     current = ref
       .slice(2)
       .split('/')
       .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-      .reduce<any>((node, part) => (node && typeof node === 'object' ? node[part] : undefined), document);
+      .reduce<unknown>((node, part) => (node && typeof node === 'object' ? (node as Record<string, unknown>)[part] : undefined), document);
     if (current === undefined) throw new OpenApiError(`${source}: $ref ${ref} points at nothing`);
   }
   return current as T;

@@ -5,7 +5,7 @@
 // `ambiguous`: the gateway refuses it rather than authorise one operation and forward to another.
 import type { AuthPolicy } from '../../auth/policy.js';
 import { foldCase } from '../request-path.js';
-import { resolveRef, type OpenApiDocument } from './load.js';
+import { type OpenApiDocument, resolveRef } from './load.js';
 import { policyOfSecurity, type SecurityContext } from './security.js';
 
 export interface Operation {
@@ -99,7 +99,8 @@ function decodeSegment(segment: string): string | null {
 function addLiteral(node: Node, segment: string): Node {
   let next = node.literals.get(segment);
   if (next) return next;
-  node.literals.set(segment, (next = newNode()));
+  next = newNode();
+  node.literals.set(segment, next);
   const folded = foldCase(segment);
   node.folded ??= new Map();
   const same = node.folded.get(folded);
@@ -118,7 +119,7 @@ export function compileOperations(document: OpenApiDocument, context: SecurityCo
       context.warn(`${context.source}: path ${template} does not start with /; skipped`);
       continue;
     }
-    const item = resolveRef<Record<string, any>>(document, rawItem, context.source) ?? {};
+    const item = resolveRef<Record<string, unknown>>(document, rawItem, context.source) ?? {};
     let node = root;
     for (const segment of splitPath(template)) {
       if (segment.includes('{')) {
@@ -135,7 +136,7 @@ export function compileOperations(document: OpenApiDocument, context: SecurityCo
       }
     }
     for (const method of METHODS) {
-      const raw = item[method];
+      const raw = item[method] as { security?: unknown; operationId?: unknown } | undefined;
       if (!raw || typeof raw !== 'object') continue;
       const where = `${context.source}: ${method.toUpperCase()} ${template}`;
       const security = raw.security ?? document.security;
@@ -196,7 +197,7 @@ export function compileOperations(document: OpenApiDocument, context: SecurityCo
       if (template.pattern.test(segment)) {
         const found = find(template.node, segments, index + 1, sentSlash);
         if (found) return found;
-      } else if (template.lenient !== null && template.lenient.test(segment) && find(template.node, segments, index + 1, sentSlash)) {
+      } else if (template.lenient?.test(segment) && find(template.node, segments, index + 1, sentSlash)) {
         return AMBIGUOUS;
       }
     }

@@ -1,8 +1,9 @@
 // OpenAPI `security` → AuthPolicy. apiKey (header, or query as an explicit opt-in), http bearer and
 // oauth2/openIdConnect map onto the api-key and jwt methods, narrowed to the API's `auth` list.
+
+import { type AuthPolicy, makePolicy, type SecurityAlternative } from '../../auth/policy.js';
 import type { AuthMethodName } from '../../auth/types.js';
-import { makePolicy, type AuthPolicy, type SecurityAlternative } from '../../auth/policy.js';
-import { resolveRef, type OpenApiDocument } from './load.js';
+import { type OpenApiDocument, resolveRef } from './load.js';
 
 export interface SecurityContext {
   document: OpenApiDocument;
@@ -21,15 +22,16 @@ function alternativeOf(schemeName: string, scopes: string[], context: SecurityCo
     context.warn(`${where}: security scheme ${schemeName} is not defined; that alternative never matches`);
     return null;
   }
-  const scheme = resolveRef(context.document, raw, context.source);
+  const scheme = resolveRef<{ type?: unknown; in?: unknown; name?: unknown; scheme?: unknown }>(context.document, raw, context.source);
   const allScopes = [...new Set([...context.baseScopes, ...scopes])];
   const narrow = (methods: AuthMethodName[]) => methods.filter((m) => context.allowed.includes(m));
   let alternative: SecurityAlternative | null = null;
   if (scheme.type === 'apiKey' && scheme.in === 'header' && typeof scheme.name === 'string') {
     const header = scheme.name.toLowerCase();
-    alternative = header === 'authorization'
-      ? { bearer: true, apiKeyHeader: null, apiKeyQuery: null, methods: narrow(['api-key']), scopes: allScopes }
-      : { bearer: false, apiKeyHeader: header, apiKeyQuery: null, methods: narrow(['api-key']), scopes: allScopes };
+    alternative =
+      header === 'authorization'
+        ? { bearer: true, apiKeyHeader: null, apiKeyQuery: null, methods: narrow(['api-key']), scopes: allScopes }
+        : { bearer: false, apiKeyHeader: header, apiKeyQuery: null, methods: narrow(['api-key']), scopes: allScopes };
   } else if (scheme.type === 'apiKey' && scheme.in === 'query' && typeof scheme.name === 'string') {
     alternative = { bearer: false, apiKeyHeader: null, apiKeyQuery: scheme.name, methods: narrow(['api-key']), scopes: allScopes };
   } else if (scheme.type === 'http' && String(scheme.scheme).toLowerCase() === 'bearer') {
@@ -37,7 +39,9 @@ function alternativeOf(schemeName: string, scopes: string[], context: SecurityCo
   } else if (scheme.type === 'oauth2' || scheme.type === 'openIdConnect') {
     alternative = { bearer: true, apiKeyHeader: null, apiKeyQuery: null, methods: narrow(['jwt']), scopes: allScopes };
   } else {
-    context.warn(`${where}: security scheme ${schemeName} (${scheme.type}${scheme.in ? ` in ${scheme.in}` : ''}) is not supported; that alternative never matches`);
+    context.warn(
+      `${where}: security scheme ${schemeName} (${scheme.type}${scheme.in ? ` in ${scheme.in}` : ''}) is not supported; that alternative never matches`,
+    );
     return null;
   }
   if (alternative.methods.length === 0) {

@@ -4,7 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { hashKeyBytes } from '../../keys/format.js';
 import type { Store } from '../../store/types.js';
-import { CLIENT_AUTH_FAILED, oauthError, type OAuthError } from '../errors.js';
+import { CLIENT_AUTH_FAILED, type OAuthError, oauthError } from '../errors.js';
 import type { ClientPrincipal, PrincipalCache } from '../principals.js';
 import { assertedClientId, verifyClientAssertion } from './assertion.js';
 import type { ClientCredentials } from './credentials.js';
@@ -48,7 +48,7 @@ export function createClientAuthenticator(deps: ClientAuthDeps) {
       const clientId = assertedClientId(credentials.assertion);
       if (!clientId || (credentials.clientId !== undefined && credentials.clientId !== clientId)) return fail(credentials.clientId ?? clientId);
       const principal = await deps.principals.client(clientId);
-      if (!principal || !principal.client.authMethods.includes('private_key_jwt') || !principal.client.jwks) return fail(clientId);
+      if (!principal?.client.authMethods.includes('private_key_jwt') || !principal.client.jwks) return fail(clientId);
       const now = deps.now();
       const result = await verifyClientAssertion(credentials.assertion, {
         clientId,

@@ -1,7 +1,7 @@
 // Which client-authentication mechanism a request uses: Basic header, secret in the body, or a
 // private_key_jwt assertion. A request that uses two is refused (RFC 6749 §2.3: only one).
-import { oauthError, type OAuthError } from '../errors.js';
-import { param, type FormParams } from '../form.js';
+import { type OAuthError, oauthError } from '../errors.js';
+import { type FormParams, param } from '../form.js';
 
 export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 

@@ -3,11 +3,12 @@
 // Failures count per client and source address (the tight limit: wrong secrets from one address do
 // not lock the client out from its other addresses), per client from everywhere (a much higher
 // ceiling against distributed guessing) and per source address across clients.
-import { oauthError, type OAuthError } from '../errors.js';
+
+import { addressBlockOf } from '../../lib/address-block.js';
+import { type OAuthError, oauthError } from '../errors.js';
 import type { FailureLimiter } from '../failure-limiter.js';
 import type { FormParams } from '../form.js';
 import type { ClientPrincipal } from '../principals.js';
-import { addressBlockOf } from '../../lib/address-block.js';
 import type { ClientAuthenticator } from './authenticate.js';
 import { readClientCredentials } from './credentials.js';
 

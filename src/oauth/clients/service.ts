@@ -1,15 +1,14 @@
 // OAuth client lifecycle: create, change, delete, rotate the secret with overlap, revoke all tokens.
 // A plaintext secret exists only in the value create and rotateSecret return; the store gets its hash.
-import type { Actor } from '../../audit/log.js';
+import type { Actor, AuditLog } from '../../audit/log.js';
 import { PortcullisError } from '../../errors/codes.js';
 import { generateKey, hashKey, maskKey } from '../../keys/format.js';
 import type { Clock } from '../../lib/clock.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { newId } from '../../lib/ids.js';
 import { uniqueStrings } from '../../lib/validate.js';
-import { SECRET_AUTH_METHODS, type ClientAuthMethod, type ClientSecretRecord, type OAuthClientRecord } from '../../store/oauth-types.js';
+import { type ClientAuthMethod, type ClientSecretRecord, type OAuthClientRecord, SECRET_AUTH_METHODS } from '../../store/oauth-types.js';
 import type { ConsumerRecord, JsonObject, Page, QuotaPolicy, RateLimitPolicy, Store } from '../../store/types.js';
-import type { AuditLog } from '../../audit/log.js';
 import { importJwks } from '../trusted-issuers/jwks-source.js';
 
 export interface ClientInput {
@@ -137,11 +136,17 @@ export function createClientService(deps: ClientServiceDeps) {
         await tx.insertClient(client);
         const secret = authMethods.some(isSecretMethod) ? mintSecret(client.id, now) : null;
         if (secret) await tx.insertClientSecret(secret.record);
-        await audit.record(tx, actor, 'client.created', { type: 'client', id: client.id }, {
-          consumerId,
-          authMethods,
-          ...(secret ? { secret: secret.record.masked } : {}),
-        });
+        await audit.record(
+          tx,
+          actor,
+          'client.created',
+          { type: 'client', id: client.id },
+          {
+            consumerId,
+            authMethods,
+            ...(secret ? { secret: secret.record.masked } : {}),
+          },
+        );
         return { client, secret };
       });
       deps.onChange(result.client.id);
@@ -215,10 +220,16 @@ export function createClientService(deps: ClientServiceDeps) {
         await tx.insertClientSecret(issued.record);
         await tx.expireClientSecrets(clientId, oldSecretsExpireAt, issued.record.id);
         const updated = await tx.updateClient(clientId, { updatedAt: now });
-        await audit.record(tx, actor, 'client.secret_rotated', { type: 'client', id: clientId }, {
-          secret: issued.record.masked,
-          oldSecretsExpireAt: new Date(oldSecretsExpireAt).toISOString(),
-        });
+        await audit.record(
+          tx,
+          actor,
+          'client.secret_rotated',
+          { type: 'client', id: clientId },
+          {
+            secret: issued.record.masked,
+            oldSecretsExpireAt: new Date(oldSecretsExpireAt).toISOString(),
+          },
+        );
         return { client: updated!, issued, oldSecretsExpireAt };
       });
       deps.onChange(clientId);
@@ -231,9 +242,15 @@ export function createClientService(deps: ClientServiceDeps) {
         await clientOf(tx, clientId);
         const now = clock.now();
         const result = await tx.updateClient(clientId, { tokensRevokedBefore: now + 1, updatedAt: now });
-        await audit.record(tx, actor, 'client.tokens_revoked', { type: 'client', id: clientId }, {
-          revokedBefore: new Date(now + 1).toISOString(),
-        });
+        await audit.record(
+          tx,
+          actor,
+          'client.tokens_revoked',
+          { type: 'client', id: clientId },
+          {
+            revokedBefore: new Date(now + 1).toISOString(),
+          },
+        );
         return result!;
       });
       deps.onChange(clientId);

@@ -12,9 +12,9 @@ import { isStoreUnavailable } from '../../store/errors.js';
 import type { ClientPrincipal, ExternalPrincipal, PrincipalCache } from '../principals.js';
 import type { RevocationList } from '../revocations.js';
 import { deny, type JwtDenial } from './denials.js';
-import { tokenHashOf, type TokenCache } from './token-cache.js';
+import { type TokenCache, tokenHashOf } from './token-cache.js';
 import type { VerifiedToken } from './verified-token.js';
-import { MAX_TOKEN_LENGTH, type AccessTokenVerifier } from './verify-access-token.js';
+import { type AccessTokenVerifier, MAX_TOKEN_LENGTH } from './verify-access-token.js';
 
 export interface Accepted {
   ok: true;

@@ -2,8 +2,9 @@
 // shape and header rules first (no key is touched), then the issuer profile by exact `iss`, the
 // algorithm allowlist, the key — looked up only in that issuer's keys and bound to one algorithm —
 // then jose checks the signature before any claim, and finally the claims we add on top.
-import { errors, jwtVerify, type JWTPayload } from 'jose';
+
 import type { KeyObject } from 'node:crypto';
+import { errors, type JWTPayload, jwtVerify } from 'jose';
 import type { Clock } from '../../lib/clock.js';
 import { issuedAtOfTokenId } from '../token-id.js';
 import { deny, type JwtDenial } from './denials.js';
@@ -89,7 +90,12 @@ function scopesOf(claims: JWTPayload): string[] | undefined {
 export function createAccessTokenVerifier({ profiles, clock }: { profiles: readonly IssuerProfile[]; clock: Clock }) {
   const byIssuer = new Map(profiles.map((p) => [p.issuer, p]));
 
-  function claimsToToken(profile: IssuerProfile, claims: JWTPayload, kid: string | undefined, found: { key: KeyObject; until: number; epoch: number }): VerifyResult {
+  function claimsToToken(
+    profile: IssuerProfile,
+    claims: JWTPayload,
+    kid: string | undefined,
+    found: { key: KeyObject; until: number; epoch: number },
+  ): VerifyResult {
     const audiences = audiencesOf(claims.aud);
     if (!audiences) return deny('TOKEN_CLAIM_INVALID', 'aud must be a string or an array of strings');
     if (profile.audiences && !audiences.some((a) => profile.audiences!.includes(a))) {
@@ -121,7 +127,19 @@ export function createAccessTokenVerifier({ profiles, clock }: { profiles: reado
       if (issuedAt === undefined) return deny('TOKEN_CLAIM_INVALID', 'jti is not one of ours');
       return {
         ok: true,
-        token: { kind: 'local', issuer: profile.issuer, clientId, credentialId: clientId, subject: clientId, jti: jti!, audiences: new Set(audiences), scopes, expiresAt, issuedAt, ...bounds },
+        token: {
+          kind: 'local',
+          issuer: profile.issuer,
+          clientId,
+          credentialId: clientId,
+          subject: clientId,
+          jti: jti!,
+          audiences: new Set(audiences),
+          scopes,
+          expiresAt,
+          issuedAt,
+          ...bounds,
+        },
       };
     }
     const value = claims[profile.consumerClaim];

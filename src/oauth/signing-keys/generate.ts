@@ -1,7 +1,7 @@
 // A new signing key pair for one of the algorithms we sign with, and its public JWK.
 import { generateKeyPairSync, type KeyObject } from 'node:crypto';
-import type { JsonObject } from '../../store/types.js';
 import type { SigningAlg } from '../../store/oauth-types.js';
+import type { JsonObject } from '../../store/types.js';
 
 export function generateSigningKeyPair(alg: SigningAlg): { privateKey: KeyObject; publicKey: KeyObject } {
   switch (alg) {

@@ -2,17 +2,16 @@
 // Rotation publishes a new key one JWKS cache period before it signs, and keeps each retired key in
 // the JWKS until the last token it signed has expired. State lives in the store; every node reloads it.
 import { createPublicKey, type KeyObject } from 'node:crypto';
-import type { Actor } from '../../audit/log.js';
+import type { Actor, AuditLog } from '../../audit/log.js';
 import { PortcullisError } from '../../errors/codes.js';
 import type { Clock } from '../../lib/clock.js';
 import { newId } from '../../lib/ids.js';
 import type { SigningAlg, SigningKeyRecord } from '../../store/oauth-types.js';
 import type { JsonObject, Store } from '../../store/types.js';
-import type { AuditLog } from '../../audit/log.js';
 import type { KeySet } from '../jwt/verified-token.js';
 import { generateSigningKeyPair, publicJwkOf } from './generate.js';
 import { openPrivateKey, sealPrivateKey } from './seal.js';
-import { createCompactSigner, type CompactSigner } from './sign.js';
+import { type CompactSigner, createCompactSigner } from './sign.js';
 
 export type SigningKeyState = 'pending' | 'active' | 'retired';
 
@@ -48,8 +47,7 @@ interface RingKey {
 export const KID_PATTERN = /^sk_[0-9A-Za-z]{22}$/;
 
 const published = (r: SigningKeyRecord, now: number) => r.removeAfter === null || r.removeAfter > now;
-const signsAt = (r: SigningKeyRecord, now: number) =>
-  r.activatesAt <= now && (r.retiresAt === null || r.retiresAt > now) && published(r, now);
+const signsAt = (r: SigningKeyRecord, now: number) => r.activatesAt <= now && (r.retiresAt === null || r.retiresAt > now) && published(r, now);
 
 export function stateOf(r: SigningKeyRecord, now: number): SigningKeyState {
   if (r.activatesAt > now) return 'pending';
@@ -157,10 +155,7 @@ export function createSigningKeyRing(deps: KeyRingDeps) {
    * Adds a key and schedules the current ones out. `immediate` (a compromised key): the new key
    * signs now and the old ones leave the JWKS now, so their tokens stop verifying.
    */
-  async function rotate(
-    options: { immediate?: boolean; onlyIfDue?: boolean },
-    actor: Actor,
-  ): Promise<SigningKeyRecord | undefined> {
+  async function rotate(options: { immediate?: boolean; onlyIfDue?: boolean }, actor: Actor): Promise<SigningKeyRecord | undefined> {
     const now = clock.now();
     const activatesAt = options.immediate ? now : now + deps.jwksCacheMaxAgeMs;
     const created = await store.transaction(async (tx) => {
@@ -183,12 +178,18 @@ export function createSigningKeyRing(deps: KeyRingDeps) {
           removeAfter: old.removeAfter === null ? removeAfter : Math.min(old.removeAfter, removeAfter),
         });
       }
-      await audit.record(tx, actor, 'signing_key.rotated', { type: 'signing-key', id: record.id }, {
-        alg: record.alg,
-        activatesAt: new Date(activatesAt).toISOString(),
-        immediate: options.immediate === true,
-        retired: affected.map((o) => o.id),
-      });
+      await audit.record(
+        tx,
+        actor,
+        'signing_key.rotated',
+        { type: 'signing-key', id: record.id },
+        {
+          alg: record.alg,
+          activatesAt: new Date(activatesAt).toISOString(),
+          immediate: options.immediate === true,
+          retired: affected.map((o) => o.id),
+        },
+      );
       return record;
     });
     await load();

@@ -1,6 +1,6 @@
 // Private signing keys at rest: AES-256-GCM under the master key, the kid bound in as additional
 // data so a sealed key cannot be swapped onto another key's row. Format: v1.<iv>.<ciphertext>.<tag>.
-import { createCipheriv, createDecipheriv, createPrivateKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPrivateKey, type KeyObject, randomBytes } from 'node:crypto';
 
 export function sealPrivateKey(masterKey: Buffer, kid: string, privateKey: KeyObject): string {
   const iv = randomBytes(12);

@@ -10,7 +10,7 @@
 // The pool is shared with file reads and DNS look-ups: look-ups waiting on a slow DNS server can
 // hold every pool thread, and token issuance with them. So a signature still waiting after
 // STALLED_MS is made on the event loop instead, and the pool's late answer is dropped.
-import { sign, type KeyObject, type SignKeyObjectInput } from 'node:crypto';
+import { type KeyObject, type SignKeyObjectInput, sign } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { SigningAlg } from '../../store/oauth-types.js';
 
