@@ -40,20 +40,29 @@ export async function call<T>(
 
 /** A page as a table (and the cursor of the next), a record as `key  value` lines. */
 export function show(ctx: CliContext, options: Common, value: object | null, columns?: readonly string[]): void {
-  if (options.json) return printJson(ctx.stdout, value);
+  if (options.json) {
+    printJson(ctx.stdout, value);
+    return;
+  }
   if (value && 'items' in value && Array.isArray(value.items)) {
     const items = value.items as Array<Record<string, unknown>>;
     printTable(ctx.stdout, items, columns ?? Object.keys(items[0] ?? {}));
     if ('nextCursor' in value && value.nextCursor) ctx.stdout.write(`\nmore: --cursor ${String(value.nextCursor)}\n`);
     return;
   }
-  if (value && typeof value === 'object') return printRecord(ctx.stdout, value as Record<string, unknown>);
+  if (value && typeof value === 'object') {
+    printRecord(ctx.stdout, value as Record<string, unknown>);
+    return;
+  }
   ctx.stdout.write('done\n');
 }
 
 /** A new API key: its record, then the key, shown once. */
 export function printIssued(ctx: CliContext, options: Common, issued: AdminSchemas['IssuedKey'] | AdminSchemas['RolledKey']): void {
-  if (options.json) return printJson(ctx.stdout, issued);
+  if (options.json) {
+    printJson(ctx.stdout, issued);
+    return;
+  }
   const { key, ...rest } = issued;
   const { oldKey, ...record } = rest as typeof rest & { oldKey?: { id: string; expiresAt: string | null } };
   printRecord(ctx.stdout, record);

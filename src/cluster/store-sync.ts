@@ -56,14 +56,18 @@ export function startStoreSync({ store, clock, log, changes, keyCache, tokens, h
   function apply(change: Change): void {
     switch (change.kind) {
       case 'key':
-        return keyCache.delete(change.hash);
+        keyCache.delete(change.hash);
+        return;
       case 'consumer':
         keyCache.deleteConsumer(change.id);
-        return principals.invalidateConsumer(change.id);
+        principals.invalidateConsumer(change.id);
+        return;
       case 'client':
-        return principals.invalidateClient(change.id);
+        principals.invalidateClient(change.id);
+        return;
       case 'token':
-        return revocations.add(change.jti, change.expiresAt);
+        revocations.add(change.jti, change.expiresAt);
+        return;
       case 'signing-keys':
         return void ring.load().catch((error: Error) => log.warn({ err: { message: error.message } }, 'could not reload signing keys'));
     }

@@ -261,19 +261,23 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
 
     if (head.repeatedHost) {
       res.setHeader('connection', 'close');
-      return answered(x, writeProblem(res, { code: 'BAD_REQUEST', detail: 'more than one Host header', requestId, headers: cors }));
+      answered(x, writeProblem(res, { code: 'BAD_REQUEST', detail: 'more than one Host header', requestId, headers: cors }));
+      return;
     }
     if (!isSafePath(path, api.allowMatrixParams) || (query.length > 0 && query.includes('#'))) {
-      return answered(x, writeProblem(res, { code: 'BAD_PATH', detail: BAD_PATH_DETAIL, requestId, headers: cors }));
+      answered(x, writeProblem(res, { code: 'BAD_PATH', detail: BAD_PATH_DETAIL, requestId, headers: cors }));
+      return;
     }
     if (api.nestedBasePaths.length > 0 && underFoldedBasePath(path, api.nestedBasePaths)) {
-      return answered(x, writeProblem(res, { code: 'BAD_PATH', detail: AMBIGUOUS_PATH_DETAIL, requestId, headers: cors }));
+      answered(x, writeProblem(res, { code: 'BAD_PATH', detail: AMBIGUOUS_PATH_DETAIL, requestId, headers: cors }));
+      return;
     }
     if (api.cors && method === 'OPTIONS' && head.origin !== undefined && req.headers['access-control-request-method'] !== undefined) {
       const headers = preflightHeaders(api.cors, head.origin, req.headers['access-control-request-headers'] as string | undefined);
       res.writeHead(204, { ...headers, 'x-request-id': requestId, 'content-length': '0' });
       res.end();
-      return answered(x, 204);
+      answered(x, 204);
+      return;
     }
 
     let policy: AuthPolicy = api.defaultPolicy;
@@ -281,14 +285,15 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       const relative = api.stripBasePath ? path.slice(api.basePath.length) || '/' : path;
       const match = api.operations.match(method, api.allowMatrixParams && relative.includes(';') ? withoutMatrixParams(relative) : relative);
       if (match.kind === 'ambiguous') {
-        return answered(x, writeProblem(res, { code: 'BAD_PATH', detail: AMBIGUOUS_PATH_DETAIL, requestId, headers: cors }));
+        answered(x, writeProblem(res, { code: 'BAD_PATH', detail: AMBIGUOUS_PATH_DETAIL, requestId, headers: cors }));
+        return;
       }
       if (match.kind === 'found') {
         x.operation = match.operation.operationId ?? `${match.operation.method} ${match.operation.path}`;
         policy = match.operation.policy ?? api.defaultPolicy;
       } else if (!api.passThrough) {
         if (match.kind === 'method-not-allowed') {
-          return answered(
+          answered(
             x,
             writeProblem(res, {
               code: 'METHOD_NOT_ALLOWED',
@@ -297,8 +302,9 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
               headers: { ...cors, allow: match.allow },
             }),
           );
+          return;
         }
-        return answered(
+        answered(
           x,
           writeProblem(res, {
             code: 'OPERATION_NOT_FOUND',
@@ -307,12 +313,14 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
             headers: cors,
           }),
         );
+        return;
       }
     }
 
     if (head.contentLength !== undefined && Number(head.contentLength) > settings.maxBodySize) {
       res.setHeader('connection', 'close');
-      return answered(x, writeProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
+      answered(x, writeProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
+      return;
     }
 
     const decision = authenticateCredentials(policy, x, authMethods);
@@ -330,7 +338,8 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
           { requestId, err: { message: (decision.fault as Error)?.message, code: (decision.fault as { code?: string })?.code } },
           'auth fault; failing closed',
         );
-      return answered(x, writeProblem(x.res, denialProblem(decision, realm, requestId, x.cors)));
+      answered(x, writeProblem(x.res, denialProblem(decision, realm, requestId, x.cors)));
+      return;
     }
     const identity = decision.identity;
     x.identity = identity;
@@ -365,7 +374,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
         { requestId: x.requestId, consumerId: x.identity?.consumerId, ...verdict.invalid },
         'invalid rate-limit or quota policy; request refused',
       );
-      return answered(
+      answered(
         x,
         writeProblem(x.res, {
           code: 'LIMIT_POLICY_INVALID',
@@ -374,11 +383,13 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
           headers: x.cors,
         }),
       );
+      return;
     }
     if (!verdict.allowed) {
       const code = verdict.code === 'QUOTA_EXCEEDED' ? 'QUOTA_EXCEEDED' : 'RATE_LIMITED';
       const detail = code === 'QUOTA_EXCEEDED' ? 'the usage quota is used up' : 'too many requests; see RateLimit and Retry-After';
-      return answered(x, writeProblem(x.res, { code, detail, requestId: x.requestId, headers: { ...x.cors, ...verdict.headers } as Record<string, string> }));
+      answered(x, writeProblem(x.res, { code, detail, requestId: x.requestId, headers: { ...x.cors, ...verdict.headers } as Record<string, string> }));
+      return;
     }
     x.rateHeaders = verdict.headers;
     proxy(x);
@@ -432,17 +443,20 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     const failure = classifyUpstreamError(error);
     if (error instanceof ClientGoneError) {
       metrics.upstreamError(api.name, 'aborted');
-      return answered(x, res.headersSent ? res.statusCode : 499);
+      answered(x, res.headersSent ? res.statusCode : 499);
+      return;
     }
     if (failure === 'body-too-large') {
-      return answered(x, writeProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
+      answered(x, writeProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
+      return;
     }
     metrics.upstreamError(api.name, failure);
     runtime.log.warn({ requestId, upstream: api.upstreamOrigin, err: { code: (error as { code?: string }).code, message: error.message } }, 'upstream failed');
     if (res.headersSent) {
       // The head went out; all that is left is to cut the body short so the client sees the failure.
       res.destroy();
-      return finish(x);
+      finish(x);
+      return;
     }
     answered(
       x,

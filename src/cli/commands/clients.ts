@@ -54,7 +54,10 @@ function clientBody(ctx: CliContext, o: ClientOptions) {
 }
 
 function printClient(ctx: CliContext, options: Common, issued: AdminSchemas['IssuedClient']): void {
-  if (options.json) return printJson(ctx.stdout, issued);
+  if (options.json) {
+    printJson(ctx.stdout, issued);
+    return;
+  }
   // The record without what a table cell cannot show well; the secret last, apart.
   const { clientSecret, secrets, jwks, authMethod, ...rest } = issued;
   printRecord(ctx.stdout, rest);
