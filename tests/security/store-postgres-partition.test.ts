@@ -148,7 +148,12 @@ test('a silent partition: bounded 503s, /readyz within 1 s, no late commit, a sa
     await s.heal();
     assert.equal(await s.count('during'), 0, 'the write answered 503 did not commit after the partition healed');
 
-    // The client retries with the same key: one consumer, and the same answer replayed after that.
+    // The client retries with the same key once the store answers again (as Retry-After tells it to):
+    // one consumer, and the same answer replayed after that.
+    for (let i = 0; (await call(`${s.running.adminUrl}/readyz`)).status !== 200; i++) {
+      if (i === 100) throw new Error('the store did not answer /readyz after the partition healed');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const retried = await s.admin('POST', '/admin/v1/consumers', { name: 'during' }, { 'idempotency-key': idempotencyKey });
     assert.equal(retried.status, 201, JSON.stringify(retried.body));
     const replayed = await s.admin('POST', '/admin/v1/consumers', { name: 'during' }, { 'idempotency-key': idempotencyKey });
