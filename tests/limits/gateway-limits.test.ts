@@ -41,6 +41,8 @@ async function world(extraConfig: Record<string, unknown> = {}): Promise<World> 
         { name: 'open', basePath: '/open', upstream: upstream.url, auth: ['api-key'] },
         { name: 'jwt', basePath: '/jwt', upstream: upstream.url, auth: ['jwt'] },
         { name: 'scoped', basePath: '/scoped', upstream: upstream.url, auth: ['api-key'], scopes: ['orders:read'] },
+        { name: 'jwt-scoped', basePath: '/jwt-scoped', upstream: upstream.url, auth: ['jwt'], scopes: ['orders:read'] },
+        { name: 'jwt-elsewhere', basePath: '/jwt-elsewhere', upstream: upstream.url, auth: ['jwt'], audience: 'https://elsewhere.example' },
       ],
       ...extraConfig,
     },
@@ -322,6 +324,44 @@ describe('rate limits apply to OAuth clients alike', () => {
       assert.deepEqual(await statuses(3, () => w.get('/open/a', key)), [200, 200, 429]);
       const refused = await w.get('/open/a', key);
       assert.equal(((await refused.json()) as any).code, 'QUOTA_EXCEEDED');
+    } finally {
+      await w.close();
+    }
+  });
+});
+
+describe("usage counts refused JWTs as their consumer's", () => {
+  test('a valid token short of a scope (403) or meant for another audience (401) counts under its consumer and client', async () => {
+    const w = await world({ oauth: { masterKey: Buffer.alloc(32, 7).toString('base64url') } });
+    try {
+      const consumerId = await w.consumer('jwt-refused');
+      const { client, secret } = await w.app.oauth.clients.create(consumerId, { authMethod: 'client_secret_post' }, actor);
+      const token = await fetch(`${w.gateway.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'client_credentials', client_id: client.id, client_secret: secret!.secret }),
+      });
+      assert.equal(token.status, 200, await token.clone().text());
+      const { access_token } = (await token.json()) as { access_token: string };
+      const call = (path: string) => fetch(`${w.gateway.url}${path}`, { headers: { authorization: `Bearer ${access_token}` } });
+      const scoped = await call('/jwt-scoped/a');
+      assert.equal(scoped.status, 403);
+      assert.equal(((await scoped.json()) as any).code, 'INSUFFICIENT_SCOPE');
+      const elsewhere = await call('/jwt-elsewhere/a');
+      assert.equal(elsewhere.status, 401);
+      assert.equal(((await elsewhere.json()) as any).code, 'CREDENTIAL_INVALID');
+      assert.equal((await call('/jwt/a')).status, 200);
+      await w.app.usage.flush();
+      const to = w.clock.now() + 60_000;
+      const day = 86_400_000;
+      const counts = async (filter: Record<string, string>) =>
+        (await w.app.store.queryUsage({ ...filter, from: 0, to, granularityMs: day })).map((p) => [p.statusClass, p.count]).sort();
+      assert.deepEqual(await counts({ consumerId, api: 'jwt-scoped' }), [['4xx', 1]]);
+      assert.deepEqual(await counts({ credentialId: client.id, api: 'jwt-elsewhere' }), [['4xx', 1]]);
+      assert.deepEqual(await counts({ consumerId }), [
+        ['2xx', 1],
+        ['4xx', 2],
+      ]);
     } finally {
       await w.close();
     }
