@@ -8,9 +8,9 @@ import type { AuthMethodName } from '../auth/types.js';
 import { ConfigError } from '../config/load.js';
 import type { ApiConfig } from '../config/schema.js';
 import { parseDuration } from '../lib/duration.js';
+import { loadOpenApi, OpenApiError } from '../lib/openapi.js';
 import type { RateSetting } from '../limits/types.js';
 import { type CorsPolicy, compileCors } from './cors.js';
-import { loadOpenApi, OpenApiError } from './openapi/load.js';
 import { compileOperations, type OperationMatcher } from './openapi/operations.js';
 import { foldForMatch } from './request-path.js';
 
