@@ -3,12 +3,14 @@
 import type { Static } from '@sinclair/typebox';
 import type { App } from '../app.js';
 import type { Actor } from '../audit/log.js';
+import { PortcullisError } from '../errors/codes.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { quotaStatus } from '../limits/quota-status.js';
-import type { KeyRecord } from '../store/types.js';
+import type { ConsumerRecord, KeyRecord } from '../store/types.js';
+import { usageReport } from '../usage/report.js';
 import type { ClientCreate, SecretRotate } from './oauth-schemas.js';
-import type { AuditQuery, KeyCreate, KeyRoll } from './schemas.js';
-import { auditEventView, clientView, keyView, parseTime, secretView, signingKeyView } from './views.js';
+import type { AuditQuery, KeyCreate, KeyRoll, UsageQuery } from './schemas.js';
+import { auditEventView, clientView, consumerView, keyView, parseTime, secretView, signingKeyView } from './views.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -42,6 +44,11 @@ export async function keyWithQuota(app: App, key: KeyRecord) {
   return { ...keyView(key), quotaStatus: await quotaStatus(app.limiters.requests, 'credential', key.id, key.quota, app.clock.now()) };
 }
 
+/** A consumer with its remaining usage credits (read, not consumed). */
+export async function consumerWithQuota(app: App, consumer: ConsumerRecord) {
+  return { ...consumerView(consumer), quotaStatus: await quotaStatus(app.limiters.requests, 'consumer', consumer.id, consumer.quota, app.clock.now()) };
+}
+
 export async function createClient(app: App, consumerId: string, body: Static<typeof ClientCreate>, actor: Actor) {
   const { client, secret } = await app.oauth.clients.create(consumerId, body, actor);
   const view = clientView(client, secret ? [secret.record] : []);
@@ -72,4 +79,13 @@ export async function listAuditEvents(app: App, q: Static<typeof AuditQuery> & {
     consumerId,
   });
   return { items: page.items.map(auditEventView), nextCursor: encodeCursor(page.nextCursor) };
+}
+
+/** The admin API's usage report: any consumer, key, client or API. */
+export async function usage(app: App, q: Static<typeof UsageQuery> & { granularity: 'minute' | 'hour' | 'day' }) {
+  if (q.key && q.client) throw new PortcullisError('VALIDATION_FAILED', 'give key or client, not both');
+  return usageReport(
+    { store: app.store, clock: app.clock, flush: () => app.usage.flush() },
+    { consumerId: q.consumer, credentialId: q.key ?? q.client, api: q.api, from: q.from, to: q.to, granularity: q.granularity },
+  );
 }

@@ -15,13 +15,13 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 const INPUT_MAX_DEPTH = METADATA_MAX_DEPTH + 1;
 
 /** A Fastify validator compiler that knows the admin API's named schemas (`{ $ref: "<$id>" }`). */
-export function adminValidators() {
+export function adminValidators(extraComponents: Record<string, object> = {}) {
   // Bodies are validated as sent: a string "true" is not a boolean. Query strings and path
   // parameters are text by nature, so they are coerced to the declared types.
   const strict = addFormats(new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false }));
   const coercing = addFormats(new Ajv({ allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false, strict: false }));
   // A custom compiler does not see the schemas given to server.addSchema: the named ones are added here.
-  for (const schema of Object.values(adminComponents)) {
+  for (const schema of Object.values({ ...adminComponents, ...extraComponents })) {
     strict.addSchema(schema);
     coercing.addSchema(schema);
   }

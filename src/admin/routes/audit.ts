@@ -1,9 +1,8 @@
 // /admin/v1/audit-events
 import type { App } from '../../app.js';
 import { listAuditEvents } from '../actions.js';
-import { AuditEventPage, AuditQueryWithDefaults, ref } from '../schemas.js';
+import { AuditEventPage, AuditQueryWithDefaults, errorResponses, ref } from '../schemas.js';
 import type { AdminServer } from './admin-server.js';
-import { errorResponses } from './responses.js';
 
 export function auditRoutes(server: AdminServer, app: App): void {
   server.get(

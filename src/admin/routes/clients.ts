@@ -17,10 +17,9 @@ import {
   SigningKeyRotate,
   TokenParams,
 } from '../oauth-schemas.js';
-import { ConsumerParams, PageQueryWithDefaults, ref } from '../schemas.js';
+import { ConsumerParams, errorResponses, noContent, PageQueryWithDefaults, ref } from '../schemas.js';
 import { clientView, signingKeyView } from '../views.js';
 import type { AdminServer } from './admin-server.js';
-import { errorResponses, noContent } from './responses.js';
 
 export function clientRoutes(server: AdminServer, app: App): void {
   const { clients, revoker, ring } = app.oauth;

@@ -4,6 +4,7 @@ import { quotaStatus } from '../../limits/quota-status.js';
 import { createKey, keyWithQuota, rollKey, updateKey } from '../actions.js';
 import {
   ConsumerParams,
+  errorResponses,
   IssuedKey,
   Key,
   KeyCreate,
@@ -20,7 +21,6 @@ import {
 } from '../schemas.js';
 import { keyView, verifyView } from '../views.js';
 import type { AdminServer } from './admin-server.js';
-import { errorResponses } from './responses.js';
 
 export function keyRoutes(server: AdminServer, app: App): void {
   server.post(

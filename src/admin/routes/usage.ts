@@ -1,10 +1,8 @@
 // /admin/v1/usage: request counts per bucket and status class, for a consumer, key/client or API.
 import type { App } from '../../app.js';
-import { PortcullisError } from '../../errors/codes.js';
-import { usageReport } from '../../usage/report.js';
-import { ref, UsageQueryWithDefaults, UsageReport } from '../schemas.js';
+import { usage } from '../actions.js';
+import { errorResponses, ref, UsageQueryWithDefaults, UsageReport } from '../schemas.js';
 import type { AdminServer } from './admin-server.js';
-import { errorResponses } from './responses.js';
 
 export function usageRoutes(server: AdminServer, app: App): void {
   server.get(
@@ -18,13 +16,6 @@ export function usageRoutes(server: AdminServer, app: App): void {
         response: { 200: ref(UsageReport), ...errorResponses },
       },
     },
-    async (request) => {
-      const q = request.query;
-      if (q.key && q.client) throw new PortcullisError('VALIDATION_FAILED', 'give key or client, not both');
-      return usageReport(
-        { store: app.store, clock: app.clock, flush: () => app.usage.flush() },
-        { consumerId: q.consumer, credentialId: q.key ?? q.client, api: q.api, from: q.from, to: q.to, granularity: q.granularity },
-      );
-    },
+    async (request) => usage(app, request.query),
   );
 }
