@@ -7,7 +7,7 @@
 // The principal is chosen by the test (header `x-test-principal`): it stands in for the accounts
 // side's session check, the seam `principalOf` that the real portal fills from the session cookie.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -386,7 +386,9 @@ describe('portal resource routes', () => {
     const text = JSON.stringify(events.items);
     assert.ok(!text.includes(created.body.key) && !text.includes(rolled.body.key), 'no plaintext key in the audit trail');
     assert.ok(events.items.some((e) => e.actor === 'portal:usr_deva' && e.action === 'key.rolled'));
-    assert.ok(!readFileSync(t.sqlitePath ?? '/dev/null').includes(rolled.body.key), 'nor in the database');
+    for (const file of [t.sqlitePath!, `${t.sqlitePath}-wal`]) {
+      if (existsSync(file)) assert.ok(!readFileSync(file).includes(rolled.body.key), `nor in ${file}`);
+    }
   });
 
   test('members may not set what stays the operators’: metadata, enabled, audiences', async () => {
