@@ -405,6 +405,35 @@ describe('portal resource routes', () => {
     assert.equal(outOfScope.body.code, 'SCOPES_NOT_ALLOWED');
   });
 
+  test('odd input gets a 4xx with a stable code, never a 5xx or a file read', async () => {
+    const { keyId } = await freshObjects(a.id);
+    let deep: unknown = 'x';
+    for (let i = 0; i < 40; i++) deep = { deep };
+    const cases: Array<[method: string, url: string, body: unknown, status: number, code: string]> = [
+      ['GET', `${BASE}/keys/not-a-key`, undefined, 400, 'VALIDATION_FAILED'],
+      ['GET', `${BASE}/keys/KEY_${keyId.slice(4)}`, undefined, 400, 'VALIDATION_FAILED'],
+      ['GET', `${BASE}/keys/${keyId}%00`, undefined, 400, 'NUL_CHARACTER'],
+      ['GET', `${BASE}/clients/${keyId}`, undefined, 400, 'VALIDATION_FAILED'],
+      ['PATCH', `${BASE}/keys/${keyId}`, {}, 400, 'VALIDATION_FAILED'],
+      ['PATCH', `${BASE}/keys/${keyId}`, { name: 'x', scopes: [] }, 400, 'VALIDATION_FAILED'],
+      ['POST', `${BASE}/keys`, { name: deep }, 400, 'NESTING_TOO_DEEP'],
+      ['POST', `${BASE}/keys`, { rateLimit: { limit: 1, window: '0s' } }, 400, 'VALIDATION_FAILED'],
+      ['POST', `${BASE}/keys`, { expiresAt: 'tomorrow' }, 400, 'VALIDATION_FAILED'],
+      ['POST', `${BASE}/keys/${keyId}/roll`, { expireOldInSeconds: -1 }, 400, 'VALIDATION_FAILED'],
+      ['POST', `${BASE}/clients`, { authMethod: 'private_key_jwt', jwks: { keys: [{ kty: 'oct', k: 'c2VjcmV0' }] } }, 400, 'INVALID_JWKS'],
+      ['GET', `${BASE}/usage?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z`, undefined, 400, 'INVALID_TIME'],
+      ['GET', `${BASE}/usage?keyId=${keyId}&clientId=cli_x`, undefined, 400, 'VALIDATION_FAILED'],
+      ['GET', `${BASE}/apis/..%2F..%2Fetc%2Fpasswd/openapi.json`, undefined, 400, 'VALIDATION_FAILED'],
+      ['GET', `${BASE}/audit-events?limit=100000`, undefined, 400, 'VALIDATION_FAILED'],
+    ];
+    for (const [method, url, body, status, code] of cases) {
+      const answer = await call('dev-a', method, url, body);
+      assert.equal(answer.status, status, `${method} ${url} ${JSON.stringify(body)?.slice(0, 80)} → ${JSON.stringify(answer.body)}`);
+      assert.equal(answer.body.code, code, `${method} ${url}`);
+      assert.ok(!JSON.stringify(answer.body).includes(' at '), 'no stack trace');
+    }
+  });
+
   test('usage: per hour or day by status class, with the rate limits, quotas and credits left', async () => {
     const key = await t.app.keys.create(a.id, { name: 'metered', quota: { limit: 100, period: 'day' } }, { id: 'test', sourceIp: null });
     t.app.usage.record({ consumerId: a.id, credentialId: key.record.id, api: 'orders', status: 200 });
