@@ -9,7 +9,7 @@ import { adminComponents } from '../admin/components.js';
 import { adminValidators, checkInputDepth, checkLimitSettings } from '../admin/validation.js';
 import type { App } from '../app.js';
 import type { PortalPrincipal } from './principal.js';
-import { memberReach, operatorReach, type PrincipalOf } from './reach.js';
+import { memberReach, operatorReach, type PrincipalOf, type Reach } from './reach.js';
 import { apiRoutes } from './routes/apis.js';
 import { auditRoutes } from './routes/audit.js';
 import { clientRoutes } from './routes/clients.js';
@@ -42,22 +42,25 @@ export function registerResourceRoutes(scope: FastifyInstance, deps: ResourceRou
     child.addHook('preHandler', checkLimitSettings);
     const routes = child.withTypeProvider<TypeBoxTypeProvider>() as PortalServer;
 
-    const member = memberReach(principalOf);
-    for (const register of [keyRoutes, clientRoutes]) register(routes, app, member, principalOf);
-    usageRoutes(routes, app, member);
-    auditRoutes(routes, app, member);
+    // A consumer's resources, for the member's consumer here and for any consumer under admin/ below.
+    const consumerRoutes = (server: PortalServer, reach: Reach) => {
+      keyRoutes(server, app, reach, principalOf);
+      clientRoutes(server, app, reach, principalOf);
+      usageRoutes(server, app, reach);
+      auditRoutes(server, app, reach);
+    };
+    consumerRoutes(routes, memberReach(principalOf));
     apiRoutes(routes, app, deps.baseDir ?? process.cwd());
 
     child.register(async function operatorOnly(operator) {
-      // First of this context's hooks, after the scope's session check: a member never reaches an
+      // This context's first hook. It needs the principal, so the scope's session check must be an
+      // onRequest hook (a parent's hooks run before a child's): a member then never reaches an
       // operator route's validation or handler, and meets the answer an unknown route gets.
       operator.addHook('onRequest', async (request, reply) => {
         if (!principalOf(request).operator) return reply.callNotFound();
       });
       const operatorServer = operator.withTypeProvider<TypeBoxTypeProvider>() as PortalServer;
-      for (const register of [keyRoutes, clientRoutes]) register(operatorServer, app, operatorReach, principalOf);
-      usageRoutes(operatorServer, app, operatorReach);
-      auditRoutes(operatorServer, app, operatorReach);
+      consumerRoutes(operatorServer, operatorReach);
       operatorRoutes(operatorServer, app, principalOf);
     });
   });
