@@ -7,6 +7,7 @@
 // The principal is chosen by the test (header `x-test-principal`): it stands in for the accounts
 // side's session check, the seam `principalOf` that the real portal fills from the session cookie.
 import assert from 'node:assert/strict';
+import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -403,6 +404,27 @@ describe('portal resource routes', () => {
     }
     const outOfScope = await call('dev-a', 'POST', `${BASE}/keys`, { scopes: ['admin:all'] });
     assert.equal(outOfScope.body.code, 'SCOPES_NOT_ALLOWED');
+  });
+
+  test('a private_key_jwt client with a pasted JWK Set; a secret client rotated with an overlap', async () => {
+    const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
+    const created = await call('owner-a', 'POST', `${BASE}/clients`, {
+      name: 'signer',
+      authMethod: 'private_key_jwt',
+      jwks: { keys: [{ ...jwk, kid: 'k1', use: 'sig' }] },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.authMethod, 'private_key_jwt');
+    assert.equal(created.body.clientSecret, undefined, 'no secret for a private_key_jwt client');
+    assert.equal((await call('owner-a', 'POST', `${BASE}/clients/${created.body.clientId}/secrets`, {})).body.code, 'CLIENT_HAS_NO_SECRET');
+
+    const secretClient = await call('owner-a', 'POST', `${BASE}/clients`, { name: 'sync' });
+    const rotated = await call('owner-a', 'POST', `${BASE}/clients/${secretClient.body.clientId}/secrets`, { expireOldInSeconds: 300 });
+    assert.equal(rotated.status, 201);
+    assert.notEqual(rotated.body.clientSecret, secretClient.body.clientSecret);
+    const shown = await call('owner-a', 'GET', `${BASE}/clients/${secretClient.body.clientId}`);
+    assert.equal(shown.body.secrets.length, 2, 'the old secret stays for the overlap');
+    assert.ok(!JSON.stringify(shown.body).includes(rotated.body.clientSecret), 'secrets are masked');
   });
 
   test('odd input gets a 4xx with a stable code, never a 5xx or a file read', async () => {
