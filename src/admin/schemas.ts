@@ -268,3 +268,12 @@ export const UsageReport = Type.Object(
 export const PageQueryWithDefaults = Type.Unsafe<Static<typeof PageQuery> & { limit: number }>(PageQuery);
 export const AuditQueryWithDefaults = Type.Unsafe<Static<typeof AuditQuery> & { limit: number }>(AuditQuery);
 export const UsageQueryWithDefaults = Type.Unsafe<Static<typeof UsageQuery> & { granularity: 'minute' | 'hour' | 'day' }>(UsageQuery);
+
+/** Error responses every admin and portal route documents. */
+export const errorResponses = {
+  '4xx': ref(Problem),
+  '5xx': ref(Problem),
+} as const;
+
+/** A 204 answer: documented as `null`, typed as no body, so the handler ends with `reply.code(204).send()`. */
+export const noContent = Type.Unsafe<void>(Type.Null());

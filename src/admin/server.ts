@@ -3,8 +3,6 @@
 // (route-access.ts), and one canonical spelling of every path (request-target.ts).
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { App } from '../app.js';
 import type { Actor } from '../audit/log.js';
@@ -14,8 +12,6 @@ import { sendFrameworkError, toProblem } from '../errors/fastify-errors.js';
 import { problem, sendProblem } from '../errors/problem.js';
 import { newId } from '../lib/ids.js';
 import { acceptableRequestId } from '../lib/request-id.js';
-import { checkJsonInput, METADATA_MAX_DEPTH } from '../lib/validate.js';
-import { quotaSettingProblem, rateSettingProblem, type SettingProblem } from '../limits/settings.js';
 import { authenticateAdmin } from './auth.js';
 import { adminComponents } from './components.js';
 import { registerIdempotency } from './idempotency.js';
@@ -26,6 +22,7 @@ import { clientRoutes } from './routes/clients.js';
 import { consumerRoutes } from './routes/consumers.js';
 import { keyRoutes } from './routes/keys.js';
 import { usageRoutes } from './routes/usage.js';
+import { adminValidators, checkInputDepth, checkLimitSettings } from './validation.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,8 +30,6 @@ declare module 'fastify' {
     actor: Actor;
   }
 }
-
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 export interface AdminServerOptions {
   /** Skip admin-key authentication and act as this actor: the CLI working on the local store. */
@@ -48,40 +43,6 @@ export interface AdminServerOptions {
 
 export const OPENAPI_PATH = '/admin/v1/openapi.json';
 
-/** Bodies may wrap metadata (which nests at most METADATA_MAX_DEPTH levels) in one more object. */
-const INPUT_MAX_DEPTH = METADATA_MAX_DEPTH + 1;
-
-/**
- * Rate limits and quotas in any body (consumers, keys, clients; create and update) within the bounds
- * the limiter can run (src/limits/settings.ts), beyond what their schema can say (1s ≤ window ≤ 365d,
- * limit × window). A bad one stored would refuse every request of its caller.
- */
-function checkLimitSettings(body: unknown): void {
-  if (typeof body !== 'object' || body === null) return;
-  const { rateLimit, quota } = body as { rateLimit?: unknown; quota?: unknown };
-  const refuse = (name: string, problem: SettingProblem) => {
-    const field = ['body', name, problem.field].filter(Boolean).join('.');
-    throw new PortcullisError('VALIDATION_FAILED', `${field}: ${problem.message}`, { errors: [{ field, message: problem.message }] });
-  };
-  const rateProblem = rateLimit !== undefined && rateLimit !== null ? rateSettingProblem(rateLimit) : undefined;
-  if (rateProblem) refuse('rateLimit', rateProblem);
-  const quotaProblem = quota !== undefined && quota !== null ? quotaSettingProblem(quota) : undefined;
-  if (quotaProblem) refuse('quota', quotaProblem);
-}
-
-function validators() {
-  // Bodies are validated as sent: a string "true" is not a boolean. Query strings and path
-  // parameters are text by nature, so they are coerced to the declared types.
-  const strict = addFormats(new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false }));
-  const coercing = addFormats(new Ajv({ allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false, strict: false }));
-  // A custom compiler does not see the schemas given to server.addSchema: the named ones are added here.
-  for (const schema of Object.values(adminComponents)) {
-    strict.addSchema(schema);
-    coercing.addSchema(schema);
-  }
-  return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === 'body' ? strict : coercing).compile(schema);
-}
-
 export async function buildAdminServer(app: App, options: AdminServerOptions = {}): Promise<FastifyInstance> {
   // Typed by the TypeBox provider: each route's request and reply types come from its schema.
   const server = Fastify({
@@ -92,7 +53,7 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
     frameworkErrors: sendFrameworkError,
     clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
-  server.setValidatorCompiler(validators());
+  server.setValidatorCompiler(adminValidators());
   server.removeContentTypeParser('text/plain');
 
   // Before any other hook or route: every route registered from here on needs an admin key unless
@@ -148,14 +109,8 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
       throw new PortcullisError('UNSUPPORTED_MEDIA_TYPE', 'request bodies are not accepted with a Content-Encoding');
     }
   });
-  // Before the schemas: they recurse, and a string the store would rewrite must not get that far.
-  server.addHook('preValidation', async (request) => {
-    checkJsonInput(request.params, INPUT_MAX_DEPTH, 'the path');
-    checkJsonInput(request.query, INPUT_MAX_DEPTH, 'the query');
-    checkJsonInput(request.body, INPUT_MAX_DEPTH, 'the body');
-  });
-  // After the schemas: the shape is known to be right, only the bounds are left.
-  server.addHook('preHandler', async (request) => checkLimitSettings(request.body));
+  server.addHook('preValidation', checkInputDepth);
+  server.addHook('preHandler', checkLimitSettings);
   server.addHook('onSend', async (_request, reply, payload) => {
     reply.header('x-request-id', String(_request.id));
     reply.header('cache-control', 'no-store');

@@ -1,9 +1,12 @@
-// Records → the JSON the admin API returns: ISO times, masked keys, never a hash.
+// Records → the JSON the admin API (and the portal, which answers in the same shapes) returns: ISO
+// times, masked keys, never a hash.
 
 import { PortcullisError } from '../errors/codes.js';
 import type { VerifyResult } from '../keys/verify-result.js';
 import type { QuotaStatus } from '../limits/quota-status.js';
+import type { ClientSecretRecord, OAuthClientRecord, SigningKeyRecord } from '../store/oauth-types.js';
 import type { AuditEventRecord, ConsumerRecord, KeyRecord } from '../store/types.js';
+import type { ClientJwks } from './oauth-schemas.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -39,6 +42,45 @@ export function keyView(k: KeyRecord) {
     quota: k.quota,
     createdAt: iso(k.createdAt),
     updatedAt: iso(k.updatedAt),
+  };
+}
+
+export function secretView(s: ClientSecretRecord) {
+  return { id: s.id, masked: s.masked, expiresAt: isoOrNull(s.expiresAt), createdAt: iso(s.createdAt) };
+}
+
+/** A client as the admin API shows it: never a secret hash. */
+export function clientView(c: OAuthClientRecord, secrets?: ClientSecretRecord[]) {
+  return {
+    clientId: c.id,
+    consumerId: c.consumerId,
+    name: c.name,
+    scopes: c.scopes,
+    audiences: c.audiences,
+    tokenTtlSeconds: c.tokenTtlSeconds,
+    authMethod: c.authMethods.length === 1 ? c.authMethods[0]! : null,
+    authMethods: c.authMethods,
+    // Stored only after the create/update schema accepted it.
+    jwks: c.jwks as ClientJwks | null,
+    enabled: c.enabled,
+    tokensRevokedBefore: isoOrNull(c.tokensRevokedBefore),
+    rateLimit: c.rateLimit,
+    quota: c.quota,
+    ...(secrets ? { secrets: secrets.map(secretView) } : {}),
+    createdAt: iso(c.createdAt),
+    updatedAt: iso(c.updatedAt),
+  };
+}
+
+export function signingKeyView(k: SigningKeyRecord & { state: 'pending' | 'active' | 'retired' }) {
+  return {
+    kid: k.id,
+    alg: k.alg,
+    state: k.state,
+    createdAt: iso(k.createdAt),
+    activatesAt: iso(k.activatesAt),
+    retiresAt: isoOrNull(k.retiresAt),
+    removeAfter: isoOrNull(k.removeAfter),
   };
 }
 

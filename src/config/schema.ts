@@ -14,6 +14,9 @@ const OptionalDuration = Type.Union([Type.String({ pattern: DURATION_PATTERN }),
 const HeaderName = Type.String({ pattern: "^[A-Za-z0-9!#$%&'*+.^_`|~-]+$", maxLength: 100 });
 const Scope = Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' });
 
+/** The header an API key is read from when an API names none (`apiKeyHeader`). */
+export const DEFAULT_API_KEY_HEADER = 'x-api-key';
+
 const Api = Type.Object(
   {
     name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' }),

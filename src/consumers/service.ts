@@ -58,8 +58,8 @@ export function createConsumerService({ store, clock, audit, onChange }: Consume
       return consumer;
     },
 
-    async list(cursor: string | undefined, limit: number): Promise<Page<ConsumerRecord> & { nextCursor: string | null }> {
-      const result = await store.listConsumers({ after: decodeCursor(cursor), limit });
+    async list(cursor: string | undefined, limit: number, search?: string): Promise<Page<ConsumerRecord> & { nextCursor: string | null }> {
+      const result = await store.listConsumers({ after: decodeCursor(cursor), limit, ...(search ? { search } : {}) });
       return { items: result.items, nextCursor: encodeCursor(result.nextCursor) };
     },
 

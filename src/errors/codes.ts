@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
   CONSUMER_NOT_FOUND: { status: 404, title: 'No such consumer' },
   KEY_NOT_FOUND: { status: 404, title: 'No such API key' },
+  API_NOT_FOUND: { status: 404, title: 'No such API, or it has no OpenAPI document' },
   CONSUMER_NAME_TAKEN: { status: 409, title: 'A consumer with this name exists' },
   EXTERNAL_ID_TAKEN: { status: 409, title: 'An external id is already mapped to a consumer' },
   KEY_REVOKED: { status: 409, title: 'The API key is revoked and cannot change' },

@@ -6,11 +6,11 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { type AuthPolicy, makePolicy } from '../auth/policy.js';
 import type { AuthMethodName } from '../auth/types.js';
 import { ConfigError } from '../config/load.js';
-import type { ApiConfig } from '../config/schema.js';
+import { type ApiConfig, DEFAULT_API_KEY_HEADER } from '../config/schema.js';
 import { parseDuration } from '../lib/duration.js';
+import { loadOpenApi, OpenApiError } from '../lib/openapi.js';
 import type { RateSetting } from '../limits/types.js';
 import { type CorsPolicy, compileCors } from './cors.js';
-import { loadOpenApi, OpenApiError } from './openapi/load.js';
 import { compileOperations, type OperationMatcher } from './openapi/operations.js';
 import { foldForMatch } from './request-path.js';
 
@@ -51,7 +51,6 @@ export interface CompiledApi {
 }
 
 export const DEFAULT_TIMEOUTS: UpstreamTimeouts = { connectMs: 5_000, headersMs: 30_000, bodyMs: 30_000 };
-export const DEFAULT_API_KEY_HEADER = 'x-api-key';
 
 function timeoutsOf(timeout: ApiConfig['timeout']): UpstreamTimeouts {
   if (timeout === undefined) return DEFAULT_TIMEOUTS;

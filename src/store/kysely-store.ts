@@ -247,13 +247,18 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
       return row ? consumerWhere('id', row.consumer_id) : undefined;
     },
 
-    async listConsumers({ after, limit }) {
+    async listConsumers({ after, limit, search }) {
       let query = db
         .selectFrom('consumers')
         .selectAll()
         .orderBy('id')
         .limit(limit + 1);
       if (after) query = query.where('id', '>', after);
+      if (search) {
+        // LIKE's own wildcards in the search text are matched as themselves.
+        const pattern = `%${search.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+        query = query.where((eb) => eb.or([eb('id', '=', search), sql<boolean>`lower(${eb.ref('name')}) like ${pattern} escape '\\'`]));
+      }
       const rows = await query.execute();
       const ids = await externalIdsOf(rows.map((r) => r.id));
       return page(
@@ -408,6 +413,16 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
       if (filter.targetId) query = query.where('target_id', '=', filter.targetId);
       if (filter.from !== undefined) query = query.where('at', '>=', filter.from);
       if (filter.to !== undefined) query = query.where('at', '<', filter.to);
+      const consumerId = filter.consumerId;
+      if (consumerId !== undefined) {
+        query = query.where((eb) =>
+          eb.or([
+            eb.and([eb('target_type', '=', 'consumer'), eb('target_id', '=', consumerId)]),
+            eb('target_id', 'in', eb.selectFrom('api_keys').select('id').where('consumer_id', '=', consumerId)),
+            eb('target_id', 'in', eb.selectFrom('oauth_clients').select('id').where('consumer_id', '=', consumerId)),
+          ]),
+        );
+      }
       return page((await query.execute()).map(toAuditEvent), filter.limit);
     },
 

@@ -60,6 +60,16 @@ export interface AuditFilter extends PageRequest {
   targetId?: string | undefined;
   from?: number | undefined;
   to?: number | undefined;
+  /**
+   * Only the consumer's trail: events on the consumer itself and on its current keys and clients (a
+   * deleted client's events stay in the global trail only).
+   */
+  consumerId?: string | undefined;
+}
+
+export interface ConsumerFilter extends PageRequest {
+  /** Consumers whose id is this text, or whose name contains it (case-insensitive for ASCII letters). */
+  search?: string | undefined;
 }
 
 export type ConsumerPatch = Partial<Pick<ConsumerRecord, 'name' | 'metadata' | 'scopes' | 'enabled' | 'externalIds' | 'rateLimit' | 'quota'>> & {
@@ -87,7 +97,7 @@ export interface Store extends OAuthStore, UsageStore, IdempotencyStore {
   getConsumer(id: string): Promise<ConsumerRecord | undefined>;
   findConsumerByName(name: string): Promise<ConsumerRecord | undefined>;
   findConsumerByExternalId(externalId: string): Promise<ConsumerRecord | undefined>;
-  listConsumers(page: PageRequest): Promise<Page<ConsumerRecord>>;
+  listConsumers(filter: ConsumerFilter): Promise<Page<ConsumerRecord>>;
   updateConsumer(id: string, patch: ConsumerPatch): Promise<ConsumerRecord | undefined>;
   deleteConsumer(id: string): Promise<boolean>;
 

@@ -43,6 +43,10 @@ const RULES: Array<[path: string, layer: Layer, edge?: string]> = [
   ['src/admin/schemas.ts', 'contracts'],
   ['src/admin/oauth-schemas.ts', 'contracts'],
   ['src/admin/components.ts', 'contracts'],
+  // What the admin API's and the portal's resource routes share: views, actions, request checks.
+  ['src/admin/views.ts', 'contracts'],
+  ['src/admin/actions.ts', 'contracts'],
+  ['src/admin/validation.ts', 'contracts'],
   ['src/admin-client/', 'contracts'],
   ['src/gateway/', 'edges', 'gateway'],
   ['src/admin/', 'edges', 'admin'],

@@ -244,6 +244,73 @@ for (const adapter of storeAdapters) {
       );
     });
 
+    test("audit events: a consumer's trail holds its own, its keys' and its clients' events, no one else's", async () => {
+      const mine = consumer('trail-mine');
+      const other = consumer('trail-other');
+      await store.insertConsumer(mine);
+      await store.insertConsumer(other);
+      const myKey = key(mine.id, `h-${newId('key')}`);
+      const otherKey = key(other.id, `h-${newId('key')}`);
+      await store.insertKey(myKey);
+      await store.insertKey(otherKey);
+      const client = (consumerId: string) => ({
+        id: newId('cli'),
+        consumerId,
+        name: 'c',
+        scopes: [],
+        audiences: [],
+        tokenTtlSeconds: 60,
+        authMethods: ['client_secret_basic' as const],
+        jwks: null,
+        enabled: true,
+        tokensRevokedBefore: null,
+        rateLimit: null,
+        quota: null,
+        createdAt: T0,
+        updatedAt: T0,
+      });
+      const myClient = client(mine.id);
+      await store.insertClient(myClient);
+      await store.insertClient(client(other.id));
+      const targets: Array<[string, string]> = [
+        ['consumer', mine.id],
+        ['consumer', other.id],
+        ['key', myKey.id],
+        ['key', otherKey.id],
+        ['client', myClient.id],
+        // An id that is another consumer's: only the consumer target type counts.
+        ['key', mine.id],
+      ];
+      for (const [i, [type, id]] of targets.entries()) {
+        await store.insertAuditEvent({
+          id: newId('evt', T0 + i),
+          at: T0 + i,
+          actor: 'x',
+          action: 'a',
+          targetType: type,
+          targetId: id,
+          sourceIp: null,
+          details: {},
+        });
+      }
+      const trail = await store.listAuditEvents({ consumerId: mine.id, limit: 50 });
+      assert.deepEqual(
+        trail.items.map((e) => e.targetId),
+        [myClient.id, myKey.id, mine.id],
+      );
+    });
+
+    test('consumers: search by id or by a name fragment, wildcards matched as themselves', async () => {
+      const found = consumer(`Search_Target 100%`);
+      await store.insertConsumer(found);
+      await store.insertConsumer(consumer('searchXtarget'));
+      const names = async (search: string) => (await store.listConsumers({ search, limit: 50 })).items.map((c) => c.name);
+      assert.deepEqual(await names('search_target'), ['Search_Target 100%'], 'case-insensitive; _ is not a wildcard');
+      assert.deepEqual(await names('100%'), ['Search_Target 100%']);
+      assert.deepEqual(await names(found.id), ['Search_Target 100%']);
+      assert.deepEqual(await names('no such name'), []);
+    });
+
     test('the query counter counts statements', async () => {
       const before = store.stats.queries;
       await store.getKey('key_missing');

@@ -1,11 +1,10 @@
 // /admin/v1/consumers/{id}/clients, /admin/v1/clients/…, /admin/v1/tokens/{jti}/revoke and
 // /admin/v1/signing-keys: OAuth clients, their secrets and tokens, and the signing keys.
 import type { App } from '../../app.js';
-import type { ClientSecretRecord, OAuthClientRecord, SigningKeyRecord } from '../../store/oauth-types.js';
+import { createClient, listSigningKeys, rotateClientSecret } from '../actions.js';
 import {
   Client,
   ClientCreate,
-  type ClientJwks,
   ClientPage,
   ClientParams,
   ClientUpdate,
@@ -18,51 +17,9 @@ import {
   SigningKeyRotate,
   TokenParams,
 } from '../oauth-schemas.js';
-import { ConsumerParams, PageQueryWithDefaults, ref } from '../schemas.js';
+import { ConsumerParams, errorResponses, noContent, PageQueryWithDefaults, ref } from '../schemas.js';
+import { clientView, signingKeyView } from '../views.js';
 import type { AdminServer } from './admin-server.js';
-import { errorResponses, noContent } from './responses.js';
-
-const iso = (ms: number) => new Date(ms).toISOString();
-const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
-
-export function secretView(s: ClientSecretRecord) {
-  return { id: s.id, masked: s.masked, expiresAt: isoOrNull(s.expiresAt), createdAt: iso(s.createdAt) };
-}
-
-/** A client as the admin API shows it: never a secret hash. */
-export function clientView(c: OAuthClientRecord, secrets?: ClientSecretRecord[]) {
-  return {
-    clientId: c.id,
-    consumerId: c.consumerId,
-    name: c.name,
-    scopes: c.scopes,
-    audiences: c.audiences,
-    tokenTtlSeconds: c.tokenTtlSeconds,
-    authMethod: c.authMethods.length === 1 ? c.authMethods[0]! : null,
-    authMethods: c.authMethods,
-    // Stored only after the create/update schema accepted it.
-    jwks: c.jwks as ClientJwks | null,
-    enabled: c.enabled,
-    tokensRevokedBefore: isoOrNull(c.tokensRevokedBefore),
-    rateLimit: c.rateLimit,
-    quota: c.quota,
-    ...(secrets ? { secrets: secrets.map(secretView) } : {}),
-    createdAt: iso(c.createdAt),
-    updatedAt: iso(c.updatedAt),
-  };
-}
-
-function signingKeyView(k: SigningKeyRecord & { state: 'pending' | 'active' | 'retired' }) {
-  return {
-    kid: k.id,
-    alg: k.alg,
-    state: k.state,
-    createdAt: iso(k.createdAt),
-    activatesAt: iso(k.activatesAt),
-    retiresAt: isoOrNull(k.retiresAt),
-    removeAfter: isoOrNull(k.removeAfter),
-  };
-}
 
 export function clientRoutes(server: AdminServer, app: App): void {
   const { clients, revoker, ring } = app.oauth;
@@ -79,11 +36,7 @@ export function clientRoutes(server: AdminServer, app: App): void {
         response: { 201: ref(IssuedClient), ...errorResponses },
       },
     },
-    async (request, reply) => {
-      const { client, secret } = await clients.create(request.params.id, request.body, request.actor);
-      const view = clientView(client, secret ? [secret.record] : []);
-      return reply.code(201).send(secret ? { ...view, clientSecret: secret.secret } : view);
-    },
+    async (request, reply) => reply.code(201).send(await createClient(app, request.params.id, request.body, request.actor)),
   );
 
   server.get(
@@ -165,15 +118,7 @@ export function clientRoutes(server: AdminServer, app: App): void {
         response: { 201: ref(RotatedSecret), ...errorResponses },
       },
     },
-    async (request, reply) => {
-      const { issued, oldSecretsExpireAt } = await clients.rotateSecret(request.params.clientId, request.body.expireOldInSeconds ?? 0, request.actor);
-      return reply.code(201).send({
-        clientId: request.params.clientId,
-        clientSecret: issued.secret,
-        secret: secretView(issued.record),
-        oldSecretsExpireAt: iso(oldSecretsExpireAt),
-      });
-    },
+    async (request, reply) => reply.code(201).send(await rotateClientSecret(app, request.params.clientId, request.body, request.actor)),
   );
 
   server.post(
@@ -203,7 +148,7 @@ export function clientRoutes(server: AdminServer, app: App): void {
     },
     async (request) => {
       const { jti, expiresAt } = await revoker.revokeByJti(request.params.jti, request.actor);
-      return { jti, revokedUntil: iso(expiresAt) };
+      return { jti, revokedUntil: new Date(expiresAt).toISOString() };
     },
   );
 
@@ -217,10 +162,7 @@ export function clientRoutes(server: AdminServer, app: App): void {
         response: { 200: ref(SigningKeyList), ...errorResponses },
       },
     },
-    async () => {
-      await ring.load();
-      return { items: ring.list(app.clock.now()).map(signingKeyView) };
-    },
+    async () => listSigningKeys(app),
   );
 
   server.post(

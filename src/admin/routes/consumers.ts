@@ -1,10 +1,20 @@
 // /admin/v1/consumers
 import type { App } from '../../app.js';
-import { quotaStatus } from '../../limits/quota-status.js';
-import { Consumer, ConsumerCreate, ConsumerPage, ConsumerParams, ConsumerUpdate, ConsumerWithQuota, PageQueryWithDefaults, ref } from '../schemas.js';
+import { consumerWithQuota } from '../actions.js';
+import {
+  Consumer,
+  ConsumerCreate,
+  ConsumerPage,
+  ConsumerParams,
+  ConsumerUpdate,
+  ConsumerWithQuota,
+  errorResponses,
+  noContent,
+  PageQueryWithDefaults,
+  ref,
+} from '../schemas.js';
 import { consumerView } from '../views.js';
 import type { AdminServer } from './admin-server.js';
-import { errorResponses, noContent } from './responses.js';
 
 export function consumerRoutes(server: AdminServer, app: App): void {
   server.post(
@@ -49,10 +59,7 @@ export function consumerRoutes(server: AdminServer, app: App): void {
         response: { 200: ref(ConsumerWithQuota), ...errorResponses },
       },
     },
-    async (request) => {
-      const consumer = await app.consumers.get(request.params.id);
-      return { ...consumerView(consumer), quotaStatus: await quotaStatus(app.limiters.requests, 'consumer', consumer.id, consumer.quota, app.clock.now()) };
-    },
+    async (request) => consumerWithQuota(app, await app.consumers.get(request.params.id)),
   );
 
   server.patch(

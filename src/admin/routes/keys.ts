@@ -1,8 +1,10 @@
 // /admin/v1/consumers/{id}/keys and /admin/v1/keys/…
 import type { App } from '../../app.js';
 import { quotaStatus } from '../../limits/quota-status.js';
+import { createKey, keyWithQuota, rollKey, updateKey } from '../actions.js';
 import {
   ConsumerParams,
+  errorResponses,
   IssuedKey,
   Key,
   KeyCreate,
@@ -17,9 +19,8 @@ import {
   VerifyRequest,
   VerifyResponse,
 } from '../schemas.js';
-import { keyView, parseTime, verifyView } from '../views.js';
+import { keyView, verifyView } from '../views.js';
 import type { AdminServer } from './admin-server.js';
-import { errorResponses } from './responses.js';
 
 export function keyRoutes(server: AdminServer, app: App): void {
   server.post(
@@ -34,12 +35,7 @@ export function keyRoutes(server: AdminServer, app: App): void {
         response: { 201: ref(IssuedKey), ...errorResponses },
       },
     },
-    async (request, reply) => {
-      const { expiresAt, ...rest } = request.body;
-      const input = expiresAt === undefined ? rest : { ...rest, expiresAt: parseTime(expiresAt) };
-      const issued = await app.keys.create(request.params.id, input, request.actor);
-      return reply.code(201).send({ ...keyView(issued.record), key: issued.key });
-    },
+    async (request, reply) => reply.code(201).send(await createKey(app, request.params.id, request.body, request.actor)),
   );
 
   server.get(
@@ -97,10 +93,7 @@ export function keyRoutes(server: AdminServer, app: App): void {
         response: { 200: ref(KeyWithQuota), ...errorResponses },
       },
     },
-    async (request) => {
-      const key = await app.keys.get(request.params.keyId);
-      return { ...keyView(key), quotaStatus: await quotaStatus(app.limiters.requests, 'credential', key.id, key.quota, app.clock.now()) };
-    },
+    async (request) => keyWithQuota(app, await app.keys.get(request.params.keyId)),
   );
 
   server.patch(
@@ -115,11 +108,7 @@ export function keyRoutes(server: AdminServer, app: App): void {
         response: { 200: ref(Key), ...errorResponses },
       },
     },
-    async (request) => {
-      const { expiresAt, ...rest } = request.body;
-      const input = expiresAt === undefined ? rest : { ...rest, expiresAt: parseTime(expiresAt) };
-      return keyView(await app.keys.update(request.params.keyId, input, request.actor));
-    },
+    async (request) => updateKey(app, request.params.keyId, request.body, request.actor),
   );
 
   server.post(
@@ -142,14 +131,6 @@ export function keyRoutes(server: AdminServer, app: App): void {
         response: { 201: ref(RolledKey), ...errorResponses },
       },
     },
-    async (request, reply) => {
-      const { expireOldInSeconds = 0, expiresAt } = request.body;
-      const { issued, old } = await app.keys.roll(
-        request.params.keyId,
-        expiresAt === undefined ? { expireOldInSeconds } : { expireOldInSeconds, expiresAt: parseTime(expiresAt) },
-        request.actor,
-      );
-      return reply.code(201).send({ ...keyView(issued.record), key: issued.key, oldKey: keyView(old) });
-    },
+    async (request, reply) => reply.code(201).send(await rollKey(app, request.params.keyId, request.body, request.actor)),
   );
 }

@@ -4,8 +4,8 @@
 // escape variant of a literal, a trailing slash a router could take as an empty parameter) is
 // `ambiguous`: the gateway refuses it rather than authorise one operation and forward to another.
 import type { AuthPolicy } from '../../auth/policy.js';
+import { type OpenApiDocument, resolveRef } from '../../lib/openapi.js';
 import { foldCase } from '../request-path.js';
-import { type OpenApiDocument, resolveRef } from './load.js';
 import { policyOfSecurity, type SecurityContext } from './security.js';
 
 export interface Operation {

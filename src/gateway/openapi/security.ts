@@ -3,7 +3,7 @@
 
 import { type AuthPolicy, makePolicy, type SecurityAlternative } from '../../auth/policy.js';
 import type { AuthMethodName } from '../../auth/types.js';
-import { type OpenApiDocument, resolveRef } from './load.js';
+import { type OpenApiDocument, resolveRef } from '../../lib/openapi.js';
 
 export interface SecurityContext {
   document: OpenApiDocument;
