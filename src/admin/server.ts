@@ -3,8 +3,6 @@
 // (route-access.ts), and one canonical spelling of every path (request-target.ts).
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { App } from '../app.js';
 import type { Actor } from '../audit/log.js';
@@ -26,6 +24,7 @@ import { clientRoutes } from './routes/clients.js';
 import { consumerRoutes } from './routes/consumers.js';
 import { keyRoutes } from './routes/keys.js';
 import { usageRoutes } from './routes/usage.js';
+import { adminValidatorCompiler, buildAdminSerializer } from './schema-compilers.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,8 +32,6 @@ declare module 'fastify' {
     actor: Actor;
   }
 }
-
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 export interface AdminServerOptions {
   /** Skip admin-key authentication and act as this actor: the CLI working on the local store. */
@@ -69,19 +66,6 @@ function checkLimitSettings(body: unknown): void {
   if (quotaProblem) refuse('quota', quotaProblem);
 }
 
-function validators() {
-  // Bodies are validated as sent: a string "true" is not a boolean. Query strings and path
-  // parameters are text by nature, so they are coerced to the declared types.
-  const strict = addFormats(new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false }));
-  const coercing = addFormats(new Ajv({ allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false, strict: false }));
-  // A custom compiler does not see the schemas given to server.addSchema: the named ones are added here.
-  for (const schema of Object.values(adminComponents)) {
-    strict.addSchema(schema);
-    coercing.addSchema(schema);
-  }
-  return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === 'body' ? strict : coercing).compile(schema);
-}
-
 export async function buildAdminServer(app: App, options: AdminServerOptions = {}): Promise<FastifyInstance> {
   // Typed by the TypeBox provider: each route's request and reply types come from its schema.
   const server = Fastify({
@@ -91,8 +75,10 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
     return503OnClosing: true,
     frameworkErrors: sendFrameworkError,
     clientErrorHandler: answerClientError,
+    // Compiled once a process, not once a server (schema-compilers.ts).
+    schemaController: { compilersFactory: { buildSerializer: buildAdminSerializer } },
   }).withTypeProvider<TypeBoxTypeProvider>();
-  server.setValidatorCompiler(validators());
+  server.setValidatorCompiler(adminValidatorCompiler);
   server.removeContentTypeParser('text/plain');
 
   // Before any other hook or route: every route registered from here on needs an admin key unless
