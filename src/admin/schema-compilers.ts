@@ -53,10 +53,11 @@ const fastifyDefault = SerializerSelector();
 
 /**
  * For Fastify's `schemaController.compilersFactory.buildSerializer`: Fastify's own serialiser
- * compiler (fast-json-stringify), its result kept for each set of named schemas, options and route schema.
+ * compiler (fast-json-stringify), its result kept for each route schema. Like the validators, it
+ * resolves `$ref`s against adminComponents, the named schemas buildAdminServer gives every server,
+ * and not the copies of them Fastify passes (reading those for a cache key cost ~10 ms a server).
  */
-export function buildAdminSerializer(externalSchemas?: unknown, options?: Parameters<typeof fastifyDefault>[1]): SerializerCompiler {
-  const compile = fastifyDefault(externalSchemas, options);
-  const context = JSON.stringify([externalSchemas, options]);
-  return (route) => memoise(serializersByText, `${context} ${JSON.stringify(route.schema)}`, () => compile(route));
+export function buildAdminSerializer(): SerializerCompiler {
+  const compile = fastifyDefault(adminComponents);
+  return (route) => memoise(serializersByText, JSON.stringify(route.schema), () => compile(route));
 }
