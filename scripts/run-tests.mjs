@@ -50,7 +50,7 @@ try {
     writeFileSync(entry, group.map((f) => `await import(${JSON.stringify(pathToFileURL(resolve(f)).href)});\n`).join(''));
     return entry;
   });
-  const result = spawnSync(process.execPath, ['--test', `--test-concurrency=${CONCURRENCY}`, '--test-reporter=spec', ...entries, ...solo], {
+  const result = spawnSync(process.execPath, ['--test', `--test-concurrency=${CONCURRENCY}`, '--test-reporter=spec', ...solo, ...entries], {
     stdio: 'inherit',
     env,
   });
