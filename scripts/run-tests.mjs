@@ -16,6 +16,15 @@ import { pathToFileURL } from 'node:url';
 
 /** Files that keep a process of their own: their before/after hooks are on the root test, which a shared process shares. */
 const SOLO = ['tests/ratelimit/redis.test.js', 'tests/security/logs-no-credentials.test.js', 'tests/server/process-wide.test.js'];
+/** The longest files (wall time in a grouped run, 7–14 s each), given to different groups first so no group gets two. */
+const LONGEST = [
+  'tests/security/admin-route-walk.test.js',
+  'tests/server/first-start.test.js',
+  'tests/cli/cli.test.js',
+  'tests/library/snippets.test.js',
+  'tests/security/store-sqlite-lock.test.js',
+  'tests/cli/launch.test.js',
+];
 /** Processes that run at once: one a core, and one more that runs while others wait for a child process, a socket or a timer. */
 const CONCURRENCY = Number(process.env.PORTCULLIS_TEST_CONCURRENCY) || availableParallelism() + 1;
 const GROUPS = CONCURRENCY * 2;
@@ -42,8 +51,10 @@ try {
   const env = { ...process.env, PORTCULLIS_TEST_LOG_DIR: logDir };
   const isolate = process.env.PORTCULLIS_TEST_ISOLATE === '1';
   const solo = files.filter((f) => isolate || SOLO.some((s) => f.endsWith(s)));
-  const shared = files.filter((f) => !solo.includes(f));
-  // Round-robin over the sorted list, so each group gets a share of every folder.
+  const rest = files.filter((f) => !solo.includes(f));
+  const longest = LONGEST.map((l) => rest.find((f) => f.endsWith(l))).filter((f) => f !== undefined);
+  // The longest first, then round-robin over the sorted list, so each group gets a share of every folder.
+  const shared = [...longest, ...rest.filter((f) => !longest.includes(f))];
   const groups = Array.from({ length: Math.min(GROUPS, shared.length) }, (_, g) => shared.filter((_f, i) => i % GROUPS === g));
   const entries = groups.map((group, g) => {
     const entry = join(entryDir, `group-${g + 1}.test.mjs`);
