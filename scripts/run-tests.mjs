@@ -6,16 +6,16 @@
 // admin API's schemas, which was most of the suite's CPU when each of the ~90 files had its own. So
 // the files are run in a few processes, GROUPS of them, each importing its share of the files one
 // after the other (their tests still run one at a time, in file order), and those processes run
-// side by side. A file that needs a process of its own (SOLO: hooks on the root test, or a process
-// state it checks) gets one. PORTCULLIS_TEST_ISOLATE=1 runs every file in its own process as before.
+// side by side. A file with hooks on the root test (outside any describe) gets a process of its
+// own. PORTCULLIS_TEST_ISOLATE=1 runs every file in its own process, as before.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-/** Files that keep a process of their own: their before/after hooks are on the root test, which a shared process shares. */
-const SOLO = ['tests/ratelimit/redis.test.js', 'tests/security/logs-no-credentials.test.js', 'tests/server/process-wide.test.js'];
+/** A hook outside any describe() is on the root test, which a shared process shares: such a file keeps a process of its own. */
+const ROOT_HOOK = /^(?:before|after|beforeEach|afterEach)\(/m;
 /** The longest files (wall time in a grouped run, 7–14 s each), given to different groups first so no group gets two. */
 const LONGEST = [
   'tests/security/admin-route-walk.test.js',
@@ -50,7 +50,7 @@ const entryDir = mkdtempSync(join(tmpdir(), 'portcullis-test-groups-'));
 try {
   const env = { ...process.env, PORTCULLIS_TEST_LOG_DIR: logDir };
   const isolate = process.env.PORTCULLIS_TEST_ISOLATE === '1';
-  const solo = files.filter((f) => isolate || SOLO.some((s) => f.endsWith(s)));
+  const solo = files.filter((f) => isolate || ROOT_HOOK.test(readFileSync(f, 'utf8')));
   const rest = files.filter((f) => !solo.includes(f));
   const longest = LONGEST.map((l) => rest.find((f) => f.endsWith(l))).filter((f) => f !== undefined);
   // The longest first, then round-robin over the sorted list, so each group gets a share of every folder.
