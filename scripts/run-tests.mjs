@@ -58,7 +58,21 @@ try {
   const groups = Array.from({ length: Math.min(GROUPS, shared.length) }, (_, g) => shared.filter((_f, i) => i % GROUPS === g));
   const entries = groups.map((group, g) => {
     const entry = join(entryDir, `group-${g + 1}.test.mjs`);
-    writeFileSync(entry, group.map((f) => `await import(${JSON.stringify(pathToFileURL(resolve(f)).href)});\n`).join(''));
+    // A file that fails to load fails as a test of its own name; the group's other files still run.
+    const urls = group.map((f) => pathToFileURL(resolve(f)).href);
+    const code = [
+      "import { test } from 'node:test';",
+      `for (const url of ${JSON.stringify(urls)}) {`,
+      '  try {',
+      '    await import(url);',
+      '  } catch (error) {',
+      "    test('loading ' + url, () => {",
+      '      throw error;',
+      '    });',
+      '  }',
+      '}',
+    ];
+    writeFileSync(entry, `${code.join('\n')}\n`);
     return entry;
   });
   const result = spawnSync(process.execPath, ['--test', `--test-concurrency=${CONCURRENCY}`, '--test-reporter=spec', ...solo, ...entries], {
