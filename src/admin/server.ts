@@ -22,6 +22,7 @@ import { clientRoutes } from './routes/clients.js';
 import { consumerRoutes } from './routes/consumers.js';
 import { keyRoutes } from './routes/keys.js';
 import { usageRoutes } from './routes/usage.js';
+import { buildAdminSerializer } from './schema-compilers.js';
 import { adminValidators, checkInputDepth, checkLimitSettings } from './validation.js';
 
 declare module 'fastify' {
@@ -52,6 +53,8 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
     return503OnClosing: true,
     frameworkErrors: sendFrameworkError,
     clientErrorHandler: answerClientError,
+    // Compiled once a process, not once a server (schema-compilers.ts).
+    schemaController: { compilersFactory: { buildSerializer: buildAdminSerializer } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   server.setValidatorCompiler(adminValidators());
   server.removeContentTypeParser('text/plain');

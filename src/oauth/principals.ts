@@ -59,18 +59,21 @@ export function createPrincipalCache({ store, now, ttlMs, negativeTtlMs, staleIf
   const byConsumer = new Map<string, Set<string>>();
   const storeFaults = createStoreFaultState(now);
   // No lru-cache TTL: each slot carries its freshness, and outlives it for stale-if-error.
-  const lru = new LRUCache<string, Slot>({
-    max: Math.max(1, maxEntries),
-    dispose: (slot, cacheKey) => {
-      if (slot.entry === UNKNOWN) return;
-      const keys = byConsumer.get(slot.entry.consumer.id);
-      keys?.delete(cacheKey);
-      if (keys?.size === 0) byConsumer.delete(slot.entry.consumer.id);
-    },
-  });
+  // Made when the first entry is set: lru-cache fills all its slots when it is made (~30 ms for 100,000), which every App paid, each CLI command and test app, though most never cache anything.
+  let lru: LRUCache<string, Slot> | undefined;
+  const filled = () =>
+    (lru ??= new LRUCache<string, Slot>({
+      max: Math.max(1, maxEntries),
+      dispose: (slot, cacheKey) => {
+        if (slot.entry === UNKNOWN) return;
+        const keys = byConsumer.get(slot.entry.consumer.id);
+        keys?.delete(cacheKey);
+        if (keys?.size === 0) byConsumer.delete(slot.entry.consumer.id);
+      },
+    }));
 
   function remember(cacheKey: string, entry: ClientPrincipal | ExternalPrincipal): void {
-    lru.set(cacheKey, { entry, freshUntil: freshUntil(now(), ttlMs) });
+    filled().set(cacheKey, { entry, freshUntil: freshUntil(now(), ttlMs) });
     let keys = byConsumer.get(entry.consumer.id);
     if (!keys) {
       keys = new Set();
@@ -90,17 +93,17 @@ export function createPrincipalCache({ store, now, ttlMs, negativeTtlMs, staleIf
 
   /** A fresh entry, null when known not to exist, undefined when not cached (or stale). */
   function peek<T>(cacheKey: string): T | null | undefined {
-    const slot = lru.get(cacheKey);
+    const slot = lru?.get(cacheKey);
     if (slot === undefined) return undefined;
     const at = now();
     if (slot.freshUntil > at) return slot.entry === UNKNOWN ? null : (slot.entry as T);
-    if (slot.entry === UNKNOWN || slot.freshUntil + staleIfErrorMs <= at) lru.delete(cacheKey);
+    if (slot.entry === UNKNOWN || slot.freshUntil + staleIfErrorMs <= at) lru?.delete(cacheKey);
     return undefined;
   }
 
   /** A stale entry that may answer: one that would accept (client and consumer enabled), never a negative one. */
   function stale<T extends ClientPrincipal | ExternalPrincipal>(cacheKey: string): T | undefined {
-    const slot = lru.peek(cacheKey);
+    const slot = lru?.peek(cacheKey);
     if (!slot || slot.entry === UNKNOWN || slot.freshUntil + staleIfErrorMs <= now()) return undefined;
     const entry = slot.entry;
     if (!entry.consumer.enabled || ('client' in entry && !entry.client.enabled)) return undefined;
@@ -145,7 +148,7 @@ export function createPrincipalCache({ store, now, ttlMs, negativeTtlMs, staleIf
       if ('stale' in result) return result.stale;
       const found = result.found;
       if (!found) {
-        if (negativeTtlMs > 0) lru.set(cacheKey, { entry: UNKNOWN, freshUntil: now() + negativeTtlMs });
+        if (negativeTtlMs > 0) filled().set(cacheKey, { entry: UNKNOWN, freshUntil: now() + negativeTtlMs });
         return undefined;
       }
       const principal = toClientPrincipal(found.client, found.consumer, found.secrets);
@@ -179,11 +182,11 @@ export function createPrincipalCache({ store, now, ttlMs, negativeTtlMs, staleIf
     },
 
     invalidateClient(clientId: string): void {
-      lru.delete(`c:${clientId}`);
+      lru?.delete(`c:${clientId}`);
     },
 
     invalidateConsumer(consumerId: string): void {
-      for (const cacheKey of [...(byConsumer.get(consumerId) ?? [])]) lru.delete(cacheKey);
+      for (const cacheKey of [...(byConsumer.get(consumerId) ?? [])]) lru?.delete(cacheKey);
       byConsumer.delete(consumerId);
       forgetUnmapped();
     },
@@ -191,12 +194,12 @@ export function createPrincipalCache({ store, now, ttlMs, negativeTtlMs, staleIf
     /** Every entry stops being fresh now (it is asked for again), but stays for stale-if-error. */
     expireAll(): void {
       const at = now();
-      for (const slot of lru.values()) if (slot.freshUntil > at) slot.freshUntil = at;
+      for (const slot of lru?.values() ?? []) if (slot.freshUntil > at) slot.freshUntil = at;
       forgetUnmapped();
     },
 
     clear(): void {
-      lru.clear();
+      lru?.clear();
       forgetUnmapped();
       byConsumer.clear();
     },

@@ -47,6 +47,7 @@ const RULES: Array<[path: string, layer: Layer, edge?: string]> = [
   ['src/admin/views.ts', 'contracts'],
   ['src/admin/actions.ts', 'contracts'],
   ['src/admin/validation.ts', 'contracts'],
+  ['src/admin/schema-compilers.ts', 'contracts'],
   ['src/admin-client/', 'contracts'],
   ['src/gateway/', 'edges', 'gateway'],
   ['src/admin/', 'edges', 'admin'],

@@ -2,13 +2,13 @@
 // secrets (key hashes, sealed signing keys), so Portcullis creates them 0600 and the folders it
 // creates 0700. A path that cannot be opened fails the start with an error that names it.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { createApp } from '../../src/app.js';
 import { validateConfig } from '../../src/config/load.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
+import { cli } from '../helpers/cli.js';
 import { testLogger } from '../helpers/logs.js';
 import { tempDir } from '../helpers/stores.js';
 
@@ -85,16 +85,14 @@ test('a store path that cannot be opened names the path (createApp)', async () =
   }
 });
 
-test('`portcullis start` on a store path that cannot be opened exits with the path in its message', () => {
+// Through the command parser in this process (runCli, which the executable runs); the start fails before it listens.
+test('`portcullis start` on a store path that cannot be opened exits with the path in its message', async () => {
   const tmp = tempDir();
   try {
     const configPath = join(tmp.dir, 'portcullis.yaml');
     writeFileSync(configPath, `store: sqlite:${tmp.dir}\nlisten: { port: 0 }\nadmin: { port: 0 }\noauth: { masterKey: ${generateMasterKey()} }\n`);
-    const result = spawnSync(process.execPath, [resolve('dist/src/cli/launch.cjs'), 'start', '--config', configPath], {
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    assert.notEqual(result.status, 0, 'start fails');
+    const result = await cli(tmp.dir, ['start', '--config', configPath], { PORTCULLIS_LOG_LEVEL: 'silent' });
+    assert.notEqual(result.code, 0, 'start fails');
     assert.ok(result.stderr.includes(tmp.dir), `stderr names the path: ${result.stderr}`);
     assert.ok(!/\n\s+at /.test(result.stderr), 'no stack trace');
   } finally {

@@ -2,6 +2,9 @@
 // (a port in use, a bad store) exits non-zero in every mode and uses up no key, so the next start
 // that succeeds still prints them; a later start says how to make another admin key, with a command
 // that runs as printed; the banner goes to stderr in one block and stdout carries only log lines.
+// A start that fails, and a printed command, run in this process through the command parser
+// (runCli, which the executable runs: tests/cli/cli.test.ts); a start that succeeds runs until a
+// signal ends its process, so it runs in a child process.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
@@ -11,7 +14,8 @@ import { after, before, describe, test } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { startPortcullis } from '../../src/server/start.js';
-import { followLogs, noteLogText, noteSecret, testLogger } from '../helpers/logs.js';
+import { type CliResult, cli } from '../helpers/cli.js';
+import { followLogs, noteSecret, testLogger } from '../helpers/logs.js';
 import { tempDir } from '../helpers/stores.js';
 
 const CLI = resolve('dist/src/cli/launch.cjs');
@@ -38,17 +42,14 @@ function spawnStart(cwd: string, args: string[], env: NodeJS.ProcessEnv): Starte
   return { child, stdout: () => stdout, stderr: () => stderr };
 }
 
-/** The exit code of a start that must fail; a start still running after the bound is killed and fails the test. */
-function exitCode({ child, stdout, stderr }: Started): Promise<number | null> {
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`the failed start was still running after ${EXIT_BOUND_MS} ms:\n${stdout()}\n${stderr()}`));
-    }, EXIT_BOUND_MS);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolvePromise(code);
-    });
+/** `portcullis start` that must fail, in this process, with the environment spawnStart gives; its log lines are not wanted. */
+function failedStart(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<CliResult> {
+  return cli(cwd, ['start', ...args], {
+    PORTCULLIS_LISTEN_HOST: '127.0.0.1',
+    PORTCULLIS_LISTEN_PORT: '0',
+    PORTCULLIS_ADMIN_PORT: '0',
+    ...env,
+    PORTCULLIS_LOG_LEVEL: 'silent',
   });
 }
 
@@ -93,20 +94,18 @@ async function occupiedPort(): Promise<{ port: number; server: Server }> {
 }
 
 /**
- * Runs a printed `npx portcullis …` line through the shell, with `npx portcullis` being this build's
- * CLI (the shell reads quoted words back); the new key it prints, or an assertion failure.
+ * Runs a printed `npx portcullis …` line: the shell reads its words back (quotes and all), and
+ * they run through the command parser; the new key it prints, or an assertion failure.
  */
-function runsAsPrinted(cwd: string, command: string): string {
-  const shell = spawnSync('sh', ['-c', command.replace(/^npx portcullis/, `"${process.execPath}" "${CLI}"`)], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, PORTCULLIS_LOG_LEVEL: 'warn' },
-  });
-  noteLogText(shell.stdout);
+async function runsAsPrinted(cwd: string, command: string): Promise<string> {
+  const shell = spawnSync('sh', ['-c', command.replace(/^npx portcullis/, "printf '%s\\0'")], { encoding: 'utf8' });
   assert.equal(shell.status, 0, `${command}: ${shell.stderr}`);
-  const created = /^ {2}(pcl_[0-9A-Za-z]{36})$/m.exec(shell.stdout)?.[1];
+  const words = shell.stdout.split('\0').slice(0, -1);
+  const run = await cli(cwd, words);
+  assert.equal(run.code, 0, `${command}: ${run.stderr}`);
+  const created = /^ {2}(pcl_[0-9A-Za-z]{36})$/m.exec(run.stdout)?.[1];
   noteSecret(created);
-  return created ?? assert.fail(`${command} printed no key:\n${shell.stdout}`);
+  return created ?? assert.fail(`${command} printed no key:\n${run.stdout}`);
 }
 
 const ADMIN_KEY = /PORTCULLIS_ADMIN_KEY=(pcl_[0-9A-Za-z]{36})/;
@@ -127,10 +126,10 @@ describe('a start that fails exits non-zero and uses up no key', () => {
     const tmp = tempDir();
     try {
       for (const env of [{ PORTCULLIS_LISTEN_PORT: String(busy.port) }, { PORTCULLIS_ADMIN_PORT: String(busy.port) }]) {
-        const failed = spawnStart(tmp.dir, [], env);
-        assert.notEqual(await exitCode(failed), 0);
-        assert.match(failed.stderr(), /EADDRINUSE/);
-        assert.doesNotMatch(failed.stderr(), ADMIN_KEY);
+        const failed = await failedStart(tmp.dir, [], env);
+        assert.notEqual(failed.code, 0);
+        assert.match(failed.stderr, /EADDRINUSE/);
+        assert.doesNotMatch(failed.stderr, ADMIN_KEY);
       }
       const good = spawnStart(tmp.dir, [], {});
       try {
@@ -153,7 +152,7 @@ describe('a start that fails exits non-zero and uses up no key', () => {
         await stop(later);
       }
       assert.equal(commands.length, 2, commands.join('\n'));
-      for (const command of commands) assert.ok(runsAsPrinted(tmp.dir, command), command);
+      for (const command of commands) assert.ok(await runsAsPrinted(tmp.dir, command), command);
     } finally {
       tmp.remove();
     }
@@ -164,9 +163,9 @@ describe('a start that fails exits non-zero and uses up no key', () => {
     try {
       const configPath = join(tmp.dir, 'gateway config.yaml');
       writeFileSync(configPath, `store: sqlite:${join(tmp.dir, 'p.db')}\noauth: { masterKey: ${generateMasterKey()} }\n`);
-      const failed = spawnStart(tmp.dir, ['--config', configPath], { PORTCULLIS_LISTEN_PORT: String(busy.port) });
-      assert.notEqual(await exitCode(failed), 0);
-      assert.match(failed.stderr(), /EADDRINUSE/);
+      const failed = await failedStart(tmp.dir, ['--config', configPath], { PORTCULLIS_LISTEN_PORT: String(busy.port) });
+      assert.notEqual(failed.code, 0);
+      assert.match(failed.stderr, /EADDRINUSE/);
 
       const first = spawnStart(tmp.dir, ['--config', configPath], {});
       try {
@@ -186,7 +185,7 @@ describe('a start that fails exits non-zero and uses up no key', () => {
       } finally {
         await stop(later);
       }
-      assert.ok(runsAsPrinted(tmp.dir, command));
+      assert.ok(await runsAsPrinted(tmp.dir, command));
     } finally {
       tmp.remove();
     }
@@ -196,13 +195,13 @@ describe('a start that fails exits non-zero and uses up no key', () => {
     const tmp = tempDir();
     try {
       const masterKey = generateMasterKey();
-      const failed = spawnStart(tmp.dir, [], {
+      const failed = await failedStart(tmp.dir, [], {
         PORTCULLIS_STORE: 'postgres://postgres@127.0.0.1:1/portcullis',
         PORTCULLIS_STORE_TIMEOUT: '500ms',
         PORTCULLIS_OAUTH_MASTER_KEY: masterKey,
       });
-      assert.notEqual(await exitCode(failed), 0);
-      assert.match(failed.stderr(), /^portcullis: /m);
+      assert.notEqual(failed.code, 0);
+      assert.match(failed.stderr, /^portcullis: /m);
 
       const good = spawnStart(tmp.dir, [], { PORTCULLIS_STORE: `sqlite:${join(tmp.dir, 'p.db')}`, PORTCULLIS_OAUTH_MASTER_KEY: masterKey });
       try {
@@ -213,13 +212,13 @@ describe('a start that fails exits non-zero and uses up no key', () => {
         await stop(good);
       }
 
-      const otherKey = spawnStart(tmp.dir, [], {
+      const otherKey = await failedStart(tmp.dir, [], {
         PORTCULLIS_STORE: `sqlite:${join(tmp.dir, 'p.db')}`,
         PORTCULLIS_OAUTH_MASTER_KEY: generateMasterKey(),
         PORTCULLIS_REDIS: 'redis://127.0.0.1:1',
       });
-      assert.notEqual(await exitCode(otherKey), 0);
-      assert.match(otherKey.stderr(), /masterKey/);
+      assert.notEqual(otherKey.code, 0);
+      assert.match(otherKey.stderr, /masterKey/);
     } finally {
       tmp.remove();
     }

@@ -17,16 +17,19 @@ export const tokenHashOf = (token: string) => hash('sha256', token, 'base64url')
 
 export function createTokenCache(options: { maxEntries: number }): TokenCache {
   const enabled = options.maxEntries > 0;
-  const lru = new LRUCache<string, VerifiedToken>({ max: Math.max(1, options.maxEntries) });
+  // Made when the first token is cached: lru-cache fills all its slots when it is made (~30 ms for 100,000), which every App paid, each CLI command and test app, though most never cache anything.
+  let lru: LRUCache<string, VerifiedToken> | undefined;
   return {
-    get: (tokenHash) => (enabled ? lru.get(tokenHash) : undefined),
+    get: (tokenHash) => lru?.get(tokenHash),
     set(tokenHash, token) {
-      if (enabled) lru.set(tokenHash, token);
+      if (!enabled) return;
+      lru ??= new LRUCache({ max: options.maxEntries });
+      lru.set(tokenHash, token);
     },
-    delete: (tokenHash) => void lru.delete(tokenHash),
-    clear: () => lru.clear(),
+    delete: (tokenHash) => void lru?.delete(tokenHash),
+    clear: () => lru?.clear(),
     get size() {
-      return lru.size;
+      return lru?.size ?? 0;
     },
   };
 }
