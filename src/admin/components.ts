@@ -14,6 +14,7 @@ import {
   SigningKeyList,
   SigningKeyRotate,
 } from './oauth-schemas.js';
+import { IssuedInvitation, Member, MemberInvite, MemberPage, OutboxMessage, OutboxMessagePage } from './member-schemas.js';
 import {
   AuditEvent,
   AuditEventPage,
@@ -67,4 +68,10 @@ export const adminComponents = {
   SigningKey,
   SigningKeyList,
   SigningKeyRotate,
+  MemberInvite,
+  Member,
+  MemberPage,
+  IssuedInvitation,
+  OutboxMessage,
+  OutboxMessagePage,
 } as const;

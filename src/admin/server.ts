@@ -25,6 +25,7 @@ import { auditRoutes } from './routes/audit.js';
 import { clientRoutes } from './routes/clients.js';
 import { consumerRoutes } from './routes/consumers.js';
 import { keyRoutes } from './routes/keys.js';
+import { memberRoutes } from './routes/members.js';
 import { usageRoutes } from './routes/usage.js';
 
 declare module 'fastify' {
@@ -167,6 +168,7 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
   auditRoutes(server, app);
   usageRoutes(server, app);
   clientRoutes(server, app);
+  memberRoutes(server, app);
   options.register?.(server);
 
   server.get(OPENAPI_PATH, { schema: { hide: true } }, async () => server.swagger());
