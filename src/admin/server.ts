@@ -3,8 +3,6 @@
 // (route-access.ts), and one canonical spelling of every path (request-target.ts).
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Ajv } from 'ajv';
-import addFormatsModule from 'ajv-formats';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { App } from '../app.js';
 import type { Actor } from '../audit/log.js';
@@ -14,6 +12,7 @@ import { sendFrameworkError, toProblem } from '../errors/fastify-errors.js';
 import { problem, sendProblem } from '../errors/problem.js';
 import { newId } from '../lib/ids.js';
 import { acceptableRequestId } from '../lib/request-id.js';
+import { schemaValidators } from '../lib/schema-validators.js';
 import { checkJsonInput, METADATA_MAX_DEPTH } from '../lib/validate.js';
 import { quotaSettingProblem, rateSettingProblem, type SettingProblem } from '../limits/settings.js';
 import { authenticateAdmin } from './auth.js';
@@ -34,8 +33,6 @@ declare module 'fastify' {
     actor: Actor;
   }
 }
-
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 export interface AdminServerOptions {
   /** Skip admin-key authentication and act as this actor: the CLI working on the local store. */
@@ -70,19 +67,6 @@ function checkLimitSettings(body: unknown): void {
   if (quotaProblem) refuse('quota', quotaProblem);
 }
 
-function validators() {
-  // Bodies are validated as sent: a string "true" is not a boolean. Query strings and path
-  // parameters are text by nature, so they are coerced to the declared types.
-  const strict = addFormats(new Ajv({ allErrors: true, coerceTypes: false, useDefaults: true, removeAdditional: false, strict: false }));
-  const coercing = addFormats(new Ajv({ allErrors: true, coerceTypes: 'array', useDefaults: true, removeAdditional: false, strict: false }));
-  // A custom compiler does not see the schemas given to server.addSchema: the named ones are added here.
-  for (const schema of Object.values(adminComponents)) {
-    strict.addSchema(schema);
-    coercing.addSchema(schema);
-  }
-  return ({ schema, httpPart }: { schema: object; httpPart?: string }) => (httpPart === 'body' ? strict : coercing).compile(schema);
-}
-
 export async function buildAdminServer(app: App, options: AdminServerOptions = {}): Promise<FastifyInstance> {
   // Typed by the TypeBox provider: each route's request and reply types come from its schema.
   const server = Fastify({
@@ -93,7 +77,7 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
     frameworkErrors: sendFrameworkError,
     clientErrorHandler: answerClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
-  server.setValidatorCompiler(validators());
+  server.setValidatorCompiler(schemaValidators(Object.values(adminComponents)));
   server.removeContentTypeParser('text/plain');
 
   // Before any other hook or route: every route registered from here on needs an admin key unless

@@ -118,6 +118,14 @@ const PortalSettings = Type.Object(
     mailFrom: Type.String({ minLength: 3, maxLength: 200, default: 'Portcullis <portal@localhost>' }),
     sessionIdleTimeout: Duration('30m'),
     sessionMaxAge: Duration('12h'),
+    /** Failed sign-ins allowed per 15 minutes, per account (email) and per client address, before 429. */
+    signInAttempts: Type.Object(
+      {
+        perAccount: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10 }),
+        perAddress: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 100 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
     branding: Type.Object(
       {
         title: Type.String({ minLength: 1, maxLength: 100, default: 'Developer portal' }),

@@ -15,7 +15,7 @@ import type { Store } from '../store/types.js';
 import { invitationEmail, operatorSignInEmail, resetEmail, verifyEmail } from './emails.js';
 import { linkFor, type PortalLinks } from './links.js';
 import { hashPassword, passwordProblem, spendHash, verifyPassword } from './password.js';
-import { createThrottle, RESET_LIMITS, SIGN_IN_LIMITS } from './throttle.js';
+import { createThrottle, RESET_LIMITS } from './throttle.js';
 import { consumeToken, issueToken } from './tokens.js';
 
 export interface MemberServiceDeps {
@@ -26,7 +26,7 @@ export interface MemberServiceDeps {
   mailer: Mailer;
   bruteForce: RateLimiter;
   log: Logger;
-  settings: Pick<PortalConfig, 'signup' | 'allowedDomains' | 'branding'>;
+  settings: Pick<PortalConfig, 'signup' | 'allowedDomains' | 'branding' | 'signInAttempts'>;
   links: PortalLinks;
 }
 
@@ -43,7 +43,7 @@ function checkPassword(password: string): void {
 }
 
 export function createMemberService({ store, clock, audit, consumers, mailer, bruteForce, log, settings, links }: MemberServiceDeps) {
-  const signInThrottle = createThrottle(bruteForce, 'sign-in', SIGN_IN_LIMITS);
+  const signInThrottle = createThrottle(bruteForce, 'sign-in', settings.signInAttempts);
   const resetThrottle = createThrottle(bruteForce, 'reset', RESET_LIMITS);
   const title = settings.branding.title;
 

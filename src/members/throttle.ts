@@ -13,7 +13,6 @@ export interface ThrottleLimits {
   perAddress: number;
 }
 
-export const SIGN_IN_LIMITS: ThrottleLimits = { perAccount: 10, perAddress: 100 };
 export const RESET_LIMITS: ThrottleLimits = { perAccount: 3, perAddress: 30 };
 
 export interface Throttle {
