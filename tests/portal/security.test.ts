@@ -126,7 +126,9 @@ describe('portal edge security', () => {
       '/portal/assets/APP.CSS',
     ]) {
       const answer = await h.browser().request('GET', target);
-      assert.ok([400, 404].includes(answer.status), `${target}: ${answer.status}`);
+      // inject resolves `%2e%2e` as a URL parser would: what it reaches then is a page route, never a file.
+      const page = answer.status === 200 && answer.body === INDEX_HTML.replaceAll('__PORTAL_BASE__', '/portal');
+      assert.ok(page || [400, 404].includes(answer.status), `${target}: ${answer.status}`);
       assert.ok(!String(answer.body).includes('not an asset'), target);
     }
     // Over a real socket the listener refuses non-canonical targets before any route.
