@@ -7,6 +7,9 @@ import { isWellFormedSecret, randomSecret, secretHash } from './secrets.js';
 
 /** How stale `last_seen_at` may get before a request writes it again: a write per minute, not per request. */
 const TOUCH_EVERY_MS = 60_000;
+/** Ended sessions are deleted a day after their end, checked at most hourly, at a sign-in. */
+const PRUNE_EVERY_MS = 60 * 60_000;
+const KEEP_ENDED_MS = 24 * 60 * 60_000;
 
 export interface ActiveSession {
   session: SessionRecord;
@@ -24,11 +27,16 @@ export interface SessionService {
 }
 
 export function createSessionService({ store, clock, idleMs, maxAgeMs }: { store: Store; clock: Clock; idleMs: number; maxAgeMs: number }): SessionService {
+  let lastPrune = 0;
   return {
     async start(userId) {
       const id = randomSecret();
       const csrfToken = randomSecret();
       const now = clock.now();
+      if (now - lastPrune >= PRUNE_EVERY_MS) {
+        lastPrune = now;
+        await store.deleteSessionsEndedBefore(now - KEEP_ENDED_MS);
+      }
       const expiresAt = now + maxAgeMs;
       await store.insertSession({ idHash: secretHash(id), userId, csrfToken, createdAt: now, lastSeenAt: now, expiresAt, revokedAt: null });
       return { id, csrfToken, expiresAt };
