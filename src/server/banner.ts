@@ -26,8 +26,9 @@ export interface BannerInput {
 export function startBanner(input: BannerInput): string {
   const config = input.configPath ? ` --config ${shellWord(input.configPath)}` : '';
   const parts = [input.firstAdminKey ? firstAdminKeyBanner(input.adminUrl, input.firstAdminKey) : laterStartBanner(input, config)];
-  if (input.demo) parts.push(demoBanner(input, input.demo, config));
+  // The demo's block ends the banner (its last line names the metrics); the portal's links come before it.
   if (input.portal) parts.push(portalBanner(input.portal));
+  if (input.demo) parts.push(demoBanner(input, input.demo, config));
   return parts.join('');
 }
 
