@@ -1,6 +1,8 @@
 // The named schemas of the admin API, by their `$id`: each becomes `#/components/schemas/<$id>` in
 // the OpenAPI document, the validator and serialiser resolve the routes' `{ $ref: "<$id>" }` to it,
 // and portcullis/admin takes its types from here.
+
+import { IssuedInvitation, Member, MemberInvite, MemberPage, OutboxMessage, OutboxMessagePage } from './member-schemas.js';
 import {
   Client,
   ClientCreate,
@@ -14,7 +16,6 @@ import {
   SigningKeyList,
   SigningKeyRotate,
 } from './oauth-schemas.js';
-import { IssuedInvitation, Member, MemberInvite, MemberPage, OutboxMessage, OutboxMessagePage } from './member-schemas.js';
 import {
   AuditEvent,
   AuditEventPage,

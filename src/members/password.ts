@@ -1,6 +1,7 @@
 // Password hashing: argon2id with OWASP's parameters (19 MiB, 2 passes, 1 lane; ~25–50 ms here),
 // on libuv's thread pool. A check for an unknown account still spends one hash (`spendHash`), so
 // its answer takes as long as a wrong password's.
+import { randomBytes } from 'node:crypto';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 
 const OPTIONS = { algorithm: Algorithm.Argon2id, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
@@ -23,10 +24,11 @@ export async function verifyPassword(passwordHash: string, password: string): Pr
 
 let decoy: Promise<string> | undefined;
 
-/** Verifies against a decoy hash: the time of a real check, for an account that does not exist. */
-export async function spendHash(password: string): Promise<void> {
-  decoy ??= hashPassword('decoy password that matches nothing');
+/** Verifies against a decoy hash: the time of a real check, for an account that does not exist. Always false. */
+export async function spendHash(password: string): Promise<false> {
+  decoy ??= hashPassword(randomBytes(32).toString('base64url'));
   await verifyPassword(await decoy, password);
+  return false;
 }
 
 /** Why a new password is refused, or undefined. Length is counted in code points. */

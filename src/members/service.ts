@@ -35,7 +35,9 @@ export interface IssuedLink {
   expiresAt: number;
 }
 
-export type SignInResult = { ok: true; user: PortalUserRecord } | { ok: false; code: 'SIGN_IN_FAILED' | 'EMAIL_NOT_VERIFIED' | 'SIGN_IN_THROTTLED'; retryAfterMs?: number };
+export type SignInResult =
+  | { ok: true; user: PortalUserRecord }
+  | { ok: false; code: 'SIGN_IN_FAILED' | 'EMAIL_NOT_VERIFIED' | 'SIGN_IN_THROTTLED'; retryAfterMs?: number };
 
 function checkPassword(password: string): void {
   const problem = passwordProblem(password);
@@ -58,7 +60,10 @@ export function createMemberService({ store, clock, audit, consumers, mailer, br
     }
   }
 
-  async function newUser(email: string, fields: Partial<Pick<PortalUserRecord, 'passwordHash' | 'operator' | 'emailVerified'>>): Promise<PortalUserRecord | undefined> {
+  async function newUser(
+    email: string,
+    fields: Partial<Pick<PortalUserRecord, 'passwordHash' | 'operator' | 'emailVerified'>>,
+  ): Promise<PortalUserRecord | undefined> {
     const now = clock.now();
     const user: PortalUserRecord = {
       id: newId('usr', now),
@@ -84,7 +89,7 @@ export function createMemberService({ store, clock, audit, consumers, mailer, br
       const throttled = await signInThrottle.allows(input.email, input.address);
       if (!throttled.allowed) return { ok: false, code: 'SIGN_IN_THROTTLED', retryAfterMs: throttled.retryAfterMs };
       const user = await store.findPortalUserByEmail(input.email);
-      const matches = user?.passwordHash ? await verifyPassword(user.passwordHash, input.password) : (await spendHash(input.password), false);
+      const matches = user?.passwordHash ? await verifyPassword(user.passwordHash, input.password) : await spendHash(input.password);
       if (!user || !matches || user.disabled) {
         await signInThrottle.count(input.email, input.address);
         return { ok: false, code: 'SIGN_IN_FAILED' };
@@ -94,7 +99,11 @@ export function createMemberService({ store, clock, audit, consumers, mailer, br
     },
 
     /** Invites an email to a consumer (a new member) and emails the link; the link is returned once. */
-    async invite(consumerId: string, input: { email: string; role: MemberRole }, actor: Actor): Promise<{ invitation: IssuedLink & { email: string; role: MemberRole }; emailSent: boolean }> {
+    async invite(
+      consumerId: string,
+      input: { email: string; role: MemberRole },
+      actor: Actor,
+    ): Promise<{ invitation: IssuedLink & { email: string; role: MemberRole }; emailSent: boolean }> {
       const consumer = await consumers.get(consumerId);
       const existing = await store.findPortalUserByEmail(input.email);
       if (existing && ((await store.getMembershipOfUser(existing.id)) || existing.operator)) {
@@ -128,7 +137,12 @@ export function createMemberService({ store, clock, audit, consumers, mailer, br
         let account = await tx.findPortalUserByEmail(grant.email);
         if (account) {
           // The link went to this address: whoever holds it controls the address, as a reset would.
-          account = (await tx.updatePortalUser(account.id, { passwordHash, emailVerified: true, updatedAt: now, ...(grant.operator ? { operator: true } : {}) }))!;
+          account = (await tx.updatePortalUser(account.id, {
+            passwordHash,
+            emailVerified: true,
+            updatedAt: now,
+            ...(grant.operator ? { operator: true } : {}),
+          }))!;
         } else {
           account = {
             id: newId('usr', now),

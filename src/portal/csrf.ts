@@ -35,5 +35,6 @@ export function checkCsrfToken(request: FastifyRequest, expected: string): void 
   const sent = request.headers['x-csrf-token'];
   const given = Buffer.from(typeof sent === 'string' ? sent : '');
   const wanted = Buffer.from(expected);
-  if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) throw new PortcullisError('CSRF_REJECTED', 'X-CSRF-Token is missing or does not match the session');
+  if (given.length !== wanted.length || !timingSafeEqual(given, wanted))
+    throw new PortcullisError('CSRF_REJECTED', 'X-CSRF-Token is missing or does not match the session');
 }

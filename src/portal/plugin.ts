@@ -34,7 +34,10 @@ export async function registerPortal(server: FastifyInstance, { app, uiDir = DEF
   const portalOrigin = new URL(app.portal.publicUrl).origin;
   const cookie = sessionCookieFor(app.portal.publicUrl);
   if (cookie.secure && portalOrigin.startsWith('http:')) {
-    app.log.warn({ publicUrl: app.portal.publicUrl }, 'portal.publicUrl is plain http on a host other than localhost: browsers will not keep the Secure session cookie; serve the portal over https');
+    app.log.warn(
+      { publicUrl: app.portal.publicUrl },
+      'portal.publicUrl is plain http on a host other than localhost: browsers will not keep the Secure session cookie; serve the portal over https',
+    );
   }
   const setHeaders = securityHeaders(contentSecurityPolicy(app.config.portal.branding.logoUrl));
   const ui = createPortalUi(uiDir, path);
@@ -48,7 +51,10 @@ export async function registerPortal(server: FastifyInstance, { app, uiDir = DEF
         return payload;
       });
       portal.setNotFoundHandler((request, reply) =>
-        sendProblem(reply, { ...problem('ROUTE_NOT_FOUND', `${request.method} ${request.url.split('?')[0]!.slice(0, 200)} is not a portal route`), requestId: String(request.id) }),
+        sendProblem(reply, {
+          ...problem('ROUTE_NOT_FOUND', `${request.method} ${request.url.split('?')[0]!.slice(0, 200)} is not a portal route`),
+          requestId: String(request.id),
+        }),
       );
 
       // Pages: every path but the API's and the assets' is the single-page app.
@@ -65,7 +71,8 @@ export async function registerPortal(server: FastifyInstance, { app, uiDir = DEF
       });
       portal.get('/*', { schema: { hide: true } }, async (request, reply) => {
         const rest = (request.params as { '*': string })['*'];
-        if (rest === 'api' || rest.startsWith('api/')) throw new PortcullisError('ROUTE_NOT_FOUND', `GET ${request.url.split('?')[0]!.slice(0, 200)} is not a portal route`);
+        if (rest === 'api' || rest.startsWith('api/'))
+          throw new PortcullisError('ROUTE_NOT_FOUND', `GET ${request.url.split('?')[0]!.slice(0, 200)} is not a portal route`);
         return page(request, reply);
       });
 
@@ -98,7 +105,10 @@ export async function registerPortal(server: FastifyInstance, { app, uiDir = DEF
             checkJsonInput(request.body, INPUT_MAX_DEPTH, 'the body');
           });
           api.setNotFoundHandler((request, reply) =>
-            sendProblem(reply, { ...problem('ROUTE_NOT_FOUND', `${request.method} ${request.url.split('?')[0]!.slice(0, 200)} is not a portal API route`), requestId: String(request.id) }),
+            sendProblem(reply, {
+              ...problem('ROUTE_NOT_FOUND', `${request.method} ${request.url.split('?')[0]!.slice(0, 200)} is not a portal API route`),
+              requestId: String(request.id),
+            }),
           );
           api.get('/openapi.json', { schema: { hide: true } }, async () => api.swagger());
           publicAccountRoutes(typed, { app, cookie, sessions });

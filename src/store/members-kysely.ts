@@ -116,7 +116,9 @@ export function createMembersStoreMethods(db: Kysely<Database>): MembersStore {
 
     async getMembershipOfUser(userId) {
       const row = await db.selectFrom('portal_memberships').selectAll().where('user_id', '=', userId).executeTakeFirst();
-      return row ? { id: row.id, userId: row.user_id, consumerId: row.consumer_id, role: row.role as MemberRole, createdAt: Number(row.created_at) } : undefined;
+      return row
+        ? { id: row.id, userId: row.user_id, consumerId: row.consumer_id, role: row.role as MemberRole, createdAt: Number(row.created_at) }
+        : undefined;
     },
 
     async listMembers(consumerId) {
@@ -176,7 +178,12 @@ export function createMembersStoreMethods(db: Kysely<Database>): MembersStore {
     },
 
     async revokeSessionsOfUser(userId, at) {
-      const result = await db.updateTable('portal_sessions').set({ revoked_at: at }).where('user_id', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+      const result = await db
+        .updateTable('portal_sessions')
+        .set({ revoked_at: at })
+        .where('user_id', '=', userId)
+        .where('revoked_at', 'is', null)
+        .executeTakeFirst();
       return Number(result.numUpdatedRows);
     },
 
@@ -226,7 +233,11 @@ export function createMembersStoreMethods(db: Kysely<Database>): MembersStore {
     },
 
     async listOutboxMessages({ after, limit }) {
-      let query = db.selectFrom('mail_outbox').selectAll().orderBy('id', 'desc').limit(limit + 1);
+      let query = db
+        .selectFrom('mail_outbox')
+        .selectAll()
+        .orderBy('id', 'desc')
+        .limit(limit + 1);
       if (after) query = query.where('id', '<', after);
       const rows = await query.execute();
       const items = rows

@@ -146,7 +146,12 @@ describe('demo: npm start without a config', () => {
     assert.ok(signIn && invitation, banner);
     noteSecret(signIn[1], invitation[1]);
     // The page POSTs the fragment's token to the portal API, from its own origin.
-    const origin = new URL(curlCommands(banner).find((c) => c.includes('/echo/hello'))!.split(' ').find((w) => w.startsWith('http'))!).origin;
+    const origin = new URL(
+      curlCommands(banner)
+        .find((c) => c.includes('/echo/hello'))!
+        .split(' ')
+        .find((w) => w.startsWith('http'))!,
+    ).origin;
     const post = (path: string, body: unknown) =>
       fetch(`${origin}/portal/api/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: JSON.stringify(body) });
     const operator = await post('sign-in-link', { token: signIn[1] });

@@ -47,7 +47,9 @@ export function writeUi(dir: string): void {
   writeFileSync(join(dir, 'secret.txt'), 'not an asset');
 }
 
-export async function createPortalHarness(options: { adapter?: StoreAdapter; config?: Record<string, unknown>; uiBuilt?: boolean } = {}): Promise<PortalHarness> {
+export async function createPortalHarness(
+  options: { adapter?: StoreAdapter; config?: Record<string, unknown>; uiBuilt?: boolean } = {},
+): Promise<PortalHarness> {
   const t = await createTestApp({
     ...(options.adapter ? { adapter: options.adapter } : {}),
     config: { portal: { publicUrl: 'https://portal.example.com' }, ...options.config },

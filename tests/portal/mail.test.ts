@@ -32,7 +32,11 @@ describe('portal email over SMTP', () => {
         let raw = '';
         stream.on('data', (chunk: Buffer) => (raw += chunk.toString('utf8')));
         stream.on('end', () => {
-          received.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined, to: session.envelope.rcptTo.map((r) => r.address), raw });
+          received.push({
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : undefined,
+            to: session.envelope.rcptTo.map((r) => r.address),
+            raw,
+          });
           callback();
         });
       },
@@ -40,7 +44,15 @@ describe('portal email over SMTP', () => {
     await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
     const port = (smtp.server.address() as AddressInfo).port;
     h = await createPortalHarness({
-      config: { portal: { publicUrl: 'https://portal.example.com', smtp: `smtp://127.0.0.1:${port}`, mailFrom: 'API team <api@example.com>', signup: 'domains', allowedDomains: ['example.com'] } },
+      config: {
+        portal: {
+          publicUrl: 'https://portal.example.com',
+          smtp: `smtp://127.0.0.1:${port}`,
+          mailFrom: 'API team <api@example.com>',
+          signup: 'domains',
+          allowedDomains: ['example.com'],
+        },
+      },
     });
   });
   after(async () => {

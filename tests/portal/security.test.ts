@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
 import { createPortalHarness, INDEX_HTML, member, PASSWORD, type PortalHarness } from './helpers.js';
 
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 function assertSecurityHeaders(headers: Record<string, unknown>, what: string): void {
   assert.equal(headers['content-security-policy'], CSP, what);
@@ -59,7 +60,9 @@ describe('portal edge security', () => {
       assertSecurityHeaders(answer.headers, what);
     }
     for (const method of ['DELETE', 'PATCH'] as const) {
-      const answer = await browser.request(method, method === 'DELETE' ? 'session' : 'members/mem_x', method === 'PATCH' ? { role: 'owner' } : undefined, { 'x-csrf-token': undefined });
+      const answer = await browser.request(method, method === 'DELETE' ? 'session' : 'members/mem_x', method === 'PATCH' ? { role: 'owner' } : undefined, {
+        'x-csrf-token': undefined,
+      });
       assert.equal(answer.body.code, 'CSRF_REJECTED', method);
     }
     // A forged sign-in (login CSRF) is refused too, before any password is checked.
@@ -68,7 +71,12 @@ describe('portal edge security', () => {
     // The portal's own origin, or the request's own host, without Sec-Fetch-Site (older browsers) passes.
     const byOrigin = await browser.request('POST', 'members', body, { 'sec-fetch-site': undefined, origin: 'https://portal.example.com' });
     assert.equal(byOrigin.status, 201, JSON.stringify(byOrigin.body));
-    const byHost = await browser.request('POST', 'members', { ...body, email: 'host@example.com' }, { 'sec-fetch-site': undefined, origin: 'http://gateway.local:8080', host: 'gateway.local:8080' });
+    const byHost = await browser.request(
+      'POST',
+      'members',
+      { ...body, email: 'host@example.com' },
+      { 'sec-fetch-site': undefined, origin: 'http://gateway.local:8080', host: 'gateway.local:8080' },
+    );
     assert.equal(byHost.status, 201);
     // GETs need neither.
     assert.equal((await browser.request('GET', 'members')).status, 200);
@@ -208,10 +216,10 @@ describe('portal edge security', () => {
     const op2 = h.browser();
     const accepted = await op2.request('POST', 'invitations/accept', { token: await h.tokenFromOutbox('op2@example.com'), password: PASSWORD });
     assert.equal(accepted.body.user.role, 'operator');
-    assert.deepEqual(
-      (await op2.request('GET', 'admin/operators')).body.items.map((o: { email: string }) => o.email).sort(),
-      ['op2@example.com', 'op@example.com'],
-    );
+    assert.deepEqual((await op2.request('GET', 'admin/operators')).body.items.map((o: { email: string }) => o.email).sort(), [
+      'op2@example.com',
+      'op@example.com',
+    ]);
   });
 
   test('sign-up is closed by default', async () => {
@@ -234,7 +242,26 @@ describe('portal edge security', () => {
     assert.equal(doc.openapi, '3.1.0');
     assert.equal(doc.servers[0].url, 'https://portal.example.com/portal/api/v1');
     const ids = Object.values<any>(doc.paths).flatMap((item) => Object.values<any>(item).map((op) => op.operationId));
-    for (const id of ['getPortal', 'signIn', 'signOut', 'getMe', 'acceptInvitation', 'signInWithLink', 'signUp', 'verifySignup', 'requestPasswordReset', 'confirmPasswordReset', 'changePassword', 'listMembers', 'inviteMember', 'changeMemberRole', 'removeMember', 'operatorListMembers', 'listOperators', 'inviteOperator']) {
+    for (const id of [
+      'getPortal',
+      'signIn',
+      'signOut',
+      'getMe',
+      'acceptInvitation',
+      'signInWithLink',
+      'signUp',
+      'verifySignup',
+      'requestPasswordReset',
+      'confirmPasswordReset',
+      'changePassword',
+      'listMembers',
+      'inviteMember',
+      'changeMemberRole',
+      'removeMember',
+      'operatorListMembers',
+      'listOperators',
+      'inviteOperator',
+    ]) {
       assert.ok(ids.includes(id), id);
     }
     assert.ok(doc.paths['/portal/api/v1/session'] ?? doc.paths['/session'], Object.keys(doc.paths).join(' '));
@@ -258,13 +285,19 @@ describe('portal edge without a built UI, and its config', () => {
   test('the portal path may not overlap an API’s basePath: the error names both', () => {
     const api = (basePath: string) => ({ name: 'orders', basePath, upstream: 'http://127.0.0.1:1' });
     for (const basePath of ['/portal', '/portal/', '/portal/v1', '/']) {
-      assert.throws(() => validateConfig({ apis: [api(basePath)] }, 'test'), (error: Error) => {
-        assert.match(error.message, /portal\.path: \/portal overlaps apis\.0\.basePath/);
-        assert.ok(error.message.includes(basePath), error.message);
-        return true;
-      });
+      assert.throws(
+        () => validateConfig({ apis: [api(basePath)] }, 'test'),
+        (error: Error) => {
+          assert.match(error.message, /portal\.path: \/portal overlaps apis\.0\.basePath/);
+          assert.ok(error.message.includes(basePath), error.message);
+          return true;
+        },
+      );
     }
-    assert.throws(() => validateConfig({ portal: { path: '/api/docs' }, apis: [api('/api')] }, 'test'), /\/api\/docs overlaps apis\.0\.basePath \/api \(API orders\)/);
+    assert.throws(
+      () => validateConfig({ portal: { path: '/api/docs' }, apis: [api('/api')] }, 'test'),
+      /\/api\/docs overlaps apis\.0\.basePath \/api \(API orders\)/,
+    );
     // Not an overlap: a shared prefix that is not a path segment, or the portal turned off.
     validateConfig({ apis: [api('/portals')] }, 'test');
     validateConfig({ portal: { enabled: false }, apis: [api('/portal')] }, 'test');

@@ -122,6 +122,16 @@ describe('portal sessions', () => {
     assert.equal((await h.browser().request('POST', 'password-reset/confirm', { token: late, password: 'a brand new password' })).body.code, 'LINK_NOT_VALID');
   });
 
+  test('reset emails are throttled per account: the fourth request in 15 minutes answers the same and sends nothing', async () => {
+    await member(h, 'reset-throttle', 'flood@example.com');
+    const sent = async () => (await h.app.store.listOutboxMessages({ limit: 100 })).items.filter((m) => m.recipient === 'flood@example.com' && m.text.includes('/reset#')).length;
+    for (let i = 0; i < 4; i++) {
+      const answer = await h.browser().request('POST', 'password-reset', { email: 'flood@example.com' });
+      assert.equal(answer.status, 202);
+    }
+    assert.equal(await sent(), 3);
+  });
+
   test('sign-in answers an unknown email as a wrong password, and spends a hash on it', async () => {
     await member(h, 'unknown', 'known@example.com');
     const time = async (email: string, password: string) => {
@@ -132,10 +142,7 @@ describe('portal sessions', () => {
     const wrong = await time('known@example.com', 'wrong password here');
     const unknown = await time('unknown@example.com', 'wrong password here');
     assert.equal(wrong.answer.status, 401);
-    assert.deepEqual(
-      { ...unknown.answer.body, requestId: undefined },
-      { ...wrong.answer.body, requestId: undefined },
-    );
+    assert.deepEqual({ ...unknown.answer.body, requestId: undefined }, { ...wrong.answer.body, requestId: undefined });
     // Both spent an argon2id verification (≥ 10 ms here; a lookup alone takes well under 1 ms).
     assert.ok(unknown.ms > 10, `unknown email answered in ${unknown.ms} ms`);
   });
@@ -156,7 +163,11 @@ describe('portal sessions', () => {
     const { default: Database } = await import('better-sqlite3');
     const raw = new Database(h.sqlitePath!, { readonly: true });
     try {
-      const dump = JSON.stringify([raw.prepare('select * from portal_tokens').all(), raw.prepare('select * from portal_sessions').all(), raw.prepare('select * from portal_users').all()]);
+      const dump = JSON.stringify([
+        raw.prepare('select * from portal_tokens').all(),
+        raw.prepare('select * from portal_sessions').all(),
+        raw.prepare('select * from portal_users').all(),
+      ]);
       assert.ok(!dump.includes(token), 'an invitation token in plaintext');
       assert.ok(!dump.includes(sessionId), 'a session id in plaintext');
       assert.ok(!dump.includes(PASSWORD), 'a password in plaintext');
@@ -170,7 +181,9 @@ describe('portal sessions', () => {
     await member(h, 'throttle', 'throttle@example.com');
     // Ten failures for one account (from different addresses) lock it for a while, even with the right password.
     for (let i = 0; i < 10; i++) {
-      const answer = await h.browser().request('POST', 'session', { email: 'throttle@example.com', password: 'wrong password!!' }, { 'x-forwarded-for': `198.51.100.${i}` });
+      const answer = await h
+        .browser()
+        .request('POST', 'session', { email: 'throttle@example.com', password: 'wrong password!!' }, { 'x-forwarded-for': `198.51.100.${i}` });
       assert.equal(answer.body.code, 'SIGN_IN_FAILED');
     }
     const locked = await h.browser().signIn('throttle@example.com');

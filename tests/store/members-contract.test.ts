@@ -38,7 +38,18 @@ for (const adapter of storeAdapters) {
     });
 
     test('memberships: one per user; listed with emails; role change; delete; gone with their consumer', async () => {
-      const consumer = { id: newId('con', T0), name: 'members-org', metadata: {}, scopes: [], enabled: true, externalIds: [], rateLimit: null, quota: null, createdAt: T0, updatedAt: T0 };
+      const consumer = {
+        id: newId('con', T0),
+        name: 'members-org',
+        metadata: {},
+        scopes: [],
+        enabled: true,
+        externalIds: [],
+        rateLimit: null,
+        quota: null,
+        createdAt: T0,
+        updatedAt: T0,
+      };
       await store.insertConsumer(consumer);
       const u1 = user('one@example.com');
       const u2 = user('two@example.com');
@@ -58,7 +69,18 @@ for (const adapter of storeAdapters) {
       assert.equal((await store.getMembershipOfUser(u2.id))?.role, 'owner');
       assert.equal(await store.deleteMembership(m2.id), true);
       assert.equal(await store.deleteMembership(m2.id), false);
-      await store.insertOneTimeToken({ hash: 'h-consumer', kind: 'invitation', email: 'x@example.com', userId: null, consumerId: consumer.id, role: 'owner', operator: false, createdAt: T0, expiresAt: T0 + 1000, usedAt: null });
+      await store.insertOneTimeToken({
+        hash: 'h-consumer',
+        kind: 'invitation',
+        email: 'x@example.com',
+        userId: null,
+        consumerId: consumer.id,
+        role: 'owner',
+        operator: false,
+        createdAt: T0,
+        expiresAt: T0 + 1000,
+        usedAt: null,
+      });
       await store.deleteConsumer(consumer.id);
       assert.deepEqual(await store.listMembers(consumer.id), []);
       assert.equal(await store.consumeOneTimeToken('h-consumer', 'invitation', T0), undefined);
@@ -84,23 +106,31 @@ for (const adapter of storeAdapters) {
     });
 
     test('one-time tokens: consumed once, of their kind only, before they expire; racing consumers get one answer', async () => {
-      const base = { kind: 'reset' as const, email: 'r@example.com', userId: 'usr_x', consumerId: null, role: null, operator: false, createdAt: T0, expiresAt: T0 + 1000, usedAt: null };
+      const base = {
+        kind: 'reset' as const,
+        email: 'r@example.com',
+        userId: 'usr_x',
+        consumerId: null,
+        role: null,
+        operator: false,
+        createdAt: T0,
+        expiresAt: T0 + 1000,
+        usedAt: null,
+      };
       await store.insertOneTimeToken({ ...base, hash: 'h1' });
       await store.insertOneTimeToken({ ...base, hash: 'h2' });
       assert.equal(await store.consumeOneTimeToken('h1', 'invitation', T0), undefined);
       assert.equal(await store.consumeOneTimeToken('h1', 'reset', T0 + 1000), undefined);
       const results = await Promise.all([1, 2, 3, 4].map(() => store.consumeOneTimeToken('h1', 'reset', T0 + 5)));
       assert.equal(results.filter(Boolean).length, 1);
-      assert.deepEqual(
-        results.find(Boolean),
-        { ...base, hash: 'h1', usedAt: T0 + 5 },
-      );
+      assert.deepEqual(results.find(Boolean), { ...base, hash: 'h1', usedAt: T0 + 5 });
       assert.equal(await store.consumeOneTimeToken('h1', 'reset', T0 + 6), undefined);
       assert.ok(await store.consumeOneTimeToken('h2', 'reset', T0 + 999));
     });
 
     test('outbox: newest first, paged', async () => {
-      for (let i = 0; i < 3; i++) await store.insertOutboxMessage({ id: newId('msg', T0 + i), recipient: `m${i}@example.com`, subject: `s${i}`, text: `t${i}`, createdAt: T0 + i });
+      for (let i = 0; i < 3; i++)
+        await store.insertOutboxMessage({ id: newId('msg', T0 + i), recipient: `m${i}@example.com`, subject: `s${i}`, text: `t${i}`, createdAt: T0 + i });
       const first = await store.listOutboxMessages({ limit: 2 });
       assert.deepEqual(
         first.items.map((m) => m.recipient),

@@ -2,20 +2,9 @@
 // password reset and change. `publicRoutes` need no session; `signedInRoutes` run behind the session hook.
 import type { App } from '../../app.js';
 import { PortcullisError } from '../../errors/codes.js';
-import { sessionOf, portalActor, type SessionAnswers } from '../session.js';
+import { Accepted, PasswordChange, PortalInfo, portalErrors, ResetRequest, SessionAnswer, SignIn, Signup, TokenAndPassword, TokenBody } from '../schemas.js';
+import { portalActor, type SessionAnswers, sessionOf } from '../session.js';
 import type { SessionCookie } from '../session-cookie.js';
-import {
-  Accepted,
-  PasswordChange,
-  PortalInfo,
-  portalErrors,
-  ResetRequest,
-  SessionAnswer,
-  SignIn,
-  Signup,
-  TokenAndPassword,
-  TokenBody,
-} from '../schemas.js';
 import type { PortalServer } from './portal-server.js';
 
 export interface AccountRouteDeps {

@@ -49,7 +49,13 @@ function invitationView(issued: { invitation: { url: string; email: string; role
 }
 
 /** GET|POST members, PATCH|DELETE members/{memberId} for one consumer, found by `consumerOf`. */
-function memberRoutesFor(scope: PortalServer, app: App, prefix: string, consumerOf: (request: FastifyRequest) => Promise<string>, idPrefix: 'owner' | 'operator') {
+function memberRoutesFor(
+  scope: PortalServer,
+  app: App,
+  prefix: string,
+  consumerOf: (request: FastifyRequest) => Promise<string>,
+  idPrefix: 'owner' | 'operator',
+) {
   const op = (name: string) => (idPrefix === 'owner' ? name : `operator${name[0]!.toUpperCase()}${name.slice(1)}`);
   const params = idPrefix === 'owner' ? MemberIdParams : ConsumerMemberParams;
   const listParams = idPrefix === 'owner' ? {} : { params: ConsumerIdParams };
@@ -95,7 +101,9 @@ function memberRoutesFor(scope: PortalServer, app: App, prefix: string, consumer
 
   scope.delete(
     `${prefix}/members/:memberId`,
-    { schema: { operationId: op('removeMember'), tags, summary: 'Remove a member; their sessions end', params, response: { 204: noContent, ...portalErrors } } },
+    {
+      schema: { operationId: op('removeMember'), tags, summary: 'Remove a member; their sessions end', params, response: { 204: noContent, ...portalErrors } },
+    },
     async (request, reply) => {
       const { memberId } = request.params as { memberId: string };
       await app.members.removeMember(await consumerOf(request), memberId, portalActor(request));
