@@ -124,7 +124,8 @@ describe('portal sessions', () => {
 
   test('reset emails are throttled per account: the fourth request in 15 minutes answers the same and sends nothing', async () => {
     await member(h, 'reset-throttle', 'flood@example.com');
-    const sent = async () => (await h.app.store.listOutboxMessages({ limit: 100 })).items.filter((m) => m.recipient === 'flood@example.com' && m.text.includes('/reset#')).length;
+    const sent = async () =>
+      (await h.app.store.listOutboxMessages({ limit: 100 })).items.filter((m) => m.recipient === 'flood@example.com' && m.text.includes('/reset#')).length;
     for (let i = 0; i < 4; i++) {
       const answer = await h.browser().request('POST', 'password-reset', { email: 'flood@example.com' });
       assert.equal(answer.status, 202);
