@@ -222,7 +222,7 @@ export function createMemberService({ store, clock, audit, consumers, mailer, br
     },
 
     /** Sign-up (portal.signup `open` or `domains`): a consumer with the new user as its owner, usable once the email is verified. */
-    async signup(input: { email: string; password: string; organisation: string }, sourceIp: string | null): Promise<void> {
+    async signup(input: { email: string; password: string; organisation: string }, sourceIp: string | null, throttleAddress: string): Promise<void> {
       const email = input.email.trim();
       const domain = email.slice(email.lastIndexOf('@') + 1).toLowerCase();
       if (settings.signup === 'invite') throw new PortcullisError('SIGNUP_CLOSED', 'this portal admits members by invitation only');
@@ -230,9 +230,8 @@ export function createMemberService({ store, clock, audit, consumers, mailer, br
         throw new PortcullisError('SIGNUP_CLOSED', 'sign-up is open to addresses of the allowed domains only');
       }
       checkPassword(input.password);
-      const address = sourceIp ?? 'unknown';
-      const throttled = await resetThrottle.allows(email, address);
-      await resetThrottle.count(email, address);
+      const throttled = await resetThrottle.allows(email, throttleAddress);
+      await resetThrottle.count(email, throttleAddress);
       if (!throttled.allowed) throw new PortcullisError('SIGN_IN_THROTTLED', 'too many sign-ups from here; try again later');
       if (await store.findConsumerByName(input.organisation)) throw new PortcullisError('CONSUMER_NAME_TAKEN', 'an organisation with this name exists');
       const passwordHash = await hashPassword(input.password);

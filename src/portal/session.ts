@@ -5,8 +5,10 @@ import type { Static } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../app.js';
 import { PortcullisError } from '../errors/codes.js';
+import { addressBlockOf } from '../lib/address-block.js';
 import { parseDuration } from '../lib/duration.js';
 import type { ActiveSession } from '../members/sessions.js';
+import { sourceAddressOf } from '../oauth/source-address.js';
 import type { PortalUserRecord } from '../store/members-types.js';
 import type { PortalPrincipal } from './principal.js';
 import type { SessionAnswer } from './schemas.js';
@@ -36,9 +38,22 @@ export function principalOf(request: FastifyRequest): PortalPrincipal {
   };
 }
 
+/**
+ * Where a portal request comes from, read as the OAuth endpoints read it: the socket's peer, or —
+ * only with gateway.trustProxy — the last X-Forwarded-For entry, the one our own proxy appended.
+ */
+export function sourceIpOf(app: App, request: FastifyRequest): string {
+  return sourceAddressOf(request.raw, app.config.gateway.trustProxy);
+}
+
+/** What sign-in throttling counts by: the source address, an IPv6 one by its /64. */
+export function throttleAddressOf(app: App, request: FastifyRequest): string {
+  return addressBlockOf(sourceIpOf(app, request));
+}
+
 /** The actor audit events of portal actions name. */
-export function portalActor(request: FastifyRequest): { id: string; sourceIp: string | null } {
-  return { id: `portal:${sessionOf(request).user.id}`, sourceIp: request.ip ?? null };
+export function portalActor(app: App, request: FastifyRequest): { id: string; sourceIp: string | null } {
+  return { id: `portal:${sessionOf(request).user.id}`, sourceIp: sourceIpOf(app, request) };
 }
 
 export interface SessionAnswers {

@@ -3,7 +3,7 @@
 import type { App } from '../../app.js';
 import { PortcullisError } from '../../errors/codes.js';
 import { Accepted, PasswordChange, PortalInfo, portalErrors, ResetRequest, SessionAnswer, SignIn, Signup, TokenAndPassword, TokenBody } from '../schemas.js';
-import { portalActor, type SessionAnswers, sessionOf } from '../session.js';
+import { type SessionAnswers, sessionOf, sourceIpOf, throttleAddressOf } from '../session.js';
 import type { SessionCookie } from '../session-cookie.js';
 import type { PortalServer } from './portal-server.js';
 
@@ -42,7 +42,7 @@ export function publicAccountRoutes(scope: PortalServer, { app, sessions }: Acco
       },
     },
     async (request, reply) => {
-      const result = await app.members.signIn({ ...request.body, address: request.ip });
+      const result = await app.members.signIn({ ...request.body, address: throttleAddressOf(app, request) });
       if (!result.ok) {
         if (result.retryAfterMs) reply.header('retry-after', String(Math.ceil(result.retryAfterMs / 1000)));
         throw new PortcullisError(result.code);
@@ -62,7 +62,7 @@ export function publicAccountRoutes(scope: PortalServer, { app, sessions }: Acco
         response: { 200: SessionAnswer, ...portalErrors },
       },
     },
-    async (request, reply) => sessions.signIn(request, reply, await app.members.acceptInvitation(request.body, request.ip)),
+    async (request, reply) => sessions.signIn(request, reply, await app.members.acceptInvitation(request.body, sourceIpOf(app, request))),
   );
 
   scope.post(
@@ -91,7 +91,7 @@ export function publicAccountRoutes(scope: PortalServer, { app, sessions }: Acco
       },
     },
     async (request, reply) => {
-      await app.members.signup(request.body, request.ip);
+      await app.members.signup(request.body, sourceIpOf(app, request), throttleAddressOf(app, request));
       return reply.code(202).send({ status: 'verification-sent' });
     },
   );
@@ -107,7 +107,7 @@ export function publicAccountRoutes(scope: PortalServer, { app, sessions }: Acco
         response: { 200: SessionAnswer, ...portalErrors },
       },
     },
-    async (request, reply) => sessions.signIn(request, reply, await app.members.verifySignup(request.body.token, request.ip)),
+    async (request, reply) => sessions.signIn(request, reply, await app.members.verifySignup(request.body.token, sourceIpOf(app, request))),
   );
 
   scope.post(
@@ -122,7 +122,7 @@ export function publicAccountRoutes(scope: PortalServer, { app, sessions }: Acco
       },
     },
     async (request, reply) => {
-      await app.members.requestPasswordReset(request.body.email, request.ip);
+      await app.members.requestPasswordReset(request.body.email, throttleAddressOf(app, request));
       return reply.code(202).send({ status: 'sent-if-known' });
     },
   );
@@ -139,7 +139,7 @@ export function publicAccountRoutes(scope: PortalServer, { app, sessions }: Acco
       },
     },
     async (request, reply) => {
-      await app.members.confirmPasswordReset(request.body, request.ip);
+      await app.members.confirmPasswordReset(request.body, sourceIpOf(app, request));
       return reply.code(204).send();
     },
   );
@@ -176,7 +176,7 @@ export function signedInAccountRoutes(scope: PortalServer, { app, cookie, sessio
     },
     async (request, reply) => {
       const { user } = sessionOf(request);
-      await app.members.changePassword(user.id, request.body, portalActor(request).sourceIp);
+      await app.members.changePassword(user.id, request.body, sourceIpOf(app, request));
       return sessions.signIn(request, reply, user);
     },
   );

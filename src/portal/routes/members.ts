@@ -78,7 +78,8 @@ function memberRoutesFor(
         response: { 201: PortalInvitation, ...portalErrors },
       },
     },
-    async (request, reply) => reply.code(201).send(invitationView(await app.members.invite(await consumerOf(request), request.body, portalActor(request)))),
+    async (request, reply) =>
+      reply.code(201).send(invitationView(await app.members.invite(await consumerOf(request), request.body, portalActor(app, request)))),
   );
 
   scope.patch(
@@ -95,7 +96,7 @@ function memberRoutesFor(
     },
     async (request) => {
       const { memberId } = request.params as { memberId: string };
-      return memberView(await app.members.changeRole(await consumerOf(request), memberId, request.body.role, portalActor(request)));
+      return memberView(await app.members.changeRole(await consumerOf(request), memberId, request.body.role, portalActor(app, request)));
     },
   );
 
@@ -106,7 +107,7 @@ function memberRoutesFor(
     },
     async (request, reply) => {
       const { memberId } = request.params as { memberId: string };
-      await app.members.removeMember(await consumerOf(request), memberId, portalActor(request));
+      await app.members.removeMember(await consumerOf(request), memberId, portalActor(app, request));
       return reply.code(204).send();
     },
   );
@@ -139,7 +140,7 @@ export function memberRoutes(scope: PortalServer, app: App): void {
     },
     async (request, reply) => {
       requireOperator(request);
-      const issued = await app.members.inviteOperator(request.body.email, portalActor(request));
+      const issued = await app.members.inviteOperator(request.body.email, portalActor(app, request));
       return reply.code(201).send(invitationView({ ...issued, invitation: { ...issued.invitation, role: 'operator' } }));
     },
   );
