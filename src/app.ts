@@ -17,10 +17,14 @@ import { type Clock, systemClock } from './lib/clock.js';
 import { parseDuration } from './lib/duration.js';
 import { createLimiters } from './limits/limiter.js';
 import { createLogger, type Logger } from './logger.js';
+import { createMailer } from './mail/create.js';
+import { createMemberService } from './members/service.js';
+import { createSessionService } from './members/sessions.js';
 import { countStaleAnswers, instrumentKeyCache } from './metrics/key-cache.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
 import { createOAuth } from './oauth/create-oauth.js';
 import { resolveMasterKey } from './oauth/master-key.js';
+import { resolveIssuer } from './oauth/settings.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 import { createUsageRecorder } from './usage/recorder.js';
@@ -161,6 +165,27 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     return (await store.findConsumerByName(ADMIN_CONSUMER_NAME)) !== undefined;
   }
 
+  // The developer portal's accounts and mail (its HTTP side, src/portal/, is on the public listener).
+  const portalSettings = { ...config.portal, publicUrl: (config.portal.publicUrl ?? resolveIssuer(config)).replace(/\/+$/, '') };
+  const mailer = createMailer({ smtp: config.portal.smtp, from: config.portal.mailFrom, store, clock });
+  const sessions = createSessionService({
+    store,
+    clock,
+    idleMs: parseDuration(config.portal.sessionIdleTimeout),
+    maxAgeMs: parseDuration(config.portal.sessionMaxAge),
+  });
+  const members = createMemberService({
+    store,
+    clock,
+    audit,
+    consumers,
+    mailer,
+    bruteForce: limiters.bruteForce,
+    log,
+    settings: config.portal,
+    links: { publicUrl: portalSettings.publicUrl, path: config.portal.path },
+  });
+
   lastUsed.start(parseDuration(config.keys.lastUsedFlushInterval));
   usage.start(parseDuration(config.usage.flushInterval));
 
@@ -185,12 +210,18 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     oauth,
     createAdminKey,
     hasAdminConsumer,
+    /** The portal's settings, `publicUrl` resolved (links in emails start with it). */
+    portal: portalSettings,
+    mailer,
+    sessions,
+    members,
     async close() {
       await lastUsed.stop();
       await usage.stop();
       await limiters.close();
       await storeSync.stop();
       await changes.close();
+      await mailer.close();
       await store.close();
     },
   };

@@ -51,6 +51,11 @@ export const adminOperations = {
   listSigningKeys: { method: 'GET', path: '/admin/v1/signing-keys', response: 'SigningKeyList' },
   rotateSigningKey: { method: 'POST', path: '/admin/v1/signing-keys/rotate', body: 'SigningKeyRotate', response: 'SigningKey' },
 
+  inviteMember: { method: 'POST', path: '/admin/v1/consumers/{id}/members', body: 'MemberInvite', response: 'IssuedInvitation' },
+  listMembers: { method: 'GET', path: '/admin/v1/consumers/{id}/members', response: 'MemberPage' },
+  removeMember: { method: 'DELETE', path: '/admin/v1/consumers/{id}/members/{memberId}', response: null },
+  listOutbox: { method: 'GET', path: '/admin/v1/outbox', query: 'PageQuery', response: 'OutboxMessagePage' },
+
   listAuditEvents: { method: 'GET', path: '/admin/v1/audit-events', query: 'AuditQuery', response: 'AuditEventPage' },
   getUsage: { method: 'GET', path: '/admin/v1/usage', query: 'UsageQuery', response: 'UsageReport' },
 } as const satisfies Record<string, OperationSpec>;

@@ -1,6 +1,8 @@
 // The named schemas of the admin API, by their `$id`: each becomes `#/components/schemas/<$id>` in
 // the OpenAPI document, the validator and serialiser resolve the routes' `{ $ref: "<$id>" }` to it,
 // and portcullis/admin takes its types from here.
+
+import { IssuedInvitation, Member, MemberInvite, MemberPage, OutboxMessage, OutboxMessagePage } from './member-schemas.js';
 import {
   Client,
   ClientCreate,
@@ -67,4 +69,10 @@ export const adminComponents = {
   SigningKey,
   SigningKeyList,
   SigningKeyRotate,
+  MemberInvite,
+  Member,
+  MemberPage,
+  IssuedInvitation,
+  OutboxMessage,
+  OutboxMessagePage,
 } as const;

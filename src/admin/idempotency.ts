@@ -35,8 +35,8 @@ const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const SF_STRING = /^"((?:[\x20\x21\x23-\x5b\x5d-\x7e]|\\["\\])*)"$/;
 const BARE_KEY = /^[\x21\x23-\x2b\x2d-\x7e]+$/;
 
-/** Property names whose string values are secrets, wherever they appear in an answer. */
-const SECRET_FIELDS = new Set(['key', 'secret', 'clientSecret', 'client_secret', 'privateKey', 'password', 'token', 'accessToken', 'access_token']);
+/** Property names whose string values are secrets, wherever they appear in an answer (`url`: an invitation link carries its token). */
+const SECRET_FIELDS = new Set(['key', 'secret', 'clientSecret', 'client_secret', 'privateKey', 'password', 'token', 'accessToken', 'access_token', 'url']);
 /** Anything shaped like a Portcullis key or client secret; the checksum decides. */
 const CREDENTIAL_SHAPE = /(?<![0-9A-Za-z_])([a-z][a-z0-9]{0,15})_[0-9A-Za-z]{36}(?![0-9A-Za-z])/g;
 

@@ -21,6 +21,7 @@ import { auditRoutes } from './routes/audit.js';
 import { clientRoutes } from './routes/clients.js';
 import { consumerRoutes } from './routes/consumers.js';
 import { keyRoutes } from './routes/keys.js';
+import { memberRoutes } from './routes/members.js';
 import { usageRoutes } from './routes/usage.js';
 import { buildAdminSerializer } from './schema-compilers.js';
 import { adminValidators, checkInputDepth, checkLimitSettings } from './validation.js';
@@ -125,6 +126,7 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
   auditRoutes(server, app);
   usageRoutes(server, app);
   clientRoutes(server, app);
+  memberRoutes(server, app);
   options.register?.(server);
 
   server.get(OPENAPI_PATH, { schema: { hide: true } }, async () => server.swagger());

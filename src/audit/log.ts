@@ -7,7 +7,7 @@ import type { IdempotentWrite } from '../store/idempotency-types.js';
 import type { JsonObject, Store } from '../store/types.js';
 
 export interface Actor {
-  /** `key_…` for an admin key, `cli:local` for the CLI on the store, `system` for Portcullis itself. */
+  /** `key_…` for an admin key, `cli:local` for the CLI on the store, `portal:usr_…` for a portal user, `system` for Portcullis itself. */
   id: string;
   sourceIp: string | null;
   /**
@@ -36,9 +36,18 @@ export type AuditAction =
   | 'client.tokens_revoked'
   | 'token.revoked'
   | 'signing_key.created'
-  | 'signing_key.rotated';
+  | 'signing_key.rotated'
+  | 'member.invited'
+  | 'member.joined'
+  | 'member.role_changed'
+  | 'member.removed'
+  | 'operator.invited'
+  | 'portal_user.signed_up'
+  | 'portal_user.email_verified'
+  | 'portal_user.password_changed'
+  | 'portal_user.password_reset';
 
-export type AuditTarget = { type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key'; id: string };
+export type AuditTarget = { type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key' | 'member' | 'portal-user'; id: string };
 
 export interface AuditLog {
   record(store: Store, actor: Actor, action: AuditAction, target: AuditTarget, details?: JsonObject): Promise<void>;

@@ -10,6 +10,7 @@ import { addConsumers } from './commands/consumers.js';
 import { addInit } from './commands/init.js';
 import { addKeys } from './commands/keys.js';
 import { addMigrate } from './commands/migrate.js';
+import { addPortal } from './commands/portal.js';
 import { addSigningKeys } from './commands/signing-keys.js';
 import { addStart } from './commands/start.js';
 import { addToken } from './commands/token.js';
@@ -28,7 +29,7 @@ export function buildProgram(ctx: CliContext = { ...processIo(), exitCode: 0 }):
     .exitOverride()
     .version(packageVersion())
     .showHelpAfterError();
-  for (const add of [addStart, addInit, addMigrate, addAdmin, addConsumers, addKeys, addUsage, addClients, addTokens, addSigningKeys, addToken])
+  for (const add of [addStart, addInit, addMigrate, addAdmin, addConsumers, addKeys, addUsage, addClients, addTokens, addSigningKeys, addToken, addPortal])
     add(program, ctx);
   return program;
 }

@@ -110,7 +110,30 @@ export function validateConfig(input: unknown, source: string, fromEnv: Readonly
     return problem ? [{ field: ['apis', index, 'rateLimit', problem.field].filter((p) => p !== '').join('.'), message: problem.message }] : [];
   });
   if (limitProblems.length > 0) throw invalid(source, limitProblems, fromEnv);
+  const portalProblems = config.portal.enabled ? portalOverlaps(config) : [];
+  if (portalProblems.length > 0) throw invalid(source, portalProblems, fromEnv);
   return config;
+}
+
+/** One path inside the other, segment-wise (`/` contains every path). */
+function overlaps(a: string, b: string): boolean {
+  const within = (inner: string, outer: string) => outer === '/' || inner === outer || inner.startsWith(`${outer}/`);
+  return within(a, b) || within(b, a);
+}
+
+/** The portal's pages would shadow an API's paths (or the other way round): both are named. */
+function portalOverlaps(config: Config): Array<{ field: string; message: string }> {
+  const portalPath = config.portal.path;
+  return config.apis.flatMap((api, index) => {
+    const basePath = api.basePath.length > 1 ? api.basePath.replace(/\/$/, '') : api.basePath;
+    if (!overlaps(portalPath, basePath)) return [];
+    return [
+      {
+        field: 'portal.path',
+        message: `${portalPath} overlaps apis.${index}.basePath ${api.basePath} (API ${api.name}); move one of them or set portal.enabled: false`,
+      },
+    ];
+  });
 }
 
 export function loadConfig(options: { path?: string | undefined; env?: NodeJS.ProcessEnv; cwd?: string } = {}): LoadedConfig {

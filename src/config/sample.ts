@@ -56,6 +56,18 @@ trustedIssuers: []
 #    jwksCacheMaxAge: 10m
 #    jwksCooldown: 30s
 
+# The developer portal on the public listener (see docs/portal.md). Make the first operator with
+# \`npx portcullis portal create-operator --email you@example.com\`.
+portal:
+  enabled: true
+  path: /portal             # may not overlap an API's basePath
+  signup: invite            # invite | open | domains (with allowedDomains: [example.com])
+  # publicUrl: https://api.example.com   # links in emails; default: issuer
+  # smtp: smtp://user:pass@mail.example.com:587   # without it, emails go to GET /admin/v1/outbox
+  sessionIdleTimeout: 30m
+  sessionMaxAge: 12h
+  branding: { title: Developer portal, primaryColor: "#4f46e5" }
+
 keys:
   prefix: pcl               # keys look like pcl_<36 characters>
   cache:

@@ -101,7 +101,48 @@ const GatewaySettings = Type.Object(
   { default: {}, additionalProperties: false },
 );
 
+// The developer portal (docs/portal.md): pages and a JSON API on the public listener under `path`.
+const PortalSettings = Type.Object(
+  {
+    enabled: Type.Boolean({ default: true }),
+    /** Where the portal lives on the public listener; may not overlap an API's basePath (checked in load.ts). */
+    path: Type.String({ pattern: '^(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$', maxLength: 200, default: '/portal' }),
+    /** Who may join: by invitation only, anyone (`open`), or addresses of `allowedDomains`. */
+    signup: Type.Union([Type.Literal('invite'), Type.Literal('open'), Type.Literal('domains')], { default: 'invite' }),
+    allowedDomains: Type.Array(Type.String({ pattern: '^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$' }), {
+      uniqueItems: true,
+      default: [],
+    }),
+    /** The origin links in emails point at; the issuer (or the public listener's URL) by default. */
+    publicUrl: Type.Optional(Type.String({ pattern: '^https?://[^\\s/?#@]+/?$' })),
+    /** `smtp://` or `smtps://` URL; without it, emails go to the outbox in the store (GET /admin/v1/outbox). */
+    smtp: Type.Optional(Type.String({ pattern: '^smtps?://.+' })),
+    /** The sender of the portal's emails. */
+    mailFrom: Type.String({ minLength: 3, maxLength: 200, default: 'Portcullis <portal@localhost>' }),
+    sessionIdleTimeout: Duration('30m'),
+    sessionMaxAge: Duration('12h'),
+    /** Failed sign-ins allowed per 15 minutes, per account (email) and per client address, before 429. */
+    signInAttempts: Type.Object(
+      {
+        perAccount: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10 }),
+        perAddress: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 100 }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+    branding: Type.Object(
+      {
+        title: Type.String({ minLength: 1, maxLength: 100, default: 'Developer portal' }),
+        logoUrl: Type.Optional(Type.String({ pattern: '^(https://|/)[^\\s]*$', maxLength: 2000 })),
+        primaryColor: Type.String({ pattern: '^#[0-9A-Fa-f]{6}$', default: '#4f46e5' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+  },
+  { default: {}, additionalProperties: false },
+);
+
 export type ApiConfig = Static<typeof Api>;
+export type PortalConfig = Static<typeof PortalSettings>;
 export type GatewayConfig = Static<typeof GatewaySettings>;
 
 export const ConfigSchema = Type.Object(
@@ -185,6 +226,7 @@ export const ConfigSchema = Type.Object(
     apis: Type.Array(Api, { default: [] }),
     oauth: OAuthSettingsSchema,
     trustedIssuers: Type.Array(TrustedIssuerSchema, { default: [] }),
+    portal: PortalSettings,
   },
   { additionalProperties: false },
 );

@@ -25,3 +25,26 @@ export async function ensureDemoConsumer(app: App): Promise<DemoCredentials> {
   const issued = await app.keys.create(consumer.id, { name: 'demo key', scopes: DEMO_SCOPES }, ACTOR);
   return { consumerId: consumer.id, key: issued.key, keyId: issued.record.id };
 }
+
+export const DEMO_OPERATOR_EMAIL = 'operator@example.com';
+export const DEMO_MEMBER_EMAIL = 'developer@example.com';
+
+export interface DemoPortalLinks {
+  /** The portal's first page. */
+  portalUrl: string;
+  /** A one-time operator sign-in link (1 hour). */
+  operatorSignIn: string;
+  /** A one-time invitation of a member of the demo consumer (7 days); its email is in the outbox too. */
+  memberInvitation: string | null;
+}
+
+/**
+ * On every demo start: a fresh operator sign-in link, and an invitation for the demo consumer's
+ * member until someone has accepted one. Printed on stderr by the banner, never logged.
+ */
+export async function demoPortalLinks(app: App, consumerId: string): Promise<DemoPortalLinks> {
+  const operatorSignIn = (await app.members.createOperatorSignInLink(DEMO_OPERATOR_EMAIL, ACTOR)).url;
+  const joined = (await app.store.listMembers(consumerId)).length > 0;
+  const memberInvitation = joined ? null : (await app.members.invite(consumerId, { email: DEMO_MEMBER_EMAIL, role: 'owner' }, ACTOR)).invitation.url;
+  return { portalUrl: `${app.portal.publicUrl}${app.config.portal.path}`, operatorSignIn, memberInvitation };
+}

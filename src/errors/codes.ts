@@ -53,6 +53,20 @@ export const ERROR_CODES = {
   INVALID_JWKS: { status: 400, title: 'The JWK Set is not usable for private_key_jwt' },
   CLIENT_HAS_NO_SECRET: { status: 409, title: 'The client authenticates with private_key_jwt and has no secret' },
   SIGNING_UNAVAILABLE: { status: 503, title: 'Token signing is not configured (no oauth.masterKey)' },
+  // The developer portal and its accounts (docs/errors.md, "Developer portal").
+  SESSION_REQUIRED: { status: 401, title: 'Sign in to the portal first' },
+  SIGN_IN_FAILED: { status: 401, title: 'The email or the password is wrong' },
+  CSRF_REJECTED: { status: 403, title: 'The request is not from the portal’s own page or lacks its CSRF token' },
+  EMAIL_NOT_VERIFIED: { status: 403, title: 'The email address is not verified yet' },
+  SIGNUP_CLOSED: { status: 403, title: 'Sign-up is not open for this address' },
+  PORTAL_ROLE_REQUIRED: { status: 403, title: 'The portal user lacks the role this route needs' },
+  MEMBER_NOT_FOUND: { status: 404, title: 'No such member' },
+  MEMBER_EXISTS: { status: 409, title: 'This email already belongs to a member' },
+  LINK_NOT_VALID: { status: 400, title: 'The link is not valid, was used already or has expired' },
+  PASSWORD_NOT_ACCEPTED: { status: 400, title: 'The password does not meet the rules' },
+  PASSWORD_WRONG: { status: 400, title: 'The current password is wrong' },
+  SIGN_IN_THROTTLED: { status: 429, title: 'Too many attempts; try again later' },
+  PORTAL_UI_NOT_BUILT: { status: 503, title: 'The portal’s pages are not built' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,3 +1,4 @@
+// Who a portal request acts for: resolved from the session cookie by the portal's session hook.
 export interface PortalPrincipal {
   userId: string;
   email: string;

@@ -1,7 +1,7 @@
 // What `portcullis start` tells a person: on the run that created them, the admin key and the demo key
 // with curl lines that work when pasted; on later runs, the command that makes another. One block,
 // written in one piece (on stderr by the CLI), so no log line can fall inside it.
-import type { DemoCredentials } from '../demo/setup.js';
+import type { DemoCredentials, DemoPortalLinks } from '../demo/setup.js';
 
 /** How the banner names the CLI: runs as printed in the folder of a clone (`npm start`) or of a project that depends on Portcullis. */
 export const CLI_COMMAND = 'npx portcullis';
@@ -19,11 +19,15 @@ export interface BannerInput {
   /** Set on the run that created the first admin key. */
   firstAdminKey: string | null;
   demo: DemoCredentials | null;
+  /** The demo's portal links (one-time: operator sign-in, member invitation). */
+  portal?: DemoPortalLinks | null;
 }
 
 export function startBanner(input: BannerInput): string {
   const config = input.configPath ? ` --config ${shellWord(input.configPath)}` : '';
   const parts = [input.firstAdminKey ? firstAdminKeyBanner(input.adminUrl, input.firstAdminKey) : laterStartBanner(input, config)];
+  // The demo's block ends the banner (its last line names the metrics); the portal's links come before it.
+  if (input.portal) parts.push(portalBanner(input.portal));
   if (input.demo) parts.push(demoBanner(input, input.demo, config));
   return parts.join('');
 }
@@ -100,5 +104,28 @@ function demoBanner({ gatewayUrl, adminUrl, firstAdminKey }: BannerInput, demo: 
     );
   }
   lines.push(`Metrics: ${adminUrl}/metrics (with the admin key)`, '');
+  return lines.join('\n');
+}
+
+function portalBanner(portal: DemoPortalLinks): string {
+  const lines = [
+    '',
+    `Developer portal: ${portal.portalUrl}`,
+    '',
+    'Sign in as the demo operator (operator@example.com) with this one-time link (1 hour):',
+    '',
+    `  ${portal.operatorSignIn}`,
+    '',
+  ];
+  if (portal.memberInvitation) {
+    lines.push(
+      'Invitation for a member of the demo consumer (developer@example.com, owner; one-time, 7 days;',
+      'emails go to the outbox: GET /admin/v1/outbox):',
+      '',
+      `  ${portal.memberInvitation}`,
+      '',
+    );
+  }
+  lines.push(`Another operator link: ${CLI_COMMAND} portal create-operator --email you@example.com`, '');
   return lines.join('\n');
 }

@@ -5,7 +5,7 @@ import { buildAdminServer } from '../admin/server.js';
 import { ADMIN_SCOPE, type App, createApp } from '../app.js';
 import type { LoadedConfig } from '../config/load.js';
 import { startEchoUpstream } from '../demo/echo-upstream.js';
-import { type DemoCredentials, demoApi, ensureDemoConsumer } from '../demo/setup.js';
+import { type DemoCredentials, demoApi, demoPortalLinks, ensureDemoConsumer } from '../demo/setup.js';
 import { configDir } from '../gateway/compile-apis.js';
 import { type RunningGateway, startGateway } from '../gateway/start.js';
 import type { Clock } from '../lib/clock.js';
@@ -15,6 +15,7 @@ import { keepTickShape } from '../lib/tick-shape.js';
 import type { Logger } from '../logger.js';
 import { createMetrics } from '../metrics/registry.js';
 import { registerOAuthRoutes } from '../oauth/routes.js';
+import { registerPortal } from '../portal/plugin.js';
 import { startBanner } from './banner.js';
 import { readiness } from './health.js';
 
@@ -111,6 +112,7 @@ export async function startPortcullis({
       // Routes of other modules on the public listener, e.g. the OAuth endpoints.
       register: async (server) => {
         await registerOAuthRoutes(server, { oauth: app.oauth, isAdminKey: (key) => app.verifyKey(key, { scopes: [ADMIN_SCOPE] }) });
+        if (loaded.config.portal.enabled) await registerPortal(server, { app });
         await registerPublic?.(server, app);
       },
     });
@@ -121,13 +123,14 @@ export async function startPortcullis({
     // bad store) uses up no key, and the next start that succeeds still shows them.
     const firstAdminKey = (await app.hasAdminConsumer()) ? null : (await app.createAdminKey('first admin key')).key;
     const demo = loaded.demo ? await ensureDemoConsumer(app) : null;
+    const portalLinks = loaded.demo && loaded.config.portal.enabled && demo ? await demoPortalLinks(app, demo.consumerId) : null;
 
     const redis = await app.redisStatus?.settled(REDIS_START_WAIT_MS);
     app.log.info(
       { gatewayUrl, adminUrl, apis: apis.map((a) => a.name), store: app.store.kind, ...(redis ? { redis } : {}), config: loaded.path ?? '(defaults)' },
       'portcullis started',
     );
-    print(startBanner({ gatewayUrl, adminUrl, configPath: loaded.path, firstAdminKey, demo }));
+    print(startBanner({ gatewayUrl, adminUrl, configPath: loaded.path, firstAdminKey, demo, portal: portalLinks }));
 
     let closing: Promise<void> | undefined;
     return {

@@ -6,6 +6,7 @@ import { encodeBase62 } from '../lib/base62.js';
 import { atomically } from './atomically.js';
 import type { Dialect } from './dialect.js';
 import { createIdempotencyStoreMethods } from './idempotency-kysely.js';
+import { createMembersStoreMethods, deleteMembersOfConsumer } from './members-kysely.js';
 import { migrationProvider } from './migrations.js';
 import { createOAuthStoreMethods, deleteClientsOfConsumer } from './oauth-kysely.js';
 import type { ApiKeysTable, AuditEventsTable, ConsumersTable, Database } from './tables.js';
@@ -192,6 +193,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
     ...createOAuthStoreMethods(db, { getConsumer: (id) => consumerWhere('id', id) }),
     ...createUsageStoreMethods(db),
     ...createIdempotencyStoreMethods(db),
+    ...createMembersStoreMethods(db),
     kind: dialect,
     stats,
     close,
@@ -294,6 +296,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
       // the store should not depend on a connection setting for correctness.
       return atomically(db, async (trx) => {
         await deleteClientsOfConsumer(trx, id);
+        await deleteMembersOfConsumer(trx, id);
         await trx.deleteFrom('api_keys').where('consumer_id', '=', id).execute();
         await trx.deleteFrom('consumer_external_ids').where('consumer_id', '=', id).execute();
         const result = await trx.deleteFrom('consumers').where('id', '=', id).executeTakeFirst();

@@ -1,6 +1,7 @@
 // Row shapes as the database holds them: times as integer milliseconds, booleans as 0/1,
 // JSON as text — one representation both SQLite and PostgreSQL store and compare alike.
 import type { IdempotencyDatabase } from './idempotency-tables.js';
+import type { MembersDatabase } from './members-tables.js';
 import type { OAuthDatabase } from './oauth-tables.js';
 import type { UsageDatabase } from './usage-tables.js';
 
@@ -50,7 +51,7 @@ export interface AuditEventsTable {
   details: string;
 }
 
-export interface Database extends OAuthDatabase, UsageDatabase, IdempotencyDatabase {
+export interface Database extends OAuthDatabase, UsageDatabase, IdempotencyDatabase, MembersDatabase {
   consumers: ConsumersTable;
   consumer_external_ids: ConsumerExternalIdsTable;
   api_keys: ApiKeysTable;

@@ -2,6 +2,7 @@
 // PostgreSQL) implement it over one Kysely query layer; one contract suite tests both.
 import type { JsonObject } from '../lib/json.js';
 import type { IdempotencyStore } from './idempotency-types.js';
+import type { MembersStore } from './members-types.js';
 import type { OAuthStore } from './oauth-types.js';
 import type { ConsumerRecord, Page, PageRequest, QuotaPolicy, RateLimitPolicy } from './records.js';
 import type { UsageStore } from './usage-types.js';
@@ -84,7 +85,7 @@ export interface StoreStats {
   queries: number;
 }
 
-export interface Store extends OAuthStore, UsageStore, IdempotencyStore {
+export interface Store extends OAuthStore, UsageStore, IdempotencyStore, MembersStore {
   readonly kind: 'sqlite' | 'postgres';
   readonly stats: StoreStats;
   migrate(): Promise<string[]>;

@@ -146,8 +146,21 @@ describe('portcullis/admin', () => {
     assert.ok((await admin.listSigningKeys()).items.some((k) => k.kid === signing.kid));
     await admin.deleteClient(client.clientId);
 
+    const invited = await admin.inviteMember(consumer.id, { email: 'dev@acme.example', role: 'developer' });
+    assert.match(invited.invitation.url, /\/portal\/accept#token=[A-Za-z0-9_-]{43}$/);
+    noteSecret(invited.invitation.url.split('#token=')[1]);
+    assert.equal(invited.emailSent, true);
+    assert.deepEqual((await admin.listMembers(consumer.id)).items, []);
+    assert.match((await admin.listOutbox({ limit: 1 })).items[0]!.text, /accept#token=/);
+    await h.app.members.acceptInvitation({ token: invited.invitation.url.split('#token=')[1]!, password: 'a long enough password' }, null);
+    const [member] = (await admin.listMembers(consumer.id)).items;
+    assert.equal(member?.email, 'dev@acme.example');
+    await admin.removeMember(consumer.id, member!.id);
+    const missingMember = await refusal(admin.removeMember(consumer.id, member!.id));
+    assert.equal(missingMember.code, 'MEMBER_NOT_FOUND');
+
     const events = await admin.listAuditEvents({ targetId: consumer.id });
-    assert.deepEqual(events.items.map((e) => e.action).sort(), ['consumer.created', 'consumer.updated']);
+    assert.deepEqual(events.items.map((e) => e.action).sort(), ['consumer.created', 'consumer.updated', 'member.invited']);
     assert.equal((await admin.getUsage({ consumer: consumer.id, granularity: 'day' })).granularity, 'day');
     await admin.deleteConsumer(consumer.id);
 

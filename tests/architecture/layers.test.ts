@@ -33,15 +33,15 @@ const RULES: Array<[path: string, layer: Layer, edge?: string]> = [
   // The OAuth endpoints' HTTP side is an edge; the rest of src/oauth is a domain service.
   ['src/oauth/routes.ts', 'edges', 'oauth'],
   ['src/oauth/token-http.ts', 'edges', 'oauth'],
-  ...(['keys', 'consumers', 'oauth', 'ratelimit', 'limits', 'usage', 'audit', 'metrics', 'cluster', 'config'] as const).map((folder): [string, Layer] => [
-    `src/${folder}/`,
-    'domain',
-  ]),
+  ...(['keys', 'consumers', 'oauth', 'ratelimit', 'limits', 'usage', 'audit', 'metrics', 'cluster', 'config', 'members', 'mail'] as const).map(
+    (folder): [string, Layer] => [`src/${folder}/`, 'domain'],
+  ),
   ['src/app.ts', 'composition'],
   ['src/demo/', 'composition'],
   // The admin API's published schemas, which portcullis/admin types its calls with.
   ['src/admin/schemas.ts', 'contracts'],
   ['src/admin/oauth-schemas.ts', 'contracts'],
+  ['src/admin/member-schemas.ts', 'contracts'],
   ['src/admin/components.ts', 'contracts'],
   // What the admin API's and the portal's resource routes share: views, actions, request checks.
   ['src/admin/views.ts', 'contracts'],
@@ -115,7 +115,9 @@ function layerViolations(graph: Map<string, string[]>): string[] {
 
 /** The store's port: what config (the store URL's default) may reach in src/store; the rest are adapters. */
 const STORE_PORT = new Set(
-  ['types.ts', 'oauth-types.ts', 'usage-types.ts', 'idempotency-types.ts', 'records.ts', 'errors.ts', 'dialect.ts'].map((name) => `src/store/${name}`),
+  ['types.ts', 'oauth-types.ts', 'usage-types.ts', 'idempotency-types.ts', 'members-types.ts', 'records.ts', 'errors.ts', 'dialect.ts'].map(
+    (name) => `src/store/${name}`,
+  ),
 );
 
 /** Store adapters (and the modules that load them) reachable from src/config, directly or through other modules. */

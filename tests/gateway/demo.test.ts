@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { followLogs } from '../helpers/logs.js';
+import { followLogs, noteSecret } from '../helpers/logs.js';
 
 const CLI = resolve('dist/src/cli/launch.cjs');
 
@@ -138,5 +138,28 @@ describe('demo: npm start without a config', () => {
     assert.ok(Date.now() - started < 1000);
     assert.match(revoked.headers.get('www-authenticate')!, /error="invalid_token"/);
     assert.equal(JSON.parse(revoked.text).reason, 'REVOKED');
+  });
+
+  it('prints a one-time operator sign-in link and a member invitation that work when opened, on stderr only', async () => {
+    const signIn = banner.match(/\/portal\/sign-in-link#token=([A-Za-z0-9_-]{43})/);
+    const invitation = banner.match(/\/portal\/accept#token=([A-Za-z0-9_-]{43})/);
+    assert.ok(signIn && invitation, banner);
+    noteSecret(signIn[1], invitation[1]);
+    // The page POSTs the fragment's token to the portal API, from its own origin.
+    const origin = new URL(
+      curlCommands(banner)
+        .find((c) => c.includes('/echo/hello'))!
+        .split(' ')
+        .find((w) => w.startsWith('http'))!,
+    ).origin;
+    const post = (path: string, body: unknown) =>
+      fetch(`${origin}/portal/api/v1/${path}`, { method: 'POST', headers: { 'content-type': 'application/json', origin }, body: JSON.stringify(body) });
+    const operator = await post('sign-in-link', { token: signIn[1] });
+    assert.equal(operator.status, 200);
+    assert.equal(((await operator.json()) as { user: { role: string } }).user.role, 'operator');
+    assert.match(operator.headers.get('set-cookie')!, /^portcullis_session=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax$/);
+    const accepted = await post('invitations/accept', { token: invitation[1], password: 'a demo member password' });
+    assert.equal(accepted.status, 200);
+    assert.equal(((await accepted.json()) as { membership: { consumerName: string } }).membership.consumerName, 'demo');
   });
 });

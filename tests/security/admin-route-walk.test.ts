@@ -26,6 +26,7 @@ interface Operation {
 type Schema = {
   $ref?: string;
   type?: string;
+  format?: string;
   required?: string[];
   properties?: Record<string, Schema>;
   minProperties?: number;
@@ -45,7 +46,7 @@ function sample(schema: Schema, components: Record<string, Schema>): unknown {
   if (schema.anyOf) return sample(schema.anyOf.find((s) => s.type !== 'null') ?? schema.anyOf[0]!, components);
   switch (schema.type) {
     case 'string':
-      return 'probe';
+      return schema.format === 'email' ? 'probe@example.com' : 'probe';
     case 'integer':
     case 'number':
       return schema.minimum ?? 1;
