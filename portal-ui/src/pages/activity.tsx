@@ -1,0 +1,109 @@
+// The audit trail: who changed what, when and from where. `path` is `audit-events` for a member,
+// `admin/consumers/<id>/audit-events` or `admin/audit-events` for an operator.
+
+import { useState } from 'preact/hooks';
+import { get, pageOf } from '../api.js';
+import { formatAgo, formatDate } from '../format.js';
+import { EmptyState, LoadError, Loading, PageHeader, useResource } from '../ui/parts.js';
+
+interface AuditEvent {
+  id: string;
+  at: string;
+  actor: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  sourceIp: string | null;
+}
+
+function actorLabel(actor: string): string {
+  if (actor.startsWith('portal:')) return `Portal user ${actor.slice(7)}`;
+  if (actor.startsWith('key_')) return `Admin key ${actor}`;
+  return actor;
+}
+
+export function ActivityPage({ path = 'audit-events', title = 'Activity' }: { path?: string; title?: string }) {
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [earlier, setEarlier] = useState<AuditEvent[]>([]);
+  const [action, setAction] = useState('');
+  const page = useResource(async () => pageOf<AuditEvent>(await get(path, { cursor, limit: 50, action })), [path, cursor, action]);
+  const events = [...earlier, ...(page.data?.items ?? [])];
+  return (
+    <>
+      <PageHeader title={title} lead="Every change to keys, clients, members and settings, newest first." />
+      <form
+        class="filters card"
+        aria-label="Activity filters"
+        onSubmit={(e) => {
+          e.preventDefault();
+          setEarlier([]);
+          setCursor(null);
+          setAction(String(new FormData(e.currentTarget).get('action') ?? '').trim());
+        }}
+      >
+        <div class="field">
+          <label for="activity-action">Action</label>
+          <input id="activity-action" name="action" placeholder="e.g. key.revoke" />
+        </div>
+        <button type="submit" class="button">
+          Filter
+        </button>
+      </form>
+      {page.error ? (
+        <LoadError message={page.error} retry={page.reload} />
+      ) : page.loading && events.length === 0 ? (
+        <Loading />
+      ) : events.length === 0 ? (
+        <EmptyState title="Nothing here yet">Changes to keys, clients and members will be listed here.</EmptyState>
+      ) : (
+        <div class="card table-card">
+          <table class="table responsive">
+            <caption class="visually-hidden">{title}</caption>
+            <thead>
+              <tr>
+                <th scope="col">When</th>
+                <th scope="col">Action</th>
+                <th scope="col">Target</th>
+                <th scope="col">By</th>
+                <th scope="col">From</th>
+              </tr>
+            </thead>
+            <tbody>
+              {events.map((e) => (
+                <tr key={e.id}>
+                  <td data-label="When">
+                    <time dateTime={e.at} title={formatDate(e.at)}>
+                      {formatAgo(e.at)}
+                    </time>
+                  </td>
+                  <td data-label="Action">
+                    <code class="chip">{e.action}</code>
+                  </td>
+                  <td data-label="Target">
+                    <span class="muted">{e.targetType}</span> <code>{e.targetId}</code>
+                  </td>
+                  <td data-label="By">{actorLabel(e.actor)}</td>
+                  <td data-label="From">{e.sourceIp ?? '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {page.data?.nextCursor && (
+            <div class="table-more">
+              <button
+                type="button"
+                class="button"
+                onClick={() => {
+                  setEarlier(events);
+                  setCursor(page.data?.nextCursor ?? null);
+                }}
+              >
+                Load older
+              </button>
+            </div>
+          )}
+        </div>
+      )}
+    </>
+  );
+}
