@@ -163,7 +163,7 @@ export function ClientsPage({ scope = '', title = 'OAuth clients' }: { scope?: s
                         type="button"
                         class="button button-small"
                         onClick={() => setOpen({ kind: 'rotate', client: c })}
-                        aria-label={`Rotate the secret of ${c.name || c.clientId}`}
+                        aria-label={`Rotate secret of ${c.name || c.clientId}`}
                       >
                         Rotate secret
                       </button>
@@ -172,7 +172,7 @@ export function ClientsPage({ scope = '', title = 'OAuth clients' }: { scope?: s
                       type="button"
                       class="button button-small"
                       onClick={() => setOpen({ kind: 'revoke', client: c })}
-                      aria-label={`Revoke the tokens of ${c.name || c.clientId}`}
+                      aria-label={`Revoke tokens of ${c.name || c.clientId}`}
                     >
                       Revoke tokens
                     </button>

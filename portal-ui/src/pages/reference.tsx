@@ -71,10 +71,12 @@ let loading: Promise<SwaggerUIBundle> | null = null;
 /** Adds the renderer's stylesheet and script once; later visits reuse them. */
 function loadRenderer(): Promise<SwaggerUIBundle> {
   loading ??= new Promise((resolve, reject) => {
-    const css = document.createElement('link');
-    css.rel = 'stylesheet';
-    css.href = `${base}/assets/swagger-ui/swagger-ui.css`;
-    document.head.append(css);
+    for (const href of [`${base}/assets/swagger-ui/swagger-ui.css`, `${base}/assets/reference.css`]) {
+      const css = document.createElement('link');
+      css.rel = 'stylesheet';
+      css.href = href;
+      document.head.append(css);
+    }
     const script = document.createElement('script');
     script.src = `${base}/assets/swagger-ui/swagger-ui-bundle.js`;
     script.onload = () => resolve((window as unknown as { SwaggerUIBundle: SwaggerUIBundle }).SwaggerUIBundle);
@@ -108,7 +110,11 @@ export function ReferencePage({ name }: { name: string }) {
             request.credentials = 'omit';
             return request;
           },
-          onComplete: () => live && setReady(true),
+          onComplete: () => {
+            // Swagger UI leaves its server picker without a name (axe: select-name).
+            host.current?.querySelector('select#servers')?.setAttribute('aria-label', 'Server');
+            if (live) setReady(true);
+          },
         });
       },
       (e: Error) => live && setError(e.message),

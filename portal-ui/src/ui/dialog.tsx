@@ -37,7 +37,8 @@ export function Dialog({ title, open, onClose, children, wide }: DialogProps) {
       aria-labelledby="dialog-title"
       onClose={() => {
         onClose();
-        if (opener.current instanceof HTMLElement) opener.current.focus();
+        // Chromium hands focus back by itself; other browsers may leave it on <body>.
+        if (document.activeElement === document.body && opener.current instanceof HTMLElement) opener.current.focus();
       }}
     >
       {open && (

@@ -6,8 +6,10 @@ import { CopyButton } from './parts.js';
 
 export function SecretPanel({ label, value, extra, onDone }: { label: string; value: string; extra?: [string, string][]; onDone: () => void }) {
   const ref = useRef<HTMLElement>(null);
+  // After the dialog that created it has closed and handed focus back to its opener.
   useEffect(() => {
-    ref.current?.focus();
+    const timer = setTimeout(() => ref.current?.focus(), 0);
+    return () => clearTimeout(timer);
   }, []);
   return (
     <section class="secret" ref={ref} tabIndex={-1} aria-labelledby="secret-title">
