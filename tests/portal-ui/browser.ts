@@ -96,6 +96,17 @@ export async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
 }
 
+/** Both pictures of the page as it is now (desktop, then the page resized to a phone and back). */
+export async function maybeScreenshots(page: Page, name: string): Promise<void> {
+  if (process.env.PORTCULLIS_SCREENSHOTS !== '1') return;
+  const size = page.viewportSize();
+  await maybeScreenshot(page, name, 'desktop');
+  await page.setViewportSize(VIEWPORTS.narrow);
+  await page.waitForTimeout(200);
+  await maybeScreenshot(page, name, 'narrow');
+  if (size) await page.setViewportSize(size);
+}
+
 /** Writes docs/images/portal-<name>-<viewport>.png when PORTCULLIS_SCREENSHOTS=1 (not on ordinary runs). */
 export async function maybeScreenshot(page: Page, name: string, viewport: keyof typeof VIEWPORTS): Promise<void> {
   if (process.env.PORTCULLIS_SCREENSHOTS !== '1') return;

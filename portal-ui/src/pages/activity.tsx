@@ -3,6 +3,7 @@
 
 import { useState } from 'preact/hooks';
 import { get, pageOf } from '../api.js';
+import { useSession } from '../context.js';
 import { formatAgo, formatDate } from '../format.js';
 import { EmptyState, LoadError, Loading, PageHeader, useResource } from '../ui/parts.js';
 
@@ -16,13 +17,15 @@ interface AuditEvent {
   sourceIp: string | null;
 }
 
-function actorLabel(actor: string): string {
+function actorLabel(actor: string, userId: string): string {
+  if (actor === `portal:${userId}`) return 'You';
   if (actor.startsWith('portal:')) return `Portal user ${actor.slice(7)}`;
   if (actor.startsWith('key_')) return `Admin key ${actor}`;
   return actor;
 }
 
 export function ActivityPage({ path = 'audit-events', title = 'Activity' }: { path?: string; title?: string }) {
+  const session = useSession();
   const [cursor, setCursor] = useState<string | null>(null);
   const [earlier, setEarlier] = useState<AuditEvent[]>([]);
   const [action, setAction] = useState('');
@@ -82,7 +85,7 @@ export function ActivityPage({ path = 'audit-events', title = 'Activity' }: { pa
                   <td data-label="Target">
                     <span class="muted">{e.targetType}</span> <code>{e.targetId}</code>
                   </td>
-                  <td data-label="By">{actorLabel(e.actor)}</td>
+                  <td data-label="By">{actorLabel(e.actor, session.user.id)}</td>
                   <td data-label="From">{e.sourceIp ?? '—'}</td>
                 </tr>
               ))}

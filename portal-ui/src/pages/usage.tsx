@@ -41,6 +41,19 @@ function Stat({ label, value, tone }: { label: string; value: string; tone?: str
   );
 }
 
+const STEP_MS: Record<string, number> = { hour: 3_600_000, day: 86_400_000 };
+
+/** Every bucket of the period, empty ones included (the report may list only buckets with requests). */
+function allBuckets(report: UsageReport, granularity: string, from: Date, to: Date): UsageBucket[] {
+  const step = STEP_MS[granularity] ?? STEP_MS.hour!;
+  const byStart = new Map(report.buckets.map((b) => [Math.floor(Date.parse(b.start) / step) * step, b]));
+  const buckets: UsageBucket[] = [];
+  for (let t = Math.floor(from.getTime() / step) * step; t < to.getTime(); t += step) {
+    buckets.push(byStart.get(t) ?? { start: new Date(t).toISOString(), total: 0, counts: {} });
+  }
+  return buckets;
+}
+
 const percent = (part: number, total: number) => (total ? `${((part / total) * 100).toFixed(part === total || part === 0 ? 0 : 1)} %` : '—');
 
 export function UsagePage({ scope = '', title = 'Usage', perCredential = true }: { scope?: string; title?: string; perCredential?: boolean }) {
@@ -51,7 +64,7 @@ export function UsagePage({ scope = '', title = 'Usage', perCredential = true }:
   const report = useResource(async () => {
     const to = new Date();
     const from = new Date(to.getTime() - (RANGE_MS[filters.range] ?? RANGE_MS['24h']!));
-    return get<UsageReport>(`${scope}usage`, {
+    const answer = await get<UsageReport>(`${scope}usage`, {
       from: from.toISOString(),
       to: to.toISOString(),
       granularity: filters.granularity,
@@ -59,6 +72,7 @@ export function UsagePage({ scope = '', title = 'Usage', perCredential = true }:
       clientId: filters.clientId,
       api: filters.api,
     });
+    return { ...answer, buckets: allBuckets(answer, filters.granularity, from, to) };
   }, [scope, filters.range, filters.granularity, filters.keyId, filters.clientId, filters.api]);
   const set = (name: keyof Filters) => (e: { currentTarget: HTMLSelectElement }) => setFilters({ ...filters, [name]: e.currentTarget.value });
   const r = report.data;
@@ -112,8 +126,8 @@ export function UsagePage({ scope = '', title = 'Usage', perCredential = true }:
           <div class="stats">
             <Stat label="Requests" value={formatNumber(r.total)} />
             <Stat label="Successful (2xx)" value={percent(r.counts['2xx'] ?? 0, r.total)} tone="success" />
-            <Stat label="Client errors (4xx)" value={formatNumber(r.counts['4xx'] ?? 0)} tone={r.counts['4xx'] ? 'warning' : ''} />
-            <Stat label="Server errors (5xx)" value={formatNumber(r.counts['5xx'] ?? 0)} tone={r.counts['5xx'] ? 'danger' : ''} />
+            <Stat label="Client errors (4xx)" value={formatNumber(r.counts['4xx'] ?? 0)} tone={r.counts['4xx'] ? 'warning' : 'quiet'} />
+            <Stat label="Server errors (5xx)" value={formatNumber(r.counts['5xx'] ?? 0)} tone={r.counts['5xx'] ? 'danger' : 'quiet'} />
           </div>
           <section class="card" aria-labelledby="chart-title">
             <h2 id="chart-title" class="card-title">
