@@ -3,18 +3,26 @@
 
 import { useState } from 'preact/hooks';
 import { get, pageOf } from '../api.js';
-import { formatNumber, formatQuota, formatRateLimit } from '../format.js';
+import { formatNumber, formatQuota, formatRateLimit, type QuotaStatus } from '../format.js';
 import { type UsageBucket, UsageChart } from '../ui/chart.js';
 import { EmptyState, LoadError, Loading, PageHeader, Select, useResource } from '../ui/parts.js';
 import type { Client } from './clients.js';
 import type { ApiKey } from './keys.js';
 import { type ApiInfo, loadApis } from './reference.js';
 
+interface Limits {
+  rateLimit: unknown;
+  quota: unknown;
+  quotaStatus?: QuotaStatus | null;
+}
+
 interface UsageReport {
   granularity: string;
   total: number;
   counts: Record<string, number>;
   buckets: UsageBucket[];
+  /** The portal adds the consumer's limits (and the filtered key's or client's) to the admin API's report. */
+  limits?: { consumer?: Limits | null };
 }
 
 const RANGES: [string, string][] = [
@@ -54,6 +62,16 @@ function allBuckets(report: UsageReport, granularity: string, from: Date, to: Da
   return buckets;
 }
 
+function QuotaMeter({ status, label }: { status: QuotaStatus | null | undefined; label: string }) {
+  if (!status) return <span class="muted">Unlimited</span>;
+  return (
+    <div class="meter-wrap">
+      <meter min={0} max={status.limit} value={status.used} aria-label={label} />
+      <span>{formatNumber(status.remaining)}</span>
+    </div>
+  );
+}
+
 const percent = (part: number, total: number) => (total ? `${((part / total) * 100).toFixed(part === total || part === 0 ? 0 : 1)} %` : '—');
 
 export function UsagePage({ scope = '', title = 'Usage', perCredential = true }: { scope?: string; title?: string; perCredential?: boolean }) {
@@ -78,6 +96,7 @@ export function UsagePage({ scope = '', title = 'Usage', perCredential = true }:
   const r = report.data;
   const errors = (r?.counts['4xx'] ?? 0) + (r?.counts['5xx'] ?? 0);
   const limited = (keys.data ?? []).filter((k) => !k.revokedAt);
+  const consumerLimits = r?.limits?.consumer;
 
   return (
     <>
@@ -157,6 +176,19 @@ export function UsagePage({ scope = '', title = 'Usage', perCredential = true }:
               </tr>
             </thead>
             <tbody>
+              {consumerLimits && (
+                <tr>
+                  <td data-label="Key">
+                    <div class="cell-main">Your organisation</div>
+                    <span class="cell-sub">All keys and clients together</span>
+                  </td>
+                  <td data-label="Rate limit">{formatRateLimit(consumerLimits.rateLimit)}</td>
+                  <td data-label="Quota">{formatQuota(consumerLimits.quota, consumerLimits.quotaStatus)}</td>
+                  <td data-label="Remaining">
+                    <QuotaMeter status={consumerLimits.quotaStatus} label="Quota used by your organisation" />
+                  </td>
+                </tr>
+              )}
               {limited.map((k) => (
                 <tr key={k.id}>
                   <td data-label="Key">
@@ -166,14 +198,7 @@ export function UsagePage({ scope = '', title = 'Usage', perCredential = true }:
                   <td data-label="Rate limit">{formatRateLimit(k.rateLimit)}</td>
                   <td data-label="Quota">{formatQuota(k.quota, k.quotaStatus)}</td>
                   <td data-label="Remaining">
-                    {k.quotaStatus ? (
-                      <div class="meter-wrap">
-                        <meter min={0} max={k.quotaStatus.limit} value={k.quotaStatus.used} aria-label={`Quota used by ${k.name || k.masked}`} />
-                        <span>{formatNumber(k.quotaStatus.remaining)}</span>
-                      </div>
-                    ) : (
-                      <span class="muted">Unlimited</span>
-                    )}
+                    <QuotaMeter status={k.quotaStatus} label={`Quota used by ${k.name || k.masked}`} />
                   </td>
                 </tr>
               ))}
