@@ -189,6 +189,22 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
     }
   });
 
+  it('keyboard: the skip link is the first stop and takes focus to the page; a dialog opens on its first field and Escape returns to its opener', async () => {
+    const { page, problems } = member;
+    await page.goto(`${running.gatewayUrl}/portal/keys`);
+    await page.getByRole('heading', { level: 1, name: 'API keys' }).waitFor();
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
+    await page.getByRole('button', { name: 'Create key' }).first().focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.activeElement?.getAttribute('name') === 'name');
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => document.activeElement?.textContent === 'Create key');
+    assert.deepEqual(problems.splice(0), []);
+  });
+
   it('an operator signs in with the one-time link and disables the consumer; the gateway refuses its key', async () => {
     const demoKey = running.demo?.key;
     assert.ok(demoKey);

@@ -2,10 +2,9 @@
 // `admin/consumers/<id>/audit-events` or `admin/audit-events` for an operator.
 
 import { useState } from 'preact/hooks';
-import { get, pageOf } from '../api.js';
 import { useSession } from '../context.js';
 import { formatAgo, formatDate } from '../format.js';
-import { EmptyState, LoadError, Loading, PageHeader, useResource } from '../ui/parts.js';
+import { EmptyState, LoadError, Loading, LoadMore, PageHeader, usePagedList } from '../ui/parts.js';
 
 interface AuditEvent {
   id: string;
@@ -26,11 +25,9 @@ function actorLabel(actor: string, userId: string): string {
 
 export function ActivityPage({ path = 'audit-events', title = 'Activity' }: { path?: string; title?: string }) {
   const session = useSession();
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [earlier, setEarlier] = useState<AuditEvent[]>([]);
   const [action, setAction] = useState('');
-  const page = useResource(async () => pageOf<AuditEvent>(await get(path, { cursor, limit: 50, action })), [path, cursor, action]);
-  const events = [...earlier, ...(page.data?.items ?? [])];
+  const page = usePagedList<AuditEvent>(path, { limit: 50, action });
+  const events = page.items;
   return (
     <>
       <PageHeader title={title} lead="Every change to keys, clients, members and settings, newest first." />
@@ -39,8 +36,6 @@ export function ActivityPage({ path = 'audit-events', title = 'Activity' }: { pa
         aria-label="Activity filters"
         onSubmit={(e) => {
           e.preventDefault();
-          setEarlier([]);
-          setCursor(null);
           setAction(String(new FormData(e.currentTarget).get('action') ?? '').trim());
         }}
       >
@@ -91,20 +86,7 @@ export function ActivityPage({ path = 'audit-events', title = 'Activity' }: { pa
               ))}
             </tbody>
           </table>
-          {page.data?.nextCursor && (
-            <div class="table-more">
-              <button
-                type="button"
-                class="button"
-                onClick={() => {
-                  setEarlier(events);
-                  setCursor(page.data?.nextCursor ?? null);
-                }}
-              >
-                Load older
-              </button>
-            </div>
-          )}
+          <LoadMore list={page} label="Load older" />
         </div>
       )}
     </>

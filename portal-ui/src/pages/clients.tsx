@@ -5,7 +5,7 @@ import { useState } from 'preact/hooks';
 import { del, get, pageOf, post } from '../api.js';
 import { formatDate } from '../format.js';
 import { ConfirmDialog, Dialog } from '../ui/dialog.js';
-import { Badge, EmptyState, ErrorText, Field, LoadError, Loading, PageHeader, Select, TextArea, text, useResource, useSubmit } from '../ui/parts.js';
+import { Badge, EmptyState, Field, FormFooter, LoadError, Loading, PageHeader, Select, TextArea, text, useResource, useSubmit } from '../ui/parts.js';
 import { SecretPanel } from '../ui/secret.js';
 import { toast } from '../ui/toast.js';
 import { OVERLAPS } from './keys.js';
@@ -214,15 +214,7 @@ export function ClientsPage({ scope = '', title = 'OAuth clients' }: { scope?: s
           )}
           <Field label="Scopes (optional)" name="scopes" placeholder="orders:read" hint="Space-separated; empty means every scope your organisation has." />
           <Field label="Token lifetime in seconds (optional)" name="ttl" type="number" min={1} inputMode="numeric" />
-          <ErrorText message={create.error} />
-          <div class="dialog-actions">
-            <button type="button" class="button" onClick={close}>
-              Cancel
-            </button>
-            <button type="submit" class="button button-primary" disabled={create.busy}>
-              Create client
-            </button>
-          </div>
+          <FormFooter form={create} onCancel={close} label="Create client" />
         </form>
       </Dialog>
 
@@ -233,15 +225,7 @@ export function ClientsPage({ scope = '', title = 'OAuth clients' }: { scope?: s
               A new secret is issued for <code>{open.client.clientId}</code>. Tokens already issued stay valid until they expire.
             </p>
             <Select label="The current secrets stop working" name="overlap" options={OVERLAPS} initial="86400" />
-            <ErrorText message={rotate.error} />
-            <div class="dialog-actions">
-              <button type="button" class="button" onClick={close}>
-                Cancel
-              </button>
-              <button type="submit" class="button button-primary" disabled={rotate.busy}>
-                Rotate secret
-              </button>
-            </div>
+            <FormFooter form={rotate} onCancel={close} label="Rotate secret" />
           </form>
         )}
       </Dialog>

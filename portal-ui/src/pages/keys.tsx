@@ -2,10 +2,10 @@
 // overlap, revoke. `scope` is '' for a member's own consumer and `admin/consumers/<id>/` for an operator.
 
 import { useState } from 'preact/hooks';
-import { get, pageOf, patch, post } from '../api.js';
+import { patch, post } from '../api.js';
 import { formatAgo, formatDate, formatQuota, formatRateLimit, type QuotaStatus } from '../format.js';
 import { ConfirmDialog, Dialog } from '../ui/dialog.js';
-import { Badge, EmptyState, ErrorText, Field, LoadError, Loading, PageHeader, Select, text, useResource, useSubmit } from '../ui/parts.js';
+import { Badge, EmptyState, Field, FormFooter, LoadError, Loading, LoadMore, PageHeader, Select, text, usePagedList, useSubmit } from '../ui/parts.js';
 import { SecretPanel } from '../ui/secret.js';
 import { toast } from '../ui/toast.js';
 
@@ -59,17 +59,11 @@ const scopesOf = (value: string) => value.split(/[\s,]+/).filter(Boolean);
 type Open = { kind: 'create' } | { kind: 'edit' | 'roll' | 'revoke'; key: ApiKey } | null;
 
 export function KeysPage({ scope = '', title = 'API keys' }: { scope?: string; title?: string }) {
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [pages, setPages] = useState<ApiKey[]>([]);
-  const list = useResource(async () => pageOf<ApiKey>(await get(`${scope}keys`, { cursor, limit: 50 })), [scope, cursor]);
+  const list = usePagedList<ApiKey>(`${scope}keys`, { limit: 50 });
   const [open, setOpen] = useState<Open>(null);
   const [secret, setSecret] = useState<{ value: string; name: string } | null>(null);
-  const keys = [...pages, ...(list.data?.items ?? [])];
-  const reload = () => {
-    setPages([]);
-    if (cursor === null) list.reload();
-    else setCursor(null);
-  };
+  const keys = list.items;
+  const reload = list.reload;
   const close = () => setOpen(null);
 
   const create = useSubmit(async (data) => {
@@ -207,20 +201,7 @@ export function KeysPage({ scope = '', title = 'API keys' }: { scope?: string; t
               ))}
             </tbody>
           </table>
-          {list.data?.nextCursor && (
-            <div class="table-more">
-              <button
-                type="button"
-                class="button"
-                onClick={() => {
-                  setPages(keys);
-                  setCursor(list.data?.nextCursor ?? null);
-                }}
-              >
-                Load more
-              </button>
-            </div>
-          )}
+          <LoadMore list={list} />
         </div>
       )}
 
@@ -241,15 +222,7 @@ export function KeysPage({ scope = '', title = 'API keys' }: { scope?: string; t
             hint="Space-separated; empty means every scope your organisation has."
           />
           <Field label="Expires on (optional)" name="expiresOn" type="date" hint="Leave empty for a key that does not expire." />
-          <ErrorText message={create.error} />
-          <div class="dialog-actions">
-            <button type="button" class="button" onClick={close}>
-              Cancel
-            </button>
-            <button type="submit" class="button button-primary" disabled={create.busy}>
-              Create key
-            </button>
-          </div>
+          <FormFooter form={create} onCancel={close} label="Create key" />
         </form>
       </Dialog>
 
@@ -258,15 +231,7 @@ export function KeysPage({ scope = '', title = 'API keys' }: { scope?: string; t
           <form onSubmit={edit.onSubmit}>
             <Field label="Name" name="name" maxLength={200} defaultValue={open.key.name} />
             <Field label="Expires on" name="expiresOn" type="date" defaultValue={dateInputValue(open.key.expiresAt)} hint="Empty: the key does not expire." />
-            <ErrorText message={edit.error} />
-            <div class="dialog-actions">
-              <button type="button" class="button" onClick={close}>
-                Cancel
-              </button>
-              <button type="submit" class="button button-primary" disabled={edit.busy}>
-                Save
-              </button>
-            </div>
+            <FormFooter form={edit} onCancel={close} label="Save" />
           </form>
         )}
       </Dialog>
@@ -278,15 +243,7 @@ export function KeysPage({ scope = '', title = 'API keys' }: { scope?: string; t
               A new key replaces <code>{open.key.masked}</code>. Keep the old one working long enough to deploy the new one everywhere.
             </p>
             <Select label="The old key stops working" name="overlap" options={OVERLAPS} initial="86400" />
-            <ErrorText message={roll.error} />
-            <div class="dialog-actions">
-              <button type="button" class="button" onClick={close}>
-                Cancel
-              </button>
-              <button type="submit" class="button button-primary" disabled={roll.busy}>
-                Roll key
-              </button>
-            </div>
+            <FormFooter form={roll} onCancel={close} label="Roll key" />
           </form>
         )}
       </Dialog>

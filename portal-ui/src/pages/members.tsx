@@ -6,7 +6,7 @@ import { del, get, pageOf, patch, post } from '../api.js';
 import { useSession } from '../context.js';
 import { formatDate } from '../format.js';
 import { ConfirmDialog, Dialog } from '../ui/dialog.js';
-import { Badge, EmptyState, ErrorText, Field, LoadError, Loading, PageHeader, Select, text, useResource, useSubmit } from '../ui/parts.js';
+import { Badge, EmptyState, Field, FormFooter, LoadError, Loading, PageHeader, Select, text, useResource, useSubmit } from '../ui/parts.js';
 import { SecretPanel } from '../ui/secret.js';
 import { toast } from '../ui/toast.js';
 
@@ -123,15 +123,7 @@ export function MembersPage({ scope = '', title = 'Members' }: { scope?: string;
         <form onSubmit={invite.onSubmit}>
           <Field label="Email" name="email" type="email" autoComplete="off" required error={invite.fieldError('email')} />
           <Select label="Role" name="role" options={ROLES} />
-          <ErrorText message={invite.error} />
-          <div class="dialog-actions">
-            <button type="button" class="button" onClick={() => setInviting(false)}>
-              Cancel
-            </button>
-            <button type="submit" class="button button-primary" disabled={invite.busy}>
-              Send invitation
-            </button>
-          </div>
+          <FormFooter form={invite} onCancel={() => setInviting(false)} label="Send invitation" />
         </form>
       </Dialog>
       <ConfirmDialog

@@ -11,7 +11,7 @@ import type {
   TextareaHTMLAttributes,
 } from 'preact';
 import { useCallback, useEffect, useId, useState } from 'preact/hooks';
-import { ApiError, type FieldError } from '../api.js';
+import { ApiError, type FieldError, get, type Page, pageOf, type Query } from '../api.js';
 import { toast } from './toast.js';
 
 export function ErrorText({ message }: { message: string }) {
@@ -241,3 +241,71 @@ export function useSubmit(handler: (data: FormData, form: HTMLFormElement) => Pr
 }
 
 export const text = (data: FormData, name: string) => String(data.get(name) ?? '').trim();
+
+export interface PagedList<T> {
+  items: T[];
+  error: string;
+  loading: boolean;
+  /** Null on the last page. */
+  nextCursor: string | null;
+  more: () => void;
+  /** Back to the first page, loaded again. */
+  reload: () => void;
+}
+
+/** A cursor-paged list (`{ items, nextCursor }`) of `path` with `query`; "more" appends the next page. */
+export function usePagedList<T>(path: string, query: Query = {}): PagedList<T> {
+  const [cursor, setCursor] = useState<string | null>(null);
+  const [earlier, setEarlier] = useState<T[]>([]);
+  const key = JSON.stringify(query);
+  // A new path or query (`key` stands for the query) starts from the first page again.
+  useEffect(() => {
+    setEarlier([]);
+    setCursor(null);
+  }, [path, key]);
+  const page = useResource<Page<T>>(async () => pageOf<T>(await get(path, { ...query, cursor })), [path, key, cursor]);
+  const items = [...earlier, ...(page.data?.items ?? [])];
+  return {
+    items,
+    error: page.error,
+    loading: page.loading,
+    nextCursor: page.data?.nextCursor ?? null,
+    more: () => {
+      setEarlier(items);
+      setCursor(page.data?.nextCursor ?? null);
+    },
+    reload: () => {
+      setEarlier([]);
+      if (cursor === null) page.reload();
+      else setCursor(null);
+    },
+  };
+}
+
+export function LoadMore({ list, label = 'Load more' }: { list: PagedList<unknown>; label?: string }) {
+  if (!list.nextCursor) return null;
+  return (
+    <div class="table-more">
+      <button type="button" class="button" disabled={list.loading} onClick={list.more}>
+        {label}
+      </button>
+    </div>
+  );
+}
+
+/** The end of a dialog's form: the failure, Cancel, and the submit button. */
+export function FormFooter({ form, onCancel, label }: { form: SubmitState; onCancel: () => void; label: string }) {
+  return (
+    <>
+      <ErrorText message={form.error} />
+      <div class="dialog-actions">
+        <button type="button" class="button" onClick={onCancel}>
+          Cancel
+        </button>
+        <button type="submit" class="button button-primary" disabled={form.busy}>
+          {label}
+        </button>
+      </div>
+    </>
+  );
+}

@@ -1,11 +1,11 @@
 // Operators: search and create consumers; each row opens the consumer's page.
 
 import { useState } from 'preact/hooks';
-import { get, pageOf, post } from '../../api.js';
+import { post } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { Link, navigate } from '../../router.js';
 import { Dialog } from '../../ui/dialog.js';
-import { Badge, EmptyState, ErrorText, Field, LoadError, Loading, PageHeader, text, useResource, useSubmit } from '../../ui/parts.js';
+import { Badge, EmptyState, Field, FormFooter, LoadError, Loading, LoadMore, PageHeader, text, usePagedList, useSubmit } from '../../ui/parts.js';
 
 export interface Consumer {
   id: string;
@@ -20,11 +20,9 @@ export interface Consumer {
 
 export function ConsumersPage() {
   const [search, setSearch] = useState('');
-  const [cursor, setCursor] = useState<string | null>(null);
-  const [earlier, setEarlier] = useState<Consumer[]>([]);
   const [creating, setCreating] = useState(false);
-  const page = useResource(async () => pageOf<Consumer>(await get('admin/consumers', { search, cursor })), [search, cursor]);
-  const consumers = [...earlier, ...(page.data?.items ?? [])];
+  const page = usePagedList<Consumer>('admin/consumers', { search });
+  const consumers = page.items;
   const create = useSubmit(async (data) => {
     const scopes = text(data, 'scopes')
       .split(/[\s,]+/)
@@ -46,8 +44,6 @@ export function ConsumersPage() {
         aria-label="Search consumers"
         onSubmit={(e) => {
           e.preventDefault();
-          setEarlier([]);
-          setCursor(null);
           setSearch(String(new FormData(e.currentTarget).get('search') ?? '').trim());
         }}
       >
@@ -105,35 +101,14 @@ export function ConsumersPage() {
               ))}
             </tbody>
           </table>
-          {page.data?.nextCursor && (
-            <div class="table-more">
-              <button
-                type="button"
-                class="button"
-                onClick={() => {
-                  setEarlier(consumers);
-                  setCursor(page.data?.nextCursor ?? null);
-                }}
-              >
-                Load more
-              </button>
-            </div>
-          )}
+          <LoadMore list={page} />
         </div>
       )}
       <Dialog title="New consumer" open={creating} onClose={() => setCreating(false)}>
         <form onSubmit={create.onSubmit}>
           <Field label="Name" name="name" required maxLength={200} placeholder="Acme Corp" error={create.fieldError('name')} />
           <Field label="Scopes" name="scopes" placeholder="orders:read orders:write" hint="Space-separated: the most its keys and clients may hold." />
-          <ErrorText message={create.error} />
-          <div class="dialog-actions">
-            <button type="button" class="button" onClick={() => setCreating(false)}>
-              Cancel
-            </button>
-            <button type="submit" class="button button-primary" disabled={create.busy}>
-              Create consumer
-            </button>
-          </div>
+          <FormFooter form={create} onCancel={() => setCreating(false)} label="Create consumer" />
         </form>
       </Dialog>
     </>

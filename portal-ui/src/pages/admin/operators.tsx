@@ -5,7 +5,7 @@ import { get, pageOf, post } from '../../api.js';
 import { useSession } from '../../context.js';
 import { formatDate } from '../../format.js';
 import { Dialog } from '../../ui/dialog.js';
-import { Badge, ErrorText, Field, LoadError, Loading, PageHeader, text, useResource, useSubmit } from '../../ui/parts.js';
+import { Badge, Field, FormFooter, LoadError, Loading, PageHeader, text, useResource, useSubmit } from '../../ui/parts.js';
 import { SecretPanel } from '../../ui/secret.js';
 import { toast } from '../../ui/toast.js';
 
@@ -71,15 +71,7 @@ export function OperatorsPage() {
       <Dialog title="Invite an operator" open={inviting} onClose={() => setInviting(false)}>
         <form onSubmit={invite.onSubmit}>
           <Field label="Email" name="email" type="email" required autoComplete="off" error={invite.fieldError('email')} />
-          <ErrorText message={invite.error} />
-          <div class="dialog-actions">
-            <button type="button" class="button" onClick={() => setInviting(false)}>
-              Cancel
-            </button>
-            <button type="submit" class="button button-primary" disabled={invite.busy}>
-              Send invitation
-            </button>
-          </div>
+          <FormFooter form={invite} onCancel={() => setInviting(false)} label="Send invitation" />
         </form>
       </Dialog>
     </>
