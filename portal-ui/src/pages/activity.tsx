@@ -23,14 +23,14 @@ function actorLabel(actor: string, userId: string): string {
   return actor;
 }
 
-export function ActivityPage({ path = 'audit-events', title = 'Activity' }: { path?: string; title?: string }) {
+export function ActivityPage({ path = 'audit-events', title = 'Activity', embedded = false }: { path?: string; title?: string; embedded?: boolean }) {
   const session = useSession();
   const [action, setAction] = useState('');
   const page = usePagedList<AuditEvent>(path, { limit: 50, action });
   const events = page.items;
   return (
     <>
-      <PageHeader title={title} lead="Every change to keys, clients, members and settings, newest first." />
+      <PageHeader embedded={embedded} title={title} lead="Every change to keys, clients, members and settings, newest first." />
       <form
         class="filters card"
         aria-label="Activity filters"

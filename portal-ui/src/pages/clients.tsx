@@ -43,7 +43,7 @@ function parseJwks(value: string): unknown {
   }
 }
 
-export function ClientsPage({ scope = '', title = 'OAuth clients' }: { scope?: string; title?: string }) {
+export function ClientsPage({ scope = '', title = 'OAuth clients', embedded = false }: { scope?: string; title?: string; embedded?: boolean }) {
   const list = useResource(async () => pageOf<Client>(await get(`${scope}clients`, { limit: 200 })), [scope]);
   const [open, setOpen] = useState<Open>(null);
   const [method, setMethod] = useState('');
@@ -95,6 +95,7 @@ export function ClientsPage({ scope = '', title = 'OAuth clients' }: { scope?: s
   return (
     <>
       <PageHeader
+        embedded={embedded}
         title={title}
         lead="Clients get short-lived access tokens from the token endpoint with the client-credentials grant."
         actions={createButton}

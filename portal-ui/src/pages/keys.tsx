@@ -58,7 +58,7 @@ const scopesOf = (value: string) => value.split(/[\s,]+/).filter(Boolean);
 
 type Open = { kind: 'create' } | { kind: 'edit' | 'roll' | 'revoke'; key: ApiKey } | null;
 
-export function KeysPage({ scope = '', title = 'API keys' }: { scope?: string; title?: string }) {
+export function KeysPage({ scope = '', title = 'API keys', embedded = false }: { scope?: string; title?: string; embedded?: boolean }) {
   const list = usePagedList<ApiKey>(`${scope}keys`, { limit: 50 });
   const [open, setOpen] = useState<Open>(null);
   const [secret, setSecret] = useState<{ value: string; name: string } | null>(null);
@@ -95,6 +95,7 @@ export function KeysPage({ scope = '', title = 'API keys' }: { scope?: string; t
   return (
     <>
       <PageHeader
+        embedded={embedded}
         title={title}
         lead="Keys authenticate calls to the gateway. Roll a key before it expires; revoke one that may have leaked."
         actions={

@@ -24,7 +24,7 @@ const ROLES: [string, string][] = [
   ['owner', 'Owner — also manages members'],
 ];
 
-export function MembersPage({ scope = '', title = 'Members' }: { scope?: string; title?: string }) {
+export function MembersPage({ scope = '', title = 'Members', embedded = false }: { scope?: string; title?: string; embedded?: boolean }) {
   const session = useSession();
   const list = useResource(async () => pageOf<Member>(await get(`${scope}members`)).items, [scope]);
   const [inviting, setInviting] = useState(false);
@@ -55,6 +55,7 @@ export function MembersPage({ scope = '', title = 'Members' }: { scope?: string;
   return (
     <>
       <PageHeader
+        embedded={embedded}
         title={title}
         lead="Owners invite people and choose their role. Everyone here sees the same keys, clients and usage."
         actions={inviteButton}

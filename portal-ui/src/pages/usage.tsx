@@ -74,7 +74,17 @@ function QuotaMeter({ status, label }: { status: QuotaStatus | null | undefined;
 
 const percent = (part: number, total: number) => (total ? `${((part / total) * 100).toFixed(part === total || part === 0 ? 0 : 1)} %` : '—');
 
-export function UsagePage({ scope = '', title = 'Usage', perCredential = true }: { scope?: string; title?: string; perCredential?: boolean }) {
+export function UsagePage({
+  scope = '',
+  title = 'Usage',
+  perCredential = true,
+  embedded = false,
+}: {
+  scope?: string;
+  title?: string;
+  perCredential?: boolean;
+  embedded?: boolean;
+}) {
   const [filters, setFilters] = useState<Filters>({ range: '24h', granularity: 'hour', keyId: '', clientId: '', api: '' });
   const keys = useResource(async () => (perCredential ? pageOf<ApiKey>(await get(`${scope}keys`, { limit: 200 })).items : []), [scope]);
   const clients = useResource(async () => (perCredential ? pageOf<Client>(await get(`${scope}clients`, { limit: 200 })).items : []), [scope]);
@@ -100,7 +110,7 @@ export function UsagePage({ scope = '', title = 'Usage', perCredential = true }:
 
   return (
     <>
-      <PageHeader title={title} lead="Requests that reached the gateway, by the status it answered with." />
+      <PageHeader embedded={embedded} title={title} lead="Requests that reached the gateway, by the status it answered with." />
       <form class="filters card" aria-label="Usage filters" onSubmit={(e) => e.preventDefault()}>
         <Select label="Period" name="range" options={RANGES} initial={filters.range} onChange={set('range')} />
         <Select

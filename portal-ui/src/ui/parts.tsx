@@ -105,13 +105,15 @@ export function TextArea({ label, name, hint, ...area }: TextAreaProps) {
   );
 }
 
-export function PageHeader({ title, lead, actions }: { title: string; lead?: ComponentChildren; actions?: ComponentChildren }) {
+/** `embedded`: a section of a page that has its own h1 (an operator's consumer page): an h2 then. */
+export function PageHeader({ title, lead, actions, embedded }: { title: string; lead?: ComponentChildren; actions?: ComponentChildren; embedded?: boolean }) {
+  const Heading = embedded ? 'h2' : 'h1';
   return (
-    <header class="page-header">
+    <header class={embedded ? 'page-header page-header-embedded' : 'page-header'}>
       <div>
-        <h1 id="page-title" tabIndex={-1}>
+        <Heading id={embedded ? undefined : 'page-title'} tabIndex={-1}>
           {title}
-        </h1>
+        </Heading>
         {lead && <p class="lead">{lead}</p>}
       </div>
       {actions && <div class="page-actions">{actions}</div>}

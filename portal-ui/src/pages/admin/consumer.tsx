@@ -165,9 +165,13 @@ export function ConsumerPage({ id, tab }: { id: string; tab: string }) {
       <nav aria-label="Breadcrumb" class="breadcrumb">
         <Link href="/admin/consumers">Consumers</Link> <span aria-hidden="true">/</span> <span>{c.name}</span>
       </nav>
-      <div class="consumer-head">
-        <code>{c.id}</code> {c.enabled ? <Badge tone="success">Enabled</Badge> : <Badge tone="danger">Disabled</Badge>}
-      </div>
+      <header class="consumer-head">
+        <h1 id="page-title" tabIndex={-1}>
+          {c.name}
+        </h1>
+        {c.enabled ? <Badge tone="success">Enabled</Badge> : <Badge tone="danger">Disabled</Badge>}
+        <code class="muted">{c.id}</code>
+      </header>
       <nav class="subnav" aria-label={`${c.name} sections`}>
         {TABS.map(([t, label]) => (
           <Link key={t} href={`/admin/consumers/${id}${t ? `/${t}` : ''}`} aria-current={tab === t ? 'page' : undefined}>
@@ -175,19 +179,12 @@ export function ConsumerPage({ id, tab }: { id: string; tab: string }) {
           </Link>
         ))}
       </nav>
-      {tab === '' && (
-        <>
-          <h1 id="page-title" tabIndex={-1} class="h1">
-            {c.name}
-          </h1>
-          <Settings consumer={c} reload={consumer.reload} />
-        </>
-      )}
-      {tab === 'keys' && <KeysPage scope={scope} title={`${c.name}: API keys`} />}
-      {tab === 'clients' && <ClientsPage scope={scope} title={`${c.name}: OAuth clients`} />}
-      {tab === 'usage' && <UsagePage scope={scope} title={`${c.name}: usage`} />}
-      {tab === 'activity' && <ActivityPage path={`${scope}audit-events`} title={`${c.name}: activity`} />}
-      {tab === 'members' && <MembersPage scope={scope} title={`${c.name}: members`} />}
+      {tab === '' && <Settings consumer={c} reload={consumer.reload} />}
+      {tab === 'keys' && <KeysPage scope={scope} embedded />}
+      {tab === 'clients' && <ClientsPage scope={scope} embedded />}
+      {tab === 'usage' && <UsagePage scope={scope} embedded />}
+      {tab === 'activity' && <ActivityPage path={`${scope}audit-events`} embedded />}
+      {tab === 'members' && <MembersPage scope={scope} embedded />}
     </>
   );
 }
