@@ -85,6 +85,17 @@ describe('portal pages, signed out (Chromium)', { skip: skip ?? false }, () => {
     }
   });
 
+  it('after email verification, the sign-in page says the address is verified', async () => {
+    const { page, context } = await openPage(browser);
+    try {
+      await page.goto(`${portal.url}/sign-in?verified=1`);
+      await page.getByRole('status').filter({ hasText: 'Your email address is verified' }).waitFor();
+      assert.deepEqual(await seriousViolations(page), []);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('says so when a token page is opened without its link', async () => {
     const { page, context } = await openPage(browser);
     try {

@@ -41,6 +41,7 @@ const PASSWORD_HINT = 'At least 12 characters. A passphrase of a few unrelated w
 export function SignIn() {
   const signedIn = useSignedIn();
   const { portal } = useApp();
+  const { query } = useLocation();
   const form = useSubmit(async (data) => {
     signedIn(await post<Session>('session', { email: text(data, 'email'), password: String(data.get('password') ?? '') }));
   });
@@ -56,7 +57,12 @@ export function SignIn() {
         )
       }
     >
-      <form onSubmit={form.onSubmit} noValidate={false}>
+      {query.get('verified') === '1' && (
+        <div class="callout callout-success" role="status">
+          <p>Your email address is verified. Sign in to continue.</p>
+        </div>
+      )}
+      <form onSubmit={form.onSubmit}>
         <Field label="Email" name="email" type="email" autoComplete="username" required />
         <Field label="Password" name="password" type="password" autoComplete="current-password" required />
         <ErrorText message={form.error} />

@@ -12,6 +12,7 @@ import { toast } from '../ui/toast.js';
 
 interface Member {
   id: string;
+  userId?: string;
   email: string;
   role: 'owner' | 'developer';
   status?: string;
@@ -85,7 +86,7 @@ export function MembersPage({ scope = '', title = 'Members', embedded = false }:
             </thead>
             <tbody>
               {list.data.map((m) => {
-                const self = m.email === session.user.email;
+                const self = m.userId ? m.userId === session.user.id : m.email === session.user.email;
                 return (
                   <tr key={m.id}>
                     <td data-label="Email">
