@@ -124,6 +124,9 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
     assert.notEqual(await requests.textContent(), '0');
     await page.getByLabel('Per', { exact: true }).selectOption('hour');
     await check(page, 'usage', problems);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await check(page, 'usage-dark', problems);
+    await page.emulateMedia({ colorScheme: 'light' });
   });
 
   it('rolls the key with no overlap: the old one is refused, the new one works; revoking it refuses it too', async () => {

@@ -73,6 +73,27 @@ describe('portal pages, signed out (Chromium)', { skip: skip ?? false }, () => {
     }
   });
 
+  for (const primaryColor of ['#facc15', '#22d3ee', '#111827']) {
+    it(`derives an accent that keeps AA contrast from a hard branding colour (${primaryColor}), light and dark`, async () => {
+      const branded = await startStaticPortal({ primaryColor, signup: 'open' });
+      try {
+        for (const colorScheme of ['light', 'dark'] as const) {
+          const { page, context, problems } = await openPage(browser, { colorScheme });
+          try {
+            await page.goto(`${branded.url}/sign-in`);
+            await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+            assert.deepEqual(await seriousViolations(page), [], `${colorScheme}: the button, links and focus ring on ${primaryColor}`);
+            assert.deepEqual(problems, []);
+          } finally {
+            await context.close();
+          }
+        }
+      } finally {
+        await branded.close();
+      }
+    });
+  }
+
   it('takes a one-time token out of the address bar as soon as the page opens', async () => {
     const { page, context } = await openPage(browser);
     try {
