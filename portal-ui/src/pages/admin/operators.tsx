@@ -1,0 +1,79 @@
+// Operators: the people who run the gateway; another operator invites them by email.
+
+import { useState } from 'preact/hooks';
+import { get, pageOf, post } from '../../api.js';
+import { useSession } from '../../context.js';
+import { formatDate } from '../../format.js';
+import { Dialog } from '../../ui/dialog.js';
+import { Badge, Field, FormFooter, LoadError, Loading, PageHeader, text, useResource, useSubmit } from '../../ui/parts.js';
+import { SecretPanel } from '../../ui/secret.js';
+import { toast } from '../../ui/toast.js';
+
+interface Operator {
+  id: string;
+  email: string;
+  createdAt?: string;
+}
+
+export function OperatorsPage() {
+  const session = useSession();
+  const list = useResource(async () => pageOf<Operator>(await get('admin/operators')).items, []);
+  const [inviting, setInviting] = useState(false);
+  const [link, setLink] = useState<{ email: string; url: string } | null>(null);
+  const invite = useSubmit(async (data) => {
+    const email = text(data, 'email');
+    const answer = await post<{ invitation?: { url?: string }; url?: string }>('admin/operators', { email });
+    setInviting(false);
+    const url = answer?.invitation?.url ?? answer?.url;
+    if (url) setLink({ email, url });
+    else toast(`Invitation sent to ${email}.`);
+    list.reload();
+  });
+  return (
+    <>
+      <PageHeader
+        title="Operators"
+        lead="Operators act on every consumer. Machines use admin API keys instead."
+        actions={
+          <button type="button" class="button button-primary" onClick={() => setInviting(true)}>
+            Invite operator
+          </button>
+        }
+      />
+      {link && <SecretPanel label="invitation link" value={link.url} extra={[['For', link.email]]} onDone={() => setLink(null)} />}
+      {list.error ? (
+        <LoadError message={list.error} retry={list.reload} />
+      ) : !list.data ? (
+        <Loading />
+      ) : (
+        <div class="card table-card">
+          <table class="table responsive">
+            <caption class="visually-hidden">Operators</caption>
+            <thead>
+              <tr>
+                <th scope="col">Email</th>
+                <th scope="col">Since</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.map((o) => (
+                <tr key={o.id}>
+                  <td data-label="Email">
+                    {o.email} {o.email === session.user.email && <Badge tone="accent">You</Badge>}
+                  </td>
+                  <td data-label="Since">{formatDate(o.createdAt, false)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      <Dialog title="Invite an operator" open={inviting} onClose={() => setInviting(false)}>
+        <form onSubmit={invite.onSubmit}>
+          <Field label="Email" name="email" type="email" required autoComplete="off" error={invite.fieldError('email')} />
+          <FormFooter form={invite} onCancel={() => setInviting(false)} label="Send invitation" />
+        </form>
+      </Dialog>
+    </>
+  );
+}
