@@ -8,6 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import { adminValidators } from '../admin/validation.js';
 import type { App } from '../app.js';
+import type { ApiConfig } from '../config/schema.js';
 import { PortcullisError } from '../errors/codes.js';
 import { problem, sendProblem } from '../errors/problem.js';
 import { checkJsonInput, METADATA_MAX_DEPTH } from '../lib/validate.js';
@@ -24,12 +25,16 @@ export interface PortalOptions {
   app: App;
   /** The built UI (index.html and assets/); dist/portal-ui by default. */
   uiDir?: string;
+  /** The APIs the gateway serves (the config's, and the demo's echo API); default the config's. */
+  apis?: readonly ApiConfig[];
+  /** Where `apis[].openapi` paths are relative to (the config file's folder); default the working directory. */
+  baseDir?: string;
 }
 
 /** Bodies may wrap metadata (which nests at most METADATA_MAX_DEPTH levels) in one more object, as on the admin API. */
 const INPUT_MAX_DEPTH = METADATA_MAX_DEPTH + 1;
 
-export async function registerPortal(server: FastifyInstance, { app, uiDir = DEFAULT_UI_DIR }: PortalOptions): Promise<void> {
+export async function registerPortal(server: FastifyInstance, { app, uiDir = DEFAULT_UI_DIR, apis, baseDir }: PortalOptions): Promise<void> {
   const path = app.config.portal.path;
   const portalOrigin = new URL(app.portal.publicUrl).origin;
   const cookie = sessionCookieFor(app.portal.publicUrl);
@@ -124,7 +129,7 @@ export async function registerPortal(server: FastifyInstance, { app, uiDir = DEF
             const signedInTyped = signedIn.withTypeProvider<TypeBoxTypeProvider>();
             signedInAccountRoutes(signedInTyped, { app, cookie, sessions });
             memberRoutes(signedInTyped, app);
-            registerResourceRoutes(signedIn, { app, principalOf });
+            registerResourceRoutes(signedIn, { app, principalOf, ...(apis ? { apis } : {}), ...(baseDir ? { baseDir } : {}) });
           });
         },
         { prefix: '/api/v1' },

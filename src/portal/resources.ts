@@ -8,6 +8,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { adminComponents } from '../admin/components.js';
 import { adminValidators, checkInputDepth, checkLimitSettings } from '../admin/validation.js';
 import type { App } from '../app.js';
+import type { ApiConfig } from '../config/schema.js';
 import type { PortalPrincipal } from './principal.js';
 import { memberReach, operatorReach, type PrincipalOf, type Reach } from './reach.js';
 import { apiRoutes } from './routes/apis.js';
@@ -24,6 +25,8 @@ export interface ResourceRouteDeps {
   principalOf(request: FastifyRequest): PortalPrincipal;
   /** Where `apis[].openapi` paths are relative to (the config file's folder); default the working directory. */
   baseDir?: string;
+  /** The APIs the gateway serves (the config's, and the demo's echo API); default the config's. */
+  apis?: readonly ApiConfig[];
 }
 
 /** The named schemas the routes refer to (`{ $ref: "<$id>" }`), for the validator, the serialiser and the OpenAPI document. */
@@ -50,7 +53,7 @@ export function registerResourceRoutes(scope: FastifyInstance, deps: ResourceRou
       auditRoutes(server, app, reach);
     };
     consumerRoutes(routes, memberReach(principalOf));
-    apiRoutes(routes, app, deps.baseDir ?? process.cwd());
+    apiRoutes(routes, app, deps.apis ?? app.config.apis, deps.baseDir ?? process.cwd());
 
     child.register(async function operatorOnly(operator) {
       // This context's first hook. It needs the principal, so the scope's session check must be an

@@ -112,7 +112,7 @@ export async function startPortcullis({
       // Routes of other modules on the public listener, e.g. the OAuth endpoints.
       register: async (server) => {
         await registerOAuthRoutes(server, { oauth: app.oauth, isAdminKey: (key) => app.verifyKey(key, { scopes: [ADMIN_SCOPE] }) });
-        if (loaded.config.portal.enabled) await registerPortal(server, { app });
+        if (loaded.config.portal.enabled) await registerPortal(server, { app, apis, baseDir: configDir(loaded.path) });
         await registerPublic?.(server, app);
       },
     });

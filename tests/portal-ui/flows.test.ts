@@ -90,9 +90,13 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
     await page.getByRole('heading', { level: 1, name: 'Getting started' }).waitFor();
     await check(page, 'getting-started', problems);
     const apis: any = await page.evaluate(async () => (await fetch('/portal/api/v1/apis', { credentials: 'same-origin' })).json());
-    const list = (Array.isArray(apis) ? apis : apis.items) as { basePath: string }[];
-    // The demo's API is added at start, outside the config that GET apis lists (noted for #22's merge).
-    gatewayPath = list[0]?.basePath ?? '/echo';
+    const list = apis as { name: string; basePath: string }[];
+    // The demo's echo API is added at start, beside the config's (none here): the portal lists it.
+    assert.deepEqual(
+      list.map((api) => api.basePath),
+      ['/echo'],
+    );
+    gatewayPath = list[0]!.basePath;
   });
 
   it('creates a key, reads it from the page once, and the gateway accepts it', async () => {

@@ -2,15 +2,14 @@
 import { isAbsolute, resolve } from 'node:path';
 import { errorResponses, ref } from '../../admin/schemas.js';
 import type { App } from '../../app.js';
-import { DEFAULT_API_KEY_HEADER } from '../../config/schema.js';
+import { type ApiConfig, DEFAULT_API_KEY_HEADER } from '../../config/schema.js';
 import { PortcullisError } from '../../errors/codes.js';
 import { loadOpenApi } from '../../lib/openapi.js';
 import { documentForPortal } from '../openapi-for-portal.js';
 import { ApiList, ApiParams, OpenApiDocument } from '../schemas.js';
 import type { PortalServer } from './portal-server.js';
 
-export function apiRoutes(server: PortalServer, app: App, baseDir: string): void {
-  const apis = app.config.apis;
+export function apiRoutes(server: PortalServer, app: App, apis: readonly ApiConfig[], baseDir: string): void {
   // Read on first use and kept: the gateway read the same files at its start.
   const documents = new Map<string, Record<string, unknown>>();
 
