@@ -5,6 +5,7 @@
 // on every page on the way; PORTCULLIS_SCREENSHOTS=1 writes the pictures in docs/images/.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -23,6 +24,15 @@ if (skip) console.log(`# portal-ui end-to-end flows skipped: ${skip}`);
 declare const document: any;
 
 const PASSWORD = 'correct horse battery staple';
+
+/** A port free a moment ago: the issuer, and so the links and snippets the pages show, carry the port the portal listens on. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false }, () => {
   let browser: Browser;
@@ -65,7 +75,12 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
   before(async () => {
     tmp = tempDir();
     const config = validateConfig(
-      { store: `sqlite:${join(tmp.dir, 'portal.db')}`, listen: { host: '127.0.0.1', port: 0 }, admin: { port: 0 }, oauth: { masterKey: generateMasterKey() } },
+      {
+        store: `sqlite:${join(tmp.dir, 'portal.db')}`,
+        listen: { host: '127.0.0.1', port: await freePort() },
+        admin: { port: 0 },
+        oauth: { masterKey: generateMasterKey() },
+      },
       'test',
     );
     running = await startPortcullis({ loaded: { config, path: null, demo: true }, logger: testLogger('warn'), print: (text) => (banner += text) });
