@@ -2,7 +2,7 @@
 // Portcullis with API-key auth (cached key, access log on, metrics on), each in its own process,
 // driven in turn by autocannon on 127.0.0.1 for a bounded time. Prints req/s, p50/p99 and the ratio.
 //   npm run bench -- gateway            (or: node dist/bench/gateway.js [--duration 5] [--rounds 5]
-//                                          [--connections 32] [--fastify] [--no-log]
+//                                          [--connections 32] [--fastify] [--no-log] [--no-portal]
 //                                          [--ratelimit] [--floor] [--rate N]
 //                                          [--also <another build's dist/bench/gateway.js>])
 // The baseline is the bare proxy as one writes it with undici's documented streaming API,
@@ -151,7 +151,7 @@ async function baseline(target: string, technique: string): Promise<void> {
   announce({ port: await listen(server) });
 }
 
-async function portcullis(target: string, front: 'raw' | 'fastify' | 'plain', log: string, limits = 'none'): Promise<void> {
+async function portcullis(target: string, front: 'raw' | 'fastify' | 'plain', log: string, limits = 'none', portal = 'portal'): Promise<void> {
   const accessLog = log !== 'no-log';
   const dir = mkdtempSync(join(tmpdir(), 'portcullis-bench-'));
   process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
@@ -174,6 +174,8 @@ async function portcullis(target: string, front: 'raw' | 'fastify' | 'plain', lo
       listen: { host: '127.0.0.1', port: 0 },
       admin: { host: '127.0.0.1', port: 0 },
       gateway: { accessLog },
+      // The developer portal is on by default, as `portcullis start` has it; `--no-portal` adds a target without it.
+      ...(portal === 'no-portal' ? { portal: { enabled: false } } : {}),
       ...redis,
       ...timers,
       apis: [{ name: 'orders', basePath: '/orders', upstream: target, auth: ['api-key'], scopes: ['orders:read'], ...rateLimit }],
@@ -331,6 +333,10 @@ async function main(): Promise<void> {
       headers: { authorization: `Bearer ${plain.info.key}` },
     });
   }
+  if (process.argv.includes('--no-portal')) {
+    const bare = await start('portcullis', target, 'raw', 'log', 'none', 'no-portal');
+    targets.push({ name: 'Portcullis, API-key auth, portal off', started: bare, headers: { authorization: `Bearer ${bare.info.key}` } });
+  }
   if (process.argv.includes('--no-log')) {
     const quiet = await start('portcullis', target, 'raw', 'no-log');
     targets.push({ name: 'Portcullis, API-key auth, access log off', started: quiet, headers: { authorization: `Bearer ${quiet.info.key}` } });
@@ -402,5 +408,5 @@ const [mode, ...args] = process.argv.slice(2);
 if (mode) process.once('SIGTERM', () => process.exit(0));
 if (mode === 'upstream') await upstream();
 else if (mode === 'baseline') await baseline(args[0]!, args[1] ?? 'dispatch');
-else if (mode === 'portcullis') await portcullis(args[0]!, (args[1] as 'raw' | 'fastify' | 'plain') ?? 'raw', args[2] ?? 'log', args[3] ?? 'none');
+else if (mode === 'portcullis') await portcullis(args[0]!, (args[1] as 'raw' | 'fastify' | 'plain') ?? 'raw', args[2] ?? 'log', args[3] ?? 'none', args[4] ?? 'portal');
 else await main();
