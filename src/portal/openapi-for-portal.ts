@@ -10,6 +10,8 @@ export interface PortalApi {
   scopes: readonly string[];
   /** The header the gateway reads API keys from. */
   apiKeyHeader: string;
+  /** Whether the document's paths follow the base path (true) or include it (false), as the gateway matches them. */
+  stripBasePath: boolean;
 }
 
 type Json = Record<string, unknown>;
@@ -29,7 +31,10 @@ function scopesOfFlows(flows: unknown): Record<string, string> {
 
 export function documentForPortal(document: OpenApiDocument, api: PortalApi, urls: { gatewayUrl: string; tokenUrl: string }): Json {
   const copy = structuredClone(document) as Json;
-  copy.servers = [{ url: `${urls.gatewayUrl}${api.basePath.replace(/\/+$/, '')}`, description: `${api.name} through Portcullis` }];
+  // The gateway matches the document's paths against the forwarded path (docs/gateway.md): the whole
+  // request path, or with stripBasePath what follows the base path. The server is what precedes them.
+  const prefix = api.stripBasePath ? api.basePath.replace(/\/+$/, '') : '';
+  copy.servers = [{ url: `${urls.gatewayUrl}${prefix}`, description: `${api.name} through Portcullis` }];
   // Servers named per path or operation would send a "try it" around the gateway.
   if (isObject(copy.paths)) {
     for (const item of Object.values(copy.paths)) {

@@ -4,7 +4,7 @@
 // with the one-time link and disables the consumer, and the gateway refuses its credentials. axe-core runs
 // on every page on the way; PORTCULLIS_SCREENSHOTS=1 writes the pictures in docs/images/.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +12,7 @@ import type { Browser, Page } from 'playwright-core';
 import { validateConfig } from '../../src/config/load.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { type RunningPortcullis, startPortcullis } from '../../src/server/start.js';
+import { startUpstream, type Upstream } from '../gateway/helpers.js';
 import { noteSecret, testLogger } from '../helpers/logs.js';
 import { tempDir } from '../helpers/stores.js';
 import { browserSkipReason, launchChromium, maybeScreenshots, openPage, seriousViolations, type WatchedPage } from './browser.js';
@@ -24,6 +25,19 @@ if (skip) console.log(`# portal-ui end-to-end flows skipped: ${skip}`);
 declare const document: any;
 
 const PASSWORD = 'correct horse battery staple';
+
+const ORDERS_OPENAPI = `openapi: 3.0.3
+info: { title: Orders, version: '1.0' }
+paths:
+  /orders/{id}:
+    get:
+      operationId: getOrder
+      summary: One order
+      parameters:
+        - { name: id, in: path, required: true, schema: { type: string } }
+      responses:
+        '200': { description: The order }
+`;
 
 /** A port free a moment ago: the issuer, and so the links and snippets the pages show, carry the port the portal listens on. */
 async function freePort(): Promise<number> {
@@ -42,6 +56,7 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
   let member: WatchedPage;
   let gatewayPath = '';
   let key = '';
+  let upstream: Upstream;
 
   /** A link from the start banner, moved onto the listener's real address (the banner's host may differ). */
   const link = (page: string) => {
@@ -74,8 +89,12 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
 
   before(async () => {
     tmp = tempDir();
+    // An API with an OpenAPI document beside the demo's echo API, for the reference page.
+    upstream = await startUpstream();
+    writeFileSync(join(tmp.dir, 'orders.yaml'), ORDERS_OPENAPI);
     const config = validateConfig(
       {
+        apis: [{ name: 'orders', basePath: '/orders', upstream: upstream.url, auth: ['api-key'], openapi: join(tmp.dir, 'orders.yaml') }],
         store: `sqlite:${join(tmp.dir, 'portal.db')}`,
         listen: { host: '127.0.0.1', port: await freePort() },
         admin: { port: 0 },
@@ -91,6 +110,7 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
   after(async () => {
     await browser?.close();
     await running?.close();
+    await upstream?.close();
     tmp?.remove();
   });
 
@@ -106,12 +126,12 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
     await check(page, 'getting-started', problems);
     const apis: any = await page.evaluate(async () => (await fetch('/portal/api/v1/apis', { credentials: 'same-origin' })).json());
     const list = apis as { name: string; basePath: string }[];
-    // The demo's echo API is added at start, beside the config's (none here): the portal lists it.
+    // The demo's echo API is added at start, after the config's: the portal lists both.
     assert.deepEqual(
       list.map((api) => api.basePath),
-      ['/echo'],
+      ['/orders', '/echo'],
     );
-    gatewayPath = list[0]!.basePath;
+    gatewayPath = '/echo';
   });
 
   it('creates a key, reads it from the page once, and the gateway accepts it', async () => {
@@ -209,6 +229,37 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
       await page.locator('.loading').waitFor({ state: 'detached' });
       await check(page, shot, problems);
     }
+  });
+
+  it('the API reference renders an API\'s OpenAPI document pointed at this gateway; "try it" sends a key only once the member authorises one', async () => {
+    const { page, problems } = member;
+    await page.goto(`${running.gatewayUrl}/portal/reference`);
+    await page.getByRole('link', { name: 'Open reference for orders' }).click();
+    await page.getByRole('heading', { level: 1, name: 'orders' }).waitFor();
+    await page.locator('.opblock-summary-path', { hasText: '/orders/{id}' }).waitFor();
+    assert.equal(await page.locator('select#servers').inputValue(), running.gatewayUrl);
+    await page.locator('.loading').waitFor({ state: 'detached' });
+    await check(page, 'reference-orders', problems);
+    // Without Authorize, the request goes out with no credential: the gateway refuses it.
+    await page.locator('.opblock-summary-path', { hasText: '/orders/{id}' }).click();
+    await page.getByRole('button', { name: 'Try it out' }).click();
+    await page.locator('input[placeholder="id"]').fill('42');
+    await page.getByRole('button', { name: 'Execute' }).click();
+    await page.locator('.live-responses-table .response-col_status', { hasText: '401' }).waitFor();
+    // With the member's key authorised, the same call reaches the upstream through the gateway.
+    const demoKey = running.demo!.key!;
+    await page
+      .getByRole('button', { name: /Authorize/ })
+      .first()
+      .click();
+    await page.locator('.modal-ux .auth-container input').first().fill(demoKey);
+    await page.locator('.modal-ux .auth-container .auth-btn-wrapper button.authorize').first().click();
+    await page.locator('.modal-ux button.btn-done').first().click();
+    await page.getByRole('button', { name: 'Execute' }).click();
+    await page.locator('.live-responses-table .response-col_status', { hasText: '200' }).waitFor();
+    assert.equal(upstream.last?.url, '/orders/42');
+    assert.equal(upstream.last?.headers.cookie, undefined, 'the portal session cookie never goes with a "try it" request');
+    assert.deepEqual(problems.splice(0), []);
   });
 
   it('keyboard: the skip link is the first stop and takes focus to the page; a dialog opens on its first field and Escape returns to its opener', async () => {

@@ -80,7 +80,16 @@ describe('portal resource routes', () => {
         oauth: { masterKey: generateMasterKey() },
         apis: [
           { name: 'orders', basePath: '/orders/', upstream: 'http://127.0.0.1:9', openapi: 'orders.json', auth: ['api-key', 'jwt'], scopes: ['orders:read'] },
-          { name: 'plain', basePath: '/plain', upstream: 'http://127.0.0.1:9', openapi: 'plain.json', auth: ['jwt'], apiKeyHeader: 'X-Key', scopes: ['p'] },
+          {
+            name: 'plain',
+            basePath: '/plain',
+            stripBasePath: true,
+            upstream: 'http://127.0.0.1:9',
+            openapi: 'plain.json',
+            auth: ['jwt'],
+            apiKeyHeader: 'X-Key',
+            scopes: ['p'],
+          },
           { name: 'bare', basePath: '/bare', upstream: 'http://127.0.0.1:9' },
         ],
       },
@@ -485,7 +494,8 @@ describe('portal resource routes', () => {
       ],
     );
     const orders = (await call('dev-a', 'GET', `${BASE}/apis/orders/openapi.json`)).body;
-    assert.deepEqual(orders.servers, [{ url: `${ISSUER}/orders`, description: 'orders through Portcullis' }]);
+    // Its paths include the base path (stripBasePath is off), as the gateway matches them: the server is the gateway.
+    assert.deepEqual(orders.servers, [{ url: ISSUER, description: 'orders through Portcullis' }]);
     assert.ok(!JSON.stringify(orders).includes('orders.internal'), 'no upstream URL left, per path or operation');
     assert.deepEqual(orders.components.securitySchemes.oauth.flows, {
       clientCredentials: { tokenUrl: `${ISSUER}/oauth/token`, scopes: { 'orders:read': 'Read orders' } },
@@ -495,6 +505,8 @@ describe('portal resource routes', () => {
     const plain = (await call('dev-a', 'GET', `${BASE}/apis/plain/openapi.json`)).body;
     assert.deepEqual(plain.security, [{ portcullisOAuth: ['p'] }], 'the API’s auth when the document names none');
     assert.equal(plain.components.securitySchemes.portcullisOAuth.flows.clientCredentials.tokenUrl, `${ISSUER}/oauth/token`);
+    // With stripBasePath its paths follow the base path: the server carries it.
+    assert.deepEqual(plain.servers, [{ url: `${ISSUER}/plain`, description: 'plain through Portcullis' }]);
 
     for (const name of ['bare', 'nope']) {
       const missing = await call('dev-a', 'GET', `${BASE}/apis/${name}/openapi.json`);

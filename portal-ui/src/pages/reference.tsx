@@ -63,6 +63,8 @@ export function ReferenceList() {
 
 interface SwaggerRequest {
   credentials?: string;
+  /** Set by Swagger UI on the request that fetches the document itself. */
+  loadSpec?: boolean;
 }
 type SwaggerUIBundle = (options: Record<string, unknown>) => unknown;
 
@@ -105,9 +107,10 @@ export function ReferencePage({ name }: { name: string }) {
           deepLinking: false,
           persistAuthorization: false,
           tryItOutEnabled: false,
-          // The portal's session cookie is not for the gateway: "try it" sends only what the member authorises.
+          // The document comes from the portal's API, with the session. The portal's session cookie is not
+          // for the gateway: "try it" sends only what the member authorises.
           requestInterceptor: (request: SwaggerRequest) => {
-            request.credentials = 'omit';
+            if (!request.loadSpec) request.credentials = 'omit';
             return request;
           },
           onComplete: () => {

@@ -53,7 +53,14 @@ export function apiRoutes(server: PortalServer, app: App, apis: readonly ApiConf
       const { issuer, tokenEndpoint } = app.oauth.settings;
       const served = documentForPortal(
         document,
-        { name: api.name, basePath: api.basePath, auth: api.auth, scopes: api.scopes, apiKeyHeader: api.apiKeyHeader ?? DEFAULT_API_KEY_HEADER },
+        {
+          name: api.name,
+          basePath: api.basePath,
+          stripBasePath: api.stripBasePath,
+          auth: api.auth,
+          scopes: api.scopes,
+          apiKeyHeader: api.apiKeyHeader ?? DEFAULT_API_KEY_HEADER,
+        },
         { gatewayUrl: issuer, tokenUrl: tokenEndpoint },
       );
       documents.set(name, served);
