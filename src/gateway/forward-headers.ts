@@ -3,6 +3,7 @@
 // every credential header, client-sent identity headers, headers that make an upstream run another
 // method or path, and (by default) every header with `_` in its name never reach the upstream.
 import type { Identity } from '../auth/types.js';
+import { SECURE_SESSION_COOKIE, SESSION_COOKIE } from '../members/session-cookie-name.js';
 
 // biome-ignore lint/suspicious/noConstEnum: module-private and tsc (no isolatedModules) inlines it into the per-header switch of every request.
 const enum Kind {
@@ -18,6 +19,7 @@ const enum Kind {
   ContentLength,
   TransferEncoding,
   Origin,
+  Cookie,
 }
 
 /** Hop-by-hop (RFC 9110 §7.6.1) plus the headers the gateway sets itself. */
@@ -42,6 +44,7 @@ const BASE_KINDS: ReadonlyArray<[string, Kind]> = [
   ['x-scopes', Kind.Drop],
   ['content-length', Kind.ContentLength],
   ['origin', Kind.Origin],
+  ['cookie', Kind.Cookie],
   // An upstream honouring these would run another method or path than the one authorised.
   ['x-http-method-override', Kind.Drop],
   ['x-http-method', Kind.Drop],
@@ -178,6 +181,11 @@ export function readRequestHead(raw: readonly string[], kinds: HeaderKinds, keep
         head.origin = value;
         forward.push(name, value);
         break;
+      case Kind.Cookie: {
+        const kept = withoutPortalSession(value);
+        if (kept !== '') forward.push(name, kept);
+        break;
+      }
       default:
         break;
     }
@@ -187,6 +195,24 @@ export function readRequestHead(raw: readonly string[], kinds: HeaderKinds, keep
     head.forward = forward.filter((_, i, all) => (i % 2 === 0 ? !extra.has(all[i]!) : !extra.has(all[i - 1]!)));
   }
   return head;
+}
+
+/**
+ * A Cookie header without the developer portal's session cookie (either spelling): the portal shares
+ * the public listener's origin, so a signed-in member's browser sends it to every API; no upstream
+ * gets it. Other cookies pass as sent.
+ */
+export function withoutPortalSession(cookie: string): string {
+  if (!cookie.includes(SESSION_COOKIE)) return cookie;
+  return cookie
+    .split(';')
+    .filter((pair) => {
+      const eq = pair.indexOf('=');
+      const name = (eq === -1 ? pair : pair.slice(0, eq)).trim();
+      return name !== SESSION_COOKIE && name !== SECURE_SESSION_COOKIE;
+    })
+    .map((pair) => pair.trim())
+    .join('; ');
 }
 
 const base64urlCache = new WeakMap<object, string>();

@@ -3,6 +3,7 @@
 // `portcullis_session` without Secure, which browsers would not keep over http.
 import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SECURE_SESSION_COOKIE, SESSION_COOKIE } from '../members/session-cookie-name.js';
 
 export interface SessionCookie {
   name: string;
@@ -17,7 +18,7 @@ const LOCAL_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 export function sessionCookieFor(publicUrl: string): SessionCookie {
   const url = new URL(publicUrl);
   const secure = !(url.protocol === 'http:' && LOCAL_HOSTS.has(url.hostname));
-  const name = secure ? '__Host-portcullis_session' : 'portcullis_session';
+  const name = secure ? SECURE_SESSION_COOKIE : SESSION_COOKIE;
   const options = { path: '/', httpOnly: true, secure, sameSite: 'lax' as const };
   return {
     name,

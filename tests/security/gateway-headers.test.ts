@@ -80,6 +80,16 @@ describe('security: gateway request and response headers', () => {
     assert.equal(seen['x-kept'], 'yes');
   });
 
+  it("keeps the developer portal's session cookie from the upstream, in either spelling, and passes the other cookies", async () => {
+    const send = (cookie: string) => rawRequest(`${h.gateway.url}/orders/1`, { headers: { authorization: `Bearer ${key}`, cookie } });
+    assert.equal((await send('theme=dark; __Host-portcullis_session=s3cret; portcullis_session=s3cret2;cart=7')).status, 200);
+    assert.equal(upstream.last!.headers.cookie, 'theme=dark; cart=7');
+    assert.equal((await send('__Host-portcullis_session=s3cret')).status, 200);
+    assert.equal(upstream.last!.headers.cookie, undefined, 'a Cookie header holding only the session is dropped');
+    assert.equal((await send('portcullis_session_pref=1; a=b')).status, 200);
+    assert.equal(upstream.last!.headers.cookie, 'portcullis_session_pref=1; a=b', 'a cookie whose name merely starts alike passes');
+  });
+
   it('drops every header with `_` by default: identity and credential look-alikes never reach the upstream', async () => {
     const response = await rawRequest(`${h.gateway.url}/orders/1`, {
       headers: [
