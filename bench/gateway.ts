@@ -408,5 +408,6 @@ const [mode, ...args] = process.argv.slice(2);
 if (mode) process.once('SIGTERM', () => process.exit(0));
 if (mode === 'upstream') await upstream();
 else if (mode === 'baseline') await baseline(args[0]!, args[1] ?? 'dispatch');
-else if (mode === 'portcullis') await portcullis(args[0]!, (args[1] as 'raw' | 'fastify' | 'plain') ?? 'raw', args[2] ?? 'log', args[3] ?? 'none', args[4] ?? 'portal');
+else if (mode === 'portcullis')
+  await portcullis(args[0]!, (args[1] as 'raw' | 'fastify' | 'plain') ?? 'raw', args[2] ?? 'log', args[3] ?? 'none', args[4] ?? 'portal');
 else await main();
