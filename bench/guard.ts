@@ -18,6 +18,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createApp } from '../src/app.js';
 import { validateConfig } from '../src/config/load.js';
 import { createLogger } from '../src/logger.js';
@@ -62,6 +64,10 @@ async function verifyChild(warm: number, count: number): Promise<void> {
     }
   };
   await verify(warm);
+  // A full GC between the warm-up and the count, so each run counts from the same heap (with
+  // --predictable, below, the count is then the same to 0.3 %).
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
   process.stdout.write(`${JSON.stringify({ port: 0 })}\n`);
   process.stdin.once('data', () => {
     verify(count).then(
@@ -109,6 +115,12 @@ async function measure(runs: number): Promise<Record<string, number[]>> {
         warm: async () => {},
         counted: verifyCounted,
         count: verifyCount,
+        // V8 single-threaded and deterministic (no concurrent compilation or GC), and a full GC before
+        // the count (verifyChild): one build counted 12,140–14,941 in four runs without both (2026-12-07),
+        // 11,544–15,115 with the GC alone, 15,055–17,391 with the flag alone, 12,405–12,442 with both.
+        // Not for gateway-request: there the flag doubles the count (the helper threads' work moves onto
+        // the main thread), and its spread was ~2 % without it.
+        nodeFlags: ['--predictable'],
       }),
     'gateway-request': (run) => countRequests(gatewayScript, ['portcullis', origin, 'raw'], dir, `gateway${run}`, gatewayWarm, gatewayCount, connections),
   };

@@ -18,12 +18,13 @@ export function valgrindMissing(): string | undefined {
   return spawnSync('valgrind', ['--version']).status === 0 ? undefined : 'valgrind is not installed';
 }
 
-/** Starts `node <script> <args>` (under callgrind when `outFile` is given) and waits for its first JSON line. */
-export function start(script: string, args: string[], outFile?: string): Promise<Started> {
+/** Starts `node [nodeFlags] <script> <args>` (under callgrind when `outFile` is given) and waits for its first JSON line. */
+export function start(script: string, args: string[], outFile?: string, nodeFlags: readonly string[] = []): Promise<Started> {
   const command = outFile ? 'valgrind' : process.execPath;
+  const node = [...nodeFlags, script, ...args];
   const argv = outFile
-    ? ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${outFile}`, process.execPath, script, ...args]
-    : [script, ...args];
+    ? ['--tool=callgrind', '--instr-atstart=no', '--separate-threads=yes', `--callgrind-out-file=${outFile}`, process.execPath, ...node]
+    : node;
   // BENCH_COUNTING: Portcullis puts its timed work off past the run (see bench/gateway.ts).
   const child = spawn(command, argv, { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, BENCH_COUNTING: '1' } });
   return announced(child, `${script} ${args[0]}`);
@@ -58,11 +59,13 @@ export interface Counting {
   /** The counted work: `count` units of it. */
   counted: (target: Started) => Promise<void>;
   count: number;
+  /** Node (V8) flags for the counted process. */
+  nodeFlags?: readonly string[];
 }
 
 /** Instructions of the main thread of `node <script> <args>` per unit of `counted`, after `warm`. */
-export async function countInstructions(script: string, args: string[], outFile: string, { warm, counted, count }: Counting): Promise<number> {
-  const target = await start(script, args, outFile);
+export async function countInstructions(script: string, args: string[], outFile: string, { warm, counted, count, nodeFlags }: Counting): Promise<number> {
+  const target = await start(script, args, outFile, nodeFlags);
   try {
     await warm(target);
     execFileSync('callgrind_control', ['--instr=on', String(target.child.pid)], { stdio: 'ignore' });
