@@ -235,7 +235,7 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
     const { page, problems } = member;
     await page.goto(`${running.gatewayUrl}/portal/reference`);
     await page.getByRole('link', { name: 'Open reference for orders' }).click();
-    await page.getByRole('heading', { level: 1, name: 'orders' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'orders', exact: true }).waitFor();
     await page.locator('.opblock-summary-path', { hasText: '/orders/{id}' }).waitFor();
     assert.equal(await page.locator('select#servers').inputValue(), running.gatewayUrl);
     await page.locator('.loading').waitFor({ state: 'detached' });
