@@ -6,12 +6,11 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
-import { adminValidators } from '../admin/validation.js';
+import { adminValidators, checkInputDepth } from '../admin/validation.js';
 import type { App } from '../app.js';
 import type { ApiConfig } from '../config/schema.js';
 import { PortcullisError } from '../errors/codes.js';
 import { problem, sendProblem } from '../errors/problem.js';
-import { checkJsonInput, METADATA_MAX_DEPTH } from '../lib/validate.js';
 import { changesState, checkCsrfToken, checkSameOrigin } from './csrf.js';
 import { contentSecurityPolicy, securityHeaders } from './headers.js';
 import { registerResourceRoutes } from './resources.js';
@@ -30,9 +29,6 @@ export interface PortalOptions {
   /** Where `apis[].openapi` paths are relative to (the config file's folder); default the working directory. */
   baseDir?: string;
 }
-
-/** Bodies may wrap metadata (which nests at most METADATA_MAX_DEPTH levels) in one more object, as on the admin API. */
-const INPUT_MAX_DEPTH = METADATA_MAX_DEPTH + 1;
 
 export async function registerPortal(server: FastifyInstance, { app, uiDir = DEFAULT_UI_DIR, apis, baseDir }: PortalOptions): Promise<void> {
   const path = app.config.portal.path;
@@ -104,11 +100,8 @@ export async function registerPortal(server: FastifyInstance, { app, uiDir = DEF
           api.addHook('onRequest', async (request) => {
             if (changesState(request)) checkSameOrigin(request, portalOrigin);
           });
-          api.addHook('preValidation', async (request) => {
-            checkJsonInput(request.params, INPUT_MAX_DEPTH, 'the path');
-            checkJsonInput(request.query, INPUT_MAX_DEPTH, 'the query');
-            checkJsonInput(request.body, INPUT_MAX_DEPTH, 'the body');
-          });
+          // Bounded nesting before the schemas, as on the admin API.
+          api.addHook('preValidation', checkInputDepth);
           api.setNotFoundHandler((request, reply) =>
             sendProblem(reply, {
               ...problem('ROUTE_NOT_FOUND', `${request.method} ${request.url.split('?')[0]!.slice(0, 200)} is not a portal API route`),
