@@ -39,6 +39,9 @@ paths:
         '200': { description: The order }
 `;
 
+/** Every loading indicator of the page gone (a page may show several at once, one a section). */
+const loaded = (page: Page) => page.waitForFunction(() => document.querySelector('.loading') === null);
+
 /** A port free a moment ago: the issuer, and so the links and snippets the pages show, carry the port the portal listens on. */
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -226,7 +229,7 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
     ] as const) {
       await page.getByRole('link', { name: nav }).click();
       await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-      await page.locator('.loading').waitFor({ state: 'detached' });
+      await loaded(page);
       await check(page, shot, problems);
     }
   });
@@ -238,7 +241,7 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
     await page.getByRole('heading', { level: 1, name: 'orders', exact: true }).waitFor();
     await page.locator('.opblock-summary-path', { hasText: '/orders/{id}' }).waitFor();
     assert.equal(await page.locator('select#servers').inputValue(), running.gatewayUrl);
-    await page.locator('.loading').waitFor({ state: 'detached' });
+    await loaded(page);
     await check(page, 'reference-orders', problems);
     // Without Authorize, the request goes out with no credential: the gateway refuses it.
     await page.locator('.opblock-summary-path', { hasText: '/orders/{id}' }).click();
@@ -286,7 +289,7 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
     try {
       await page.goto(link('sign-in-link'));
       await page.getByRole('heading', { level: 1, name: 'Consumers' }).waitFor();
-      await page.locator('.loading').waitFor({ state: 'detached' });
+      await loaded(page);
       await check(page, 'operator-consumers', problems);
       await page.getByRole('link', { name: 'demo', exact: true }).click();
       await page.getByRole('button', { name: 'Disable consumer' }).click();
@@ -301,7 +304,7 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
       ] as const) {
         await page.getByRole('link', { name: nav }).click();
         await page.getByRole('heading', { level: 1, name: heading }).waitFor();
-        await page.locator('.loading').waitFor({ state: 'detached' });
+        await loaded(page);
         await check(page, shot, problems);
       }
     } finally {
