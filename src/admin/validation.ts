@@ -8,7 +8,7 @@ import { PortcullisError } from '../errors/codes.js';
 import { checkJsonInput, METADATA_MAX_DEPTH } from '../lib/validate.js';
 import { quotaSettingProblem, rateSettingProblem, type SettingProblem } from '../limits/settings.js';
 import { adminComponents } from './components.js';
-import { memoise } from './schema-compilers.js';
+import { memoise, onFirstUse } from './schema-compilers.js';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -53,10 +53,12 @@ function validatorCompiler(components: Record<string, object>): ValidatorCompile
   // functions are found by the schema's text.
   return ({ schema, httpPart }) => {
     const part = httpPart === 'body' ? 'strict' : 'coercing';
-    return memoise(byText, `${part} ${JSON.stringify(schema)}`, () => {
-      ajvs ??= makeAjvs();
-      return ajvs[part].compile(schema) as Validate;
-    });
+    return memoise(byText, `${part} ${JSON.stringify(schema)}`, () =>
+      onFirstUse(() => {
+        ajvs ??= makeAjvs();
+        return ajvs[part].compile(schema) as Validate;
+      }),
+    );
   };
 }
 

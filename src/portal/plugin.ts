@@ -6,6 +6,7 @@ import fastifyCookie from '@fastify/cookie';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
+import { adminSerializers } from '../admin/schema-compilers.js';
 import { adminValidators, checkInputDepth } from '../admin/validation.js';
 import type { App } from '../app.js';
 import type { ApiConfig } from '../config/schema.js';
@@ -81,6 +82,7 @@ export async function registerPortal(server: FastifyInstance, { app, uiDir = DEF
         async (api) => {
           const typed = api.withTypeProvider<TypeBoxTypeProvider>();
           api.setValidatorCompiler(adminValidators());
+          api.setSerializerCompiler(adminSerializers());
           api.removeAllContentTypeParsers();
           api.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 64 * 1024 }, api.getDefaultJsonParser('error', 'error'));
           await api.register(fastifySwagger, {
@@ -112,6 +114,8 @@ export async function registerPortal(server: FastifyInstance, { app, uiDir = DEF
           publicAccountRoutes(typed, { app, cookie, sessions });
 
           await api.register(async (signedIn) => {
+            // Set again: without it, this context's routes got Fastify's default serialiser (seen by logging each route's compiler).
+            signedIn.setSerializerCompiler(adminSerializers());
             signedIn.addHook('onRequest', async (request) => {
               const id = cookie.read(request);
               const session = id ? await app.sessions.resolve(id) : undefined;

@@ -6,6 +6,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { adminComponents } from '../admin/components.js';
+import { adminSerializers } from '../admin/schema-compilers.js';
 import { adminValidators, checkInputDepth, checkLimitSettings } from '../admin/validation.js';
 import type { App } from '../app.js';
 import type { ApiConfig } from '../config/schema.js';
@@ -41,6 +42,7 @@ export function registerResourceRoutes(scope: FastifyInstance, deps: ResourceRou
   scope.register(async function portalResources(child) {
     // The admin API's request checks, in this plugin's context only (the accounts routes beside it keep theirs).
     child.setValidatorCompiler(adminValidators(portalComponents));
+    child.setSerializerCompiler(adminSerializers(portalComponents));
     child.addHook('preValidation', checkInputDepth);
     child.addHook('preHandler', checkLimitSettings);
     const routes = child.withTypeProvider<TypeBoxTypeProvider>() as PortalServer;
