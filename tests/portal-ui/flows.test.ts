@@ -298,6 +298,17 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
       await check(page, 'operator-consumer', problems);
       const refused = await refusedStatus({ authorization: `Bearer ${demoKey}` });
       assert.ok(refused === 401 || refused === 403, `a disabled consumer's key is refused: ${refused}`);
+
+      // The operator disables the member's account (confirmed in a dialog): the member is signed out at once.
+      await page.getByRole('navigation', { name: 'demo sections' }).getByRole('link', { name: 'Members' }).click();
+      await page.getByRole('button', { name: 'Disable developer@example.com' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Disable account' }).click();
+      await page.getByText('developer@example.com disabled.').waitFor();
+      await page.getByText('Disabled', { exact: true }).last().waitFor();
+      await loaded(page);
+      await check(page, 'operator-members', problems);
+      await member.page.reload();
+      await member.page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
       for (const [nav, heading, shot] of [
         ['Gateway usage', 'Gateway usage', 'operator-usage'],
         ['APIs and signing keys', 'APIs and signing keys', 'operator-apis'],

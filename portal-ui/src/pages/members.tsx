@@ -1,10 +1,12 @@
-// The people of one consumer: invite (the link is shown once, and emailed), change roles, remove.
+// The people of one consumer: invite (the link is shown once, and emailed), change roles, remove;
+// an operator also disables and enables their accounts.
 // `scope` '' = an owner's own consumer (`members`); `admin/consumers/<id>/` for an operator.
 
 import { useState } from 'preact/hooks';
 import { del, get, pageOf, patch, post } from '../api.js';
 import { useSession } from '../context.js';
 import { formatDate } from '../format.js';
+import { AccountAccessButton } from '../ui/account-access.js';
 import { ConfirmDialog, Dialog } from '../ui/dialog.js';
 import { Badge, EmptyState, Field, FormFooter, LoadError, Loading, PageHeader, Select, text, useResource, useSubmit } from '../ui/parts.js';
 import { SecretPanel } from '../ui/secret.js';
@@ -15,6 +17,7 @@ interface Member {
   userId?: string;
   email: string;
   role: 'owner' | 'developer';
+  disabled?: boolean;
   status?: string;
   createdAt?: string;
   acceptedAt?: string | null;
@@ -27,6 +30,7 @@ const ROLES: [string, string][] = [
 
 export function MembersPage({ scope = '', title = 'Members', embedded = false }: { scope?: string; title?: string; embedded?: boolean }) {
   const session = useSession();
+  const operatorView = scope.startsWith('admin/');
   const list = useResource(async () => pageOf<Member>(await get(`${scope}members`)).items, [scope]);
   const [inviting, setInviting] = useState(false);
   const [removing, setRemoving] = useState<Member | null>(null);
@@ -92,6 +96,7 @@ export function MembersPage({ scope = '', title = 'Members', embedded = false }:
                     <td data-label="Email">
                       <span class="cell-main">{m.email}</span> {self && <Badge tone="accent">You</Badge>}{' '}
                       {m.status && m.status !== 'active' && <Badge tone="warning">{m.status}</Badge>}
+                      {m.disabled && <Badge tone="warning">Disabled</Badge>}
                     </td>
                     <td data-label="Role">
                       <label class="visually-hidden" for={`role-${m.id}`}>
@@ -108,6 +113,9 @@ export function MembersPage({ scope = '', title = 'Members', embedded = false }:
                     </td>
                     <td data-label="Since">{formatDate(m.acceptedAt ?? m.createdAt, false)}</td>
                     <td class="row-actions">
+                      {!self && operatorView && m.userId && (
+                        <AccountAccessButton userId={m.userId} email={m.email} disabled={m.disabled === true} onChanged={list.reload} />
+                      )}{' '}
                       {!self && (
                         <button type="button" class="button button-small button-danger-ghost" onClick={() => setRemoving(m)} aria-label={`Remove ${m.email}`}>
                           Remove
