@@ -1,8 +1,8 @@
-// OAuth clients of one consumer: create (secret shown once; or a pasted JWKS for private_key_jwt), rotate
-// the secret with an overlap, revoke every token issued so far, delete.
+// OAuth clients of one consumer: create (secret shown once; or a pasted JWKS for private_key_jwt), replace
+// a private_key_jwt client's JWKS, rotate the secret with an overlap, revoke every token issued so far, delete.
 
 import { useState } from 'preact/hooks';
-import { del, get, pageOf, post } from '../api.js';
+import { del, get, pageOf, patch, post } from '../api.js';
 import { formatDate } from '../format.js';
 import { ConfirmDialog, Dialog } from '../ui/dialog.js';
 import { Badge, EmptyState, Field, FormFooter, LoadError, Loading, PageHeader, Select, TextArea, text, useResource, useSubmit } from '../ui/parts.js';
@@ -18,13 +18,14 @@ export interface Client {
   tokenTtlSeconds: number;
   authMethod: string | null;
   authMethods: string[];
+  jwks?: { keys: unknown[] } | null;
   enabled: boolean;
   tokensRevokedBefore: string | null;
   secrets?: { id: string; masked: string; expiresAt: string | null }[];
   createdAt: string;
 }
 
-type Open = { kind: 'create' } | { kind: 'rotate' | 'revoke' | 'delete'; client: Client } | null;
+type Open = { kind: 'create' } | { kind: 'rotate' | 'keys' | 'revoke' | 'delete'; client: Client } | null;
 
 const METHODS: [string, string][] = [
   ['', 'Client secret (basic or post)'],
@@ -32,6 +33,22 @@ const METHODS: [string, string][] = [
   ['client_secret_post', 'Client secret, form body only'],
   ['private_key_jwt', 'Private key JWT (your JWKS)'],
 ];
+
+/** The JWKS a private_key_jwt client registers, pasted at creation or to replace its keys. */
+function JwksField({ initial }: { initial?: string }) {
+  return (
+    <TextArea
+      label="Public keys (JWKS)"
+      name="jwks"
+      rows={6}
+      required
+      spellcheck={false}
+      defaultValue={initial}
+      placeholder='{"keys": [{"kty": "EC", "crv": "P-256", "x": "…", "y": "…", "kid": "…"}]}'
+      hint="Public keys only. Your service signs its client assertions with the private half."
+    />
+  );
+}
 
 function parseJwks(value: string): unknown {
   try {
@@ -76,6 +93,14 @@ export function ClientsPage({ scope = '', title = 'OAuth clients', embedded = fa
     });
     close();
     setSecret({ clientId: answer.clientId, value: answer.clientSecret });
+    list.reload();
+  });
+
+  const replaceKeys = useSubmit(async (data) => {
+    if (open?.kind !== 'keys') return;
+    await patch(`${scope}clients/${open.client.clientId}`, { jwks: parseJwks(text(data, 'jwks')) });
+    close();
+    toast('Keys replaced. Assertions signed with a key no longer listed are refused from now on.');
     list.reload();
   });
 
@@ -159,6 +184,16 @@ export function ClientsPage({ scope = '', title = 'OAuth clients', embedded = fa
                   </td>
                   <td data-label="Created">{formatDate(c.createdAt, false)}</td>
                   <td class="row-actions">
+                    {c.authMethod === 'private_key_jwt' && (
+                      <button
+                        type="button"
+                        class="button button-small"
+                        onClick={() => setOpen({ kind: 'keys', client: c })}
+                        aria-label={`Replace keys of ${c.name || c.clientId}`}
+                      >
+                        Replace keys
+                      </button>
+                    )}
                     {c.authMethod !== 'private_key_jwt' && (
                       <button
                         type="button"
@@ -202,17 +237,7 @@ export function ClientsPage({ scope = '', title = 'OAuth clients', embedded = fa
             options={METHODS}
             onChange={(e: { currentTarget: HTMLSelectElement }) => setMethod(e.currentTarget.value)}
           />
-          {method === 'private_key_jwt' && (
-            <TextArea
-              label="Public keys (JWKS)"
-              name="jwks"
-              rows={6}
-              required
-              spellcheck={false}
-              placeholder='{"keys": [{"kty": "EC", "crv": "P-256", "x": "…", "y": "…", "kid": "…"}]}'
-              hint="Public keys only. Your service signs its client assertions with the private half."
-            />
-          )}
+          {method === 'private_key_jwt' && <JwksField />}
           <Field label="Scopes (optional)" name="scopes" placeholder="orders:read" hint="Space-separated; empty means every scope your organisation has." />
           <Field label="Token lifetime in seconds (optional)" name="ttl" type="number" min={1} inputMode="numeric" />
           <FormFooter form={create} onCancel={close} label="Create client" />
@@ -227,6 +252,19 @@ export function ClientsPage({ scope = '', title = 'OAuth clients', embedded = fa
             </p>
             <Select label="The current secrets stop working" name="overlap" options={OVERLAPS} initial="86400" />
             <FormFooter form={rotate} onCancel={close} label="Rotate secret" />
+          </form>
+        )}
+      </Dialog>
+
+      <Dialog title="Replace the client's public keys" open={open?.kind === 'keys'} onClose={close} wide>
+        {open?.kind === 'keys' && (
+          <form onSubmit={replaceKeys.onSubmit}>
+            <p class="dialog-text">
+              The keys below replace every key of <code>{open.client.clientId}</code> at once: an assertion signed with a key you leave out is refused from the
+              next request. Tokens already issued stay valid until they expire.
+            </p>
+            <JwksField initial={open.client.jwks ? JSON.stringify(open.client.jwks, null, 2) : ''} />
+            <FormFooter form={replaceKeys} onCancel={close} label="Replace keys" />
           </form>
         )}
       </Dialog>
