@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { checkInputDepth } from '../../src/admin/validation.js';
 import { PortcullisError } from '../../src/errors/codes.js';
 import { toProblem } from '../../src/errors/fastify-errors.js';
 import { problem, sendProblem } from '../../src/errors/problem.js';
@@ -115,6 +116,8 @@ describe('portal resource routes', () => {
     });
     await portal.register(
       async (scope) => {
+        // As the portal's API scope does (src/portal/plugin.ts), for the accounts and resource routes alike.
+        scope.addHook('preValidation', checkInputDepth);
         scope.addHook('onRequest', async (request) => {
           const principal = principals.get(String(request.headers['x-test-principal']));
           if (!principal) throw new PortcullisError('UNAUTHENTICATED', 'no principal');
