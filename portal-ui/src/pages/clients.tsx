@@ -7,6 +7,7 @@ import { formatDate } from '../format.js';
 import { ConfirmDialog, Dialog } from '../ui/dialog.js';
 import { Badge, EmptyState, Field, FormFooter, LoadError, Loading, PageHeader, Select, TextArea, text, useResource, useSubmit } from '../ui/parts.js';
 import { SecretPanel } from '../ui/secret.js';
+import { DataTable, RowAction, ScopeChips } from '../ui/table.js';
 import { toast } from '../ui/toast.js';
 import { OVERLAPS } from './keys.js';
 
@@ -135,97 +136,44 @@ export function ClientsPage({ scope = '', title = 'OAuth clients', embedded = fa
           A client suits a service that prefers short-lived tokens to a long-lived key.
         </EmptyState>
       ) : (
-        <div class="card table-card">
-          <table class="table responsive">
-            <caption class="visually-hidden">{title}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Authentication</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Secrets</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {clients.map((c) => (
-                <tr key={c.clientId}>
-                  <td data-label="Name">
-                    <div class="cell-main">
-                      {c.name || 'Unnamed client'} {!c.enabled && <Badge>Disabled</Badge>}
-                    </div>
-                    <code class="cell-sub">{c.clientId}</code>
-                  </td>
-                  <td data-label="Authentication">{c.authMethods.map((m) => m.replaceAll('_', ' ')).join(', ')}</td>
-                  <td data-label="Scopes">
-                    {c.scopes.length ? (
-                      c.scopes.map((s) => (
-                        <code class="chip" key={s}>
-                          {s}
-                        </code>
-                      ))
-                    ) : (
-                      <span class="muted">All</span>
-                    )}
-                  </td>
-                  <td data-label="Secrets">
-                    {c.secrets?.length
-                      ? c.secrets.map((s) => (
-                          <div key={s.id}>
-                            <code>{s.masked}</code>
-                            {s.expiresAt && <span class="cell-sub"> until {formatDate(s.expiresAt)}</span>}
-                          </div>
-                        ))
-                      : '—'}
-                    {c.tokensRevokedBefore && <div class="cell-sub">Tokens revoked before {formatDate(c.tokensRevokedBefore)}</div>}
-                  </td>
-                  <td data-label="Created">{formatDate(c.createdAt, false)}</td>
-                  <td class="row-actions">
-                    {c.authMethod === 'private_key_jwt' && (
-                      <button
-                        type="button"
-                        class="button button-small"
-                        onClick={() => setOpen({ kind: 'keys', client: c })}
-                        aria-label={`Replace keys of ${c.name || c.clientId}`}
-                      >
-                        Replace keys
-                      </button>
-                    )}
-                    {c.authMethod !== 'private_key_jwt' && (
-                      <button
-                        type="button"
-                        class="button button-small"
-                        onClick={() => setOpen({ kind: 'rotate', client: c })}
-                        aria-label={`Rotate secret of ${c.name || c.clientId}`}
-                      >
-                        Rotate secret
-                      </button>
-                    )}
-                    <button
-                      type="button"
-                      class="button button-small"
-                      onClick={() => setOpen({ kind: 'revoke', client: c })}
-                      aria-label={`Revoke tokens of ${c.name || c.clientId}`}
-                    >
-                      Revoke tokens
-                    </button>
-                    <button
-                      type="button"
-                      class="button button-small button-danger-ghost"
-                      onClick={() => setOpen({ kind: 'delete', client: c })}
-                      aria-label={`Delete ${c.name || c.clientId}`}
-                    >
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption={title} columns={['Name', 'Authentication', 'Scopes', 'Secrets', 'Created']} actions>
+          {clients.map((c) => (
+            <tr key={c.clientId}>
+              <td data-label="Name">
+                <div class="cell-main">
+                  {c.name || 'Unnamed client'} {!c.enabled && <Badge>Disabled</Badge>}
+                </div>
+                <code class="cell-sub">{c.clientId}</code>
+              </td>
+              <td data-label="Authentication">{c.authMethods.map((m) => m.replaceAll('_', ' ')).join(', ')}</td>
+              <td data-label="Scopes">
+                <ScopeChips scopes={c.scopes} none="All" />
+              </td>
+              <td data-label="Secrets">
+                {c.secrets?.length
+                  ? c.secrets.map((s) => (
+                      <div key={s.id}>
+                        <code>{s.masked}</code>
+                        {s.expiresAt && <span class="cell-sub"> until {formatDate(s.expiresAt)}</span>}
+                      </div>
+                    ))
+                  : '—'}
+                {c.tokensRevokedBefore && <div class="cell-sub">Tokens revoked before {formatDate(c.tokensRevokedBefore)}</div>}
+              </td>
+              <td data-label="Created">{formatDate(c.createdAt, false)}</td>
+              <td class="row-actions">
+                {c.authMethod === 'private_key_jwt' && (
+                  <RowAction label="Replace keys" name={`Replace keys of ${c.name || c.clientId}`} onClick={() => setOpen({ kind: 'keys', client: c })} />
+                )}
+                {c.authMethod !== 'private_key_jwt' && (
+                  <RowAction label="Rotate secret" name={`Rotate secret of ${c.name || c.clientId}`} onClick={() => setOpen({ kind: 'rotate', client: c })} />
+                )}
+                <RowAction label="Revoke tokens" name={`Revoke tokens of ${c.name || c.clientId}`} onClick={() => setOpen({ kind: 'revoke', client: c })} />
+                <RowAction label="Delete" name={`Delete ${c.name || c.clientId}`} danger onClick={() => setOpen({ kind: 'delete', client: c })} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
 
       <Dialog title="Create an OAuth client" open={open?.kind === 'create'} onClose={close} wide>

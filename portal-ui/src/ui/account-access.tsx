@@ -4,6 +4,7 @@
 import { useState } from 'preact/hooks';
 import { post } from '../api.js';
 import { ConfirmDialog } from './dialog.js';
+import { RowAction } from './table.js';
 import { toast } from './toast.js';
 
 export function AccountAccessButton({ userId, email, disabled, onChanged }: { userId: string; email: string; disabled: boolean; onChanged: () => void }) {
@@ -11,14 +12,12 @@ export function AccountAccessButton({ userId, email, disabled, onChanged }: { us
   const action = disabled ? 'enable' : 'disable';
   return (
     <>
-      <button
-        type="button"
-        class={disabled ? 'button button-small' : 'button button-small button-danger-ghost'}
+      <RowAction
+        label={disabled ? 'Enable' : 'Disable'}
+        name={`${disabled ? 'Enable' : 'Disable'} ${email}`}
+        danger={!disabled}
         onClick={() => setConfirming(true)}
-        aria-label={`${disabled ? 'Enable' : 'Disable'} ${email}`}
-      >
-        {disabled ? 'Enable' : 'Disable'}
-      </button>
+      />
       <ConfirmDialog
         title={disabled ? 'Enable this account?' : 'Disable this account?'}
         open={confirming}

@@ -9,6 +9,7 @@ import { AccountAccessButton } from '../../ui/account-access.js';
 import { Dialog } from '../../ui/dialog.js';
 import { Badge, Field, FormFooter, LoadError, Loading, PageHeader, text, useResource, useSubmit } from '../../ui/parts.js';
 import { SecretPanel } from '../../ui/secret.js';
+import { DataTable } from '../../ui/table.js';
 import { toast } from '../../ui/toast.js';
 
 interface Operator {
@@ -49,34 +50,20 @@ export function OperatorsPage() {
       ) : !list.data ? (
         <Loading />
       ) : (
-        <div class="card table-card">
-          <table class="table responsive">
-            <caption class="visually-hidden">Operators</caption>
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Since</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((o) => (
-                <tr key={o.id}>
-                  <td data-label="Email">
-                    {o.email} {o.id === session.user.id && <Badge tone="accent">You</Badge>}
-                    {o.disabled && <Badge tone="warning">Disabled</Badge>}
-                  </td>
-                  <td data-label="Since">{formatDate(o.createdAt, false)}</td>
-                  <td class="row-actions">
-                    {o.id !== session.user.id && <AccountAccessButton userId={o.id} email={o.email} disabled={o.disabled === true} onChanged={list.reload} />}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption={'Operators'} columns={['Email', 'Since']} actions>
+          {list.data.map((o) => (
+            <tr key={o.id}>
+              <td data-label="Email">
+                {o.email} {o.id === session.user.id && <Badge tone="accent">You</Badge>}
+                {o.disabled && <Badge tone="warning">Disabled</Badge>}
+              </td>
+              <td data-label="Since">{formatDate(o.createdAt, false)}</td>
+              <td class="row-actions">
+                {o.id !== session.user.id && <AccountAccessButton userId={o.id} email={o.email} disabled={o.disabled === true} onChanged={list.reload} />}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <Dialog title="Invite an operator" open={inviting} onClose={() => setInviting(false)}>
         <form onSubmit={invite.onSubmit}>
