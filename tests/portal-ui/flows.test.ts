@@ -5,7 +5,6 @@
 // on every page on the way; PORTCULLIS_SCREENSHOTS=1 writes the pictures in docs/images/.
 import assert from 'node:assert/strict';
 import { existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
@@ -42,15 +41,6 @@ paths:
 /** Every loading indicator of the page gone (a page may show several at once, one a section). */
 const loaded = (page: Page) => page.waitForFunction(() => document.querySelector('.loading') === null);
 
-/** A port free a moment ago: the issuer, and so the links and snippets the pages show, carry the port the portal listens on. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false }, () => {
   let browser: Browser;
   let running: RunningPortcullis;
@@ -61,12 +51,12 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
   let key = '';
   let upstream: Upstream;
 
-  /** A link from the start banner, moved onto the listener's real address (the banner's host may differ). */
+  /** A link from the start banner: on the listener's real address, though it listens on port 0. */
   const link = (page: string) => {
     const found = new RegExp(`https?://\\S+/portal/${page}#token=\\S+`).exec(banner);
     assert.ok(found, `the start banner prints a ${page} link:\n${banner}`);
-    const url = new URL(found[0]);
-    return `${running.gatewayUrl}${url.pathname}${url.hash}`;
+    assert.equal(new URL(found[0]).origin, running.gatewayUrl);
+    return found[0];
   };
   const gateway = (headers: Record<string, string>) => fetch(`${running.gatewayUrl}${gatewayPath}/hello`, { headers });
   /**
@@ -99,7 +89,8 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
       {
         apis: [{ name: 'orders', basePath: '/orders', upstream: upstream.url, auth: ['api-key'], openapi: join(tmp.dir, 'orders.yaml') }],
         store: `sqlite:${join(tmp.dir, 'portal.db')}`,
-        listen: { host: '127.0.0.1', port: await freePort() },
+        // Port 0: the start binds it first, so the issuer, links and snippets carry the port bound.
+        listen: { host: '127.0.0.1', port: 0 },
         admin: { port: 0 },
         oauth: { masterKey: generateMasterKey() },
       },
