@@ -55,6 +55,8 @@ export const adminOperations = {
   listMembers: { method: 'GET', path: '/admin/v1/consumers/{id}/members', response: 'MemberPage' },
   removeMember: { method: 'DELETE', path: '/admin/v1/consumers/{id}/members/{memberId}', response: null },
   listOutbox: { method: 'GET', path: '/admin/v1/outbox', query: 'PageQuery', response: 'OutboxMessagePage' },
+  disablePortalUser: { method: 'POST', path: '/admin/v1/portal-users/{userId}/disable', response: 'PortalUser' },
+  enablePortalUser: { method: 'POST', path: '/admin/v1/portal-users/{userId}/enable', response: 'PortalUser' },
 
   listAuditEvents: { method: 'GET', path: '/admin/v1/audit-events', query: 'AuditQuery', response: 'AuditEventPage' },
   getUsage: { method: 'GET', path: '/admin/v1/usage', query: 'UsageQuery', response: 'UsageReport' },

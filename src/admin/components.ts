@@ -2,7 +2,7 @@
 // the OpenAPI document, the validator and serialiser resolve the routes' `{ $ref: "<$id>" }` to it,
 // and portcullis/admin takes its types from here.
 
-import { IssuedInvitation, Member, MemberInvite, MemberPage, OutboxMessage, OutboxMessagePage } from './member-schemas.js';
+import { IssuedInvitation, Member, MemberInvite, MemberPage, OutboxMessage, OutboxMessagePage, PortalUser } from './member-schemas.js';
 import {
   Client,
   ClientCreate,
@@ -75,4 +75,5 @@ export const adminComponents = {
   IssuedInvitation,
   OutboxMessage,
   OutboxMessagePage,
+  PortalUser,
 } as const;

@@ -15,7 +15,14 @@ export const MemberParams = Type.Object({ id: ConsumerId, memberId: MemberId });
 export const MemberInvite = Type.Object({ email: Email, role: MemberRole }, { $id: 'MemberInvite', additionalProperties: false });
 
 export const Member = Type.Object(
-  { id: Type.String(), userId: Type.String(), email: Type.String(), role: MemberRole, createdAt: Timestamp },
+  {
+    id: Type.String(),
+    userId: Type.String(),
+    email: Type.String(),
+    role: MemberRole,
+    disabled: Type.Boolean({ description: 'The account is disabled: it cannot sign in' }),
+    createdAt: Timestamp,
+  },
   { $id: 'Member', additionalProperties: false },
 );
 export const MemberPage = pageOf(Member);
@@ -38,6 +45,19 @@ export const OutboxMessage = Type.Object(
   { $id: 'OutboxMessage', additionalProperties: false, description: 'An email kept in the store because no portal.smtp is configured' },
 );
 export const OutboxMessagePage = pageOf(OutboxMessage);
+
+export const PortalUserId = Type.String({ pattern: idPattern('usr'), description: 'Portal user id (`usr_…`)' });
+export const PortalUserParams = Type.Object({ userId: PortalUserId });
+export const PortalUser = Type.Object(
+  {
+    id: Type.String(),
+    email: Type.String(),
+    operator: Type.Boolean(),
+    disabled: Type.Boolean({ description: 'A disabled account cannot sign in; disabling it ends its sessions' }),
+    createdAt: Timestamp,
+  },
+  { $id: 'PortalUser', additionalProperties: false, description: 'A developer portal account (a member or an operator)' },
+);
 
 /** Not named: a member route's reference to the member's schema. */
 export const MemberRef = ref(Member);

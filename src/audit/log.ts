@@ -45,7 +45,9 @@ export type AuditAction =
   | 'portal_user.signed_up'
   | 'portal_user.email_verified'
   | 'portal_user.password_changed'
-  | 'portal_user.password_reset';
+  | 'portal_user.password_reset'
+  | 'portal_user.disabled'
+  | 'portal_user.enabled';
 
 export type AuditTarget = { type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key' | 'member' | 'portal-user'; id: string };
 

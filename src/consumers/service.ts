@@ -37,7 +37,8 @@ export function createConsumerService({ store, clock, audit, onChange }: Consume
   return {
     get,
 
-    async create(input: ConsumerInput, actor: Actor): Promise<ConsumerRecord> {
+    /** `within`: a caller's transaction to write in (sign-up's), else a transaction of its own. */
+    async create(input: ConsumerInput, actor: Actor, within: Store = store): Promise<ConsumerRecord> {
       const now = clock.now();
       const consumer: ConsumerRecord = {
         id: newId('con', now),
@@ -51,7 +52,7 @@ export function createConsumerService({ store, clock, audit, onChange }: Consume
         createdAt: now,
         updatedAt: now,
       };
-      await store.transaction(async (tx) => {
+      await within.transaction(async (tx) => {
         await tx.insertConsumer(consumer);
         await audit.record(tx, actor, 'consumer.created', { type: 'consumer', id: consumer.id }, { name: consumer.name });
       });

@@ -1,5 +1,6 @@
-// `npm start` without a config: the demo API `/echo` in front of the built-in echo upstream, and a
-// demo consumer with a key created on the first run (the banner, src/server/banner.ts, prints it).
+// `npm start` without a config: the demo API `/echo` in front of the built-in echo upstream, with its
+// OpenAPI document (echo-openapi.ts), and a demo consumer with a key created on the first run (the
+// banner, src/server/banner.ts, prints it).
 import type { App } from '../app.js';
 import type { ApiConfig } from '../config/schema.js';
 
@@ -7,8 +8,21 @@ export const DEMO_CONSUMER_NAME = 'demo';
 export const DEMO_SCOPES = ['echo:read'];
 const ACTOR = { id: 'demo:setup', sourceIp: null };
 
-export function demoApi(upstreamUrl: string): ApiConfig {
-  return { name: 'echo', basePath: '/echo', upstream: upstreamUrl, auth: ['api-key'], scopes: DEMO_SCOPES, stripBasePath: false, passThrough: false };
+/**
+ * The demo API: keys and access tokens, its operations from `openapi` (src/demo/echo-openapi.ts), and
+ * every other path under /echo passed through with the same auth and scopes.
+ */
+export function demoApi(upstreamUrl: string, openapi: string): ApiConfig {
+  return {
+    name: 'echo',
+    basePath: '/echo',
+    upstream: upstreamUrl,
+    auth: ['api-key', 'jwt'],
+    scopes: DEMO_SCOPES,
+    openapi,
+    stripBasePath: false,
+    passThrough: true,
+  };
 }
 
 export interface DemoCredentials {

@@ -67,6 +67,9 @@ export const ERROR_CODES = {
   PASSWORD_WRONG: { status: 400, title: 'The current password is wrong' },
   SIGN_IN_THROTTLED: { status: 429, title: 'Too many attempts; try again later' },
   PORTAL_UI_NOT_BUILT: { status: 503, title: 'The portal’s pages are not built' },
+  LAST_OWNER: { status: 409, title: 'A consumer with members keeps at least one owner' },
+  PORTAL_USER_NOT_FOUND: { status: 404, title: 'No such portal user' },
+  PORTAL_USER_SELF: { status: 409, title: 'An operator cannot disable their own account' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

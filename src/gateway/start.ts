@@ -1,7 +1,7 @@
 // Builds and starts the public listener: compile the APIs, create the data-plane handler, put it in
 // front of the Fastify routes other modules register, listen.
 import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyListenOptions } from 'fastify';
 import type { App } from '../app.js';
 import type { ApiConfig } from '../config/schema.js';
 import { urlOf } from '../lib/listener-url.js';
@@ -20,6 +20,8 @@ export interface GatewayOptions {
   register?: (server: FastifyInstance) => void | Promise<void>;
   host?: string;
   port?: number;
+  /** A socket bound already (lib/reserved-port.ts) that the listener takes over, on `port`. */
+  listenHandle?: unknown;
 }
 
 export interface RunningGateway extends PublicServer {
@@ -72,7 +74,8 @@ export async function startGateway(options: GatewayOptions): Promise<RunningGate
   const host = options.host ?? options.app.config.listen.host;
   const port = options.port ?? options.app.config.listen.port;
   try {
-    await built.fastify.listen({ host, port });
+    // Fastify passes its options on to Node's `server.listen`, which takes over a bound `handle`.
+    await built.fastify.listen({ host, port, ...(options.listenHandle ? { handle: options.listenHandle } : {}) } as FastifyListenOptions);
   } catch (error) {
     // A port in use: nothing of this listener stays open.
     await built.fastify.close();

@@ -8,9 +8,15 @@ import type { Mailer } from './mailer.js';
 export function createOutboxMailer({ store, clock }: { store: Store; clock: Clock }): Mailer {
   return {
     kind: 'outbox',
-    async send(message) {
+    async send(message, options) {
       const now = clock.now();
-      await store.insertOutboxMessage({ id: newId('msg', now), recipient: message.to, subject: message.subject, text: message.text, createdAt: now });
+      await (options?.store ?? store).insertOutboxMessage({
+        id: newId('msg', now),
+        recipient: message.to,
+        subject: message.subject,
+        text: message.text,
+        createdAt: now,
+      });
     },
     async close() {},
   };

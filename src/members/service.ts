@@ -63,6 +63,7 @@ export function createMemberService({ store, clock, audit, consumers, mailer, br
   async function newUser(
     email: string,
     fields: Partial<Pick<PortalUserRecord, 'passwordHash' | 'operator' | 'emailVerified'>>,
+    within: Store = store,
   ): Promise<PortalUserRecord | undefined> {
     const now = clock.now();
     const user: PortalUserRecord = {
@@ -75,12 +76,25 @@ export function createMemberService({ store, clock, audit, consumers, mailer, br
       createdAt: now,
       updatedAt: now,
     };
-    return (await store.insertPortalUser(user)) ? user : undefined;
+    return (await within.insertPortalUser(user)) ? user : undefined;
   }
 
-  async function memberOf(consumerId: string, memberId: string): Promise<MemberRecord> {
-    const member = (await store.listMembers(consumerId)).find((m) => m.id === memberId);
+  async function memberOf(consumerId: string, memberId: string, within: Store = store): Promise<MemberRecord> {
+    const member = (await within.listMembers(consumerId)).find((m) => m.id === memberId);
     if (!member) throw new PortcullisError('MEMBER_NOT_FOUND', `no member ${memberId}`);
+    return member;
+  }
+
+  /**
+   * The member, read under the consumer's lock (countOwnersLocked) so that two changes of its owners
+   * cannot both pass; refuses when the change would leave the consumer's members without an owner.
+   */
+  async function memberKeepingAnOwner(tx: Store, consumerId: string, memberId: string, staysOwner: boolean): Promise<MemberRecord> {
+    const owners = await tx.countOwnersLocked(consumerId);
+    const member = await memberOf(consumerId, memberId, tx);
+    if (member.role === 'owner' && !staysOwner && owners <= 1) {
+      throw new PortcullisError('LAST_OWNER', 'this member is the last owner; make another member an owner first');
+    }
     return member;
   }
 
@@ -135,6 +149,8 @@ export function createMemberService({ store, clock, audit, consumers, mailer, br
         const grant = await consumeToken(tx, clock, 'invitation', input.token);
         const now = clock.now();
         let account = await tx.findPortalUserByEmail(grant.email);
+        // A disabled account stays out, whatever link it holds.
+        if (account?.disabled) throw new PortcullisError('LINK_NOT_VALID');
         if (account) {
           // The link went to this address: whoever holds it controls the address, as a reset would.
           account = (await tx.updatePortalUser(account.id, {
@@ -175,23 +191,46 @@ export function createMemberService({ store, clock, audit, consumers, mailer, br
       return store.listMembers(consumerId);
     },
 
+    /** Changes a member's role; the last owner cannot be made a developer (LAST_OWNER). */
     async changeRole(consumerId: string, memberId: string, role: MemberRole, actor: Actor): Promise<MemberRecord> {
-      const member = await memberOf(consumerId, memberId);
-      await store.transaction(async (tx) => {
+      return store.transaction(async (tx) => {
+        const member = await memberKeepingAnOwner(tx, consumerId, memberId, role === 'owner');
         await tx.updateMembershipRole(memberId, role);
         await audit.record(tx, actor, 'member.role_changed', { type: 'member', id: memberId }, { consumerId, role });
+        return { ...member, role };
       });
-      return { ...member, role };
     },
 
-    /** Removes a member; their sessions end at once. */
+    /** Removes a member; their sessions end at once. The last owner cannot be removed (LAST_OWNER). */
     async removeMember(consumerId: string, memberId: string, actor: Actor): Promise<void> {
-      const member = await memberOf(consumerId, memberId);
-      await store.transaction(async (tx) => {
+      const member = await store.transaction(async (tx) => {
+        const found = await memberKeepingAnOwner(tx, consumerId, memberId, false);
         await tx.deleteMembership(memberId);
         await audit.record(tx, actor, 'member.removed', { type: 'member', id: memberId }, { consumerId });
+        return found;
       });
       await store.revokeSessionsOfUser(member.userId, clock.now());
+    },
+
+    /**
+     * Disables (or enables) a portal account (an operator's decision): a disabled account cannot sign
+     * in, and its sessions end in the same transaction, so its next request is refused.
+     */
+    async setUserDisabled(userId: string, disabled: boolean, actor: Actor): Promise<PortalUserRecord> {
+      return store.transaction(async (tx) => {
+        const now = clock.now();
+        const user = await tx.updatePortalUser(userId, { disabled, updatedAt: now });
+        if (!user) throw new PortcullisError('PORTAL_USER_NOT_FOUND', `no portal user ${userId}`);
+        const sessionsEnded = disabled ? await tx.revokeSessionsOfUser(userId, now) : 0;
+        await audit.record(
+          tx,
+          actor,
+          disabled ? 'portal_user.disabled' : 'portal_user.enabled',
+          { type: 'portal-user', id: userId },
+          disabled ? { sessionsEnded } : {},
+        );
+        return user;
+      });
     },
 
     listOperators(): Promise<PortalUserRecord[]> {
@@ -235,15 +274,28 @@ export function createMemberService({ store, clock, audit, consumers, mailer, br
       if (!throttled.allowed) throw new PortcullisError('SIGN_IN_THROTTLED', 'too many sign-ups from here; try again later');
       if (await store.findConsumerByName(input.organisation)) throw new PortcullisError('CONSUMER_NAME_TAKEN', 'an organisation with this name exists');
       const passwordHash = await hashPassword(input.password);
-      const user = await newUser(email, { passwordHash });
-      // A known address: the same answer, nothing created, nothing sent.
-      if (!user) return;
-      const actor = { id: `portal:${user.id}`, sourceIp };
-      const consumer = await consumers.create({ name: input.organisation, metadata: { signedUpBy: user.id } }, actor);
-      await store.insertMembership({ id: newId('mem', clock.now()), userId: user.id, consumerId: consumer.id, role: 'owner', createdAt: clock.now() });
-      await audit.record(store, actor, 'portal_user.signed_up', { type: 'portal-user', id: user.id }, { consumerId: consumer.id });
-      const { token } = await issueToken(store, clock, 'verify', { email, userId: user.id });
-      await send(verifyEmail(email, { title, link: linkFor(links, 'verify', token) }));
+      // One transaction: the user, the consumer, the membership, the verification token and (without
+      // SMTP) the email in the outbox. A failure half-way — the organisation's name taken meanwhile —
+      // leaves none of them, so the address and the name stay free for another try.
+      const toSend = await store.transaction(async (tx) => {
+        const user = await newUser(email, { passwordHash }, tx);
+        // A known address: the same answer, nothing created, nothing sent.
+        if (!user) return null;
+        const actor = { id: `portal:${user.id}`, sourceIp };
+        const consumer = await consumers.create({ name: input.organisation, metadata: { signedUpBy: user.id } }, actor, tx);
+        const now = clock.now();
+        if (!(await tx.insertMembership({ id: newId('mem', now), userId: user.id, consumerId: consumer.id, role: 'owner', createdAt: now }))) {
+          throw new PortcullisError('MEMBER_EXISTS', 'this account is a member already');
+        }
+        await audit.record(tx, actor, 'portal_user.signed_up', { type: 'portal-user', id: user.id }, { consumerId: consumer.id });
+        const { token } = await issueToken(tx, clock, 'verify', { email, userId: user.id });
+        const message = verifyEmail(email, { title, link: linkFor(links, 'verify', token) });
+        if (mailer.kind !== 'outbox') return message;
+        await mailer.send(message, { store: tx });
+        return null;
+      });
+      // SMTP cannot join the transaction: the message leaves once the rows are committed.
+      if (toSend) await send(toSend);
     },
 
     async verifySignup(token: string, sourceIp: string | null): Promise<PortalUserRecord> {

@@ -39,13 +39,28 @@ export const Accepted = Type.Object({ status: Type.String() });
 
 export const MemberInviteBody = Type.Object({ email: Email, role: MemberRole }, { additionalProperties: false });
 export const MemberRoleBody = Type.Object({ role: MemberRole }, { additionalProperties: false });
-export const PortalMember = Type.Object({ id: Type.String(), userId: Type.String(), email: Type.String(), role: MemberRole, createdAt: Type.String() });
+export const PortalMember = Type.Object({
+  id: Type.String(),
+  userId: Type.String(),
+  email: Type.String(),
+  role: MemberRole,
+  disabled: Type.Boolean(),
+  createdAt: Type.String(),
+});
 export const PortalMemberPage = Type.Object({ items: Type.Array(PortalMember), nextCursor: Type.Null() });
 export const PortalInvitation = Type.Object({
   invitation: Type.Object({ url: Type.String(), email: Type.String(), role: Type.String(), expiresAt: Type.String() }),
   emailSent: Type.Boolean(),
 });
-export const Operator = Type.Object({ id: Type.String(), email: Type.String(), createdAt: Type.String() });
+export const Operator = Type.Object({ id: Type.String(), email: Type.String(), disabled: Type.Boolean(), createdAt: Type.String() });
+export const PortalUserIdParams = Type.Object({ userId: Type.String({ maxLength: 100 }) });
+export const PortalUserAnswer = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  operator: Type.Boolean(),
+  disabled: Type.Boolean({ description: 'A disabled account cannot sign in; disabling it ends its sessions' }),
+  createdAt: Type.String(),
+});
 export const OperatorPage = Type.Object({ items: Type.Array(Operator), nextCursor: Type.Null() });
 export const OperatorInvite = Type.Object({ email: Email }, { additionalProperties: false });
 

@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { adminComponents } from '../admin/components.js';
 import { adminSerializers } from '../admin/schema-compilers.js';
-import { adminValidators, checkInputDepth, checkLimitSettings } from '../admin/validation.js';
+import { adminValidators, checkLimitSettings } from '../admin/validation.js';
 import type { App } from '../app.js';
 import type { ApiConfig } from '../config/schema.js';
 import type { PortalPrincipal } from './principal.js';
@@ -40,10 +40,10 @@ export function registerResourceRoutes(scope: FastifyInstance, deps: ResourceRou
   for (const schema of Object.values(resourceComponents)) if (scope.getSchema(schema.$id!) === undefined) scope.addSchema(schema);
 
   scope.register(async function portalResources(child) {
-    // The admin API's request checks, in this plugin's context only (the accounts routes beside it keep theirs).
+    // The admin API's request checks, in this plugin's context only (the accounts routes beside it keep
+    // theirs). The nesting bound (checkInputDepth) is the portal API scope's, for every route (plugin.ts).
     child.setValidatorCompiler(adminValidators(portalComponents));
     child.setSerializerCompiler(adminSerializers(portalComponents));
-    child.addHook('preValidation', checkInputDepth);
     child.addHook('preHandler', checkLimitSettings);
     const routes = child.withTypeProvider<TypeBoxTypeProvider>() as PortalServer;
 

@@ -16,6 +16,9 @@ export const PortalClientCreate = Type.Pick(ClientCreate, ['name', 'scopes', 'to
   additionalProperties: false,
 });
 
+// A member renames a client or replaces its JWK Set (private_key_jwt), checked as at creation.
+export const PortalClientUpdate = Type.Pick(ClientCreate, ['name', 'jwks'], { $id: 'PortalClientUpdate', additionalProperties: false, minProperties: 1 });
+
 export const KeyWithQuotaPage = pageOf(KeyWithQuota);
 
 const LimitsOf = Type.Object({
@@ -55,6 +58,7 @@ export const portalComponents = {
   PortalKeyCreate,
   PortalKeyUpdate,
   PortalClientCreate,
+  PortalClientUpdate,
   KeyWithQuotaPage,
   PortalUsageReport,
   ApiSummary,

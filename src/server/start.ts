@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildAdminServer } from '../admin/server.js';
 import { ADMIN_SCOPE, type App, createApp } from '../app.js';
 import type { LoadedConfig } from '../config/load.js';
+import { ensureDemoOpenApi } from '../demo/echo-openapi.js';
 import { startEchoUpstream } from '../demo/echo-upstream.js';
 import { type DemoCredentials, demoApi, demoPortalLinks, ensureDemoConsumer } from '../demo/setup.js';
 import { configDir } from '../gateway/compile-apis.js';
@@ -11,6 +12,7 @@ import { type RunningGateway, startGateway } from '../gateway/start.js';
 import type { Clock } from '../lib/clock.js';
 import { parseDuration } from '../lib/duration.js';
 import { urlOf } from '../lib/listener-url.js';
+import { reservePort } from '../lib/reserved-port.js';
 import { keepTickShape } from '../lib/tick-shape.js';
 import type { Logger } from '../logger.js';
 import { createMetrics } from '../metrics/registry.js';
@@ -65,10 +67,18 @@ export async function startPortcullis({
 }: StartOptions): Promise<RunningPortcullis> {
   applyProcessWideSettings();
   const metrics = createMetrics({ processMetrics: true });
-  const app = await createApp({ config: loaded.config, metrics, demo: loaded.demo, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) });
+  // listen.port 0: the port is bound first, so the issuer and the portal's links carry the real one.
+  const reserved = loaded.config.listen.port === 0 ? await reservePort(loaded.config.listen.host) : null;
+  const config = reserved ? { ...loaded.config, listen: { ...loaded.config.listen, port: reserved.port } } : loaded.config;
+  const app = await createApp({ config, metrics, demo: loaded.demo, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) }).catch(
+    async (error: unknown) => {
+      await reserved?.release();
+      throw error;
+    },
+  );
   // What is open, closed in reverse when a later step fails: a failed start leaves nothing running
   // (no listener, no echo upstream, no store), so the CLI's process ends with its exit code.
-  const opened: Array<() => Promise<void>> = [() => app.close()];
+  const opened: Array<() => Promise<void>> = [() => app.close(), ...(reserved ? [reserved.release] : [])];
   async function closeOpened(): Promise<void> {
     let failure: unknown;
     for (const close of [...opened].reverse()) await close().catch((error: unknown) => (failure ??= error));
@@ -80,7 +90,7 @@ export async function startPortcullis({
     if (loaded.demo) {
       const echo = await startEchoUpstream();
       opened.push(echo.close);
-      apis.push(demoApi(echo.url));
+      apis.push(demoApi(echo.url, ensureDemoOpenApi(loaded.config.store)));
     }
 
     const admin = await buildAdminServer(app, {
@@ -109,6 +119,7 @@ export async function startPortcullis({
       app,
       apis,
       baseDir: configDir(loaded.path),
+      ...(reserved ? { listenHandle: reserved.handle } : {}),
       // Routes of other modules on the public listener, e.g. the OAuth endpoints.
       register: async (server) => {
         await registerOAuthRoutes(server, { oauth: app.oauth, isAdminKey: (key) => app.verifyKey(key, { scopes: [ADMIN_SCOPE] }) });

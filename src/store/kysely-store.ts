@@ -213,8 +213,9 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
       await db.selectFrom('consumers').select('id').limit(1).execute();
     },
 
+    // Inside a transaction already, `work` joins it: a service can write its rows in a caller's transaction.
     async transaction(work) {
-      return db.transaction().execute((trx) => work(createKyselyStore({ db: trx, dialect, stats, close })));
+      return atomically(db, (trx) => work(trx === db ? store : createKyselyStore({ db: trx, dialect, stats, close })));
     },
 
     async insertConsumer(c) {

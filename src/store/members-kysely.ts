@@ -125,7 +125,7 @@ export function createMembersStoreMethods(db: Kysely<Database>): MembersStore {
       const rows = await db
         .selectFrom('portal_memberships as m')
         .innerJoin('portal_users as u', 'u.id', 'm.user_id')
-        .select(['m.id', 'm.user_id', 'm.consumer_id', 'm.role', 'm.created_at', 'u.email'])
+        .select(['m.id', 'm.user_id', 'm.consumer_id', 'm.role', 'm.created_at', 'u.email', 'u.disabled'])
         .where('m.consumer_id', '=', consumerId)
         .orderBy('m.id')
         .execute();
@@ -136,12 +136,30 @@ export function createMembersStoreMethods(db: Kysely<Database>): MembersStore {
         role: row.role as MemberRole,
         createdAt: Number(row.created_at),
         email: row.email,
+        disabled: Number(row.disabled) === 1,
       }));
     },
 
     async updateMembershipRole(id, role) {
       const result = await db.updateTable('portal_memberships').set({ role }).where('id', '=', id).executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
+    },
+
+    async countOwnersLocked(consumerId) {
+      // A write that changes nothing takes the row's lock on PostgreSQL (the database's on SQLite); a
+      // concurrent transaction waits here and then counts what this one committed.
+      await db
+        .updateTable('consumers')
+        .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+        .where('id', '=', consumerId)
+        .execute();
+      const row = await db
+        .selectFrom('portal_memberships')
+        .select((eb) => eb.fn.countAll().as('owners'))
+        .where('consumer_id', '=', consumerId)
+        .where('role', '=', 'owner')
+        .executeTakeFirst();
+      return Number(row?.owners ?? 0);
     },
 
     async deleteMembership(id) {

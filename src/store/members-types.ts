@@ -29,9 +29,10 @@ export interface MembershipRecord {
   createdAt: number;
 }
 
-/** A membership with its user's email, as member lists show it. */
+/** A membership with its user's email and whether the account is disabled, as member lists show it. */
 export interface MemberRecord extends MembershipRecord {
   email: string;
+  disabled: boolean;
 }
 
 export interface SessionRecord {
@@ -83,6 +84,11 @@ export interface MembersStore {
   /** The members of one consumer, oldest first. */
   listMembers(consumerId: string): Promise<MemberRecord[]>;
   updateMembershipRole(id: string, role: MemberRole): Promise<boolean>;
+  /**
+   * Inside a transaction: takes the consumer's row lock until it ends, so that changes to one
+   * consumer's owners run one after another, and counts its owners (as of after the lock).
+   */
+  countOwnersLocked(consumerId: string): Promise<number>;
   deleteMembership(id: string): Promise<boolean>;
 
   insertSession(session: SessionRecord): Promise<void>;

@@ -155,6 +155,9 @@ describe('portcullis/admin', () => {
     await h.app.members.acceptInvitation({ token: invited.invitation.url.split('#token=')[1]!, password: 'a long enough password' }, null);
     const [member] = (await admin.listMembers(consumer.id)).items;
     assert.equal(member?.email, 'dev@acme.example');
+    assert.equal((await admin.disablePortalUser(member!.userId)).disabled, true);
+    assert.equal((await admin.listMembers(consumer.id)).items[0]?.disabled, true);
+    assert.equal((await admin.enablePortalUser(member!.userId)).disabled, false);
     await admin.removeMember(consumer.id, member!.id);
     const missingMember = await refusal(admin.removeMember(consumer.id, member!.id));
     assert.equal(missingMember.code, 'MEMBER_NOT_FOUND');

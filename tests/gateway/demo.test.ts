@@ -2,7 +2,7 @@
 // temp dir as a child process, parses its banner and replays each curl line with fetch.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -124,6 +124,19 @@ describe('demo: npm start without a config', () => {
       assert.equal(echo.headers['x-api-key'], undefined);
     }
 
+    // The demo API's OpenAPI operations and the paths it does not list (passed through) take the key too.
+    const gateway = new URL(parseCurl(apiKey!).url).origin;
+    const demoKey = parseCurl(apiKey!).headers['X-API-Key']!;
+    const created = await fetch(`${gateway}/echo/items`, {
+      method: 'POST',
+      headers: { 'x-api-key': demoKey, 'content-type': 'application/json' },
+      body: '{"name":"a"}',
+    });
+    assert.equal(created.status, 200);
+    assert.deepEqual(((await created.json()) as { bodyBytes: number }).bodyBytes, 12);
+    assert.equal((await fetch(`${gateway}/echo/not/in/the/document`, { headers: { 'x-api-key': demoKey } })).status, 200);
+    assert.equal((await fetch(`${gateway}/echo/items/item_42`)).status, 401);
+
     const [withoutKey, afterRevoke] = commands.filter((c) => c.includes('/echo/hello') && c.includes('-si'));
     const denied = await run(withoutKey!);
     assert.equal(denied.status, 401);
@@ -157,6 +170,22 @@ describe('demo: npm start without a config', () => {
     const operator = await post('sign-in-link', { token: signIn[1] });
     assert.equal(operator.status, 200);
     assert.equal(((await operator.json()) as { user: { role: string } }).user.role, 'operator');
+    // The demo API has an OpenAPI document (a file beside the demo database), so the reference page has one to render.
+    const cookie = operator.headers.get('set-cookie')!.split(';')[0]!;
+    const apis = await (await fetch(`${origin}/portal/api/v1/apis`, { headers: { cookie } })).json();
+    assert.deepEqual(apis, [{ name: 'echo', basePath: '/echo', auth: ['api-key', 'jwt'], scopes: ['echo:read'], hasOpenApi: true }]);
+    const reference = await fetch(`${origin}/portal/api/v1/apis/echo/openapi.json`, { headers: { cookie } });
+    assert.equal(reference.status, 200);
+    const document = (await reference.json()) as { openapi: string; servers: { url: string }[]; paths: object; components: { securitySchemes: any } };
+    assert.equal(document.openapi, '3.1.0');
+    assert.deepEqual(
+      document.servers.map((s) => s.url),
+      [origin],
+    );
+    assert.deepEqual(Object.keys(document.paths), ['/echo/hello', '/echo/items', '/echo/items/{itemId}']);
+    assert.equal(document.components.securitySchemes.apiKey.name, 'X-API-Key');
+    assert.equal(document.components.securitySchemes.oauth.flows.clientCredentials.tokenUrl, `${origin}/oauth/token`);
+    assert.ok(existsSync(join(dir, '.portcullis', 'echo.openapi.yaml')));
     assert.match(operator.headers.get('set-cookie')!, /^portcullis_session=[A-Za-z0-9_-]{43}; Max-Age=\d+; Path=\/; HttpOnly; SameSite=Lax$/);
     const accepted = await post('invitations/accept', { token: invitation[1], password: 'a demo member password' });
     assert.equal(accepted.status, 200);

@@ -140,4 +140,39 @@ describe('private_key_jwt', () => {
     const secretWithJwks = await h.call('POST', `/admin/v1/consumers/${consumer.id}/clients`, { jwks: { keys: [key.publicKey.export({ format: 'jwk' })] } });
     assert.equal(secretWithJwks.body.code, 'VALIDATION_FAILED');
   });
+
+  test('PATCH replaces the JWK Set, checked as at creation: a key no longer in it is refused at once, the new one works', async () => {
+    h.clock.advance(121_000);
+    const replacement = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    // A token with the old key first, so the client is in every cache when its keys change.
+    assert.equal((await request(assertion())).status, 200);
+    for (const [jwks, code] of [
+      [null, 'INVALID_JWKS'],
+      [{ keys: [{ ...replacement.privateKey.export({ format: 'jwk' }), kid: 'k3' }] }, 'INVALID_JWKS'],
+      [{ keys: [{ kty: 'oct', k: 'c2VjcmV0', kid: 's' }] }, 'INVALID_JWKS'],
+      [{ keys: [] }, 'VALIDATION_FAILED'],
+    ] as const) {
+      const refused = await h.call('PATCH', `/admin/v1/clients/${client.clientId}`, { jwks });
+      assert.equal(refused.body.code, code, JSON.stringify(jwks));
+    }
+    assert.equal((await request(assertion())).status, 200, 'a refused replacement changed nothing');
+
+    const replaced = await h.call('PATCH', `/admin/v1/clients/${client.clientId}`, {
+      jwks: { keys: [{ ...replacement.publicKey.export({ format: 'jwk' }), kid: 'k3' }] },
+    });
+    assert.equal(replaced.status, 200);
+    assert.deepEqual(
+      replaced.body.jwks.keys.map((k: { kid: string }) => k.kid),
+      ['k3'],
+    );
+    const old = await request(assertion());
+    assert.equal(old.status, 401, 'the old key, cached a moment ago, is refused at once');
+    assert.equal(old.body.error, 'invalid_client');
+    assert.equal((await request(assertion({}, { kid: 'k2', signer: ed, alg: 'EdDSA' }))).status, 401);
+    assert.equal((await request(assertion({}, { kid: 'k3', signer: replacement }))).status, 200);
+    // A secret client has no JWK Set to replace.
+    const secretClient = await h.createClient(consumer.id);
+    const onSecret = await h.call('PATCH', `/admin/v1/clients/${secretClient.clientId}`, { jwks: { keys: [replacement.publicKey.export({ format: 'jwk' })] } });
+    assert.equal(onSecret.body.code, 'VALIDATION_FAILED');
+  });
 });

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import fastifySwagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { checkInputDepth } from '../../src/admin/validation.js';
 import { PortcullisError } from '../../src/errors/codes.js';
 import { toProblem } from '../../src/errors/fastify-errors.js';
 import { problem, sendProblem } from '../../src/errors/problem.js';
@@ -115,6 +116,8 @@ describe('portal resource routes', () => {
     });
     await portal.register(
       async (scope) => {
+        // As the portal's API scope does (src/portal/plugin.ts), for the accounts and resource routes alike.
+        scope.addHook('preValidation', checkInputDepth);
         scope.addHook('onRequest', async (request) => {
           const principal = principals.get(String(request.headers['x-test-principal']));
           if (!principal) throw new PortcullisError('UNAUTHENTICATED', 'no principal');
@@ -171,6 +174,7 @@ describe('portal resource routes', () => {
     'POST /clients/:clientId/secrets': { expireOldInSeconds: 0 },
     'POST /clients/:clientId/revoke-tokens': undefined,
     'DELETE /clients/:clientId': undefined,
+    'PATCH /clients/:clientId': { name: 'renamed client' },
     'POST /admin/consumers': () => ({ name: `Org ${newId('con')}` }),
     'PATCH /admin/consumers/:id': { enabled: true },
   };
@@ -198,6 +202,7 @@ describe('portal resource routes', () => {
       'GET /clients',
       'POST /clients',
       'POST /clients/:clientId/secrets',
+      'PATCH /clients/:clientId',
       'POST /clients/:clientId/revoke-tokens',
       'DELETE /clients/:clientId',
       'GET /usage',
@@ -426,6 +431,26 @@ describe('portal resource routes', () => {
     assert.equal(created.body.authMethod, 'private_key_jwt');
     assert.equal(created.body.clientSecret, undefined, 'no secret for a private_key_jwt client');
     assert.equal((await call('owner-a', 'POST', `${BASE}/clients/${created.body.clientId}/secrets`, {})).body.code, 'CLIENT_HAS_NO_SECRET');
+    // Its JWK Set is replaced (checked as at creation), by a member and by an operator.
+    const next = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const replaced = await call('dev-a', 'PATCH', `${BASE}/clients/${created.body.clientId}`, {
+      jwks: { keys: [{ ...next.publicKey.export({ format: 'jwk' }), kid: 'k2' }] },
+    });
+    assert.equal(replaced.status, 200, JSON.stringify(replaced.body));
+    assert.deepEqual(
+      replaced.body.jwks.keys.map((k: { kid: string }) => k.kid),
+      ['k2'],
+    );
+    const privateKey = await call('dev-a', 'PATCH', `${BASE}/clients/${created.body.clientId}`, {
+      jwks: { keys: [next.privateKey.export({ format: 'jwk' })] },
+    });
+    assert.equal(privateKey.body.code, 'INVALID_JWKS');
+    assert.equal((await call('dev-a', 'PATCH', `${BASE}/clients/${created.body.clientId}`, { audiences: ['x'] })).body.code, 'VALIDATION_FAILED');
+    const byOperator = await call('operator', 'PATCH', `${BASE}/admin/consumers/${a.id}/clients/${created.body.clientId}`, {
+      jwks: { keys: [{ ...jwk, kid: 'k1' }] },
+    });
+    assert.equal(byOperator.status, 200);
+    assert.deepEqual((await t.app.oauth.clients.get(created.body.clientId)).jwks, { keys: [{ ...jwk, kid: 'k1' }] });
 
     const secretClient = await call('owner-a', 'POST', `${BASE}/clients`, { name: 'sync' });
     const rotated = await call('owner-a', 'POST', `${BASE}/clients/${secretClient.body.clientId}/secrets`, { expireOldInSeconds: 300 });

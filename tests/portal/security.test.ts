@@ -228,6 +228,16 @@ describe('portal edge security', () => {
     assert.equal(answer.body.code, 'SIGNUP_CLOSED');
   });
 
+  test('JSON nested too deep is refused by the API scope’s one check, on the accounts and the resource routes alike', async () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 40; i++) deep = { deep };
+    const signup = await h.browser().request('POST', 'signup', { email: 'deep@example.com', password: PASSWORD, organisation: deep });
+    assert.deepEqual([signup.status, signup.body.code], [400, 'NESTING_TOO_DEEP']);
+    const { browser } = await member(h, 'deep-org', 'deep@deep.example');
+    const key = await browser.request('POST', 'keys', { name: deep });
+    assert.deepEqual([key.status, key.body.code], [400, 'NESTING_TOO_DEEP']);
+  });
+
   test('portal requests are not gateway traffic: no usage rows, no gateway metrics', async () => {
     await h.browser().request('GET', '/portal');
     await h.browser().request('GET', 'portal');

@@ -117,6 +117,7 @@ describe('admin API: no spelling of a route gets past authentication', () => {
     ids.keyId = issued.record.id;
     ids.clientId = client.client.id;
     ids.jti = 'probe-jti';
+    ids.userId = (await running.app.members.createOperatorSignInLink('walk@example.com', actor)).userId;
   });
   after(async () => {
     await running.close();

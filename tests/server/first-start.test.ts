@@ -260,6 +260,15 @@ test('in process: a start whose public port is taken creates neither key; the ne
       noteSecret(running.firstAdminKey, running.demo?.key);
       assert.ok(running.firstAdminKey, 'the first admin key is created by the start that succeeds');
       assert.ok(running.demo?.key, 'and so is the demo key');
+      // listen.port 0: the issuer, the token URL and the portal's links name the port bound, not :0.
+      assert.match(running.gatewayUrl, /^http:\/\/127\.0\.0\.1:[1-9]\d*$/);
+      assert.equal(running.app.oauth.settings.issuer, running.gatewayUrl);
+      assert.equal(running.app.oauth.settings.tokenEndpoint, `${running.gatewayUrl}/oauth/token`);
+      assert.equal(running.app.portal.publicUrl, running.gatewayUrl);
+      const link = await running.app.members.createOperatorSignInLink('port-zero@example.com', { id: 'test', sourceIp: null });
+      assert.ok(link.url.startsWith(`${running.gatewayUrl}/portal/sign-in-link#token=`), link.url);
+      const metadata = await fetch(`${running.gatewayUrl}/.well-known/oauth-authorization-server`);
+      assert.equal(((await metadata.json()) as { issuer: string }).issuer, running.gatewayUrl);
     } finally {
       await running.close();
     }

@@ -62,11 +62,15 @@ for (const adapter of storeAdapters) {
       assert.equal(await store.insertMembership({ ...m1, id: newId('mem', T0 + 2) }), false);
       assert.deepEqual(await store.getMembershipOfUser(u2.id), m2);
       assert.deepEqual(await store.listMembers(consumer.id), [
-        { ...m1, email: 'one@example.com' },
-        { ...m2, email: 'two@example.com' },
+        { ...m1, email: 'one@example.com', disabled: false },
+        { ...m2, email: 'two@example.com', disabled: false },
       ]);
+      assert.equal(await store.transaction((tx) => tx.countOwnersLocked(consumer.id)), 1);
       assert.equal(await store.updateMembershipRole(m2.id, 'owner'), true);
       assert.equal((await store.getMembershipOfUser(u2.id))?.role, 'owner');
+      assert.equal(await store.transaction((tx) => tx.countOwnersLocked(consumer.id)), 2);
+      // The lock writes nothing: the consumer is as it was.
+      assert.equal((await store.getConsumer(consumer.id))?.updatedAt, T0);
       assert.equal(await store.deleteMembership(m2.id), true);
       assert.equal(await store.deleteMembership(m2.id), false);
       await store.insertOneTimeToken({

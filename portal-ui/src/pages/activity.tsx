@@ -5,6 +5,7 @@ import { useState } from 'preact/hooks';
 import { useSession } from '../context.js';
 import { formatAgo, formatDate } from '../format.js';
 import { EmptyState, LoadError, Loading, LoadMore, PageHeader, usePagedList } from '../ui/parts.js';
+import { DataTable } from '../ui/table.js';
 
 interface AuditEvent {
   id: string;
@@ -54,40 +55,25 @@ export function ActivityPage({ path = 'audit-events', title = 'Activity', embedd
       ) : events.length === 0 ? (
         <EmptyState title="Nothing here yet">Changes to keys, clients and members will be listed here.</EmptyState>
       ) : (
-        <div class="card table-card">
-          <table class="table responsive">
-            <caption class="visually-hidden">{title}</caption>
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Action</th>
-                <th scope="col">Target</th>
-                <th scope="col">By</th>
-                <th scope="col">From</th>
-              </tr>
-            </thead>
-            <tbody>
-              {events.map((e) => (
-                <tr key={e.id}>
-                  <td data-label="When">
-                    <time dateTime={e.at} title={formatDate(e.at)}>
-                      {formatAgo(e.at)}
-                    </time>
-                  </td>
-                  <td data-label="Action">
-                    <code class="chip">{e.action}</code>
-                  </td>
-                  <td data-label="Target">
-                    <span class="muted">{e.targetType}</span> <code>{e.targetId}</code>
-                  </td>
-                  <td data-label="By">{actorLabel(e.actor, session.user.id)}</td>
-                  <td data-label="From">{e.sourceIp ?? '—'}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <LoadMore list={page} label="Load older" />
-        </div>
+        <DataTable caption={title} columns={['When', 'Action', 'Target', 'By', 'From']} footer={<LoadMore list={page} label="Load older" />}>
+          {events.map((e) => (
+            <tr key={e.id}>
+              <td data-label="When">
+                <time dateTime={e.at} title={formatDate(e.at)}>
+                  {formatAgo(e.at)}
+                </time>
+              </td>
+              <td data-label="Action">
+                <code class="chip">{e.action}</code>
+              </td>
+              <td data-label="Target">
+                <span class="muted">{e.targetType}</span> <code>{e.targetId}</code>
+              </td>
+              <td data-label="By">{actorLabel(e.actor, session.user.id)}</td>
+              <td data-label="From">{e.sourceIp ?? '—'}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
     </>
   );

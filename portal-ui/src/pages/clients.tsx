@@ -1,12 +1,13 @@
-// OAuth clients of one consumer: create (secret shown once; or a pasted JWKS for private_key_jwt), rotate
-// the secret with an overlap, revoke every token issued so far, delete.
+// OAuth clients of one consumer: create (secret shown once; or a pasted JWKS for private_key_jwt), replace
+// a private_key_jwt client's JWKS, rotate the secret with an overlap, revoke every token issued so far, delete.
 
 import { useState } from 'preact/hooks';
-import { del, get, pageOf, post } from '../api.js';
+import { del, get, pageOf, patch, post } from '../api.js';
 import { formatDate } from '../format.js';
 import { ConfirmDialog, Dialog } from '../ui/dialog.js';
 import { Badge, EmptyState, Field, FormFooter, LoadError, Loading, PageHeader, Select, TextArea, text, useResource, useSubmit } from '../ui/parts.js';
 import { SecretPanel } from '../ui/secret.js';
+import { DataTable, RowAction, ScopeChips } from '../ui/table.js';
 import { toast } from '../ui/toast.js';
 import { OVERLAPS } from './keys.js';
 
@@ -18,13 +19,14 @@ export interface Client {
   tokenTtlSeconds: number;
   authMethod: string | null;
   authMethods: string[];
+  jwks?: { keys: unknown[] } | null;
   enabled: boolean;
   tokensRevokedBefore: string | null;
   secrets?: { id: string; masked: string; expiresAt: string | null }[];
   createdAt: string;
 }
 
-type Open = { kind: 'create' } | { kind: 'rotate' | 'revoke' | 'delete'; client: Client } | null;
+type Open = { kind: 'create' } | { kind: 'rotate' | 'keys' | 'revoke' | 'delete'; client: Client } | null;
 
 const METHODS: [string, string][] = [
   ['', 'Client secret (basic or post)'],
@@ -32,6 +34,22 @@ const METHODS: [string, string][] = [
   ['client_secret_post', 'Client secret, form body only'],
   ['private_key_jwt', 'Private key JWT (your JWKS)'],
 ];
+
+/** The JWKS a private_key_jwt client registers, pasted at creation or to replace its keys. */
+function JwksField({ initial }: { initial?: string }) {
+  return (
+    <TextArea
+      label="Public keys (JWKS)"
+      name="jwks"
+      rows={6}
+      required
+      spellcheck={false}
+      defaultValue={initial}
+      placeholder='{"keys": [{"kty": "EC", "crv": "P-256", "x": "…", "y": "…", "kid": "…"}]}'
+      hint="Public keys only. Your service signs its client assertions with the private half."
+    />
+  );
+}
 
 function parseJwks(value: string): unknown {
   try {
@@ -79,6 +97,14 @@ export function ClientsPage({ scope = '', title = 'OAuth clients', embedded = fa
     list.reload();
   });
 
+  const replaceKeys = useSubmit(async (data) => {
+    if (open?.kind !== 'keys') return;
+    await patch(`${scope}clients/${open.client.clientId}`, { jwks: parseJwks(text(data, 'jwks')) });
+    close();
+    toast('Keys replaced. Assertions signed with a key no longer listed are refused from now on.');
+    list.reload();
+  });
+
   const createButton = (
     <button
       type="button"
@@ -110,87 +136,44 @@ export function ClientsPage({ scope = '', title = 'OAuth clients', embedded = fa
           A client suits a service that prefers short-lived tokens to a long-lived key.
         </EmptyState>
       ) : (
-        <div class="card table-card">
-          <table class="table responsive">
-            <caption class="visually-hidden">{title}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Authentication</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Secrets</th>
-                <th scope="col">Created</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {clients.map((c) => (
-                <tr key={c.clientId}>
-                  <td data-label="Name">
-                    <div class="cell-main">
-                      {c.name || 'Unnamed client'} {!c.enabled && <Badge>Disabled</Badge>}
-                    </div>
-                    <code class="cell-sub">{c.clientId}</code>
-                  </td>
-                  <td data-label="Authentication">{c.authMethods.map((m) => m.replaceAll('_', ' ')).join(', ')}</td>
-                  <td data-label="Scopes">
-                    {c.scopes.length ? (
-                      c.scopes.map((s) => (
-                        <code class="chip" key={s}>
-                          {s}
-                        </code>
-                      ))
-                    ) : (
-                      <span class="muted">All</span>
-                    )}
-                  </td>
-                  <td data-label="Secrets">
-                    {c.secrets?.length
-                      ? c.secrets.map((s) => (
-                          <div key={s.id}>
-                            <code>{s.masked}</code>
-                            {s.expiresAt && <span class="cell-sub"> until {formatDate(s.expiresAt)}</span>}
-                          </div>
-                        ))
-                      : '—'}
-                    {c.tokensRevokedBefore && <div class="cell-sub">Tokens revoked before {formatDate(c.tokensRevokedBefore)}</div>}
-                  </td>
-                  <td data-label="Created">{formatDate(c.createdAt, false)}</td>
-                  <td class="row-actions">
-                    {c.authMethod !== 'private_key_jwt' && (
-                      <button
-                        type="button"
-                        class="button button-small"
-                        onClick={() => setOpen({ kind: 'rotate', client: c })}
-                        aria-label={`Rotate secret of ${c.name || c.clientId}`}
-                      >
-                        Rotate secret
-                      </button>
-                    )}
-                    <button
-                      type="button"
-                      class="button button-small"
-                      onClick={() => setOpen({ kind: 'revoke', client: c })}
-                      aria-label={`Revoke tokens of ${c.name || c.clientId}`}
-                    >
-                      Revoke tokens
-                    </button>
-                    <button
-                      type="button"
-                      class="button button-small button-danger-ghost"
-                      onClick={() => setOpen({ kind: 'delete', client: c })}
-                      aria-label={`Delete ${c.name || c.clientId}`}
-                    >
-                      Delete
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption={title} columns={['Name', 'Authentication', 'Scopes', 'Secrets', 'Created']} actions>
+          {clients.map((c) => (
+            <tr key={c.clientId}>
+              <td data-label="Name">
+                <div class="cell-main">
+                  {c.name || 'Unnamed client'} {!c.enabled && <Badge>Disabled</Badge>}
+                </div>
+                <code class="cell-sub">{c.clientId}</code>
+              </td>
+              <td data-label="Authentication">{c.authMethods.map((m) => m.replaceAll('_', ' ')).join(', ')}</td>
+              <td data-label="Scopes">
+                <ScopeChips scopes={c.scopes} none="All" />
+              </td>
+              <td data-label="Secrets">
+                {c.secrets?.length
+                  ? c.secrets.map((s) => (
+                      <div key={s.id}>
+                        <code>{s.masked}</code>
+                        {s.expiresAt && <span class="cell-sub"> until {formatDate(s.expiresAt)}</span>}
+                      </div>
+                    ))
+                  : '—'}
+                {c.tokensRevokedBefore && <div class="cell-sub">Tokens revoked before {formatDate(c.tokensRevokedBefore)}</div>}
+              </td>
+              <td data-label="Created">{formatDate(c.createdAt, false)}</td>
+              <td class="row-actions">
+                {c.authMethod === 'private_key_jwt' && (
+                  <RowAction label="Replace keys" name={`Replace keys of ${c.name || c.clientId}`} onClick={() => setOpen({ kind: 'keys', client: c })} />
+                )}
+                {c.authMethod !== 'private_key_jwt' && (
+                  <RowAction label="Rotate secret" name={`Rotate secret of ${c.name || c.clientId}`} onClick={() => setOpen({ kind: 'rotate', client: c })} />
+                )}
+                <RowAction label="Revoke tokens" name={`Revoke tokens of ${c.name || c.clientId}`} onClick={() => setOpen({ kind: 'revoke', client: c })} />
+                <RowAction label="Delete" name={`Delete ${c.name || c.clientId}`} danger onClick={() => setOpen({ kind: 'delete', client: c })} />
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
 
       <Dialog title="Create an OAuth client" open={open?.kind === 'create'} onClose={close} wide>
@@ -202,17 +185,7 @@ export function ClientsPage({ scope = '', title = 'OAuth clients', embedded = fa
             options={METHODS}
             onChange={(e: { currentTarget: HTMLSelectElement }) => setMethod(e.currentTarget.value)}
           />
-          {method === 'private_key_jwt' && (
-            <TextArea
-              label="Public keys (JWKS)"
-              name="jwks"
-              rows={6}
-              required
-              spellcheck={false}
-              placeholder='{"keys": [{"kty": "EC", "crv": "P-256", "x": "…", "y": "…", "kid": "…"}]}'
-              hint="Public keys only. Your service signs its client assertions with the private half."
-            />
-          )}
+          {method === 'private_key_jwt' && <JwksField />}
           <Field label="Scopes (optional)" name="scopes" placeholder="orders:read" hint="Space-separated; empty means every scope your organisation has." />
           <Field label="Token lifetime in seconds (optional)" name="ttl" type="number" min={1} inputMode="numeric" />
           <FormFooter form={create} onCancel={close} label="Create client" />
@@ -227,6 +200,19 @@ export function ClientsPage({ scope = '', title = 'OAuth clients', embedded = fa
             </p>
             <Select label="The current secrets stop working" name="overlap" options={OVERLAPS} initial="86400" />
             <FormFooter form={rotate} onCancel={close} label="Rotate secret" />
+          </form>
+        )}
+      </Dialog>
+
+      <Dialog title="Replace the client's public keys" open={open?.kind === 'keys'} onClose={close} wide>
+        {open?.kind === 'keys' && (
+          <form onSubmit={replaceKeys.onSubmit}>
+            <p class="dialog-text">
+              The keys below replace every key of <code>{open.client.clientId}</code> at once: an assertion signed with a key you leave out is refused from the
+              next request. Tokens already issued stay valid until they expire.
+            </p>
+            <JwksField initial={open.client.jwks ? JSON.stringify(open.client.jwks, null, 2) : ''} />
+            <FormFooter form={replaceKeys} onCancel={close} label="Replace keys" />
           </form>
         )}
       </Dialog>

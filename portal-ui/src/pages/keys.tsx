@@ -7,6 +7,7 @@ import { formatAgo, formatDate, formatQuota, formatRateLimit, type QuotaStatus }
 import { ConfirmDialog, Dialog } from '../ui/dialog.js';
 import { Badge, EmptyState, Field, FormFooter, LoadError, Loading, LoadMore, PageHeader, Select, text, usePagedList, useSubmit } from '../ui/parts.js';
 import { SecretPanel } from '../ui/secret.js';
+import { DataTable, RowAction, ScopeChips } from '../ui/table.js';
 import { toast } from '../ui/toast.js';
 
 export interface ApiKey {
@@ -121,89 +122,42 @@ export function KeysPage({ scope = '', title = 'API keys', embedded = false }: {
           Create a key to call the APIs. You will see it once, so have a secret store ready.
         </EmptyState>
       ) : (
-        <div class="card table-card">
-          <table class="table responsive">
-            <caption class="visually-hidden">{title}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Status</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Limits</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.map((k) => (
-                <tr key={k.id}>
-                  <td data-label="Name">
-                    <div class="cell-main">{k.name || 'Unnamed key'}</div>
-                    <code class="cell-sub">{k.masked}</code>
-                  </td>
-                  <td data-label="Status">
-                    {keyStatus(k)}
-                    <span class="cell-sub">
-                      {k.revokedAt ? `on ${formatDate(k.revokedAt, false)}` : k.expiresAt ? `until ${formatDate(k.expiresAt, false)}` : 'No expiry'}
-                    </span>
-                  </td>
-                  <td data-label="Scopes">
-                    {k.scopes.length ? (
-                      k.scopes.map((s) => (
-                        <code class="chip" key={s}>
-                          {s}
-                        </code>
-                      ))
-                    ) : (
-                      <span class="muted">All of the consumer’s</span>
-                    )}
-                  </td>
-                  <td data-label="Last used">
-                    {formatAgo(k.lastUsedAt)}
-                    <span class="cell-sub">created {formatDate(k.createdAt, false)}</span>
-                  </td>
-                  <td data-label="Limits">
-                    <div>{formatRateLimit(k.rateLimit)}</div>
-                    <div class="cell-sub">Quota: {formatQuota(k.quota, k.quotaStatus)}</div>
-                  </td>
-                  <td class="row-actions">
-                    {!k.revokedAt && (
-                      <>
-                        <button
-                          type="button"
-                          class="button button-small"
-                          onClick={() => setOpen({ kind: 'edit', key: k })}
-                          aria-label={`Edit ${k.name || k.masked}`}
-                        >
-                          Edit
-                        </button>
-                        <button
-                          type="button"
-                          class="button button-small"
-                          onClick={() => setOpen({ kind: 'roll', key: k })}
-                          aria-label={`Roll ${k.name || k.masked}`}
-                        >
-                          Roll
-                        </button>
-                        <button
-                          type="button"
-                          class="button button-small button-danger-ghost"
-                          onClick={() => setOpen({ kind: 'revoke', key: k })}
-                          aria-label={`Revoke ${k.name || k.masked}`}
-                        >
-                          Revoke
-                        </button>
-                      </>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <LoadMore list={list} />
-        </div>
+        <DataTable caption={title} columns={['Name', 'Status', 'Scopes', 'Last used', 'Limits']} actions footer={<LoadMore list={list} />}>
+          {keys.map((k) => (
+            <tr key={k.id}>
+              <td data-label="Name">
+                <div class="cell-main">{k.name || 'Unnamed key'}</div>
+                <code class="cell-sub">{k.masked}</code>
+              </td>
+              <td data-label="Status">
+                {keyStatus(k)}
+                <span class="cell-sub">
+                  {k.revokedAt ? `on ${formatDate(k.revokedAt, false)}` : k.expiresAt ? `until ${formatDate(k.expiresAt, false)}` : 'No expiry'}
+                </span>
+              </td>
+              <td data-label="Scopes">
+                <ScopeChips scopes={k.scopes} none="All of the consumer’s" />
+              </td>
+              <td data-label="Last used">
+                {formatAgo(k.lastUsedAt)}
+                <span class="cell-sub">created {formatDate(k.createdAt, false)}</span>
+              </td>
+              <td data-label="Limits">
+                <div>{formatRateLimit(k.rateLimit)}</div>
+                <div class="cell-sub">Quota: {formatQuota(k.quota, k.quotaStatus)}</div>
+              </td>
+              <td class="row-actions">
+                {!k.revokedAt && (
+                  <>
+                    <RowAction label="Edit" name={`Edit ${k.name || k.masked}`} onClick={() => setOpen({ kind: 'edit', key: k })} />
+                    <RowAction label="Roll" name={`Roll ${k.name || k.masked}`} onClick={() => setOpen({ kind: 'roll', key: k })} />
+                    <RowAction label="Revoke" name={`Revoke ${k.name || k.masked}`} danger onClick={() => setOpen({ kind: 'revoke', key: k })} />
+                  </>
+                )}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
 
       <Dialog title="Create an API key" open={open?.kind === 'create'} onClose={close}>

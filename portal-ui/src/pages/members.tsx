@@ -1,13 +1,16 @@
-// The people of one consumer: invite (the link is shown once, and emailed), change roles, remove.
+// The people of one consumer: invite (the link is shown once, and emailed), change roles, remove;
+// an operator also disables and enables their accounts.
 // `scope` '' = an owner's own consumer (`members`); `admin/consumers/<id>/` for an operator.
 
 import { useState } from 'preact/hooks';
 import { del, get, pageOf, patch, post } from '../api.js';
 import { useSession } from '../context.js';
 import { formatDate } from '../format.js';
+import { AccountAccessButton } from '../ui/account-access.js';
 import { ConfirmDialog, Dialog } from '../ui/dialog.js';
 import { Badge, EmptyState, Field, FormFooter, LoadError, Loading, PageHeader, Select, text, useResource, useSubmit } from '../ui/parts.js';
 import { SecretPanel } from '../ui/secret.js';
+import { DataTable, RowAction } from '../ui/table.js';
 import { toast } from '../ui/toast.js';
 
 interface Member {
@@ -15,6 +18,7 @@ interface Member {
   userId?: string;
   email: string;
   role: 'owner' | 'developer';
+  disabled?: boolean;
   status?: string;
   createdAt?: string;
   acceptedAt?: string | null;
@@ -27,6 +31,7 @@ const ROLES: [string, string][] = [
 
 export function MembersPage({ scope = '', title = 'Members', embedded = false }: { scope?: string; title?: string; embedded?: boolean }) {
   const session = useSession();
+  const operatorView = scope.startsWith('admin/');
   const list = useResource(async () => pageOf<Member>(await get(`${scope}members`)).items, [scope]);
   const [inviting, setInviting] = useState(false);
   const [removing, setRemoving] = useState<Member | null>(null);
@@ -71,55 +76,40 @@ export function MembersPage({ scope = '', title = 'Members', embedded = false }:
           Invite the first person; they choose their password from the email.
         </EmptyState>
       ) : (
-        <div class="card table-card">
-          <table class="table responsive">
-            <caption class="visually-hidden">{title}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Since</th>
-                <th scope="col">
-                  <span class="visually-hidden">Actions</span>
-                </th>
+        <DataTable caption={title} columns={['Email', 'Role', 'Since']} actions>
+          {list.data.map((m) => {
+            const self = m.userId ? m.userId === session.user.id : m.email === session.user.email;
+            return (
+              <tr key={m.id}>
+                <td data-label="Email">
+                  <span class="cell-main">{m.email}</span> {self && <Badge tone="accent">You</Badge>}{' '}
+                  {m.status && m.status !== 'active' && <Badge tone="warning">{m.status}</Badge>}
+                  {m.disabled && <Badge tone="warning">Disabled</Badge>}
+                </td>
+                <td data-label="Role">
+                  <label class="visually-hidden" for={`role-${m.id}`}>
+                    Role of {m.email}
+                  </label>
+                  <select id={`role-${m.id}`} class="inline-select" disabled={self} onChange={(e) => changeRole(m, e.currentTarget.value)}>
+                    <option value="developer" selected={m.role === 'developer'}>
+                      Developer
+                    </option>
+                    <option value="owner" selected={m.role === 'owner'}>
+                      Owner
+                    </option>
+                  </select>
+                </td>
+                <td data-label="Since">{formatDate(m.acceptedAt ?? m.createdAt, false)}</td>
+                <td class="row-actions">
+                  {!self && operatorView && m.userId && (
+                    <AccountAccessButton userId={m.userId} email={m.email} disabled={m.disabled === true} onChanged={list.reload} />
+                  )}{' '}
+                  {!self && <RowAction label="Remove" name={`Remove ${m.email}`} danger onClick={() => setRemoving(m)} />}
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.data.map((m) => {
-                const self = m.userId ? m.userId === session.user.id : m.email === session.user.email;
-                return (
-                  <tr key={m.id}>
-                    <td data-label="Email">
-                      <span class="cell-main">{m.email}</span> {self && <Badge tone="accent">You</Badge>}{' '}
-                      {m.status && m.status !== 'active' && <Badge tone="warning">{m.status}</Badge>}
-                    </td>
-                    <td data-label="Role">
-                      <label class="visually-hidden" for={`role-${m.id}`}>
-                        Role of {m.email}
-                      </label>
-                      <select id={`role-${m.id}`} class="inline-select" disabled={self} onChange={(e) => changeRole(m, e.currentTarget.value)}>
-                        <option value="developer" selected={m.role === 'developer'}>
-                          Developer
-                        </option>
-                        <option value="owner" selected={m.role === 'owner'}>
-                          Owner
-                        </option>
-                      </select>
-                    </td>
-                    <td data-label="Since">{formatDate(m.acceptedAt ?? m.createdAt, false)}</td>
-                    <td class="row-actions">
-                      {!self && (
-                        <button type="button" class="button button-small button-danger-ghost" onClick={() => setRemoving(m)} aria-label={`Remove ${m.email}`}>
-                          Remove
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </DataTable>
       )}
       <Dialog title="Invite a member" open={inviting} onClose={() => setInviting(false)}>
         <form onSubmit={invite.onSubmit}>

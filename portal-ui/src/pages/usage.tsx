@@ -6,6 +6,7 @@ import { get, pageOf } from '../api.js';
 import { formatNumber, formatQuota, formatRateLimit, type QuotaStatus } from '../format.js';
 import { type UsageBucket, UsageChart } from '../ui/chart.js';
 import { EmptyState, LoadError, Loading, PageHeader, Select, useResource } from '../ui/parts.js';
+import { TableHead } from '../ui/table.js';
 import type { Client } from './clients.js';
 import type { ApiKey } from './keys.js';
 import { type ApiInfo, loadApis } from './reference.js';
@@ -177,14 +178,7 @@ export function UsagePage({
             Rate limits and quotas
           </h2>
           <table class="table responsive">
-            <thead>
-              <tr>
-                <th scope="col">Key</th>
-                <th scope="col">Rate limit</th>
-                <th scope="col">Quota</th>
-                <th scope="col">Remaining</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Key', 'Rate limit', 'Quota', 'Remaining']} />
             <tbody>
               {consumerLimits && (
                 <tr>

@@ -2,14 +2,22 @@
 // /admin/v1/outbox (emails kept in the store when no portal.smtp is configured).
 import type { App } from '../../app.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
-import type { MemberRecord } from '../../store/members-types.js';
-import { IssuedInvitation, MemberInvite, MemberPage, MemberParams, OutboxMessagePage } from '../member-schemas.js';
+import type { MemberRecord, PortalUserRecord } from '../../store/members-types.js';
+import { IssuedInvitation, MemberInvite, MemberPage, MemberParams, OutboxMessagePage, PortalUser, PortalUserParams } from '../member-schemas.js';
 import { ConsumerParams, errorResponses, noContent, PageQueryWithDefaults, ref } from '../schemas.js';
 import type { AdminServer } from './admin-server.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-export const memberView = (m: MemberRecord) => ({ id: m.id, userId: m.userId, email: m.email, role: m.role, createdAt: iso(m.createdAt) });
+export const memberView = (m: MemberRecord) => ({
+  id: m.id,
+  userId: m.userId,
+  email: m.email,
+  role: m.role,
+  disabled: m.disabled,
+  createdAt: iso(m.createdAt),
+});
+export const portalUserView = (u: PortalUserRecord) => ({ id: u.id, email: u.email, operator: u.operator, disabled: u.disabled, createdAt: iso(u.createdAt) });
 
 export function memberRoutes(server: AdminServer, app: App): void {
   server.post(
@@ -60,6 +68,27 @@ export function memberRoutes(server: AdminServer, app: App): void {
       return reply.code(204).send();
     },
   );
+
+  for (const [action, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    server.post(
+      `/admin/v1/portal-users/:userId/${action}`,
+      {
+        schema: {
+          operationId: `${action}PortalUser`,
+          tags: ['members'],
+          summary: disabled
+            ? 'Disable a portal account: it cannot sign in, and its sessions end at once'
+            : 'Enable a disabled portal account again (it signs in anew)',
+          params: PortalUserParams,
+          response: { 200: ref(PortalUser), ...errorResponses },
+        },
+      },
+      async (request) => portalUserView(await app.members.setUserDisabled(request.params.userId, disabled, request.actor)),
+    );
+  }
 
   server.get(
     '/admin/v1/outbox',

@@ -1,5 +1,6 @@
-// A consumer's OAuth clients: list, create (secret once; private_key_jwt with a pasted JWK Set),
-// rotate the secret with an overlap, revoke every token, delete — the member's consumer, or any for an operator.
+// A consumer's OAuth clients: list, create (secret once; private_key_jwt with a pasted JWK Set), rename
+// or replace the JWK Set, rotate the secret with an overlap, revoke every token, delete — the member's
+// consumer, or any for an operator.
 import { Type } from '@sinclair/typebox';
 import { createClient, rotateClientSecret } from '../../admin/actions.js';
 import { Client, ClientId, ClientPage, IssuedClient, RotatedSecret, SecretRotate } from '../../admin/oauth-schemas.js';
@@ -7,7 +8,7 @@ import { errorResponses, noContent, PageQueryWithDefaults, ref } from '../../adm
 import { clientView } from '../../admin/views.js';
 import type { App } from '../../app.js';
 import { clientOfConsumer, type PrincipalOf, portalActor, type Reach } from '../reach.js';
-import { PortalClientCreate } from '../schemas.js';
+import { PortalClientCreate, PortalClientUpdate } from '../schemas.js';
 import type { PortalServer } from './portal-server.js';
 
 export function clientRoutes(server: PortalServer, app: App, reach: Reach, principalOf: PrincipalOf): void {
@@ -64,6 +65,24 @@ export function clientRoutes(server: PortalServer, app: App, reach: Reach, princ
     async (request) => {
       const client = await clientOfConsumer(app, reach.consumerIdOf(request), request.params.clientId);
       return clientView(client, await clients.secrets(client.id));
+    },
+  );
+
+  server.patch(
+    `${reach.prefix}/clients/:clientId`,
+    {
+      schema: {
+        operationId: reach.operationId('updateClient'),
+        tags,
+        summary: 'Rename a client, or replace its JWK Set (private_key_jwt): assertions signed with a key no longer in it are refused at once',
+        params: ClientParams,
+        body: ref(PortalClientUpdate),
+        response: { 200: ref(Client), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const client = await clientOfConsumer(app, reach.consumerIdOf(request), request.params.clientId);
+      return clientView(await clients.update(client.id, request.body, actor(request)));
     },
   );
 

@@ -16,13 +16,15 @@ import {
   PortalInvitation,
   PortalMember,
   PortalMemberPage,
+  PortalUserAnswer,
+  PortalUserIdParams,
   portalErrors,
 } from '../account-schemas.js';
 import { portalActor, principalOf } from '../session.js';
 import type { PortalServer } from './portal-server.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const memberView = (m: MemberRecord) => ({ id: m.id, userId: m.userId, email: m.email, role: m.role, createdAt: iso(m.createdAt) });
+const memberView = (m: MemberRecord) => ({ id: m.id, userId: m.userId, email: m.email, role: m.role, disabled: m.disabled, createdAt: iso(m.createdAt) });
 const noContent = { type: 'null', description: 'No content' } as const;
 const tags = ['members'];
 
@@ -123,7 +125,7 @@ export function memberRoutes(scope: PortalServer, app: App): void {
     async (request) => {
       requireOperator(request);
       const operators = await app.members.listOperators();
-      return { items: operators.map((o) => ({ id: o.id, email: o.email, createdAt: iso(o.createdAt) })), nextCursor: null };
+      return { items: operators.map((o) => ({ id: o.id, email: o.email, disabled: o.disabled, createdAt: iso(o.createdAt) })), nextCursor: null };
     },
   );
 
@@ -144,4 +146,30 @@ export function memberRoutes(scope: PortalServer, app: App): void {
       return reply.code(201).send(invitationView({ ...issued, invitation: { ...issued.invitation, role: 'operator' } }));
     },
   );
+
+  // An operator disables or enables any portal account (a member or another operator), not their own.
+  for (const [action, disabled] of [
+    ['disable', true],
+    ['enable', false],
+  ] as const) {
+    scope.post(
+      `/admin/users/:userId/${action}`,
+      {
+        schema: {
+          operationId: `operator${action === 'disable' ? 'Disable' : 'Enable'}User`,
+          tags,
+          summary: disabled ? 'Disable a portal account: it cannot sign in, and its sessions end at once' : 'Enable a disabled portal account again',
+          params: PortalUserIdParams,
+          response: { 200: PortalUserAnswer, ...portalErrors },
+        },
+      },
+      async (request) => {
+        requireOperator(request);
+        const { userId } = request.params as { userId: string };
+        if (userId === principalOf(request).userId) throw new PortcullisError('PORTAL_USER_SELF', 'you cannot disable or enable your own account');
+        const user = await app.members.setUserDisabled(userId, disabled, portalActor(app, request));
+        return { id: user.id, email: user.email, operator: user.operator, disabled: user.disabled, createdAt: iso(user.createdAt) };
+      },
+    );
+  }
 }

@@ -5,6 +5,7 @@ import { useApp } from '../../context.js';
 import { formatDate } from '../../format.js';
 import { Link } from '../../router.js';
 import { Badge, LoadError, Loading, PageHeader, useResource } from '../../ui/parts.js';
+import { ScopeChips, TableHead } from '../../ui/table.js';
 import { loadApis } from '../reference.js';
 
 interface SigningKey {
@@ -35,15 +36,7 @@ export function ApisPage() {
           <Loading />
         ) : (
           <table class="table responsive">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Base URL</th>
-                <th scope="col">Accepts</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Reference</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Name', 'Base URL', 'Accepts', 'Scopes', 'Reference']} />
             <tbody>
               {apis.data.map((a) => (
                 <tr key={a.name}>
@@ -64,15 +57,7 @@ export function ApisPage() {
                     ))}
                   </td>
                   <td data-label="Scopes">
-                    {a.scopes?.length ? (
-                      a.scopes.map((s) => (
-                        <code class="chip" key={s}>
-                          {s}
-                        </code>
-                      ))
-                    ) : (
-                      <span class="muted">—</span>
-                    )}
+                    <ScopeChips scopes={a.scopes} none="—" />
                   </td>
                   <td data-label="Reference">
                     {a.hasOpenApi ? <Link href={`/reference/${encodeURIComponent(a.name)}`}>Open</Link> : <span class="muted">None</span>}
@@ -93,15 +78,7 @@ export function ApisPage() {
           <Loading />
         ) : (
           <table class="table responsive">
-            <thead>
-              <tr>
-                <th scope="col">Key id</th>
-                <th scope="col">Algorithm</th>
-                <th scope="col">State</th>
-                <th scope="col">Active from</th>
-                <th scope="col">Retires</th>
-              </tr>
-            </thead>
+            <TableHead columns={['Key id', 'Algorithm', 'State', 'Active from', 'Retires']} />
             <tbody>
               {keys.data.map((k) => (
                 <tr key={k.kid}>

@@ -6,6 +6,7 @@ import { formatDate } from '../../format.js';
 import { Link, navigate } from '../../router.js';
 import { Dialog } from '../../ui/dialog.js';
 import { Badge, EmptyState, Field, FormFooter, LoadError, Loading, LoadMore, PageHeader, text, usePagedList, useSubmit } from '../../ui/parts.js';
+import { DataTable, ScopeChips } from '../../ui/table.js';
 
 export interface Consumer {
   id: string;
@@ -64,45 +65,23 @@ export function ConsumersPage() {
           {search ? 'Try part of the name or the full id.' : 'Create one, then invite its people.'}
         </EmptyState>
       ) : (
-        <div class="card table-card">
-          <table class="table responsive">
-            <caption class="visually-hidden">Consumers</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Status</th>
-                <th scope="col">Scopes</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {consumers.map((c) => (
-                <tr key={c.id}>
-                  <td data-label="Name">
-                    <Link href={`/admin/consumers/${c.id}`} class="cell-main">
-                      {c.name}
-                    </Link>
-                    <code class="cell-sub">{c.id}</code>
-                  </td>
-                  <td data-label="Status">{c.enabled ? <Badge tone="success">Enabled</Badge> : <Badge tone="danger">Disabled</Badge>}</td>
-                  <td data-label="Scopes">
-                    {c.scopes.length ? (
-                      c.scopes.map((s) => (
-                        <code class="chip" key={s}>
-                          {s}
-                        </code>
-                      ))
-                    ) : (
-                      <span class="muted">None</span>
-                    )}
-                  </td>
-                  <td data-label="Created">{formatDate(c.createdAt, false)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-          <LoadMore list={page} />
-        </div>
+        <DataTable caption={'Consumers'} columns={['Name', 'Status', 'Scopes', 'Created']} footer={<LoadMore list={page} />}>
+          {consumers.map((c) => (
+            <tr key={c.id}>
+              <td data-label="Name">
+                <Link href={`/admin/consumers/${c.id}`} class="cell-main">
+                  {c.name}
+                </Link>
+                <code class="cell-sub">{c.id}</code>
+              </td>
+              <td data-label="Status">{c.enabled ? <Badge tone="success">Enabled</Badge> : <Badge tone="danger">Disabled</Badge>}</td>
+              <td data-label="Scopes">
+                <ScopeChips scopes={c.scopes} none="None" />
+              </td>
+              <td data-label="Created">{formatDate(c.createdAt, false)}</td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <Dialog title="New consumer" open={creating} onClose={() => setCreating(false)}>
         <form onSubmit={create.onSubmit}>

@@ -1,17 +1,21 @@
-// Operators: the people who run the gateway; another operator invites them by email.
+// Operators: the people who run the gateway; another operator invites them by email, and disables
+// or enables their accounts.
 
 import { useState } from 'preact/hooks';
 import { get, pageOf, post } from '../../api.js';
 import { useSession } from '../../context.js';
 import { formatDate } from '../../format.js';
+import { AccountAccessButton } from '../../ui/account-access.js';
 import { Dialog } from '../../ui/dialog.js';
 import { Badge, Field, FormFooter, LoadError, Loading, PageHeader, text, useResource, useSubmit } from '../../ui/parts.js';
 import { SecretPanel } from '../../ui/secret.js';
+import { DataTable } from '../../ui/table.js';
 import { toast } from '../../ui/toast.js';
 
 interface Operator {
   id: string;
   email: string;
+  disabled?: boolean;
   createdAt?: string;
 }
 
@@ -46,27 +50,20 @@ export function OperatorsPage() {
       ) : !list.data ? (
         <Loading />
       ) : (
-        <div class="card table-card">
-          <table class="table responsive">
-            <caption class="visually-hidden">Operators</caption>
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Since</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.data.map((o) => (
-                <tr key={o.id}>
-                  <td data-label="Email">
-                    {o.email} {o.email === session.user.email && <Badge tone="accent">You</Badge>}
-                  </td>
-                  <td data-label="Since">{formatDate(o.createdAt, false)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable caption={'Operators'} columns={['Email', 'Since']} actions>
+          {list.data.map((o) => (
+            <tr key={o.id}>
+              <td data-label="Email">
+                {o.email} {o.id === session.user.id && <Badge tone="accent">You</Badge>}
+                {o.disabled && <Badge tone="warning">Disabled</Badge>}
+              </td>
+              <td data-label="Since">{formatDate(o.createdAt, false)}</td>
+              <td class="row-actions">
+                {o.id !== session.user.id && <AccountAccessButton userId={o.id} email={o.email} disabled={o.disabled === true} onChanged={list.reload} />}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
       )}
       <Dialog title="Invite an operator" open={inviting} onClose={() => setInviting(false)}>
         <form onSubmit={invite.onSubmit}>

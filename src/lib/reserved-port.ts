@@ -1,0 +1,28 @@
+// `listen.port: 0`: the public port is bound before the app is built, so that the issuer and the
+// portal's links (computed at build) name the port the listener gets, never `:0`. The bound socket is
+// then handed to the listener (Node's `listen(handle)`), so no other process can take it in between.
+import { createServer, type Server } from 'node:net';
+
+export interface ReservedPort {
+  port: number;
+  /** For Fastify's `listen({ …, handle })`, which passes it on to Node's `server.listen`. */
+  handle: unknown;
+  /** Closes the socket unless a listener took it (closing it twice is harmless). */
+  release(): Promise<void>;
+}
+
+export async function reservePort(host: string): Promise<ReservedPort> {
+  const server: Server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host, port: 0 }, resolve);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    port,
+    // Node's `listen(handle)` takes a server as the handle: the listener gets this one's socket.
+    handle: server,
+    release: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
