@@ -45,7 +45,8 @@ export type AuditAction =
   | 'portal_user.signed_up'
   | 'portal_user.email_verified'
   | 'portal_user.password_changed'
-  | 'portal_user.password_reset';
+  | 'portal_user.password_reset'
+  | 'key.leaked';
 
 export type AuditTarget = { type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key' | 'member' | 'portal-user'; id: string };
 

@@ -67,6 +67,11 @@ export const ERROR_CODES = {
   PASSWORD_WRONG: { status: 400, title: 'The current password is wrong' },
   SIGN_IN_THROTTLED: { status: 429, title: 'Too many attempts; try again later' },
   PORTAL_UI_NOT_BUILT: { status: 503, title: 'The portal’s pages are not built' },
+  // Leaked keys: GitHub's secret-scanning reports (docs/errors.md, "Leaked keys").
+  LEAK_REPORT_UNSIGNED: { status: 401, title: 'The report carries no GitHub signature headers' },
+  LEAK_REPORT_KEY_UNKNOWN: { status: 401, title: 'The report is signed with a key GitHub does not publish' },
+  LEAK_REPORT_SIGNATURE_INVALID: { status: 401, title: 'The report’s signature does not verify' },
+  LEAK_KEYS_UNAVAILABLE: { status: 503, title: 'GitHub’s signing keys cannot be fetched right now' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
