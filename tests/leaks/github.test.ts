@@ -87,6 +87,21 @@ describe('GitHub secret-scanning endpoint', () => {
     assert.equal(keyServer.fetches, 0);
   });
 
+  test('GitHub’s keys unreachable and none cached: 503 LEAK_KEYS_UNAVAILABLE with Retry-After, never a 401', async () => {
+    keyServer.failing = true;
+    try {
+      const body = batch('x');
+      const response = await report(body, signAsGithub(body, current));
+      assert.equal(response.status, 503);
+      assert.ok(response.headers.get('retry-after'));
+      assert.equal(await problemOf(response), 'LEAK_KEYS_UNAVAILABLE');
+      assert.equal(keyServer.fetches, 1);
+    } finally {
+      keyServer.failing = false;
+      clock.advance(31_000); // past the cooldown of the failed fetch
+    }
+  });
+
   test('a wrong signature is refused with 401: another key, or the body changed after signing', async () => {
     const body = batch('pcl_x');
     const impostor = { ...newSigningKey(current.identifier) };

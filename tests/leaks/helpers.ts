@@ -29,13 +29,16 @@ export interface KeyServer {
   /** The keys published now; change it to rotate. */
   published: SigningKey[];
   fetches: number;
+  /** While set, the server answers 500. */
+  failing: boolean;
   close(): Promise<void>;
 }
 
 export async function startKeyServer(published: SigningKey[]): Promise<KeyServer> {
-  const keyServer: KeyServer = { url: '', published, fetches: 0, close: async () => {} };
+  const keyServer: KeyServer = { url: '', published, fetches: 0, failing: false, close: async () => {} };
   const server = createServer((_req, res) => {
     keyServer.fetches++;
+    if (keyServer.failing) return void res.writeHead(500).end();
     const body = JSON.stringify({
       public_keys: keyServer.published.map((k, i) => ({ key_identifier: k.identifier, key: k.pem, is_current: i === keyServer.published.length - 1 })),
     });
