@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { type AdminClient, createAdminClient } from '../../src/admin-client/index.js';
 import { validateConfig } from '../../src/config/load.js';
 import { checksumOf, generateKey } from '../../src/keys/format.js';
 import { createManualClock } from '../../src/lib/clock.js';
@@ -24,7 +25,7 @@ describe('GitHub secret-scanning endpoint', () => {
   let current: SigningKey;
   const clock = createManualClock(Date.UTC(2026, 5, 1));
   const logger = testLogger('info');
-  let admin: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: any }>;
+  let admin: AdminClient;
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'portcullis-leaks-'));
@@ -44,15 +45,7 @@ describe('GitHub secret-scanning endpoint', () => {
     );
     running = await startPortcullis({ loaded: { config, path: null, demo: false }, clock, logger, print: () => {} });
     noteSecret(running.firstAdminKey!);
-    admin = async (method, path, body) => {
-      const response = await fetch(`${running.adminUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${running.firstAdminKey}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : null };
-    };
+    admin = createAdminClient({ url: running.adminUrl, adminKey: running.firstAdminKey! });
   });
   after(async () => {
     await running?.close();
@@ -62,10 +55,10 @@ describe('GitHub secret-scanning endpoint', () => {
   });
 
   async function issueKey(name: string): Promise<{ key: string; id: string }> {
-    const consumer = await admin('POST', '/admin/v1/consumers', { name });
-    const issued = await admin('POST', `/admin/v1/consumers/${consumer.body.id}/keys`, {});
-    noteSecret(issued.body.key);
-    return { key: issued.body.key, id: issued.body.id };
+    const consumer = await admin.createConsumer({ name });
+    const issued = await admin.createKey(consumer.id, {});
+    noteSecret(issued.key);
+    return { key: issued.key, id: issued.id };
   }
 
   const report = (body: string | Buffer, headers: Record<string, string> = {}) =>
@@ -136,24 +129,23 @@ describe('GitHub secret-scanning endpoint', () => {
 
     const gatewayAfter = await fetch(`${running.gatewayUrl}/orders/x`, { headers: { 'x-api-key': leaked.key } });
     assert.equal(gatewayAfter.status, 401);
-    const key = await admin('GET', `/admin/v1/keys/${leaked.id}`);
-    assert.notEqual(key.body.revokedAt, null);
+    assert.notEqual((await admin.getKey(leaked.id)).revokedAt, null);
 
-    const events = await admin('GET', `/admin/v1/audit-events?targetId=${leaked.id}`);
-    const leakedEvent = events.body.items.find((e: any) => e.action === 'key.leaked');
+    const events = await admin.listAuditEvents({ targetId: leaked.id });
+    const leakedEvent = events.items.find((e) => e.action === 'key.leaked')!;
     assert.equal(leakedEvent.actor, 'github:secret-scanning');
     assert.deepEqual(
       { url: leakedEvent.details.url, source: leakedEvent.details.source, policy: leakedEvent.details.policy, state: leakedEvent.details.state },
       { url: REPO_URL, source: 'github:content', policy: 'revoke', state: 'live' },
     );
-    assert.ok(events.body.items.some((e: any) => e.action === 'key.revoked' && e.details.reason === 'leaked'));
+    assert.ok(events.items.some((e) => e.action === 'key.revoked' && e.details.reason === 'leaked'));
 
     // Reported again (another repository): still ours, nothing left to apply.
     const again = batch(leaked.key);
     assert.equal((await ((await report(again, signAsGithub(again, current))).json() as Promise<any>))[0].label, 'true_positive');
-    const trail = await admin('GET', `/admin/v1/audit-events?targetId=${leaked.id}&action=key.leaked`);
+    const trail = await admin.listAuditEvents({ targetId: leaked.id, action: 'key.leaked' });
     assert.deepEqual(
-      trail.body.items.map((e: any) => e.details.policy),
+      trail.items.map((e) => e.details.policy),
       ['none', 'revoke'],
     );
     const logText = logger.captured.join('');
