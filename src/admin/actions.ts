@@ -96,7 +96,6 @@ export async function usage(app: App, q: Static<typeof UsageQuery> & { granulari
 export async function reportLeakedKeys(app: App, body: Static<typeof LeakReport>, actor: Actor) {
   const keys = body.keys ?? [];
   const hashes = body.hashes ?? [];
-  if (keys.length + hashes.length === 0) throw new PortcullisError('VALIDATION_FAILED', 'give at least one key or hash');
   if (keys.length + hashes.length > LEAK_REPORT_MAX_ITEMS)
     throw new PortcullisError('VALIDATION_FAILED', `at most ${LEAK_REPORT_MAX_ITEMS} keys and hashes in all`);
   const where = { source: body.source, url: body.url ?? null };

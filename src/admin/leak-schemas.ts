@@ -18,7 +18,7 @@ export const LeakReport = Type.Object(
     source: Type.String({ minLength: 1, maxLength: 100, pattern: '^[\\x20-\\x7e]+$', description: 'Who found the leak: gitguardian, trufflehog, a customer…' }),
     url: Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description: 'Where the keys were seen' })),
   },
-  { $id: 'LeakReport', additionalProperties: false, description: 'Give keys, hashes or both: at most 1000 items in all' },
+  { $id: 'LeakReport', additionalProperties: false, description: 'Keys, hashes or both: at most 1000 items in all (none: an empty answer)' },
 );
 
 const LeakedKeyItem = Type.Object({

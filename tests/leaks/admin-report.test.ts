@@ -1,6 +1,6 @@
 // POST /admin/v1/keys/leaked: another scanner's report by plaintext key or SHA-256 hash, with each
-// leak policy (revoke, disable, notify) observable through verification and the audit trail, on
-// SQLite and PostgreSQL.
+// leak policy (revoke, disable, notify) observable through verification and the audit trail (all on
+// SQLite, revoke on PostgreSQL too).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { generateKey, hashKey } from '../../src/keys/format.js';
@@ -12,11 +12,13 @@ const URL_SEEN = 'https://gist.example/acme/123';
 
 for (const adapter of storeAdapters) {
   describe(`leak reports through the admin API (${adapter.name})`, { skip: adapter.skip }, () => {
-    for (const [policy, verifyCode, state] of [
+    const policies = [
       ['revoke', 'REVOKED', 'revoked'],
       ['disable', 'DISABLED', 'disabled'],
       ['notify', 'VALID', 'live'],
-    ] as const) {
+    ] as const;
+    // The policies differ only in the key fields they write: every policy on SQLite, revoke on PostgreSQL too.
+    for (const [policy, verifyCode, state] of adapter.name === 'sqlite' ? policies : policies.slice(0, 1)) {
       describe(`policy ${policy}`, () => {
         let t: TestApp;
         let consumerId: string;
@@ -96,10 +98,9 @@ describe('leak report validation', () => {
   });
   after(async () => t?.close());
 
-  test('nothing to report, a malformed hash, too many items or no source: 400', async () => {
+  test('a malformed hash, too many items or no source: 400; nothing to report: an empty answer', async () => {
+    assert.deepEqual((await t.call('POST', '/admin/v1/keys/leaked', { keys: [], source: 'x' })).body, { policy: 'revoke', items: [] });
     for (const body of [
-      { source: 'x' },
-      { keys: [], hashes: [], source: 'x' },
       { hashes: ['F'.repeat(64)], source: 'x' },
       { hashes: ['abc'], source: 'x' },
       { keys: ['k'] },
