@@ -11,7 +11,7 @@ import { validateConfig } from '../../src/config/load.js';
 import { checksumOf, generateKey } from '../../src/keys/format.js';
 import { createManualClock } from '../../src/lib/clock.js';
 import { type RunningPortcullis, startPortcullis } from '../../src/server/start.js';
-import { startUpstream, type Upstream } from '../gateway/helpers.js';
+import { rawRequest, startUpstream, type Upstream } from '../gateway/helpers.js';
 import { noteSecret, testLogger } from '../helpers/logs.js';
 import { type KeyServer, newSigningKey, type SigningKey, signAsGithub, startKeyServer } from './helpers.js';
 
@@ -78,6 +78,12 @@ describe('GitHub secret-scanning endpoint', () => {
     assert.equal(await problemOf(response), 'LEAK_REPORT_UNSIGNED');
     const onlyIdentifier = await report('not even json', { 'github-public-key-identifier': current.identifier });
     assert.equal(await problemOf(onlyIdentifier), 'LEAK_REPORT_UNSIGNED');
+    // Whatever the content type (or none), the body stays raw bytes: still 401, never 415 or 500.
+    for (const headers of [{}, { 'content-type': 'text/plain' }, { 'content-type': 'application/json', 'content-encoding': 'gzip' }]) {
+      const raw = await rawRequest(`${running.gatewayUrl}/leaks/github`, { method: 'POST', headers, body: '[]' });
+      assert.equal(raw.status, 401, JSON.stringify(headers));
+      assert.equal(raw.json().code, 'LEAK_REPORT_UNSIGNED');
+    }
     assert.equal(keyServer.fetches, 0);
   });
 
