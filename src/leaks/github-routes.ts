@@ -50,11 +50,11 @@ export function parseGithubBatch(body: Buffer): GithubMatch[] {
   if (!Array.isArray(parsed)) throw new PortcullisError('VALIDATION_FAILED', '(body): must be an array of matches');
   if (parsed.length > MAX_REPORT_TOKENS) throw new PortcullisError('VALIDATION_FAILED', `(body): at most ${MAX_REPORT_TOKENS} matches per report`);
   return parsed.map((item: unknown, index) => {
-    const match = (item ?? {}) as Record<string, unknown>;
+    if (!item || typeof item !== 'object' || Array.isArray(item)) throw new PortcullisError('VALIDATION_FAILED', `${index}: must be an object`);
+    const match = item as Record<string, unknown>;
     const { token, type } = match;
     const url = optionalString(match.url, MAX_LEAK_URL_LENGTH);
     const source = optionalString(match.source, 100);
-    if (typeof item !== 'object' || Array.isArray(item)) throw new PortcullisError('VALIDATION_FAILED', `${index}: must be an object`);
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
       throw new PortcullisError('VALIDATION_FAILED', `${index}.token: must be a string of 1 to ${MAX_TOKEN_LENGTH} characters`);
     }
