@@ -13,6 +13,7 @@ import { createKeyCache, type KeyCache } from './keys/cache.js';
 import { createLastUsedTracker } from './keys/last-used.js';
 import { createKeyService, type IssuedKey } from './keys/service.js';
 import { createKeyVerifier } from './keys/verify.js';
+import { createLeakService } from './leaks/service.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { parseDuration } from './lib/duration.js';
 import { createLimiters } from './limits/limiter.js';
@@ -145,6 +146,7 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     },
   };
   const keys = createKeyService({ store, clock, audit, cache: keyChanges, prefix });
+  const leaks = createLeakService({ store, clock, audit, cache: keyChanges, policy: config.leaks.policy, prefix });
   const verifyKey = createKeyVerifier({ store, cache, clock, prefix, onValid: (id, at) => lastUsed.touch(id, at), onStale: () => staleAnswer('api-key') });
   // The gateway's authentication methods by name; the JWT method registers here too
   // (`authMethods.register(jwtMethod)`), and the gateway and library mode look methods up per request.
@@ -204,6 +206,7 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     redisStatus,
     consumers,
     keys,
+    leaks,
     verifyKey,
     authMethods,
     metrics,

@@ -39,6 +39,7 @@ export const adminOperations = {
   updateKey: { method: 'PATCH', path: '/admin/v1/keys/{keyId}', body: 'KeyUpdate', response: 'Key' },
   revokeKey: { method: 'POST', path: '/admin/v1/keys/{keyId}/revoke', response: 'Key' },
   rollKey: { method: 'POST', path: '/admin/v1/keys/{keyId}/roll', body: 'KeyRoll', response: 'RolledKey' },
+  reportLeakedKeys: { method: 'POST', path: '/admin/v1/keys/leaked', body: 'LeakReport', response: 'LeakReportResult' },
 
   listClients: { method: 'GET', path: '/admin/v1/consumers/{id}/clients', query: 'PageQuery', response: 'ClientPage' },
   createClient: { method: 'POST', path: '/admin/v1/consumers/{id}/clients', body: 'ClientCreate', response: 'IssuedClient' },

@@ -4,13 +4,15 @@ import type { Static } from '@sinclair/typebox';
 import type { App } from '../app.js';
 import type { Actor } from '../audit/log.js';
 import { PortcullisError } from '../errors/codes.js';
+import { hashKey, isWellFormedKey } from '../keys/format.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { quotaStatus } from '../limits/quota-status.js';
 import type { ConsumerRecord, KeyRecord } from '../store/types.js';
 import { usageReport } from '../usage/report.js';
+import { LEAK_REPORT_MAX_ITEMS, type LeakReport } from './leak-schemas.js';
 import type { ClientCreate, SecretRotate } from './oauth-schemas.js';
 import type { AuditQuery, KeyCreate, KeyRoll, UsageQuery } from './schemas.js';
-import { auditEventView, clientView, consumerView, keyView, parseTime, secretView, signingKeyView } from './views.js';
+import { auditEventView, clientView, consumerView, keyView, leakView, parseTime, secretView, signingKeyView } from './views.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -88,4 +90,29 @@ export async function usage(app: App, q: Static<typeof UsageQuery> & { granulari
     { store: app.store, clock: app.clock, flush: () => app.usage.flush() },
     { consumerId: q.consumer, credentialId: q.key ?? q.client, api: q.api, from: q.from, to: q.to, granularity: q.granularity },
   );
+}
+
+/** Another scanner's report: each plaintext key or hash gets the leak policy when it is one of ours. */
+export async function reportLeakedKeys(app: App, body: Static<typeof LeakReport>, actor: Actor) {
+  const keys = body.keys ?? [];
+  const hashes = body.hashes ?? [];
+  if (keys.length + hashes.length > LEAK_REPORT_MAX_ITEMS)
+    throw new PortcullisError('VALIDATION_FAILED', `at most ${LEAK_REPORT_MAX_ITEMS} keys and hashes in all`);
+  const where = { source: body.source, url: body.url ?? null };
+  const items = [];
+  for (const [index, key] of keys.entries()) {
+    const wellFormed = isWellFormedKey(key, app.config.keys.prefix);
+    const hash = wellFormed ? hashKey(key) : undefined;
+    items.push({
+      input: 'key' as const,
+      index,
+      ...(hash ? { hash } : {}),
+      wellFormed,
+      ...leakView(hash ? await app.leaks.reportHash(hash, where, actor) : { found: false }),
+    });
+  }
+  for (const [index, hash] of hashes.entries()) {
+    items.push({ input: 'hash' as const, index, hash, wellFormed: true, ...leakView(await app.leaks.reportHash(hash, where, actor)) });
+  }
+  return { policy: app.leaks.policy, items };
 }

@@ -2,6 +2,7 @@
 // the OpenAPI document, the validator and serialiser resolve the routes' `{ $ref: "<$id>" }` to it,
 // and portcullis/admin takes its types from here.
 
+import { LeakReport, LeakReportResult } from './leak-schemas.js';
 import { IssuedInvitation, Member, MemberInvite, MemberPage, OutboxMessage, OutboxMessagePage, PortalUser } from './member-schemas.js';
 import {
   Client,
@@ -76,4 +77,6 @@ export const adminComponents = {
   OutboxMessage,
   OutboxMessagePage,
   PortalUser,
+  LeakReport,
+  LeakReportResult,
 } as const;

@@ -3,6 +3,7 @@
 
 import { PortcullisError } from '../errors/codes.js';
 import type { VerifyResult } from '../keys/verify-result.js';
+import type { LeakOutcome } from '../leaks/service.js';
 import type { QuotaStatus } from '../limits/quota-status.js';
 import type { ClientSecretRecord, OAuthClientRecord, SigningKeyRecord } from '../store/oauth-types.js';
 import type { AuditEventRecord, ConsumerRecord, KeyRecord } from '../store/types.js';
@@ -101,4 +102,11 @@ export function parseTime(value: string | null | undefined): number | null | und
   const ms = Date.parse(value);
   if (!Number.isFinite(ms)) throw new PortcullisError('INVALID_TIME', `not a valid time: ${value.slice(0, 40)}`);
   return ms;
+}
+
+/** What a leak report did to one key, in the admin API's shape. */
+export function leakView(outcome: LeakOutcome) {
+  if (!outcome.found) return { found: false, policyApplied: 'none' as const };
+  const { keyId, consumerId, masked, state, applied } = outcome;
+  return { found: true, keyId, consumerId, masked, state, policyApplied: applied };
 }

@@ -47,7 +47,8 @@ export type AuditAction =
   | 'portal_user.password_changed'
   | 'portal_user.password_reset'
   | 'portal_user.disabled'
-  | 'portal_user.enabled';
+  | 'portal_user.enabled'
+  | 'key.leaked';
 
 export type AuditTarget = { type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key' | 'member' | 'portal-user'; id: string };
 

@@ -11,6 +11,7 @@ import { addInit } from './commands/init.js';
 import { addKeys } from './commands/keys.js';
 import { addMigrate } from './commands/migrate.js';
 import { addPortal } from './commands/portal.js';
+import { addScan } from './commands/scan.js';
 import { addSigningKeys } from './commands/signing-keys.js';
 import { addStart } from './commands/start.js';
 import { addToken } from './commands/token.js';
@@ -29,7 +30,21 @@ export function buildProgram(ctx: CliContext = { ...processIo(), exitCode: 0 }):
     .exitOverride()
     .version(packageVersion())
     .showHelpAfterError();
-  for (const add of [addStart, addInit, addMigrate, addAdmin, addConsumers, addKeys, addUsage, addClients, addTokens, addSigningKeys, addToken, addPortal])
+  for (const add of [
+    addStart,
+    addInit,
+    addMigrate,
+    addAdmin,
+    addConsumers,
+    addKeys,
+    addUsage,
+    addClients,
+    addTokens,
+    addSigningKeys,
+    addToken,
+    addPortal,
+    addScan,
+  ])
     add(program, ctx);
   return program;
 }

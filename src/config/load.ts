@@ -110,8 +110,10 @@ export function validateConfig(input: unknown, source: string, fromEnv: Readonly
     return problem ? [{ field: ['apis', index, 'rateLimit', problem.field].filter((p) => p !== '').join('.'), message: problem.message }] : [];
   });
   if (limitProblems.length > 0) throw invalid(source, limitProblems, fromEnv);
-  const portalProblems = config.portal.enabled ? portalOverlaps(config) : [];
+  const portalProblems = config.portal.enabled ? apiOverlaps(config, 'portal.path', config.portal.path, 'set portal.enabled: false') : [];
   if (portalProblems.length > 0) throw invalid(source, portalProblems, fromEnv);
+  const leakProblems = config.leaks.github.enabled ? leakPathOverlaps(config) : [];
+  if (leakProblems.length > 0) throw invalid(source, leakProblems, fromEnv);
   return config;
 }
 
@@ -121,19 +123,29 @@ function overlaps(a: string, b: string): boolean {
   return within(a, b) || within(b, a);
 }
 
-/** The portal's pages would shadow an API's paths (or the other way round): both are named. */
-function portalOverlaps(config: Config): Array<{ field: string; message: string }> {
-  const portalPath = config.portal.path;
+/** A route of ours at `path` would shadow an API's paths (or the other way round): both are named. */
+function apiOverlaps(config: Config, field: string, path: string, remedy: string): Array<{ field: string; message: string }> {
   return config.apis.flatMap((api, index) => {
     const basePath = api.basePath.length > 1 ? api.basePath.replace(/\/$/, '') : api.basePath;
-    if (!overlaps(portalPath, basePath)) return [];
-    return [
-      {
-        field: 'portal.path',
-        message: `${portalPath} overlaps apis.${index}.basePath ${api.basePath} (API ${api.name}); move one of them or set portal.enabled: false`,
-      },
-    ];
+    if (!overlaps(path, basePath)) return [];
+    return [{ field, message: `${path} overlaps apis.${index}.basePath ${api.basePath} (API ${api.name}); move one of them or ${remedy}` }];
   });
+}
+
+/** The GitHub secret-scanning endpoint may not sit under an API, the portal or the OAuth routes. */
+function leakPathOverlaps(config: Config): Array<{ field: string; message: string }> {
+  const field = 'leaks.github.path';
+  const path = config.leaks.github.path;
+  const problems = apiOverlaps(config, field, path, 'set leaks.github.enabled: false');
+  const taken = [
+    ...(config.portal.enabled ? [['portal.path', config.portal.path]] : []),
+    ['the OAuth endpoints', '/oauth'],
+    ['the OAuth documents', '/.well-known'],
+  ];
+  for (const [name, other] of taken) {
+    if (overlaps(path, other!)) problems.push({ field, message: `${path} overlaps ${name} (${other}); choose another path` });
+  }
+  return problems;
 }
 
 export function loadConfig(options: { path?: string | undefined; env?: NodeJS.ProcessEnv; cwd?: string } = {}): LoadedConfig {

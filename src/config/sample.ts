@@ -90,6 +90,13 @@ gateway:
   trustProxy: false         # true behind a load balancer that sets X-Forwarded-*
   accessLog: true           # one log line per request
 
+# Leaked keys (docs/lifecycle.md): what a key reported as leaked gets, and GitHub's secret-scanning endpoint.
+leaks:
+  policy: revoke            # revoke | disable | notify (only the key.leaked audit event)
+  github:
+    enabled: false          # true: GitHub posts reports to {issuer}/leaks/github
+    path: /leaks/github
+
 # APIs published through the gateway. The longest matching basePath wins.
 apis:
   - name: orders

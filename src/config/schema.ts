@@ -141,7 +141,28 @@ const PortalSettings = Type.Object(
   { default: {}, additionalProperties: false },
 );
 
+// Leaked keys (docs/lifecycle.md#leaked-keys): what a reported leak does to a key, and GitHub's
+// secret-scanning partner endpoint on the public listener.
+const LeakSettings = Type.Object(
+  {
+    /** What happens to a live key reported as leaked: revoke it, disable it, or only record the report (notify). */
+    policy: Type.Union([Type.Literal('revoke'), Type.Literal('disable'), Type.Literal('notify')], { default: 'revoke' }),
+    github: Type.Object(
+      {
+        enabled: Type.Boolean({ default: false }),
+        /** Where GitHub posts its reports on the public listener; may not overlap an API, the portal or /oauth (checked in load.ts). */
+        path: Type.String({ pattern: '^(/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)+$', maxLength: 200, default: '/leaks/github' }),
+        /** GitHub's signing keys for secret-scanning reports. */
+        keysUrl: Type.String({ pattern: '^https?://[^\\s]+$', default: 'https://api.github.com/meta/public_keys/secret_scanning' }),
+      },
+      { default: {}, additionalProperties: false },
+    ),
+  },
+  { default: {}, additionalProperties: false },
+);
+
 export type ApiConfig = Static<typeof Api>;
+export type LeakConfig = Static<typeof LeakSettings>;
 export type PortalConfig = Static<typeof PortalSettings>;
 export type GatewayConfig = Static<typeof GatewaySettings>;
 
@@ -227,6 +248,7 @@ export const ConfigSchema = Type.Object(
     oauth: OAuthSettingsSchema,
     trustedIssuers: Type.Array(TrustedIssuerSchema, { default: [] }),
     portal: PortalSettings,
+    leaks: LeakSettings,
   },
   { additionalProperties: false },
 );

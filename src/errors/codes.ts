@@ -70,6 +70,11 @@ export const ERROR_CODES = {
   LAST_OWNER: { status: 409, title: 'A consumer with members keeps at least one owner' },
   PORTAL_USER_NOT_FOUND: { status: 404, title: 'No such portal user' },
   PORTAL_USER_SELF: { status: 409, title: 'An operator cannot disable their own account' },
+  // Leaked keys: GitHub's secret-scanning reports (docs/errors.md, "Leaked keys").
+  LEAK_REPORT_UNSIGNED: { status: 401, title: 'The report carries no GitHub signature headers' },
+  LEAK_REPORT_KEY_UNKNOWN: { status: 401, title: 'The report is signed with a key GitHub does not publish' },
+  LEAK_REPORT_SIGNATURE_INVALID: { status: 401, title: 'The report’s signature does not verify' },
+  LEAK_KEYS_UNAVAILABLE: { status: 503, title: 'GitHub’s signing keys cannot be fetched right now' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

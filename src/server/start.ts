@@ -9,6 +9,7 @@ import { startEchoUpstream } from '../demo/echo-upstream.js';
 import { type DemoCredentials, demoApi, demoPortalLinks, ensureDemoConsumer } from '../demo/setup.js';
 import { configDir } from '../gateway/compile-apis.js';
 import { type RunningGateway, startGateway } from '../gateway/start.js';
+import { registerGithubLeakRoute } from '../leaks/github-routes.js';
 import type { Clock } from '../lib/clock.js';
 import { parseDuration } from '../lib/duration.js';
 import { urlOf } from '../lib/listener-url.js';
@@ -124,6 +125,7 @@ export async function startPortcullis({
       register: async (server) => {
         await registerOAuthRoutes(server, { oauth: app.oauth, isAdminKey: (key) => app.verifyKey(key, { scopes: [ADMIN_SCOPE] }) });
         if (loaded.config.portal.enabled) await registerPortal(server, { app, apis, baseDir: configDir(loaded.path) });
+        if (loaded.config.leaks.github.enabled) await registerGithubLeakRoute(server, { app });
         await registerPublic?.(server, app);
       },
     });

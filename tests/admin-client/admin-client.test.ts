@@ -12,6 +12,7 @@ import { adminComponents } from '../../src/admin/components.js';
 import { AuditQuery, PageQuery, UsageQuery } from '../../src/admin/schemas.js';
 import type { AdminApiError as AdminApiErrorType, AdminClient } from '../../src/admin-client/index.js';
 import { type AdminOperationId, adminOperations } from '../../src/admin-client/operations.js';
+import { hashKey } from '../../src/keys/format.js';
 import { noteSecret } from '../helpers/logs.js';
 import { createOAuthHarness, type OAuthHarness } from '../oauth/helpers.js';
 
@@ -128,6 +129,8 @@ describe('portcullis/admin', () => {
     assert.equal(rolled.oldKey.id, issued.id);
     assert.ok(rolled.oldKey.expiresAt);
     assert.ok((await admin.revokeKey(rolled.id)).revokedAt);
+    const leaked = await admin.reportLeakedKeys({ hashes: [hashKey(issued.key)], source: 'admin-client test' });
+    assert.deepEqual([leaked.items[0]!.keyId, leaked.items[0]!.policyApplied], [issued.id, 'revoke']);
 
     const client = await admin.createClient(consumer.id, { name: 'billing' });
     noteSecret(client.clientSecret);

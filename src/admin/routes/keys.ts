@@ -1,7 +1,8 @@
 // /admin/v1/consumers/{id}/keys and /admin/v1/keys/…
 import type { App } from '../../app.js';
 import { quotaStatus } from '../../limits/quota-status.js';
-import { createKey, keyWithQuota, rollKey, updateKey } from '../actions.js';
+import { createKey, keyWithQuota, reportLeakedKeys, rollKey, updateKey } from '../actions.js';
+import { LeakReport, LeakReportResult } from '../leak-schemas.js';
 import {
   ConsumerParams,
   errorResponses,
@@ -132,5 +133,19 @@ export function keyRoutes(server: AdminServer, app: App): void {
       },
     },
     async (request, reply) => reply.code(201).send(await rollKey(app, request.params.keyId, request.body, request.actor)),
+  );
+
+  server.post(
+    '/admin/v1/keys/leaked',
+    {
+      schema: {
+        operationId: 'reportLeakedKeys',
+        tags: ['keys'],
+        summary: 'Report leaked keys (plaintext or SHA-256): each one of ours gets leaks.policy and a key.leaked audit event',
+        body: ref(LeakReport),
+        response: { 200: ref(LeakReportResult), ...errorResponses },
+      },
+    },
+    async (request) => reportLeakedKeys(app, request.body, request.actor),
   );
 }

@@ -1,7 +1,9 @@
-// The keys of one trusted issuer, fetched from its jwksUri: a fetch timeout, a cache max age, at most
-// one refetch per cooldown however many unknown kids arrive, and cached keys kept in use while the
-// IdP is unreachable. Each issuer has its own source: a kid is never looked up across issuers.
+// The keys of one trusted issuer, fetched from its jwksUri (lib/remote-keys.ts: a fetch timeout, a
+// cache max age, at most one refetch per cooldown however many unknown kids arrive, and cached keys
+// kept in use while the IdP is unreachable). Each issuer has its own source: a kid is never looked up
+// across issuers.
 import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createRemoteKeys } from '../../lib/remote-keys.js';
 import type { KeySet } from '../jwt/verified-token.js';
 
 export type KeyLookup = { status: 'found'; key: KeyObject; until: number } | { status: 'missing' } | { status: 'unavailable' };
@@ -63,83 +65,39 @@ export function importJwks(body: unknown): RemoteKey[] {
 }
 
 export function createJwksSource(options: JwksSourceOptions) {
-  const doFetch = options.fetch ?? globalThis.fetch;
-  const maxBytes = options.maxBytes ?? 512 * 1024;
-  let keys: RemoteKey[] | undefined;
-  let fetchedAt = -Infinity;
-  let lastAttemptAt = -Infinity;
-  let inflight: Promise<void> | undefined;
-  let fetches = 0;
   const keySet: KeySet = {
     epoch: 0,
     // A refetched set has new key objects: compared by value.
     keyValidUntil(kid, key) {
-      for (const k of keys ?? []) if ((kid === undefined || k.kid === kid) && (k.key === key || k.key.equals(key))) return Infinity;
+      for (const k of remote.keys) if ((kid === undefined || k.kid === kid) && (k.key === key || k.key.equals(key))) return Infinity;
       return undefined;
     },
   };
+  const remote = createRemoteKeys<RemoteKey>({
+    ...options,
+    accept: 'application/jwk-set+json, application/json',
+    parse: importJwks,
+    // Cached tokens check their key against the new set (the IdP may have removed it).
+    onLoaded: () => keySet.epoch++,
+  });
 
-  async function download(): Promise<RemoteKey[]> {
-    const response = await doFetch(options.uri, {
-      signal: AbortSignal.timeout(options.timeoutMs),
-      redirect: 'error',
-      headers: { accept: 'application/jwk-set+json, application/json' },
-    });
-    if (response.status !== 200) throw new Error(`HTTP ${response.status}`);
-    const text = await response.text();
-    if (text.length > maxBytes) throw new Error(`the JWKS is larger than ${maxBytes} bytes`);
-    return importJwks(JSON.parse(text));
-  }
-
-  function refresh(): Promise<void> {
-    inflight ??= (async () => {
-      lastAttemptAt = options.now();
-      fetches++;
-      try {
-        keys = await download();
-        fetchedAt = options.now();
-        // Cached tokens check their key against the new set (the IdP may have removed it).
-        keySet.epoch++;
-      } catch (error) {
-        const e = error as Error & { cause?: { code?: string } };
-        options.onError?.(`${e.name === 'TimeoutError' ? 'timed out' : (e.cause?.code ?? e.message)}`);
-      } finally {
-        inflight = undefined;
-      }
-    })();
-    return inflight;
-  }
-
-  function find(kid: string | undefined, alg: string): KeyObject | undefined {
-    const candidates = (keys ?? []).filter((k) => k.algs.has(alg) && (kid === undefined || k.kid === kid));
+  function find(keys: readonly RemoteKey[], kid: string | undefined, alg: string): KeyObject | undefined {
+    const candidates = keys.filter((k) => k.algs.has(alg) && (kid === undefined || k.kid === kid));
     if (kid === undefined && candidates.length !== 1) return undefined;
     return candidates[0]?.key;
   }
 
-  const coolingDown = () => options.now() - lastAttemptAt < options.cooldownMs;
-
   return {
     async getKey(kid: string | undefined, alg: string): Promise<KeyLookup> {
-      if (keys === undefined) {
-        if (!coolingDown()) await refresh();
-        else if (inflight) await inflight;
-      } else if (options.now() - fetchedAt >= options.cacheMaxAgeMs && !coolingDown()) {
-        void refresh(); // stale keys keep working while the new set is fetched
-      }
-      let key = find(kid, alg);
-      if (!key && keys !== undefined && !coolingDown()) {
-        await refresh();
-        key = find(kid, alg);
-      }
-      if (key) return { status: 'found', key, until: Infinity };
-      return keys === undefined ? { status: 'unavailable' } : { status: 'missing' };
+      const found = await remote.find((keys) => find(keys, kid, alg));
+      return found.status === 'found' ? { status: 'found', key: found.key, until: Infinity } : found;
     },
     keySet,
 
     /** Fetches now, whatever the cache says (start-up warm-up). */
-    refresh,
+    refresh: remote.refresh,
     get fetches() {
-      return fetches;
+      return remote.fetches;
     },
   };
 }
