@@ -2,6 +2,7 @@
 // the OpenAPI document, the validator and serialiser resolve the routes' `{ $ref: "<$id>" }` to it,
 // and portcullis/admin takes its types from here.
 
+import { ImportClient, ImportConsumer, ImportKey, ImportReport, ImportRequest } from './import-schemas.js';
 import { IssuedInvitation, Member, MemberInvite, MemberPage, OutboxMessage, OutboxMessagePage } from './member-schemas.js';
 import {
   Client,
@@ -75,4 +76,9 @@ export const adminComponents = {
   IssuedInvitation,
   OutboxMessage,
   OutboxMessagePage,
+  ImportRequest,
+  ImportConsumer,
+  ImportKey,
+  ImportClient,
+  ImportReport,
 } as const;

@@ -67,6 +67,9 @@ export const ERROR_CODES = {
   PASSWORD_WRONG: { status: 400, title: 'The current password is wrong' },
   SIGN_IN_THROTTLED: { status: 429, title: 'Too many attempts; try again later' },
   PORTAL_UI_NOT_BUILT: { status: 503, title: 'The portal’s pages are not built' },
+  // Imports from another system (docs/lifecycle.md, "Import").
+  IMPORT_INVALID: { status: 400, title: 'The import file or document cannot be read' },
+  IMPORT_TOO_LARGE: { status: 413, title: 'The import holds more records than one request may carry' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -2,6 +2,7 @@
 // PostgreSQL) implement it over one Kysely query layer; one contract suite tests both.
 import type { JsonObject } from '../lib/json.js';
 import type { IdempotencyStore } from './idempotency-types.js';
+import type { ImportsStore } from './imports-types.js';
 import type { MembersStore } from './members-types.js';
 import type { OAuthStore } from './oauth-types.js';
 import type { ConsumerRecord, Page, PageRequest, QuotaPolicy, RateLimitPolicy } from './records.js';
@@ -41,7 +42,14 @@ export interface KeyRecord {
   quota: QuotaPolicy | null;
   createdAt: number;
   updatedAt: number;
+  /** `foreign`: the SHA-256 of another system's key, imported as it is (src/imports); absent = `portcullis`. */
+  format?: KeyFormat;
+  /** The id an import gave the key; absent or null for keys made here. */
+  externalId?: string | null;
 }
+
+/** Our own format (`<prefix>_…` with a checksum), or a key imported from another system as its SHA-256. */
+export type KeyFormat = 'portcullis' | 'foreign';
 
 export interface AuditEventRecord {
   id: string;
@@ -85,7 +93,7 @@ export interface StoreStats {
   queries: number;
 }
 
-export interface Store extends OAuthStore, UsageStore, IdempotencyStore, MembersStore {
+export interface Store extends OAuthStore, UsageStore, IdempotencyStore, MembersStore, ImportsStore {
   readonly kind: 'sqlite' | 'postgres';
   readonly stats: StoreStats;
   migrate(): Promise<string[]>;

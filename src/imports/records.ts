@@ -1,0 +1,241 @@
+// The records an import reads, in JSON or CSV (docs/lifecycle.md, "Import"): consumers, keys and
+// OAuth clients from another system, each named by its external id. This module turns a file into
+// numbered rows and checks each row against its type's schema; a bad row is refused alone, a file
+// that cannot be read at all is refused whole (IMPORT_INVALID).
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { TypeCompiler } from '@sinclair/typebox/compiler';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { PortcullisError } from '../errors/codes.js';
+import { quotaSettingProblem, rateSettingProblem } from '../limits/settings.js';
+
+/** Records one admin API request may carry (the CLI sends a larger file in several requests). */
+export const MAX_RECORDS_PER_REQUEST = 10_000;
+
+const ExternalId = Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$', description: 'The id the other system gave it (visible ASCII)' });
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+const Scope = Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$' });
+const Scopes = Type.Array(Scope, { maxItems: 200 });
+const Metadata = Type.Record(Type.String(), Type.Unknown(), { description: 'Any JSON object, at most 8 KB serialised' });
+const Policy = Type.Record(Type.String(), Type.Unknown(), { description: 'As on the admin API: `{ limit, window, by? }` or `{ limit, period }`' });
+const Sha256 = Type.String({
+  pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$',
+  description: 'SHA-256 of the key as the other system stored it: 64 hex digits or 43–44 base64/base64url characters',
+});
+const reserved = { allowedIps: Type.Optional(Type.Unknown({ description: 'Reserved for IP allowlists; refused until this version supports them' })) };
+
+export const ImportConsumer = Type.Object(
+  {
+    type: Type.Literal('consumer'),
+    externalId: ExternalId,
+    name: Name,
+    metadata: Type.Optional(Metadata),
+    scopes: Type.Optional(Scopes),
+    enabled: Type.Optional(Type.Boolean()),
+    rateLimit: Type.Optional(Policy),
+    quota: Type.Optional(Policy),
+    ...reserved,
+  },
+  { $id: 'ImportConsumer', additionalProperties: false, description: 'A consumer; keys and clients name it by its externalId' },
+);
+
+export const ImportKey = Type.Object(
+  {
+    type: Type.Literal('key'),
+    externalId: ExternalId,
+    consumer: Type.String({ minLength: 1, maxLength: 200, description: "The consumer's externalId (in this file or imported before)" }),
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    key: Type.Optional(
+      Type.String({ minLength: 16, maxLength: 512, pattern: '^[\\x21-\\x7e]+$', description: 'The key in plaintext: stored as its SHA-256 only' }),
+    ),
+    sha256: Type.Optional(Sha256),
+    start: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 12,
+        pattern: '^[\\x21-\\x7e]+$',
+        description: 'With sha256: the first characters the other system kept for display',
+      }),
+    ),
+    scopes: Type.Optional(Scopes),
+    metadata: Type.Optional(Metadata),
+    expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
+    enabled: Type.Optional(Type.Boolean()),
+    rateLimit: Type.Optional(Policy),
+    quota: Type.Optional(Policy),
+    ...reserved,
+  },
+  { $id: 'ImportKey', additionalProperties: false, description: 'An API key: exactly one of `key` (plaintext) or `sha256`' },
+);
+
+export const ImportClient = Type.Object(
+  {
+    type: Type.Literal('client'),
+    externalId: ExternalId,
+    consumer: Type.String({ minLength: 1, maxLength: 200, description: "The consumer's externalId (in this file or imported before)" }),
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    secret: Type.Optional(
+      Type.String({ minLength: 8, maxLength: 512, pattern: '^[\\x21-\\x7e]+$', description: 'The client secret in plaintext: stored as its SHA-256 only' }),
+    ),
+    secretSha256: Type.Optional(Sha256),
+    secretBcrypt: Type.Optional(
+      Type.String({ pattern: '^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$', description: 'A bcrypt hash of the secret ($2a$, $2b$ or $2y$)' }),
+    ),
+    scopes: Type.Optional(Scopes),
+    audiences: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 500, pattern: '^[\\x21-\\x7e]+$' }), { maxItems: 50 })),
+    tokenTtlSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
+    enabled: Type.Optional(Type.Boolean()),
+    rateLimit: Type.Optional(Policy),
+    quota: Type.Optional(Policy),
+    ...reserved,
+  },
+  {
+    $id: 'ImportClient',
+    additionalProperties: false,
+    description: 'An OAuth client: exactly one of `secret`, `secretSha256` or `secretBcrypt`; it gets a new client_id',
+  },
+);
+
+export type ImportConsumerRecord = Static<typeof ImportConsumer>;
+export type ImportKeyRecord = Static<typeof ImportKey>;
+export type ImportClientRecord = Static<typeof ImportClient>;
+export type ImportRecord = ImportConsumerRecord | ImportKeyRecord | ImportClientRecord;
+export type ImportType = ImportRecord['type'];
+
+/** One record as read from the file, with where it was: the record's index (JSON) or line (CSV). */
+export interface ImportRow {
+  row: number;
+  value: unknown;
+}
+
+/** A row checked: its record, or why it is refused. */
+export type CheckedRow =
+  | { ok: true; row: number; record: ImportRecord }
+  | { ok: false; row: number; type: string | null; externalId: string | null; code: string; reason: string };
+
+const CHECKS: Record<ImportType, ReturnType<typeof TypeCompiler.Compile<TSchema>>> = {
+  consumer: TypeCompiler.Compile(ImportConsumer),
+  key: TypeCompiler.Compile(ImportKey),
+  client: TypeCompiler.Compile(ImportClient),
+};
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const text = (value: unknown): string | null => (typeof value === 'string' ? value.slice(0, 200) : null);
+
+/** Exactly one of these fields must be given on a row of this type. */
+const ONE_OF: Partial<Record<ImportType, readonly string[]>> = { key: ['key', 'sha256'], client: ['secret', 'secretSha256', 'secretBcrypt'] };
+
+export function checkRow({ row, value }: ImportRow): CheckedRow {
+  const type = isObject(value) ? value.type : undefined;
+  const refuse = (code: string, reason: string): CheckedRow => ({
+    ok: false,
+    row,
+    type: text(type),
+    externalId: isObject(value) ? text(value.externalId) : null,
+    code,
+    reason,
+  });
+  if (!isObject(value)) return refuse('VALIDATION_FAILED', 'a record must be an object');
+  if (type !== 'consumer' && type !== 'key' && type !== 'client') return refuse('VALIDATION_FAILED', 'type must be consumer, key or client');
+  const check = CHECKS[type];
+  if (!check.Check(value)) {
+    const error = check.Errors(value).First();
+    return refuse('VALIDATION_FAILED', `${error?.path || '/'}: ${error?.message ?? 'does not match the schema'}`.slice(0, 300));
+  }
+  if (value.allowedIps !== undefined) return refuse('UNSUPPORTED_FIELD', 'allowedIps is not supported by this version; remove it or upgrade');
+  const given = (ONE_OF[type] ?? []).filter((field) => value[field] !== undefined);
+  if (ONE_OF[type] && given.length !== 1) return refuse('VALIDATION_FAILED', `give exactly one of ${ONE_OF[type]!.join(', ')}`);
+  for (const [field, problemOf] of [
+    ['rateLimit', rateSettingProblem],
+    ['quota', quotaSettingProblem],
+  ] as const) {
+    const problem = value[field] !== undefined ? problemOf(value[field]) : undefined;
+    if (problem) return refuse('VALIDATION_FAILED', `/${[field, problem.field].filter(Boolean).join('/')}: ${problem.message}`);
+  }
+  return { ok: true, row, record: value as ImportRecord };
+}
+
+export type ImportFormat = 'json' | 'csv';
+
+/** `.csv` is CSV, anything else JSON, unless the caller names the format. */
+export function formatOfFile(path: string, given: string | undefined): ImportFormat {
+  if (given !== undefined) {
+    if (given !== 'json' && given !== 'csv') throw new PortcullisError('IMPORT_INVALID', `--format is csv or json, not ${given}`);
+    return given;
+  }
+  return path.toLowerCase().endsWith('.csv') ? 'csv' : 'json';
+}
+
+/** A JSON import document: `{ "records": [ … ] }`; row numbers count records from 1. */
+export function rowsOfJson(text: string): ImportRow[] {
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new PortcullisError('IMPORT_INVALID', `the file is not valid JSON (${(error as Error).message.slice(0, 200)})`);
+  }
+  return rowsOfDocument(document);
+}
+
+export function rowsOfDocument(document: unknown): ImportRow[] {
+  if (!isObject(document) || !Array.isArray(document.records))
+    throw new PortcullisError('IMPORT_INVALID', 'an import document is an object with a "records" array');
+  return document.records.map((value, i) => ({ row: i + 1, value }));
+}
+
+/** CSV columns: every field of the three record types; list columns are space-separated, object columns JSON. */
+const CSV_COLUMNS = new Set([
+  'type',
+  'externalId',
+  'consumer',
+  'name',
+  'key',
+  'sha256',
+  'start',
+  'secret',
+  'secretSha256',
+  'secretBcrypt',
+  'scopes',
+  'audiences',
+  'metadata',
+  'expiresAt',
+  'enabled',
+  'tokenTtlSeconds',
+  'rateLimit',
+  'quota',
+  'allowedIps',
+]);
+const LIST_COLUMNS = new Set(['scopes', 'audiences', 'allowedIps']);
+const JSON_COLUMNS = new Set(['metadata', 'rateLimit', 'quota']);
+
+/** A CSV cell as the record field it stands for; an empty cell is a field left out. */
+function fieldOf(column: string, cell: string): unknown {
+  if (LIST_COLUMNS.has(column)) return cell.split(/\s+/).filter(Boolean);
+  if (JSON_COLUMNS.has(column)) {
+    try {
+      return JSON.parse(cell);
+    } catch {
+      return cell; // the row's schema check refuses it, with the column's name
+    }
+  }
+  if (column === 'enabled') return cell === 'true' ? true : cell === 'false' ? false : cell;
+  if (column === 'tokenTtlSeconds') return /^[0-9]{1,12}$/.test(cell) ? Number(cell) : cell;
+  return cell;
+}
+
+/** A CSV file with a header row naming its columns (docs/lifecycle.md); row numbers are the record's line. */
+export function rowsOfCsv(text: string): ImportRow[] {
+  let parsed: Array<{ record: Record<string, string>; info: { lines: number } }>;
+  try {
+    parsed = parseCsv(text, { columns: true, bom: true, info: true, skip_empty_lines: true, trim: true, relax_column_count: false });
+  } catch (error) {
+    throw new PortcullisError('IMPORT_INVALID', `the file is not valid CSV (${(error as Error).message.slice(0, 200)})`);
+  }
+  const header = parsed[0] ? Object.keys(parsed[0].record) : [];
+  const unknown = header.filter((column) => !CSV_COLUMNS.has(column));
+  if (unknown.length > 0) throw new PortcullisError('IMPORT_INVALID', `unknown CSV columns: ${unknown.slice(0, 10).join(', ')}`);
+  return parsed.map(({ record, info }) => {
+    const value: Record<string, unknown> = {};
+    for (const [column, cell] of Object.entries(record)) if (cell !== '') value[column] = fieldOf(column, cell);
+    return { row: info.lines, value };
+  });
+}
