@@ -21,7 +21,7 @@ export const ImportRequest = Type.Object(
         { type: Type.String({ description: '`consumer` (ImportConsumer), `key` (ImportKey) or `client` (ImportClient)' }) },
         { additionalProperties: true, description: 'One record; checked against its type’s schema one by one, so a bad one is refused in the report alone' },
       ),
-      { maxItems: MAX_RECORDS_PER_REQUEST },
+      { description: `At most ${MAX_RECORDS_PER_REQUEST} records (more: 413 IMPORT_TOO_LARGE)` },
     ),
   },
   { $id: 'ImportRequest', additionalProperties: false, description: `At most ${MAX_RECORDS_PER_REQUEST} records; see ImportConsumer, ImportKey, ImportClient` },

@@ -58,7 +58,12 @@ export const ImportKey = Type.Object(
     ),
     scopes: Type.Optional(Scopes),
     metadata: Type.Optional(Metadata),
-    expiresAt: Type.Optional(Type.String({ format: 'date-time' })),
+    expiresAt: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$',
+        description: 'RFC 3339 date-time, e.g. 2027-01-01T00:00:00Z',
+      }),
+    ),
     enabled: Type.Optional(Type.Boolean()),
     rateLimit: Type.Optional(Policy),
     quota: Type.Optional(Policy),

@@ -2,8 +2,7 @@
 // there, whether any foreign key is stored, and the batched insert of what an import creates.
 // Composed into `Store`.
 import type { ClientSecretRecord, OAuthClientRecord } from './oauth-types.js';
-import type { ConsumerRecord } from './records.js';
-import type { AuditEventRecord, KeyRecord } from './types.js';
+import type { AuditEventRecord, ConsumerRecord, KeyRecord } from './records.js';
 
 /** What an import names by external id. */
 export type ImportedKind = 'consumer' | 'key' | 'client';
