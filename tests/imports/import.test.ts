@@ -5,10 +5,11 @@
 // token. The CLI and the gateway have their own describes below, on SQLite.
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
+import { IMPORT_BODY_LIMIT } from '../../src/admin/import-schemas.js';
 import { runCli } from '../../src/cli/main.js';
 import { progressBar } from '../../src/cli/progress.js';
 import { rowsOfCsv } from '../../src/imports/records.js';
@@ -217,6 +218,11 @@ for (const adapter of storeAdapters) {
       const many = await h.call('POST', '/admin/v1/imports', { records: Array.from({ length: 10_001 }, () => ({ type: 'consumer' })) });
       assert.equal(many.status, 413);
       assert.equal(many.body.code, 'IMPORT_TOO_LARGE');
+      const huge = await h.call('POST', '/admin/v1/imports', JSON.stringify({ records: [{ type: 'consumer', name: 'x'.repeat(IMPORT_BODY_LIMIT) }] }), {
+        'content-type': 'application/json',
+      });
+      assert.equal(huge.status, 413);
+      assert.equal(huge.body.code, 'PAYLOAD_TOO_LARGE');
       assert.throws(() => rowsOfCsv('type,colour\nconsumer,red'), { code: 'IMPORT_INVALID' });
       assert.throws(() => rowsOfCsv('type,name\n"consumer,x'), { code: 'IMPORT_INVALID' });
     });
@@ -329,5 +335,28 @@ describe('import: a foreign key at the gateway', () => {
       assert.equal(echoed.headers['x-credential-type'], 'api-key');
       assert.equal(echoed.headers['x-api-key'], undefined);
     }
+  });
+});
+
+describe('import: docs/lifecycle.md examples run as printed', () => {
+  const tmp = tempDir();
+  after(() => tmp.remove());
+
+  it('writes the example files, runs the printed commands, and the imported key and secret work', async () => {
+    const doc = readFileSync('docs/lifecycle.md', 'utf8');
+    for (const [, name, body] of doc.matchAll(/<!-- file: ([\w.]+) -->\n```\w+\n([\s\S]*?)```/g)) writeFileSync(join(tmp.dir, name!), body!);
+    const commands = [...doc.matchAll(/^npx portcullis (import [^#\n]*|migrate)/gm)].map((m) => m[1]!.trim().split(/\s+/));
+    assert.equal(commands.length, 5);
+    const codes: Array<number | null> = [];
+    let last = '';
+    for (const args of commands) {
+      const run = await cli(tmp.dir, args);
+      codes.push(run.code);
+      last = run.stdout;
+    }
+    assert.deepEqual(codes, [0, 2, 2, 2, 0]);
+    assert.deepEqual(JSON.parse(last).created, { consumers: 1, keys: 1, clients: 1 });
+    const verified = await cli(tmp.dir, ['keys', 'verify', 'uk_3ZtQ9pLmW2xVbN7cRfHs8kJd', '--json']);
+    assert.equal(JSON.parse(verified.stdout).code, 'VALID');
   });
 });
