@@ -27,6 +27,22 @@ export interface ConsumerServiceDeps {
   onChange: (consumerId: string) => void;
 }
 
+/** A new consumer's record from its input, checked: what `create` stores, and what an import writes in batches. */
+export function newConsumerRecord(input: ConsumerInput, now: number): ConsumerRecord {
+  return {
+    id: newId('con', now),
+    name: input.name,
+    metadata: checkMetadata(input.metadata ?? {}),
+    scopes: uniqueStrings(input.scopes ?? []),
+    enabled: input.enabled ?? true,
+    externalIds: uniqueStrings(input.externalIds ?? []),
+    rateLimit: input.rateLimit ?? null,
+    quota: input.quota ?? null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 export function createConsumerService({ store, clock, audit, onChange }: ConsumerServiceDeps) {
   async function get(id: string): Promise<ConsumerRecord> {
     const consumer = await store.getConsumer(id);
@@ -38,19 +54,7 @@ export function createConsumerService({ store, clock, audit, onChange }: Consume
     get,
 
     async create(input: ConsumerInput, actor: Actor): Promise<ConsumerRecord> {
-      const now = clock.now();
-      const consumer: ConsumerRecord = {
-        id: newId('con', now),
-        name: input.name,
-        metadata: checkMetadata(input.metadata ?? {}),
-        scopes: uniqueStrings(input.scopes ?? []),
-        enabled: input.enabled ?? true,
-        externalIds: uniqueStrings(input.externalIds ?? []),
-        rateLimit: input.rateLimit ?? null,
-        quota: input.quota ?? null,
-        createdAt: now,
-        updatedAt: now,
-      };
+      const consumer = newConsumerRecord(input, clock.now());
       await store.transaction(async (tx) => {
         await tx.insertConsumer(consumer);
         await audit.record(tx, actor, 'consumer.created', { type: 'consumer', id: consumer.id }, { name: consumer.name });

@@ -21,7 +21,22 @@ const Sha256 = Type.String({
   pattern: '^([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)$',
   description: 'SHA-256 of the key as the other system stored it: 64 hex digits or 43–44 base64/base64url characters',
 });
-const reserved = { allowedIps: Type.Optional(Type.Unknown({ description: 'Reserved for IP allowlists; refused until this version supports them' })) };
+/** What every record may carry besides its own fields. */
+const common = {
+  scopes: Type.Optional(Scopes),
+  enabled: Type.Optional(Type.Boolean()),
+  rateLimit: Type.Optional(Policy),
+  quota: Type.Optional(Policy),
+  allowedIps: Type.Optional(Type.Unknown({ description: 'Reserved for IP allowlists; refused until this version supports them' })),
+};
+/** What keys and clients have besides `common`: their consumer and an optional name. */
+const owned = {
+  consumer: Type.String({ minLength: 1, maxLength: 200, description: "The consumer's externalId (in this file or imported before)" }),
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+};
+/** A key or secret in plaintext: visible ASCII, stored as its SHA-256 only. */
+const plaintext = (minLength: number, what: string) =>
+  Type.Optional(Type.String({ minLength, maxLength: 512, pattern: '^[\\x21-\\x7e]+$', description: `The ${what} in plaintext: stored as its SHA-256 only` }));
 
 export const ImportConsumer = Type.Object(
   {
@@ -29,11 +44,7 @@ export const ImportConsumer = Type.Object(
     externalId: ExternalId,
     name: Name,
     metadata: Type.Optional(Metadata),
-    scopes: Type.Optional(Scopes),
-    enabled: Type.Optional(Type.Boolean()),
-    rateLimit: Type.Optional(Policy),
-    quota: Type.Optional(Policy),
-    ...reserved,
+    ...common,
   },
   { $id: 'ImportConsumer', additionalProperties: false, description: 'A consumer; keys and clients name it by its externalId' },
 );
@@ -42,11 +53,8 @@ export const ImportKey = Type.Object(
   {
     type: Type.Literal('key'),
     externalId: ExternalId,
-    consumer: Type.String({ minLength: 1, maxLength: 200, description: "The consumer's externalId (in this file or imported before)" }),
-    name: Type.Optional(Type.String({ maxLength: 200 })),
-    key: Type.Optional(
-      Type.String({ minLength: 16, maxLength: 512, pattern: '^[\\x21-\\x7e]+$', description: 'The key in plaintext: stored as its SHA-256 only' }),
-    ),
+    ...owned,
+    key: plaintext(16, 'key'),
     sha256: Type.Optional(Sha256),
     start: Type.Optional(
       Type.String({
@@ -56,7 +64,6 @@ export const ImportKey = Type.Object(
         description: 'With sha256: the first characters the other system kept for display',
       }),
     ),
-    scopes: Type.Optional(Scopes),
     metadata: Type.Optional(Metadata),
     expiresAt: Type.Optional(
       Type.String({
@@ -64,10 +71,7 @@ export const ImportKey = Type.Object(
         description: 'RFC 3339 date-time, e.g. 2027-01-01T00:00:00Z',
       }),
     ),
-    enabled: Type.Optional(Type.Boolean()),
-    rateLimit: Type.Optional(Policy),
-    quota: Type.Optional(Policy),
-    ...reserved,
+    ...common,
   },
   { $id: 'ImportKey', additionalProperties: false, description: 'An API key: exactly one of `key` (plaintext) or `sha256`' },
 );
@@ -76,22 +80,15 @@ export const ImportClient = Type.Object(
   {
     type: Type.Literal('client'),
     externalId: ExternalId,
-    consumer: Type.String({ minLength: 1, maxLength: 200, description: "The consumer's externalId (in this file or imported before)" }),
-    name: Type.Optional(Type.String({ maxLength: 200 })),
-    secret: Type.Optional(
-      Type.String({ minLength: 8, maxLength: 512, pattern: '^[\\x21-\\x7e]+$', description: 'The client secret in plaintext: stored as its SHA-256 only' }),
-    ),
+    ...owned,
+    secret: plaintext(8, 'client secret'),
     secretSha256: Type.Optional(Sha256),
     secretBcrypt: Type.Optional(
       Type.String({ pattern: '^\\$2[aby]\\$[0-9]{2}\\$[./A-Za-z0-9]{53}$', description: 'A bcrypt hash of the secret ($2a$, $2b$ or $2y$)' }),
     ),
-    scopes: Type.Optional(Scopes),
     audiences: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 500, pattern: '^[\\x21-\\x7e]+$' }), { maxItems: 50 })),
     tokenTtlSeconds: Type.Optional(Type.Integer({ minimum: 1 })),
-    enabled: Type.Optional(Type.Boolean()),
-    rateLimit: Type.Optional(Policy),
-    quota: Type.Optional(Policy),
-    ...reserved,
+    ...common,
   },
   {
     $id: 'ImportClient',

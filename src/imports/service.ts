@@ -7,6 +7,7 @@
 // key given as a SHA-256 (or a plaintext not of our format) is a `foreign` key, looked up by its hash
 // (src/keys/foreign.ts). Nothing secret reaches the report, the audit trail or a log.
 import { type Actor, auditEvent } from '../audit/log.js';
+import { newConsumerRecord } from '../consumers/service.js';
 import { isPortcullisError } from '../errors/codes.js';
 import { type ForeignKeyPresence, maskForeignHash, maskForeignKey } from '../keys/foreign.js';
 import { hashKey, isWellFormedKey, maskKey } from '../keys/format.js';
@@ -221,18 +222,16 @@ export function createImportService(deps: ImportServiceDeps) {
 
     each(consumerRows, await existing('consumer', consumerRows), (r) => {
       if (takenNames.has(r.name) || run.names.has(r.name)) throw new RowRefused('CONSUMER_NAME_TAKEN', `a consumer named ${r.name} exists`);
-      const consumer: ConsumerRecord = {
-        id: newId('con', now),
-        name: r.name,
-        metadata: checkMetadata(r.metadata ?? {}),
-        scopes: uniqueStrings(r.scopes ?? []),
-        enabled: r.enabled ?? true,
-        externalIds: [r.externalId],
-        rateLimit: (r.rateLimit as RateLimitPolicy | undefined) ?? null,
-        quota: (r.quota as QuotaPolicy | undefined) ?? null,
-        createdAt: now,
-        updatedAt: now,
-      };
+      const { type: _type, externalId, allowedIps: _reserved, rateLimit, quota, ...fields } = r;
+      const consumer = newConsumerRecord(
+        {
+          ...fields,
+          externalIds: [externalId],
+          rateLimit: (rateLimit as RateLimitPolicy | undefined) ?? null,
+          quota: (quota as QuotaPolicy | undefined) ?? null,
+        },
+        now,
+      );
       records.consumers.push(consumer);
       run.consumers.set(r.externalId, consumer);
       run.names.add(r.name);

@@ -16,7 +16,7 @@ import { rowsOfCsv } from '../../src/imports/records.js';
 import { createForeignKeyPresence } from '../../src/keys/foreign.js';
 import { isWellFormedKey } from '../../src/keys/format.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
-import { type Harness, startHarness, startUpstream, type Upstream } from '../gateway/helpers.js';
+import { startHarness, startUpstream } from '../gateway/helpers.js';
 import { cli } from '../helpers/cli.js';
 import { noteSecret } from '../helpers/logs.js';
 import { storeAdapters, tempDir } from '../helpers/stores.js';
@@ -305,35 +305,29 @@ describe('import: the CLI and other nodes (SQLite)', () => {
 });
 
 describe('import: a foreign key at the gateway', () => {
-  let upstream: Upstream;
-  let h: Harness;
-  before(async () => {
-    upstream = await startUpstream();
-    h = await startHarness({ apis: [{ name: 'api', basePath: '/api', upstream: upstream.url }] });
-  });
-  after(async () => {
-    await h.close();
-    await upstream.close();
-  });
-
   it('authenticates with its own format and reaches the upstream as its consumer', async () => {
-    const response = await fetch(`${h.gateway.url}/api/x`, { headers: { 'x-api-key': UNKEY_KEY } });
-    assert.equal(response.status, 401);
-    const report = await h.app.imports.run(
-      [
-        { row: 1, value: { type: 'consumer', externalId: 'gw', name: 'Gateway consumer' } },
-        { row: 2, value: { type: 'key', externalId: 'gw-key', consumer: 'gw', sha256: sha256Hex(UNKEY_KEY) } },
-      ],
-      { actor: { id: 'cli:local', sourceIp: null } },
-    );
-    const consumerId = report.outcomes[0]!.id;
-    for (const headers of [{ 'x-api-key': UNKEY_KEY }, { authorization: `Bearer ${UNKEY_KEY}` }]) {
-      const ok = await fetch(`${h.gateway.url}/api/x`, { headers });
-      assert.equal(ok.status, 200);
-      const echoed = (await ok.json()) as any;
-      assert.equal(echoed.headers['x-consumer-id'], consumerId);
-      assert.equal(echoed.headers['x-credential-type'], 'api-key');
-      assert.equal(echoed.headers['x-api-key'], undefined);
+    const upstream = await startUpstream();
+    const gateway = await startHarness({ apis: [{ name: 'api', basePath: '/api', upstream: upstream.url }] });
+    try {
+      assert.equal((await fetch(`${gateway.gateway.url}/api/x`, { headers: { 'x-api-key': UNKEY_KEY } })).status, 401);
+      const report = await gateway.app.imports.run(
+        [
+          { row: 1, value: { type: 'consumer', externalId: 'gw', name: 'Gateway consumer' } },
+          { row: 2, value: { type: 'key', externalId: 'gw-key', consumer: 'gw', sha256: sha256Hex(UNKEY_KEY) } },
+        ],
+        { actor: { id: 'cli:local', sourceIp: null } },
+      );
+      for (const headers of [{ 'x-api-key': UNKEY_KEY }, { authorization: `Bearer ${UNKEY_KEY}` }]) {
+        const ok = await fetch(`${gateway.gateway.url}/api/x`, { headers });
+        assert.equal(ok.status, 200);
+        const echoed = (await ok.json()) as any;
+        assert.equal(echoed.headers['x-consumer-id'], report.outcomes[0]!.id);
+        assert.equal(echoed.headers['x-credential-type'], 'api-key');
+        assert.equal(echoed.headers['x-api-key'], undefined);
+      }
+    } finally {
+      await gateway.close();
+      await upstream.close();
     }
   });
 });
