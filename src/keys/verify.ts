@@ -96,8 +96,16 @@ export function createKeyVerifier({ store, cache, clock, prefix, onValid, onStal
     return conclude(cache.set(hash, found), required);
   }
 
-  /** Cache, then store (a cache miss is the only path that returns a promise). */
-  function byHash(hash: string, options: VerifyOptions | undefined): MaybePromise<VerifyResult> {
+  /**
+   * Not an async function on purpose: a malformed or cached key is answered at once, without a
+   * promise or a coroutine, which is most of the cost at these rates (see bench/keys.ts); only a
+   * cache miss returns a promise. Callers `await` the result either way. A key of our format takes
+   * exactly the path it took before imports existed; only one that fails the checksum asks whether
+   * foreign keys exist.
+   */
+  return function verifyKey(key: string, options?: VerifyOptions): MaybePromise<VerifyResult> {
+    if (!isWellFormedKey(key, prefix) && (foreignKeys?.present !== true || !isForeignKeyShape(key))) return MALFORMED;
+    const hash = hashKey(key);
     const cached = cache.get(hash);
     if (cached === 'unknown') return NOT_FOUND;
     if (cached) return conclude(cached, options?.scopes);
@@ -107,16 +115,6 @@ export function createKeyVerifier({ store, cache, clock, prefix, onValid, onStal
       if (answer) return answer;
     }
     return fromStore(hash, options?.scopes);
-  }
-
-  /**
-   * Not an async function on purpose: a malformed or cached key is answered at once, without a
-   * promise or a coroutine, which is most of the cost at these rates (see bench/keys.ts); only a
-   * cache miss returns a promise. Callers `await` the result either way.
-   */
-  return function verifyKey(key: string, options?: VerifyOptions): MaybePromise<VerifyResult> {
-    if (!isWellFormedKey(key, prefix)) return foreignKeys?.present === true && isForeignKeyShape(key) ? byHash(hashKey(key), options) : MALFORMED;
-    return byHash(hashKey(key), options);
   };
 }
 

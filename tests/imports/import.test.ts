@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import bcrypt from 'bcryptjs';
@@ -17,6 +18,7 @@ import { createForeignKeyPresence } from '../../src/keys/foreign.js';
 import { isWellFormedKey } from '../../src/keys/format.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { startHarness, startUpstream } from '../gateway/helpers.js';
+import { createTestApp } from '../helpers/app.js';
 import { cli } from '../helpers/cli.js';
 import { noteSecret } from '../helpers/logs.js';
 import { storeAdapters, tempDir } from '../helpers/stores.js';
@@ -274,6 +276,29 @@ describe('import: the CLI and other nodes (SQLite)', () => {
     assert.equal(csv.code, 0, csv.stderr);
     assert.match(csv.stdout, /dry run, nothing written — would create: 1 consumers/);
     assert.equal((await cli(tmp.dir, ['import', 'people.txt'], env)).code, 1, 'not JSON');
+  });
+
+  it('portcullis import --url sends the file to a running Portcullis and numbers the rows as in the file', async () => {
+    const t = await createTestApp();
+    try {
+      await t.admin.listen({ host: '127.0.0.1', port: 0 });
+      const url = `http://127.0.0.1:${(t.admin.server.address() as AddressInfo).port}`;
+      writeFileSync(join(tmp.dir, 'remote.csv'), 'type,externalId,consumer,name\nconsumer,r-1,,Remote\nkey,r-1-key,r-2,\n');
+      const run = await cli(tmp.dir, ['import', 'remote.csv', '--url', url, '--admin-key', t.adminKey, '--json']);
+      assert.equal(run.code, 2, run.stderr);
+      const report = JSON.parse(run.stdout);
+      assert.deepEqual(
+        report.outcomes.map((o: any) => [o.row, o.outcome, o.code ?? null]),
+        [
+          [2, 'created', null],
+          [3, 'refused', 'VALIDATION_FAILED'],
+        ],
+      );
+      const events = (await t.call('GET', '/admin/v1/audit-events?action=consumer.imported')).body.items;
+      assert.equal(events[0].actor, (await t.app.verifyKey(t.adminKey)).keyId);
+    } finally {
+      await t.close();
+    }
   });
 
   it('draws a progress bar only on a terminal', async () => {
