@@ -70,6 +70,7 @@ export const ERROR_CODES = {
   // Imports from another system (docs/lifecycle.md, "Import").
   IMPORT_INVALID: { status: 400, title: 'The import file or document cannot be read' },
   IMPORT_TOO_LARGE: { status: 413, title: 'The import holds more records than one request may carry' },
+  IMPORT_CONFLICT: { status: 409, title: 'Another import wrote the same records at the same time' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,7 +1,8 @@
 // The ImportsStore methods over Kysely, spread into the one Store implementation (kysely-store.ts).
 // Lookups and inserts go by slices, so 1,000 rows cost a handful of statements, not thousands.
 import type { Kysely } from 'kysely';
-import type { ImportedKind, ImportsStore } from './imports-types.js';
+import { PortcullisError } from '../errors/codes.js';
+import type { ImportBatch, ImportedKind, ImportsStore } from './imports-types.js';
 import { auditRow, clientRow, consumerRow, IN_LIST_SLICE, keyRow } from './rows.js';
 import type { Database } from './tables.js';
 
@@ -56,22 +57,35 @@ export function createImportsStoreMethods(db: Kysely<Database>): ImportsStore {
       await db.updateTable('oauth_client_secrets').set({ hash: toHash }).where('id', '=', id).where('hash', '=', fromHash).execute();
     },
 
-    async insertImportBatch({ consumers, keys, clients, secrets, events }) {
-      const externalIds = consumers.flatMap((c) => c.externalIds.map((external_id) => ({ external_id, consumer_id: c.id })));
-      const secretRows = secrets.map((s) => ({
-        id: s.id,
-        client_id: s.clientId,
-        hash: s.hash,
-        masked: s.masked,
-        expires_at: s.expiresAt,
-        created_at: s.createdAt,
-      }));
-      await insertSliced(consumers.map(consumerRow), (slice) => db.insertInto('consumers').values(slice).execute());
-      await insertSliced(externalIds, (slice) => db.insertInto('consumer_external_ids').values(slice).execute());
-      await insertSliced(keys.map(keyRow), (slice) => db.insertInto('api_keys').values(slice).execute());
-      await insertSliced(clients.map(clientRow), (slice) => db.insertInto('oauth_clients').values(slice).execute());
-      await insertSliced(secretRows, (slice) => db.insertInto('oauth_client_secrets').values(slice).execute());
-      await insertSliced(events.map(auditRow), (slice) => db.insertInto('audit_events').values(slice).execute());
+    async insertImportBatch(batch) {
+      try {
+        await insertBatch(batch);
+      } catch (error) {
+        // The batch's lookups ran in its transaction; only an import running beside it can collide.
+        const code = (error as { code?: unknown }).code;
+        if (code === '23505' || (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT'))) {
+          throw new PortcullisError('IMPORT_CONFLICT', 'another import wrote the same records at the same time; run the file again');
+        }
+        throw error;
+      }
     },
   };
+
+  async function insertBatch({ consumers, keys, clients, secrets, events }: ImportBatch): Promise<void> {
+    const externalIds = consumers.flatMap((c) => c.externalIds.map((external_id) => ({ external_id, consumer_id: c.id })));
+    const secretRows = secrets.map((s) => ({
+      id: s.id,
+      client_id: s.clientId,
+      hash: s.hash,
+      masked: s.masked,
+      expires_at: s.expiresAt,
+      created_at: s.createdAt,
+    }));
+    await insertSliced(consumers.map(consumerRow), (slice) => db.insertInto('consumers').values(slice).execute());
+    await insertSliced(externalIds, (slice) => db.insertInto('consumer_external_ids').values(slice).execute());
+    await insertSliced(keys.map(keyRow), (slice) => db.insertInto('api_keys').values(slice).execute());
+    await insertSliced(clients.map(clientRow), (slice) => db.insertInto('oauth_clients').values(slice).execute());
+    await insertSliced(secretRows, (slice) => db.insertInto('oauth_client_secrets').values(slice).execute());
+    await insertSliced(events.map(auditRow), (slice) => db.insertInto('audit_events').values(slice).execute());
+  }
 }

@@ -13,7 +13,8 @@ import bcrypt from 'bcryptjs';
 import { IMPORT_BODY_LIMIT } from '../../src/admin/import-schemas.js';
 import { runCli } from '../../src/cli/main.js';
 import { progressBar } from '../../src/cli/progress.js';
-import { rowsOfCsv } from '../../src/imports/records.js';
+import { newConsumerRecord } from '../../src/consumers/service.js';
+import { rowsOfCsv } from '../../src/imports/csv.js';
 import { createForeignKeyPresence } from '../../src/keys/foreign.js';
 import { isWellFormedKey } from '../../src/keys/format.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
@@ -226,6 +227,14 @@ for (const adapter of storeAdapters) {
       assert.equal(huge.status, 413);
       assert.equal(huge.body.code, 'PAYLOAD_TOO_LARGE');
       assert.throws(() => rowsOfCsv('type,colour\nconsumer,red'), { code: 'IMPORT_INVALID' });
+      // What an import running beside this one would meet: a row another transaction wrote since the lookups.
+      const twin = newConsumerRecord({ name: 'twin of acme', externalIds: ['acme-a'] }, h.clock.now());
+      const empty = { keys: [], clients: [], secrets: [], events: [] };
+      await assert.rejects(
+        h.app.store.transaction((tx) => tx.insertImportBatch({ consumers: [twin], ...empty })),
+        { code: 'IMPORT_CONFLICT' },
+      );
+      assert.equal(await h.app.store.findConsumerByName('twin of acme'), undefined);
       assert.throws(() => rowsOfCsv('type,name\n"consumer,x'), { code: 'IMPORT_INVALID' });
     });
   });

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { formatOfFile, type ImportRow, MAX_RECORDS_PER_REQUEST, rowsOfCsv, rowsOfJson } from '../../imports/records.js';
+import { formatOfFile, type ImportRow, MAX_RECORDS_PER_REQUEST, rowsOfJson } from '../../imports/records.js';
 import type { ImportCounts, ImportReport } from '../../imports/service.js';
 import { type CliContext, CliError } from '../context.js';
 import { type Common, withConnection } from '../options.js';
@@ -21,7 +21,7 @@ interface ImportOptions extends Common {
   dryRun?: boolean;
 }
 
-function readRows(ctx: CliContext, file: string, format: string | undefined): ImportRow[] {
+async function readRows(ctx: CliContext, file: string, format: string | undefined): Promise<ImportRow[]> {
   const path = resolve(ctx.cwd, file);
   let text: string;
   try {
@@ -29,7 +29,10 @@ function readRows(ctx: CliContext, file: string, format: string | undefined): Im
   } catch (error) {
     throw new CliError(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
   }
-  return formatOfFile(path, format) === 'csv' ? rowsOfCsv(text) : rowsOfJson(text);
+  if (formatOfFile(path, format) !== 'csv') return rowsOfJson(text);
+  // Loaded here, not with the command line: `portcullis start` never needs the CSV parser.
+  const { rowsOfCsv } = await import('../../imports/csv.js');
+  return rowsOfCsv(text);
 }
 
 /** Reports of several requests as one; each request's rows are numbered from 1, so they are shifted back to the file's. */
@@ -73,7 +76,7 @@ export function addImport(program: Command, ctx: CliContext): void {
     .addOption(new Option('--format <format>', 'csv or json (default: from the file name)').choices(['csv', 'json']))
     .option('--dry-run', 'check every row and report, write nothing')
     .action(async (file: string, o: ImportOptions) => {
-      const rows = readRows(ctx, file, o.format);
+      const rows = await readRows(ctx, file, o.format);
       const dryRun = o.dryRun === true;
       const bar = progressBar(ctx.stdout, dryRun ? 'checking' : 'importing');
       const onProgress = o.json ? undefined : (done: number, total: number) => bar.update(done, total);
