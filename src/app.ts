@@ -8,8 +8,10 @@ import { startStoreSync } from './cluster/store-sync.js';
 import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createConsumerService } from './consumers/service.js';
+import { createImportService } from './imports/service.js';
 import { createApiKeyAuthMethod } from './keys/auth-method.js';
 import { createKeyCache, type KeyCache } from './keys/cache.js';
+import { createForeignKeyPresence } from './keys/foreign.js';
 import { createLastUsedTracker } from './keys/last-used.js';
 import { createKeyService, type IssuedKey } from './keys/service.js';
 import { createKeyVerifier } from './keys/verify.js';
@@ -105,6 +107,9 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     publish,
     onStaleAnswer: () => staleAnswer('jwt'),
   }).catch(failed);
+  // Keys imported in another system's format are looked up only while the store holds some (keys/foreign.ts).
+  const foreignKeys = createForeignKeyPresence(store);
+  await foreignKeys.refresh().catch(failed);
   // How other nodes' changes reach this one (the change channel and the store sync) and what a change drops here.
   const storeSync = startStoreSync({
     store,
@@ -115,6 +120,7 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     tokens: oauth,
     housekeeping: oauth.housekeeping,
     intervalMs: oauth.settings.syncIntervalMs,
+    onKeysChanged: () => foreignKeys.refresh(),
   });
 
   const lastUsed = createLastUsedTracker(store, (error) => log.warn({ err: error }, 'could not record key usage; will retry'));
@@ -147,10 +153,30 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
   };
   const keys = createKeyService({ store, clock, audit, cache: keyChanges, prefix });
   const leaks = createLeakService({ store, clock, audit, cache: keyChanges, policy: config.leaks.policy, prefix });
-  const verifyKey = createKeyVerifier({ store, cache, clock, prefix, onValid: (id, at) => lastUsed.touch(id, at), onStale: () => staleAnswer('api-key') });
+  const verifyKey = createKeyVerifier({
+    store,
+    cache,
+    clock,
+    prefix,
+    onValid: (id, at) => lastUsed.touch(id, at),
+    onStale: () => staleAnswer('api-key'),
+    foreignKeys,
+  });
   // The gateway's authentication methods by name; the JWT method registers here too
   // (`authMethods.register(jwtMethod)`), and the gateway and library mode look methods up per request.
   const authMethods = createAuthMethodRegistry([createApiKeyAuthMethod({ verifyKey }), oauth.jwtAuthMethod]);
+
+  // Imports from another system (src/imports): written in batches, idempotent by external id.
+  const imports = createImportService({
+    store,
+    clock,
+    keyPrefix: prefix,
+    secretPrefix: oauth.settings.clientSecretPrefix,
+    defaultTokenTtlSeconds: oauth.settings.tokenTtlSeconds,
+    maxTokenTtlSeconds: oauth.settings.maxTokenTtlSeconds,
+    foreignKeys,
+    forgetUnknown: (hash) => cache.delete(hash),
+  });
 
   /** Creates an admin key (and the admin consumer on first use). */
   async function createAdminKey(name: string, actor: Actor = SYSTEM_ACTOR): Promise<IssuedKey> {
@@ -208,6 +234,8 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     keys,
     leaks,
     verifyKey,
+    foreignKeys,
+    imports,
     authMethods,
     metrics,
     oauth,

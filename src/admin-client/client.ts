@@ -45,17 +45,15 @@ export interface AdminResponse {
 }
 
 type PathArgs<Path extends string> = Path extends `${string}{${string}}${infer Rest}` ? [string, ...PathArgs<Rest>] : [];
-type InputArgs<Op> = Op extends { body: infer Name extends keyof AdminSchemas }
-  ? // biome-ignore lint/complexity/noBannedTypes: `{} extends T` is the test for "every field of T is optional".
-    {} extends AdminSchemas[Name]
-    ? [body?: AdminSchemas[Name]]
-    : [body: AdminSchemas[Name]]
-  : Op extends { query: infer Name extends keyof AdminQueries }
-    ? [query?: AdminQueries[Name]]
-    : [];
+type BodyArgs<Name extends keyof AdminSchemas> =
+  // biome-ignore lint/complexity/noBannedTypes: `{} extends T` is the test for "every field of T is optional".
+  {} extends AdminSchemas[Name] ? [body?: AdminSchemas[Name]] : [body: AdminSchemas[Name]];
+type QueryArgs<Op> = Op extends { query: infer Name extends keyof AdminQueries } ? [query?: AdminQueries[Name]] : [];
+/** The body (when the operation takes one), then the query (when it takes one). */
+type InputArgs<Op> = Op extends { body: infer Name extends keyof AdminSchemas } ? [...BodyArgs<Name>, ...QueryArgs<Op>] : QueryArgs<Op>;
 type Answer<Op> = Op extends { response: infer Name extends keyof AdminSchemas } ? AdminSchemas[Name] : undefined;
 
-/** One method per operation: path parameters in path order, then the body or query, then options. */
+/** One method per operation: path parameters in path order, then the body and the query (those it takes), then options. */
 export type AdminOperations = {
   [Id in keyof typeof adminOperations]: (
     ...args: [...PathArgs<(typeof adminOperations)[Id]['path']>, ...InputArgs<(typeof adminOperations)[Id]>, options?: AdminRequestOptions]
@@ -114,20 +112,21 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
   const client: Record<string, unknown> = { request };
   for (const [id, operation] of Object.entries(adminOperations) as Array<[string, OperationSpec]>) {
     const names = [...operation.path.matchAll(/\{(\w+)\}/g)].map((match) => match[1]!);
-    const takesInput = operation.body !== undefined || operation.query !== undefined;
+    const bodyAt = operation.body !== undefined ? names.length : -1;
+    const queryAt = operation.query !== undefined ? names.length + (bodyAt === -1 ? 0 : 1) : -1;
+    const optionsAt = names.length + (bodyAt === -1 ? 0 : 1) + (queryAt === -1 ? 0 : 1);
     client[id] = async (...args: unknown[]) => {
       const ids = args.slice(0, names.length);
-      const input = takesInput ? args[names.length] : undefined;
-      const init = (args[names.length + (takesInput ? 1 : 0)] ?? {}) as AdminRequestOptions;
+      const init = (args[optionsAt] ?? {}) as AdminRequestOptions;
       let path = operation.path;
       ids.forEach((value, i) => {
         if (typeof value !== 'string' || value === '') throw new TypeError(`${id}: ${names[i]} must be a non-empty string`);
         path = path.replace(`{${names[i]}}`, encodeURIComponent(value));
       });
-      if (operation.query) path += query(input as Record<string, unknown> | undefined);
+      if (queryAt !== -1) path += query(args[queryAt] as Record<string, unknown> | undefined);
       const response = await request(operation.method, path, {
         ...init,
-        ...(operation.body ? { body: input ?? {} } : {}),
+        ...(bodyAt !== -1 ? { body: args[bodyAt] ?? {} } : {}),
       });
       if (response.status < 200 || response.status > 299) throw new AdminApiError(response.status, problemOf(response));
       return operation.response === null ? undefined : response.body;

@@ -3,6 +3,7 @@
 // cannot drift; a test holds this table to the OpenAPI document the server serves.
 import type { Static } from '@sinclair/typebox';
 import type { adminComponents } from '../admin/components.js';
+import type { ImportQuery } from '../admin/import-schemas.js';
 import type { AuditQuery, PageQuery, UsageQuery } from '../admin/schemas.js';
 
 /** The admin API's named schemas (`#/components/schemas/<name>`), as TypeScript types. */
@@ -13,6 +14,7 @@ export interface AdminQueries {
   PageQuery: Static<typeof PageQuery>;
   AuditQuery: Static<typeof AuditQuery>;
   UsageQuery: Static<typeof UsageQuery>;
+  ImportQuery: Static<typeof ImportQuery>;
 }
 
 export interface OperationSpec {
@@ -61,6 +63,8 @@ export const adminOperations = {
 
   listAuditEvents: { method: 'GET', path: '/admin/v1/audit-events', query: 'AuditQuery', response: 'AuditEventPage' },
   getUsage: { method: 'GET', path: '/admin/v1/usage', query: 'UsageQuery', response: 'UsageReport' },
+
+  importRecords: { method: 'POST', path: '/admin/v1/imports', query: 'ImportQuery', body: 'ImportRequest', response: 'ImportReport' },
 } as const satisfies Record<string, OperationSpec>;
 
 export type AdminOperationId = keyof typeof adminOperations;

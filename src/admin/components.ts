@@ -2,6 +2,7 @@
 // the OpenAPI document, the validator and serialiser resolve the routes' `{ $ref: "<$id>" }` to it,
 // and portcullis/admin takes its types from here.
 
+import { ImportClient, ImportConsumer, ImportKey, ImportReport, ImportRequest } from './import-schemas.js';
 import { LeakReport, LeakReportResult } from './leak-schemas.js';
 import { IssuedInvitation, Member, MemberInvite, MemberPage, OutboxMessage, OutboxMessagePage, PortalUser } from './member-schemas.js';
 import {
@@ -79,4 +80,9 @@ export const adminComponents = {
   PortalUser,
   LeakReport,
   LeakReportResult,
+  ImportRequest,
+  ImportConsumer,
+  ImportKey,
+  ImportClient,
+  ImportReport,
 } as const;

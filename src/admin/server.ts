@@ -20,6 +20,7 @@ import { guardRoutes } from './route-access.js';
 import { auditRoutes } from './routes/audit.js';
 import { clientRoutes } from './routes/clients.js';
 import { consumerRoutes } from './routes/consumers.js';
+import { importRoutes } from './routes/imports.js';
 import { keyRoutes } from './routes/keys.js';
 import { memberRoutes } from './routes/members.js';
 import { usageRoutes } from './routes/usage.js';
@@ -127,6 +128,7 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
   usageRoutes(server, app);
   clientRoutes(server, app);
   memberRoutes(server, app);
+  importRoutes(server, app);
   options.register?.(server);
 
   server.get(OPENAPI_PATH, { schema: { hide: true } }, async () => server.swagger());

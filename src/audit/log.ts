@@ -4,7 +4,7 @@ import { PortcullisError } from '../errors/codes.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { IdempotentWrite } from '../store/idempotency-types.js';
-import type { JsonObject, Store } from '../store/types.js';
+import type { AuditEventRecord, JsonObject, Store } from '../store/types.js';
 
 export interface Actor {
   /** `key_…` for an admin key, `cli:local` for the CLI on the store, `portal:usr_…` for a portal user, `system` for Portcullis itself. */
@@ -48,7 +48,10 @@ export type AuditAction =
   | 'portal_user.password_reset'
   | 'portal_user.disabled'
   | 'portal_user.enabled'
-  | 'key.leaked';
+  | 'key.leaked'
+  | 'consumer.imported'
+  | 'key.imported'
+  | 'client.imported';
 
 export type AuditTarget = { type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key' | 'member' | 'portal-user'; id: string };
 
@@ -56,20 +59,15 @@ export interface AuditLog {
   record(store: Store, actor: Actor, action: AuditAction, target: AuditTarget, details?: JsonObject): Promise<void>;
 }
 
+/** An event as `record` writes it, for writes that insert many events in one statement (src/imports). */
+export function auditEvent(actor: Actor, action: AuditAction, target: AuditTarget, details: JsonObject, at: number): AuditEventRecord {
+  return { id: newId('evt', at), at, actor: actor.id, action, targetType: target.type, targetId: target.id, sourceIp: actor.sourceIp, details };
+}
+
 export function createAuditLog({ clock }: { clock: Clock }): AuditLog {
   return {
     async record(store, actor, action, target, details = {}) {
-      const at = clock.now();
-      await store.insertAuditEvent({
-        id: newId('evt', at),
-        at,
-        actor: actor.id,
-        action,
-        targetType: target.type,
-        targetId: target.id,
-        sourceIp: actor.sourceIp,
-        details,
-      });
+      await store.insertAuditEvent(auditEvent(actor, action, target, details, clock.now()));
       if (actor.idempotentWrite && !(await store.markIdempotentWrite(actor.idempotentWrite, target))) {
         // Another request took this Idempotency-Key over (this one outlived its lock): roll back.
         throw new PortcullisError('IDEMPOTENCY_KEY_IN_USE', 'a retry with the same Idempotency-Key took over this request');

@@ -7,6 +7,7 @@ import { ConfigError } from '../config/load.js';
 import { addAdmin } from './commands/admin.js';
 import { addClients } from './commands/clients.js';
 import { addConsumers } from './commands/consumers.js';
+import { addImport } from './commands/import.js';
 import { addInit } from './commands/init.js';
 import { addKeys } from './commands/keys.js';
 import { addMigrate } from './commands/migrate.js';
@@ -44,6 +45,7 @@ export function buildProgram(ctx: CliContext = { ...processIo(), exitCode: 0 }):
     addToken,
     addPortal,
     addScan,
+    addImport,
   ])
     add(program, ctx);
   return program;

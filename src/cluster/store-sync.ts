@@ -36,6 +36,8 @@ export interface StoreSyncDeps {
   housekeeping: () => Promise<void>;
   /** `oauth.syncInterval`. */
   intervalMs: number;
+  /** Told when a pass saw keys or consumers changed elsewhere (an import there may have added foreign keys). */
+  onKeysChanged?: () => Promise<void>;
 }
 
 export interface StoreSync {
@@ -50,7 +52,7 @@ export interface StoreSync {
 }
 
 /** Listens on the change channel and starts the store sync's timer (it does not keep the process alive). */
-export function startStoreSync({ store, clock, log, changes, keyCache, tokens, housekeeping, intervalMs }: StoreSyncDeps): StoreSync {
+export function startStoreSync({ store, clock, log, changes, keyCache, tokens, housekeeping, intervalMs, onKeysChanged }: StoreSyncDeps): StoreSync {
   const { ring, principals, revocations } = tokens;
 
   function apply(change: Change): void {
@@ -83,15 +85,19 @@ export function startStoreSync({ store, clock, log, changes, keyCache, tokens, h
     const readAt = clock.now();
     const keyIds: string[] = [];
     let signingKeysChanged = false;
+    let consumersChanged = false;
     for (const target of targets) {
       if (appliedEvents.has(target.eventId)) continue;
       appliedEvents.set(target.eventId, readAt);
       if (target.type === 'key') keyIds.push(target.id);
-      else if (target.type === 'consumer') apply({ kind: 'consumer', id: target.id });
-      else if (target.type === 'signing-key') signingKeysChanged = true;
+      else if (target.type === 'consumer') {
+        consumersChanged = true;
+        apply({ kind: 'consumer', id: target.id });
+      } else if (target.type === 'signing-key') signingKeysChanged = true;
       else apply({ kind: 'client', id: target.id });
     }
     for (const hash of await store.listKeyHashes(keyIds)) keyCache.delete(hash);
+    if (keyIds.length > 0 || consumersChanged) await onKeysChanged?.();
     // A rotation elsewhere (an immediate one removes keys): reloading refuses the removed keys' cached tokens.
     if (signingKeysChanged) await ring.load();
   }

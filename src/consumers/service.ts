@@ -27,6 +27,22 @@ export interface ConsumerServiceDeps {
   onChange: (consumerId: string) => void;
 }
 
+/** A new consumer's record from its input, checked: what `create` stores, and what an import writes in batches. */
+export function newConsumerRecord(input: ConsumerInput, now: number): ConsumerRecord {
+  return {
+    id: newId('con', now),
+    name: input.name,
+    metadata: checkMetadata(input.metadata ?? {}),
+    scopes: uniqueStrings(input.scopes ?? []),
+    enabled: input.enabled ?? true,
+    externalIds: uniqueStrings(input.externalIds ?? []),
+    rateLimit: input.rateLimit ?? null,
+    quota: input.quota ?? null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
 export function createConsumerService({ store, clock, audit, onChange }: ConsumerServiceDeps) {
   async function get(id: string): Promise<ConsumerRecord> {
     const consumer = await store.getConsumer(id);
@@ -39,19 +55,7 @@ export function createConsumerService({ store, clock, audit, onChange }: Consume
 
     /** `within`: a caller's transaction to write in (sign-up's), else a transaction of its own. */
     async create(input: ConsumerInput, actor: Actor, within: Store = store): Promise<ConsumerRecord> {
-      const now = clock.now();
-      const consumer: ConsumerRecord = {
-        id: newId('con', now),
-        name: input.name,
-        metadata: checkMetadata(input.metadata ?? {}),
-        scopes: uniqueStrings(input.scopes ?? []),
-        enabled: input.enabled ?? true,
-        externalIds: uniqueStrings(input.externalIds ?? []),
-        rateLimit: input.rateLimit ?? null,
-        quota: input.quota ?? null,
-        createdAt: now,
-        updatedAt: now,
-      };
+      const consumer = newConsumerRecord(input, clock.now());
       await within.transaction(async (tx) => {
         await tx.insertConsumer(consumer);
         await audit.record(tx, actor, 'consumer.created', { type: 'consumer', id: consumer.id }, { name: consumer.name });

@@ -75,6 +75,10 @@ export const ERROR_CODES = {
   LEAK_REPORT_KEY_UNKNOWN: { status: 401, title: 'The report is signed with a key GitHub does not publish' },
   LEAK_REPORT_SIGNATURE_INVALID: { status: 401, title: 'The report’s signature does not verify' },
   LEAK_KEYS_UNAVAILABLE: { status: 503, title: 'GitHub’s signing keys cannot be fetched right now' },
+  // Imports from another system (docs/lifecycle.md, "Import").
+  IMPORT_INVALID: { status: 400, title: 'The import file or document cannot be read' },
+  IMPORT_TOO_LARGE: { status: 413, title: 'The import holds more records than one request may carry' },
+  IMPORT_CONFLICT: { status: 409, title: 'Another import wrote the same records at the same time' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,5 +1,7 @@
 // Key verification: parse → checksum → cache → store → revoked, expired, disabled, scopes.
-// Denials are values; only store faults throw. A malformed key never reaches the store. While the
+// Denials are values; only store faults throw. A malformed key never reaches the store — unless the
+// store holds keys imported from another system (foreign.ts), when a credential of a foreign shape is
+// looked up by its hash like ours, behind the same cache and negative cache. While the
 // store is unreachable, a key cached past its TTL (within keys.cache.staleIfError) is still answered
 // when the answer cannot have changed for the better (VALID, or REVOKED); anything else fails closed.
 import { createStoreFaultState } from '../auth/freshness.js';
@@ -8,6 +10,7 @@ import type { MaybePromise } from '../lib/maybe-promise.js';
 import { isStoreUnavailable } from '../store/errors.js';
 import type { Store } from '../store/types.js';
 import type { CachedKey, KeyCache } from './cache.js';
+import { type ForeignKeyPresence, isForeignKeyShape } from './foreign.js';
 import { hashKey, isWellFormedKey } from './format.js';
 import type { VerifyCode, VerifyOptions, VerifyResult } from './verify-result.js';
 
@@ -20,6 +23,8 @@ export interface KeyVerifierDeps {
   onValid?: (keyId: string, at: number) => void;
   /** Told of each answer given from a stale entry because the store is unreachable (a metric). */
   onStale?: () => void;
+  /** Whether the store holds foreign keys; without it (or while it says no) only our format is looked up. */
+  foreignKeys?: Pick<ForeignKeyPresence, 'present'>;
 }
 
 /** Last-used times are kept to the second: a busy key tells the tracker once a second, not per request. */
@@ -49,7 +54,7 @@ export function judge(entry: CachedKey, now: number, required: readonly string[]
   return entry.valid;
 }
 
-export function createKeyVerifier({ store, cache, clock, prefix, onValid, onStale }: KeyVerifierDeps) {
+export function createKeyVerifier({ store, cache, clock, prefix, onValid, onStale, foreignKeys }: KeyVerifierDeps) {
   const storeFaults = createStoreFaultState(() => clock.now());
 
   function conclude(entry: CachedKey, required: readonly string[] | undefined): VerifyResult {
@@ -94,10 +99,12 @@ export function createKeyVerifier({ store, cache, clock, prefix, onValid, onStal
   /**
    * Not an async function on purpose: a malformed or cached key is answered at once, without a
    * promise or a coroutine, which is most of the cost at these rates (see bench/keys.ts); only a
-   * cache miss returns a promise. Callers `await` the result either way.
+   * cache miss returns a promise. Callers `await` the result either way. A key of our format takes
+   * exactly the path it took before imports existed; only one that fails the checksum asks whether
+   * foreign keys exist.
    */
   return function verifyKey(key: string, options?: VerifyOptions): MaybePromise<VerifyResult> {
-    if (!isWellFormedKey(key, prefix)) return MALFORMED;
+    if (!isWellFormedKey(key, prefix) && (foreignKeys?.present !== true || !isForeignKeyShape(key))) return MALFORMED;
     const hash = hashKey(key);
     const cached = cache.get(hash);
     if (cached === 'unknown') return NOT_FOUND;

@@ -10,6 +10,7 @@ import { ConfigError, validateConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { createApiKeyAuthMethod } from '../keys/auth-method.js';
 import { createKeyCache } from '../keys/cache.js';
+import { createForeignKeyPresence } from '../keys/foreign.js';
 import { hashKey, isWellFormedKey } from '../keys/format.js';
 import { createLastUsedTracker } from '../keys/last-used.js';
 import { createKeyVerifier } from '../keys/verify.js';
@@ -150,7 +151,10 @@ export function createInProcessVerifier(options: InProcessVerifierOptions): Port
     });
     const lastUsed = createLastUsedTracker(store, () => undefined);
     lastUsed.start(10_000);
-    const verifyKey = createKeyVerifier({ store, cache, clock, prefix: config.keys.prefix, onValid: (id, at) => lastUsed.touch(id, at) });
+    // Whether keys imported in another system's format exist is read once, when the store opens.
+    const foreignKeys = createForeignKeyPresence(store);
+    await foreignKeys.refresh();
+    const verifyKey = createKeyVerifier({ store, cache, clock, prefix: config.keys.prefix, onValid: (id, at) => lastUsed.touch(id, at), foreignKeys });
     return { store, lastUsed, apiKey: createApiKeyAuthMethod({ verifyKey }) };
   });
   const apiKey = onFirstUse(async () => (await opened.get()).apiKey);

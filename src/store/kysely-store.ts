@@ -1,14 +1,16 @@
 // One Store implementation over Kysely, shared by the SQLite and PostgreSQL adapters: they differ
 // only in how they connect and in a few error codes.
-import { type Kysely, Migrator, type Selectable, sql } from 'kysely';
+import { type Kysely, Migrator, type Selectable, sql, type Updateable } from 'kysely';
 import { PortcullisError } from '../errors/codes.js';
 import { encodeBase62 } from '../lib/base62.js';
 import { atomically } from './atomically.js';
 import type { Dialect } from './dialect.js';
 import { createIdempotencyStoreMethods } from './idempotency-kysely.js';
+import { createImportsStoreMethods } from './imports-kysely.js';
 import { createMembersStoreMethods, deleteMembersOfConsumer } from './members-kysely.js';
 import { migrationProvider } from './migrations.js';
 import { createOAuthStoreMethods, deleteClientsOfConsumer } from './oauth-kysely.js';
+import { auditRow, consumerRow, IN_LIST_SLICE, keyRow } from './rows.js';
 import type { ApiKeysTable, AuditEventsTable, ConsumersTable, Database } from './tables.js';
 import type { AuditEventRecord, AuditFilter, ConsumerRecord, KeyRecord, KeyVerificationRecord, Page, PageRequest, Store, StoreStats } from './types.js';
 import { createUsageStoreMethods } from './usage-kysely.js';
@@ -112,6 +114,9 @@ export function toKey(row: Selectable<ApiKeysTable>): KeyRecord {
     quota: parseNullable(row.quota),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    // Only when set, so a key made here reads back as it was written.
+    ...(row.format === 'foreign' ? { format: 'foreign' as const } : {}),
+    ...(row.external_id !== null && row.external_id !== undefined ? { externalId: row.external_id } : {}),
   };
 }
 
@@ -194,6 +199,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
     ...createUsageStoreMethods(db),
     ...createIdempotencyStoreMethods(db),
     ...createMembersStoreMethods(db),
+    ...createImportsStoreMethods(db),
     kind: dialect,
     stats,
     close,
@@ -221,20 +227,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
     async insertConsumer(c) {
       try {
         await atomically(db, async (trx) => {
-          await trx
-            .insertInto('consumers')
-            .values({
-              id: c.id,
-              name: c.name,
-              metadata: json(c.metadata),
-              scopes: json(c.scopes),
-              enabled: c.enabled ? 1 : 0,
-              rate_limit: jsonOrNull(c.rateLimit),
-              quota: jsonOrNull(c.quota),
-              created_at: c.createdAt,
-              updated_at: c.updatedAt,
-            })
-            .execute();
+          await trx.insertInto('consumers').values(consumerRow(c)).execute();
           await replaceExternalIds(trx, c.id, c.externalIds);
         });
       } catch (error) {
@@ -306,26 +299,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
     },
 
     async insertKey(k) {
-      await db
-        .insertInto('api_keys')
-        .values({
-          id: k.id,
-          consumer_id: k.consumerId,
-          name: k.name,
-          hash: k.hash,
-          masked: k.masked,
-          scopes: json(k.scopes),
-          metadata: json(k.metadata),
-          expires_at: k.expiresAt,
-          enabled: k.enabled ? 1 : 0,
-          revoked_at: k.revokedAt,
-          last_used_at: k.lastUsedAt,
-          rate_limit: jsonOrNull(k.rateLimit),
-          quota: jsonOrNull(k.quota),
-          created_at: k.createdAt,
-          updated_at: k.updatedAt,
-        })
-        .execute();
+      await db.insertInto('api_keys').values(keyRow(k)).execute();
     },
 
     async getKey(id) {
@@ -360,7 +334,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
     },
 
     async updateKey(id, patch) {
-      const values: Partial<ApiKeysTable> = { updated_at: patch.updatedAt };
+      const values: Updateable<ApiKeysTable> = { updated_at: patch.updatedAt };
       if (patch.name !== undefined) values.name = patch.name;
       if (patch.scopes !== undefined) values.scopes = json(patch.scopes);
       if (patch.metadata !== undefined) values.metadata = json(patch.metadata);
@@ -389,19 +363,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
     },
 
     async insertAuditEvent(e) {
-      await db
-        .insertInto('audit_events')
-        .values({
-          id: e.id,
-          at: e.at,
-          actor: e.actor,
-          action: e.action,
-          target_type: e.targetType,
-          target_id: e.targetId,
-          source_ip: e.sourceIp,
-          details: json(e.details),
-        })
-        .execute();
+      await db.insertInto('audit_events').values(auditRow(e)).execute();
     },
 
     async listAuditEvents(filter: AuditFilter) {
@@ -442,13 +404,17 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
     },
 
     async listKeyHashes(ids) {
-      if (ids.length === 0) return [];
-      const rows = await db
-        .selectFrom('api_keys')
-        .select('hash')
-        .where('id', 'in', [...ids])
-        .execute();
-      return rows.map((r) => r.hash);
+      // In slices: an import changes thousands of keys at once, more than one statement may name.
+      const hashes: string[] = [];
+      for (let i = 0; i < ids.length; i += IN_LIST_SLICE) {
+        const rows = await db
+          .selectFrom('api_keys')
+          .select('hash')
+          .where('id', 'in', ids.slice(i, i + IN_LIST_SLICE))
+          .execute();
+        for (const row of rows) hashes.push(row.hash);
+      }
+      return hashes;
     },
   };
   return store;

@@ -1,8 +1,9 @@
 // The OAuthStore methods over Kysely, spread into the one Store implementation (kysely-store.ts).
-import type { Kysely, Selectable } from 'kysely';
+import type { Kysely, Selectable, Updateable } from 'kysely';
 import { atomically } from './atomically.js';
 import type { OAuthClientSecretsTable, OAuthClientsTable, OAuthRevokedTokensTable, OAuthSigningKeysTable } from './oauth-tables.js';
 import type { ClientAuthMethod, ClientSecretRecord, OAuthClientRecord, OAuthStore, RevokedTokenRecord, SigningAlg, SigningKeyRecord } from './oauth-types.js';
+import { clientRow } from './rows.js';
 import type { Database } from './tables.js';
 import type { ConsumerRecord, Page } from './types.js';
 
@@ -25,6 +26,7 @@ function toClient(row: Selectable<OAuthClientsTable>): OAuthClientRecord {
     quota: row.quota === null || row.quota === undefined ? null : JSON.parse(row.quota),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
+    ...(row.external_id !== null && row.external_id !== undefined ? { externalId: row.external_id } : {}),
   };
 }
 
@@ -82,25 +84,7 @@ export function createOAuthStoreMethods(db: Kysely<Database>, { getConsumer }: O
 
   return {
     async insertClient(c) {
-      await db
-        .insertInto('oauth_clients')
-        .values({
-          id: c.id,
-          consumer_id: c.consumerId,
-          name: c.name,
-          scopes: json(c.scopes),
-          audiences: json(c.audiences),
-          token_ttl_seconds: c.tokenTtlSeconds,
-          auth_method: c.authMethods.join(' '),
-          jwks: c.jwks === null ? null : json(c.jwks),
-          enabled: c.enabled ? 1 : 0,
-          tokens_revoked_before: c.tokensRevokedBefore,
-          rate_limit: c.rateLimit === null ? null : json(c.rateLimit),
-          quota: c.quota === null ? null : json(c.quota),
-          created_at: c.createdAt,
-          updated_at: c.updatedAt,
-        })
-        .execute();
+      await db.insertInto('oauth_clients').values(clientRow(c)).execute();
     },
 
     getClient,
@@ -127,7 +111,7 @@ export function createOAuthStoreMethods(db: Kysely<Database>, { getConsumer }: O
     },
 
     async updateClient(id, patch) {
-      const values: Partial<OAuthClientsTable> = { updated_at: patch.updatedAt };
+      const values: Updateable<OAuthClientsTable> = { updated_at: patch.updatedAt };
       if (patch.name !== undefined) values.name = patch.name;
       if (patch.scopes !== undefined) values.scopes = json(patch.scopes);
       if (patch.audiences !== undefined) values.audiences = json(patch.audiences);

@@ -1,4 +1,6 @@
 // Row shapes of the OAuth tables, with the same conventions as tables.ts: ms integers, 0/1, JSON text.
+import type { ColumnType } from 'kysely';
+
 export interface OAuthClientsTable {
   id: string;
   consumer_id: string;
@@ -15,6 +17,8 @@ export interface OAuthClientsTable {
   quota: string | null;
   created_at: number;
   updated_at: number;
+  /** The id an import gave the client (migration 0011); null for clients made here. */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface OAuthClientSecretsTable {

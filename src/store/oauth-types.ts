@@ -33,6 +33,8 @@ export interface OAuthClientRecord {
   quota: QuotaPolicy | null;
   createdAt: number;
   updatedAt: number;
+  /** The id an import gave the client; absent or null for clients made here. */
+  externalId?: string | null;
 }
 
 export interface ClientSecretRecord {

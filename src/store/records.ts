@@ -39,3 +39,39 @@ export interface PageRequest {
   after?: string | undefined;
   limit: number;
 }
+
+export interface KeyRecord {
+  id: string;
+  consumerId: string;
+  name: string;
+  hash: string;
+  masked: string;
+  scopes: string[];
+  metadata: JsonObject;
+  expiresAt: number | null;
+  enabled: boolean;
+  revokedAt: number | null;
+  lastUsedAt: number | null;
+  rateLimit: RateLimitPolicy | null;
+  quota: QuotaPolicy | null;
+  createdAt: number;
+  updatedAt: number;
+  /** `foreign`: the SHA-256 of another system's key, imported as it is (src/imports); absent = `portcullis`. */
+  format?: KeyFormat;
+  /** The id an import gave the key; absent or null for keys made here. */
+  externalId?: string | null;
+}
+
+/** Our own format (`<prefix>_…` with a checksum), or a key imported from another system as its SHA-256. */
+export type KeyFormat = 'portcullis' | 'foreign';
+
+export interface AuditEventRecord {
+  id: string;
+  at: number;
+  actor: string;
+  action: string;
+  targetType: string;
+  targetId: string;
+  sourceIp: string | null;
+  details: JsonObject;
+}

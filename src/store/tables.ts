@@ -1,5 +1,6 @@
 // Row shapes as the database holds them: times as integer milliseconds, booleans as 0/1,
 // JSON as text — one representation both SQLite and PostgreSQL store and compare alike.
+import type { ColumnType, Generated } from 'kysely';
 import type { IdempotencyDatabase } from './idempotency-tables.js';
 import type { MembersDatabase } from './members-tables.js';
 import type { OAuthDatabase } from './oauth-tables.js';
@@ -38,6 +39,10 @@ export interface ApiKeysTable {
   quota: string | null;
   created_at: number;
   updated_at: number;
+  /** `portcullis`, or `foreign` for a key imported as the SHA-256 of another system's key (migration 0011). */
+  format: Generated<string>;
+  /** The id an import gave the key (migration 0011); null for keys made here. */
+  external_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AuditEventsTable {

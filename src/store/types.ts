@@ -1,14 +1,14 @@
 // The Store port: what the domain needs from persistence, in domain terms. Adapters (SQLite,
 // PostgreSQL) implement it over one Kysely query layer; one contract suite tests both.
-import type { JsonObject } from '../lib/json.js';
 import type { IdempotencyStore } from './idempotency-types.js';
+import type { ImportsStore } from './imports-types.js';
 import type { MembersStore } from './members-types.js';
 import type { OAuthStore } from './oauth-types.js';
-import type { ConsumerRecord, Page, PageRequest, QuotaPolicy, RateLimitPolicy } from './records.js';
+import type { AuditEventRecord, ConsumerRecord, KeyRecord, Page, PageRequest } from './records.js';
 import type { UsageStore } from './usage-types.js';
 
 export type { JsonObject } from '../lib/json.js';
-export type { ConsumerRecord, Page, PageRequest, QuotaPolicy, RateLimitPolicy } from './records.js';
+export type { AuditEventRecord, ConsumerRecord, KeyFormat, KeyRecord, Page, PageRequest, QuotaPolicy, RateLimitPolicy } from './records.js';
 
 /** `storeTimeout`'s default: how long a store call may take before it fails with 503. */
 export const DEFAULT_STORE_TIMEOUT_MS = 2000;
@@ -23,35 +23,6 @@ export type ConsumerSummary = Omit<ConsumerRecord, 'externalIds'>;
 export interface KeyVerificationRecord {
   key: Pick<KeyRecord, 'id' | 'consumerId' | 'scopes' | 'metadata' | 'expiresAt' | 'enabled' | 'revokedAt' | 'rateLimit' | 'quota'>;
   consumer: Pick<ConsumerSummary, 'id' | 'name' | 'metadata' | 'scopes' | 'enabled' | 'rateLimit' | 'quota' | 'updatedAt'>;
-}
-
-export interface KeyRecord {
-  id: string;
-  consumerId: string;
-  name: string;
-  hash: string;
-  masked: string;
-  scopes: string[];
-  metadata: JsonObject;
-  expiresAt: number | null;
-  enabled: boolean;
-  revokedAt: number | null;
-  lastUsedAt: number | null;
-  rateLimit: RateLimitPolicy | null;
-  quota: QuotaPolicy | null;
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface AuditEventRecord {
-  id: string;
-  at: number;
-  actor: string;
-  action: string;
-  targetType: string;
-  targetId: string;
-  sourceIp: string | null;
-  details: JsonObject;
 }
 
 export interface AuditFilter extends PageRequest {
@@ -85,7 +56,7 @@ export interface StoreStats {
   queries: number;
 }
 
-export interface Store extends OAuthStore, UsageStore, IdempotencyStore, MembersStore {
+export interface Store extends OAuthStore, UsageStore, IdempotencyStore, MembersStore, ImportsStore {
   readonly kind: 'sqlite' | 'postgres';
   readonly stats: StoreStats;
   migrate(): Promise<string[]>;

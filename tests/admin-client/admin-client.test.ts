@@ -9,6 +9,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { adminComponents } from '../../src/admin/components.js';
+import { ImportQuery } from '../../src/admin/import-schemas.js';
 import { AuditQuery, PageQuery, UsageQuery } from '../../src/admin/schemas.js';
 import type { AdminApiError as AdminApiErrorType, AdminClient } from '../../src/admin-client/index.js';
 import { type AdminOperationId, adminOperations } from '../../src/admin-client/operations.js';
@@ -23,7 +24,7 @@ const sdk = (await import('portcullis/admin')) as typeof import('../../src/admin
 const notACode: AdminApiErrorType['code'] = 'NOT_A_CODE';
 void notACode;
 
-const QUERIES = { PageQuery, AuditQuery, UsageQuery };
+const QUERIES = { PageQuery, AuditQuery, UsageQuery, ImportQuery };
 const METHODS = ['get', 'post', 'patch', 'put', 'delete'];
 /** The AdminApiError a call is refused with. */
 async function refusal(call: Promise<unknown>): Promise<AdminApiErrorType> {
@@ -168,6 +169,10 @@ describe('portcullis/admin', () => {
     const events = await admin.listAuditEvents({ targetId: consumer.id });
     assert.deepEqual(events.items.map((e) => e.action).sort(), ['consumer.created', 'consumer.updated', 'member.invited']);
     assert.equal((await admin.getUsage({ consumer: consumer.id, granularity: 'day' })).granularity, 'day');
+    const imports = { records: [{ type: 'consumer', externalId: 'sdk-import', name: 'SDK import' }] };
+    assert.deepEqual((await admin.importRecords(imports, { dryRun: true })).created, { consumers: 1, keys: 0, clients: 0 });
+    assert.equal((await admin.importRecords(imports)).outcomes[0]!.outcome, 'created');
+    assert.equal((await admin.importRecords(imports)).outcomes[0]!.code, 'ALREADY_IMPORTED');
     await admin.deleteConsumer(consumer.id);
 
     assert.deepEqual(

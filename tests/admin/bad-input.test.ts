@@ -108,6 +108,8 @@ test('every admin route answers hostile input with 4xx problem JSON', async () =
       const wrongType = await t.call(op.method, path, 'name=x', { 'content-type': 'application/x-www-form-urlencoded' });
       assertProblem(wrongType, `${label} form body`);
       assert.equal(wrongType.status, 415);
+      // The import route has its own limit (16 MiB, IMPORT_BODY_LIMIT; tests/imports checks it).
+      if (path === '/admin/v1/imports') continue;
       const oversize = await t.call(op.method, path, JSON.stringify({ name: 'x'.repeat(8000) }), { 'content-type': 'application/json' });
       assert.equal(oversize.status, 413, `${label} oversize`);
       assert.equal(oversize.body.code, 'PAYLOAD_TOO_LARGE');

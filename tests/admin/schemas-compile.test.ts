@@ -20,7 +20,10 @@ describe('route schemas compiled at first use', () => {
     compilePendingSchemas();
     const consumers = await h.call('GET', '/admin/v1/consumers');
     assert.equal(consumers.status, 200);
-    assert.deepEqual(consumers.body.items.map((c: { name: string }) => c.name), ['portcullis-admin']);
+    assert.deepEqual(
+      consumers.body.items.map((c: { name: string }) => c.name),
+      ['portcullis-admin'],
+    );
     const me = await h.browser().request('GET', 'me');
     assert.equal(me.status, 401);
     assert.equal(me.body.code, 'SESSION_REQUIRED');

@@ -35,9 +35,9 @@ const RULES: Array<[path: string, layer: Layer, edge?: string]> = [
   ['src/oauth/token-http.ts', 'edges', 'oauth'],
   // GitHub's secret-scanning endpoint is an edge; the rest of src/leaks (the policy, GitHub's keys) is a domain service.
   ['src/leaks/github-routes.ts', 'edges', 'leaks'],
-  ...(['keys', 'consumers', 'oauth', 'ratelimit', 'limits', 'usage', 'audit', 'metrics', 'cluster', 'config', 'members', 'mail', 'leaks'] as const).map(
-    (folder): [string, Layer] => [`src/${folder}/`, 'domain'],
-  ),
+  ...(
+    ['keys', 'consumers', 'oauth', 'ratelimit', 'limits', 'usage', 'audit', 'metrics', 'cluster', 'config', 'members', 'mail', 'leaks', 'imports'] as const
+  ).map((folder): [string, Layer] => [`src/${folder}/`, 'domain']),
   ['src/app.ts', 'composition'],
   ['src/demo/', 'composition'],
   // The admin API's published schemas, which portcullis/admin types its calls with.
@@ -45,6 +45,7 @@ const RULES: Array<[path: string, layer: Layer, edge?: string]> = [
   ['src/admin/oauth-schemas.ts', 'contracts'],
   ['src/admin/member-schemas.ts', 'contracts'],
   ['src/admin/leak-schemas.ts', 'contracts'],
+  ['src/admin/import-schemas.ts', 'contracts'],
   ['src/admin/components.ts', 'contracts'],
   // What the admin API's and the portal's resource routes share: views, actions, request checks.
   ['src/admin/views.ts', 'contracts'],
@@ -118,7 +119,7 @@ function layerViolations(graph: Map<string, string[]>): string[] {
 
 /** The store's port: what config (the store URL's default) may reach in src/store; the rest are adapters. */
 const STORE_PORT = new Set(
-  ['types.ts', 'oauth-types.ts', 'usage-types.ts', 'idempotency-types.ts', 'members-types.ts', 'records.ts', 'errors.ts', 'dialect.ts'].map(
+  ['types.ts', 'oauth-types.ts', 'usage-types.ts', 'idempotency-types.ts', 'members-types.ts', 'imports-types.ts', 'records.ts', 'errors.ts', 'dialect.ts'].map(
     (name) => `src/store/${name}`,
   ),
 );

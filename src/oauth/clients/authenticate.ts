@@ -1,12 +1,15 @@
 // Client authentication at the token, introspection and revocation endpoints. Secrets are compared as
 // SHA-256 hashes in constant time, an unknown client costs the same work as a known one, and every
 // failure gives the same answer. The mechanism used must be one the client accepts (client.authMethods).
+// A secret imported from another system as a bcrypt hash (src/imports) is checked with bcrypt, only
+// when no SHA-256 one matched, and replaced by the SHA-256 of the secret once it has matched.
 import { timingSafeEqual } from 'node:crypto';
-import { hashKeyBytes } from '../../keys/format.js';
+import { hashKey, hashKeyBytes } from '../../keys/format.js';
 import type { Store } from '../../store/types.js';
 import { CLIENT_AUTH_FAILED, type OAuthError, oauthError } from '../errors.js';
 import type { ClientPrincipal, PrincipalCache } from '../principals.js';
 import { assertedClientId, verifyClientAssertion } from './assertion.js';
+import { bcryptMatches, isBcryptHash } from './bcrypt-secrets.js';
 import type { ClientCredentials } from './credentials.js';
 
 export interface ClientAuthDeps {
@@ -26,13 +29,27 @@ const DUMMY_HASH = Buffer.alloc(32);
 function secretMatches(principal: ClientPrincipal | undefined, secret: string, now: number): boolean {
   const presented = hashKeyBytes(secret);
   let matched = false;
-  const secrets = principal?.secrets ?? [];
+  const secrets = principal?.secrets.filter((s) => !isBcryptHash(s.hash)) ?? [];
   if (secrets.length === 0) timingSafeEqual(presented, DUMMY_HASH);
   for (const s of secrets) {
     const equal = timingSafeEqual(presented, Buffer.from(s.hash, 'hex'));
     if (equal && (s.expiresAt === null || s.expiresAt > now)) matched = true;
   }
   return matched;
+}
+
+/** A live imported bcrypt secret that matches; it is then stored as the SHA-256 of the secret, like ours. */
+async function bcryptSecretMatches(deps: ClientAuthDeps, principal: ClientPrincipal, secret: string, now: number): Promise<boolean> {
+  for (const s of principal.secrets) {
+    if (!isBcryptHash(s.hash) || (s.expiresAt !== null && s.expiresAt <= now)) continue;
+    if (!(await bcryptMatches(secret, s.hash))) continue;
+    const upgraded = hashKey(secret);
+    await deps.store.replaceClientSecretHash(s.id, s.hash, upgraded);
+    // The cached principal is this node's copy of the row just written; other nodes keep checking bcrypt until they reload it.
+    s.hash = upgraded;
+    return true;
+  }
+  return false;
 }
 
 export function createClientAuthenticator(deps: ClientAuthDeps) {
@@ -65,7 +82,9 @@ export function createClientAuthenticator(deps: ClientAuthDeps) {
     }
 
     const principal = await deps.principals.client(credentials.clientId);
-    const matches = secretMatches(principal, credentials.secret, deps.now());
+    const now = deps.now();
+    const matches =
+      secretMatches(principal, credentials.secret, now) || (principal !== undefined && (await bcryptSecretMatches(deps, principal, credentials.secret, now)));
     if (!principal || !matches || !principal.client.authMethods.includes(credentials.method)) return fail(credentials.clientId);
     return { ok: true, principal };
   };
