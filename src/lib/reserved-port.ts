@@ -21,8 +21,10 @@ export async function reservePort(host: string): Promise<ReservedPort> {
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     port,
-    // Node's `listen(handle)` takes a server as the handle: the listener gets this one's socket.
-    handle: server,
+    // The bound socket itself: Node's `listen({ handle })`, the form Fastify calls, takes the socket
+    // (`server._handle`), not the server (the docs' `listen(handle)` form, which unwraps it). Pinned by
+    // tests/server/first-start.test.ts (a spawned start on port 0 serves on the port its issuer names).
+    handle: (server as unknown as { _handle: unknown })._handle,
     release: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
