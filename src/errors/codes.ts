@@ -67,6 +67,10 @@ export const ERROR_CODES = {
   PASSWORD_WRONG: { status: 400, title: 'The current password is wrong' },
   SIGN_IN_THROTTLED: { status: 429, title: 'Too many attempts; try again later' },
   PORTAL_UI_NOT_BUILT: { status: 503, title: 'The portal’s pages are not built' },
+  // IP allowlists and key hygiene (docs/lifecycle.md).
+  IP_ALLOWLIST_INVALID: { status: 400, title: 'An allowedIps entry is not an IP address or CIDR block' },
+  IP_NOT_ALLOWED: { status: 403, title: 'The credential may not be used from this address' },
+  KEY_LIFETIME_TOO_LONG: { status: 400, title: 'The key would live longer than its maximum key lifetime' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -5,6 +5,7 @@ import { PortcullisError } from '../errors/codes.js';
 import { encodeBase62 } from '../lib/base62.js';
 import { atomically } from './atomically.js';
 import type { Dialect } from './dialect.js';
+import { createHygieneStoreMethods } from './hygiene-kysely.js';
 import { createIdempotencyStoreMethods } from './idempotency-kysely.js';
 import { createMembersStoreMethods, deleteMembersOfConsumer } from './members-kysely.js';
 import { migrationProvider } from './migrations.js';
@@ -25,6 +26,8 @@ export function toConsumer(row: Selectable<ConsumersTable>, externalIds: string[
     externalIds,
     rateLimit: parseNullable(row.rate_limit),
     quota: parseNullable(row.quota),
+    allowedIps: parseNullable(row.allowed_ips) ?? [],
+    keyPolicy: parseNullable(row.key_policy),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -33,6 +36,8 @@ export function toConsumer(row: Selectable<ConsumersTable>, externalIds: string[
 const nullableNumber = (value: number | null) => (value === null ? null : Number(value));
 const parseNullable = (value: string | null | undefined) => (value === null || value === undefined ? null : JSON.parse(value));
 const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+/** An allowlist column: null for an empty list, so a credential without one reads as before the column existed. */
+const ipsOrNull = (ips: readonly string[]) => (ips.length === 0 ? null : JSON.stringify(ips));
 
 /**
  * What the verification lookup selects from `api_keys k join consumers c`: the key columns verification
@@ -48,24 +53,27 @@ export const KEY_VERIFICATION_SELECTION = [
   'k.revoked_at',
   'k.rate_limit',
   'k.quota',
+  'k.allowed_ips',
   'c.name as c_name',
   'c.metadata as c_metadata',
   'c.scopes as c_scopes',
   'c.enabled as c_enabled',
   'c.rate_limit as c_rate_limit',
   'c.quota as c_quota',
+  'c.allowed_ips as c_allowed_ips',
   'c.updated_at as c_updated_at',
 ] as const;
 
 /** A row of the verification lookup. */
 export interface KeyVerificationRow
-  extends Pick<ApiKeysTable, 'id' | 'consumer_id' | 'scopes' | 'metadata' | 'expires_at' | 'enabled' | 'revoked_at' | 'rate_limit' | 'quota'> {
+  extends Pick<ApiKeysTable, 'id' | 'consumer_id' | 'scopes' | 'metadata' | 'expires_at' | 'enabled' | 'revoked_at' | 'rate_limit' | 'quota' | 'allowed_ips'> {
   c_name: string;
   c_metadata: string;
   c_scopes: string;
   c_enabled: number;
   c_rate_limit: string | null;
   c_quota: string | null;
+  c_allowed_ips: string | null;
   c_updated_at: number;
 }
 
@@ -81,6 +89,7 @@ export function toKeyVerification(row: KeyVerificationRow): KeyVerificationRecor
       revokedAt: nullableNumber(row.revoked_at),
       rateLimit: parseNullable(row.rate_limit),
       quota: parseNullable(row.quota),
+      allowedIps: parseNullable(row.allowed_ips) ?? [],
     },
     consumer: {
       id: row.consumer_id,
@@ -90,6 +99,7 @@ export function toKeyVerification(row: KeyVerificationRow): KeyVerificationRecor
       enabled: Number(row.c_enabled) === 1,
       rateLimit: parseNullable(row.c_rate_limit),
       quota: parseNullable(row.c_quota),
+      allowedIps: parseNullable(row.c_allowed_ips) ?? [],
       updatedAt: Number(row.c_updated_at),
     },
   };
@@ -110,6 +120,7 @@ export function toKey(row: Selectable<ApiKeysTable>): KeyRecord {
     lastUsedAt: nullableNumber(row.last_used_at),
     rateLimit: parseNullable(row.rate_limit),
     quota: parseNullable(row.quota),
+    allowedIps: parseNullable(row.allowed_ips) ?? [],
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -194,6 +205,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
     ...createUsageStoreMethods(db),
     ...createIdempotencyStoreMethods(db),
     ...createMembersStoreMethods(db),
+    ...createHygieneStoreMethods(db),
     kind: dialect,
     stats,
     close,
@@ -230,6 +242,8 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
               enabled: c.enabled ? 1 : 0,
               rate_limit: jsonOrNull(c.rateLimit),
               quota: jsonOrNull(c.quota),
+              allowed_ips: ipsOrNull(c.allowedIps),
+              key_policy: jsonOrNull(c.keyPolicy),
               created_at: c.createdAt,
               updated_at: c.updatedAt,
             })
@@ -278,6 +292,8 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
         if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
         if (patch.rateLimit !== undefined) values.rate_limit = jsonOrNull(patch.rateLimit);
         if (patch.quota !== undefined) values.quota = jsonOrNull(patch.quota);
+        if (patch.allowedIps !== undefined) values.allowed_ips = ipsOrNull(patch.allowedIps);
+        if (patch.keyPolicy !== undefined) values.key_policy = jsonOrNull(patch.keyPolicy);
         const found = await atomically(db, async (trx) => {
           const result = await trx.updateTable('consumers').set(values).where('id', '=', id).executeTakeFirst();
           if (Number(result.numUpdatedRows) === 0) return false;
@@ -321,6 +337,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
           last_used_at: k.lastUsedAt,
           rate_limit: jsonOrNull(k.rateLimit),
           quota: jsonOrNull(k.quota),
+          allowed_ips: ipsOrNull(k.allowedIps),
           created_at: k.createdAt,
           updated_at: k.updatedAt,
         })
@@ -368,6 +385,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
       if (patch.revokedAt !== undefined) values.revoked_at = patch.revokedAt;
       if (patch.rateLimit !== undefined) values.rate_limit = jsonOrNull(patch.rateLimit);
       if (patch.quota !== undefined) values.quota = jsonOrNull(patch.quota);
+      if (patch.allowedIps !== undefined) values.allowed_ips = ipsOrNull(patch.allowedIps);
       const result = await db.updateTable('api_keys').set(values).where('id', '=', id).executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return undefined;
       return store.getKey(id);

@@ -1,6 +1,7 @@
 // The Store port: what the domain needs from persistence, in domain terms. Adapters (SQLite,
 // PostgreSQL) implement it over one Kysely query layer; one contract suite tests both.
 import type { JsonObject } from '../lib/json.js';
+import type { HygieneStore } from './hygiene-types.js';
 import type { IdempotencyStore } from './idempotency-types.js';
 import type { MembersStore } from './members-types.js';
 import type { OAuthStore } from './oauth-types.js';
@@ -8,7 +9,7 @@ import type { ConsumerRecord, Page, PageRequest, QuotaPolicy, RateLimitPolicy } 
 import type { UsageStore } from './usage-types.js';
 
 export type { JsonObject } from '../lib/json.js';
-export type { ConsumerRecord, Page, PageRequest, QuotaPolicy, RateLimitPolicy } from './records.js';
+export type { ConsumerRecord, KeyPolicy, Page, PageRequest, QuotaPolicy, RateLimitPolicy } from './records.js';
 
 /** `storeTimeout`'s default: how long a store call may take before it fails with 503. */
 export const DEFAULT_STORE_TIMEOUT_MS = 2000;
@@ -21,8 +22,8 @@ export type ConsumerSummary = Omit<ConsumerRecord, 'externalIds'>;
 
 /** What verification needs of a key and its consumer: the answer of the hot-path lookup, nothing more. */
 export interface KeyVerificationRecord {
-  key: Pick<KeyRecord, 'id' | 'consumerId' | 'scopes' | 'metadata' | 'expiresAt' | 'enabled' | 'revokedAt' | 'rateLimit' | 'quota'>;
-  consumer: Pick<ConsumerSummary, 'id' | 'name' | 'metadata' | 'scopes' | 'enabled' | 'rateLimit' | 'quota' | 'updatedAt'>;
+  key: Pick<KeyRecord, 'id' | 'consumerId' | 'scopes' | 'metadata' | 'expiresAt' | 'enabled' | 'revokedAt' | 'rateLimit' | 'quota' | 'allowedIps'>;
+  consumer: Pick<ConsumerSummary, 'id' | 'name' | 'metadata' | 'scopes' | 'enabled' | 'rateLimit' | 'quota' | 'allowedIps' | 'updatedAt'>;
 }
 
 export interface KeyRecord {
@@ -39,6 +40,8 @@ export interface KeyRecord {
   lastUsedAt: number | null;
   rateLimit: RateLimitPolicy | null;
   quota: QuotaPolicy | null;
+  /** Addresses and CIDR blocks the key may be used from (src/lib/ip-allowlist.ts); empty = any. */
+  allowedIps: string[];
   createdAt: number;
   updatedAt: number;
 }
@@ -73,10 +76,10 @@ export interface ConsumerFilter extends PageRequest {
   search?: string | undefined;
 }
 
-export type ConsumerPatch = Partial<Pick<ConsumerRecord, 'name' | 'metadata' | 'scopes' | 'enabled' | 'externalIds' | 'rateLimit' | 'quota'>> & {
+export type ConsumerPatch = Partial<Pick<ConsumerRecord, 'name' | 'metadata' | 'scopes' | 'enabled' | 'externalIds' | 'rateLimit' | 'quota' | 'allowedIps' | 'keyPolicy'>> & {
   updatedAt: number;
 };
-export type KeyPatch = Partial<Pick<KeyRecord, 'name' | 'scopes' | 'metadata' | 'expiresAt' | 'enabled' | 'revokedAt' | 'rateLimit' | 'quota'>> & {
+export type KeyPatch = Partial<Pick<KeyRecord, 'name' | 'scopes' | 'metadata' | 'expiresAt' | 'enabled' | 'revokedAt' | 'rateLimit' | 'quota' | 'allowedIps'>> & {
   updatedAt: number;
 };
 
@@ -85,7 +88,7 @@ export interface StoreStats {
   queries: number;
 }
 
-export interface Store extends OAuthStore, UsageStore, IdempotencyStore, MembersStore {
+export interface Store extends OAuthStore, UsageStore, IdempotencyStore, MembersStore, HygieneStore {
   readonly kind: 'sqlite' | 'postgres';
   readonly stats: StoreStats;
   migrate(): Promise<string[]>;

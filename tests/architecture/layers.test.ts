@@ -33,7 +33,7 @@ const RULES: Array<[path: string, layer: Layer, edge?: string]> = [
   // The OAuth endpoints' HTTP side is an edge; the rest of src/oauth is a domain service.
   ['src/oauth/routes.ts', 'edges', 'oauth'],
   ['src/oauth/token-http.ts', 'edges', 'oauth'],
-  ...(['keys', 'consumers', 'oauth', 'ratelimit', 'limits', 'usage', 'audit', 'metrics', 'cluster', 'config', 'members', 'mail'] as const).map(
+  ...(['keys', 'consumers', 'oauth', 'ratelimit', 'limits', 'usage', 'audit', 'metrics', 'cluster', 'config', 'members', 'mail', 'hygiene'] as const).map(
     (folder): [string, Layer] => [`src/${folder}/`, 'domain'],
   ),
   ['src/app.ts', 'composition'],

@@ -1,6 +1,9 @@
 // Client authentication at the token, introspection and revocation endpoints. Secrets are compared as
 // SHA-256 hashes in constant time, an unknown client costs the same work as a known one, and every
 // failure gives the same answer. The mechanism used must be one the client accepts (client.authMethods).
+// A client whose (or whose consumer's) allowedIps exclude the source address fails like a wrong secret:
+// `invalid_client`, not `access_denied` (RFC 6749 §5.2 defines no access_denied at the token endpoint,
+// and a distinct answer would tell someone holding a stolen secret, from outside, that it is right).
 import { timingSafeEqual } from 'node:crypto';
 import { hashKeyBytes } from '../../keys/format.js';
 import type { Store } from '../../store/types.js';
@@ -35,8 +38,11 @@ function secretMatches(principal: ClientPrincipal | undefined, secret: string, n
   return matched;
 }
 
+const addressAllowed = (principal: ClientPrincipal, sourceAddress: string) => principal.allowlist === undefined || principal.allowlist.allows(sourceAddress);
+
 export function createClientAuthenticator(deps: ClientAuthDeps) {
-  return async function authenticateClient(credentials: ClientCredentials): Promise<ClientAuthResult> {
+  /** `sourceAddress` as src/oauth/source-address.ts takes it. */
+  return async function authenticateClient(credentials: ClientCredentials, sourceAddress: string): Promise<ClientAuthResult> {
     const basicChallenge = credentials.method === 'client_secret_basic';
     const fail = (clientId: string | undefined): ClientAuthResult => ({
       ...oauthError('invalid_client', CLIENT_AUTH_FAILED, basicChallenge ? { basicChallenge } : {}),
@@ -49,6 +55,8 @@ export function createClientAuthenticator(deps: ClientAuthDeps) {
       if (!clientId || (credentials.clientId !== undefined && credentials.clientId !== clientId)) return fail(credentials.clientId ?? clientId);
       const principal = await deps.principals.client(clientId);
       if (!principal?.client.authMethods.includes('private_key_jwt') || !principal.client.jwks) return fail(clientId);
+      // Before the assertion is checked, so a refused address cannot burn its jti.
+      if (!addressAllowed(principal, sourceAddress)) return fail(clientId);
       const now = deps.now();
       const result = await verifyClientAssertion(credentials.assertion, {
         clientId,
@@ -66,7 +74,9 @@ export function createClientAuthenticator(deps: ClientAuthDeps) {
 
     const principal = await deps.principals.client(credentials.clientId);
     const matches = secretMatches(principal, credentials.secret, deps.now());
-    if (!principal || !matches || !principal.client.authMethods.includes(credentials.method)) return fail(credentials.clientId);
+    if (!principal || !matches || !principal.client.authMethods.includes(credentials.method) || !addressAllowed(principal, sourceAddress)) {
+      return fail(credentials.clientId);
+    }
     return { ok: true, principal };
   };
 }

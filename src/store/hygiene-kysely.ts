@@ -1,0 +1,127 @@
+// The HygieneStore methods over Kysely, spread into the one Store implementation (kysely-store.ts).
+// Every write is one conditional statement, so two nodes running the same step record each event once.
+import { type Kysely, sql } from 'kysely';
+import type { HygieneKeyRecord, HygienePage, HygieneStore } from './hygiene-types.js';
+import type { Database } from './tables.js';
+
+const nullableNumber = (value: number | null) => (value === null ? null : Number(value));
+/** When a key was last used, or created if never: what "unused for N days" counts from. */
+const lastActivity = sql<number>`coalesce(k.last_used_at, k.created_at)`;
+
+interface Row {
+  id: string;
+  consumer_id: string;
+  hash: string;
+  masked: string;
+  expires_at: number | null;
+  last_used_at: number | null;
+  created_at: number;
+  key_policy: string | null;
+}
+
+function toHygieneKey(row: Row): HygieneKeyRecord {
+  return {
+    id: row.id,
+    consumerId: row.consumer_id,
+    hash: row.hash,
+    masked: row.masked,
+    expiresAt: nullableNumber(row.expires_at),
+    lastUsedAt: nullableNumber(row.last_used_at),
+    createdAt: Number(row.created_at),
+    keyPolicy: row.key_policy === null || row.key_policy === undefined ? null : JSON.parse(row.key_policy),
+  };
+}
+
+export function createHygieneStoreMethods(db: Kysely<Database>): HygieneStore {
+  function liveKeys(page: HygienePage) {
+    let query = db
+      .selectFrom('api_keys as k')
+      .innerJoin('consumers as c', 'c.id', 'k.consumer_id')
+      .select(['k.id', 'k.consumer_id', 'k.hash', 'k.masked', 'k.expires_at', 'k.last_used_at', 'k.created_at', 'c.key_policy'])
+      .where('k.revoked_at', 'is', null)
+      .orderBy('k.id')
+      .limit(page.limit);
+    if (page.after !== undefined) query = query.where('k.id', '>', page.after);
+    return query;
+  }
+
+  return {
+    async tryAcquireLease(name, holder, ttlMs, now) {
+      const result = await db
+        .insertInto('leases')
+        .values({ name, holder, expires_at: now + ttlMs })
+        .onConflict((oc) =>
+          oc
+            .column('name')
+            .doUpdateSet({ holder, expires_at: now + ttlMs })
+            .where((eb) => eb.or([eb('leases.expires_at', '<=', now), eb('leases.holder', '=', holder)])),
+        )
+        .executeTakeFirst();
+      return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
+
+    async releaseLease(name, holder) {
+      await db.deleteFrom('leases').where('name', '=', name).where('holder', '=', holder).execute();
+    },
+
+    async listKeysToWarn(now, until, page) {
+      const rows = await liveKeys(page)
+        .where('k.expires_at', '>', now)
+        .where('k.expires_at', '<=', until)
+        .where((eb) => eb.or([eb('k.expiry_warned_for', 'is', null), eb('k.expiry_warned_for', '!=', eb.ref('k.expires_at'))]))
+        .execute();
+      return rows.map(toHygieneKey);
+    },
+
+    async markExpiryWarned(keyId, expiresAt) {
+      const result = await db
+        .updateTable('api_keys')
+        .set({ expiry_warned_for: expiresAt })
+        .where('id', '=', keyId)
+        .where('expires_at', '=', expiresAt)
+        .where((eb) => eb.or([eb('expiry_warned_for', 'is', null), eb('expiry_warned_for', '!=', expiresAt)]))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    async listKeysExpiredUnnoted(now, page) {
+      const rows = await liveKeys(page)
+        .where('k.expires_at', '<=', now)
+        .where((eb) => eb.or([eb('k.expired_noted_for', 'is', null), eb('k.expired_noted_for', '!=', eb.ref('k.expires_at'))]))
+        .execute();
+      return rows.map(toHygieneKey);
+    },
+
+    async markExpiredNoted(keyId, expiresAt) {
+      const result = await db
+        .updateTable('api_keys')
+        .set({ expired_noted_for: expiresAt })
+        .where('id', '=', keyId)
+        .where('expires_at', '=', expiresAt)
+        .where((eb) => eb.or([eb('expired_noted_for', 'is', null), eb('expired_noted_for', '!=', expiresAt)]))
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    async listKeysUnusedSince(before, now, page) {
+      const rows = await liveKeys(page)
+        .where('k.enabled', '=', 1)
+        .where((eb) => eb.or([eb('k.expires_at', 'is', null), eb('k.expires_at', '>', now)]))
+        .where(lastActivity, '<', before)
+        .execute();
+      return rows.map(toHygieneKey);
+    },
+
+    async disableKeyUnusedSince(keyId, before, now) {
+      const result = await db
+        .updateTable('api_keys')
+        .set({ enabled: 0, updated_at: now })
+        .where('id', '=', keyId)
+        .where('enabled', '=', 1)
+        .where('revoked_at', 'is', null)
+        .where(sql<number>`coalesce(last_used_at, created_at)`, '<', before)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+  };
+}
