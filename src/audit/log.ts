@@ -45,7 +45,11 @@ export type AuditAction =
   | 'portal_user.signed_up'
   | 'portal_user.email_verified'
   | 'portal_user.password_changed'
-  | 'portal_user.password_reset';
+  | 'portal_user.password_reset'
+  // Key hygiene (src/hygiene/scheduler.ts), recorded by the system actor.
+  | 'key.expiring'
+  | 'key.expired'
+  | 'key.disabled_unused';
 
 export type AuditTarget = { type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key' | 'member' | 'portal-user'; id: string };
 

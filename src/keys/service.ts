@@ -132,7 +132,8 @@ export function createKeyService({ store, clock, audit, cache, prefix, hygiene =
         const scopes = input.scopes ? checkScopes(input.scopes, consumer!) : undefined;
         if (input.metadata !== undefined) checkMetadata(input.metadata);
         // A key's lifetime counts from its creation: moving its expiry never outlasts the maximum.
-        const expiresAt = input.expiresAt !== undefined ? expiryWithinLifetime(rulesFor(hygiene, consumer!.keyPolicy), key.createdAt, input.expiresAt) : undefined;
+        const expiresAt =
+          input.expiresAt !== undefined ? expiryWithinLifetime(rulesFor(hygiene, consumer!.keyPolicy), key.createdAt, input.expiresAt) : undefined;
         const allowedIps = input.allowedIps !== undefined ? normaliseAllowedIps(input.allowedIps) : undefined;
         const result = await tx.updateKey(keyId, {
           ...input,

@@ -194,15 +194,15 @@ export function compileAllowlist(entries: readonly string[] | null | undefined):
       if (!parsed) return false;
       const w = parsed.words;
       if (parsed.family === 4) {
-        for (let i = 0; i < v4Nets.length; i++) if (((w[0]! & v4Masks[i]!) >>> 0) === v4Nets[i]) return true;
+        for (let i = 0; i < v4Nets.length; i++) if ((w[0]! & v4Masks[i]!) >>> 0 === v4Nets[i]) return true;
         return false;
       }
       for (let i = 0; i < v6Nets.length; i += 4) {
         if (
-          ((w[0]! & v6Masks[i]!) >>> 0) === v6Nets[i] &&
-          ((w[1]! & v6Masks[i + 1]!) >>> 0) === v6Nets[i + 1] &&
-          ((w[2]! & v6Masks[i + 2]!) >>> 0) === v6Nets[i + 2] &&
-          ((w[3]! & v6Masks[i + 3]!) >>> 0) === v6Nets[i + 3]
+          (w[0]! & v6Masks[i]!) >>> 0 === v6Nets[i] &&
+          (w[1]! & v6Masks[i + 1]!) >>> 0 === v6Nets[i + 1] &&
+          (w[2]! & v6Masks[i + 2]!) >>> 0 === v6Nets[i + 2] &&
+          (w[3]! & v6Masks[i + 3]!) >>> 0 === v6Nets[i + 3]
         )
           return true;
       }

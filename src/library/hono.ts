@@ -23,11 +23,15 @@ export function portcullisAuth(options: PortcullisAuthOptions): MiddlewareHandle
   const trustProxy = options.trustProxy === true;
   const portcullisAuth: MiddlewareHandler<PortcullisEnv> = async function portcullisAuth(c, next) {
     // Fetch Headers join repeated values with ", ", which no credential contains: a repeat is refused as malformed.
-    const decision = await authenticator.authenticate((name) => c.req.header(name), false, () => {
-      // @hono/node-server passes node's request as c.env.incoming; on other runtimes the address is unknown.
-      const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
-      return incoming?.socket ? sourceAddressOf(incoming, trustProxy) : '';
-    });
+    const decision = await authenticator.authenticate(
+      (name) => c.req.header(name),
+      false,
+      () => {
+        // @hono/node-server passes node's request as c.env.incoming; on other runtimes the address is unknown.
+        const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+        return incoming?.socket ? sourceAddressOf(incoming, trustProxy) : '';
+      },
+    );
     if (!decision.ok) {
       return new Response(JSON.stringify(decision.body), { status: decision.status, headers: decision.headers });
     }

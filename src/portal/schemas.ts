@@ -10,7 +10,11 @@ export const PortalKeyCreate = Type.Pick(KeyCreate, ['name', 'scopes', 'expiresA
   $id: 'PortalKeyCreate',
   additionalProperties: false,
 });
-export const PortalKeyUpdate = Type.Pick(KeyCreate, ['name', 'expiresAt', 'allowedIps'], { $id: 'PortalKeyUpdate', additionalProperties: false, minProperties: 1 });
+export const PortalKeyUpdate = Type.Pick(KeyCreate, ['name', 'expiresAt', 'allowedIps'], {
+  $id: 'PortalKeyUpdate',
+  additionalProperties: false,
+  minProperties: 1,
+});
 // Audiences and the enabled state stay the operators'.
 export const PortalClientCreate = Type.Pick(ClientCreate, ['name', 'scopes', 'tokenTtlSeconds', 'authMethod', 'jwks', 'rateLimit', 'quota', 'allowedIps'], {
   $id: 'PortalClientCreate',

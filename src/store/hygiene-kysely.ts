@@ -64,6 +64,11 @@ export function createHygieneStoreMethods(db: Kysely<Database>): HygieneStore {
       await db.deleteFrom('leases').where('name', '=', name).where('holder', '=', holder).execute();
     },
 
+    async listKeyPolicies() {
+      const rows = await db.selectFrom('consumers').select('key_policy').where('key_policy', 'is not', null).execute();
+      return rows.map((r) => JSON.parse(r.key_policy!));
+    },
+
     async listKeysToWarn(now, until, page) {
       const rows = await liveKeys(page)
         .where('k.expires_at', '>', now)

@@ -29,6 +29,8 @@ export interface HygieneStore {
   tryAcquireLease(name: string, holder: string, ttlMs: number, now: number): Promise<boolean>;
   /** Gives the lease up if `holder` has it, so another node need not wait for it to expire. */
   releaseLease(name: string, holder: string): Promise<void>;
+  /** Every consumer's keyPolicy that is set: the scheduler's widest windows come from them. */
+  listKeyPolicies(): Promise<KeyPolicy[]>;
   /** Keys not revoked whose expiry is in (now, until] and that were not warned about that expiry. */
   listKeysToWarn(now: number, until: number, page: HygienePage): Promise<HygieneKeyRecord[]>;
   /** Marks the warning for this expiry; false when it was marked already (or the expiry changed). */

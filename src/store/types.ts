@@ -76,10 +76,14 @@ export interface ConsumerFilter extends PageRequest {
   search?: string | undefined;
 }
 
-export type ConsumerPatch = Partial<Pick<ConsumerRecord, 'name' | 'metadata' | 'scopes' | 'enabled' | 'externalIds' | 'rateLimit' | 'quota' | 'allowedIps' | 'keyPolicy'>> & {
+export type ConsumerPatch = Partial<
+  Pick<ConsumerRecord, 'name' | 'metadata' | 'scopes' | 'enabled' | 'externalIds' | 'rateLimit' | 'quota' | 'allowedIps' | 'keyPolicy'>
+> & {
   updatedAt: number;
 };
-export type KeyPatch = Partial<Pick<KeyRecord, 'name' | 'scopes' | 'metadata' | 'expiresAt' | 'enabled' | 'revokedAt' | 'rateLimit' | 'quota' | 'allowedIps'>> & {
+export type KeyPatch = Partial<
+  Pick<KeyRecord, 'name' | 'scopes' | 'metadata' | 'expiresAt' | 'enabled' | 'revokedAt' | 'rateLimit' | 'quota' | 'allowedIps'>
+> & {
   updatedAt: number;
 };
 

@@ -132,7 +132,18 @@ describe('stale-if-error through a PostgreSQL outage', { skip: postgresAdapter.s
 
 describe('TTL jitter and the stale window of the caches', () => {
   const row = (i: number): KeyVerificationRecord => ({
-    key: { id: `key_${i}`, consumerId: 'con_1', scopes: [], metadata: {}, expiresAt: null, enabled: true, revokedAt: null, rateLimit: null, quota: null, allowedIps: [] },
+    key: {
+      id: `key_${i}`,
+      consumerId: 'con_1',
+      scopes: [],
+      metadata: {},
+      expiresAt: null,
+      enabled: true,
+      revokedAt: null,
+      rateLimit: null,
+      quota: null,
+      allowedIps: [],
+    },
     consumer: { id: 'con_1', name: 'shop', metadata: {}, scopes: [], enabled: true, rateLimit: null, quota: null, allowedIps: [], updatedAt: 1 },
   });
 
