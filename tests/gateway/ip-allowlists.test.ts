@@ -115,7 +115,9 @@ describe('gateway: IP allowlists', () => {
       assert.equal(bad.body.entry, '10.0.0.0/33');
       assert.deepEqual((await admin(direct, 'GET', path)).body.allowedIps, []);
     }
-    const tooMany = await admin(direct, 'POST', `/admin/v1/consumers/${consumerId}/keys`, { allowedIps: Array.from({ length: 101 }, (_, i) => `10.0.${i}.0/24`) });
+    const tooMany = await admin(direct, 'POST', `/admin/v1/consumers/${consumerId}/keys`, {
+      allowedIps: Array.from({ length: 101 }, (_, i) => `10.0.${i}.0/24`),
+    });
     assert.equal(tooMany.status, 400);
     assert.equal(tooMany.body.code, 'VALIDATION_FAILED');
     const notString = await admin(direct, 'POST', `/admin/v1/consumers/${consumerId}/keys`, { allowedIps: [42] });

@@ -27,7 +27,24 @@ describe('allowedIps entries', () => {
   });
 
   test('anything that is not an address or a CIDR block is refused with IP_ALLOWLIST_INVALID, naming it', () => {
-    for (const bad of ['', 'example.com', '10.0.0.0/33', '10.0.0/8', '256.1.1.1', '010.0.0.1', '10.0.0.1/08', '10.0.0.1/-1', '2001:db8::/129', '2001:db8:::1', '1:2:3:4:5:6:7:8:9', 'fe80::1%eth0', '10.0.0.1/', '/8', '::ffff:10.0.0.0/80', '10.0.0.1 /8']) {
+    for (const bad of [
+      '',
+      'example.com',
+      '10.0.0.0/33',
+      '10.0.0/8',
+      '256.1.1.1',
+      '010.0.0.1',
+      '10.0.0.1/08',
+      '10.0.0.1/-1',
+      '2001:db8::/129',
+      '2001:db8:::1',
+      '1:2:3:4:5:6:7:8:9',
+      'fe80::1%eth0',
+      '10.0.0.1/',
+      '/8',
+      '::ffff:10.0.0.0/80',
+      '10.0.0.1 /8',
+    ]) {
       assert.throws(
         () => normaliseAllowedIps([bad]),
         (error: unknown) => isPortcullisError(error) && error.code === 'IP_ALLOWLIST_INVALID' && error.detail.includes(JSON.stringify(bad.trim()).slice(1, -1)),
