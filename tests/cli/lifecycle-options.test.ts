@@ -15,7 +15,18 @@ test('--allowed-ips and the key policy options', async () => {
       assert.equal(result.code, 0, `${args.join(' ')}: ${result.stderr}`);
       return JSON.parse(result.stdout);
     };
-    const consumer = await json(['consumers', 'create', '--name', 'acme', '--allowed-ips', '10.0.0.0/8, 2001:DB8::/32', '--max-key-lifetime', '30d', '--warn-before-expiry', '3d']);
+    const consumer = await json([
+      'consumers',
+      'create',
+      '--name',
+      'acme',
+      '--allowed-ips',
+      '10.0.0.0/8, 2001:DB8::/32',
+      '--max-key-lifetime',
+      '30d',
+      '--warn-before-expiry',
+      '3d',
+    ]);
     assert.deepEqual(consumer.allowedIps, ['10.0.0.0/8', '2001:db8::/32']);
     assert.deepEqual(consumer.keyPolicy, { maxKeyLifetime: '30d', warnBeforeExpiry: '3d' });
 
