@@ -5,11 +5,11 @@
 // so even two nodes acting at once (a lease that lapsed mid-run) record it once. The audit events
 // are what webhooks deliver and what other nodes' store sync reads to drop a disabled key.
 import { randomUUID } from 'node:crypto';
-import { type AuditLog, SYSTEM_ACTOR } from '../audit/log.js';
+import { type AuditAction, type AuditLog, SYSTEM_ACTOR } from '../audit/log.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 import type { HygieneKeyRecord, HygienePage } from '../store/hygiene-types.js';
-import type { Store } from '../store/types.js';
+import type { JsonObject, Store } from '../store/types.js';
 import { type HygieneRules, rulesFor } from './policy.js';
 
 export const HYGIENE_LEASE = 'hygiene';
@@ -53,6 +53,15 @@ export function createHygieneScheduler({ store, clock, audit, rules, log, interv
     }
   }
 
+  /** `change` (a conditional write) and, if it changed something, its audit event, in one transaction. */
+  function recordOnce(change: (tx: Store) => Promise<boolean>, action: AuditAction, key: HygieneKeyRecord, details: JsonObject): Promise<boolean> {
+    return store.transaction(async (tx) => {
+      if (!(await change(tx))) return false;
+      await audit.record(tx, SYSTEM_ACTOR, action, { type: 'key', id: key.id }, { consumerId: key.consumerId, masked: key.masked, ...details });
+      return true;
+    });
+  }
+
   /** The widest warning window and the shortest unused period any consumer has: what the queries must reach. */
   async function reach(): Promise<{ warnMs: number | null; unusedMs: number | null }> {
     let warnMs = rules.warnBeforeExpiryMs;
@@ -76,16 +85,9 @@ export function createHygieneScheduler({ store, clock, audit, rules, log, interv
           const window = rulesFor(rules, key.keyPolicy).warnBeforeExpiryMs;
           const expiresAt = key.expiresAt!;
           if (window === null || expiresAt - now > window) return;
-          const recorded = await store.transaction(async (tx) => {
-            if (!(await tx.markExpiryWarned(key.id, expiresAt))) return false;
-            await audit.record(
-              tx,
-              SYSTEM_ACTOR,
-              'key.expiring',
-              { type: 'key', id: key.id },
-              { consumerId: key.consumerId, masked: key.masked, expiresAt: iso(expiresAt), expiresInSeconds: Math.round((expiresAt - now) / 1000) },
-            );
-            return true;
+          const recorded = await recordOnce((tx) => tx.markExpiryWarned(key.id, expiresAt), 'key.expiring', key, {
+            expiresAt: iso(expiresAt),
+            expiresInSeconds: Math.round((expiresAt - now) / 1000),
           });
           if (recorded) done.expiring++;
         },
@@ -96,17 +98,7 @@ export function createHygieneScheduler({ store, clock, audit, rules, log, interv
       (page) => store.listKeysExpiredUnnoted(now, page),
       async (key) => {
         const expiresAt = key.expiresAt!;
-        const recorded = await store.transaction(async (tx) => {
-          if (!(await tx.markExpiredNoted(key.id, expiresAt))) return false;
-          await audit.record(
-            tx,
-            SYSTEM_ACTOR,
-            'key.expired',
-            { type: 'key', id: key.id },
-            { consumerId: key.consumerId, masked: key.masked, expiredAt: iso(expiresAt) },
-          );
-          return true;
-        });
+        const recorded = await recordOnce((tx) => tx.markExpiredNoted(key.id, expiresAt), 'key.expired', key, { expiredAt: iso(expiresAt) });
         if (recorded) done.expired++;
       },
     );
@@ -118,21 +110,9 @@ export function createHygieneScheduler({ store, clock, audit, rules, log, interv
           const allowed = rulesFor(rules, key.keyPolicy).disableUnusedAfterMs;
           const lastActivity = key.lastUsedAt ?? key.createdAt;
           if (allowed === null || now - lastActivity <= allowed) return;
-          const disabled = await store.transaction(async (tx) => {
-            if (!(await tx.disableKeyUnusedSince(key.id, now - allowed, now))) return false;
-            await audit.record(
-              tx,
-              SYSTEM_ACTOR,
-              'key.disabled_unused',
-              { type: 'key', id: key.id },
-              {
-                consumerId: key.consumerId,
-                masked: key.masked,
-                lastUsedAt: key.lastUsedAt === null ? null : iso(key.lastUsedAt),
-                unusedForSeconds: Math.round((now - lastActivity) / 1000),
-              },
-            );
-            return true;
+          const disabled = await recordOnce((tx) => tx.disableKeyUnusedSince(key.id, now - allowed, now), 'key.disabled_unused', key, {
+            lastUsedAt: key.lastUsedAt === null ? null : iso(key.lastUsedAt),
+            unusedForSeconds: Math.round((now - lastActivity) / 1000),
           });
           if (disabled) {
             done.disabled++;

@@ -45,6 +45,18 @@ export function createHygieneStoreMethods(db: Kysely<Database>): HygieneStore {
     return query;
   }
 
+  /** Marks `column` with the key's current expiry; false when it held it already (or the expiry changed). */
+  async function markOnce(column: 'expiry_warned_for' | 'expired_noted_for', keyId: string, expiresAt: number): Promise<boolean> {
+    const result = await db
+      .updateTable('api_keys')
+      .set({ [column]: expiresAt })
+      .where('id', '=', keyId)
+      .where('expires_at', '=', expiresAt)
+      .where((eb) => eb.or([eb(column, 'is', null), eb(column, '!=', expiresAt)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
   return {
     async tryAcquireLease(name, holder, ttlMs, now) {
       const result = await db
@@ -78,16 +90,7 @@ export function createHygieneStoreMethods(db: Kysely<Database>): HygieneStore {
       return rows.map(toHygieneKey);
     },
 
-    async markExpiryWarned(keyId, expiresAt) {
-      const result = await db
-        .updateTable('api_keys')
-        .set({ expiry_warned_for: expiresAt })
-        .where('id', '=', keyId)
-        .where('expires_at', '=', expiresAt)
-        .where((eb) => eb.or([eb('expiry_warned_for', 'is', null), eb('expiry_warned_for', '!=', expiresAt)]))
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
-    },
+    markExpiryWarned: (keyId, expiresAt) => markOnce('expiry_warned_for', keyId, expiresAt),
 
     async listKeysExpiredUnnoted(now, page) {
       const rows = await liveKeys(page)
@@ -97,16 +100,7 @@ export function createHygieneStoreMethods(db: Kysely<Database>): HygieneStore {
       return rows.map(toHygieneKey);
     },
 
-    async markExpiredNoted(keyId, expiresAt) {
-      const result = await db
-        .updateTable('api_keys')
-        .set({ expired_noted_for: expiresAt })
-        .where('id', '=', keyId)
-        .where('expires_at', '=', expiresAt)
-        .where((eb) => eb.or([eb('expired_noted_for', 'is', null), eb('expired_noted_for', '!=', expiresAt)]))
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows) > 0;
-    },
+    markExpiredNoted: (keyId, expiresAt) => markOnce('expired_noted_for', keyId, expiresAt),
 
     async listKeysUnusedSince(before, now, page) {
       const rows = await liveKeys(page)

@@ -6,11 +6,13 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import pg from 'pg';
-import { createAuditLog } from '../../src/audit/log.js';
+import { createAuditLog, SYSTEM_ACTOR } from '../../src/audit/log.js';
+import { createConsumerService } from '../../src/consumers/service.js';
 import { resolveHygieneRules } from '../../src/hygiene/policy.js';
 import { createHygieneScheduler, HYGIENE_LEASE } from '../../src/hygiene/scheduler.js';
+import { createKeyCache } from '../../src/keys/cache.js';
+import { createKeyService } from '../../src/keys/service.js';
 import { createManualClock } from '../../src/lib/clock.js';
-import { newId } from '../../src/lib/ids.js';
 import { createLogger } from '../../src/logger.js';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import type { Store } from '../../src/store/types.js';
@@ -182,44 +184,16 @@ describe('two hygiene schedulers on one PostgreSQL store', { skip: postgresAdapt
       createHygieneScheduler({ store, clock, audit: createAuditLog({ clock }), rules, log, intervalMs: 1000, onKeyDisabled: () => undefined }),
     );
     const store = nodes[0]!;
-    const consumerId = newId('con', start);
-    await store.insertConsumer({
-      id: consumerId,
-      name: 'shop',
-      metadata: {},
-      scopes: [],
-      enabled: true,
-      externalIds: [],
-      rateLimit: null,
-      quota: null,
-      allowedIps: [],
-      keyPolicy: null,
-      createdAt: start,
-      updatedAt: start,
-    });
+    // Seeded through the services, as the admin API would: a consumer and 30 keys.
+    const audit = createAuditLog({ clock });
+    const consumer = await createConsumerService({ store, clock, audit, onChange: () => undefined }).create({ name: 'shop' }, SYSTEM_ACTOR);
+    const cache = createKeyCache({ maxEntries: 0, ttlMs: 0, negativeTtlMs: 0, now: () => clock.now() });
+    const keys = createKeyService({ store, clock, audit, cache, prefix: 'pcl' });
     const keyIds: string[] = [];
     for (let i = 0; i < 30; i++) {
-      const id = newId('key', start);
-      keyIds.push(id);
-      await store.insertKey({
-        id,
-        consumerId,
-        name: '',
-        hash: randomBytes(32).toString('hex'),
-        masked: `pcl_k${i}`,
-        scopes: [],
-        metadata: {},
-        // Every third never expires (and is disabled unused); the others expire over the next 20 days.
-        expiresAt: i % 3 === 0 ? null : start + (i % 20) * DAY + DAY,
-        enabled: true,
-        revokedAt: null,
-        lastUsedAt: null,
-        rateLimit: null,
-        quota: null,
-        allowedIps: [],
-        createdAt: start,
-        updatedAt: start,
-      });
+      // Every third never expires (and is disabled unused); the others expire over the next 20 days.
+      const expiresAt = i % 3 === 0 ? null : start + (i % 20) * DAY + DAY;
+      keyIds.push((await keys.create(consumer.id, { expiresAt }, SYSTEM_ACTOR)).record.id);
     }
     let ranBy = new Set<string>();
     // Steps longer than the lease (10 s) let it change hands; both nodes run at every step.
