@@ -3,6 +3,7 @@
 // X-Forwarded-For entry only (what our own proxy appended); a list change reaches a cached key at once.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { noteSecret } from '../helpers/logs.js';
 import { type Harness, rawRequest, startHarness, startUpstream, type Upstream } from './helpers.js';
 
 describe('gateway: IP allowlists', () => {
@@ -104,6 +105,19 @@ describe('gateway: IP allowlists', () => {
     assert.equal((await call(proxied, key, '10.1.2.3, 198.51.100.4')).status, 403);
     assert.equal((await call(proxied, key, '198.51.100.4, 10.1.2.3')).status, 200);
     assert.equal((await call(proxied, key, 'unknown')).status, 403, 'not an address: the peer is used');
+  });
+
+  it('an admin key with allowedIps opens the admin API from those addresses only', async () => {
+    const second = await direct.app.createAdminKey('restricted');
+    noteSecret(second.key);
+    const asSecond = () => fetch(`${direct.adminUrl}/admin/v1/consumers`, { headers: { authorization: `Bearer ${second.key}` } });
+    assert.equal((await asSecond()).status, 200);
+    assert.equal((await admin(direct, 'PATCH', `/admin/v1/keys/${second.record.id}`, { allowedIps: ['10.0.0.0/8'] })).status, 200);
+    const refused = await asSecond();
+    assert.equal(refused.status, 403);
+    assert.equal(((await refused.json()) as any).code, 'IP_NOT_ALLOWED');
+    await admin(direct, 'PATCH', `/admin/v1/keys/${second.record.id}`, { allowedIps: ['127.0.0.1', '::1'] });
+    assert.equal((await asSecond()).status, 200);
   });
 
   it('a bad entry is a 400 IP_ALLOWLIST_INVALID on keys and consumers, and nothing changes', async () => {
