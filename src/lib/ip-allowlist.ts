@@ -3,9 +3,11 @@
 // matcher for a request's source address. IPv4-mapped IPv6 (`::ffff:10.0.0.1`, what a dual-stack
 // socket reports for an IPv4 peer) is matched as the IPv4 address it carries, in rules and addresses.
 //
-// Hand-built rather than node's net.BlockList: BlockList.check(string) builds a SocketAddress per call,
-// 3.7 µs for an IPv4 address and 5.3 µs for IPv6 on the test machine (node 20, 2026-12-07), ~7 % of a
-// gateway request; this matcher parses and compares in ~0.1–0.3 µs.
+// Hand-built rather than node's net.BlockList, whose check(string) builds a SocketAddress per call.
+// Measured in one process on the 2-core test machine under load (node 20, 2026-12-08), a list of two
+// IPv4 and one IPv6 block, 10⁶ checks: BlockList 3.0 µs (IPv4) and 2.7 µs (IPv6) a check; this
+// matcher 0.11 µs and 1.3 µs for changing addresses, 0.01–0.03 µs for the same address again (it
+// keeps its last verdict). A credential without a list pays nothing: it has no matcher.
 import { isIP } from 'node:net';
 import { PortcullisError } from '../errors/codes.js';
 
@@ -21,16 +23,28 @@ export interface AddressAllowlist {
 type Words = number[];
 
 function parseV4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
+  // A character loop rather than split and a regex per part: this runs per request for a listed credential.
   let value = 0;
-  for (const part of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(part)) return undefined;
-    const octet = Number(part);
-    if (octet > 255) return undefined;
-    value = value * 256 + octet;
+  let octet = 0;
+  let digits = 0;
+  let dots = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || dots === 3) return undefined;
+      value = value * 256 + octet;
+      octet = 0;
+      digits = 0;
+      dots++;
+    } else if (c >= 48 && c <= 57) {
+      // No leading zeros (`010` reads as octal elsewhere), at most three digits, at most 255.
+      if (digits === 1 && octet === 0) return undefined;
+      octet = octet * 10 + (c - 48);
+      if (++digits > 3 || octet > 255) return undefined;
+    } else return undefined;
   }
-  return value;
+  if (dots !== 3 || digits === 0) return undefined;
+  return value * 256 + octet;
 }
 
 /** Eight 16-bit groups, or undefined; `::`, an embedded IPv4 tail and a zone (`%eth0`, dropped) are read. */
@@ -188,25 +202,37 @@ export function compileAllowlist(entries: readonly string[] | null | undefined):
       }
     }
   }
+
+  function judge(address: string): boolean {
+    const parsed = parseAddress(address);
+    if (!parsed) return false;
+    const w = parsed.words;
+    if (parsed.family === 4) {
+      for (let i = 0; i < v4Nets.length; i++) if ((w[0]! & v4Masks[i]!) >>> 0 === v4Nets[i]) return true;
+      return false;
+    }
+    for (let i = 0; i < v6Nets.length; i += 4) {
+      if (
+        (w[0]! & v6Masks[i]!) >>> 0 === v6Nets[i] &&
+        (w[1]! & v6Masks[i + 1]!) >>> 0 === v6Nets[i + 1] &&
+        (w[2]! & v6Masks[i + 2]!) >>> 0 === v6Nets[i + 2] &&
+        (w[3]! & v6Masks[i + 3]!) >>> 0 === v6Nets[i + 3]
+      )
+        return true;
+    }
+    return false;
+  }
+
+  // The last address and its verdict: a client sends its requests from one address, mostly.
+  let lastAddress = '';
+  let lastVerdict = false;
   return {
     allows(address) {
-      const parsed = parseAddress(address);
-      if (!parsed) return false;
-      const w = parsed.words;
-      if (parsed.family === 4) {
-        for (let i = 0; i < v4Nets.length; i++) if ((w[0]! & v4Masks[i]!) >>> 0 === v4Nets[i]) return true;
-        return false;
+      if (address !== lastAddress) {
+        lastVerdict = judge(address);
+        lastAddress = address;
       }
-      for (let i = 0; i < v6Nets.length; i += 4) {
-        if (
-          (w[0]! & v6Masks[i]!) >>> 0 === v6Nets[i] &&
-          (w[1]! & v6Masks[i + 1]!) >>> 0 === v6Nets[i + 1] &&
-          (w[2]! & v6Masks[i + 2]!) >>> 0 === v6Nets[i + 2] &&
-          (w[3]! & v6Masks[i + 3]!) >>> 0 === v6Nets[i + 3]
-        )
-          return true;
-      }
-      return false;
+      return lastVerdict;
     },
   };
 }

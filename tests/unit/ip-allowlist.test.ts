@@ -99,6 +99,16 @@ describe('the compiled matcher', () => {
     assert.equal(allows(normaliseAllowedIps(['::ffff:10.0.0.0/104']), '10.200.0.1'), true);
   });
 
+  test('one matcher asked about changing addresses answers each on its own (its last verdict is kept only for the same address)', () => {
+    const matcher = compileAllowlist(['10.0.0.0/8'])!;
+    for (let i = 0; i < 3; i++) {
+      assert.equal(matcher.allows('10.0.0.1'), true);
+      assert.equal(matcher.allows('10.0.0.1'), true);
+      assert.equal(matcher.allows('11.0.0.1'), false);
+      assert.equal(matcher.allows(''), false);
+    }
+  });
+
   test('what is not an address is allowed by no list', () => {
     for (const address of ['', 'unknown', '10.0.0', '::g', '1.2.3.4.5']) assert.equal(allows(['0.0.0.0/0', '::/0'], address), false, address);
   });
