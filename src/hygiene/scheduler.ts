@@ -108,7 +108,7 @@ export function createHygieneScheduler({ store, clock, audit, rules, log, interv
         (page) => store.listKeysUnusedSince(now - unusedMs, now, page),
         async (key) => {
           const allowed = rulesFor(rules, key.keyPolicy).disableUnusedAfterMs;
-          const lastActivity = key.lastUsedAt ?? key.createdAt;
+          const lastActivity = Math.max(key.lastUsedAt ?? 0, key.updatedAt);
           if (allowed === null || now - lastActivity <= allowed) return;
           const disabled = await recordOnce((tx) => tx.disableKeyUnusedSince(key.id, now - allowed, now), 'key.disabled_unused', key, {
             lastUsedAt: key.lastUsedAt === null ? null : iso(key.lastUsedAt),

@@ -5,8 +5,12 @@ import type { HygieneKeyRecord, HygienePage, HygieneStore } from './hygiene-type
 import type { Database } from './tables.js';
 
 const nullableNumber = (value: number | null) => (value === null ? null : Number(value));
-/** When a key was last used, or created if never: what "unused for N days" counts from. */
-const lastActivity = sql<number>`coalesce(k.last_used_at, k.created_at)`;
+/**
+ * What "unused for N days" counts from: the key's last use or its last change (creation, an operator
+ * enabling it again), whichever is later. CASE rather than max()/greatest(), which the dialects spell apart.
+ */
+const activityOf = (table: 'k.' | '') =>
+  sql<number>`case when ${sql.raw(`${table}last_used_at`)} > ${sql.raw(`${table}updated_at`)} then ${sql.raw(`${table}last_used_at`)} else ${sql.raw(`${table}updated_at`)} end`;
 
 interface Row {
   id: string;
@@ -16,6 +20,7 @@ interface Row {
   expires_at: number | null;
   last_used_at: number | null;
   created_at: number;
+  updated_at: number;
   key_policy: string | null;
 }
 
@@ -28,6 +33,7 @@ function toHygieneKey(row: Row): HygieneKeyRecord {
     expiresAt: nullableNumber(row.expires_at),
     lastUsedAt: nullableNumber(row.last_used_at),
     createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
     keyPolicy: row.key_policy === null || row.key_policy === undefined ? null : JSON.parse(row.key_policy),
   };
 }
@@ -37,7 +43,7 @@ export function createHygieneStoreMethods(db: Kysely<Database>): HygieneStore {
     let query = db
       .selectFrom('api_keys as k')
       .innerJoin('consumers as c', 'c.id', 'k.consumer_id')
-      .select(['k.id', 'k.consumer_id', 'k.hash', 'k.masked', 'k.expires_at', 'k.last_used_at', 'k.created_at', 'c.key_policy'])
+      .select(['k.id', 'k.consumer_id', 'k.hash', 'k.masked', 'k.expires_at', 'k.last_used_at', 'k.created_at', 'k.updated_at', 'c.key_policy'])
       .where('k.revoked_at', 'is', null)
       .orderBy('k.id')
       .limit(page.limit);
@@ -106,7 +112,7 @@ export function createHygieneStoreMethods(db: Kysely<Database>): HygieneStore {
       const rows = await liveKeys(page)
         .where('k.enabled', '=', 1)
         .where((eb) => eb.or([eb('k.expires_at', 'is', null), eb('k.expires_at', '>', now)]))
-        .where(lastActivity, '<', before)
+        .where(activityOf('k.'), '<', before)
         .execute();
       return rows.map(toHygieneKey);
     },
@@ -118,7 +124,7 @@ export function createHygieneStoreMethods(db: Kysely<Database>): HygieneStore {
         .where('id', '=', keyId)
         .where('enabled', '=', 1)
         .where('revoked_at', 'is', null)
-        .where(sql<number>`coalesce(last_used_at, created_at)`, '<', before)
+        .where(activityOf(''), '<', before)
         .executeTakeFirst();
       return Number(result.numUpdatedRows) > 0;
     },

@@ -12,6 +12,8 @@ export interface HygieneKeyRecord {
   expiresAt: number | null;
   lastUsedAt: number | null;
   createdAt: number;
+  /** The key's last change (creation, an update): enabling a disabled key starts its unused period anew. */
+  updatedAt: number;
   keyPolicy: KeyPolicy | null;
 }
 
@@ -38,8 +40,8 @@ export interface HygieneStore {
   /** Keys not revoked whose expiry passed (at or before now) and that were not told about it. */
   listKeysExpiredUnnoted(now: number, page: HygienePage): Promise<HygieneKeyRecord[]>;
   markExpiredNoted(keyId: string, expiresAt: number): Promise<boolean>;
-  /** Enabled, unrevoked, unexpired keys last used (or, never used, created) before `before`. */
+  /** Enabled, unrevoked, unexpired keys neither used nor changed since `before`. */
   listKeysUnusedSince(before: number, now: number, page: HygienePage): Promise<HygieneKeyRecord[]>;
-  /** Disables the key if it is still enabled, unrevoked and unused since `before`; false otherwise. */
+  /** Disables the key if it is still enabled, unrevoked, and neither used nor changed since `before`; false otherwise. */
   disableKeyUnusedSince(keyId: string, before: number, now: number): Promise<boolean>;
 }

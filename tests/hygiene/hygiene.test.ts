@@ -136,9 +136,13 @@ for (const adapter of storeAdapters) {
       assert.equal((await t.app.verifyKey(idle.key)).code, 'DISABLED', 'the cached VALID answer was dropped');
       assert.deepEqual((await events(c.id, 'key.expired')).map((e) => e.targetId).sort(), [soon.id, later.id].sort());
 
+      // Enabled again by an operator, the idle key gets a new unused period from then. (Through the
+      // service: the test's own admin key, unused for 31 days under the global rule, is disabled too.)
+      await t.app.keys.update(idle.id, { enabled: true }, { id: 'test', sourceIp: null });
       t.clock.set(start + 44 * DAY);
       await t.app.hygiene.runOnce();
       assert.deepEqual((await events(c.id, 'key.disabled_unused')).map((e) => e.targetId).sort(), [idle.id, busy.id].sort());
+      assert.equal((await t.app.store.getKey(idle.id))!.enabled, true, 'not disabled again 13 days after it was enabled');
       assert.equal((await events(c.id, 'key.expiring')).length, 3);
       assert.equal((await events(c.id, 'key.expired')).length, 2);
     });
