@@ -8,6 +8,8 @@ import { startStoreSync } from './cluster/store-sync.js';
 import { ConfigError } from './config/load.js';
 import type { Config } from './config/schema.js';
 import { createConsumerService } from './consumers/service.js';
+import { resolveHygieneRules } from './hygiene/policy.js';
+import { createHygieneScheduler } from './hygiene/scheduler.js';
 import { createImportService } from './imports/service.js';
 import { createApiKeyAuthMethod } from './keys/auth-method.js';
 import { createKeyCache, type KeyCache } from './keys/cache.js';
@@ -151,7 +153,20 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
       publish({ kind: 'key', hash });
     },
   };
-  const keys = createKeyService({ store, clock, audit, cache: keyChanges, prefix });
+  const hygieneRules = resolveHygieneRules(config.hygiene);
+  const keys = createKeyService({ store, clock, audit, cache: keyChanges, prefix, hygiene: hygieneRules });
+  const hygieneIntervalMs = parseDuration(config.hygiene.interval);
+  if (hygieneIntervalMs < 1000) throw new ConfigError('invalid configuration:\n  hygiene.interval: must be at least 1s');
+  // Started by the server start (src/server/start.ts), not here: an app in a test or a CLI command runs it on demand.
+  const hygiene = createHygieneScheduler({
+    store,
+    clock,
+    audit,
+    rules: hygieneRules,
+    log,
+    intervalMs: hygieneIntervalMs,
+    onKeyDisabled: (hash) => keyChanges.delete(hash),
+  });
   const leaks = createLeakService({ store, clock, audit, cache: keyChanges, policy: config.leaks.policy, prefix });
   const verifyKey = createKeyVerifier({
     store,
@@ -233,6 +248,8 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     consumers,
     keys,
     leaks,
+    /** Key hygiene: expiry warnings, expiry notices, disabling unused keys (docs/lifecycle.md). */
+    hygiene,
     verifyKey,
     foreignKeys,
     imports,
@@ -247,6 +264,7 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     sessions,
     members,
     async close() {
+      await hygiene.stop();
       await lastUsed.stop();
       await usage.stop();
       await limiters.close();

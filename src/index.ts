@@ -17,7 +17,9 @@ export {
 /**
  * `authenticate(header)` with a request's headers (by lower-case name: `(name) => req.headers[name]`
  * on node, `(name) => request.headers.get(name)` with Fetch) → the identity, or the status, headers
- * and problem body to answer with (401/403/503, as the gateway would).
+ * and problem body to answer with (401/403/503, as the gateway would). For credentials with
+ * `allowedIps`, pass the request's source address too: `authenticate(header, false, () => address)`
+ * (without it such a credential is refused with 403 IP_NOT_ALLOWED).
  */
 export function createAuthenticator(options: PortcullisAuthOptions): RequestAuthenticator {
   return createRequestAuthenticator(options, '');

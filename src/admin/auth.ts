@@ -13,5 +13,9 @@ export async function authenticateAdmin(request: FastifyRequest, verifyKey: KeyV
   const result = await verifyKey(token, { scopes: [ADMIN_SCOPE] });
   if (result.code === 'INSUFFICIENT_SCOPE') throw new PortcullisError('FORBIDDEN', `the key lacks the ${ADMIN_SCOPE} scope`);
   if (!result.valid) throw new PortcullisError('UNAUTHENTICATED', `the admin key is not valid (${result.code})`);
+  // An admin key (or the admin consumer) with allowedIps: the admin listener's peer, as the audit trail records it.
+  if (result.allowlist !== undefined && !result.allowlist.allows(request.ip)) {
+    throw new PortcullisError('IP_NOT_ALLOWED', 'this admin key may not be used from this address');
+  }
   return { id: result.keyId!, sourceIp: request.ip };
 }

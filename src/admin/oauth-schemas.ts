@@ -2,7 +2,7 @@
 // validate requests, type handlers and become the OpenAPI document.
 import { type Static, Type } from '@sinclair/typebox';
 import { idPattern } from '../lib/ids.js';
-import { NullableQuota, NullableRateLimit, pageOf, ref, StoredQuota, StoredRateLimit } from './schemas.js';
+import { AllowedIps, NullableQuota, NullableRateLimit, pageOf, ref, StoredQuota, StoredRateLimit } from './schemas.js';
 
 const Timestamp = Type.String({ format: 'date-time' });
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
@@ -36,6 +36,7 @@ export const ClientCreate = Type.Object(
     enabled: Type.Optional(Type.Boolean()),
     rateLimit: Type.Optional(NullableRateLimit),
     quota: Type.Optional(NullableQuota),
+    allowedIps: Type.Optional(AllowedIps),
   },
   { $id: 'ClientCreate', additionalProperties: false },
 );
@@ -63,6 +64,7 @@ export const Client = Type.Object(
     tokensRevokedBefore: NullableTimestamp,
     rateLimit: StoredRateLimit,
     quota: StoredQuota,
+    allowedIps: Type.Array(Type.String()),
     secrets: Type.Optional(Type.Array(ClientSecret)),
     createdAt: Timestamp,
     updatedAt: Timestamp,

@@ -39,6 +39,18 @@ const Quota = Type.Object(
   },
   { additionalProperties: false, description: 'Usage credits per UTC day, UTC month, or in total' },
 );
+/** `allowedIps` of a key, client or consumer; the service checks and normalises each entry (IP_ALLOWLIST_INVALID). */
+export const AllowedIps = Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+  maxItems: 100,
+  description:
+    'IPv4/IPv6 addresses and CIDR blocks (10.0.0.0/8, 2001:db8::/32) the credential may be used from; empty = any address. ' +
+    'Stored normalised (host bits cleared, IPv6 in RFC 5952 form). A key or client and its consumer must both allow the address',
+});
+const Duration = Type.String({ pattern: '^[0-9]{1,9}(ms|s|m|h|d)$', description: 'A duration such as 90d or 12h; 0s turns the rule off' });
+const KeyPolicy = Type.Object(
+  { maxKeyLifetime: Type.Optional(Duration), warnBeforeExpiry: Type.Optional(Duration), disableUnusedAfter: Type.Optional(Duration) },
+  { additionalProperties: false, description: 'Key hygiene for this consumer’s keys; each field overrides the global `hygiene` setting (docs/lifecycle.md)' },
+);
 export const NullableRateLimit = Type.Union([RateLimit, Type.Null()]);
 export const NullableQuota = Type.Union([Quota, Type.Null()]);
 
@@ -86,6 +98,8 @@ export const ConsumerCreate = Type.Object(
     externalIds: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 500 }), { maxItems: 100 })),
     rateLimit: Type.Optional(NullableRateLimit),
     quota: Type.Optional(NullableQuota),
+    allowedIps: Type.Optional(AllowedIps),
+    keyPolicy: Type.Optional(Type.Union([KeyPolicy, Type.Null()])),
   },
   { $id: 'ConsumerCreate', additionalProperties: false },
 );
@@ -101,6 +115,8 @@ export const Consumer = Type.Object(
     externalIds: Type.Array(Type.String()),
     rateLimit: StoredRateLimit,
     quota: StoredQuota,
+    allowedIps: Type.Array(Type.String()),
+    keyPolicy: Type.Union([KeyPolicy, Type.Null()]),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
@@ -117,6 +133,7 @@ export const KeyCreate = Type.Object(
     enabled: Type.Optional(Type.Boolean()),
     rateLimit: Type.Optional(NullableRateLimit),
     quota: Type.Optional(NullableQuota),
+    allowedIps: Type.Optional(AllowedIps),
   },
   { $id: 'KeyCreate', additionalProperties: false },
 );
@@ -144,6 +161,7 @@ export const Key = Type.Object(
     lastUsedAt: NullableTimestamp,
     rateLimit: StoredRateLimit,
     quota: StoredQuota,
+    allowedIps: Type.Array(Type.String()),
     createdAt: Timestamp,
     updatedAt: Timestamp,
   },
@@ -178,6 +196,12 @@ export const VerifyResponse = Type.Object(
     metadata: Type.Optional(Metadata),
     expiresAt: Type.Optional(NullableTimestamp),
     missingScopes: Type.Optional(Type.Array(Type.String())),
+    allowedIps: Type.Optional(
+      Type.Object(
+        { key: Type.Array(Type.String()), consumer: Type.Array(Type.String()) },
+        { description: 'With VALID, when the key or its consumer has an IP allowlist: the addresses it may be used from (both must allow)' },
+      ),
+    ),
     quotas: Type.Optional(
       Type.Object(
         { consumer: Type.Optional(QuotaStatus), key: Type.Optional(QuotaStatus) },

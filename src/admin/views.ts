@@ -22,6 +22,8 @@ export function consumerView(c: ConsumerRecord) {
     externalIds: c.externalIds,
     rateLimit: c.rateLimit,
     quota: c.quota,
+    allowedIps: c.allowedIps,
+    keyPolicy: c.keyPolicy,
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
   };
@@ -41,6 +43,7 @@ export function keyView(k: KeyRecord) {
     lastUsedAt: isoOrNull(k.lastUsedAt),
     rateLimit: k.rateLimit,
     quota: k.quota,
+    allowedIps: k.allowedIps,
     createdAt: iso(k.createdAt),
     updatedAt: iso(k.updatedAt),
   };
@@ -67,6 +70,7 @@ export function clientView(c: OAuthClientRecord, secrets?: ClientSecretRecord[])
     tokensRevokedBefore: isoOrNull(c.tokensRevokedBefore),
     rateLimit: c.rateLimit,
     quota: c.quota,
+    allowedIps: c.allowedIps,
     ...(secrets ? { secrets: secrets.map(secretView) } : {}),
     createdAt: iso(c.createdAt),
     updatedAt: iso(c.updatedAt),
@@ -90,7 +94,7 @@ export function auditEventView(e: AuditEventRecord) {
 }
 
 export function verifyView(r: VerifyResult & { quotas?: { consumer?: QuotaStatus; key?: QuotaStatus } }) {
-  const { expiresAt, limits: _internal, ...rest } = r;
+  const { expiresAt, limits: _internal, allowlist: _compiled, ...rest } = r;
   return expiresAt === undefined ? rest : { ...rest, expiresAt: isoOrNull(expiresAt) };
 }
 

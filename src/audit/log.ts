@@ -51,7 +51,11 @@ export type AuditAction =
   | 'key.leaked'
   | 'consumer.imported'
   | 'key.imported'
-  | 'client.imported';
+  | 'client.imported'
+  // Key hygiene (src/hygiene/scheduler.ts), recorded by the system actor.
+  | 'key.expiring'
+  | 'key.expired'
+  | 'key.disabled_unused';
 
 export type AuditTarget = { type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key' | 'member' | 'portal-user'; id: string };
 

@@ -19,6 +19,12 @@ export interface CredentialInput {
   query(name: string): string | undefined;
   /** Authorization or a key header appeared more than once. */
   repeated: boolean;
+  /**
+   * The request's source address (src/oauth/source-address.ts: the peer, or with gateway.trustProxy
+   * the last X-Forwarded-For entry); asked only for a credential with an IP allowlist. '' when unknown,
+   * which no allowlist allows.
+   */
+  sourceAddress(): string;
 }
 
 export type AuthDenial = {
@@ -131,11 +137,11 @@ export function authenticateCredentials(policy: AuthPolicy, input: CredentialInp
   const candidates = matches === 1 ? null : policy.alternatives.filter((a) => accepts(a, found, method));
   if (outcome instanceof Promise) {
     return outcome.then(
-      (settled) => decide(settled, candidates, method),
+      (settled) => decide(settled, candidates, method, input),
       (fault: unknown) => unavailable(fault, method),
     );
   }
-  return decide(outcome, candidates, method);
+  return decide(outcome, candidates, method, input);
 }
 
 /** A method that could not check the credential (store or JWKS unreachable): fail closed. */
@@ -148,7 +154,7 @@ function unavailable(fault: unknown, method: AuthMethodName): AuthDenial {
  * The method's outcome → the decision. `candidates` is null when one alternative fit (the method
  * checked its scopes); otherwise the identity must satisfy one of them.
  */
-function decide(outcome: AuthOutcome, candidates: readonly SecurityAlternative[] | null, method: AuthMethodName): AuthDecision {
+function decide(outcome: AuthOutcome, candidates: readonly SecurityAlternative[] | null, method: AuthMethodName, input: CredentialInput): AuthDecision {
   if (!outcome.ok) {
     const common = { detail: outcome.description, reason: outcome.code, method, ...(outcome.refused ? { refused: outcome.refused } : {}) };
     if (outcome.code === 'ADMIN_KEY_NOT_ALLOWED') return deny({ detail: outcome.description, method, status: 403, code: 'ADMIN_KEY_NOT_ALLOWED' });
@@ -163,6 +169,18 @@ function decide(outcome: AuthOutcome, candidates: readonly SecurityAlternative[]
   // admin-consumer client, or carrying the admin scope, is refused here.
   if (method === 'jwt' && isAdminCredential(outcome.identity.consumerName, outcome.identity.scopes)) {
     return deny({ status: 403, code: 'ADMIN_KEY_NOT_ALLOWED', detail: 'admin credentials are for the admin API only', method });
+  }
+  // A credential without an allowlist pays this one property read; the source address is found only for one with a list.
+  const allowlist = outcome.identity.allowlist;
+  if (allowlist !== undefined && !allowlist.allows(input.sourceAddress())) {
+    return deny({
+      status: 403,
+      code: 'IP_NOT_ALLOWED',
+      detail: 'this credential may not be used from this address',
+      reason: 'IP_NOT_ALLOWED',
+      method,
+      refused: { consumerId: outcome.identity.consumerId, credentialId: outcome.identity.credentialId },
+    });
   }
   if (candidates) {
     const granted = new Set(outcome.identity.scopes);

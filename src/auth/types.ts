@@ -1,6 +1,7 @@
 // What every authentication method (API key, JWT) produces: one identity, whichever credential the
 // caller used. The gateway and the library middlewares depend only on this.
 
+import type { AddressAllowlist } from '../lib/ip-allowlist.js';
 import type { MaybePromise } from '../lib/maybe-promise.js';
 import type { IdentityLimits } from '../limits/policies.js';
 import type { JsonObject } from '../store/types.js';
@@ -28,6 +29,11 @@ export interface Identity {
   credentialId: string;
   /** Rate limits and quotas set on the consumer and on the credential, for the gateway's limiter. */
   limits?: IdentityLimits;
+  /**
+   * The source addresses the credential may be used from (the allowedIps of the key or client and of
+   * the consumer, compiled once per cached credential); undefined = any. Checked by authenticateCredentials.
+   */
+  allowlist?: AddressAllowlist | undefined;
 }
 
 /** What an operation asks of the caller. */

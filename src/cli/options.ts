@@ -17,6 +17,11 @@ export interface LimitOptions {
   quota?: string;
 }
 
+/** `--allowed-ips` of a key, client or consumer, as typed. */
+export interface AllowedIpsOptions {
+  allowedIps?: string;
+}
+
 /** `--cursor` and `--limit` of a list. */
 export interface PageOptions {
   cursor?: string;
@@ -43,6 +48,47 @@ export function withLimits(command: Command): Command {
   return command
     .option('--rate-limit <limit/window>', 'e.g. 100/1m; none clears')
     .option('--quota <limit/period>', 'e.g. 1000/month (day, month, total); none clears');
+}
+
+/** `--allowed-ips` of a key, an OAuth client or a consumer; `allowedIps` turns it into the field. */
+export function withAllowedIps(command: Command): Command {
+  return command.option('--allowed-ips <list>', 'comma-separated addresses and CIDR blocks it may be used from, e.g. 203.0.113.0/24,2001:db8::/32; none = any');
+}
+
+/** The `allowedIps` field: a list, [] for `none`, undefined when not given. */
+export function allowedIps(o: AllowedIpsOptions): string[] | undefined {
+  if (o.allowedIps === undefined) return undefined;
+  return o.allowedIps.trim() === 'none' ? [] : list(o.allowedIps);
+}
+
+/** A consumer's `--max-key-lifetime`, `--warn-before-expiry`, `--disable-unused-after`, `--no-key-policy`, as typed. */
+export interface KeyPolicyOptions {
+  maxKeyLifetime?: string;
+  warnBeforeExpiry?: string;
+  disableUnusedAfter?: string;
+  keyPolicy?: boolean;
+}
+
+/** A consumer's key hygiene options (docs/lifecycle.md); `keyPolicy` turns them into the field. */
+export function withKeyPolicy(command: Command): Command {
+  return command
+    .option('--max-key-lifetime <duration>', 'longest its keys may live, e.g. 90d (0s = no maximum); overrides hygiene.maxKeyLifetime')
+    .option('--warn-before-expiry <duration>', 'key.expiring this long before a key expires, e.g. 7d (0s = off)')
+    .option('--disable-unused-after <duration>', 'disable keys unused this long, e.g. 180d (0s = off)')
+    .option('--no-key-policy', 'drop the consumer’s key policy (the global hygiene settings apply)');
+}
+
+/** The `keyPolicy` field: the options given (they replace the consumer's policy), null for --no-key-policy. */
+export function keyPolicy(o: KeyPolicyOptions): Record<string, string> | null | undefined {
+  if (o.keyPolicy === false) return null;
+  const policy = clean({ maxKeyLifetime: o.maxKeyLifetime, warnBeforeExpiry: o.warnBeforeExpiry, disableUnusedAfter: o.disableUnusedAfter });
+  for (const [field, value] of Object.entries(policy)) {
+    if (!/^[0-9]{1,9}(ms|s|m|h|d)$/.test(value)) {
+      const name = field.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      throw new CliError(`--${name} takes a duration such as 90d, 12h or 0s, not ${JSON.stringify(value)}`);
+    }
+  }
+  return Object.keys(policy).length === 0 ? undefined : policy;
 }
 
 /** `--name` and `--scopes` of a new credential (an API key or an OAuth client). */

@@ -112,6 +112,12 @@ apis:
     # audience: https://api.example.com/orders   # JWTs must carry this aud
     timeout: { connect: 5s, headers: 30s, body: 30s }
     # cors: { origins: [https://app.example.com], credentials: false }
+
+# Key hygiene (docs/lifecycle.md); a consumer's keyPolicy overrides each rule, 0s turns one off.
+hygiene:
+  # maxKeyLifetime: 90d       # keys created or rolled without expiresAt get it; longer ones are refused
+  warnBeforeExpiry: 7d        # key.expiring audit event and webhook this long before a key expires
+  # disableUnusedAfter: 180d  # disable keys unused this long
 `;
 
 const MASTER_KEY_LINE = /^ {2}# masterKey: .*$/m;

@@ -249,6 +249,20 @@ export const ConfigSchema = Type.Object(
     trustedIssuers: Type.Array(TrustedIssuerSchema, { default: [] }),
     portal: PortalSettings,
     leaks: LeakSettings,
+    /**
+     * Key hygiene (docs/lifecycle.md): the longest a key may live, key.expiring this long before a key
+     * expires, disabling keys unused this long; a consumer's keyPolicy overrides each. 0 = off. The
+     * scheduler runs every `interval` on one node of the cluster (a lease in the store).
+     */
+    hygiene: Type.Object(
+      {
+        maxKeyLifetime: Type.Optional(OptionalDuration),
+        warnBeforeExpiry: Duration('7d'),
+        disableUnusedAfter: Type.Optional(OptionalDuration),
+        interval: Duration('1m'),
+      },
+      { default: {}, additionalProperties: false },
+    ),
   },
   { additionalProperties: false },
 );

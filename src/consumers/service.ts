@@ -1,11 +1,13 @@
 // Consumers: the one identity behind API keys and OAuth clients.
 import type { Actor, AuditLog } from '../audit/log.js';
 import { PortcullisError } from '../errors/codes.js';
+import { checkKeyPolicy } from '../hygiene/policy.js';
 import type { Clock } from '../lib/clock.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { newId } from '../lib/ids.js';
+import { normaliseAllowedIps } from '../lib/ip-allowlist.js';
 import { checkMetadata, uniqueStrings } from '../lib/validate.js';
-import type { ConsumerRecord, JsonObject, Page, QuotaPolicy, RateLimitPolicy, Store } from '../store/types.js';
+import type { ConsumerRecord, JsonObject, KeyPolicy, Page, QuotaPolicy, RateLimitPolicy, Store } from '../store/types.js';
 
 export interface ConsumerInput {
   name: string;
@@ -15,6 +17,10 @@ export interface ConsumerInput {
   externalIds?: string[];
   rateLimit?: RateLimitPolicy | null;
   quota?: QuotaPolicy | null;
+  /** Addresses and CIDR blocks every credential of the consumer may be used from; empty = any. */
+  allowedIps?: string[];
+  /** Key hygiene overriding the global `hygiene` settings (src/hygiene/policy.ts); null = none. */
+  keyPolicy?: KeyPolicy | null;
 }
 
 export type ConsumerUpdate = Partial<ConsumerInput>;
@@ -38,6 +44,8 @@ export function newConsumerRecord(input: ConsumerInput, now: number): ConsumerRe
     externalIds: uniqueStrings(input.externalIds ?? []),
     rateLimit: input.rateLimit ?? null,
     quota: input.quota ?? null,
+    allowedIps: normaliseAllowedIps(input.allowedIps ?? []),
+    keyPolicy: checkKeyPolicy(input.keyPolicy),
     createdAt: now,
     updatedAt: now,
   };
@@ -75,6 +83,8 @@ export function createConsumerService({ store, clock, audit, onChange }: Consume
           ...input,
           ...(input.scopes ? { scopes: uniqueStrings(input.scopes) } : {}),
           ...(input.externalIds ? { externalIds: uniqueStrings(input.externalIds) } : {}),
+          ...(input.allowedIps ? { allowedIps: normaliseAllowedIps(input.allowedIps) } : {}),
+          ...(input.keyPolicy !== undefined ? { keyPolicy: checkKeyPolicy(input.keyPolicy) } : {}),
           updatedAt: clock.now(),
         });
         if (!result) throw new PortcullisError('CONSUMER_NOT_FOUND', `no consumer ${id}`);

@@ -79,6 +79,10 @@ export const ERROR_CODES = {
   IMPORT_INVALID: { status: 400, title: 'The import file or document cannot be read' },
   IMPORT_TOO_LARGE: { status: 413, title: 'The import holds more records than one request may carry' },
   IMPORT_CONFLICT: { status: 409, title: 'Another import wrote the same records at the same time' },
+  // IP allowlists and key hygiene (docs/lifecycle.md).
+  IP_ALLOWLIST_INVALID: { status: 400, title: 'An allowedIps entry is not an IP address or CIDR block' },
+  IP_NOT_ALLOWED: { status: 403, title: 'The credential may not be used from this address' },
+  KEY_LIFETIME_TOO_LONG: { status: 400, title: 'The key would live longer than its maximum key lifetime' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -20,6 +20,7 @@ import type { LimitHeaders } from '../limits/headers.js';
 import { anyLimit } from '../limits/policies.js';
 import { accessLogLines, jsonMs, jsonString, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics/registry.js';
+import { sourceAddressOf } from '../oauth/source-address.js';
 import type { RateLimiter } from '../ratelimit/interface.js';
 import type { UsageRecorder } from '../usage/recorder.js';
 import { type CompiledApi, underFoldedBasePath } from './compile-apis.js';
@@ -46,6 +47,7 @@ interface ApiRuntime {
   api: CompiledApi;
   kinds: HeaderKinds;
   keepUnderscores: boolean;
+  trustProxy: boolean;
   pool: Pool;
   log: Logger;
   accessLog: (members: string) => void;
@@ -131,6 +133,11 @@ class Exchange implements CredentialInput, ForwardSink {
     return this.head.credentials?.get(name);
   }
 
+  /** Asked only for a credential with an IP allowlist; taken as the OAuth endpoints and the portal take it. */
+  sourceAddress(): string {
+    return sourceAddressOf(this.req, this.runtime.trustProxy);
+  }
+
   /** Read only for operations that take a key in the query (an OpenAPI opt-in). */
   query(name: string): string | undefined {
     if (this.queryString.length <= 1) return undefined;
@@ -176,6 +183,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       api,
       kinds: headerKinds(api.credentialHeaders),
       keepUnderscores: settings.underscoreHeaders === 'keep',
+      trustProxy: settings.trustProxy,
       pool: createUpstreamPool(api),
       log: apiLog,
       accessLog: accessLogLines(apiLog, 'request'),

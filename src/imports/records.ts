@@ -26,7 +26,12 @@ const common = {
   enabled: Type.Optional(Type.Boolean()),
   rateLimit: Type.Optional(Policy),
   quota: Type.Optional(Policy),
-  allowedIps: Type.Optional(Type.Unknown({ description: 'Reserved for IP allowlists; refused until this version supports them' })),
+  allowedIps: Type.Optional(
+    Type.Array(Type.String({ maxLength: 60 }), {
+      maxItems: 100,
+      description: 'Addresses and CIDR blocks the credentials may be used from (docs/lifecycle.md#ip-allowlists)',
+    }),
+  ),
 };
 /** What keys and clients have besides `common`: their consumer and an optional name. */
 const owned = {
@@ -142,7 +147,6 @@ export function checkRow({ row, value }: ImportRow): CheckedRow {
     const error = check.Errors(value).First();
     return refuse('VALIDATION_FAILED', `${error?.path || '/'}: ${error?.message ?? 'does not match the schema'}`.slice(0, 300));
   }
-  if (value.allowedIps !== undefined) return refuse('UNSUPPORTED_FIELD', 'allowedIps is not supported by this version; remove it or upgrade');
   const given = (ONE_OF[type] ?? []).filter((field) => value[field] !== undefined);
   if (ONE_OF[type] && given.length !== 1) return refuse('VALIDATION_FAILED', `give exactly one of ${ONE_OF[type]!.join(', ')}`);
   for (const [field, problemOf] of [

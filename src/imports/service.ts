@@ -6,6 +6,7 @@
 // Keys keep working as they did elsewhere: a plaintext key is stored as its SHA-256 like ours, and a
 // key given as a SHA-256 (or a plaintext not of our format) is a `foreign` key, looked up by its hash
 // (src/keys/foreign.ts). Nothing secret reaches the report, the audit trail or a log.
+
 import { type Actor, auditEvent } from '../audit/log.js';
 import { newConsumerRecord } from '../consumers/service.js';
 import { isPortcullisError } from '../errors/codes.js';
@@ -13,6 +14,7 @@ import { type ForeignKeyPresence, maskForeignHash, maskForeignKey } from '../key
 import { hashKey, isWellFormedKey, maskKey } from '../keys/format.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
+import { normaliseAllowedIps } from '../lib/ip-allowlist.js';
 import { checkMetadata, uniqueStrings } from '../lib/validate.js';
 import type { ImportBatch, ImportedKind } from '../store/imports-types.js';
 import { type ClientSecretRecord, type OAuthClientRecord, SECRET_AUTH_METHODS } from '../store/oauth-types.js';
@@ -222,7 +224,7 @@ export function createImportService(deps: ImportServiceDeps) {
 
     each(consumerRows, await existing('consumer', consumerRows), (r) => {
       if (takenNames.has(r.name) || run.names.has(r.name)) throw new RowRefused('CONSUMER_NAME_TAKEN', `a consumer named ${r.name} exists`);
-      const { type: _type, externalId, allowedIps: _reserved, rateLimit, quota, ...fields } = r;
+      const { type: _type, externalId, rateLimit, quota, ...fields } = r;
       const consumer = newConsumerRecord(
         {
           ...fields,
@@ -292,6 +294,7 @@ export function createImportService(deps: ImportServiceDeps) {
         lastUsedAt: null,
         rateLimit: (r.rateLimit as RateLimitPolicy | undefined) ?? null,
         quota: (r.quota as QuotaPolicy | undefined) ?? null,
+        allowedIps: normaliseAllowedIps(r.allowedIps ?? []),
         createdAt: now,
         updatedAt: now,
         format: ours ? 'portcullis' : 'foreign',
@@ -321,6 +324,7 @@ export function createImportService(deps: ImportServiceDeps) {
         tokensRevokedBefore: null,
         rateLimit: (r.rateLimit as RateLimitPolicy | undefined) ?? null,
         quota: (r.quota as QuotaPolicy | undefined) ?? null,
+        allowedIps: normaliseAllowedIps(r.allowedIps ?? []),
         createdAt: now,
         updatedAt: now,
         externalId: r.externalId,

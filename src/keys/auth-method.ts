@@ -46,6 +46,7 @@ export function outcomeOfVerify(result: VerifyResult): AuthOutcome {
       credential: { type: 'api-key', keyId: result.keyId! },
       credentialId: result.keyId!,
       ...(result.limits ? { limits: result.limits } : {}),
+      ...(result.allowlist ? { allowlist: result.allowlist } : {}),
     };
     const outcome: AuthOutcome = { ok: true, identity };
     identities.set(result, outcome);

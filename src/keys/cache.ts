@@ -7,6 +7,7 @@
 // (bench/scale.ts).
 import { LRUCache } from 'lru-cache';
 import { freshUntil } from '../auth/freshness.js';
+import { type AddressAllowlist, bothAllowlists, compileAllowlist } from '../lib/ip-allowlist.js';
 import type { IdentityLimits } from '../limits/policies.js';
 import type { JsonObject, KeyVerificationRecord } from '../store/types.js';
 import type { VerifyResult } from './verify-result.js';
@@ -25,6 +26,9 @@ export interface SharedConsumer {
   view: Readonly<{ id: string; name: string; metadata: JsonObject }>;
   /** The `limits` of a key that has none of its own. */
   limitsOfPlainKey: IdentityLimits;
+  /** The consumer's allowedIps, compiled once for all its keys; undefined = any address. */
+  allowlist: AddressAllowlist | undefined;
+  allowedIps: string[];
 }
 
 /** What verification needs about a known key, precomputed once per cache fill. */
@@ -91,6 +95,8 @@ export function sharedConsumer(c: ConsumerRow): SharedConsumer {
     metadata,
     view: Object.freeze({ id: c.id, name: c.name, metadata }),
     limitsOfPlainKey: Object.freeze({ consumer: own, credential: NO_LIMITS }),
+    allowlist: compileAllowlist(c.allowedIps),
+    allowedIps: c.allowedIps,
   };
 }
 
@@ -115,6 +121,9 @@ export function toCachedKey(key: KeyRow, consumer: SharedConsumer): CachedKey {
     metadata,
     expiresAt: key.expiresAt,
     limits,
+    // Compiled here, once per cache fill: a key without a list (and a consumer without one) costs nothing per request.
+    allowlist: bothAllowlists(compileAllowlist(key.allowedIps), consumer.allowlist),
+    ...(key.allowedIps.length > 0 || consumer.allowedIps.length > 0 ? { allowedIps: { key: key.allowedIps, consumer: consumer.allowedIps } } : {}),
   });
   return {
     known: true,

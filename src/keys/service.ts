@@ -2,9 +2,11 @@
 // by create and roll; the store gets its SHA-256 and a masked form.
 import type { Actor, AuditLog } from '../audit/log.js';
 import { PortcullisError } from '../errors/codes.js';
+import { expiryWithinLifetime, type HygieneRules, rulesFor } from '../hygiene/policy.js';
 import type { Clock } from '../lib/clock.js';
 import { decodeCursor, encodeCursor } from '../lib/cursor.js';
 import { newId } from '../lib/ids.js';
+import { normaliseAllowedIps } from '../lib/ip-allowlist.js';
 import { checkMetadata, uniqueStrings } from '../lib/validate.js';
 import type { ConsumerRecord, JsonObject, KeyRecord, Page, QuotaPolicy, RateLimitPolicy, Store } from '../store/types.js';
 import type { KeyCache } from './cache.js';
@@ -19,6 +21,8 @@ export interface KeyInput {
   enabled?: boolean;
   rateLimit?: RateLimitPolicy | null;
   quota?: QuotaPolicy | null;
+  /** Addresses and CIDR blocks the key may be used from; empty = any (normalised here). */
+  allowedIps?: string[];
 }
 
 export interface IssuedKey {
@@ -32,11 +36,15 @@ export interface KeyServiceDeps {
   audit: AuditLog;
   cache: KeyCache;
   prefix: string;
+  /** The global key hygiene rules (config `hygiene`); a consumer's keyPolicy overrides them. None by default. */
+  hygiene?: HygieneRules;
 }
+
+const NO_RULES: HygieneRules = { maxKeyLifetimeMs: null, warnBeforeExpiryMs: null, disableUnusedAfterMs: null };
 
 export const MAX_ROLL_OVERLAP_SECONDS = 366 * 86_400;
 
-export function createKeyService({ store, clock, audit, cache, prefix }: KeyServiceDeps) {
+export function createKeyService({ store, clock, audit, cache, prefix, hygiene = NO_RULES }: KeyServiceDeps) {
   function checkScopes(scopes: string[], consumer: ConsumerRecord): string[] {
     const allowed = new Set(consumer.scopes);
     const extra = scopes.filter((s) => !allowed.has(s));
@@ -70,12 +78,13 @@ export function createKeyService({ store, clock, audit, cache, prefix }: KeyServ
       masked: maskKey(key, prefix),
       scopes: checkScopes(input.scopes ?? consumer.scopes, consumer),
       metadata: checkMetadata(input.metadata ?? {}),
-      expiresAt: input.expiresAt ?? null,
+      expiresAt: expiryWithinLifetime(rulesFor(hygiene, consumer.keyPolicy), now, input.expiresAt),
       enabled: input.enabled ?? true,
       revokedAt: null,
       lastUsedAt: null,
       rateLimit: input.rateLimit ?? null,
       quota: input.quota ?? null,
+      allowedIps: normaliseAllowedIps(input.allowedIps ?? []),
       createdAt: now,
       updatedAt: now,
     };
@@ -118,9 +127,21 @@ export function createKeyService({ store, clock, audit, cache, prefix }: KeyServ
       const updated = await store.transaction(async (tx) => {
         const key = await keyOf(tx, keyId);
         if (key.revokedAt !== null) throw new PortcullisError('KEY_REVOKED', `key ${keyId} is revoked`);
-        const scopes = input.scopes ? checkScopes(input.scopes, await consumerOf(tx, key.consumerId)) : undefined;
+        const needsConsumer = input.scopes !== undefined || input.expiresAt !== undefined;
+        const consumer = needsConsumer ? await consumerOf(tx, key.consumerId) : undefined;
+        const scopes = input.scopes ? checkScopes(input.scopes, consumer!) : undefined;
         if (input.metadata !== undefined) checkMetadata(input.metadata);
-        const result = await tx.updateKey(keyId, { ...input, ...(scopes ? { scopes } : {}), updatedAt: clock.now() });
+        // A key's lifetime counts from its creation: moving its expiry never outlasts the maximum.
+        const expiresAt =
+          input.expiresAt !== undefined ? expiryWithinLifetime(rulesFor(hygiene, consumer!.keyPolicy), key.createdAt, input.expiresAt) : undefined;
+        const allowedIps = input.allowedIps !== undefined ? normaliseAllowedIps(input.allowedIps) : undefined;
+        const result = await tx.updateKey(keyId, {
+          ...input,
+          ...(scopes ? { scopes } : {}),
+          ...(expiresAt !== undefined ? { expiresAt } : {}),
+          ...(allowedIps ? { allowedIps } : {}),
+          updatedAt: clock.now(),
+        });
         await audit.record(tx, actor, 'key.updated', { type: 'key', id: keyId }, { fields: Object.keys(input).sort() });
         return result!;
       });
@@ -169,7 +190,8 @@ export function createKeyService({ store, clock, audit, cache, prefix }: KeyServ
             enabled: old.enabled,
             rateLimit: old.rateLimit,
             quota: old.quota,
-            expiresAt: expiresAt ?? null,
+            allowedIps: old.allowedIps,
+            ...(expiresAt !== undefined ? { expiresAt } : {}),
           },
           now,
         );

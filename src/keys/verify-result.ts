@@ -1,5 +1,6 @@
 // What verifying a key answers: a code, and with VALID the key's consumer, scopes and limits. Its
 // own module so that the verifier and the cache it fills can both name it.
+import type { AddressAllowlist } from '../lib/ip-allowlist.js';
 import type { IdentityLimits } from '../limits/policies.js';
 import type { JsonObject } from '../store/types.js';
 
@@ -17,6 +18,10 @@ export interface VerifyResult {
   missingScopes?: string[];
   /** With VALID: the rate limits and quotas of the consumer and the key (not part of the admin API answer). */
   limits?: IdentityLimits;
+  /** With VALID: where the key may be used from (its and its consumer's allowedIps); undefined = anywhere. Not part of the admin API answer. */
+  allowlist?: AddressAllowlist | undefined;
+  /** With VALID, when the key or its consumer has an IP allowlist: both lists as stored (what `allowlist` was compiled from). */
+  allowedIps?: { key: string[]; consumer: string[] };
 }
 
 export interface VerifyOptions {

@@ -38,6 +38,12 @@ export interface PortcullisAuthOptions {
   auth?: AuthMethodName[];
   /** For JWTs: the audience this app is. */
   audience?: string;
+  /**
+   * As gateway.trustProxy: the source address that keys', clients' and consumers' `allowedIps` are
+   * checked against is the last X-Forwarded-For entry (set by your proxy) rather than the socket's
+   * peer. Default false. Behind no proxy, leave it off: a client could name any address.
+   */
+  trustProxy?: boolean;
   /** `WWW-Authenticate: Bearer realm="…"` (default portcullis). */
   realm?: string;
   prefix?: string;
@@ -62,8 +68,14 @@ export interface RequestAuthenticator {
    * `header(name)` returns a request header by lower-case name; a credential header given as an array
    * of several values, or `repeated` (when the caller saw it sent twice), is refused as ambiguous.
    */
-  authenticate(header: HeaderReader, repeated?: boolean): Promise<LibraryDecision>;
+  /**
+   * `sourceAddress` gives the request's source address (src/oauth/source-address.ts), asked only for a
+   * credential with an IP allowlist; without it such a credential is refused (IP_NOT_ALLOWED).
+   */
+  authenticate(header: HeaderReader, repeated?: boolean, sourceAddress?: () => string): Promise<LibraryDecision>;
 }
+
+const NO_ADDRESS = () => '';
 
 /** Counts credential headers in node's raw header list (Express and Fastify have it; Hono does not). */
 export function repeatedCredential(rawHeaders: readonly string[], apiKeyHeader: string): boolean {
@@ -131,7 +143,7 @@ export function createRequestAuthenticator(options: PortcullisAuthOptions, frame
       closed ??= ownsVerifier ? verifier.close() : Promise.resolve();
       return closed;
     },
-    async authenticate(header, repeated = false) {
+    async authenticate(header, repeated = false, sourceAddress = NO_ADDRESS) {
       let sentTwice = repeated;
       const read = (name: string): string | undefined => {
         const value = header(name);
@@ -146,6 +158,7 @@ export function createRequestAuthenticator(options: PortcullisAuthOptions, frame
         header: (name) => (name === apiKeyHeader ? apiKey : read(name)),
         query: () => undefined,
         repeated: sentTwice,
+        sourceAddress,
       };
       const decision = await authenticateCredentials(policy, input, verifier.authMethods);
       if (decision.ok) return { ok: true, identity: decision.identity! };

@@ -3,6 +3,7 @@
 //   app.get('/orders', (req, res) => res.json({ consumer: req.identity!.consumerId }))
 import type { NextFunction, Request, Response } from 'express';
 import type { Identity } from '../auth/types.js';
+import { sourceAddressOf } from '../oauth/source-address.js';
 import { createRequestAuthenticator, type PortcullisAuthOptions, repeatedCredential } from './authenticate.js';
 
 export type { Identity } from '../auth/types.js';
@@ -26,9 +27,14 @@ declare global {
 export function portcullisAuth(options: PortcullisAuthOptions) {
   const authenticator = createRequestAuthenticator(options, 'express');
   const apiKeyHeader = (options.apiKeyHeader ?? 'x-api-key').toLowerCase();
+  const trustProxy = options.trustProxy === true;
   function portcullisAuth(req: Request, res: Response, next: NextFunction): void {
     authenticator
-      .authenticate((name) => req.headers[name], repeatedCredential(req.rawHeaders, apiKeyHeader))
+      .authenticate(
+        (name) => req.headers[name],
+        repeatedCredential(req.rawHeaders, apiKeyHeader),
+        () => sourceAddressOf(req, trustProxy),
+      )
       .then((decision) => {
         if (decision.ok) {
           req.identity = decision.identity;

@@ -5,6 +5,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
 import type { Identity } from '../auth/types.js';
+import { sourceAddressOf } from '../oauth/source-address.js';
 import { createRequestAuthenticator, type PortcullisAuthOptions, repeatedCredential } from './authenticate.js';
 
 export type { Identity } from '../auth/types.js';
@@ -25,8 +26,13 @@ declare module 'fastify' {
 export function portcullisAuth(options: PortcullisAuthOptions) {
   const authenticator = createRequestAuthenticator(options, 'fastify');
   const apiKeyHeader = (options.apiKeyHeader ?? 'x-api-key').toLowerCase();
+  const trustProxy = options.trustProxy === true;
   async function portcullisAuth(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const decision = await authenticator.authenticate((name) => request.headers[name], repeatedCredential(request.raw.rawHeaders, apiKeyHeader));
+    const decision = await authenticator.authenticate(
+      (name) => request.headers[name],
+      repeatedCredential(request.raw.rawHeaders, apiKeyHeader),
+      () => sourceAddressOf(request.raw, trustProxy),
+    );
     if (decision.ok) {
       request.identity = decision.identity;
       return;

@@ -1,8 +1,10 @@
 // `portcullis/hono`: verify API keys and Portcullis' JWTs (and trusted issuers') inside a Hono app.
 //   app.use('/orders/*', portcullisAuth({ store: 'sqlite:./.portcullis/portcullis.db', scopes: ['orders:read'] }))
 //   app.get('/orders', (c) => c.json({ consumer: c.get('identity').consumerId }))
+import type { IncomingMessage } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
 import type { Identity } from '../auth/types.js';
+import { sourceAddressOf } from '../oauth/source-address.js';
 import { createRequestAuthenticator, type PortcullisAuthOptions } from './authenticate.js';
 
 export type { Identity } from '../auth/types.js';
@@ -18,9 +20,18 @@ export type PortcullisEnv = { Variables: { identity: Identity } };
  */
 export function portcullisAuth(options: PortcullisAuthOptions): MiddlewareHandler<PortcullisEnv> & { close(): Promise<void> } {
   const authenticator = createRequestAuthenticator(options, 'hono');
+  const trustProxy = options.trustProxy === true;
   const portcullisAuth: MiddlewareHandler<PortcullisEnv> = async function portcullisAuth(c, next) {
     // Fetch Headers join repeated values with ", ", which no credential contains: a repeat is refused as malformed.
-    const decision = await authenticator.authenticate((name) => c.req.header(name));
+    const decision = await authenticator.authenticate(
+      (name) => c.req.header(name),
+      false,
+      () => {
+        // @hono/node-server passes node's request as c.env.incoming; on other runtimes the address is unknown.
+        const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+        return incoming?.socket ? sourceAddressOf(incoming, trustProxy) : '';
+      },
+    );
     if (!decision.ok) {
       return new Response(JSON.stringify(decision.body), { status: decision.status, headers: decision.headers });
     }

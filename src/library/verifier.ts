@@ -17,6 +17,7 @@ import { createKeyVerifier } from '../keys/verify.js';
 import type { VerifyOptions, VerifyResult } from '../keys/verify-result.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import { parseDuration } from '../lib/duration.js';
+import { bothAllowlists, compileAllowlist } from '../lib/ip-allowlist.js';
 import type { TrustedIssuerConfig } from '../oauth/config-schema.js';
 import { checkOAuthSettings, type OAuthSettings, resolveOAuthSettings } from '../oauth/settings.js';
 import type { Store } from '../store/types.js';
@@ -224,7 +225,10 @@ export function createRemoteVerifier(options: RemoteVerifierOptions): Portcullis
       throw Object.assign(new Error(`Portcullis verify answered ${error.status}${hint}`), { code: 'PORTCULLIS_REMOTE' });
     }
     const expiresAt = typeof body.expiresAt === 'string' ? Date.parse(body.expiresAt) : (body.expiresAt ?? null);
-    return { ...(body as unknown as VerifyResult), expiresAt };
+    const result: VerifyResult = { ...(body as unknown as VerifyResult), expiresAt };
+    // The key's and its consumer's IP allowlists, compiled once per cached answer, checked per request.
+    if (body.allowedIps) result.allowlist = bothAllowlists(compileAllowlist(body.allowedIps.key), compileAllowlist(body.allowedIps.consumer));
+    return result;
   }
 
   async function verifyKey(key: string, verifyOptions: VerifyOptions = {}): Promise<VerifyResult> {

@@ -6,6 +6,7 @@
 // authentication at the token endpoint always asks the store.
 import { LRUCache } from 'lru-cache';
 import { createStoreFaultState, freshUntil } from '../auth/freshness.js';
+import { type AddressAllowlist, bothAllowlists, compileAllowlist } from '../lib/ip-allowlist.js';
 import { isStoreUnavailable } from '../store/errors.js';
 import type { ClientSecretRecord, OAuthClientRecord } from '../store/oauth-types.js';
 import type { ConsumerRecord, Store } from '../store/types.js';
@@ -17,11 +18,15 @@ export interface ClientPrincipal {
   /** Scopes the client may hold now: its own that its consumer still allows. */
   scopes: string[];
   scopeSet: ReadonlySet<string>;
+  /** The client's and its consumer's allowedIps, compiled once per cache fill; undefined = any address. */
+  allowlist: AddressAllowlist | undefined;
 }
 
 export interface ExternalPrincipal {
   consumer: ConsumerRecord;
   scopeSet: ReadonlySet<string>;
+  /** The consumer's allowedIps, compiled; undefined = any address. */
+  allowlist: AddressAllowlist | undefined;
 }
 
 const UNKNOWN = Symbol('unknown');
@@ -52,7 +57,8 @@ export interface LookupOptions {
 export function toClientPrincipal(client: OAuthClientRecord, consumer: ConsumerRecord, secrets: ClientSecretRecord[]): ClientPrincipal {
   const allowed = new Set(consumer.scopes);
   const scopes = client.scopes.filter((s) => allowed.has(s));
-  return { client, consumer, secrets, scopes, scopeSet: new Set(scopes) };
+  const allowlist = bothAllowlists(compileAllowlist(client.allowedIps), compileAllowlist(consumer.allowedIps));
+  return { client, consumer, secrets, scopes, scopeSet: new Set(scopes), allowlist };
 }
 
 export function createPrincipalCache({ store, now, ttlMs, negativeTtlMs, staleIfErrorMs = 0, onStale, maxEntries = 100_000 }: PrincipalCacheOptions) {
@@ -176,7 +182,7 @@ export function createPrincipalCache({ store, now, ttlMs, negativeTtlMs, staleIf
         if (negativeTtlMs > 0) unmapped.set(cacheKey, true);
         return undefined;
       }
-      const principal = { consumer, scopeSet: new Set(consumer.scopes) };
+      const principal = { consumer, scopeSet: new Set(consumer.scopes), allowlist: compileAllowlist(consumer.allowedIps) };
       remember(cacheKey, principal);
       return principal;
     },

@@ -5,13 +5,18 @@ import { ClientCreate, ClientId } from '../admin/oauth-schemas.js';
 import { ConsumerId, KeyCreate, KeyId, KeyWithQuota, PageQuery, pageOf, QuotaStatus, StoredQuota, StoredRateLimit, UsageReport } from '../admin/schemas.js';
 
 // Metadata and the enabled state stay the operators' (the gateway hands metadata to the upstream).
-export const PortalKeyCreate = Type.Pick(KeyCreate, ['name', 'scopes', 'expiresAt', 'rateLimit', 'quota'], {
+// allowedIps only narrows where a member's own credential works, so members may set it.
+export const PortalKeyCreate = Type.Pick(KeyCreate, ['name', 'scopes', 'expiresAt', 'rateLimit', 'quota', 'allowedIps'], {
   $id: 'PortalKeyCreate',
   additionalProperties: false,
 });
-export const PortalKeyUpdate = Type.Pick(KeyCreate, ['name', 'expiresAt'], { $id: 'PortalKeyUpdate', additionalProperties: false, minProperties: 1 });
+export const PortalKeyUpdate = Type.Pick(KeyCreate, ['name', 'expiresAt', 'allowedIps'], {
+  $id: 'PortalKeyUpdate',
+  additionalProperties: false,
+  minProperties: 1,
+});
 // Audiences and the enabled state stay the operators'.
-export const PortalClientCreate = Type.Pick(ClientCreate, ['name', 'scopes', 'tokenTtlSeconds', 'authMethod', 'jwks', 'rateLimit', 'quota'], {
+export const PortalClientCreate = Type.Pick(ClientCreate, ['name', 'scopes', 'tokenTtlSeconds', 'authMethod', 'jwks', 'rateLimit', 'quota', 'allowedIps'], {
   $id: 'PortalClientCreate',
   additionalProperties: false,
 });

@@ -138,6 +138,8 @@ export async function startPortcullis({
     const demo = loaded.demo ? await ensureDemoConsumer(app) : null;
     const portalLinks = loaded.demo && loaded.config.portal.enabled && demo ? await demoPortalLinks(app, demo.consumerId) : null;
 
+    // Key hygiene runs on the server only (one node of the cluster at a time, by a lease); app.close() stops it.
+    app.hygiene.start();
     const redis = await app.redisStatus?.settled(REDIS_START_WAIT_MS);
     app.log.info(
       { gatewayUrl, adminUrl, apis: apis.map((a) => a.name), store: app.store.kind, ...(redis ? { redis } : {}), config: loaded.path ?? '(defaults)' },

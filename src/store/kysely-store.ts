@@ -5,12 +5,13 @@ import { PortcullisError } from '../errors/codes.js';
 import { encodeBase62 } from '../lib/base62.js';
 import { atomically } from './atomically.js';
 import type { Dialect } from './dialect.js';
+import { createHygieneStoreMethods } from './hygiene-kysely.js';
 import { createIdempotencyStoreMethods } from './idempotency-kysely.js';
 import { createImportsStoreMethods } from './imports-kysely.js';
 import { createMembersStoreMethods, deleteMembersOfConsumer } from './members-kysely.js';
 import { migrationProvider } from './migrations.js';
 import { createOAuthStoreMethods, deleteClientsOfConsumer } from './oauth-kysely.js';
-import { auditRow, consumerRow, IN_LIST_SLICE, keyRow } from './rows.js';
+import { auditRow, consumerRow, IN_LIST_SLICE, ipsOrNull, keyRow } from './rows.js';
 import type { ApiKeysTable, AuditEventsTable, ConsumersTable, Database } from './tables.js';
 import type { AuditEventRecord, AuditFilter, ConsumerRecord, KeyRecord, KeyVerificationRecord, Page, PageRequest, Store, StoreStats } from './types.js';
 import { createUsageStoreMethods } from './usage-kysely.js';
@@ -27,6 +28,8 @@ export function toConsumer(row: Selectable<ConsumersTable>, externalIds: string[
     externalIds,
     rateLimit: parseNullable(row.rate_limit),
     quota: parseNullable(row.quota),
+    allowedIps: parseNullable(row.allowed_ips) ?? [],
+    keyPolicy: parseNullable(row.key_policy),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -35,6 +38,7 @@ export function toConsumer(row: Selectable<ConsumersTable>, externalIds: string[
 const nullableNumber = (value: number | null) => (value === null ? null : Number(value));
 const parseNullable = (value: string | null | undefined) => (value === null || value === undefined ? null : JSON.parse(value));
 const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+/** An allowlist column: null for an empty list, so a credential without one reads as before the column existed. */
 
 /**
  * What the verification lookup selects from `api_keys k join consumers c`: the key columns verification
@@ -50,24 +54,27 @@ export const KEY_VERIFICATION_SELECTION = [
   'k.revoked_at',
   'k.rate_limit',
   'k.quota',
+  'k.allowed_ips',
   'c.name as c_name',
   'c.metadata as c_metadata',
   'c.scopes as c_scopes',
   'c.enabled as c_enabled',
   'c.rate_limit as c_rate_limit',
   'c.quota as c_quota',
+  'c.allowed_ips as c_allowed_ips',
   'c.updated_at as c_updated_at',
 ] as const;
 
 /** A row of the verification lookup. */
 export interface KeyVerificationRow
-  extends Pick<ApiKeysTable, 'id' | 'consumer_id' | 'scopes' | 'metadata' | 'expires_at' | 'enabled' | 'revoked_at' | 'rate_limit' | 'quota'> {
+  extends Pick<ApiKeysTable, 'id' | 'consumer_id' | 'scopes' | 'metadata' | 'expires_at' | 'enabled' | 'revoked_at' | 'rate_limit' | 'quota' | 'allowed_ips'> {
   c_name: string;
   c_metadata: string;
   c_scopes: string;
   c_enabled: number;
   c_rate_limit: string | null;
   c_quota: string | null;
+  c_allowed_ips: string | null;
   c_updated_at: number;
 }
 
@@ -83,6 +90,7 @@ export function toKeyVerification(row: KeyVerificationRow): KeyVerificationRecor
       revokedAt: nullableNumber(row.revoked_at),
       rateLimit: parseNullable(row.rate_limit),
       quota: parseNullable(row.quota),
+      allowedIps: parseNullable(row.allowed_ips) ?? [],
     },
     consumer: {
       id: row.consumer_id,
@@ -92,6 +100,7 @@ export function toKeyVerification(row: KeyVerificationRow): KeyVerificationRecor
       enabled: Number(row.c_enabled) === 1,
       rateLimit: parseNullable(row.c_rate_limit),
       quota: parseNullable(row.c_quota),
+      allowedIps: parseNullable(row.c_allowed_ips) ?? [],
       updatedAt: Number(row.c_updated_at),
     },
   };
@@ -112,6 +121,7 @@ export function toKey(row: Selectable<ApiKeysTable>): KeyRecord {
     lastUsedAt: nullableNumber(row.last_used_at),
     rateLimit: parseNullable(row.rate_limit),
     quota: parseNullable(row.quota),
+    allowedIps: parseNullable(row.allowed_ips) ?? [],
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     // Only when set, so a key made here reads back as it was written.
@@ -200,6 +210,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
     ...createIdempotencyStoreMethods(db),
     ...createMembersStoreMethods(db),
     ...createImportsStoreMethods(db),
+    ...createHygieneStoreMethods(db),
     kind: dialect,
     stats,
     close,
@@ -272,6 +283,8 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
         if (patch.enabled !== undefined) values.enabled = patch.enabled ? 1 : 0;
         if (patch.rateLimit !== undefined) values.rate_limit = jsonOrNull(patch.rateLimit);
         if (patch.quota !== undefined) values.quota = jsonOrNull(patch.quota);
+        if (patch.allowedIps !== undefined) values.allowed_ips = ipsOrNull(patch.allowedIps);
+        if (patch.keyPolicy !== undefined) values.key_policy = jsonOrNull(patch.keyPolicy);
         const found = await atomically(db, async (trx) => {
           const result = await trx.updateTable('consumers').set(values).where('id', '=', id).executeTakeFirst();
           if (Number(result.numUpdatedRows) === 0) return false;
@@ -343,6 +356,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
       if (patch.revokedAt !== undefined) values.revoked_at = patch.revokedAt;
       if (patch.rateLimit !== undefined) values.rate_limit = jsonOrNull(patch.rateLimit);
       if (patch.quota !== undefined) values.quota = jsonOrNull(patch.quota);
+      if (patch.allowedIps !== undefined) values.allowed_ips = ipsOrNull(patch.allowedIps);
       const result = await db.updateTable('api_keys').set(values).where('id', '=', id).executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return undefined;
       return store.getKey(id);

@@ -4,6 +4,7 @@ import { type Kysely, type Migration, type MigrationProvider, sql } from 'kysely
 import type { Dialect } from './dialect.js';
 import { idempotencyMigration } from './idempotency-migration.js';
 import { importsMigration } from './imports-migration.js';
+import { hygieneMigration, ipAllowlistsMigration } from './lifecycle-migrations.js';
 import { membersMigration } from './members-migration.js';
 import { oauthMigration } from './oauth-migration.js';
 import { usageMigration } from './usage-migration.js';
@@ -74,6 +75,8 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     },
     '0005_idempotency_commit_guard': idempotencyMigration(dialect),
     '0006_portal_members': membersMigration(id),
+    '0009_ip_allowlists': ipAllowlistsMigration,
+    '0010_hygiene': hygieneMigration,
     '0011_imports': importsMigration(),
   };
 }

@@ -24,6 +24,7 @@ function toClient(row: Selectable<OAuthClientsTable>): OAuthClientRecord {
     tokensRevokedBefore: nullableNumber(row.tokens_revoked_before),
     rateLimit: row.rate_limit === null || row.rate_limit === undefined ? null : JSON.parse(row.rate_limit),
     quota: row.quota === null || row.quota === undefined ? null : JSON.parse(row.quota),
+    allowedIps: row.allowed_ips === null || row.allowed_ips === undefined ? [] : JSON.parse(row.allowed_ips),
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     ...(row.external_id !== null && row.external_id !== undefined ? { externalId: row.external_id } : {}),
@@ -122,6 +123,7 @@ export function createOAuthStoreMethods(db: Kysely<Database>, { getConsumer }: O
       if (patch.tokensRevokedBefore !== undefined) values.tokens_revoked_before = patch.tokensRevokedBefore;
       if (patch.rateLimit !== undefined) values.rate_limit = patch.rateLimit === null ? null : json(patch.rateLimit);
       if (patch.quota !== undefined) values.quota = patch.quota === null ? null : json(patch.quota);
+      if (patch.allowedIps !== undefined) values.allowed_ips = patch.allowedIps.length === 0 ? null : json(patch.allowedIps);
       const result = await db.updateTable('oauth_clients').set(values).where('id', '=', id).executeTakeFirst();
       if (Number(result.numUpdatedRows) === 0) return undefined;
       return getClient(id);

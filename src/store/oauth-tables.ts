@@ -15,6 +15,7 @@ export interface OAuthClientsTable {
   tokens_revoked_before: number | null;
   rate_limit: string | null;
   quota: string | null;
+  allowed_ips: string | null;
   created_at: number;
   updated_at: number;
   /** The id an import gave the client (migration 0011); null for clients made here. */

@@ -31,6 +31,8 @@ export interface OAuthClientRecord {
   /** The client's own rate limit and quota, counted per client (src/limits). */
   rateLimit: RateLimitPolicy | null;
   quota: QuotaPolicy | null;
+  /** Addresses and CIDR blocks the client may get tokens from and use them from; empty = any. */
+  allowedIps: string[];
   createdAt: number;
   updatedAt: number;
   /** The id an import gave the client; absent or null for clients made here. */
@@ -83,7 +85,7 @@ export interface ClientWithSecrets {
 export type ClientPatch = Partial<
   Pick<
     OAuthClientRecord,
-    'name' | 'scopes' | 'audiences' | 'tokenTtlSeconds' | 'authMethods' | 'jwks' | 'enabled' | 'tokensRevokedBefore' | 'rateLimit' | 'quota'
+    'name' | 'scopes' | 'audiences' | 'tokenTtlSeconds' | 'authMethods' | 'jwks' | 'enabled' | 'tokensRevokedBefore' | 'rateLimit' | 'quota' | 'allowedIps'
   >
 > & { updatedAt: number };
 

@@ -16,6 +16,16 @@ export interface QuotaPolicy {
   period: 'day' | 'month' | 'total';
 }
 
+/**
+ * A consumer's key hygiene, each field overriding the global `hygiene` setting of the same name
+ * (durations such as "90d"; "0s" turns the rule off for this consumer; absent = the global one).
+ */
+export interface KeyPolicy {
+  maxKeyLifetime?: string;
+  warnBeforeExpiry?: string;
+  disableUnusedAfter?: string;
+}
+
 export interface ConsumerRecord {
   id: string;
   name: string;
@@ -25,6 +35,9 @@ export interface ConsumerRecord {
   externalIds: string[];
   rateLimit: RateLimitPolicy | null;
   quota: QuotaPolicy | null;
+  /** Addresses and CIDR blocks its credentials may be used from (src/lib/ip-allowlist.ts); empty = any. */
+  allowedIps: string[];
+  keyPolicy: KeyPolicy | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -54,6 +67,8 @@ export interface KeyRecord {
   lastUsedAt: number | null;
   rateLimit: RateLimitPolicy | null;
   quota: QuotaPolicy | null;
+  /** Addresses and CIDR blocks the key may be used from (src/lib/ip-allowlist.ts); empty = any. */
+  allowedIps: string[];
   createdAt: number;
   updatedAt: number;
   /** `foreign`: the SHA-256 of another system's key, imported as it is (src/imports); absent = `portcullis`. */

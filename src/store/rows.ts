@@ -11,6 +11,8 @@ export const IN_LIST_SLICE = 500;
 
 const json = (value: unknown) => JSON.stringify(value);
 const jsonOrNull = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+/** An allowlist: empty (any address) is stored as null. */
+export const ipsOrNull = (ips: readonly string[]) => (ips.length === 0 ? null : JSON.stringify(ips));
 
 export function consumerRow(c: ConsumerRecord): Insertable<ConsumersTable> {
   return {
@@ -21,6 +23,8 @@ export function consumerRow(c: ConsumerRecord): Insertable<ConsumersTable> {
     enabled: c.enabled ? 1 : 0,
     rate_limit: jsonOrNull(c.rateLimit),
     quota: jsonOrNull(c.quota),
+    allowed_ips: ipsOrNull(c.allowedIps),
+    key_policy: jsonOrNull(c.keyPolicy),
     created_at: c.createdAt,
     updated_at: c.updatedAt,
   };
@@ -41,6 +45,7 @@ export function keyRow(k: KeyRecord): Insertable<ApiKeysTable> {
     last_used_at: k.lastUsedAt,
     rate_limit: jsonOrNull(k.rateLimit),
     quota: jsonOrNull(k.quota),
+    allowed_ips: ipsOrNull(k.allowedIps),
     created_at: k.createdAt,
     updated_at: k.updatedAt,
     format: k.format ?? 'portcullis',
@@ -62,6 +67,7 @@ export function clientRow(c: OAuthClientRecord): Insertable<OAuthClientsTable> {
     tokens_revoked_before: c.tokensRevokedBefore,
     rate_limit: c.rateLimit === null ? null : json(c.rateLimit),
     quota: c.quota === null ? null : json(c.quota),
+    allowed_ips: ipsOrNull(c.allowedIps),
     created_at: c.createdAt,
     updated_at: c.updatedAt,
     external_id: c.externalId ?? null,

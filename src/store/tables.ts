@@ -14,6 +14,8 @@ export interface ConsumersTable {
   enabled: number;
   rate_limit: string | null;
   quota: string | null;
+  allowed_ips: string | null;
+  key_policy: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -37,6 +39,9 @@ export interface ApiKeysTable {
   last_used_at: number | null;
   rate_limit: string | null;
   quota: string | null;
+  allowed_ips: string | null;
+  expiry_warned_for: number | null;
+  expired_noted_for: number | null;
   created_at: number;
   updated_at: number;
   /** `portcullis`, or `foreign` for a key imported as the SHA-256 of another system's key (migration 0011). */
@@ -56,9 +61,16 @@ export interface AuditEventsTable {
   details: string;
 }
 
+export interface LeasesTable {
+  name: string;
+  holder: string;
+  expires_at: number;
+}
+
 export interface Database extends OAuthDatabase, UsageDatabase, IdempotencyDatabase, MembersDatabase {
   consumers: ConsumersTable;
   consumer_external_ids: ConsumerExternalIdsTable;
   api_keys: ApiKeysTable;
   audit_events: AuditEventsTable;
+  leases: LeasesTable;
 }

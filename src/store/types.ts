@@ -1,5 +1,6 @@
 // The Store port: what the domain needs from persistence, in domain terms. Adapters (SQLite,
 // PostgreSQL) implement it over one Kysely query layer; one contract suite tests both.
+import type { HygieneStore } from './hygiene-types.js';
 import type { IdempotencyStore } from './idempotency-types.js';
 import type { ImportsStore } from './imports-types.js';
 import type { MembersStore } from './members-types.js';
@@ -8,7 +9,7 @@ import type { AuditEventRecord, ConsumerRecord, KeyRecord, Page, PageRequest } f
 import type { UsageStore } from './usage-types.js';
 
 export type { JsonObject } from '../lib/json.js';
-export type { AuditEventRecord, ConsumerRecord, KeyFormat, KeyRecord, Page, PageRequest, QuotaPolicy, RateLimitPolicy } from './records.js';
+export type { AuditEventRecord, ConsumerRecord, KeyFormat, KeyPolicy, KeyRecord, Page, PageRequest, QuotaPolicy, RateLimitPolicy } from './records.js';
 
 /** `storeTimeout`'s default: how long a store call may take before it fails with 503. */
 export const DEFAULT_STORE_TIMEOUT_MS = 2000;
@@ -21,8 +22,8 @@ export type ConsumerSummary = Omit<ConsumerRecord, 'externalIds'>;
 
 /** What verification needs of a key and its consumer: the answer of the hot-path lookup, nothing more. */
 export interface KeyVerificationRecord {
-  key: Pick<KeyRecord, 'id' | 'consumerId' | 'scopes' | 'metadata' | 'expiresAt' | 'enabled' | 'revokedAt' | 'rateLimit' | 'quota'>;
-  consumer: Pick<ConsumerSummary, 'id' | 'name' | 'metadata' | 'scopes' | 'enabled' | 'rateLimit' | 'quota' | 'updatedAt'>;
+  key: Pick<KeyRecord, 'id' | 'consumerId' | 'scopes' | 'metadata' | 'expiresAt' | 'enabled' | 'revokedAt' | 'rateLimit' | 'quota' | 'allowedIps'>;
+  consumer: Pick<ConsumerSummary, 'id' | 'name' | 'metadata' | 'scopes' | 'enabled' | 'rateLimit' | 'quota' | 'allowedIps' | 'updatedAt'>;
 }
 
 export interface AuditFilter extends PageRequest {
@@ -44,10 +45,14 @@ export interface ConsumerFilter extends PageRequest {
   search?: string | undefined;
 }
 
-export type ConsumerPatch = Partial<Pick<ConsumerRecord, 'name' | 'metadata' | 'scopes' | 'enabled' | 'externalIds' | 'rateLimit' | 'quota'>> & {
+export type ConsumerPatch = Partial<
+  Pick<ConsumerRecord, 'name' | 'metadata' | 'scopes' | 'enabled' | 'externalIds' | 'rateLimit' | 'quota' | 'allowedIps' | 'keyPolicy'>
+> & {
   updatedAt: number;
 };
-export type KeyPatch = Partial<Pick<KeyRecord, 'name' | 'scopes' | 'metadata' | 'expiresAt' | 'enabled' | 'revokedAt' | 'rateLimit' | 'quota'>> & {
+export type KeyPatch = Partial<
+  Pick<KeyRecord, 'name' | 'scopes' | 'metadata' | 'expiresAt' | 'enabled' | 'revokedAt' | 'rateLimit' | 'quota' | 'allowedIps'>
+> & {
   updatedAt: number;
 };
 
@@ -56,7 +61,7 @@ export interface StoreStats {
   queries: number;
 }
 
-export interface Store extends OAuthStore, UsageStore, IdempotencyStore, MembersStore, ImportsStore {
+export interface Store extends OAuthStore, UsageStore, IdempotencyStore, MembersStore, ImportsStore, HygieneStore {
   readonly kind: 'sqlite' | 'postgres';
   readonly stats: StoreStats;
   migrate(): Promise<string[]>;

@@ -36,7 +36,23 @@ const RULES: Array<[path: string, layer: Layer, edge?: string]> = [
   // GitHub's secret-scanning endpoint is an edge; the rest of src/leaks (the policy, GitHub's keys) is a domain service.
   ['src/leaks/github-routes.ts', 'edges', 'leaks'],
   ...(
-    ['keys', 'consumers', 'oauth', 'ratelimit', 'limits', 'usage', 'audit', 'metrics', 'cluster', 'config', 'members', 'mail', 'leaks', 'imports'] as const
+    [
+      'keys',
+      'consumers',
+      'oauth',
+      'ratelimit',
+      'limits',
+      'usage',
+      'audit',
+      'metrics',
+      'cluster',
+      'config',
+      'members',
+      'mail',
+      'leaks',
+      'imports',
+      'hygiene',
+    ] as const
   ).map((folder): [string, Layer] => [`src/${folder}/`, 'domain']),
   ['src/app.ts', 'composition'],
   ['src/demo/', 'composition'],
@@ -119,9 +135,18 @@ function layerViolations(graph: Map<string, string[]>): string[] {
 
 /** The store's port: what config (the store URL's default) may reach in src/store; the rest are adapters. */
 const STORE_PORT = new Set(
-  ['types.ts', 'oauth-types.ts', 'usage-types.ts', 'idempotency-types.ts', 'members-types.ts', 'imports-types.ts', 'records.ts', 'errors.ts', 'dialect.ts'].map(
-    (name) => `src/store/${name}`,
-  ),
+  [
+    'types.ts',
+    'oauth-types.ts',
+    'usage-types.ts',
+    'idempotency-types.ts',
+    'members-types.ts',
+    'imports-types.ts',
+    'hygiene-types.ts',
+    'records.ts',
+    'errors.ts',
+    'dialect.ts',
+  ].map((name) => `src/store/${name}`),
 );
 
 /** Store adapters (and the modules that load them) reachable from src/config, directly or through other modules. */

@@ -56,6 +56,32 @@ describe('two nodes sharing a store, without Redis', () => {
     await eventually('B refuses the deleted client’s token', async () => !(await jwt.authenticate(issued.response.access_token, { scopes: [] })).ok);
   });
 
+  test('allowlist changes made on one node reach the other node’s cached key and token on its next sync', async () => {
+    const shop = await a.consumers.create({ name: 'listed', scopes: ['read'] }, actor);
+    const issuedKey = await a.keys.create(shop.id, {}, actor);
+    const { client, secret } = await a.oauth.clients.create(shop.id, { name: 'c' }, actor);
+    const issued = await a.oauth.token({
+      authorization: basic(client.id, secret!.secret),
+      params: new Map([['grant_type', ['client_credentials']]]),
+      ip: '127.0.0.1',
+    });
+    assert.ok(issued.ok);
+    const jwt = b.authMethods.get('jwt')!;
+    // Whether B, from its cache, would let each credential in from 192.0.2.1.
+    const keyAllowed = async () => (await b.verifyKey(issuedKey.key)).allowlist?.allows('192.0.2.1') ?? true;
+    const tokenAllowed = async () => {
+      const outcome = await jwt.authenticate(issued.response.access_token, { scopes: [] });
+      return outcome.ok && (outcome.identity.allowlist?.allows('192.0.2.1') ?? true);
+    };
+    assert.equal(await keyAllowed(), true);
+    assert.equal(await tokenAllowed(), true);
+    await a.keys.update(issuedKey.record.id, { allowedIps: ['10.0.0.0/8'] }, actor);
+    await eventually('B’s cached key carries the key’s new list', async () => !(await keyAllowed()));
+    assert.equal(await tokenAllowed(), true, 'the key’s list is the key’s alone');
+    await a.consumers.update(shop.id, { allowedIps: ['10.0.0.0/8'] }, actor);
+    await eventually('B’s cached token carries the consumer’s new list', async () => !(await tokenAllowed()));
+  });
+
   test('a change is acted on once: later syncs reading over it again leave the re-cached key alone', async () => {
     const shop = await a.consumers.create({ name: 'steady', scopes: ['read'] }, actor);
     const { key } = await a.keys.create(shop.id, {}, actor);

@@ -48,10 +48,16 @@ function records(suffix: string) {
       start: 'uk_3Z',
     },
     { type: 'key', externalId: `kong-${suffix}`, consumer: `acme-${suffix}`, sha256: sha256Hex(`${KONG_KEY}${suffix}`), scopes: ['orders:read'] },
-    { type: 'key', externalId: `plain-${suffix}`, consumer: `acme-${suffix}`, key: `${PLAIN_KEY}${suffix}`, metadata: { from: 'legacy' } },
+    {
+      type: 'key',
+      externalId: `plain-${suffix}`,
+      consumer: `acme-${suffix}`,
+      key: `${PLAIN_KEY}${suffix}`,
+      metadata: { from: 'legacy' },
+    },
     { type: 'key', externalId: `lost-${suffix}`, consumer: 'nobody', key: `${PLAIN_KEY}${suffix}-x` },
     { type: 'key', externalId: `wide-${suffix}`, consumer: `acme-${suffix}`, key: `${PLAIN_KEY}${suffix}-w`, scopes: ['admin:all'] },
-    { type: 'consumer', externalId: `fenced-${suffix}`, name: `Fenced ${suffix}`, allowedIps: ['10.0.0.0/8'] },
+    { type: 'consumer', externalId: `fenced-${suffix}`, name: `Fenced ${suffix}`, allowedIps: ['10.0.0.0/33'] },
     { type: 'key', externalId: `unkey-${suffix}`, consumer: `acme-${suffix}`, key: `${PLAIN_KEY}${suffix}-d` },
     { type: 'client', externalId: `auth0-${suffix}`, consumer: `acme-${suffix}`, secretSha256: sha256Hex(`${SHA_SECRET}${suffix}`), scopes: ['orders:read'] },
     { type: 'client', externalId: `hydra-${suffix}`, consumer: `acme-${suffix}`, secretBcrypt: bcrypt.hashSync(`${BCRYPT_SECRET}${suffix}`, 4) },
@@ -96,7 +102,7 @@ for (const adapter of storeAdapters) {
         '4:created',
         '5:refused:CONSUMER_NOT_FOUND',
         '6:refused:SCOPES_NOT_ALLOWED',
-        '7:refused:UNSUPPORTED_FIELD',
+        '7:refused:IP_ALLOWLIST_INVALID',
         '8:refused:DUPLICATE_IN_FILE',
         '9:created',
         '10:created',
@@ -128,7 +134,14 @@ for (const adapter of storeAdapters) {
           { type: 'consumer', externalId: 'beta', name: 'Beta', scopes: ['orders:read'] },
           { type: 'key', externalId: 'beta-unkey', consumer: 'beta', sha256: sha256Base64(UNKEY_KEY), start: 'uk_3Z' },
           { type: 'key', externalId: 'beta-kong', consumer: 'beta', key: KONG_KEY },
-          { type: 'key', externalId: 'beta-old', consumer: 'beta', key: PLAIN_KEY, expiresAt: '2020-01-01T00:00:00Z' },
+          {
+            type: 'key',
+            externalId: 'beta-old',
+            consumer: 'beta',
+            key: PLAIN_KEY,
+            expiresAt: '2020-01-01T00:00:00Z',
+            allowedIps: ['10.1.2.3', '2001:0db8::/32'],
+          },
         ],
       });
       const [consumerId, unkeyId, kongId] = imported.body.outcomes.map((o: any) => o.id);
@@ -147,6 +160,8 @@ for (const adapter of storeAdapters) {
 
       const listed = (await h.call('GET', `/admin/v1/consumers/${consumerId}/keys`)).body.items;
       assert.deepEqual(listed.map((k: any) => k.masked).sort(), ['kong-2f1…e9d8', 'legacy…', 'uk_3Z…']);
+      // An imported allowlist is kept, normalised like one given to the admin API.
+      assert.deepEqual(listed.find((k: any) => k.masked === 'legacy…').allowedIps, ['10.1.2.3', '2001:db8::/32']);
 
       // Last use is recorded like ours.
       await h.app.lastUsed.flush();

@@ -19,6 +19,8 @@ function consumer(name: string): ConsumerRecord {
     externalIds: [],
     rateLimit: null,
     quota: null,
+    allowedIps: [],
+    keyPolicy: null,
     createdAt: T0,
     updatedAt: T0,
   };
@@ -38,6 +40,7 @@ function client(consumerId: string, extra: Partial<OAuthClientRecord> = {}): OAu
     tokensRevokedBefore: null,
     rateLimit: { limit: 10, window: '1s', by: 'credential' },
     quota: null,
+    allowedIps: [],
     createdAt: T0,
     updatedAt: T0,
     ...extra,

@@ -131,9 +131,10 @@ describe('stale-if-error through a PostgreSQL outage', { skip: postgresAdapter.s
 });
 
 describe('TTL jitter and the stale window of the caches', () => {
+  const unrestricted = { rateLimit: null, quota: null, allowedIps: [] };
   const row = (i: number): KeyVerificationRecord => ({
-    key: { id: `key_${i}`, consumerId: 'con_1', scopes: [], metadata: {}, expiresAt: null, enabled: true, revokedAt: null, rateLimit: null, quota: null },
-    consumer: { id: 'con_1', name: 'shop', metadata: {}, scopes: [], enabled: true, rateLimit: null, quota: null, updatedAt: 1 },
+    key: { id: `key_${i}`, consumerId: 'con_1', scopes: [], metadata: {}, expiresAt: null, enabled: true, revokedAt: null, ...unrestricted },
+    consumer: { id: 'con_1', name: 'shop', metadata: {}, scopes: [], enabled: true, ...unrestricted, updatedAt: 1 },
   });
 
   test('key cache: entries filled together expire spread over the last fifth of the TTL; stale ones stay for staleIfError', () => {

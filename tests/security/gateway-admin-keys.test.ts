@@ -102,7 +102,7 @@ describe('security: admin credentials as tokens', () => {
       const decide = async (token: string) =>
         authenticateCredentials(
           policy,
-          { authorization: `Bearer ${token}`, header: () => undefined, query: () => undefined, repeated: false },
+          { authorization: `Bearer ${token}`, header: () => undefined, query: () => undefined, repeated: false, sourceAddress: () => '127.0.0.1' },
           h.app.authMethods,
         );
       const refused = await decide(await h.tokenFor(adminClient));

@@ -18,6 +18,8 @@ function consumer(name: string, extra: Partial<ConsumerRecord> = {}): ConsumerRe
     externalIds: [],
     rateLimit: null,
     quota: null,
+    allowedIps: [],
+    keyPolicy: null,
     createdAt: T0,
     updatedAt: T0,
     ...extra,
@@ -39,6 +41,7 @@ function key(consumerId: string, hash: string, extra: Partial<KeyRecord> = {}): 
     lastUsedAt: null,
     rateLimit: { limit: 5, window: '1m' },
     quota: { limit: 1000, period: 'month' },
+    allowedIps: [],
     createdAt: T0,
     updatedAt: T0,
     ...extra,
@@ -127,14 +130,19 @@ for (const adapter of storeAdapters) {
     });
 
     test('keys: find by hash joins the consumer; usage times never move backwards', async () => {
-      const c = consumer('key-owner');
+      const c = consumer('key-owner', { allowedIps: ['2001:db8::/32'], keyPolicy: { warnBeforeExpiry: '3d' } });
       await store.insertConsumer(c);
-      const k = key(c.id, 'a'.repeat(64), { expiresAt: T0 + 1000 });
+      const k = key(c.id, 'a'.repeat(64), { expiresAt: T0 + 1000, allowedIps: ['10.0.0.0/8', '192.0.2.1'] });
       await store.insertKey(k);
       const found = await store.findKeyByHash('a'.repeat(64));
-      const { id, consumerId, scopes, metadata, expiresAt, enabled, revokedAt, rateLimit, quota } = k;
-      assert.deepEqual(found?.key, { id, consumerId, scopes, metadata, expiresAt, enabled, revokedAt, rateLimit, quota });
+      const { id, consumerId, scopes, metadata, expiresAt, enabled, revokedAt, rateLimit, quota, allowedIps } = k;
+      assert.deepEqual(found?.key, { id, consumerId, scopes, metadata, expiresAt, enabled, revokedAt, rateLimit, quota, allowedIps });
       const owner = (await store.getConsumer(c.id))!;
+      assert.deepEqual(owner.allowedIps, ['2001:db8::/32']);
+      assert.deepEqual(owner.keyPolicy, { warnBeforeExpiry: '3d' });
+      assert.deepEqual((await store.getKey(k.id))?.allowedIps, ['10.0.0.0/8', '192.0.2.1']);
+      assert.deepEqual((await store.updateKey(k.id, { allowedIps: [], updatedAt: T0 + 1 }))?.allowedIps, []);
+      assert.deepEqual((await store.findKeyByHash('a'.repeat(64)))?.key.allowedIps, []);
       assert.deepEqual(found?.consumer, {
         id: owner.id,
         name: owner.name,
@@ -143,6 +151,7 @@ for (const adapter of storeAdapters) {
         enabled: owner.enabled,
         rateLimit: owner.rateLimit,
         quota: owner.quota,
+        allowedIps: owner.allowedIps,
         updatedAt: owner.updatedAt,
       });
       assert.equal(await store.findKeyByHash('b'.repeat(64)), undefined);
@@ -266,6 +275,7 @@ for (const adapter of storeAdapters) {
         tokensRevokedBefore: null,
         rateLimit: null,
         quota: null,
+        allowedIps: [],
         createdAt: T0,
         updatedAt: T0,
       });

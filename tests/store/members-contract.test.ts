@@ -47,6 +47,8 @@ for (const adapter of storeAdapters) {
         externalIds: [],
         rateLimit: null,
         quota: null,
+        allowedIps: [],
+        keyPolicy: null,
         createdAt: T0,
         updatedAt: T0,
       };

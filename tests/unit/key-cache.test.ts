@@ -16,8 +16,9 @@ const row = (keyId: string, updatedAt: number, enabled = true): KeyVerificationR
     revokedAt: null,
     rateLimit: null,
     quota: null,
+    allowedIps: [],
   },
-  consumer: { id: 'con_1', name: 'shop', metadata: { plan: 'pro' }, scopes: ['read'], enabled, rateLimit: null, quota: null, updatedAt },
+  consumer: { id: 'con_1', name: 'shop', metadata: { plan: 'pro' }, scopes: ['read'], enabled, rateLimit: null, quota: null, allowedIps: [], updatedAt },
 });
 
 test('keys of one consumer share its state; a newer consumer row replaces it, an older one does not', () => {

@@ -4,6 +4,8 @@ import type { AdminSchemas } from '../../admin-client/operations.js';
 import { addListCommand, addRequestCommand, adminCommand, call, enc, printDeleted, show } from '../admin-call.js';
 import { type CliContext, CliError } from '../context.js';
 import {
+  type AllowedIpsOptions,
+  allowedIps,
   type Common,
   clean,
   enabledOf,
@@ -12,6 +14,7 @@ import {
   list,
   readJwksOption,
   wholeSeconds,
+  withAllowedIps,
   withCredentialNameAndScopes,
   withEnabling,
   withLimits,
@@ -20,7 +23,7 @@ import { printJson, printRecord } from '../output.js';
 
 const CLIENT_COLUMNS = ['clientId', 'name', 'authMethods', 'scopes', 'audiences', 'tokenTtlSeconds', 'enabled', 'tokensRevokedBefore'];
 
-interface ClientOptions extends Common, LimitOptions {
+interface ClientOptions extends Common, LimitOptions, AllowedIpsOptions {
   name?: string;
   scopes?: string;
   audiences?: string;
@@ -50,6 +53,7 @@ function clientBody(ctx: CliContext, o: ClientOptions) {
     jwks: readJwksOption(o.jwks, ctx.cwd),
     enabled: o.disabled ? false : enabledOf(o),
     ...limits(o),
+    allowedIps: allowedIps(o),
   });
 }
 
@@ -66,13 +70,15 @@ function printClient(ctx: CliContext, options: Common, issued: AdminSchemas['Iss
 
 export function addClients(program: Command, ctx: CliContext): void {
   const clients = program.command('clients').description('manage OAuth clients (client credentials)');
-  withLimits(
-    withCredentialNameAndScopes(adminCommand(clients, 'create', 'create an OAuth client for a consumer (its secret is shown once)', '<consumerId>'))
-      .option('--audiences <list>', 'comma-separated aud values the client may request')
-      .option('--token-ttl <seconds>', 'token lifetime (default oauth.tokenTtl)')
-      .option('--auth-method <method>', 'pin one: client_secret_basic, client_secret_post or private_key_jwt (default: a secret for basic and post)')
-      .option('--jwks <json|@file>', 'public keys for private_key_jwt')
-      .option('--disabled', 'create disabled'),
+  withAllowedIps(
+    withLimits(
+      withCredentialNameAndScopes(adminCommand(clients, 'create', 'create an OAuth client for a consumer (its secret is shown once)', '<consumerId>'))
+        .option('--audiences <list>', 'comma-separated aud values the client may request')
+        .option('--token-ttl <seconds>', 'token lifetime (default oauth.tokenTtl)')
+        .option('--auth-method <method>', 'pin one: client_secret_basic, client_secret_post or private_key_jwt (default: a secret for basic and post)')
+        .option('--jwks <json|@file>', 'public keys for private_key_jwt')
+        .option('--disabled', 'create disabled'),
+    ),
   ).action(async (consumerId: string, o: ClientOptions) =>
     printClient(ctx, o, await call<AdminSchemas['IssuedClient']>(ctx, o, 'POST', `/admin/v1/consumers/${enc(consumerId)}/clients`, clientBody(ctx, o))),
   );
@@ -89,15 +95,17 @@ export function addClients(program: Command, ctx: CliContext): void {
     method: 'GET',
     path: (id) => `/admin/v1/clients/${id}`,
   });
-  withLimits(
-    withEnabling(
-      adminCommand(clients, 'update', 'change an OAuth client', '<clientId>')
-        .option('--name <name>')
-        .option('--scopes <list>')
-        .option('--audiences <list>')
-        .option('--token-ttl <seconds>')
-        .option('--auth-method <method>', 'pin one method, or client_secret_basic,client_secret_post for both')
-        .option('--jwks <json|@file>'),
+  withAllowedIps(
+    withLimits(
+      withEnabling(
+        adminCommand(clients, 'update', 'change an OAuth client', '<clientId>')
+          .option('--name <name>')
+          .option('--scopes <list>')
+          .option('--audiences <list>')
+          .option('--token-ttl <seconds>')
+          .option('--auth-method <method>', 'pin one method, or client_secret_basic,client_secret_post for both')
+          .option('--jwks <json|@file>'),
+      ),
     ),
   ).action(async (clientId: string, o: ClientOptions) =>
     show(ctx, o, await call<AdminSchemas['Client']>(ctx, o, 'PATCH', `/admin/v1/clients/${enc(clientId)}`, clientBody(ctx, o))),

@@ -3,11 +3,27 @@ import type { Command } from 'commander';
 import type { AdminSchemas } from '../../admin-client/operations.js';
 import { addListCommand, addRequestCommand, adminCommand, call, enc, printDeleted, show } from '../admin-call.js';
 import type { CliContext } from '../context.js';
-import { type Common, clean, enabledOf, type LimitOptions, limits, list, parseJsonOption, withEnabling, withLimits } from '../options.js';
+import {
+  type AllowedIpsOptions,
+  allowedIps,
+  type Common,
+  clean,
+  enabledOf,
+  type KeyPolicyOptions,
+  keyPolicy,
+  type LimitOptions,
+  limits,
+  list,
+  parseJsonOption,
+  withAllowedIps,
+  withEnabling,
+  withKeyPolicy,
+  withLimits,
+} from '../options.js';
 
 const CONSUMER_COLUMNS = ['id', 'name', 'enabled', 'scopes', 'externalIds', 'createdAt'];
 
-interface ConsumerOptions extends Common, LimitOptions {
+interface ConsumerOptions extends Common, LimitOptions, AllowedIpsOptions, KeyPolicyOptions {
   name?: string;
   metadata?: string;
   scopes?: string;
@@ -21,18 +37,24 @@ function consumerBody(o: ConsumerOptions, enabled: boolean | undefined) {
     scopes: list(o.scopes),
     externalIds: list(o.externalIds),
     ...limits(o),
+    allowedIps: allowedIps(o),
+    keyPolicy: keyPolicy(o),
     enabled,
   });
 }
 
 export function addConsumers(program: Command, ctx: CliContext): void {
   const consumers = program.command('consumers').description('manage consumers');
-  withLimits(
-    adminCommand(consumers, 'create', 'create a consumer')
-      .requiredOption('--name <name>', 'unique name')
-      .option('--metadata <json>', 'JSON object passed to upstreams')
-      .option('--scopes <list>', 'comma-separated allowed scopes')
-      .option('--external-ids <list>', 'comma-separated external IdP subjects'),
+  withKeyPolicy(
+    withAllowedIps(
+      withLimits(
+        adminCommand(consumers, 'create', 'create a consumer')
+          .requiredOption('--name <name>', 'unique name')
+          .option('--metadata <json>', 'JSON object passed to upstreams')
+          .option('--scopes <list>', 'comma-separated allowed scopes')
+          .option('--external-ids <list>', 'comma-separated external IdP subjects'),
+      ),
+    ),
   )
     .option('--disabled', 'create disabled')
     .action(async (o: ConsumerOptions & { disabled?: boolean }) =>
@@ -47,12 +69,16 @@ export function addConsumers(program: Command, ctx: CliContext): void {
     path: (id) => `/admin/v1/consumers/${id}`,
   });
   withEnabling(
-    withLimits(
-      adminCommand(consumers, 'update', 'change a consumer', '<id>')
-        .option('--name <name>')
-        .option('--metadata <json>')
-        .option('--scopes <list>')
-        .option('--external-ids <list>'),
+    withKeyPolicy(
+      withAllowedIps(
+        withLimits(
+          adminCommand(consumers, 'update', 'change a consumer', '<id>')
+            .option('--name <name>')
+            .option('--metadata <json>')
+            .option('--scopes <list>')
+            .option('--external-ids <list>'),
+        ),
+      ),
     ),
   ).action(async (id: string, o: ConsumerOptions & { enable?: boolean; disable?: boolean }) =>
     show(ctx, o, await call<AdminSchemas['Consumer']>(ctx, o, 'PATCH', `/admin/v1/consumers/${enc(id)}`, consumerBody(o, enabledOf(o)))),

@@ -4,6 +4,8 @@ import type { AdminSchemas } from '../../admin-client/operations.js';
 import { addListCommand, addRequestCommand, adminCommand, call, enc, printIssued, show } from '../admin-call.js';
 import { type CliContext, CliError } from '../context.js';
 import {
+  type AllowedIpsOptions,
+  allowedIps,
   type Common,
   clean,
   enabledOf,
@@ -13,6 +15,7 @@ import {
   list,
   parseJsonOption,
   parseTimeOption,
+  withAllowedIps,
   withCredentialNameAndScopes,
   withEnabling,
   withLimits,
@@ -20,7 +23,7 @@ import {
 
 const KEY_COLUMNS = ['id', 'name', 'masked', 'scopes', 'enabled', 'expiresAt', 'revokedAt', 'lastUsedAt'];
 
-interface KeyOptions extends Common, LimitOptions {
+interface KeyOptions extends Common, LimitOptions, AllowedIpsOptions {
   name?: string;
   scopes?: string;
   metadata?: string;
@@ -29,10 +32,12 @@ interface KeyOptions extends Common, LimitOptions {
 
 export function addKeys(program: Command, ctx: CliContext): void {
   const keys = program.command('keys').description('manage API keys');
-  withLimits(
-    withCredentialNameAndScopes(adminCommand(keys, 'create', 'create an API key for a consumer (the key is shown once)', '<consumerId>'))
-      .option('--metadata <json>')
-      .addOption(expiresAtOption()),
+  withAllowedIps(
+    withLimits(
+      withCredentialNameAndScopes(adminCommand(keys, 'create', 'create an API key for a consumer (the key is shown once)', '<consumerId>'))
+        .option('--metadata <json>')
+        .addOption(expiresAtOption()),
+    ),
   ).action(async (consumerId: string, o: KeyOptions) =>
     printIssued(
       ctx,
@@ -48,6 +53,7 @@ export function addKeys(program: Command, ctx: CliContext): void {
           metadata: parseJsonOption('metadata', o.metadata),
           expiresAt: parseTimeOption('expires-at', o.expiresAt),
           ...limits(o),
+          allowedIps: allowedIps(o),
         }),
       ),
     ),
@@ -60,12 +66,14 @@ export function addKeys(program: Command, ctx: CliContext): void {
   });
   addRequestCommand(keys, ctx, { name: 'get', description: 'show one key (masked)', argument: '<keyId>', method: 'GET', path: (id) => `/admin/v1/keys/${id}` });
   withEnabling(
-    withLimits(
-      adminCommand(keys, 'update', 'change a key', '<keyId>')
-        .option('--name <name>')
-        .option('--scopes <list>')
-        .option('--metadata <json>')
-        .addOption(expiresAtOption()),
+    withAllowedIps(
+      withLimits(
+        adminCommand(keys, 'update', 'change a key', '<keyId>')
+          .option('--name <name>')
+          .option('--scopes <list>')
+          .option('--metadata <json>')
+          .addOption(expiresAtOption()),
+      ),
     ).option('--no-expiry', 'clear the expiry'),
   ).action(async (keyId: string, o: KeyOptions & { expiry?: boolean; enable?: boolean; disable?: boolean }) =>
     show(
@@ -82,6 +90,7 @@ export function addKeys(program: Command, ctx: CliContext): void {
           metadata: parseJsonOption('metadata', o.metadata),
           expiresAt: o.expiry === false ? null : parseTimeOption('expires-at', o.expiresAt),
           ...limits(o),
+          allowedIps: allowedIps(o),
           enabled: enabledOf(o),
         }),
       ),

@@ -3,6 +3,9 @@
 // failure gives the same answer. The mechanism used must be one the client accepts (client.authMethods).
 // A secret imported from another system as a bcrypt hash (src/imports) is checked with bcrypt, only
 // when no SHA-256 one matched, and replaced by the SHA-256 of the secret once it has matched.
+// A client whose (or whose consumer's) allowedIps exclude the source address fails like a wrong secret:
+// `invalid_client`, not `access_denied` (RFC 6749 §5.2 defines no access_denied at the token endpoint,
+// and a distinct answer would tell someone holding a stolen secret, from outside, that it is right).
 import { timingSafeEqual } from 'node:crypto';
 import { hashKey, hashKeyBytes } from '../../keys/format.js';
 import type { Store } from '../../store/types.js';
@@ -52,8 +55,11 @@ async function bcryptSecretMatches(deps: ClientAuthDeps, principal: ClientPrinci
   return false;
 }
 
+const addressAllowed = (principal: ClientPrincipal, sourceAddress: string) => principal.allowlist === undefined || principal.allowlist.allows(sourceAddress);
+
 export function createClientAuthenticator(deps: ClientAuthDeps) {
-  return async function authenticateClient(credentials: ClientCredentials): Promise<ClientAuthResult> {
+  /** `sourceAddress` as src/oauth/source-address.ts takes it. */
+  return async function authenticateClient(credentials: ClientCredentials, sourceAddress: string): Promise<ClientAuthResult> {
     const basicChallenge = credentials.method === 'client_secret_basic';
     const fail = (clientId: string | undefined): ClientAuthResult => ({
       ...oauthError('invalid_client', CLIENT_AUTH_FAILED, basicChallenge ? { basicChallenge } : {}),
@@ -66,6 +72,8 @@ export function createClientAuthenticator(deps: ClientAuthDeps) {
       if (!clientId || (credentials.clientId !== undefined && credentials.clientId !== clientId)) return fail(credentials.clientId ?? clientId);
       const principal = await deps.principals.client(clientId);
       if (!principal?.client.authMethods.includes('private_key_jwt') || !principal.client.jwks) return fail(clientId);
+      // Before the assertion is checked, so a refused address cannot burn its jti.
+      if (!addressAllowed(principal, sourceAddress)) return fail(clientId);
       const now = deps.now();
       const result = await verifyClientAssertion(credentials.assertion, {
         clientId,
@@ -85,7 +93,9 @@ export function createClientAuthenticator(deps: ClientAuthDeps) {
     const now = deps.now();
     const matches =
       secretMatches(principal, credentials.secret, now) || (principal !== undefined && (await bcryptSecretMatches(deps, principal, credentials.secret, now)));
-    if (!principal || !matches || !principal.client.authMethods.includes(credentials.method)) return fail(credentials.clientId);
+    if (!principal || !matches || !principal.client.authMethods.includes(credentials.method) || !addressAllowed(principal, sourceAddress)) {
+      return fail(credentials.clientId);
+    }
     return { ok: true, principal };
   };
 }

@@ -45,7 +45,7 @@ export function createGuardedClientAuthenticator({
     ]);
     const wait = Math.max(...waits);
     if (wait > 0) return oauthError('slow_down', `too many failed client authentications; retry in ${wait}s`, { retryAfterSeconds: wait });
-    const result = await authenticateClient(credentials);
+    const result = await authenticateClient(credentials, ip);
     if (result.ok) return result;
     const failedId = result.clientId ?? claimed;
     await Promise.all([

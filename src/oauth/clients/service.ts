@@ -6,6 +6,7 @@ import { generateKey, hashKey, maskKey } from '../../keys/format.js';
 import type { Clock } from '../../lib/clock.js';
 import { decodeCursor, encodeCursor } from '../../lib/cursor.js';
 import { newId } from '../../lib/ids.js';
+import { normaliseAllowedIps } from '../../lib/ip-allowlist.js';
 import { uniqueStrings } from '../../lib/validate.js';
 import { type ClientAuthMethod, type ClientSecretRecord, type OAuthClientRecord, SECRET_AUTH_METHODS } from '../../store/oauth-types.js';
 import type { ConsumerRecord, JsonObject, Page, QuotaPolicy, RateLimitPolicy, Store } from '../../store/types.js';
@@ -22,6 +23,8 @@ export interface ClientInput {
   enabled?: boolean;
   rateLimit?: RateLimitPolicy | null;
   quota?: QuotaPolicy | null;
+  /** Addresses and CIDR blocks the client may get and use tokens from; empty = any. */
+  allowedIps?: string[];
 }
 
 export interface IssuedSecret {
@@ -127,6 +130,7 @@ export function createClientService(deps: ClientServiceDeps) {
           tokensRevokedBefore: null,
           rateLimit: input.rateLimit ?? null,
           quota: input.quota ?? null,
+          allowedIps: normaliseAllowedIps(input.allowedIps ?? []),
           createdAt: now,
           updatedAt: now,
         };
@@ -182,6 +186,7 @@ export function createClientService(deps: ClientServiceDeps) {
           ...(input.enabled !== undefined ? { enabled: input.enabled } : {}),
           ...(input.rateLimit !== undefined ? { rateLimit: input.rateLimit } : {}),
           ...(input.quota !== undefined ? { quota: input.quota } : {}),
+          ...(input.allowedIps !== undefined ? { allowedIps: normaliseAllowedIps(input.allowedIps) } : {}),
           authMethods,
           jwks,
           updatedAt: clock.now(),

@@ -66,6 +66,7 @@ function acceptance(token: VerifiedToken, principal: ClientPrincipal | ExternalP
         consumer: { rateLimit: consumer.rateLimit, quota: consumer.quota },
         credential: { rateLimit: client?.rateLimit ?? null, quota: client?.quota ?? null },
       },
+      ...(principal.allowlist ? { allowlist: principal.allowlist } : {}),
     },
   };
   accepted.set(token, { principal, answer });
