@@ -28,6 +28,9 @@ import { resolveIssuer } from './oauth/settings.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 import { createUsageRecorder } from './usage/recorder.js';
+import { createWebhookDelivery } from './webhooks/delivery.js';
+import { webhooksFromAudit } from './webhooks/outbox.js';
+import { createWebhookService } from './webhooks/service.js';
 
 export { ADMIN_CONSUMER_NAME, ADMIN_SCOPE } from './auth/admin-credential.js';
 
@@ -94,7 +97,10 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     metrics,
   );
   const staleAnswer = countStaleAnswers(metrics.registry);
+  // Recording an audit event also writes its webhook messages, in the change's transaction.
+  const audit = createAuditLog({ clock, onRecord: webhooksFromAudit });
   const oauth = await createOAuth({
+    audit,
     config,
     store,
     clock,
@@ -123,7 +129,6 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     retentionMs: parseDuration(config.usage.retention),
     onError: (error) => log.warn({ err: error }, 'could not write usage counts; will retry'),
   });
-  const audit = createAuditLog({ clock });
   const consumers = createConsumerService({
     store,
     clock,
@@ -186,6 +191,25 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     links: { publicUrl: portalSettings.publicUrl, path: config.portal.path },
   });
 
+  // Webhooks: endpoints and their delivery log; the delivery worker runs once the server starts it.
+  const webhooks = createWebhookService({ store, clock, audit, masterKey, allowPrivateNetworks: config.webhooks.allowPrivateNetworks });
+  const webhookDelivery = createWebhookDelivery({
+    store,
+    clock,
+    log,
+    masterKey,
+    settings: {
+      timeoutMs: parseDuration(config.webhooks.timeout),
+      retryWindowMs: parseDuration(config.webhooks.retryWindow),
+      maxAttempts: config.webhooks.maxAttempts,
+      disableAfterFailures: config.webhooks.disableAfterFailures,
+      allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+      pollIntervalMs: parseDuration(config.webhooks.pollInterval),
+    },
+    onDisabled: (tx, endpoint, reason) =>
+      audit.record(tx, SYSTEM_ACTOR, 'webhook.disabled', { type: 'webhook', id: endpoint.id }, { consumerId: endpoint.consumerId, reason }),
+  });
+
   lastUsed.start(parseDuration(config.keys.lastUsedFlushInterval));
   usage.start(parseDuration(config.usage.flushInterval));
 
@@ -215,7 +239,10 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     mailer,
     sessions,
     members,
+    webhooks,
+    webhookDelivery,
     async close() {
+      await webhookDelivery.stop();
       await lastUsed.stop();
       await usage.stop();
       await limiters.close();

@@ -4,6 +4,7 @@
 import type { Static } from '@sinclair/typebox';
 import type { adminComponents } from '../admin/components.js';
 import type { AuditQuery, PageQuery, UsageQuery } from '../admin/schemas.js';
+import type { WebhookQuery } from '../admin/webhook-schemas.js';
 
 /** The admin API's named schemas (`#/components/schemas/<name>`), as TypeScript types. */
 export type AdminSchemas = { [Name in keyof typeof adminComponents]: Static<(typeof adminComponents)[Name]> };
@@ -13,6 +14,7 @@ export interface AdminQueries {
   PageQuery: Static<typeof PageQuery>;
   AuditQuery: Static<typeof AuditQuery>;
   UsageQuery: Static<typeof UsageQuery>;
+  WebhookQuery: Static<typeof WebhookQuery>;
 }
 
 export interface OperationSpec {
@@ -58,6 +60,15 @@ export const adminOperations = {
 
   listAuditEvents: { method: 'GET', path: '/admin/v1/audit-events', query: 'AuditQuery', response: 'AuditEventPage' },
   getUsage: { method: 'GET', path: '/admin/v1/usage', query: 'UsageQuery', response: 'UsageReport' },
+
+  createWebhook: { method: 'POST', path: '/admin/v1/webhooks', body: 'WebhookCreate', response: 'IssuedWebhook' },
+  listWebhooks: { method: 'GET', path: '/admin/v1/webhooks', query: 'WebhookQuery', response: 'WebhookPage' },
+  getWebhook: { method: 'GET', path: '/admin/v1/webhooks/{id}', response: 'Webhook' },
+  updateWebhook: { method: 'PATCH', path: '/admin/v1/webhooks/{id}', body: 'WebhookUpdate', response: 'Webhook' },
+  deleteWebhook: { method: 'DELETE', path: '/admin/v1/webhooks/{id}', response: null },
+  rollWebhookSecret: { method: 'POST', path: '/admin/v1/webhooks/{id}/secret', body: 'WebhookSecretRoll', response: 'RolledWebhookSecret' },
+  listWebhookDeliveries: { method: 'GET', path: '/admin/v1/webhooks/{id}/deliveries', query: 'PageQuery', response: 'WebhookDeliveryPage' },
+  retryWebhookDelivery: { method: 'POST', path: '/admin/v1/webhooks/{id}/deliveries/{deliveryId}/retry', response: 'WebhookDelivery' },
 } as const satisfies Record<string, OperationSpec>;
 
 export type AdminOperationId = keyof typeof adminOperations;

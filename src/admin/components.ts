@@ -37,6 +37,18 @@ import {
   VerifyRequest,
   VerifyResponse,
 } from './schemas.js';
+import {
+  IssuedWebhook,
+  PortalWebhookCreate,
+  RolledWebhookSecret,
+  Webhook,
+  WebhookCreate,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookPage,
+  WebhookSecretRoll,
+  WebhookUpdate,
+} from './webhook-schemas.js';
 
 export const adminComponents = {
   Problem,
@@ -75,4 +87,14 @@ export const adminComponents = {
   IssuedInvitation,
   OutboxMessage,
   OutboxMessagePage,
+  WebhookCreate,
+  WebhookUpdate,
+  Webhook,
+  WebhookPage,
+  IssuedWebhook,
+  WebhookSecretRoll,
+  RolledWebhookSecret,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  PortalWebhookCreate,
 } as const;

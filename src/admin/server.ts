@@ -23,6 +23,7 @@ import { consumerRoutes } from './routes/consumers.js';
 import { keyRoutes } from './routes/keys.js';
 import { memberRoutes } from './routes/members.js';
 import { usageRoutes } from './routes/usage.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { buildAdminSerializer } from './schema-compilers.js';
 import { adminValidators, checkInputDepth, checkLimitSettings } from './validation.js';
 
@@ -127,6 +128,7 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
   usageRoutes(server, app);
   clientRoutes(server, app);
   memberRoutes(server, app);
+  webhookRoutes(server, app);
   options.register?.(server);
 
   server.get(OPENAPI_PATH, { schema: { hide: true } }, async () => server.swagger());

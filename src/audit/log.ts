@@ -4,7 +4,7 @@ import { PortcullisError } from '../errors/codes.js';
 import type { Clock } from '../lib/clock.js';
 import { newId } from '../lib/ids.js';
 import type { IdempotentWrite } from '../store/idempotency-types.js';
-import type { JsonObject, Store } from '../store/types.js';
+import type { AuditEventRecord, JsonObject, Store } from '../store/types.js';
 
 export interface Actor {
   /** `key_…` for an admin key, `cli:local` for the CLI on the store, `portal:usr_…` for a portal user, `system` for Portcullis itself. */
@@ -45,19 +45,31 @@ export type AuditAction =
   | 'portal_user.signed_up'
   | 'portal_user.email_verified'
   | 'portal_user.password_changed'
-  | 'portal_user.password_reset';
+  | 'portal_user.password_reset'
+  | 'webhook.created'
+  | 'webhook.updated'
+  | 'webhook.deleted'
+  | 'webhook.secret_rolled'
+  | 'webhook.disabled';
 
-export type AuditTarget = { type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key' | 'member' | 'portal-user'; id: string };
+export type AuditTarget = { type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key' | 'member' | 'portal-user' | 'webhook'; id: string };
 
 export interface AuditLog {
   record(store: Store, actor: Actor, action: AuditAction, target: AuditTarget, details?: JsonObject): Promise<void>;
 }
 
-export function createAuditLog({ clock }: { clock: Clock }): AuditLog {
+/**
+ * Told of each recorded event with the store of the change's transaction: the composition root
+ * passes the webhook outbox writer (src/webhooks/outbox.ts), so an event's webhook messages are
+ * written in the same transaction as the change.
+ */
+export type AuditListener = (store: Store, event: AuditEventRecord) => Promise<void>;
+
+export function createAuditLog({ clock, onRecord }: { clock: Clock; onRecord?: AuditListener | undefined }): AuditLog {
   return {
     async record(store, actor, action, target, details = {}) {
       const at = clock.now();
-      await store.insertAuditEvent({
+      const event: AuditEventRecord = {
         id: newId('evt', at),
         at,
         actor: actor.id,
@@ -66,7 +78,9 @@ export function createAuditLog({ clock }: { clock: Clock }): AuditLog {
         targetId: target.id,
         sourceIp: actor.sourceIp,
         details,
-      });
+      };
+      await store.insertAuditEvent(event);
+      if (onRecord) await onRecord(store, event);
       if (actor.idempotentWrite && !(await store.markIdempotentWrite(actor.idempotentWrite, target))) {
         // Another request took this Idempotency-Key over (this one outlived its lock): roll back.
         throw new PortcullisError('IDEMPOTENCY_KEY_IN_USE', 'a retry with the same Idempotency-Key took over this request');

@@ -67,6 +67,11 @@ export const ERROR_CODES = {
   PASSWORD_WRONG: { status: 400, title: 'The current password is wrong' },
   SIGN_IN_THROTTLED: { status: 429, title: 'Too many attempts; try again later' },
   PORTAL_UI_NOT_BUILT: { status: 503, title: 'The portal’s pages are not built' },
+  // Webhooks (docs/errors.md, "Webhooks").
+  WEBHOOK_URL_NOT_ALLOWED: { status: 400, title: 'The webhook URL is not allowed' },
+  WEBHOOK_NOT_FOUND: { status: 404, title: 'No such webhook endpoint' },
+  WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, title: 'No such webhook delivery' },
+  WEBHOOKS_UNAVAILABLE: { status: 503, title: 'Webhook secrets need oauth.masterKey' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -12,6 +12,7 @@ import { createOAuthStoreMethods, deleteClientsOfConsumer } from './oauth-kysely
 import type { ApiKeysTable, AuditEventsTable, ConsumersTable, Database } from './tables.js';
 import type { AuditEventRecord, AuditFilter, ConsumerRecord, KeyRecord, KeyVerificationRecord, Page, PageRequest, Store, StoreStats } from './types.js';
 import { createUsageStoreMethods } from './usage-kysely.js';
+import { createWebhooksStoreMethods, deleteWebhooksOfConsumer } from './webhooks-kysely.js';
 
 const json = (value: unknown) => JSON.stringify(value);
 
@@ -194,6 +195,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
     ...createUsageStoreMethods(db),
     ...createIdempotencyStoreMethods(db),
     ...createMembersStoreMethods(db),
+    ...createWebhooksStoreMethods(db, dialect),
     kind: dialect,
     stats,
     close,
@@ -297,6 +299,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
       return atomically(db, async (trx) => {
         await deleteClientsOfConsumer(trx, id);
         await deleteMembersOfConsumer(trx, id);
+        await deleteWebhooksOfConsumer(trx, id);
         await trx.deleteFrom('api_keys').where('consumer_id', '=', id).execute();
         await trx.deleteFrom('consumer_external_ids').where('consumer_id', '=', id).execute();
         const result = await trx.deleteFrom('consumers').where('id', '=', id).executeTakeFirst();

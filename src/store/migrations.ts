@@ -6,6 +6,7 @@ import { idempotencyMigration } from './idempotency-migration.js';
 import { membersMigration } from './members-migration.js';
 import { oauthMigration } from './oauth-migration.js';
 import { usageMigration } from './usage-migration.js';
+import { webhooksMigration } from './webhooks-migration.js';
 
 function idType(dialect: Dialect) {
   return dialect === 'postgres' ? sql`text collate "C"` : sql`text`;
@@ -73,6 +74,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     },
     '0005_idempotency_commit_guard': idempotencyMigration(dialect),
     '0006_portal_members': membersMigration(id),
+    '0007_webhooks': webhooksMigration(id),
   };
 }
 

@@ -6,6 +6,7 @@ import type { MembersStore } from './members-types.js';
 import type { OAuthStore } from './oauth-types.js';
 import type { ConsumerRecord, Page, PageRequest, QuotaPolicy, RateLimitPolicy } from './records.js';
 import type { UsageStore } from './usage-types.js';
+import type { WebhooksStore } from './webhooks-types.js';
 
 export type { JsonObject } from '../lib/json.js';
 export type { ConsumerRecord, Page, PageRequest, QuotaPolicy, RateLimitPolicy } from './records.js';
@@ -85,7 +86,7 @@ export interface StoreStats {
   queries: number;
 }
 
-export interface Store extends OAuthStore, UsageStore, IdempotencyStore, MembersStore {
+export interface Store extends OAuthStore, UsageStore, IdempotencyStore, MembersStore, WebhooksStore {
   readonly kind: 'sqlite' | 'postgres';
   readonly stats: StoreStats;
   migrate(): Promise<string[]>;

@@ -33,7 +33,7 @@ const RULES: Array<[path: string, layer: Layer, edge?: string]> = [
   // The OAuth endpoints' HTTP side is an edge; the rest of src/oauth is a domain service.
   ['src/oauth/routes.ts', 'edges', 'oauth'],
   ['src/oauth/token-http.ts', 'edges', 'oauth'],
-  ...(['keys', 'consumers', 'oauth', 'ratelimit', 'limits', 'usage', 'audit', 'metrics', 'cluster', 'config', 'members', 'mail'] as const).map(
+  ...(['keys', 'consumers', 'oauth', 'ratelimit', 'limits', 'usage', 'audit', 'metrics', 'cluster', 'config', 'members', 'mail', 'webhooks'] as const).map(
     (folder): [string, Layer] => [`src/${folder}/`, 'domain'],
   ),
   ['src/app.ts', 'composition'],
@@ -42,6 +42,8 @@ const RULES: Array<[path: string, layer: Layer, edge?: string]> = [
   ['src/admin/schemas.ts', 'contracts'],
   ['src/admin/oauth-schemas.ts', 'contracts'],
   ['src/admin/member-schemas.ts', 'contracts'],
+  ['src/admin/webhook-schemas.ts', 'contracts'],
+  ['src/admin/webhook-views.ts', 'contracts'],
   ['src/admin/components.ts', 'contracts'],
   // What the admin API's and the portal's resource routes share: views, actions, request checks.
   ['src/admin/views.ts', 'contracts'],
