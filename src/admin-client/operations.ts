@@ -63,12 +63,12 @@ export const adminOperations = {
 
   createWebhook: { method: 'POST', path: '/admin/v1/webhooks', body: 'WebhookCreate', response: 'IssuedWebhook' },
   listWebhooks: { method: 'GET', path: '/admin/v1/webhooks', query: 'WebhookQuery', response: 'WebhookPage' },
-  getWebhook: { method: 'GET', path: '/admin/v1/webhooks/{id}', response: 'Webhook' },
-  updateWebhook: { method: 'PATCH', path: '/admin/v1/webhooks/{id}', body: 'WebhookUpdate', response: 'Webhook' },
-  deleteWebhook: { method: 'DELETE', path: '/admin/v1/webhooks/{id}', response: null },
-  rollWebhookSecret: { method: 'POST', path: '/admin/v1/webhooks/{id}/secret', body: 'WebhookSecretRoll', response: 'RolledWebhookSecret' },
-  listWebhookDeliveries: { method: 'GET', path: '/admin/v1/webhooks/{id}/deliveries', query: 'PageQuery', response: 'WebhookDeliveryPage' },
-  retryWebhookDelivery: { method: 'POST', path: '/admin/v1/webhooks/{id}/deliveries/{deliveryId}/retry', response: 'WebhookDelivery' },
+  getWebhook: { method: 'GET', path: '/admin/v1/webhooks/{webhookId}', response: 'Webhook' },
+  updateWebhook: { method: 'PATCH', path: '/admin/v1/webhooks/{webhookId}', body: 'WebhookUpdate', response: 'Webhook' },
+  deleteWebhook: { method: 'DELETE', path: '/admin/v1/webhooks/{webhookId}', response: null },
+  rollWebhookSecret: { method: 'POST', path: '/admin/v1/webhooks/{webhookId}/secret', body: 'WebhookSecretRoll', response: 'RolledWebhookSecret' },
+  listWebhookDeliveries: { method: 'GET', path: '/admin/v1/webhooks/{webhookId}/deliveries', query: 'PageQuery', response: 'WebhookDeliveryPage' },
+  retryWebhookDelivery: { method: 'POST', path: '/admin/v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry', response: 'WebhookDelivery' },
 } as const satisfies Record<string, OperationSpec>;
 
 export type AdminOperationId = keyof typeof adminOperations;

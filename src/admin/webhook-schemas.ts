@@ -15,11 +15,11 @@ export const WebhookEventType = Type.Union(
 );
 export const WebhookId = Type.String({ pattern: idPattern('whk'), description: 'Webhook endpoint id (`whk_…`)' });
 export const WebhookDeliveryId = Type.String({ pattern: idPattern('msg'), description: 'Delivery (message) id (`msg_…`), sent as `webhook-id`' });
-export const WebhookParams = Type.Object({ id: WebhookId });
-export const WebhookDeliveryParams = Type.Object({ id: WebhookId, deliveryId: WebhookDeliveryId });
+export const WebhookParams = Type.Object({ webhookId: WebhookId });
+export const WebhookDeliveryParams = Type.Object({ webhookId: WebhookId, deliveryId: WebhookDeliveryId });
 
 const endpointFields = {
-  url: Type.String({ minLength: 1, maxLength: 2000, description: 'http(s) URL; loopback and private addresses need allowPrivateNetworks' }),
+  url: Type.String({ format: 'uri', minLength: 1, maxLength: 2000, description: 'http(s) URL; loopback and private addresses need allowPrivateNetworks' }),
   events: Type.Array(WebhookEventType, { minItems: 1, maxItems: WEBHOOK_EVENT_TYPES.length, uniqueItems: true }),
   description: Type.Optional(Type.String({ maxLength: 500 })),
   enabled: Type.Optional(Type.Boolean()),

@@ -65,6 +65,8 @@ export function createWebhookDelivery({ store, clock, log, masterKey, settings, 
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let stopped = false;
+  // Stopping aborts the attempts in flight (recorded as failed, retried later by any node).
+  const stopping = new AbortController();
 
   async function send({ message, endpoint }: ClaimedWebhookMessage, at: number): Promise<AttemptResult> {
     const url = new URL(endpoint.url);
@@ -84,7 +86,7 @@ export function createWebhookDelivery({ store, clock, log, masterKey, settings, 
         headers,
         body: message.payload,
         dispatcher: allowPrivate ? open : guarded,
-        signal: AbortSignal.timeout(settings.timeoutMs),
+        signal: AbortSignal.any([AbortSignal.timeout(settings.timeoutMs), stopping.signal]),
       });
       await response.body.dump({ limit: MAX_RESPONSE_BYTES }).catch(() => undefined);
       const ok = response.statusCode >= 200 && response.statusCode < 300;
@@ -173,6 +175,7 @@ export function createWebhookDelivery({ store, clock, log, masterKey, settings, 
     },
     async stop(): Promise<void> {
       stopped = true;
+      stopping.abort();
       if (timer) clearInterval(timer);
       timer = undefined;
       await running?.catch(() => undefined);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { adminComponents } from '../../src/admin/components.js';
 import { AuditQuery, PageQuery, UsageQuery } from '../../src/admin/schemas.js';
+import { WebhookQuery } from '../../src/admin/webhook-schemas.js';
 import type { AdminApiError as AdminApiErrorType, AdminClient } from '../../src/admin-client/index.js';
 import { type AdminOperationId, adminOperations } from '../../src/admin-client/operations.js';
 import { noteSecret } from '../helpers/logs.js';
@@ -22,7 +23,7 @@ const sdk = (await import('portcullis/admin')) as typeof import('../../src/admin
 const notACode: AdminApiErrorType['code'] = 'NOT_A_CODE';
 void notACode;
 
-const QUERIES = { PageQuery, AuditQuery, UsageQuery };
+const QUERIES = { PageQuery, AuditQuery, UsageQuery, WebhookQuery };
 const METHODS = ['get', 'post', 'patch', 'put', 'delete'];
 /** The AdminApiError a call is refused with. */
 async function refusal(call: Promise<unknown>): Promise<AdminApiErrorType> {
@@ -162,6 +163,21 @@ describe('portcullis/admin', () => {
     const events = await admin.listAuditEvents({ targetId: consumer.id });
     assert.deepEqual(events.items.map((e) => e.action).sort(), ['consumer.created', 'consumer.updated', 'member.invited']);
     assert.equal((await admin.getUsage({ consumer: consumer.id, granularity: 'day' })).granularity, 'day');
+
+    const hook = await admin.createWebhook({ url: 'http://127.0.0.1:9/hooks', events: ['key.created'], allowPrivateNetworks: true, consumerId: consumer.id });
+    noteSecret(hook.secret);
+    assert.equal((await admin.getWebhook(hook.id)).url, 'http://127.0.0.1:9/hooks');
+    assert.deepEqual((await admin.updateWebhook(hook.id, { events: ['key.created', 'key.revoked'] })).events, ['key.created', 'key.revoked']);
+    assert.deepEqual(
+      (await admin.listWebhooks({ consumer: consumer.id })).items.map((w) => w.id),
+      [hook.id],
+    );
+    noteSecret((await admin.rollWebhookSecret(hook.id, { expireOldInSeconds: 60 })).secret);
+    noteSecret((await admin.createKey(consumer.id, { name: 'hooked' })).key);
+    const [delivery] = (await admin.listWebhookDeliveries(hook.id)).items;
+    assert.equal(delivery?.eventType, 'key.created');
+    assert.equal((await admin.retryWebhookDelivery(hook.id, delivery!.id)).status, 'pending');
+    await admin.deleteWebhook(hook.id);
     await admin.deleteConsumer(consumer.id);
 
     assert.deepEqual(

@@ -117,9 +117,17 @@ function layerViolations(graph: Map<string, string[]>): string[] {
 
 /** The store's port: what config (the store URL's default) may reach in src/store; the rest are adapters. */
 const STORE_PORT = new Set(
-  ['types.ts', 'oauth-types.ts', 'usage-types.ts', 'idempotency-types.ts', 'members-types.ts', 'records.ts', 'errors.ts', 'dialect.ts'].map(
-    (name) => `src/store/${name}`,
-  ),
+  [
+    'types.ts',
+    'oauth-types.ts',
+    'usage-types.ts',
+    'idempotency-types.ts',
+    'members-types.ts',
+    'webhooks-types.ts',
+    'records.ts',
+    'errors.ts',
+    'dialect.ts',
+  ].map((name) => `src/store/${name}`),
 );
 
 /** Store adapters (and the modules that load them) reachable from src/config, directly or through other modules. */

@@ -58,15 +58,15 @@ export function webhookRoutes(server: AdminServer, app: App): void {
   );
 
   server.get(
-    '/admin/v1/webhooks/:id',
+    '/admin/v1/webhooks/:webhookId',
     {
       schema: { operationId: 'getWebhook', tags, summary: 'Get a webhook endpoint', params: WebhookParams, response: { 200: ref(Webhook), ...errorResponses } },
     },
-    async (request) => webhookView(await app.webhooks.get(request.params.id)),
+    async (request) => webhookView(await app.webhooks.get(request.params.webhookId)),
   );
 
   server.patch(
-    '/admin/v1/webhooks/:id',
+    '/admin/v1/webhooks/:webhookId',
     {
       schema: {
         operationId: 'updateWebhook',
@@ -77,11 +77,11 @@ export function webhookRoutes(server: AdminServer, app: App): void {
         response: { 200: ref(Webhook), ...errorResponses },
       },
     },
-    async (request) => webhookView(await app.webhooks.update(request.params.id, request.body, request.actor)),
+    async (request) => webhookView(await app.webhooks.update(request.params.webhookId, request.body, request.actor)),
   );
 
   server.delete(
-    '/admin/v1/webhooks/:id',
+    '/admin/v1/webhooks/:webhookId',
     {
       schema: {
         operationId: 'deleteWebhook',
@@ -92,13 +92,13 @@ export function webhookRoutes(server: AdminServer, app: App): void {
       },
     },
     async (request, reply) => {
-      await app.webhooks.delete(request.params.id, request.actor);
+      await app.webhooks.delete(request.params.webhookId, request.actor);
       return reply.code(204).send();
     },
   );
 
   server.post(
-    '/admin/v1/webhooks/:id/secret',
+    '/admin/v1/webhooks/:webhookId/secret',
     {
       schema: {
         operationId: 'rollWebhookSecret',
@@ -110,7 +110,7 @@ export function webhookRoutes(server: AdminServer, app: App): void {
       },
     },
     async (request, reply) => {
-      const rolled = await app.webhooks.rollSecret(request.params.id, request.body.expireOldInSeconds ?? 0, request.actor);
+      const rolled = await app.webhooks.rollSecret(request.params.webhookId, request.body.expireOldInSeconds ?? 0, request.actor);
       return reply
         .code(201)
         .send({ webhookId: rolled.endpoint.id, secret: rolled.secret, oldSecretsExpireAt: new Date(rolled.oldSecretsExpireAt).toISOString() });
@@ -118,7 +118,7 @@ export function webhookRoutes(server: AdminServer, app: App): void {
   );
 
   server.get(
-    '/admin/v1/webhooks/:id/deliveries',
+    '/admin/v1/webhooks/:webhookId/deliveries',
     {
       schema: {
         operationId: 'listWebhookDeliveries',
@@ -130,13 +130,13 @@ export function webhookRoutes(server: AdminServer, app: App): void {
       },
     },
     async (request) => {
-      const page = await app.webhooks.deliveries(request.params.id, request.query.cursor, request.query.limit);
+      const page = await app.webhooks.deliveries(request.params.webhookId, request.query.cursor, request.query.limit);
       return { items: page.items.map(webhookDeliveryView), nextCursor: page.nextCursor };
     },
   );
 
   server.post(
-    '/admin/v1/webhooks/:id/deliveries/:deliveryId/retry',
+    '/admin/v1/webhooks/:webhookId/deliveries/:deliveryId/retry',
     {
       schema: {
         operationId: 'retryWebhookDelivery',
@@ -146,6 +146,6 @@ export function webhookRoutes(server: AdminServer, app: App): void {
         response: { 202: ref(WebhookDelivery), ...errorResponses },
       },
     },
-    async (request, reply) => reply.code(202).send(webhookDeliveryView(await app.webhooks.retry(request.params.id, request.params.deliveryId))),
+    async (request, reply) => reply.code(202).send(webhookDeliveryView(await app.webhooks.retry(request.params.webhookId, request.params.deliveryId))),
   );
 }
