@@ -1,5 +1,5 @@
 // The WebhooksStore methods over Kysely, spread into the one Store implementation (kysely-store.ts).
-import type { Kysely, Selectable } from 'kysely';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import { atomically } from './atomically.js';
 import type { Dialect } from './dialect.js';
 import type { Database } from './tables.js';
@@ -167,23 +167,40 @@ export function createWebhooksStoreMethods(db: Kysely<Database>, dialect: Dialec
       const rows = await atomically(db, async (trx) => {
         // The same conditions on the candidates and on the update: under PostgreSQL's READ COMMITTED a
         // row locked by another claimer is skipped, and one changed meanwhile is checked again.
+        const stillDue = (eb: ExpressionBuilder<Database, 'webhook_messages'>) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]);
         const enabledEndpoints = trx.selectFrom('webhook_endpoints').select('id').where('enabled', '=', 1);
-        let candidates = trx
+        const candidates = trx
           .selectFrom('webhook_messages')
           .select('id')
           .where('status', '=', 'pending')
           .where('next_attempt_at', '<=', now)
-          .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
+          .where(stillDue)
           .where('endpoint_id', 'in', enabledEndpoints)
           .orderBy('next_attempt_at')
           .limit(limit);
-        if (dialect === 'postgres') candidates = candidates.forUpdate().skipLocked();
+        const claim = { claimed_until: leaseUntil, claim_token: claimToken };
+        if (dialect === 'postgres') {
+          // Materialised, so the locking subquery runs once: inlined, PostgreSQL may run it again per
+          // row, and each run with SKIP LOCKED can pick other rows (the LIMIT would not hold).
+          return trx
+            .with(
+              (cte) => cte('candidates').materialized(),
+              () => candidates.forUpdate().skipLocked(),
+            )
+            .updateTable('webhook_messages')
+            .set(claim)
+            .where('id', 'in', (eb) => eb.selectFrom('candidates').select('candidates.id'))
+            .where('status', '=', 'pending')
+            .where(stillDue)
+            .returningAll()
+            .execute();
+        }
         return trx
           .updateTable('webhook_messages')
-          .set({ claimed_until: leaseUntil, claim_token: claimToken })
+          .set(claim)
           .where('id', 'in', candidates)
           .where('status', '=', 'pending')
-          .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<=', now)]))
+          .where(stillDue)
           .returningAll()
           .execute();
       });
