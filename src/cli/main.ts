@@ -16,6 +16,7 @@ import { addStart } from './commands/start.js';
 import { addToken } from './commands/token.js';
 import { addTokens } from './commands/tokens.js';
 import { addUsage } from './commands/usage.js';
+import { addWebhooks } from './commands/webhooks.js';
 import { type CliContext, CliError, type CliIo, processIo } from './context.js';
 import { packageVersion } from './version.js';
 
@@ -29,7 +30,21 @@ export function buildProgram(ctx: CliContext = { ...processIo(), exitCode: 0 }):
     .exitOverride()
     .version(packageVersion())
     .showHelpAfterError();
-  for (const add of [addStart, addInit, addMigrate, addAdmin, addConsumers, addKeys, addUsage, addClients, addTokens, addSigningKeys, addToken, addPortal])
+  for (const add of [
+    addStart,
+    addInit,
+    addMigrate,
+    addAdmin,
+    addConsumers,
+    addKeys,
+    addUsage,
+    addClients,
+    addTokens,
+    addSigningKeys,
+    addToken,
+    addPortal,
+    addWebhooks,
+  ])
     add(program, ctx);
   return program;
 }
