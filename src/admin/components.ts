@@ -39,7 +39,6 @@ import {
 } from './schemas.js';
 import {
   IssuedWebhook,
-  PortalWebhookCreate,
   RolledWebhookSecret,
   Webhook,
   WebhookCreate,
@@ -96,5 +95,4 @@ export const adminComponents = {
   RolledWebhookSecret,
   WebhookDelivery,
   WebhookDeliveryPage,
-  PortalWebhookCreate,
 } as const;

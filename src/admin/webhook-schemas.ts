@@ -26,8 +26,13 @@ const endpointFields = {
   allowPrivateNetworks: Type.Optional(Type.Boolean({ description: 'Let this endpoint reach loopback, link-local and private addresses' })),
 };
 
-/** A consumer's owners register endpoints for their own consumer (the portal): no `consumerId`. */
-export const PortalWebhookCreate = Type.Object(endpointFields, { $id: 'PortalWebhookCreate', additionalProperties: false });
+/**
+ * What a consumer's owners send from the portal: no `consumerId` (it is theirs), and no
+ * `allowPrivateNetworks` — only an operator may let an endpoint reach private addresses (SSRF).
+ */
+const { allowPrivateNetworks: _operatorsOnly, ...portalFields } = endpointFields;
+export const PortalWebhookCreate = Type.Object(portalFields, { $id: 'PortalWebhookCreate', additionalProperties: false });
+export const PortalWebhookUpdate = Type.Partial(Type.Object(portalFields), { $id: 'PortalWebhookUpdate', additionalProperties: false, minProperties: 1 });
 export const WebhookCreate = Type.Object(
   {
     ...endpointFields,

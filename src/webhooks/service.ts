@@ -90,6 +90,9 @@ export function createWebhookService({ store, clock, audit, masterKey, allowPriv
     get: (id: string, owner?: string) => endpointOf(store, id, owner),
 
     async list(filter: { consumerId?: string | null | undefined; cursor?: string | undefined; limit: number }) {
+      if (typeof filter.consumerId === 'string' && !(await store.getConsumer(filter.consumerId))) {
+        throw new PortcullisError('CONSUMER_NOT_FOUND', `no consumer ${filter.consumerId}`);
+      }
       const page = await store.listWebhookEndpoints({ consumerId: filter.consumerId, after: decodeCursor(filter.cursor), limit: filter.limit });
       return { items: page.items, nextCursor: encodeCursor(page.nextCursor) };
     },
