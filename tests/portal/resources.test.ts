@@ -456,6 +456,26 @@ describe('portal resource routes', () => {
     assert.equal(outOfScope.body.code, 'SCOPES_NOT_ALLOWED');
   });
 
+  test('webhooks: an owner’s endpoint gets its consumer’s events only; private addresses stay the operators’', async () => {
+    const refused = await call('owner-a', 'POST', `${BASE}/webhooks`, { url: 'http://127.0.0.1:9/', events: ['key.created'], allowPrivateNetworks: true });
+    assert.equal(refused.body.code, 'VALIDATION_FAILED', 'allowPrivateNetworks is not a member’s to set');
+    const loopback = await call('owner-a', 'POST', `${BASE}/webhooks`, { url: 'http://127.0.0.1:9/', events: ['key.created'] });
+    assert.equal(loopback.body.code, 'WEBHOOK_URL_NOT_ALLOWED');
+    const created = await call('owner-a', 'POST', `${BASE}/webhooks`, { url: 'http://192.0.2.1/hooks', events: ['key.revoked'] });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.match(created.body.secret, /^whsec_/);
+    assert.equal(created.body.consumerId, a.id);
+    const keyOfA = await call('dev-a', 'POST', `${BASE}/keys`, { name: 'doomed' });
+    await call('dev-a', 'POST', `${BASE}/keys/${keyOfA.body.id}/revoke`);
+    const keyOfB = (await freshObjects(b.id)).keyId;
+    await call('operator', 'POST', `${BASE}/admin/consumers/${b.id}/keys/${keyOfB}/revoke`);
+    const log = await call('owner-a', 'GET', `${BASE}/webhooks/${created.body.id}/deliveries`);
+    assert.deepEqual(
+      log.body.items.map((d: any) => [d.eventType, d.payload.data.keyId, d.payload.data.actor]),
+      [['key.revoked', keyOfA.body.id, 'portal:usr_deva']],
+    );
+  });
+
   test('a private_key_jwt client with a pasted JWK Set; a secret client rotated with an overlap', async () => {
     const jwk = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' });
     const created = await call('owner-a', 'POST', `${BASE}/clients`, {
