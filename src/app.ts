@@ -29,6 +29,7 @@ import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 import { createUsageRecorder } from './usage/recorder.js';
 import { createWebhookDelivery } from './webhooks/delivery.js';
+import { createLimitEvents } from './webhooks/limit-events.js';
 import { webhooksFromAudit } from './webhooks/outbox.js';
 import { createWebhookService } from './webhooks/service.js';
 
@@ -210,7 +211,11 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
       audit.record(tx, SYSTEM_ACTOR, 'webhook.disabled', { type: 'webhook', id: endpoint.id }, { consumerId: endpoint.consumerId, reason }),
   });
 
+  // quota.threshold and ratelimit.exceeded: queued by the gateway's limits path, written with the usage flush's interval.
+  const limitEvents = createLimitEvents({ store, clock, onError: (error) => log.warn({ err: error }, 'could not write limit webhook events; will retry') });
+
   lastUsed.start(parseDuration(config.keys.lastUsedFlushInterval));
+  limitEvents.start(parseDuration(config.usage.flushInterval));
   usage.start(parseDuration(config.usage.flushInterval));
 
   return {
@@ -241,7 +246,9 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     members,
     webhooks,
     webhookDelivery,
+    limitEvents,
     async close() {
+      await limitEvents.stop();
       await webhookDelivery.stop();
       await lastUsed.stop();
       await usage.stop();
