@@ -70,7 +70,10 @@ describe('webhooks over the admin API', () => {
     }
     assert.equal((await t.call('GET', '/admin/v1/webhooks')).body.items.length, 0);
     // Allowed per endpoint; and holding an endpoint to the rule again checks its URL again.
-    const allowed = await register({ url: `http://localhost:${port}/x` });
+    const allowed = await register({ url: `http://localhost:${port}/x?token=receiver-secret` });
+    const [audited] = (await t.call('GET', `/admin/v1/audit-events?action=webhook.created&targetId=${allowed.id}`)).body.items;
+    assert.equal(audited.details.origin, `http://localhost:${port}`, 'the trail keeps the origin only');
+    assert.ok(!JSON.stringify(audited).includes('receiver-secret'));
     const held = await t.call('PATCH', `/admin/v1/webhooks/${allowed.id}`, { allowPrivateNetworks: false });
     assert.equal(held.body.code, 'WEBHOOK_URL_NOT_ALLOWED');
     const unknownEvent = await t.call('POST', '/admin/v1/webhooks', { url: receiver.url, events: ['key.nope'], allowPrivateNetworks: true });
