@@ -98,8 +98,15 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     metrics,
   );
   const staleAnswer = countStaleAnswers(metrics.registry);
-  // Recording an audit event also writes its webhook messages, in the change's transaction.
-  const audit = createAuditLog({ clock, onRecord: webhooksFromAudit });
+  // Recording an audit event also writes its webhook messages, in the change's transaction, and
+  // wakes this node's delivery worker (an idle one polls seldom).
+  let wakeDelivery = () => {};
+  const audit = createAuditLog({
+    clock,
+    onRecord: async (tx, event) => {
+      if ((await webhooksFromAudit(tx, event)) > 0) wakeDelivery();
+    },
+  });
   const oauth = await createOAuth({
     audit,
     config,
@@ -211,8 +218,14 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
       audit.record(tx, SYSTEM_ACTOR, 'webhook.disabled', { type: 'webhook', id: endpoint.id }, { consumerId: endpoint.consumerId, reason }),
   });
 
+  wakeDelivery = () => webhookDelivery.wake();
   // quota.threshold and ratelimit.exceeded: queued by the gateway's limits path, written with the usage flush's interval.
-  const limitEvents = createLimitEvents({ store, clock, onError: (error) => log.warn({ err: error }, 'could not write limit webhook events; will retry') });
+  const limitEvents = createLimitEvents({
+    store,
+    clock,
+    onError: (error) => log.warn({ err: error }, 'could not write limit webhook events; will retry'),
+    onWritten: wakeDelivery,
+  });
 
   lastUsed.start(parseDuration(config.keys.lastUsedFlushInterval));
   limitEvents.start(parseDuration(config.usage.flushInterval));

@@ -164,6 +164,15 @@ export function createWebhooksStoreMethods(db: Kysely<Database>, dialect: Dialec
     },
 
     async claimWebhookMessages({ now, leaseUntil, claimToken, limit }) {
+      // Most polls find nothing: one indexed read (SQLite's read connection), no write transaction.
+      const due = await db
+        .selectFrom('webhook_messages')
+        .select('id')
+        .where('status', '=', 'pending')
+        .where('next_attempt_at', '<=', now)
+        .limit(1)
+        .executeTakeFirst();
+      if (!due) return [];
       const rows = await atomically(db, async (trx) => {
         // The same conditions on the candidates and on the update: under PostgreSQL's READ COMMITTED a
         // row locked by another claimer is skipped, and one changed meanwhile is checked again.
@@ -278,6 +287,19 @@ export function createWebhooksStoreMethods(db: Kysely<Database>, dialect: Dialec
         .orderBy('id')
         .execute();
       return rows.map(toAttempt);
+    },
+
+    deleteWebhookMessagesBefore(time) {
+      return atomically(db, async (trx) => {
+        const done = trx.selectFrom('webhook_messages').select('id').where('status', 'in', ['delivered', 'failed']).where('created_at', '<', time);
+        await trx.deleteFrom('webhook_attempts').where('message_id', 'in', done).execute();
+        const result = await trx
+          .deleteFrom('webhook_messages')
+          .where('status', 'in', ['delivered', 'failed'])
+          .where('created_at', '<', time)
+          .executeTakeFirst();
+        return Number(result.numDeletedRows);
+      });
     },
 
     async retryWebhookMessage(id, now) {

@@ -105,6 +105,8 @@ export interface WebhooksStore {
   listWebhookMessages(endpointId: string, page: PageRequest): Promise<Page<WebhookMessageRecord>>;
   /** Attempts of these messages, oldest first. */
   listWebhookAttempts(messageIds: readonly string[]): Promise<WebhookAttemptRecord[]>;
+  /** Deletes delivered and failed messages created before `time`, with their attempts; the number deleted. */
+  deleteWebhookMessagesBefore(time: number): Promise<number>;
   /** A manual redelivery: the message is due now with a fresh retry window (and any claim dropped). */
   retryWebhookMessage(id: string, now: number): Promise<WebhookMessageRecord | undefined>;
 }

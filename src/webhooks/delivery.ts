@@ -41,6 +41,11 @@ export interface DeliveryDeps {
 /** The first retry waits this long; each next one twice as long, up to MAX_DELAY_MS. */
 const FIRST_DELAY_MS = 30_000;
 const MAX_DELAY_MS = 4 * 3_600_000;
+/** Delivered and failed messages (and their attempts) are kept this long in the delivery log. */
+export const DELIVERY_LOG_RETENTION_MS = 30 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
+/** With nothing to send, a node looks at most this seldom (messages another node or the CLI wrote wait up to this long). */
+export const MAX_IDLE_POLL_MS = 30_000;
 /** Of an answer's body, at most this much is read (and dropped). */
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
@@ -65,6 +70,7 @@ export function createWebhookDelivery({ store, clock, log, masterKey, settings, 
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<number> | undefined;
   let stopped = false;
+  let lastPrune = 0;
   // Stopping aborts the attempts in flight (recorded as failed, retried later by any node).
   const stopping = new AbortController();
 
@@ -141,6 +147,10 @@ export function createWebhookDelivery({ store, clock, log, masterKey, settings, 
   /** One poll: claims a batch of due messages and delivers them concurrently; the number handled. */
   async function runOnce(): Promise<number> {
     const now = clock.now();
+    if (now - lastPrune >= PRUNE_EVERY_MS) {
+      lastPrune = now;
+      await store.deleteWebhookMessagesBefore(now - DELIVERY_LOG_RETENTION_MS);
+    }
     const claimToken = randomBytes(12).toString('base64url');
     const claimed = await store.claimWebhookMessages({ now, leaseUntil: now + leaseMs, claimToken, limit: batchSize });
     await Promise.all(
@@ -153,30 +163,54 @@ export function createWebhookDelivery({ store, clock, log, masterKey, settings, 
     return claimed.length;
   }
 
+  /** Idle polls back off (doubling up to MAX_IDLE_POLL_MS); a claim that found work, or `wake()`, comes back to the interval. */
+  let pollDelay = settings.pollIntervalMs;
+  let started = false;
+
+  function schedule(delay: number): void {
+    if (stopped || !started) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => void poll(), delay);
+    timer.unref();
+  }
+
   async function poll(): Promise<void> {
+    timer = undefined;
     if (running || stopped) return;
+    let handled = 0;
     running = runOnce();
     try {
-      // A full batch: more may be due, so the next poll starts at once.
-      while ((await running) === batchSize && !stopped) running = runOnce();
+      // A full batch: more may be due, so the next claim starts at once.
+      for (let n = await running; ; n = await running) {
+        handled += n;
+        if (n < batchSize || stopped) break;
+        running = runOnce();
+      }
     } catch (error) {
       log.warn({ err: { message: (error as Error).message } }, 'could not claim webhook messages; will retry');
     } finally {
       running = undefined;
     }
+    pollDelay = handled > 0 ? settings.pollIntervalMs : Math.min(pollDelay * 2, Math.max(settings.pollIntervalMs, MAX_IDLE_POLL_MS));
+    schedule(pollDelay);
   }
 
   return {
     runOnce,
     start(): void {
-      if (timer || stopped) return;
-      timer = setInterval(() => void poll(), settings.pollIntervalMs);
-      timer.unref();
+      if (started || stopped) return;
+      started = true;
+      schedule(settings.pollIntervalMs);
+    },
+    /** This node wrote messages (audit/log.ts' hook, the limit events' flush): look again within the poll interval. */
+    wake(): void {
+      pollDelay = settings.pollIntervalMs;
+      if (!running) schedule(settings.pollIntervalMs);
     },
     async stop(): Promise<void> {
       stopped = true;
       stopping.abort();
-      if (timer) clearInterval(timer);
+      if (timer) clearTimeout(timer);
       timer = undefined;
       await running?.catch(() => undefined);
       await Promise.all([guarded.close(), open.close()]);

@@ -24,9 +24,11 @@ export interface LimitEventsDeps {
   store: Store;
   clock: Clock;
   onError: (error: unknown) => void;
+  /** Told when a flush wrote messages (the delivery worker wakes up). */
+  onWritten?: () => void;
 }
 
-export function createLimitEvents({ store, clock, onError }: LimitEventsDeps) {
+export function createLimitEvents({ store, clock, onError, onWritten }: LimitEventsDeps) {
   let queue: WebhookEvent[] = [];
   let dropped = 0;
   const lastRateEvent = new Map<string, number>();
@@ -95,10 +97,13 @@ export function createLimitEvents({ store, clock, onError }: LimitEventsDeps) {
     const batch = queue;
     queue = [];
     try {
-      await store.transaction(async (tx) => {
+      const written = await store.transaction(async (tx) => {
         const subscriptions = await tx.listWebhookSubscriptions();
-        for (const event of batch) await enqueueWebhookEvent(tx, event, subscriptions);
+        let count = 0;
+        for (const event of batch) count += await enqueueWebhookEvent(tx, event, subscriptions);
+        return count;
       });
+      if (written > 0) onWritten?.();
     } catch (error) {
       // Kept for the next flush (newest dropped first when the queue is full).
       queue = [...batch, ...queue].slice(0, MAX_QUEUED);

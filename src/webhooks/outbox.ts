@@ -71,13 +71,14 @@ const TARGET_FIELD: Readonly<Record<string, string>> = { key: 'keyId', client: '
 
 /**
  * Writes the messages of an audited change, if its action is a webhook event (events.ts) that an
- * enabled endpoint subscribes to. Actions that are no event cost nothing; events nobody subscribes to, one read.
+ * enabled endpoint subscribes to; the number written. Actions that are no event cost nothing; events
+ * nobody subscribes to, one read.
  */
-export async function webhooksFromAudit(store: Store, event: AuditEventRecord): Promise<void> {
+export async function webhooksFromAudit(store: Store, event: AuditEventRecord): Promise<number> {
   const type = webhookEventOf(event.action, event.details);
-  if (!type) return;
+  if (!type) return 0;
   const subscribers = (await store.listWebhookSubscriptions()).filter((s) => s.events.includes(type));
-  if (subscribers.length === 0) return;
+  if (subscribers.length === 0) return 0;
   const consumerId = await consumerOfTarget(store, event);
   const consumer = consumerId ? await store.getConsumer(consumerId) : undefined;
   const data = {
@@ -88,5 +89,5 @@ export async function webhooksFromAudit(store: Store, event: AuditEventRecord): 
     actor: event.actor,
     auditEventId: event.id,
   };
-  await enqueueWebhookEvent(store, { type, at: event.at, consumerId, data }, subscribers);
+  return enqueueWebhookEvent(store, { type, at: event.at, consumerId, data }, subscribers);
 }

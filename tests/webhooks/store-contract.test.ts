@@ -124,6 +124,9 @@ for (const adapter of storeAdapters) {
       assert.equal(again?.nextAttemptAt, now + 5);
       assert.equal(again?.windowStart, now + 5);
 
+      assert.equal(await store.deleteWebhookMessagesBefore(now + 1), 1, 'the delivered message; the pending one stays');
+      assert.equal((await store.listWebhookAttempts([other.message.id])).length, 0);
+      assert.ok(await store.getWebhookMessage(retrying.id));
       assert.ok(await store.deleteWebhookEndpoint(record.id));
       assert.equal(await store.getWebhookMessage(retrying.id), undefined, 'messages go with their endpoint');
       assert.equal((await store.listWebhookAttempts([retrying.id])).length, 0);
