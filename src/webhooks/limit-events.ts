@@ -33,9 +33,14 @@ export function createLimitEvents({ store, clock, onError, onWritten }: LimitEve
   let dropped = 0;
   const lastRateEvent = new Map<string, number>();
 
-  function push(event: WebhookEvent): void {
-    if (queue.length >= MAX_QUEUED) dropped++;
-    else queue.push(event);
+  /** Queues an event about the subject's consumer and credential. */
+  function push(type: 'quota.threshold' | 'ratelimit.exceeded', subject: LimitSubject, at: number, data: Record<string, unknown>): void {
+    if (queue.length >= MAX_QUEUED) {
+      dropped++;
+      return;
+    }
+    const { consumerId, credentialId, api } = subject;
+    queue.push({ type, at, consumerId, data: { consumerId, credentialId, api, ...data } });
   }
 
   /** Called by the gateway with each limiter answer; returns at once. */
@@ -47,21 +52,7 @@ export function createLimitEvents({ store, clock, onError, onWritten }: LimitEve
       for (const share of QUOTA_THRESHOLDS) {
         const mark = Math.ceil(d.limit * share);
         if (d.used >= mark && d.used - d.cost < mark) {
-          push({
-            type: 'quota.threshold',
-            at: now,
-            consumerId: subject.consumerId,
-            data: {
-              consumerId: subject.consumerId,
-              credentialId: subject.credentialId,
-              api: subject.api,
-              quota: check.quotas[i]!.name,
-              threshold: share * 100,
-              limit: d.limit,
-              used: d.used,
-              period: d.period,
-            },
-          });
+          push('quota.threshold', subject, now, { quota: check.quotas[i]!.name, threshold: share * 100, limit: d.limit, used: d.used, period: d.period });
         }
       }
     }
@@ -73,20 +64,7 @@ export function createLimitEvents({ store, clock, onError, onWritten }: LimitEve
       const last = lastRateEvent.get(debounceKey);
       if (last !== undefined && now - last < RATE_EVENT_DEBOUNCE_MS) return;
       lastRateEvent.set(debounceKey, now);
-      push({
-        type: 'ratelimit.exceeded',
-        at: now,
-        consumerId: subject.consumerId,
-        data: {
-          consumerId: subject.consumerId,
-          credentialId: subject.credentialId,
-          api: subject.api,
-          route: subject.route,
-          limit: name,
-          max: d.limit,
-          windowMs: d.windowMs,
-        },
-      });
+      push('ratelimit.exceeded', subject, now, { route: subject.route, limit: name, max: d.limit, windowMs: d.windowMs });
     });
   };
 

@@ -23,6 +23,7 @@ import type { PortalPrincipal } from '../../src/portal/principal.js';
 import { registerResourceRoutes } from '../../src/portal/resources.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { noteSecretsIn } from '../helpers/logs.js';
+import { failedMessage } from '../webhooks/fixtures.js';
 
 const BASE = '/portal/api/v1';
 const ISSUER = 'https://gateway.portcullis.test';
@@ -153,23 +154,9 @@ describe('portal resource routes', () => {
     // Disabled, so nothing is sent; its delivery log holds one message.
     const { endpoint } = await t.app.webhooks.create(consumerId, { url: 'http://192.0.2.1/hooks', events: ['key.created'], enabled: false }, actor);
     const at = t.clock.now();
-    const deliveryId = newId('msg', at);
-    await t.app.store.insertWebhookMessages([
-      {
-        id: deliveryId,
-        endpointId: endpoint.id,
-        eventType: 'key.created',
-        payload: '{}',
-        status: 'failed',
-        attempts: 1,
-        nextAttemptAt: at,
-        windowStart: at,
-        claimedUntil: null,
-        lastAttemptAt: at,
-        createdAt: at,
-      },
-    ]);
-    return { keyId: key.record.id, clientId: client.id, webhookId: endpoint.id, deliveryId };
+    const delivery = failedMessage(endpoint.id, at);
+    await t.app.store.insertWebhookMessages([delivery]);
+    return { keyId: key.record.id, clientId: client.id, webhookId: endpoint.id, deliveryId: delivery.id };
   }
 
   /** Fills a route pattern's parameters; `ids` are the objects the caller points at. */

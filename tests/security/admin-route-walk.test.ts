@@ -9,10 +9,10 @@ import { after, before, describe, it } from 'node:test';
 import { adminRoutes } from '../../src/admin/route-access.js';
 import { validateConfig } from '../../src/config/load.js';
 import { generateKey } from '../../src/keys/format.js';
-import { newId } from '../../src/lib/ids.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { type RunningPortcullis, startPortcullis } from '../../src/server/start.js';
 import { testLogger } from '../helpers/logs.js';
+import { failedMessage } from '../webhooks/fixtures.js';
 import { inBatches, type RawResponse, rawRequest } from './admin-raw-http.js';
 
 interface Operation {
@@ -129,22 +129,9 @@ describe('admin API: no spelling of a route gets past authentication', () => {
     const webhook = await running.app.webhooks.create(null, { url: 'http://192.0.2.1/hooks', events: ['key.created'], enabled: false }, actor);
     const at = running.app.clock.now();
     ids.webhookId = webhook.endpoint.id;
-    ids.deliveryId = newId('msg', at);
-    await running.app.store.insertWebhookMessages([
-      {
-        id: ids.deliveryId,
-        endpointId: ids.webhookId,
-        eventType: 'key.created',
-        payload: '{}',
-        status: 'failed',
-        attempts: 1,
-        nextAttemptAt: at,
-        windowStart: at,
-        claimedUntil: null,
-        lastAttemptAt: at,
-        createdAt: at,
-      },
-    ]);
+    const delivery = failedMessage(ids.webhookId, at);
+    ids.deliveryId = delivery.id;
+    await running.app.store.insertWebhookMessages([delivery]);
   });
   after(async () => {
     await running.close();

@@ -7,11 +7,12 @@ import { createManualClock } from '../../src/lib/clock.js';
 import { newId } from '../../src/lib/ids.js';
 import { generateMasterKey, parseMasterKey } from '../../src/oauth/master-key.js';
 import type { Store } from '../../src/store/types.js';
-import type { WebhookEndpointRecord, WebhookMessageRecord } from '../../src/store/webhooks-types.js';
+import type { WebhookEndpointRecord } from '../../src/store/webhooks-types.js';
 import { createWebhookDelivery } from '../../src/webhooks/delivery.js';
 import { generateWebhookSecret, sealWebhookSecret } from '../../src/webhooks/signing.js';
 import { testLogger } from '../helpers/logs.js';
 import { type OpenedStore, storeAdapters } from '../helpers/stores.js';
+import { webhookMessage } from './fixtures.js';
 import { type Receiver, startReceiver } from './receiver.js';
 
 const masterKey = parseMasterKey(generateMasterKey());
@@ -40,21 +41,7 @@ function endpoint(now: number, url: string, extra: Partial<WebhookEndpointRecord
   };
 }
 
-function message(endpointId: string, now: number): WebhookMessageRecord {
-  return {
-    id: newId('msg', now),
-    endpointId,
-    eventType: 'key.created',
-    payload: JSON.stringify({ type: 'key.created', timestamp: new Date(now).toISOString(), data: {} }),
-    status: 'pending',
-    attempts: 0,
-    nextAttemptAt: now,
-    windowStart: now,
-    claimedUntil: null,
-    lastAttemptAt: null,
-    createdAt: now,
-  };
-}
+const message = (endpointId: string, now: number) => webhookMessage(endpointId, now);
 
 for (const adapter of storeAdapters) {
   describe(`webhook store contract: ${adapter.name}`, { skip: adapter.skip }, () => {
@@ -136,18 +123,8 @@ for (const adapter of storeAdapters) {
     it('deleting a consumer deletes its endpoints; listing filters by consumer', async () => {
       const now = clock.now();
       const consumerId = newId('con', now);
-      await store.insertConsumer({
-        id: consumerId,
-        name: `c-${consumerId}`,
-        metadata: {},
-        scopes: [],
-        enabled: true,
-        externalIds: [],
-        rateLimit: null,
-        quota: null,
-        createdAt: now,
-        updatedAt: now,
-      });
+      const unlimited = { rateLimit: null, quota: null, metadata: {}, scopes: [], externalIds: [] };
+      await store.insertConsumer({ ...unlimited, id: consumerId, name: `c-${consumerId}`, enabled: true, createdAt: now, updatedAt: now });
       const own = endpoint(now, receiver.url, { consumerId }).record;
       const operator = endpoint(now, receiver.url).record;
       await store.insertWebhookEndpoint(own);
