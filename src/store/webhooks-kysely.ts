@@ -170,6 +170,7 @@ export function createWebhooksStoreMethods(db: Kysely<Database>, dialect: Dialec
         .select('id')
         .where('status', '=', 'pending')
         .where('next_attempt_at', '<=', now)
+        .where('endpoint_id', 'in', db.selectFrom('webhook_endpoints').select('id').where('enabled', '=', 1))
         .limit(1)
         .executeTakeFirst();
       if (!due) return [];
