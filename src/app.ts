@@ -33,6 +33,10 @@ import { resolveIssuer } from './oauth/settings.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 import { createUsageRecorder } from './usage/recorder.js';
+import { createWebhookDelivery } from './webhooks/delivery.js';
+import { createLimitEvents } from './webhooks/limit-events.js';
+import { webhooksFromAudit } from './webhooks/outbox.js';
+import { createWebhookService } from './webhooks/service.js';
 
 export { ADMIN_CONSUMER_NAME, ADMIN_SCOPE } from './auth/admin-credential.js';
 
@@ -99,7 +103,17 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     metrics,
   );
   const staleAnswer = countStaleAnswers(metrics.registry);
+  // Recording an audit event also writes its webhook messages, in the change's transaction, and
+  // wakes this node's delivery worker (an idle one polls seldom).
+  let wakeDelivery = () => {};
+  const audit = createAuditLog({
+    clock,
+    onRecord: async (tx, event) => {
+      if ((await webhooksFromAudit(tx, event)) > 0) wakeDelivery();
+    },
+  });
   const oauth = await createOAuth({
+    audit,
     config,
     store,
     clock,
@@ -132,7 +146,6 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     retentionMs: parseDuration(config.usage.retention),
     onError: (error) => log.warn({ err: error }, 'could not write usage counts; will retry'),
   });
-  const audit = createAuditLog({ clock });
   const consumers = createConsumerService({
     store,
     clock,
@@ -229,7 +242,36 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     links: { publicUrl: portalSettings.publicUrl, path: config.portal.path },
   });
 
+  // Webhooks: endpoints and their delivery log; the delivery worker runs once the server starts it.
+  const webhooks = createWebhookService({ store, clock, audit, masterKey, allowPrivateNetworks: config.webhooks.allowPrivateNetworks });
+  const webhookDelivery = createWebhookDelivery({
+    store,
+    clock,
+    log,
+    masterKey,
+    settings: {
+      timeoutMs: parseDuration(config.webhooks.timeout),
+      retryWindowMs: parseDuration(config.webhooks.retryWindow),
+      maxAttempts: config.webhooks.maxAttempts,
+      disableAfterFailures: config.webhooks.disableAfterFailures,
+      allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+      pollIntervalMs: parseDuration(config.webhooks.pollInterval),
+    },
+    onDisabled: (tx, endpoint, reason) =>
+      audit.record(tx, SYSTEM_ACTOR, 'webhook.disabled', { type: 'webhook', id: endpoint.id }, { consumerId: endpoint.consumerId, reason }),
+  });
+
+  wakeDelivery = () => webhookDelivery.wake();
+  // quota.threshold and ratelimit.exceeded: queued by the gateway's limits path, written with the usage flush's interval.
+  const limitEvents = createLimitEvents({
+    store,
+    clock,
+    onError: (error) => log.warn({ err: error }, 'could not write limit webhook events; will retry'),
+    onWritten: wakeDelivery,
+  });
+
   lastUsed.start(parseDuration(config.keys.lastUsedFlushInterval));
+  limitEvents.start(parseDuration(config.usage.flushInterval));
   usage.start(parseDuration(config.usage.flushInterval));
 
   return {
@@ -263,8 +305,13 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     mailer,
     sessions,
     members,
+    webhooks,
+    webhookDelivery,
+    limitEvents,
     async close() {
       await hygiene.stop();
+      await limitEvents.stop();
+      await webhookDelivery.stop();
       await lastUsed.stop();
       await usage.stop();
       await limiters.close();

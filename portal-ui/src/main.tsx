@@ -18,6 +18,7 @@ import { KeysPage } from './pages/keys.js';
 import { MembersPage } from './pages/members.js';
 import { ReferenceList, ReferencePage } from './pages/reference.js';
 import { UsagePage } from './pages/usage.js';
+import { WebhooksPage } from './pages/webhooks.js';
 import { currentPath, Link, match, navigate, Redirect, useLocation } from './router.js';
 import { applyBranding } from './theme.js';
 import { EmptyState } from './ui/parts.js';
@@ -64,7 +65,7 @@ function signedInPage(path: string, session: Session) {
       '/usage': () => <UsagePage />,
       '/activity': () => <ActivityPage />,
     }),
-    ...(owner && { '/members': () => <MembersPage /> }),
+    ...(owner && { '/members': () => <MembersPage />, '/webhooks': () => <WebhooksPage /> }),
     ...(operator && {
       '/admin/consumers': () => <ConsumersPage />,
       '/admin/usage': () => <UsagePage scope="admin/" title="Gateway usage" perCredential={false} />,

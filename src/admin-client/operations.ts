@@ -5,6 +5,7 @@ import type { Static } from '@sinclair/typebox';
 import type { adminComponents } from '../admin/components.js';
 import type { ImportQuery } from '../admin/import-schemas.js';
 import type { AuditQuery, PageQuery, UsageQuery } from '../admin/schemas.js';
+import type { WebhookQuery } from '../admin/webhook-schemas.js';
 
 /** The admin API's named schemas (`#/components/schemas/<name>`), as TypeScript types. */
 export type AdminSchemas = { [Name in keyof typeof adminComponents]: Static<(typeof adminComponents)[Name]> };
@@ -15,6 +16,7 @@ export interface AdminQueries {
   AuditQuery: Static<typeof AuditQuery>;
   UsageQuery: Static<typeof UsageQuery>;
   ImportQuery: Static<typeof ImportQuery>;
+  WebhookQuery: Static<typeof WebhookQuery>;
 }
 
 export interface OperationSpec {
@@ -65,6 +67,14 @@ export const adminOperations = {
   getUsage: { method: 'GET', path: '/admin/v1/usage', query: 'UsageQuery', response: 'UsageReport' },
 
   importRecords: { method: 'POST', path: '/admin/v1/imports', query: 'ImportQuery', body: 'ImportRequest', response: 'ImportReport' },
+  createWebhook: { method: 'POST', path: '/admin/v1/webhooks', body: 'WebhookCreate', response: 'IssuedWebhook' },
+  listWebhooks: { method: 'GET', path: '/admin/v1/webhooks', query: 'WebhookQuery', response: 'WebhookPage' },
+  getWebhook: { method: 'GET', path: '/admin/v1/webhooks/{webhookId}', response: 'Webhook' },
+  updateWebhook: { method: 'PATCH', path: '/admin/v1/webhooks/{webhookId}', body: 'WebhookUpdate', response: 'Webhook' },
+  deleteWebhook: { method: 'DELETE', path: '/admin/v1/webhooks/{webhookId}', response: null },
+  rollWebhookSecret: { method: 'POST', path: '/admin/v1/webhooks/{webhookId}/secret', body: 'WebhookSecretRoll', response: 'RolledWebhookSecret' },
+  listWebhookDeliveries: { method: 'GET', path: '/admin/v1/webhooks/{webhookId}/deliveries', query: 'PageQuery', response: 'WebhookDeliveryPage' },
+  retryWebhookDelivery: { method: 'POST', path: '/admin/v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry', response: 'WebhookDelivery' },
 } as const satisfies Record<string, OperationSpec>;
 
 export type AdminOperationId = keyof typeof adminOperations;

@@ -39,6 +39,17 @@ import {
   VerifyRequest,
   VerifyResponse,
 } from './schemas.js';
+import {
+  IssuedWebhook,
+  RolledWebhookSecret,
+  Webhook,
+  WebhookCreate,
+  WebhookDelivery,
+  WebhookDeliveryPage,
+  WebhookPage,
+  WebhookSecretRoll,
+  WebhookUpdate,
+} from './webhook-schemas.js';
 
 export const adminComponents = {
   Problem,
@@ -85,4 +96,13 @@ export const adminComponents = {
   ImportKey,
   ImportClient,
   ImportReport,
+  WebhookCreate,
+  WebhookUpdate,
+  Webhook,
+  WebhookPage,
+  IssuedWebhook,
+  WebhookSecretRoll,
+  RolledWebhookSecret,
+  WebhookDelivery,
+  WebhookDeliveryPage,
 } as const;

@@ -24,6 +24,7 @@ import { importRoutes } from './routes/imports.js';
 import { keyRoutes } from './routes/keys.js';
 import { memberRoutes } from './routes/members.js';
 import { usageRoutes } from './routes/usage.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { buildAdminSerializer } from './schema-compilers.js';
 import { adminValidators, checkInputDepth, checkLimitSettings } from './validation.js';
 
@@ -129,6 +130,7 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
   clientRoutes(server, app);
   memberRoutes(server, app);
   importRoutes(server, app);
+  webhookRoutes(server, app);
   options.register?.(server);
 
   server.get(OPENAPI_PATH, { schema: { hide: true } }, async () => server.swagger());

@@ -55,9 +55,14 @@ export type AuditAction =
   // Key hygiene (src/hygiene/scheduler.ts), recorded by the system actor.
   | 'key.expiring'
   | 'key.expired'
-  | 'key.disabled_unused';
+  | 'key.disabled_unused'
+  | 'webhook.created'
+  | 'webhook.updated'
+  | 'webhook.deleted'
+  | 'webhook.secret_rolled'
+  | 'webhook.disabled';
 
-export type AuditTarget = { type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key' | 'member' | 'portal-user'; id: string };
+export type AuditTarget = { type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key' | 'member' | 'portal-user' | 'webhook'; id: string };
 
 export interface AuditLog {
   record(store: Store, actor: Actor, action: AuditAction, target: AuditTarget, details?: JsonObject): Promise<void>;
@@ -68,10 +73,19 @@ export function auditEvent(actor: Actor, action: AuditAction, target: AuditTarge
   return { id: newId('evt', at), at, actor: actor.id, action, targetType: target.type, targetId: target.id, sourceIp: actor.sourceIp, details };
 }
 
-export function createAuditLog({ clock }: { clock: Clock }): AuditLog {
+/**
+ * Told of each recorded event with the store of the change's transaction: the composition root
+ * passes the webhook outbox writer (src/webhooks/outbox.ts), so an event's webhook messages are
+ * written in the same transaction as the change.
+ */
+export type AuditListener = (store: Store, event: AuditEventRecord) => Promise<void>;
+
+export function createAuditLog({ clock, onRecord }: { clock: Clock; onRecord?: AuditListener | undefined }): AuditLog {
   return {
     async record(store, actor, action, target, details = {}) {
-      await store.insertAuditEvent(auditEvent(actor, action, target, details, clock.now()));
+      const event = auditEvent(actor, action, target, details, clock.now());
+      await store.insertAuditEvent(event);
+      if (onRecord) await onRecord(store, event);
       if (actor.idempotentWrite && !(await store.markIdempotentWrite(actor.idempotentWrite, target))) {
         // Another request took this Idempotency-Key over (this one outlived its lock): roll back.
         throw new PortcullisError('IDEMPOTENCY_KEY_IN_USE', 'a retry with the same Idempotency-Key took over this request');

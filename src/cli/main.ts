@@ -18,6 +18,7 @@ import { addStart } from './commands/start.js';
 import { addToken } from './commands/token.js';
 import { addTokens } from './commands/tokens.js';
 import { addUsage } from './commands/usage.js';
+import { addWebhooks } from './commands/webhooks.js';
 import { type CliContext, CliError, type CliIo, processIo } from './context.js';
 import { packageVersion } from './version.js';
 
@@ -46,6 +47,7 @@ export function buildProgram(ctx: CliContext = { ...processIo(), exitCode: 0 }):
     addPortal,
     addScan,
     addImport,
+    addWebhooks,
   ])
     add(program, ctx);
   return program;

@@ -161,6 +161,25 @@ const LeakSettings = Type.Object(
   { default: {}, additionalProperties: false },
 );
 
+// Webhooks (docs/lifecycle.md#webhooks): delivery of change events to registered endpoints.
+const WebhookSettings = Type.Object(
+  {
+    /** Let every endpoint reach loopback, link-local and private addresses (SSRF guard off); per endpoint otherwise. */
+    allowPrivateNetworks: Type.Boolean({ default: false }),
+    /** One delivery attempt (connect, answer and body) must end within this. */
+    timeout: Duration('10s'),
+    /** Failed deliveries are retried with exponential backoff and jitter for this long after the event. */
+    retryWindow: Duration('24h'),
+    /** At most this many attempts per message. */
+    maxAttempts: Type.Integer({ minimum: 1, maximum: 100, default: 15 }),
+    /** An endpoint whose attempts failed this many times in a row is disabled (audit event webhook.disabled). */
+    disableAfterFailures: Type.Integer({ minimum: 1, maximum: 100_000, default: 50 }),
+    /** How often each node looks for due messages. */
+    pollInterval: Duration('1s'),
+  },
+  { default: {}, additionalProperties: false },
+);
+
 export type ApiConfig = Static<typeof Api>;
 export type LeakConfig = Static<typeof LeakSettings>;
 export type PortalConfig = Static<typeof PortalSettings>;
@@ -263,6 +282,7 @@ export const ConfigSchema = Type.Object(
       },
       { default: {}, additionalProperties: false },
     ),
+    webhooks: WebhookSettings,
   },
   { additionalProperties: false },
 );

@@ -88,7 +88,13 @@ export function createConsumerService({ store, clock, audit, onChange }: Consume
           updatedAt: clock.now(),
         });
         if (!result) throw new PortcullisError('CONSUMER_NOT_FOUND', `no consumer ${id}`);
-        await audit.record(tx, actor, 'consumer.updated', { type: 'consumer', id }, { fields: Object.keys(input).sort() });
+        await audit.record(
+          tx,
+          actor,
+          'consumer.updated',
+          { type: 'consumer', id },
+          { fields: Object.keys(input).sort(), ...(input.enabled === undefined ? {} : { enabled: input.enabled }) },
+        );
         return result;
       });
       onChange(id);

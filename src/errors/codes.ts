@@ -83,6 +83,11 @@ export const ERROR_CODES = {
   IP_ALLOWLIST_INVALID: { status: 400, title: 'An allowedIps entry is not an IP address or CIDR block' },
   IP_NOT_ALLOWED: { status: 403, title: 'The credential may not be used from this address' },
   KEY_LIFETIME_TOO_LONG: { status: 400, title: 'The key would live longer than its maximum key lifetime' },
+  // Webhooks (docs/errors.md, "Webhooks").
+  WEBHOOK_URL_NOT_ALLOWED: { status: 400, title: 'The webhook URL is not allowed' },
+  WEBHOOK_NOT_FOUND: { status: 404, title: 'No such webhook endpoint' },
+  WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, title: 'No such webhook delivery' },
+  WEBHOOKS_UNAVAILABLE: { status: 503, title: 'Webhook secrets need oauth.masterKey' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -23,6 +23,7 @@ import type { Metrics } from '../metrics/registry.js';
 import { sourceAddressOf } from '../oauth/source-address.js';
 import type { RateLimiter } from '../ratelimit/interface.js';
 import type { UsageRecorder } from '../usage/recorder.js';
+import type { LimitNotice } from '../webhooks/limit-events.js';
 import { type CompiledApi, underFoldedBasePath } from './compile-apis.js';
 import { corsHeaders, preflightHeaders } from './cors.js';
 import { ClientGoneError, type ForwardSink, forward } from './forward.js';
@@ -40,6 +41,8 @@ export interface GatewayDeps {
   limiter?: RateLimiter;
   /** Counts requests of identified callers. */
   usage?: Pick<UsageRecorder, 'record'>;
+  /** Told of limiter answers that may be webhook events (quota thresholds, rate-limit refusals); only queues. */
+  limitNotice?: LimitNotice;
   clock?: Clock;
 }
 
@@ -176,7 +179,7 @@ interface Stages {
   upstreamFailed(x: Exchange, error: Error): void;
 }
 
-export function createGatewayHandler({ apis, authMethods, metrics, log, settings, limiter, usage, clock = systemClock }: GatewayDeps) {
+export function createGatewayHandler({ apis, authMethods, metrics, log, settings, limiter, usage, limitNotice, clock = systemClock }: GatewayDeps) {
   const runtimes: ApiRuntime[] = apis.map((api) => {
     const apiLog = log.child({ api: api.name });
     return {
@@ -381,6 +384,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
         api.rateLimit,
         identity.limits,
         clock.now(),
+        limitNotice,
       )
         .then((verdict) => limited(x, verdict))
         .catch((error: unknown) => faulted(x, error));

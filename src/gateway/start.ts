@@ -48,6 +48,7 @@ export async function buildGateway({ app, apis = app.config.apis, baseDir, regis
     settings: app.config.gateway,
     limiter: app.limiters.requests,
     usage: app.usage,
+    limitNotice: app.limitEvents.notice,
     clock: app.clock,
   });
   const connections = {

@@ -2,7 +2,7 @@
 // fixed-width time part makes ids sort by creation, which cursor pagination relies on.
 import { encodeBase62, randomBase62 } from './base62.js';
 
-export type IdPrefix = 'con' | 'key' | 'evt' | 'req' | 'cli' | 'sk' | 'sec' | 'usr' | 'mem' | 'msg';
+export type IdPrefix = 'con' | 'key' | 'evt' | 'req' | 'cli' | 'sk' | 'sec' | 'usr' | 'mem' | 'msg' | 'whk' | 'att';
 
 export function newId(prefix: IdPrefix, now = Date.now()): string {
   return `${prefix}_${encodeBase62(now, 8)}${randomBase62(14)}`;

@@ -2,7 +2,7 @@
 // the signing-key ring, clients, the token endpoint, JWT verification for the gateway, introspection,
 // revocation, and the housekeeping of expired rows. What other nodes change reaches this node's state
 // through src/cluster/store-sync.ts.
-import { createAuditLog, SYSTEM_ACTOR } from '../audit/log.js';
+import { type AuditLog, createAuditLog, SYSTEM_ACTOR } from '../audit/log.js';
 import type { Change } from '../cluster/changes.js';
 import { ConfigError } from '../config/load.js';
 import type { Config } from '../config/schema.js';
@@ -41,14 +41,26 @@ export interface OAuthDeps {
   publish?: (change: Change) => void;
   /** Told of each token check answered from a stale client or consumer entry (stale-if-error; a metric). */
   onStaleAnswer?: () => void;
+  /** The app's audit log (it writes webhook messages); one of its own when absent. */
+  audit?: AuditLog;
 }
 
-export async function createOAuth({ config, store, clock, log, masterKey, bruteForce, fetch, publish = () => {}, onStaleAnswer }: OAuthDeps) {
+export async function createOAuth({
+  config,
+  store,
+  clock,
+  log,
+  masterKey,
+  bruteForce,
+  fetch,
+  publish = () => {},
+  onStaleAnswer,
+  audit = createAuditLog({ clock }),
+}: OAuthDeps) {
   const settings = resolveOAuthSettings(config);
   const problems = checkOAuthSettings(settings, config.trustedIssuers);
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   const now = () => clock.now();
-  const audit = createAuditLog({ clock });
 
   const { ring, principals, revocations, tokenCache, trusted, verify, evaluateToken, jwtAuthMethod, readRevocations } = await createTokenVerification({
     config,

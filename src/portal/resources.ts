@@ -19,6 +19,7 @@ import { keyRoutes } from './routes/keys.js';
 import { operatorRoutes } from './routes/operator.js';
 import type { PortalServer } from './routes/portal-server.js';
 import { usageRoutes } from './routes/usage.js';
+import { webhookRoutes } from './routes/webhooks.js';
 import { portalComponents } from './schemas.js';
 
 export interface ResourceRouteDeps {
@@ -53,6 +54,7 @@ export function registerResourceRoutes(scope: FastifyInstance, deps: ResourceRou
       clientRoutes(server, app, reach, principalOf);
       usageRoutes(server, app, reach);
       auditRoutes(server, app, reach);
+      webhookRoutes(server, app, reach, principalOf);
     };
     consumerRoutes(routes, memberReach(principalOf));
     apiRoutes(routes, app, deps.apis ?? app.config.apis, deps.baseDir ?? process.cwd());

@@ -3,6 +3,7 @@
 import { Type } from '@sinclair/typebox';
 import { ClientCreate, ClientId } from '../admin/oauth-schemas.js';
 import { ConsumerId, KeyCreate, KeyId, KeyWithQuota, PageQuery, pageOf, QuotaStatus, StoredQuota, StoredRateLimit, UsageReport } from '../admin/schemas.js';
+import { PortalWebhookCreate, PortalWebhookUpdate } from '../admin/webhook-schemas.js';
 
 // Metadata and the enabled state stay the operators' (the gateway hands metadata to the upstream).
 // allowedIps only narrows where a member's own credential works, so members may set it.
@@ -60,6 +61,8 @@ export const ApiList = Type.Array(ApiSummary, { $id: 'ApiList' });
 export const OpenApiDocument = Type.Object({}, { $id: 'OpenApiDocument', additionalProperties: true, description: 'An OpenAPI 3.0/3.1 document' });
 
 export const portalComponents = {
+  PortalWebhookCreate,
+  PortalWebhookUpdate,
   PortalKeyCreate,
   PortalKeyUpdate,
   PortalClientCreate,

@@ -134,6 +134,8 @@ export async function startPortcullis({
 
     // Only now, with both listeners bound: a start that fails before this point (a port in use, a
     // bad store) uses up no key, and the next start that succeeds still shows them.
+    // Webhook delivery runs on every server node (the store's lease decides which node sends a message).
+    app.webhookDelivery.start();
     const firstAdminKey = (await app.hasAdminConsumer()) ? null : (await app.createAdminKey('first admin key')).key;
     const demo = loaded.demo ? await ensureDemoConsumer(app) : null;
     const portalLinks = loaded.demo && loaded.config.portal.enabled && demo ? await demoPortalLinks(app, demo.consumerId) : null;

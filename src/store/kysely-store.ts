@@ -15,6 +15,7 @@ import { auditRow, consumerRow, IN_LIST_SLICE, ipsOrNull, keyRow } from './rows.
 import type { ApiKeysTable, AuditEventsTable, ConsumersTable, Database } from './tables.js';
 import type { AuditEventRecord, AuditFilter, ConsumerRecord, KeyRecord, KeyVerificationRecord, Page, PageRequest, Store, StoreStats } from './types.js';
 import { createUsageStoreMethods } from './usage-kysely.js';
+import { createWebhooksStoreMethods, deleteWebhooksOfConsumer } from './webhooks-kysely.js';
 
 const json = (value: unknown) => JSON.stringify(value);
 
@@ -211,6 +212,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
     ...createMembersStoreMethods(db),
     ...createImportsStoreMethods(db),
     ...createHygieneStoreMethods(db),
+    ...createWebhooksStoreMethods(db, dialect),
     kind: dialect,
     stats,
     close,
@@ -304,6 +306,7 @@ export function createKyselyStore({ db, dialect, stats, close }: KyselyStoreOpti
       return atomically(db, async (trx) => {
         await deleteClientsOfConsumer(trx, id);
         await deleteMembersOfConsumer(trx, id);
+        await deleteWebhooksOfConsumer(trx, id);
         await trx.deleteFrom('api_keys').where('consumer_id', '=', id).execute();
         await trx.deleteFrom('consumer_external_ids').where('consumer_id', '=', id).execute();
         const result = await trx.deleteFrom('consumers').where('id', '=', id).executeTakeFirst();

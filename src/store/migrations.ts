@@ -8,6 +8,7 @@ import { hygieneMigration, ipAllowlistsMigration } from './lifecycle-migrations.
 import { membersMigration } from './members-migration.js';
 import { oauthMigration } from './oauth-migration.js';
 import { usageMigration } from './usage-migration.js';
+import { webhooksMigration } from './webhooks-migration.js';
 
 function idType(dialect: Dialect) {
   return dialect === 'postgres' ? sql`text collate "C"` : sql`text`;
@@ -75,6 +76,7 @@ function migrations(dialect: Dialect): Record<string, Migration> {
     },
     '0005_idempotency_commit_guard': idempotencyMigration(dialect),
     '0006_portal_members': membersMigration(id),
+    '0007_webhooks': webhooksMigration(id),
     '0009_ip_allowlists': ipAllowlistsMigration,
     '0010_hygiene': hygieneMigration,
     '0011_imports': importsMigration(),

@@ -5,6 +5,7 @@ import type { IdempotencyDatabase } from './idempotency-tables.js';
 import type { MembersDatabase } from './members-tables.js';
 import type { OAuthDatabase } from './oauth-tables.js';
 import type { UsageDatabase } from './usage-tables.js';
+import type { WebhooksDatabase } from './webhooks-tables.js';
 
 export interface ConsumersTable {
   id: string;
@@ -67,7 +68,7 @@ export interface LeasesTable {
   expires_at: number;
 }
 
-export interface Database extends OAuthDatabase, UsageDatabase, IdempotencyDatabase, MembersDatabase {
+export interface Database extends OAuthDatabase, UsageDatabase, IdempotencyDatabase, MembersDatabase, WebhooksDatabase {
   consumers: ConsumersTable;
   consumer_external_ids: ConsumerExternalIdsTable;
   api_keys: ApiKeysTable;

@@ -7,6 +7,7 @@ import type { MembersStore } from './members-types.js';
 import type { OAuthStore } from './oauth-types.js';
 import type { AuditEventRecord, ConsumerRecord, KeyRecord, Page, PageRequest } from './records.js';
 import type { UsageStore } from './usage-types.js';
+import type { WebhooksStore } from './webhooks-types.js';
 
 export type { JsonObject } from '../lib/json.js';
 export type { AuditEventRecord, ConsumerRecord, KeyFormat, KeyPolicy, KeyRecord, Page, PageRequest, QuotaPolicy, RateLimitPolicy } from './records.js';
@@ -61,7 +62,7 @@ export interface StoreStats {
   queries: number;
 }
 
-export interface Store extends OAuthStore, UsageStore, IdempotencyStore, MembersStore, ImportsStore, HygieneStore {
+export interface Store extends OAuthStore, UsageStore, IdempotencyStore, MembersStore, ImportsStore, HygieneStore, WebhooksStore {
   readonly kind: 'sqlite' | 'postgres';
   readonly stats: StoreStats;
   migrate(): Promise<string[]>;

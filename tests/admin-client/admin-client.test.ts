@@ -11,6 +11,7 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import { adminComponents } from '../../src/admin/components.js';
 import { ImportQuery } from '../../src/admin/import-schemas.js';
 import { AuditQuery, PageQuery, UsageQuery } from '../../src/admin/schemas.js';
+import { WebhookQuery } from '../../src/admin/webhook-schemas.js';
 import type { AdminApiError as AdminApiErrorType, AdminClient } from '../../src/admin-client/index.js';
 import { type AdminOperationId, adminOperations } from '../../src/admin-client/operations.js';
 import { hashKey } from '../../src/keys/format.js';
@@ -24,7 +25,7 @@ const sdk = (await import('portcullis/admin')) as typeof import('../../src/admin
 const notACode: AdminApiErrorType['code'] = 'NOT_A_CODE';
 void notACode;
 
-const QUERIES = { PageQuery, AuditQuery, UsageQuery, ImportQuery };
+const QUERIES = { PageQuery, AuditQuery, UsageQuery, ImportQuery, WebhookQuery };
 const METHODS = ['get', 'post', 'patch', 'put', 'delete'];
 /** The AdminApiError a call is refused with. */
 async function refusal(call: Promise<unknown>): Promise<AdminApiErrorType> {
@@ -173,6 +174,21 @@ describe('portcullis/admin', () => {
     assert.deepEqual((await admin.importRecords(imports, { dryRun: true })).created, { consumers: 1, keys: 0, clients: 0 });
     assert.equal((await admin.importRecords(imports)).outcomes[0]!.outcome, 'created');
     assert.equal((await admin.importRecords(imports)).outcomes[0]!.code, 'ALREADY_IMPORTED');
+
+    const hook = await admin.createWebhook({ url: 'http://127.0.0.1:9/hooks', events: ['key.created'], allowPrivateNetworks: true, consumerId: consumer.id });
+    noteSecret(hook.secret);
+    assert.equal((await admin.getWebhook(hook.id)).url, 'http://127.0.0.1:9/hooks');
+    assert.deepEqual((await admin.updateWebhook(hook.id, { events: ['key.created', 'key.revoked'] })).events, ['key.created', 'key.revoked']);
+    assert.deepEqual(
+      (await admin.listWebhooks({ consumer: consumer.id })).items.map((w) => w.id),
+      [hook.id],
+    );
+    noteSecret((await admin.rollWebhookSecret(hook.id, { expireOldInSeconds: 60 })).secret);
+    noteSecret((await admin.createKey(consumer.id, { name: 'hooked' })).key);
+    const [delivery] = (await admin.listWebhookDeliveries(hook.id)).items;
+    assert.equal(delivery?.eventType, 'key.created');
+    assert.equal((await admin.retryWebhookDelivery(hook.id, delivery!.id)).status, 'pending');
+    await admin.deleteWebhook(hook.id);
     await admin.deleteConsumer(consumer.id);
 
     assert.deepEqual(

@@ -52,6 +52,7 @@ const RULES: Array<[path: string, layer: Layer, edge?: string]> = [
       'leaks',
       'imports',
       'hygiene',
+      'webhooks',
     ] as const
   ).map((folder): [string, Layer] => [`src/${folder}/`, 'domain']),
   ['src/app.ts', 'composition'],
@@ -62,6 +63,8 @@ const RULES: Array<[path: string, layer: Layer, edge?: string]> = [
   ['src/admin/member-schemas.ts', 'contracts'],
   ['src/admin/leak-schemas.ts', 'contracts'],
   ['src/admin/import-schemas.ts', 'contracts'],
+  ['src/admin/webhook-schemas.ts', 'contracts'],
+  ['src/admin/webhook-views.ts', 'contracts'],
   ['src/admin/components.ts', 'contracts'],
   // What the admin API's and the portal's resource routes share: views, actions, request checks.
   ['src/admin/views.ts', 'contracts'],
@@ -143,6 +146,7 @@ const STORE_PORT = new Set(
     'members-types.ts',
     'imports-types.ts',
     'hygiene-types.ts',
+    'webhooks-types.ts',
     'records.ts',
     'errors.ts',
     'dialect.ts',

@@ -246,6 +246,23 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
     }
   });
 
+  it('an owner adds a webhook endpoint: the signing secret is shown once, the endpoint is listed', async () => {
+    const { page, problems } = member;
+    await page.getByRole('link', { name: 'Webhooks' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Webhooks' }).waitFor();
+    await page.getByRole('button', { name: 'Add endpoint' }).first().click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('URL').fill('http://192.0.2.1/hooks');
+    await dialog.getByLabel('A key is revoked').check();
+    await dialog.getByRole('button', { name: 'Add endpoint' }).click();
+    const secret = ((await page.locator('[data-secret]').textContent()) ?? '').trim();
+    noteSecret(secret);
+    assert.match(secret, /^whsec_/);
+    await page.getByRole('button', { name: 'I have stored it safely' }).click();
+    await page.getByRole('cell', { name: 'key.revoked' }).waitFor();
+    await check(page, 'webhooks', problems);
+  });
+
   it('the API reference renders an API\'s OpenAPI document pointed at this gateway; "try it" sends a key only once the member authorises one', async () => {
     const { page, problems } = member;
     await page.goto(`${running.gatewayUrl}/portal/reference`);

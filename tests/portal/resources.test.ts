@@ -24,6 +24,7 @@ import type { PortalPrincipal } from '../../src/portal/principal.js';
 import { registerResourceRoutes } from '../../src/portal/resources.js';
 import { createTestApp, type TestApp } from '../helpers/app.js';
 import { noteSecretsIn } from '../helpers/logs.js';
+import { failedMessage } from '../webhooks/fixtures.js';
 
 const BASE = '/portal/api/v1';
 const ISSUER = 'https://gateway.portcullis.test';
@@ -148,18 +149,31 @@ describe('portal resource routes', () => {
     return { status: response.statusCode, body: parsed };
   }
 
-  /** A fresh key and client of a consumer, so that each route call (revoke, delete…) finds them as new. */
+  /** A fresh key, client and webhook endpoint (with a delivery) of a consumer, so that each route call (revoke, delete…) finds them as new. */
   async function freshObjects(consumerId: string) {
     const actor = { id: 'test', sourceIp: null };
     const key = await t.app.keys.create(consumerId, { name: 'k' }, actor);
     const { client } = await t.app.oauth.clients.create(consumerId, { name: 'c' }, actor);
-    return { keyId: key.record.id, clientId: client.id };
+    // Disabled, so nothing is sent; its delivery log holds one message.
+    const { endpoint } = await t.app.webhooks.create(consumerId, { url: 'http://192.0.2.1/hooks', events: ['key.created'], enabled: false }, actor);
+    const at = t.clock.now();
+    const delivery = failedMessage(endpoint.id, at);
+    await t.app.store.insertWebhookMessages([delivery]);
+    return { keyId: key.record.id, clientId: client.id, webhookId: endpoint.id, deliveryId: delivery.id };
   }
 
   /** Fills a route pattern's parameters; `ids` are the objects the caller points at. */
-  function urlOf(route: Route, ids: { consumerId: string; keyId: string; clientId: string }): string {
-    return route.url.replace(':id', ids.consumerId).replace(':keyId', ids.keyId).replace(':clientId', ids.clientId).replace(':name', 'orders');
+  function urlOf(route: Route, ids: { consumerId: string; keyId: string; clientId: string; webhookId: string; deliveryId: string }): string {
+    return route.url
+      .replace(':id', ids.consumerId)
+      .replace(':keyId', ids.keyId)
+      .replace(':clientId', ids.clientId)
+      .replace(':webhookId', ids.webhookId)
+      .replace(':deliveryId', ids.deliveryId)
+      .replace(':name', 'orders');
   }
+  /** Webhooks are the owners' (and operators'): a developer is refused them. */
+  const isOwnersRoute = (route: Route) => /\/webhooks\b/.test(route.url);
 
   /** The route below its consumer: `/keys/:keyId` for both `keys/:keyId` and `admin/consumers/:id/keys/:keyId`. */
   const tail = (route: Route) => route.url.slice(BASE.length).replace(/^\/admin\/consumers\/:id(?=\/)/, '');
@@ -177,6 +191,11 @@ describe('portal resource routes', () => {
     'PATCH /clients/:clientId': { name: 'renamed client' },
     'POST /admin/consumers': () => ({ name: `Org ${newId('con')}` }),
     'PATCH /admin/consumers/:id': { enabled: true },
+    'POST /webhooks': { url: 'http://192.0.2.1/hooks', events: ['key.created'] },
+    'PATCH /webhooks/:webhookId': { description: 'changed' },
+    'DELETE /webhooks/:webhookId': undefined,
+    'POST /webhooks/:webhookId/secret': { expireOldInSeconds: 0 },
+    'POST /webhooks/:webhookId/deliveries/:deliveryId/retry': undefined,
   };
   function bodyOf(route: Route): unknown {
     if (route.method === 'GET' || route.method === 'HEAD') return undefined;
@@ -188,8 +207,11 @@ describe('portal resource routes', () => {
 
   const isOperatorRoute = (route: Route) => route.url.startsWith(`${BASE}/admin/`);
   /** A problem without what differs per request (its id) or per object (the id it names). */
-  const shape = ({ requestId: _r, instance: _i, ...rest }: any) => ({ ...rest, detail: String(rest.detail).replace(/\b(key|cli|con)_[0-9A-Za-z]+/g, 'ID') });
-  const unknownIds = () => ({ consumerId: newId('con'), keyId: newId('key'), clientId: newId('cli') });
+  const shape = ({ requestId: _r, instance: _i, ...rest }: any) => ({
+    ...rest,
+    detail: String(rest.detail).replace(/\b(key|cli|con|whk|msg)_[0-9A-Za-z]+/g, 'ID'),
+  });
+  const unknownIds = () => ({ consumerId: newId('con'), keyId: newId('key'), clientId: newId('cli'), webhookId: newId('whk'), deliveryId: newId('msg') });
 
   test('the route table holds every route of the contract, each with an operationId in the OpenAPI document', () => {
     const names = routes.filter((r) => r.method !== 'HEAD').map((r) => `${r.method} ${r.url.slice(BASE.length)}`);
@@ -241,12 +263,13 @@ describe('portal resource routes', () => {
   test("a member of A gets 404 for every one of B's ids, exactly as for an unknown id", async () => {
     let checked = 0;
     for (const route of routes) {
-      const hasId = /:(keyId|clientId|id)\b/.test(route.url);
+      const hasId = /:(keyId|clientId|webhookId|id)\b/.test(route.url);
       if (!hasId || isOperatorRoute(route)) continue;
       const ofB = { consumerId: b.id, ...(await freshObjects(b.id)) };
       const body = bodyOf(route);
-      const onB = await call('dev-a', route.method, urlOf(route, ofB), body);
-      const onUnknown = await call('dev-a', route.method, urlOf(route, unknownIds()), body);
+      const member = isOwnersRoute(route) ? 'owner-a' : 'dev-a';
+      const onB = await call(member, route.method, urlOf(route, ofB), body);
+      const onUnknown = await call(member, route.method, urlOf(route, unknownIds()), body);
       assert.equal(onB.status, 404, `${route.method} ${route.url} on B's id`);
       assert.equal(onUnknown.status, 404, `${route.method} ${route.url} on an unknown id`);
       if (route.method !== 'HEAD') assert.deepEqual(shape(onB.body), shape(onUnknown.body), `${route.method} ${route.url}: B's id answered as an unknown one`);
@@ -301,6 +324,11 @@ describe('portal resource routes', () => {
         if (isOperatorRoute(route)) continue;
         const ids = { consumerId: a.id, ...(await freshObjects(a.id)) };
         const answer = await call(who, route.method, urlOf(route, ids), bodyOf(route));
+        if (who === 'dev-a' && isOwnersRoute(route)) {
+          assert.equal(answer.status, 403, `${who}: ${route.method} ${route.url}`);
+          if (route.method !== 'HEAD') assert.equal(answer.body.code, 'PORTAL_ROLE_REQUIRED');
+          continue;
+        }
         assert.ok(answer.status >= 200 && answer.status < 300, `${who}: ${route.method} ${route.url} → ${answer.status} ${JSON.stringify(answer.body)}`);
       }
       const userId = principals.get(who)!.userId;
@@ -333,8 +361,8 @@ describe('portal resource routes', () => {
           `operator: ${route.method} ${route.url} on ${consumer.id} → ${answer.status} ${JSON.stringify(answer.body)}`,
         );
       }
-      if (/:(keyId|clientId)\b/.test(route.url)) {
-        // A's path with B's key or client: as unknown.
+      if (/:(keyId|clientId|webhookId)\b/.test(route.url)) {
+        // A's path with B's key, client or webhook: as unknown.
         const mixed = { consumerId: a.id, ...(await freshObjects(b.id)) };
         const answer = await call('operator', route.method, urlOf(route, mixed), bodyOf(route));
         assert.equal(answer.status, 404, `operator: ${route.method} ${route.url} with another consumer's id`);
@@ -418,6 +446,26 @@ describe('portal resource routes', () => {
     }
     const outOfScope = await call('dev-a', 'POST', `${BASE}/keys`, { scopes: ['admin:all'] });
     assert.equal(outOfScope.body.code, 'SCOPES_NOT_ALLOWED');
+  });
+
+  test('webhooks: an owner’s endpoint gets its consumer’s events only; private addresses stay the operators’', async () => {
+    const refused = await call('owner-a', 'POST', `${BASE}/webhooks`, { url: 'http://127.0.0.1:9/', events: ['key.created'], allowPrivateNetworks: true });
+    assert.equal(refused.body.code, 'VALIDATION_FAILED', 'allowPrivateNetworks is not a member’s to set');
+    const loopback = await call('owner-a', 'POST', `${BASE}/webhooks`, { url: 'http://127.0.0.1:9/', events: ['key.created'] });
+    assert.equal(loopback.body.code, 'WEBHOOK_URL_NOT_ALLOWED');
+    const created = await call('owner-a', 'POST', `${BASE}/webhooks`, { url: 'http://192.0.2.1/hooks', events: ['key.revoked'] });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.match(created.body.secret, /^whsec_/);
+    assert.equal(created.body.consumerId, a.id);
+    const keyOfA = await call('dev-a', 'POST', `${BASE}/keys`, { name: 'doomed' });
+    await call('dev-a', 'POST', `${BASE}/keys/${keyOfA.body.id}/revoke`);
+    const keyOfB = (await freshObjects(b.id)).keyId;
+    await call('operator', 'POST', `${BASE}/admin/consumers/${b.id}/keys/${keyOfB}/revoke`);
+    const log = await call('owner-a', 'GET', `${BASE}/webhooks/${created.body.id}/deliveries`);
+    assert.deepEqual(
+      log.body.items.map((d: any) => [d.eventType, d.payload.data.keyId, d.payload.data.actor]),
+      [['key.revoked', keyOfA.body.id, 'portal:usr_deva']],
+    );
   });
 
   test('a private_key_jwt client with a pasted JWK Set; a secret client rotated with an overlap', async () => {

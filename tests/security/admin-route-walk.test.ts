@@ -9,8 +9,10 @@ import { after, before, describe, it } from 'node:test';
 import { adminRoutes } from '../../src/admin/route-access.js';
 import { validateConfig } from '../../src/config/load.js';
 import { generateKey } from '../../src/keys/format.js';
+import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { type RunningPortcullis, startPortcullis } from '../../src/server/start.js';
 import { testLogger } from '../helpers/logs.js';
+import { failedMessage } from '../webhooks/fixtures.js';
 import { inBatches, type RawResponse, rawRequest } from './admin-raw-http.js';
 
 interface Operation {
@@ -35,6 +37,8 @@ type Schema = {
   const?: unknown;
   enum?: unknown[];
   minimum?: number;
+  items?: Schema;
+  minItems?: number;
 };
 
 /** The smallest value the schema accepts, as far as the admin schemas need; `components` resolves `$ref`s. */
@@ -46,14 +50,15 @@ function sample(schema: Schema, components: Record<string, Schema>): unknown {
   if (schema.anyOf) return sample(schema.anyOf.find((s) => s.type !== 'null') ?? schema.anyOf[0]!, components);
   switch (schema.type) {
     case 'string':
-      return schema.format === 'email' ? 'probe@example.com' : 'probe';
+      // A URL by an IP address of TEST-NET-1: public (a webhook may reach it) and never resolved.
+      return schema.format === 'email' ? 'probe@example.com' : schema.format === 'uri' ? 'http://192.0.2.1/hooks' : 'probe';
     case 'integer':
     case 'number':
       return schema.minimum ?? 1;
     case 'boolean':
       return false;
     case 'array':
-      return [];
+      return (schema.minItems ?? 0) > 0 && schema.items ? [sample(schema.items, components)] : [];
     case 'object': {
       const out: Record<string, unknown> = {};
       const names = [...(schema.required ?? [])];
@@ -104,7 +109,10 @@ describe('admin API: no spelling of a route gets past authentication', () => {
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'portcullis-admin-walk-'));
-    const config = validateConfig({ store: `sqlite:${join(dir, 'p.db')}`, listen: { host: '127.0.0.1', port: 0 }, admin: { port: 0 } }, 'test');
+    const config = validateConfig(
+      { store: `sqlite:${join(dir, 'p.db')}`, listen: { host: '127.0.0.1', port: 0 }, admin: { port: 0 }, oauth: { masterKey: generateMasterKey() } },
+      'test',
+    );
     running = await startPortcullis({ loaded: { config, path: null, demo: false }, logger: testLogger(), print: () => undefined });
     port = (running.admin.server.address() as AddressInfo).port;
     const actor = { id: 'test', sourceIp: null };
@@ -118,6 +126,13 @@ describe('admin API: no spelling of a route gets past authentication', () => {
     ids.clientId = client.client.id;
     ids.jti = 'probe-jti';
     ids.userId = (await running.app.members.createOperatorSignInLink('walk@example.com', actor)).userId;
+    // A disabled endpoint (nothing is sent) with one message in its delivery log.
+    const webhook = await running.app.webhooks.create(null, { url: 'http://192.0.2.1/hooks', events: ['key.created'], enabled: false }, actor);
+    const at = running.app.clock.now();
+    ids.webhookId = webhook.endpoint.id;
+    const delivery = failedMessage(ids.webhookId, at);
+    ids.deliveryId = delivery.id;
+    await running.app.store.insertWebhookMessages([delivery]);
   });
   after(async () => {
     await running.close();

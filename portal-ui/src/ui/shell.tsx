@@ -135,7 +135,12 @@ export function Shell({ children }: { children: ComponentChildren }) {
           title={membership ? membership.consumerName : 'You'}
           path={path}
           items={[
-            ...(membership?.role === 'owner' ? [{ href: '/members', label: 'Members', icon: 'people' }] : []),
+            ...(membership?.role === 'owner'
+              ? [
+                  { href: '/members', label: 'Members', icon: 'people' },
+                  { href: '/webhooks', label: 'Webhooks', icon: 'server' },
+                ]
+              : []),
             { href: '/account', label: 'Account', icon: 'user' },
           ]}
         />
