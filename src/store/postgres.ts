@@ -3,11 +3,12 @@
 // (postgres-driver.ts): on the client, and on the server with statement_timeout and
 // idle_in_transaction_session_timeout, so a session whose client went silent ends (and lets go of
 // its locks) instead of waiting for TCP to notice.
-import { CompiledQuery, Kysely, PostgresAdapter, PostgresIntrospector, PostgresQueryCompiler } from 'kysely';
+import { CompiledQuery, Kysely, PostgresAdapter, PostgresQueryCompiler } from 'kysely';
 import { loadPg } from '../lib/optional-client.js';
 import { describePostgresUrl, StoreOpenError } from './errors.js';
 import { createKyselyStore } from './kysely-store.js';
 import { BoundedPostgresDriver } from './postgres-driver.js';
+import { CurrentSchemaIntrospector } from './postgres-introspector.js';
 import type { Database } from './tables.js';
 import { DEFAULT_STORE_TIMEOUT_MS, type Store, type StoreStats } from './types.js';
 
@@ -55,7 +56,7 @@ export function openPostgresStore(url: string, options: PostgresStoreOptions = {
     dialect: {
       createAdapter: () => new PostgresAdapter(),
       createDriver: () => driver,
-      createIntrospector: (kysely) => new PostgresIntrospector(kysely),
+      createIntrospector: (kysely) => new CurrentSchemaIntrospector(kysely),
       createQueryCompiler: () => new PostgresQueryCompiler(),
     },
     log: (event) => {
