@@ -425,10 +425,17 @@ describe('portal resource routes', () => {
     assert.equal(revoked.status, 200);
     assert.equal((await t.app.verifyKey(rolled.body.key)).code, 'REVOKED');
 
-    const events = await t.app.store.listAuditEvents({ consumerId: a.id, limit: 200 });
-    const text = JSON.stringify(events.items);
+    // Every page of the consumer's trail: the route walk before this test wrote more than one page.
+    const events = [];
+    let after: string | undefined;
+    do {
+      const page = await t.app.store.listAuditEvents({ consumerId: a.id, limit: 200, after });
+      events.push(...page.items);
+      after = page.nextCursor ?? undefined;
+    } while (after);
+    const text = JSON.stringify(events);
     assert.ok(!text.includes(created.body.key) && !text.includes(rolled.body.key), 'no plaintext key in the audit trail');
-    assert.ok(events.items.some((e) => e.actor === 'portal:usr_deva' && e.action === 'key.rolled'));
+    assert.ok(events.some((e) => e.actor === 'portal:usr_deva' && e.action === 'key.rolled' && e.targetId === created.body.id));
     for (const file of [t.sqlitePath!, `${t.sqlitePath}-wal`]) {
       if (existsSync(file)) assert.ok(!readFileSync(file).includes(rolled.body.key), `nor in ${file}`);
     }
