@@ -13,6 +13,11 @@ export interface CliIo {
   stderr: Writer;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /**
+   * For a caller that runs `start` in its own process (a test, a supervisor): handed the running
+   * server to close, instead of the server closing on this process's SIGINT and SIGTERM and exiting it.
+   */
+  onStarted?: ((server: { close(): Promise<void> }) => void) | undefined;
 }
 
 export interface CliContext extends CliIo {

@@ -1,16 +1,17 @@
-// `portcullis start` as a user meets it, through the real CLI in a child process: a start that fails
-// (a port in use, a bad store) exits non-zero in every mode and uses up no key, so the next start
-// that succeeds still prints them; a later start says how to make another admin key, with a command
-// that runs as printed; the banner goes to stderr in one block and stdout carries only log lines.
-// A start that fails, and a printed command, run in this process through the command parser
-// (runCli, which the executable runs: tests/cli/cli.test.ts); a start that succeeds runs until a
-// signal ends its process, so it runs in a child process.
+// `portcullis start` as a user meets it: a start that fails (a port in use, a bad store) exits
+// non-zero in every mode and uses up no key, so the next start that succeeds still prints them; a
+// later start says how to make another admin key, with a command that runs as printed; the banner
+// goes to stderr in one block and stdout carries only log lines. The starts and printed commands run
+// in this process through the command parser (runCli, which the executable runs:
+// tests/cli/cli.test.ts), a successful one handing its server over to be closed (`onStarted`); the
+// banner-and-logs test runs the executable in a child process, as a user does, until SIGTERM.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { runCli } from '../../src/cli/main.js';
 import { validateConfig } from '../../src/config/load.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { startPortcullis } from '../../src/server/start.js';
@@ -51,6 +52,35 @@ function failedStart(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promi
     ...env,
     PORTCULLIS_LOG_LEVEL: 'silent',
   });
+}
+
+/**
+ * `portcullis start` that succeeds, in this process through the command parser: its banner (stderr)
+ * and the running server to close. Its log lines are not wanted (the spawned test below reads them).
+ */
+async function goodStart(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ banner: string; close(): Promise<void> }> {
+  let banner = '';
+  let server: { close(): Promise<void> } | undefined;
+  const code = await runCli(['start', ...args], {
+    cwd,
+    env: {
+      ...process.env,
+      PORTCULLIS_LISTEN_HOST: '127.0.0.1',
+      PORTCULLIS_LISTEN_PORT: '0',
+      PORTCULLIS_ADMIN_PORT: '0',
+      ...env,
+      PORTCULLIS_LOG_LEVEL: 'silent',
+    },
+    stdout: { write: () => true },
+    stderr: { write: (text: string) => (banner += text) },
+    onStarted: (running) => {
+      server = running;
+    },
+  });
+  noteKeys(banner);
+  assert.equal(code, 0, banner);
+  assert.ok(server, `the start handed over no server:\n${banner}`);
+  return { banner, close: () => server!.close() };
 }
 
 /** Resolves once `ready` holds (checked on every chunk of output); rejects if the CLI exits first or not in time. */
@@ -131,26 +161,16 @@ describe('a start that fails exits non-zero and uses up no key', () => {
         assert.match(failed.stderr, /EADDRINUSE/);
         assert.doesNotMatch(failed.stderr, ADMIN_KEY);
       }
-      const good = spawnStart(tmp.dir, [], {});
-      try {
-        const text = await banner(good, /^Metrics: /m);
-        noteKeys(text);
-        assert.match(text, ADMIN_KEY);
-        assert.match(text, DEMO_KEY);
-      } finally {
-        await stop(good);
-      }
+      const good = await goodStart(tmp.dir, [], {});
+      await good.close();
+      assert.match(good.banner, ADMIN_KEY);
+      assert.match(good.banner, DEMO_KEY);
 
       // A later start: each command it prints for another key runs as printed.
-      const later = spawnStart(tmp.dir, [], {});
-      let commands: string[];
-      try {
-        const text = await banner(later, /^ {2}npx portcullis keys create \S+\n/m);
-        assert.doesNotMatch(text, ADMIN_KEY);
-        commands = [...text.matchAll(/^ {2}(npx portcullis .*)$/gm)].map((match) => match[1]!);
-      } finally {
-        await stop(later);
-      }
+      const later = await goodStart(tmp.dir, [], {});
+      await later.close();
+      assert.doesNotMatch(later.banner, ADMIN_KEY);
+      const commands = [...later.banner.matchAll(/^ {2}(npx portcullis .*)$/gm)].map((match) => match[1]!);
       assert.equal(commands.length, 2, commands.join('\n'));
       for (const command of commands) assert.ok(await runsAsPrinted(tmp.dir, command), command);
     } finally {
@@ -167,24 +187,14 @@ describe('a start that fails exits non-zero and uses up no key', () => {
       assert.notEqual(failed.code, 0);
       assert.match(failed.stderr, /EADDRINUSE/);
 
-      const first = spawnStart(tmp.dir, ['--config', configPath], {});
-      try {
-        const text = await banner(first, /^Admin API reference: /m);
-        noteKeys(text);
-        assert.match(text, ADMIN_KEY);
-      } finally {
-        await stop(first);
-      }
+      const first = await goodStart(tmp.dir, ['--config', configPath], {});
+      await first.close();
+      assert.match(first.banner, ADMIN_KEY);
 
-      const later = spawnStart(tmp.dir, ['--config', configPath], {});
-      let command: string;
-      try {
-        const text = await banner(later, /^Admin API reference: /m);
-        assert.doesNotMatch(text, ADMIN_KEY);
-        command = /^ {2}(npx portcullis admin create-key.*)$/m.exec(text)?.[1] ?? assert.fail(`no create-key command in:\n${text}`);
-      } finally {
-        await stop(later);
-      }
+      const later = await goodStart(tmp.dir, ['--config', configPath], {});
+      await later.close();
+      assert.doesNotMatch(later.banner, ADMIN_KEY);
+      const command = /^ {2}(npx portcullis admin create-key.*)$/m.exec(later.banner)?.[1] ?? assert.fail(`no create-key command in:\n${later.banner}`);
       assert.ok(await runsAsPrinted(tmp.dir, command));
     } finally {
       tmp.remove();
@@ -203,14 +213,9 @@ describe('a start that fails exits non-zero and uses up no key', () => {
       assert.notEqual(failed.code, 0);
       assert.match(failed.stderr, /^portcullis: /m);
 
-      const good = spawnStart(tmp.dir, [], { PORTCULLIS_STORE: `sqlite:${join(tmp.dir, 'p.db')}`, PORTCULLIS_OAUTH_MASTER_KEY: masterKey });
-      try {
-        const text = await banner(good, /^Metrics: /m);
-        noteKeys(text);
-        assert.match(text, ADMIN_KEY);
-      } finally {
-        await stop(good);
-      }
+      const good = await goodStart(tmp.dir, [], { PORTCULLIS_STORE: `sqlite:${join(tmp.dir, 'p.db')}`, PORTCULLIS_OAUTH_MASTER_KEY: masterKey });
+      await good.close();
+      assert.match(good.banner, ADMIN_KEY);
 
       const otherKey = await failedStart(tmp.dir, [], {
         PORTCULLIS_STORE: `sqlite:${join(tmp.dir, 'p.db')}`,

@@ -19,6 +19,7 @@ export function addStart(program: Command, ctx: CliContext): void {
         );
       }
       const running = await startPortcullis({ loaded, print: (text) => ctx.stderr.write(text) });
+      if (ctx.onStarted) return ctx.onStarted(running);
       // The server is the process: a signal closes it and ends the process.
       const stop = () => {
         void running.close().then(() => process.exit(0));
