@@ -1,13 +1,13 @@
 // The CLI as a user runs it, in an empty directory, on the store and against a running admin API:
 // in this process through the command parser, and through the executable (launch.cjs) once.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CLI, cli as run, spawnCli } from '../helpers/cli.js';
-import { followLogs } from '../helpers/logs.js';
+import { runCli } from '../../src/cli/main.js';
+import { cli as run, spawnCli } from '../helpers/cli.js';
+import { noteLogText } from '../helpers/logs.js';
 import { tempDir } from '../helpers/stores.js';
 
 async function json(cwd: string, args: string[], env?: NodeJS.ProcessEnv) {
@@ -76,6 +76,7 @@ test('init, migrate, admin create-key, consumers and keys on the local store', a
     assert.equal(usage.total, 0);
     assert.match((await run(tmp.dir, ['usage'])).stdout, /requests from/);
 
+    assert.equal((await run(tmp.dir, ['consumers', 'create', '--name', 'acme'])).code, 0);
     const missing = await run(tmp.dir, ['consumers', 'get', 'con_0000000000000000000000']);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /CONSUMER_NOT_FOUND/);
@@ -124,7 +125,7 @@ test('runCli works in the folder and environment it is given and leaves the proc
   }
 });
 
-test('the executable (launch.cjs) runs the command line: its version, a store command, its exit codes', () => {
+test('the executable (launch.cjs) runs the command line: its version, a store command, its exit code', () => {
   const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
   assert.deepEqual(spawnCli(tmpdir(), ['--version']), { code: 0, stdout: `${version}\n`, stderr: '' });
   const tmp = tempDir();
@@ -133,13 +134,25 @@ test('the executable (launch.cjs) runs the command line: its version, a store co
     assert.equal(created.code, 0, created.stderr);
     assert.match(created.stderr, /^creating a Portcullis store at sqlite:\.\/\.portcullis\/portcullis\.db \(/);
     assert.equal(JSON.parse(created.stdout).name, 'acme');
-    const missing = spawnCli(tmp.dir, ['consumers', 'get', 'con_0000000000000000000000']);
-    assert.equal(missing.code, 1);
-    assert.match(missing.stderr, /^portcullis: .*\[CONSUMER_NOT_FOUND\]\n$/m);
+    // The process ends with the code runCli returns (the other codes: runCli's own tests, below).
     const refused = spawnCli(tmp.dir, ['keys', 'verify', 'pcl_000000000000000000000000000000000000', '--json']);
     assert.equal(refused.code, 3, 'a refused key exits with 3');
     assert.equal(JSON.parse(refused.stdout).valid, false);
-    assert.equal(spawnCli(tmp.dir, ['consumers', 'lsit']).code, 1, 'a usage error exits with 1');
+  } finally {
+    tmp.remove();
+  }
+});
+
+test('exit codes: a failed command and a usage error exit with 1, with one line on stderr', async () => {
+  const tmp = tempDir();
+  try {
+    assert.equal((await run(tmp.dir, ['consumers', 'create', '--name', 'acme'])).code, 0);
+    const missing = await run(tmp.dir, ['consumers', 'get', 'con_0000000000000000000000']);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^portcullis: .*\[CONSUMER_NOT_FOUND\]\n$/m);
+    const usage = await run(tmp.dir, ['consumers', 'lsit']);
+    assert.equal(usage.code, 1, 'a usage error exits with 1');
+    assert.match(usage.stderr, /unknown command 'lsit'/);
   } finally {
     tmp.remove();
   }
@@ -169,27 +182,21 @@ test('a time option with a bad value says, in one line, which format it takes', 
 
 test('the CLI works against a running admin API with --url and --admin-key', async () => {
   const tmp = tempDir();
-  const child = spawn(process.execPath, [CLI, 'start'], {
+  let banner = '';
+  let server: { close(): Promise<void> } | undefined;
+  // `start` in this process, handing its server over to be closed (the executable's start: tests/server/first-start.test.ts).
+  const started = await runCli(['start'], {
     cwd: tmp.dir,
-    env: { ...process.env, PORTCULLIS_ADMIN_PORT: '0', PORTCULLIS_LISTEN_PORT: '0', PORTCULLIS_LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PORTCULLIS_ADMIN_PORT: '0', PORTCULLIS_LISTEN_PORT: '0', PORTCULLIS_LOG_LEVEL: 'silent' },
+    stdout: { write: () => true },
+    stderr: { write: (text: string) => (banner += text) },
+    onStarted: (running) => {
+      server = running;
+    },
   });
-  followLogs(child.stdout);
-  followLogs(child.stderr);
+  noteLogText(banner);
   try {
-    let output = '';
-    const banner = await new Promise<string>((resolvePromise, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no banner: ${output}`)), 20_000);
-      // The banner is on stderr.
-      child.stderr.on('data', (chunk) => {
-        output += chunk;
-        if (/Admin API reference: \S+/.test(output)) {
-          clearTimeout(timer);
-          resolvePromise(output);
-        }
-      });
-      child.on('exit', () => reject(new Error(`exited: ${output}`)));
-    });
+    assert.equal(started, 0, banner);
     const adminKey = /PORTCULLIS_ADMIN_KEY=(pcl_\w+)/.exec(banner)![1]!;
     const url = /Admin API reference: (http:\/\/[^/\s]+)/.exec(banner)![1]!;
 
@@ -218,8 +225,7 @@ test('the CLI works against a running admin API with --url and --admin-key', asy
     const down = await run(tmp.dir, ['consumers', 'list', '--url', 'http://127.0.0.1:9', '--admin-key', adminKey]);
     assert.match(down.stderr, /cannot reach the admin API/);
   } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await server?.close();
     tmp.remove();
   }
 });
