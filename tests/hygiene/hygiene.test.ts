@@ -200,9 +200,19 @@ describe('two hygiene schedulers on one PostgreSQL store', { skip: postgresAdapt
       keyIds.push((await keys.create(consumer.id, { expiresAt }, SYSTEM_ACTOR)).record.id);
     }
     let ranBy = new Set<string>();
-    // Steps longer than the lease (10 s) let it change hands; both nodes run at every step.
+    // Steps longer than the lease (10 s) let it change hands; both nodes run at every step: at the
+    // same time on even steps, one after the other on odd ones, the second node first every other
+    // time (which node wins a race is the machine's choice; this makes sure the lease moves).
     for (let step = 0; step < 40; step++) {
-      const runs = await Promise.all(schedulers.map((s) => s.runOnce()));
+      const runs =
+        step % 2 === 0
+          ? await Promise.all(schedulers.map((s) => s.runOnce()))
+          : await (async () => {
+              const order = step % 4 === 1 ? [1, 0] : [0, 1];
+              const results: Array<Awaited<ReturnType<(typeof schedulers)[number]['runOnce']>>> = [null, null];
+              for (const i of order) results[i] = await schedulers[i]!.runOnce();
+              return results;
+            })();
       assert.equal(runs.filter((r) => r !== null).length, 1, 'one node holds the lease at a time');
       ranBy = new Set([...ranBy, ...schedulers.filter((_, i) => runs[i] !== null).map((s) => s.holder)]);
       clock.advance(step % 2 === 0 ? 2 * DAY : 11_000);

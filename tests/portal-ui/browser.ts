@@ -80,17 +80,21 @@ export interface AxeViolation {
  * violations, described one a line. The script is evaluated through the DevTools protocol, which the
  * page's CSP (`script-src 'self'`) does not govern; a <script> tag would be refused by it.
  */
-export async function seriousViolations(page: Page): Promise<string[]> {
+/**
+ * axe's serious and critical violations on the page as it is now. `rules`: only those (a page re-themed
+ * after a full check changes its colours, not its markup: `['color-contrast']`).
+ */
+export async function seriousViolations(page: Page, rules?: string[]): Promise<string[]> {
   const loaded = await page.evaluate(() => typeof (window as unknown as { axe?: unknown }).axe === 'object');
   if (!loaded) {
     const { readFileSync } = await import('node:fs');
     await page.evaluate(readFileSync(AXE, 'utf8'));
   }
-  const violations = await page.evaluate(async () => {
+  const violations = await page.evaluate(async (only) => {
     const axe = (window as unknown as { axe: { run: (ctx: unknown, opts: unknown) => Promise<{ violations: AxeViolation[] }> } }).axe;
-    const result = await axe.run(document, { resultTypes: ['violations'] });
+    const result = await axe.run(document, { resultTypes: ['violations'], ...(only ? { runOnly: { type: 'rule', values: only } } : {}) });
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
-  });
+  }, rules);
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);

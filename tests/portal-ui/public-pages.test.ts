@@ -50,7 +50,8 @@ describe('portal pages, signed out (Chromium)', { skip: skip ?? false }, () => {
           for (const colorScheme of ['light', 'dark'] as const) {
             // Reduced motion turns the pages' colour transitions off, so axe reads the new scheme's colours.
             await page.emulateMedia({ colorScheme, reducedMotion: 'reduce' });
-            assert.deepEqual(await seriousViolations(page), [], `${viewport}, ${colorScheme}`);
+            // Every rule in light; in dark the markup is the same and only the colours are new.
+            assert.deepEqual(await seriousViolations(page, colorScheme === 'dark' ? ['color-contrast'] : undefined), [], `${viewport}, ${colorScheme}`);
             if (colorScheme === 'light') await maybeScreenshot(page, name, viewport);
           }
         }
@@ -88,7 +89,7 @@ describe('portal pages, signed out (Chromium)', { skip: skip ?? false }, () => {
           await page.getByRole('heading', { name: 'Sign in' }).waitFor();
           for (const colorScheme of ['light', 'dark'] as const) {
             await page.emulateMedia({ colorScheme, reducedMotion: 'reduce' });
-            assert.deepEqual(await seriousViolations(page), [], `${colorScheme}: the button, links and focus ring on ${primaryColor}`);
+            assert.deepEqual(await seriousViolations(page, ['color-contrast']), [], `${colorScheme}: the button, links and focus ring on ${primaryColor}`);
           }
           assert.deepEqual(problems, []);
         } finally {
