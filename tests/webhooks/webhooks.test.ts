@@ -120,6 +120,31 @@ describe('webhooks over the admin API', () => {
     assert.equal(log.items[0].attemptLog[0].statusCode, 200);
   });
 
+  it('key.expiring, key.expired and key.leaked come from the hygiene scheduler and leak reports, like any audited change', async () => {
+    // This consumer's events only: keys of the tests before expire too.
+    const consumer = (await t.call('POST', '/admin/v1/consumers', { name: 'lifecycle' })).body;
+    await register({ events: ['key.expiring', 'key.expired', 'key.leaked'], consumerId: consumer.id });
+    const soon = new Date(t.clock.now() + 3 * 86_400_000).toISOString();
+    const now = new Date(t.clock.now() + 1000).toISOString();
+    const expiring = (await t.call('POST', `/admin/v1/consumers/${consumer.id}/keys`, { name: 'soon', expiresAt: soon })).body;
+    const expiring2 = (await t.call('POST', `/admin/v1/consumers/${consumer.id}/keys`, { name: 'now', expiresAt: now })).body;
+    const leaked = (await t.call('POST', `/admin/v1/consumers/${consumer.id}/keys`, { name: 'leaked' })).body;
+
+    assert.ok(await t.app.hygiene.runOnce());
+    t.clock.advance(2000);
+    assert.ok(await t.app.hygiene.runOnce());
+    const report = await t.call('POST', '/admin/v1/keys/leaked', { keys: [leaked.key], source: 'test', url: 'https://example.com/paste' });
+    assert.equal(report.status, 200, JSON.stringify(report.body));
+
+    assert.equal(await drain(), 4);
+    const got = receiver.received.map((r) => `${r.json.type} ${r.json.data.keyId}`).sort();
+    assert.deepEqual(got, [`key.expired ${expiring2.id}`, `key.expiring ${expiring.id}`, `key.expiring ${expiring2.id}`, `key.leaked ${leaked.id}`].sort());
+    for (const r of receiver.received) {
+      assert.deepEqual(r.verifiedBy, [0], `${r.json.type} verifies`);
+      assert.ok(!r.body.includes(leaked.key), `${r.json.type} carries no key`);
+    }
+  });
+
   it('a consumer’s endpoint gets only that consumer’s events; an operator’s endpoint gets all', async () => {
     const a = (await t.call('POST', '/admin/v1/consumers', { name: 'a-corp' })).body;
     const b = (await t.call('POST', '/admin/v1/consumers', { name: 'b-corp' })).body;
