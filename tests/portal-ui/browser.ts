@@ -106,6 +106,7 @@ export async function maybeScreenshots(page: Page, name: string): Promise<void> 
   const size = page.viewportSize();
   await maybeScreenshot(page, name, 'desktop');
   await page.setViewportSize(VIEWPORTS.narrow);
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.waitForTimeout(200);
   await maybeScreenshot(page, name, 'narrow');
   if (size) await page.setViewportSize(size);
@@ -116,5 +117,8 @@ export async function maybeScreenshot(page: Page, name: string, viewport: keyof 
   if (process.env.PORTCULLIS_SCREENSHOTS !== '1') return;
   const dir = join(ROOT, 'docs', 'images');
   mkdirSync(dir, { recursive: true });
+  // A picture of the page, not of the notifications earlier steps left (dismissed as a user would).
+  const dismiss = page.getByRole('button', { name: 'Dismiss' });
+  while ((await dismiss.count()) > 0) await dismiss.first().click();
   await page.screenshot({ path: join(dir, `portal-${name}-${viewport}.png`), fullPage: viewport !== 'narrow', animations: 'disabled' });
 }
