@@ -4,8 +4,10 @@
 // (`key.disabled_unused`). Each event is a conditional write and its audit event in one transaction,
 // so even two nodes acting at once (a lease that lapsed mid-run) record it once. The audit events
 // are what webhooks deliver and what other nodes' store sync reads to drop a disabled key.
+
 import { randomUUID } from 'node:crypto';
 import { type AuditAction, type AuditLog, SYSTEM_ACTOR } from '../audit/log.js';
+import { ADMIN_SCOPE } from '../auth/admin-credential.js';
 import type { Clock } from '../lib/clock.js';
 import type { Logger } from '../logger.js';
 import type { HygieneKeyRecord, HygienePage } from '../store/hygiene-types.js';
@@ -107,6 +109,9 @@ export function createHygieneScheduler({ store, clock, audit, rules, log, interv
       await eachKey(
         (page) => store.listKeysUnusedSince(now - unusedMs, now, page),
         async (key) => {
+          // An admin key used seldom (a deploy script, a break-glass key) is not locked out by the
+          // global rule: only its consumer's own keyPolicy disables it for disuse.
+          if (key.scopes.includes(ADMIN_SCOPE) && key.keyPolicy?.disableUnusedAfter === undefined) return;
           const allowed = rulesFor(rules, key.keyPolicy).disableUnusedAfterMs;
           const lastActivity = Math.max(key.lastUsedAt ?? 0, key.updatedAt);
           if (allowed === null || now - lastActivity <= allowed) return;

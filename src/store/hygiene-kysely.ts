@@ -21,6 +21,7 @@ interface Row {
   last_used_at: number | null;
   created_at: number;
   updated_at: number;
+  scopes: string;
   key_policy: string | null;
 }
 
@@ -35,6 +36,7 @@ function toHygieneKey(row: Row): HygieneKeyRecord {
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
     keyPolicy: row.key_policy === null || row.key_policy === undefined ? null : JSON.parse(row.key_policy),
+    scopes: JSON.parse(row.scopes),
   };
 }
 
@@ -43,7 +45,7 @@ export function createHygieneStoreMethods(db: Kysely<Database>): HygieneStore {
     let query = db
       .selectFrom('api_keys as k')
       .innerJoin('consumers as c', 'c.id', 'k.consumer_id')
-      .select(['k.id', 'k.consumer_id', 'k.hash', 'k.masked', 'k.expires_at', 'k.last_used_at', 'k.created_at', 'k.updated_at', 'c.key_policy'])
+      .select(['k.id', 'k.consumer_id', 'k.hash', 'k.masked', 'k.expires_at', 'k.last_used_at', 'k.created_at', 'k.updated_at', 'k.scopes', 'c.key_policy'])
       .where('k.revoked_at', 'is', null)
       .orderBy('k.id')
       .limit(page.limit);

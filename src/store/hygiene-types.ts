@@ -15,6 +15,8 @@ export interface HygieneKeyRecord {
   /** The key's last change (creation, an update): enabling a disabled key starts its unused period anew. */
   updatedAt: number;
   keyPolicy: KeyPolicy | null;
+  /** The key's own scopes: an admin key (portcullis:admin) is not disabled for disuse unless its consumer's policy says so. */
+  scopes: string[];
 }
 
 /** One page of a hygiene listing: keys with ids after `after`, in id order. */

@@ -136,8 +136,13 @@ for (const adapter of storeAdapters) {
       assert.equal((await t.app.verifyKey(idle.key)).code, 'DISABLED', 'the cached VALID answer was dropped');
       assert.deepEqual((await events(c.id, 'key.expired')).map((e) => e.targetId).sort(), [soon.id, later.id].sort());
 
-      // Enabled again by an operator, the idle key gets a new unused period from then. (Through the
-      // service: the test's own admin key, unused for 31 days under the global rule, is disabled too.)
+      // The test's own admin key, unused for 31 days too, is not disabled: the global rule spares admin keys.
+      assert.equal((await t.app.verifyKey(t.adminKey)).code, 'VALID');
+      const adminKeyId = (await t.app.verifyKey(t.adminKey)).keyId;
+      const adminDisabled = (await t.app.store.listAuditEvents({ action: 'key.disabled_unused', limit: 200 })).items.filter((e) => e.targetId === adminKeyId);
+      assert.deepEqual(adminDisabled, []);
+
+      // Enabled again by an operator, the idle key gets a new unused period from then.
       await t.app.keys.update(idle.id, { enabled: true }, { id: 'test', sourceIp: null });
       t.clock.set(start + 44 * DAY);
       await t.app.hygiene.runOnce();
