@@ -4,6 +4,7 @@
 import { useState } from 'preact/hooks';
 import { ApiError, get, pageOf, patch } from '../../api.js';
 import { Link } from '../../router.js';
+import { AllowedIpsField, allowedIpsOf } from '../../ui/allowed-ips.js';
 import { ConfirmDialog } from '../../ui/dialog.js';
 import { Badge, ErrorText, Field, LoadError, Loading, Select, TextArea, text, useResource, useSubmit } from '../../ui/parts.js';
 import { toast } from '../../ui/toast.js';
@@ -12,15 +13,17 @@ import { ClientsPage } from '../clients.js';
 import { KeysPage } from '../keys.js';
 import { MembersPage } from '../members.js';
 import { UsagePage } from '../usage.js';
+import { WebhooksPage } from '../webhooks.js';
 import type { Consumer } from './consumers.js';
 
-const TABS: [string, string][] = [
+export const CONSUMER_TABS: [string, string][] = [
   ['', 'Settings'],
   ['keys', 'Keys'],
   ['clients', 'Clients'],
   ['usage', 'Usage'],
   ['activity', 'Activity'],
   ['members', 'Members'],
+  ['webhooks', 'Webhooks'],
 ];
 
 async function loadConsumer(id: string): Promise<Consumer> {
@@ -60,6 +63,7 @@ function Settings({ consumer, reload }: { consumer: Consumer; reload: () => void
       metadata,
       rateLimit: limitBody(text(data, 'rateLimit'), text(data, 'rateWindow'), 'window'),
       quota: limitBody(text(data, 'quota'), text(data, 'quotaPeriod'), 'period'),
+      allowedIps: allowedIpsOf(data),
     });
     toast('Consumer saved.');
     reload();
@@ -127,6 +131,7 @@ function Settings({ consumer, reload }: { consumer: Consumer; reload: () => void
               ]}
             />
           </div>
+          <AllowedIpsField form={save} initial={consumer.allowedIps} who="each of its keys and clients" />
           <ErrorText message={save.error} />
           <button type="submit" class="button button-primary" disabled={save.busy}>
             Save settings
@@ -173,7 +178,7 @@ export function ConsumerPage({ id, tab }: { id: string; tab: string }) {
         <code class="muted">{c.id}</code>
       </header>
       <nav class="subnav" aria-label={`${c.name} sections`}>
-        {TABS.map(([t, label]) => (
+        {CONSUMER_TABS.map(([t, label]) => (
           <Link key={t} href={`/admin/consumers/${id}${t ? `/${t}` : ''}`} aria-current={tab === t ? 'page' : undefined}>
             {label}
           </Link>
@@ -185,6 +190,7 @@ export function ConsumerPage({ id, tab }: { id: string; tab: string }) {
       {tab === 'usage' && <UsagePage scope={scope} embedded />}
       {tab === 'activity' && <ActivityPage path={`${scope}audit-events`} embedded />}
       {tab === 'members' && <MembersPage scope={scope} embedded />}
+      {tab === 'webhooks' && <WebhooksPage scope={scope} embedded operator />}
     </>
   );
 }
