@@ -1,7 +1,7 @@
 // Operators: one consumer — settings (enable/disable, scopes, metadata, limits) and, in tabs, the same
 // keys, clients, usage, activity and members pages a member sees, through admin/consumers/<id>/….
 
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, get, pageOf, patch } from '../../api.js';
 import { Link } from '../../router.js';
 import { AllowedIpsField, allowedIpsOf } from '../../ui/allowed-ips.js';
@@ -159,6 +159,31 @@ function Settings({ consumer, reload }: { consumer: Consumer; reload: () => void
   );
 }
 
+/** The consumer's sections; on a narrow screen the row scrolls, and the current one is kept in sight. */
+function Tabs({ consumer, tab }: { consumer: Consumer; tab: string }) {
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const reveal = () => {
+      const nav = ref.current;
+      const current = nav?.querySelector<HTMLElement>('[aria-current="page"]');
+      if (nav && current) nav.scrollLeft = Math.max(0, current.offsetLeft + current.offsetWidth - nav.clientWidth);
+    };
+    reveal();
+    // A phone turned upright narrows the row under the current tab.
+    window.addEventListener('resize', reveal);
+    return () => window.removeEventListener('resize', reveal);
+  }, [tab]);
+  return (
+    <nav ref={ref} class="subnav" aria-label={`${consumer.name} sections`}>
+      {CONSUMER_TABS.map(([t, label]) => (
+        <Link key={t} href={`/admin/consumers/${consumer.id}${t ? `/${t}` : ''}`} aria-current={tab === t ? 'page' : undefined}>
+          {label}
+        </Link>
+      ))}
+    </nav>
+  );
+}
+
 export function ConsumerPage({ id, tab }: { id: string; tab: string }) {
   const consumer = useResource(() => loadConsumer(id), [id]);
   const scope = `admin/consumers/${id}/`;
@@ -177,13 +202,7 @@ export function ConsumerPage({ id, tab }: { id: string; tab: string }) {
         {c.enabled ? <Badge tone="success">Enabled</Badge> : <Badge tone="danger">Disabled</Badge>}
         <code class="muted">{c.id}</code>
       </header>
-      <nav class="subnav" aria-label={`${c.name} sections`}>
-        {CONSUMER_TABS.map(([t, label]) => (
-          <Link key={t} href={`/admin/consumers/${id}${t ? `/${t}` : ''}`} aria-current={tab === t ? 'page' : undefined}>
-            {label}
-          </Link>
-        ))}
-      </nav>
+      <Tabs consumer={c} tab={tab} />
       {tab === '' && <Settings consumer={c} reload={consumer.reload} />}
       {tab === 'keys' && <KeysPage scope={scope} embedded />}
       {tab === 'clients' && <ClientsPage scope={scope} embedded />}
