@@ -8,7 +8,7 @@ import { AppContext, type AppState } from './context.js';
 import { AccountPage } from './pages/account.js';
 import { ActivityPage } from './pages/activity.js';
 import { ApisPage } from './pages/admin/apis.js';
-import { ConsumerPage } from './pages/admin/consumer.js';
+import { CONSUMER_TABS, ConsumerPage } from './pages/admin/consumer.js';
 import { ConsumersPage } from './pages/admin/consumers.js';
 import { OperatorsPage } from './pages/admin/operators.js';
 import { AcceptInvitation, ForgotPassword, ResetPassword, SignIn, SignInLink, SignUp, VerifyEmail } from './pages/auth.js';
@@ -80,7 +80,7 @@ function signedInPage(path: string, session: Session) {
   if (reference) return <ReferencePage name={reference.name!} />;
   if (operator) {
     const consumer = match('/admin/consumers/:id', path) ?? match('/admin/consumers/:id/:tab', path);
-    if (consumer && ['', 'keys', 'clients', 'usage', 'activity', 'members'].includes(consumer.tab ?? '')) {
+    if (consumer && CONSUMER_TABS.some(([t]) => t === (consumer.tab ?? ''))) {
       return <ConsumerPage id={consumer.id!} tab={consumer.tab ?? ''} />;
     }
   }

@@ -33,6 +33,8 @@ const endpointFields = {
 const { allowPrivateNetworks: _operatorsOnly, ...portalFields } = endpointFields;
 export const PortalWebhookCreate = Type.Object(portalFields, { $id: 'PortalWebhookCreate', additionalProperties: false });
 export const PortalWebhookUpdate = Type.Partial(Type.Object(portalFields), { $id: 'PortalWebhookUpdate', additionalProperties: false, minProperties: 1 });
+/** What an operator sends from the portal for a consumer's endpoint: the consumer is the path's; private addresses are theirs to allow. */
+export const OperatorWebhookCreate = Type.Object(endpointFields, { $id: 'OperatorWebhookCreate', additionalProperties: false });
 export const WebhookCreate = Type.Object(
   {
     ...endpointFields,

@@ -3,7 +3,7 @@
 import { Type } from '@sinclair/typebox';
 import { ClientCreate, ClientId } from '../admin/oauth-schemas.js';
 import { ConsumerId, KeyCreate, KeyId, KeyWithQuota, PageQuery, pageOf, QuotaStatus, StoredQuota, StoredRateLimit, UsageReport } from '../admin/schemas.js';
-import { PortalWebhookCreate, PortalWebhookUpdate } from '../admin/webhook-schemas.js';
+import { OperatorWebhookCreate, PortalWebhookCreate, PortalWebhookUpdate } from '../admin/webhook-schemas.js';
 
 // Metadata and the enabled state stay the operators' (the gateway hands metadata to the upstream).
 // allowedIps only narrows where a member's own credential works, so members may set it.
@@ -22,8 +22,12 @@ export const PortalClientCreate = Type.Pick(ClientCreate, ['name', 'scopes', 'to
   additionalProperties: false,
 });
 
-// A member renames a client or replaces its JWK Set (private_key_jwt), checked as at creation.
-export const PortalClientUpdate = Type.Pick(ClientCreate, ['name', 'jwks'], { $id: 'PortalClientUpdate', additionalProperties: false, minProperties: 1 });
+// A member renames a client, replaces its JWK Set (private_key_jwt, checked as at creation) or its allowedIps.
+export const PortalClientUpdate = Type.Pick(ClientCreate, ['name', 'jwks', 'allowedIps'], {
+  $id: 'PortalClientUpdate',
+  additionalProperties: false,
+  minProperties: 1,
+});
 
 export const KeyWithQuotaPage = pageOf(KeyWithQuota);
 
@@ -63,6 +67,7 @@ export const OpenApiDocument = Type.Object({}, { $id: 'OpenApiDocument', additio
 export const portalComponents = {
   PortalWebhookCreate,
   PortalWebhookUpdate,
+  OperatorWebhookCreate,
   PortalKeyCreate,
   PortalKeyUpdate,
   PortalClientCreate,

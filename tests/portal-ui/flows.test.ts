@@ -135,6 +135,14 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
     await page.getByRole('heading', { level: 1, name: 'API keys' }).waitFor();
     await page.getByRole('button', { name: 'Create key' }).first().click();
     await page.getByRole('dialog').getByLabel('Name').fill('ci deploy');
+    // An IP allowlist: a wrong entry is refused on its field (IP_ALLOWLIST_INVALID), then this machine's addresses.
+    const allowedIps = page.getByRole('dialog').getByLabel('Allowed IP addresses (optional)');
+    await allowedIps.fill('127.0.0.1\n10.0.0.0/33');
+    await page.getByRole('dialog').getByRole('button', { name: 'Create key' }).click();
+    await page.getByRole('dialog').locator('.field-error', { hasText: '10.0.0.0/33' }).waitFor();
+    assert.equal(await allowedIps.getAttribute('aria-invalid'), 'true');
+    assert.deepEqual(problems.splice(0), ['console: Failed to load resource: the server responded with a status of 400 (Bad Request)']);
+    await allowedIps.fill('127.0.0.1\n::1');
     await page.getByRole('dialog').getByRole('button', { name: 'Create key' }).click();
     key = ((await page.locator('[data-secret]').textContent()) ?? '').trim();
     noteSecret(key);
@@ -143,6 +151,7 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
     assert.equal((await gateway({ authorization: `Bearer ${key}` })).status, 200);
     await page.getByRole('button', { name: 'I have stored it safely' }).click();
     assert.equal(await page.locator('[data-secret]').count(), 0, 'the plaintext is gone from the page');
+    await page.locator('tr', { hasText: 'ci deploy' }).getByText('2 IP ranges').waitFor();
     await check(page, 'keys', problems);
   });
 
@@ -336,6 +345,23 @@ describe('portal end to end (Chromium, real Portcullis)', { skip: skip ?? false 
       await page.getByText('Disabled', { exact: true }).last().waitFor();
       await loaded(page);
       await check(page, 'operator-members', problems);
+
+      // The consumer's webhooks: an operator may let an endpoint reach a private address.
+      await page.getByRole('navigation', { name: 'demo sections' }).getByRole('link', { name: 'Webhooks' }).click();
+      await page.getByRole('heading', { level: 2, name: 'Webhooks' }).waitFor();
+      await page.getByRole('button', { name: 'Add endpoint' }).first().click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('URL').fill('http://127.0.0.1:9/hooks');
+      await dialog.getByLabel('The organisation is disabled').check();
+      await dialog.getByLabel(/Allow private networks/).check();
+      await dialog.getByRole('button', { name: 'Add endpoint' }).click();
+      noteSecret(((await page.locator('[data-secret]').textContent()) ?? '').trim());
+      await page.getByRole('button', { name: 'I have stored it safely' }).click();
+      await page.getByText('May reach private networks').waitFor();
+      await check(page, 'operator-webhooks', problems);
+      await page.getByRole('button', { name: 'Deliveries to http://127.0.0.1:9/hooks' }).click();
+      await page.getByRole('dialog').getByText('No message yet', { exact: false }).waitFor();
+      await page.keyboard.press('Escape');
       await member.page.reload();
       await member.page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
       for (const [nav, heading, shot] of [

@@ -460,6 +460,18 @@ describe('portal resource routes', () => {
     assert.equal(refused.body.code, 'VALIDATION_FAILED', 'allowPrivateNetworks is not a member’s to set');
     const loopback = await call('owner-a', 'POST', `${BASE}/webhooks`, { url: 'http://127.0.0.1:9/', events: ['key.created'] });
     assert.equal(loopback.body.code, 'WEBHOOK_URL_NOT_ALLOWED');
+    const byOperator = await call('operator', 'POST', `${BASE}/admin/consumers/${a.id}/webhooks`, {
+      url: 'http://127.0.0.1:9/',
+      events: ['key.created'],
+      allowPrivateNetworks: true,
+      enabled: false,
+    });
+    assert.equal(byOperator.status, 201, 'an operator may let a consumer’s endpoint reach a private address');
+    assert.equal(byOperator.body.allowPrivateNetworks, true);
+    const unticked = await call('operator', 'PATCH', `${BASE}/admin/consumers/${a.id}/webhooks/${byOperator.body.id}`, { allowPrivateNetworks: false });
+    assert.equal(unticked.body.code, 'WEBHOOK_URL_NOT_ALLOWED');
+    assert.equal((await call('owner-a', 'PATCH', `${BASE}/webhooks/${byOperator.body.id}`, { allowPrivateNetworks: false })).body.code, 'VALIDATION_FAILED');
+    await call('operator', 'DELETE', `${BASE}/admin/consumers/${a.id}/webhooks/${byOperator.body.id}`);
     const created = await call('owner-a', 'POST', `${BASE}/webhooks`, { url: 'http://192.0.2.1/hooks', events: ['key.revoked'] });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     assert.match(created.body.secret, /^whsec_/);
@@ -506,6 +518,13 @@ describe('portal resource routes', () => {
     });
     assert.equal(byOperator.status, 200);
     assert.deepEqual((await t.app.oauth.clients.get(created.body.clientId)).jwks, { keys: [{ ...jwk, kid: 'k1' }] });
+
+    const narrowed = await call('dev-a', 'PATCH', `${BASE}/clients/${created.body.clientId}`, { allowedIps: ['192.0.2.0/24', '2001:db8::1'] });
+    assert.equal(narrowed.status, 200, JSON.stringify(narrowed.body));
+    assert.deepEqual(narrowed.body.allowedIps, ['192.0.2.0/24', '2001:db8::1']);
+    const badRange = await call('dev-a', 'PATCH', `${BASE}/clients/${created.body.clientId}`, { allowedIps: ['192.0.2.0/33'] });
+    assert.equal(badRange.status, 400);
+    assert.equal(badRange.body.code, 'IP_ALLOWLIST_INVALID');
 
     const secretClient = await call('owner-a', 'POST', `${BASE}/clients`, { name: 'sync' });
     const rotated = await call('owner-a', 'POST', `${BASE}/clients/${secretClient.body.clientId}/secrets`, { expireOldInSeconds: 300 });

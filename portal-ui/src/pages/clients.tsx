@@ -4,6 +4,7 @@
 import { useState } from 'preact/hooks';
 import { del, get, pageOf, patch, post } from '../api.js';
 import { formatDate } from '../format.js';
+import { AllowedIpsField, AllowedIpsSummary, allowedIpsOf } from '../ui/allowed-ips.js';
 import { ConfirmDialog, Dialog } from '../ui/dialog.js';
 import { Badge, EmptyState, Field, FormFooter, LoadError, Loading, PageHeader, Select, TextArea, text, useResource, useSubmit } from '../ui/parts.js';
 import { SecretPanel } from '../ui/secret.js';
@@ -23,10 +24,11 @@ export interface Client {
   enabled: boolean;
   tokensRevokedBefore: string | null;
   secrets?: { id: string; masked: string; expiresAt: string | null }[];
+  allowedIps?: string[];
   createdAt: string;
 }
 
-type Open = { kind: 'create' } | { kind: 'rotate' | 'keys' | 'revoke' | 'delete'; client: Client } | null;
+type Open = { kind: 'create' } | { kind: 'edit' | 'rotate' | 'keys' | 'revoke' | 'delete'; client: Client } | null;
 
 const METHODS: [string, string][] = [
   ['', 'Client secret (basic or post)'],
@@ -75,12 +77,14 @@ export function ClientsPage({ scope = '', title = 'OAuth clients', embedded = fa
       .split(/[\s,]+/)
       .filter(Boolean);
     const ttl = text(data, 'ttl');
+    const allowedIps = allowedIpsOf(data);
     const issued = await post<Client & { clientSecret?: string }>(`${scope}clients`, {
       name: text(data, 'name'),
       ...(authMethod ? { authMethod } : {}),
       ...(authMethod === 'private_key_jwt' ? { jwks: parseJwks(text(data, 'jwks')) } : {}),
       ...(scopes.length ? { scopes } : {}),
       ...(ttl ? { tokenTtlSeconds: Number(ttl) } : {}),
+      ...(allowedIps.length ? { allowedIps } : {}),
     });
     close();
     if (issued.clientSecret) setSecret({ clientId: issued.clientId, value: issued.clientSecret });
@@ -94,6 +98,14 @@ export function ClientsPage({ scope = '', title = 'OAuth clients', embedded = fa
     });
     close();
     setSecret({ clientId: answer.clientId, value: answer.clientSecret });
+    list.reload();
+  });
+
+  const edit = useSubmit(async (data) => {
+    if (open?.kind !== 'edit') return;
+    await patch(`${scope}clients/${open.client.clientId}`, { name: text(data, 'name'), allowedIps: allowedIpsOf(data) });
+    close();
+    toast('Client updated.');
     list.reload();
   });
 
@@ -145,7 +157,10 @@ export function ClientsPage({ scope = '', title = 'OAuth clients', embedded = fa
                 </div>
                 <code class="cell-sub">{c.clientId}</code>
               </td>
-              <td data-label="Authentication">{c.authMethods.map((m) => m.replaceAll('_', ' ')).join(', ')}</td>
+              <td data-label="Authentication">
+                {c.authMethods.map((m) => m.replaceAll('_', ' ')).join(', ')}
+                <AllowedIpsSummary ips={c.allowedIps} />
+              </td>
               <td data-label="Scopes">
                 <ScopeChips scopes={c.scopes} none="All" />
               </td>
@@ -162,6 +177,7 @@ export function ClientsPage({ scope = '', title = 'OAuth clients', embedded = fa
               </td>
               <td data-label="Created">{formatDate(c.createdAt, false)}</td>
               <td class="row-actions">
+                <RowAction label="Edit" name={`Edit ${c.name || c.clientId}`} onClick={() => setOpen({ kind: 'edit', client: c })} />
                 {c.authMethod === 'private_key_jwt' && (
                   <RowAction label="Replace keys" name={`Replace keys of ${c.name || c.clientId}`} onClick={() => setOpen({ kind: 'keys', client: c })} />
                 )}
@@ -188,8 +204,19 @@ export function ClientsPage({ scope = '', title = 'OAuth clients', embedded = fa
           {method === 'private_key_jwt' && <JwksField />}
           <Field label="Scopes (optional)" name="scopes" placeholder="orders:read" hint="Space-separated; empty means every scope your organisation has." />
           <Field label="Token lifetime in seconds (optional)" name="ttl" type="number" min={1} inputMode="numeric" />
+          <AllowedIpsField form={create} who="the client" />
           <FormFooter form={create} onCancel={close} label="Create client" />
         </form>
+      </Dialog>
+
+      <Dialog title="Edit client" open={open?.kind === 'edit'} onClose={close}>
+        {open?.kind === 'edit' && (
+          <form onSubmit={edit.onSubmit}>
+            <Field label="Name" name="name" maxLength={200} defaultValue={open.client.name} error={edit.fieldError('name')} />
+            <AllowedIpsField form={edit} initial={open.client.allowedIps} who="the client" />
+            <FormFooter form={edit} onCancel={close} label="Save" />
+          </form>
+        )}
       </Dialog>
 
       <Dialog title="Rotate client secret" open={open?.kind === 'rotate'} onClose={close}>

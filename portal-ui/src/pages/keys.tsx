@@ -4,6 +4,7 @@
 import { useState } from 'preact/hooks';
 import { patch, post } from '../api.js';
 import { formatAgo, formatDate, formatQuota, formatRateLimit, type QuotaStatus } from '../format.js';
+import { AllowedIpsField, AllowedIpsSummary, allowedIpsOf } from '../ui/allowed-ips.js';
 import { ConfirmDialog, Dialog } from '../ui/dialog.js';
 import { Badge, EmptyState, Field, FormFooter, LoadError, Loading, LoadMore, PageHeader, Select, text, usePagedList, useSubmit } from '../ui/parts.js';
 import { SecretPanel } from '../ui/secret.js';
@@ -22,6 +23,7 @@ export interface ApiKey {
   rateLimit: unknown;
   quota: unknown;
   quotaStatus?: QuotaStatus | null;
+  allowedIps?: string[];
   createdAt: string;
 }
 
@@ -69,10 +71,12 @@ export function KeysPage({ scope = '', title = 'API keys', embedded = false }: {
 
   const create = useSubmit(async (data) => {
     const scopes = scopesOf(text(data, 'scopes'));
+    const allowedIps = allowedIpsOf(data);
     const issued = await post<Issued>(`${scope}keys`, {
       name: text(data, 'name'),
       ...(scopes.length ? { scopes } : {}),
       expiresAt: endOfDay(text(data, 'expiresOn')),
+      ...(allowedIps.length ? { allowedIps } : {}),
     });
     close();
     setSecret({ value: issued.key, name: issued.name });
@@ -80,7 +84,11 @@ export function KeysPage({ scope = '', title = 'API keys', embedded = false }: {
   });
   const edit = useSubmit(async (data) => {
     if (open?.kind !== 'edit') return;
-    await patch(`${scope}keys/${open.key.id}`, { name: text(data, 'name'), expiresAt: endOfDay(text(data, 'expiresOn')) });
+    await patch(`${scope}keys/${open.key.id}`, {
+      name: text(data, 'name'),
+      expiresAt: endOfDay(text(data, 'expiresOn')),
+      allowedIps: allowedIpsOf(data),
+    });
     close();
     toast('Key updated.');
     reload();
@@ -145,6 +153,7 @@ export function KeysPage({ scope = '', title = 'API keys', embedded = false }: {
               <td data-label="Limits">
                 <div>{formatRateLimit(k.rateLimit)}</div>
                 <div class="cell-sub">Quota: {formatQuota(k.quota, k.quotaStatus)}</div>
+                <AllowedIpsSummary ips={k.allowedIps} />
               </td>
               <td class="row-actions">
                 {!k.revokedAt && (
@@ -177,6 +186,7 @@ export function KeysPage({ scope = '', title = 'API keys', embedded = false }: {
             hint="Space-separated; empty means every scope your organisation has."
           />
           <Field label="Expires on (optional)" name="expiresOn" type="date" hint="Leave empty for a key that does not expire." />
+          <AllowedIpsField form={create} who="the key" />
           <FormFooter form={create} onCancel={close} label="Create key" />
         </form>
       </Dialog>
@@ -186,6 +196,7 @@ export function KeysPage({ scope = '', title = 'API keys', embedded = false }: {
           <form onSubmit={edit.onSubmit}>
             <Field label="Name" name="name" maxLength={200} defaultValue={open.key.name} />
             <Field label="Expires on" name="expiresOn" type="date" defaultValue={dateInputValue(open.key.expiresAt)} hint="Empty: the key does not expire." />
+            <AllowedIpsField form={edit} initial={open.key.allowedIps} who="the key" />
             <FormFooter form={edit} onCancel={close} label="Save" />
           </form>
         )}

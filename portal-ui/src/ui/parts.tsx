@@ -88,17 +88,28 @@ export function Select({ label, name, options, initial, hint, ...select }: Selec
   );
 }
 
-type TextAreaProps = Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'label'> & { label: string; name: string; hint?: ComponentChildren };
+type TextAreaProps = Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'label'> & {
+  label: string;
+  name: string;
+  hint?: ComponentChildren;
+  error?: string | undefined;
+};
 
-export function TextArea({ label, name, hint, ...area }: TextAreaProps) {
+export function TextArea({ label, name, hint, error, ...area }: TextAreaProps) {
   const id = useId();
+  const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
   return (
     <div class="field">
       <label for={id}>{label}</label>
-      <textarea id={id} name={name} aria-describedby={hint ? `${id}-hint` : undefined} {...area} />
+      <textarea id={id} name={name} aria-invalid={error ? 'true' : undefined} aria-describedby={described || undefined} {...area} />
       {hint && (
         <p class="field-hint" id={`${id}-hint`}>
           {hint}
+        </p>
+      )}
+      {error && (
+        <p class="field-error" id={`${id}-error`}>
+          {error}
         </p>
       )}
     </div>
@@ -214,6 +225,9 @@ export interface SubmitState {
   onSubmit: (event: TargetedSubmitEvent<HTMLFormElement>) => void;
 }
 
+/** Problems about one field that carry no `errors[]`: shown on that field too. */
+const FIELD_OF_CODE: Record<string, string> = { IP_ALLOWLIST_INVALID: 'allowedIps' };
+
 /** Runs `handler(form data)` on submit; shows the problem's detail and per-field errors on failure. */
 export function useSubmit(handler: (data: FormData, form: HTMLFormElement) => Promise<void>): SubmitState {
   const [busy, setBusy] = useState(false);
@@ -230,7 +244,8 @@ export function useSubmit(handler: (data: FormData, form: HTMLFormElement) => Pr
     } catch (e) {
       if (e instanceof ApiError) {
         setError(e.message);
-        setFields(e.fieldErrors);
+        const field = FIELD_OF_CODE[e.code];
+        setFields(e.fieldErrors.length === 0 && field ? [{ field, message: e.message }] : e.fieldErrors);
       } else {
         setError(e instanceof Error ? e.message : 'Something went wrong.');
       }

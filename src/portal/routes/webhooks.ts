@@ -1,12 +1,13 @@
 // A consumer's webhook endpoints in the portal: its owners (or an operator, under admin/…) register,
 // change, delete endpoints for that consumer's events, roll their secrets, read the delivery log and
 // redeliver. Another consumer's endpoint is answered as an unknown one; private addresses stay an
-// operator's decision (no allowPrivateNetworks here).
+// operator's decision (allowPrivateNetworks only under admin/…).
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import { errorResponses, noContent, PageQueryWithDefaults, ref } from '../../admin/schemas.js';
 import {
   IssuedWebhook,
+  OperatorWebhookCreate,
   PortalWebhookCreate,
   PortalWebhookUpdate,
   RolledWebhookSecret,
@@ -17,11 +18,12 @@ import {
   WebhookId,
   WebhookPage,
   WebhookSecretRoll,
+  WebhookUpdate,
 } from '../../admin/webhook-schemas.js';
 import { webhookDeliveryView, webhookView } from '../../admin/webhook-views.js';
 import type { App } from '../../app.js';
 import { PortcullisError } from '../../errors/codes.js';
-import { type PrincipalOf, portalActor, type Reach } from '../reach.js';
+import { operatorReach, type PrincipalOf, portalActor, type Reach } from '../reach.js';
 import type { PortalServer } from './portal-server.js';
 
 export function webhookRoutes(server: PortalServer, app: App, reach: Reach, principalOf: PrincipalOf): void {
@@ -40,6 +42,9 @@ export function webhookRoutes(server: PortalServer, app: App, reach: Reach, prin
     return consumerId;
   };
   const op = reach.operationId;
+  const forOperators = reach === operatorReach;
+  const CreateBody = forOperators ? OperatorWebhookCreate : PortalWebhookCreate;
+  const UpdateBody = forOperators ? WebhookUpdate : PortalWebhookUpdate;
 
   server.get(
     `${reach.prefix}/webhooks`,
@@ -67,7 +72,7 @@ export function webhookRoutes(server: PortalServer, app: App, reach: Reach, prin
         tags,
         summary: 'Register an endpoint for the consumer’s events; the answer is the only place its signing secret appears',
         params: ConsumerParams,
-        body: ref(PortalWebhookCreate),
+        body: ref(CreateBody),
         response: { 201: ref(IssuedWebhook), ...errorResponses },
       },
     },
@@ -93,7 +98,7 @@ export function webhookRoutes(server: PortalServer, app: App, reach: Reach, prin
         tags,
         summary: 'Change an endpoint’s URL, events, description or enabled state',
         params: WebhookParams,
-        body: ref(PortalWebhookUpdate),
+        body: ref(UpdateBody),
         response: { 200: ref(Webhook), ...errorResponses },
       },
     },

@@ -1,9 +1,10 @@
 // Operators: one consumer — settings (enable/disable, scopes, metadata, limits) and, in tabs, the same
 // keys, clients, usage, activity and members pages a member sees, through admin/consumers/<id>/….
 
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError, get, pageOf, patch } from '../../api.js';
 import { Link } from '../../router.js';
+import { AllowedIpsField, allowedIpsOf } from '../../ui/allowed-ips.js';
 import { ConfirmDialog } from '../../ui/dialog.js';
 import { Badge, ErrorText, Field, LoadError, Loading, Select, TextArea, text, useResource, useSubmit } from '../../ui/parts.js';
 import { toast } from '../../ui/toast.js';
@@ -12,15 +13,17 @@ import { ClientsPage } from '../clients.js';
 import { KeysPage } from '../keys.js';
 import { MembersPage } from '../members.js';
 import { UsagePage } from '../usage.js';
+import { WebhooksPage } from '../webhooks.js';
 import type { Consumer } from './consumers.js';
 
-const TABS: [string, string][] = [
+export const CONSUMER_TABS: [string, string][] = [
   ['', 'Settings'],
   ['keys', 'Keys'],
   ['clients', 'Clients'],
   ['usage', 'Usage'],
   ['activity', 'Activity'],
   ['members', 'Members'],
+  ['webhooks', 'Webhooks'],
 ];
 
 async function loadConsumer(id: string): Promise<Consumer> {
@@ -60,6 +63,7 @@ function Settings({ consumer, reload }: { consumer: Consumer; reload: () => void
       metadata,
       rateLimit: limitBody(text(data, 'rateLimit'), text(data, 'rateWindow'), 'window'),
       quota: limitBody(text(data, 'quota'), text(data, 'quotaPeriod'), 'period'),
+      allowedIps: allowedIpsOf(data),
     });
     toast('Consumer saved.');
     reload();
@@ -127,6 +131,7 @@ function Settings({ consumer, reload }: { consumer: Consumer; reload: () => void
               ]}
             />
           </div>
+          <AllowedIpsField form={save} initial={consumer.allowedIps} who="each of its keys and clients" />
           <ErrorText message={save.error} />
           <button type="submit" class="button button-primary" disabled={save.busy}>
             Save settings
@@ -154,6 +159,31 @@ function Settings({ consumer, reload }: { consumer: Consumer; reload: () => void
   );
 }
 
+/** The consumer's sections; on a narrow screen the row scrolls, and the current one is kept in sight. */
+function Tabs({ consumer, tab }: { consumer: Consumer; tab: string }) {
+  const ref = useRef<HTMLElement>(null);
+  useEffect(() => {
+    const reveal = () => {
+      const nav = ref.current;
+      const current = nav?.querySelector<HTMLElement>('[aria-current="page"]');
+      if (nav && current) nav.scrollLeft = Math.max(0, current.offsetLeft + current.offsetWidth - nav.clientWidth);
+    };
+    reveal();
+    // A phone turned upright narrows the row under the current tab.
+    window.addEventListener('resize', reveal);
+    return () => window.removeEventListener('resize', reveal);
+  }, [tab]);
+  return (
+    <nav ref={ref} class="subnav" aria-label={`${consumer.name} sections`}>
+      {CONSUMER_TABS.map(([t, label]) => (
+        <Link key={t} href={`/admin/consumers/${consumer.id}${t ? `/${t}` : ''}`} aria-current={tab === t ? 'page' : undefined}>
+          {label}
+        </Link>
+      ))}
+    </nav>
+  );
+}
+
 export function ConsumerPage({ id, tab }: { id: string; tab: string }) {
   const consumer = useResource(() => loadConsumer(id), [id]);
   const scope = `admin/consumers/${id}/`;
@@ -172,19 +202,14 @@ export function ConsumerPage({ id, tab }: { id: string; tab: string }) {
         {c.enabled ? <Badge tone="success">Enabled</Badge> : <Badge tone="danger">Disabled</Badge>}
         <code class="muted">{c.id}</code>
       </header>
-      <nav class="subnav" aria-label={`${c.name} sections`}>
-        {TABS.map(([t, label]) => (
-          <Link key={t} href={`/admin/consumers/${id}${t ? `/${t}` : ''}`} aria-current={tab === t ? 'page' : undefined}>
-            {label}
-          </Link>
-        ))}
-      </nav>
+      <Tabs consumer={c} tab={tab} />
       {tab === '' && <Settings consumer={c} reload={consumer.reload} />}
       {tab === 'keys' && <KeysPage scope={scope} embedded />}
       {tab === 'clients' && <ClientsPage scope={scope} embedded />}
       {tab === 'usage' && <UsagePage scope={scope} embedded />}
       {tab === 'activity' && <ActivityPage path={`${scope}audit-events`} embedded />}
       {tab === 'members' && <MembersPage scope={scope} embedded />}
+      {tab === 'webhooks' && <WebhooksPage scope={scope} embedded operator />}
     </>
   );
 }

@@ -4,6 +4,7 @@ import { useState } from 'preact/hooks';
 import { post } from '../../api.js';
 import { formatDate } from '../../format.js';
 import { Link, navigate } from '../../router.js';
+import { AllowedIpsSummary } from '../../ui/allowed-ips.js';
 import { Dialog } from '../../ui/dialog.js';
 import { Badge, EmptyState, Field, FormFooter, LoadError, Loading, LoadMore, PageHeader, text, usePagedList, useSubmit } from '../../ui/parts.js';
 import { DataTable, ScopeChips } from '../../ui/table.js';
@@ -16,6 +17,7 @@ export interface Consumer {
   enabled: boolean;
   rateLimit: unknown;
   quota: unknown;
+  allowedIps?: string[];
   createdAt: string;
 }
 
@@ -74,7 +76,10 @@ export function ConsumersPage() {
                 </Link>
                 <code class="cell-sub">{c.id}</code>
               </td>
-              <td data-label="Status">{c.enabled ? <Badge tone="success">Enabled</Badge> : <Badge tone="danger">Disabled</Badge>}</td>
+              <td data-label="Status">
+                {c.enabled ? <Badge tone="success">Enabled</Badge> : <Badge tone="danger">Disabled</Badge>}
+                <AllowedIpsSummary ips={c.allowedIps} />
+              </td>
               <td data-label="Scopes">
                 <ScopeChips scopes={c.scopes} none="None" />
               </td>
