@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
@@ -50,7 +51,15 @@ test('cluster-local.sh starts three nodes sharing keys, and stops them', {
     assert.equal(nodes.length, 3, stdout);
     pids.push(...nodes.map((n) => n.pid));
     assert.equal(new Set(nodes.map((n) => n.gateway)).size, 3);
-    const adminKey = (await run('cat', [`${tmp.dir}/admin.key`])).stdout;
+    // The master key and the admin key are readable by their owner only.
+    for (const [path, mode] of [
+      [tmp.dir, 0o700],
+      [`${tmp.dir}/master.key`, 0o600],
+      [`${tmp.dir}/admin.key`, 0o600],
+    ] as const) {
+      assert.equal(statSync(path).mode & 0o777, mode, path);
+    }
+    const adminKey = readFileSync(`${tmp.dir}/admin.key`, 'utf8');
     const admin = async (path: string, body: unknown) => {
       const response = await fetch(`${nodes[0]!.admin}/admin/v1${path}`, {
         method: 'POST',

@@ -18,7 +18,7 @@ const dockerfile = read('Dockerfile');
 const compose = parse(read('compose.yaml'), { merge: true }) as {
   services: Record<
     string,
-    { image?: string; build?: string; environment?: Record<string, string>; secrets?: string[]; entrypoint?: string[]; volumes?: string[] }
+    { image?: string; build?: string; environment?: Record<string, string>; secrets?: string[]; entrypoint?: string[]; volumes?: string[]; ports?: string[] }
   >;
   secrets: Record<string, { file: string }>;
 };
@@ -147,6 +147,9 @@ describe('compose.yaml and deploy/', () => {
     assert.match(compose.services.postgres!.image!, /^postgres:\d+/);
     assert.match(compose.services.redis!.image!, /^redis:\d+/);
     assert.ok(compose.secrets.master_key!.file.startsWith('./deploy/secrets/'));
+    // Only the balancer's gateway port is published to the network; node 1's admin API to the host's loopback.
+    const published = Object.entries(compose.services).flatMap(([name, service]) => (service.ports ?? []).map((port) => `${name} ${port}`));
+    assert.deepEqual(published.sort(), ['lb 8080:8080', 'portcullis1 127.0.0.1:8081:8081']);
     assert.match(read('.gitignore'), /^deploy\/secrets\/$/m);
     // nginx balances over the three gateway listeners, from the config file the compose mounts.
     assert.ok(compose.services.lb!.volumes!.includes('./deploy/nginx.conf:/etc/nginx/nginx.conf:ro'));
@@ -165,6 +168,12 @@ describe('compose.yaml and deploy/', () => {
     const master = container.env.find((e: { name: string }) => e.name === 'PORTCULLIS_OAUTH_MASTER_KEY');
     assert.equal(master.valueFrom.secretKeyRef.name, 'portcullis');
     const labels = deployment.spec.template.metadata.labels;
+    // The Service exposes the gateway only; the admin listener stays inside the pod network.
+    assert.deepEqual(
+      of('Service').spec.ports.map((p: { targetPort: string }) => p.targetPort),
+      ['gateway'],
+    );
+    assert.equal(deployment.spec.template.spec.securityContext.runAsNonRoot, true);
     for (const selecting of [of('Service').spec.selector, of('PodDisruptionBudget').spec.selector.matchLabels]) assert.deepEqual(selecting, labels);
     assert.ok(of('PodDisruptionBudget').spec.minAvailable < deployment.spec.replicas);
   });
