@@ -35,12 +35,13 @@ port_of() { # node, offset
   if [ "$base_port" = 0 ]; then echo 0; else echo $((base_port + 10 * ($1 - 1) + $2)); fi
 }
 
-# Waits (at most 30 s) for node $1's "portcullis started" log line and prints "gatewayUrl adminUrl".
+# Waits (at most 30 s) for node $1's "portcullis started" log line and its banner (which holds the
+# first admin key on the first start), and prints "gatewayUrl adminUrl".
 wait_started() {
   local log="$dir/node$1.log" pid
   pid="$(cat "$dir/node$1.pid")"
   for _ in $(seq 1 300); do
-    if grep -q '"msg":"portcullis started"' "$log" 2>/dev/null; then
+    if grep -q '"msg":"portcullis started"' "$log" 2>/dev/null && grep -q '^Portcullis is running' "$log"; then
       grep -m1 '"msg":"portcullis started"' "$log" |
         node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>{const l=JSON.parse(s);console.log(l.gatewayUrl,l.adminUrl)})'
       return 0
@@ -84,7 +85,7 @@ start() {
   local separator='?'
   [[ "$postgres_url" == *\?* ]] && separator='&'
   store_url="${postgres_url}${separator}options=-c%20search_path%3D${schema}"
-  # Node 1 first (it migrates the schema and creates the first admin key), then the other two together.
+  # Node 1 first (it migrates the schema and creates the first admin key, once), then the other two together.
   start_node 1
   local urls=()
   urls[1]="$(wait_started 1)"
@@ -92,6 +93,8 @@ start() {
   start_node 3
   urls[2]="$(wait_started 2)"
   urls[3]="$(wait_started 3)"
+  # The admin key node 1 created on a new schema (shown once, in its banner); or a new one.
+  [ -s "$dir/admin.key" ] || (umask 077 && sed -n 's/^  PORTCULLIS_ADMIN_KEY=//p' "$dir/node1.log" >"$dir/admin.key")
   if [ ! -s "$dir/admin.key" ]; then
     (umask 077 && PORTCULLIS_STORE="$store_url" node "$launch" admin create-key --name cluster-local --config "$dir/node1.yaml" --json |
       node -e 'let s="";process.stdin.on("data",(d)=>(s+=d)).on("end",()=>process.stdout.write(JSON.parse(s).key))' >"$dir/admin.key")
