@@ -14,7 +14,7 @@ COPY package.json package-lock.json ./
 # No lifecycle scripts yet (`prepare` would build before the sources are here); then the native addons.
 RUN npm ci --ignore-scripts --no-audit --no-fund \
  && npm rebuild better-sqlite3 esbuild
-COPY tsconfig.json biome.jsonc ./
+COPY tsconfig.json ./
 COPY src ./src
 COPY portal-ui ./portal-ui
 COPY scripts ./scripts
