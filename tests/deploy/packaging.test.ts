@@ -24,7 +24,7 @@ const compose = parse(read('compose.yaml'), { merge: true }) as {
 };
 const kubernetes = parseAllDocuments(read('deploy/kubernetes.yaml')).map((d) => d.toJS()) as Array<Record<string, any>>;
 
-/** Every variable loadConfig reads: one per config field, and PORTCULLIS_CONFIG. */
+/** Every variable loadConfig reads for a config field. */
 function knownVariables(schema: TSchema = ConfigSchema, path: string[] = []): string[] {
   return Object.entries((schema.properties ?? {}) as Record<string, TSchema>).flatMap(([name, child]) =>
     child[Kind] === 'Object' && child.properties ? knownVariables(child, [...path, name]) : [envName([...path, name])],
@@ -133,7 +133,8 @@ describe('Dockerfile', () => {
 });
 
 describe('compose.yaml and deploy/', () => {
-  const variables = new Set([...knownVariables(), 'PORTCULLIS_CONFIG']);
+  // The config's, the config file's, and the two the CLI's --url mode reads (src/cli/transport.ts).
+  const variables = new Set([...knownVariables(), 'PORTCULLIS_CONFIG', 'PORTCULLIS_URL', 'PORTCULLIS_ADMIN_KEY']);
 
   test('three Portcullis nodes of one image on PostgreSQL and Redis, with a shared master key, behind a load balancer', () => {
     const nodes = Object.entries(compose.services).filter(([, service]) => service.image === 'portcullis:local');
