@@ -29,7 +29,8 @@ function alive(pid: number): boolean {
 
 test('cluster-local.sh starts three nodes sharing keys, and stops them', {
   skip: POSTGRES_URL && REDIS_URL ? false : 'PORTCULLIS_TEST_POSTGRES_URL and PORTCULLIS_TEST_REDIS_URL are needed',
-  timeout: 30_000,
+  // About 5–7 s alone; three node processes starting on a loaded 2-core machine can take several times that.
+  timeout: 60_000,
 }, async () => {
   const upstream = createServer((request, response) => response.end(JSON.stringify({ path: request.url })));
   await new Promise<void>((r) => upstream.listen(0, '127.0.0.1', r));
@@ -46,7 +47,7 @@ test('cluster-local.sh starts three nodes sharing keys, and stops them', {
   };
   const pids: number[] = [];
   try {
-    const { stdout } = await run(SCRIPT, ['start'], { env, timeout: 30_000 });
+    const { stdout } = await run(SCRIPT, ['start'], { env, timeout: 45_000 });
     const nodes = [...stdout.matchAll(/^node (\d): gateway (\S+) admin (\S+) \(pid (\d+)/gm)].map((m) => ({ gateway: m[2]!, admin: m[3]!, pid: Number(m[4]) }));
     assert.equal(nodes.length, 3, stdout);
     pids.push(...nodes.map((n) => n.pid));
