@@ -32,6 +32,7 @@ const LONGEST = [
   'tests/security/admin-route-walk.test.js',
   'tests/portal/resources.test.js',
   'tests/cli/launch.test.js',
+  'tests/deploy/cluster-local.test.js',
 ];
 /** Processes that run at once: one a core, and one more that runs while others wait for a child process, a socket or a timer. */
 const CONCURRENCY = Number(process.env.PORTCULLIS_TEST_CONCURRENCY) || availableParallelism() + 1;
