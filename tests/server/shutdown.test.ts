@@ -1,16 +1,19 @@
 // Graceful shutdown (`running.close()`, what SIGTERM and SIGINT call): idle keep-alive connections do
 // not hold the close, a busy one gets `Connection: close`, an in-flight request finishes, one that
 // never ends is cut at `shutdown.gracePeriod`, /readyz says 503 from the start, and every answered
-// request is in usage afterwards.
+// request is in usage afterwards. One spawned `portcullis start` proves the process exits 0 on
+// SIGTERM while clients hold connections.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { Agent, createServer, type IncomingHttpHeaders, request, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { connect } from 'node:net';
+import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { validateConfig } from '../../src/config/load.js';
 import { startPortcullis } from '../../src/server/start.js';
 import { openStore } from '../../src/store/open.js';
-import { testLogger } from '../helpers/logs.js';
+import { followLogs, testLogger } from '../helpers/logs.js';
 import { tempDir } from '../helpers/stores.js';
 
 interface Answer {
@@ -193,4 +196,47 @@ describe('graceful shutdown', () => {
       await upstream.close();
     }
   });
+});
+
+test('`portcullis start` exits 0 on SIGTERM while a request never ends and a keep-alive connection idles', async () => {
+  const dir = tempDir();
+  const child = spawn(process.execPath, [resolve('dist/src/cli/launch.cjs'), 'start'], {
+    cwd: dir.dir,
+    env: {
+      ...process.env,
+      PORTCULLIS_LISTEN_HOST: '127.0.0.1',
+      PORTCULLIS_LISTEN_PORT: '0',
+      PORTCULLIS_ADMIN_PORT: '0',
+      PORTCULLIS_LOG_LEVEL: 'info',
+      PORTCULLIS_SHUTDOWN_GRACE_PERIOD: '1s',
+    },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let stdout = '';
+  child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk));
+  followLogs(child.stdout);
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
+  const agent = new Agent({ keepAlive: true });
+  try {
+    await waitFor('the start log line', () => stdout.includes('"portcullis started"'), 30_000);
+    const started = JSON.parse(stdout.split('\n').find((line) => line.includes('"portcullis started"'))!);
+    assert.equal((await get(`${started.adminUrl}/healthz`, agent, {})).headers.connection, 'keep-alive');
+    // A token request whose body never comes: in flight until the grace period cuts it.
+    const hung = connect(Number(new URL(started.gatewayUrl).port), '127.0.0.1');
+    await new Promise((resolveConnect) => hung.once('connect', resolveConnect));
+    hung.on('error', () => {});
+    hung.write('POST /oauth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant');
+    const cut = new Promise((resolveCut) => hung.once('close', resolveCut));
+
+    child.kill('SIGTERM');
+    // A guard against a hang, not a timing: the grace period is 1 s.
+    await waitFor('the exit', () => child.exitCode !== null, 20_000);
+    assert.equal(await exited, 0, stdout);
+    await cut;
+    assert.match(stdout, /grace period over/);
+  } finally {
+    agent.destroy();
+    if (child.exitCode === null) child.kill('SIGKILL');
+    dir.remove();
+  }
 });
