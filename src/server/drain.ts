@@ -32,7 +32,8 @@ function closeAfter(res: ServerResponse | null | undefined): void {
 
 /** Resolves once every connection of `server` is closed; at `deadline` at the latest. */
 export async function drainServer(server: Server, sockets: ReadonlySet<Socket>, deadline: Promise<void>): Promise<Drained> {
-  // Requests in flight: node:http keeps the response a connection is writing on the socket.
+  // Requests in flight: node:http keeps the response a connection is writing on the socket
+  // (`_httpMessage`, not documented, but what Node's own closeIdleConnections() reads, on 20 to 24).
   for (const socket of sockets) closeAfter((socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage);
   // Requests still arriving: before the listener's own handler, so that a response written at once closes too.
   server.prependListener('request', (_req, res) => closeAfter(res));
@@ -41,7 +42,7 @@ export async function drainServer(server: Server, sockets: ReadonlySet<Socket>, 
     server.close(() => resolve());
   });
   server.closeIdleConnections();
-  // A request that was in flight at the signal ends with its connection kept alive: close it then.
+  // A response whose head went out before the signal still says keep-alive: close its connection once it ends.
   const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
   sweep.unref();
   try {
