@@ -283,6 +283,11 @@ export const ConfigSchema = Type.Object(
       { default: {}, additionalProperties: false },
     ),
     webhooks: WebhookSettings,
+    /**
+     * SIGTERM/SIGINT (README "Running in production"): stop accepting, finish in-flight requests, then
+     * force-close what is still open after `gracePeriod`; keep it below the orchestrator's kill timeout.
+     */
+    shutdown: Type.Object({ gracePeriod: Duration('25s') }, { default: {}, additionalProperties: false }),
   },
   { additionalProperties: false },
 );

@@ -32,7 +32,7 @@ export async function storeIsReady(store: Store, timeoutMs: number): Promise<boo
 export interface Readiness {
   statusCode: 200 | 503;
   body: {
-    status: 'ready' | 'degraded' | 'store unreachable';
+    status: 'ready' | 'degraded' | 'store unreachable' | 'draining';
     /** Only with `redis` configured. No host or URL: /readyz needs no admin key. */
     redis?: Omit<RedisStatusView, 'target'>;
   };
@@ -42,11 +42,15 @@ export async function readiness({
   store,
   storeTimeoutMs,
   redis,
+  draining = false,
 }: {
   store: Store;
   storeTimeoutMs: number;
   redis: RedisStatus | undefined;
+  /** The node is shutting down: 503, so that a load balancer sends nothing more. */
+  draining?: boolean;
 }): Promise<Readiness> {
+  if (draining) return { statusCode: 503, body: { status: 'draining' } };
   const storeReady = await storeIsReady(store, storeTimeoutMs);
   let redisPart: Pick<Readiness['body'], 'redis'> = {};
   if (redis) {

@@ -20,6 +20,7 @@ import { createMetrics } from '../metrics/registry.js';
 import { registerOAuthRoutes } from '../oauth/routes.js';
 import { registerPortal } from '../portal/plugin.js';
 import { startBanner } from './banner.js';
+import { deadlineAfter, drainServer, trackConnections } from './drain.js';
 import { readiness } from './health.js';
 
 export interface RunningPortcullis {
@@ -33,6 +34,11 @@ export interface RunningPortcullis {
   firstAdminKey: string | null;
   /** Demo mode (no config file): the demo consumer; its key only on the run that created it. */
   demo: DemoCredentials | null;
+  /**
+   * Graceful shutdown (what SIGTERM and SIGINT do): /readyz answers 503, both listeners stop accepting
+   * and answer with `Connection: close`, idle connections close at once, usage and last-used times are
+   * flushed; in-flight requests finish, and what is still open after `shutdown.gracePeriod` is closed.
+   */
   close(): Promise<void>;
 }
 
@@ -80,6 +86,7 @@ export async function startPortcullis({
   // What is open, closed in reverse when a later step fails: a failed start leaves nothing running
   // (no listener, no echo upstream, no store), so the CLI's process ends with its exit code.
   const opened: Array<() => Promise<void>> = [() => app.close(), ...(reserved ? [reserved.release] : [])];
+  let draining = false;
   async function closeOpened(): Promise<void> {
     let failure: unknown;
     for (const close of [...opened].reverse()) await close().catch((error: unknown) => (failure ??= error));
@@ -101,7 +108,7 @@ export async function startPortcullis({
       register(server) {
         server.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
         server.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
-          const ready = await readiness({ store: app.store, storeTimeoutMs: parseDuration(app.config.storeTimeout), redis: app.redisStatus });
+          const ready = await readiness({ store: app.store, storeTimeoutMs: parseDuration(app.config.storeTimeout), redis: app.redisStatus, draining });
           if (ready.statusCode === 503) reply.header('retry-after', '5');
           return reply.code(ready.statusCode).send(ready.body);
         });
@@ -111,6 +118,7 @@ export async function startPortcullis({
       },
     });
     opened.push(() => admin.close());
+    const adminSockets = trackConnections(admin.server);
     await admin.listen({ host: loaded.config.admin.host, port: loaded.config.admin.port });
     const address = admin.server.address();
     const port = typeof address === 'object' && address ? address.port : loaded.config.admin.port;
@@ -130,6 +138,7 @@ export async function startPortcullis({
       },
     });
     opened.push(() => gateway.close());
+    const gatewaySockets = trackConnections(gateway.server);
     const gatewayUrl = gateway.url;
 
     // Only now, with both listeners bound: a start that fails before this point (a port in use, a
@@ -149,6 +158,30 @@ export async function startPortcullis({
     );
     print(startBanner({ gatewayUrl, adminUrl, configPath: loaded.path, firstAdminKey, demo, portal: portalLinks }));
 
+    async function shutDown(): Promise<void> {
+      draining = true;
+      const gracePeriod = app.config.shutdown.gracePeriod;
+      app.log.info({ gracePeriod }, 'shutting down: draining connections');
+      // Early, so that an orchestrator that kills before the end loses nothing counted so far.
+      const early = Promise.all([app.usage.flush(), app.lastUsed.flush()]).catch((error: Error) =>
+        app.log.warn({ err: { message: error.message } }, 'could not flush usage at shutdown; will retry'),
+      );
+      const deadline = deadlineAfter(parseDuration(gracePeriod));
+      try {
+        const drained = await Promise.all([
+          drainServer(gateway.server, gatewaySockets, deadline.reached),
+          drainServer(admin.server, adminSockets, deadline.reached),
+        ]);
+        const forced = drained[0].forced + drained[1].forced;
+        if (forced > 0) app.log.warn({ forced, gracePeriod }, 'grace period over: closed the connections still open');
+      } finally {
+        deadline.cancel();
+      }
+      await early;
+      // The usage recorder and last-used tracker flush once more as the app closes.
+      await closeOpened();
+    }
+
     let closing: Promise<void> | undefined;
     return {
       app,
@@ -159,7 +192,7 @@ export async function startPortcullis({
       firstAdminKey,
       demo,
       close() {
-        closing ??= closeOpened();
+        closing ??= shutDown();
         return closing;
       },
     };

@@ -20,11 +20,24 @@ export function addStart(program: Command, ctx: CliContext): void {
       }
       const running = await startPortcullis({ loaded, print: (text) => ctx.stderr.write(text) });
       if (ctx.onStarted) return ctx.onStarted(running);
-      // The server is the process: a signal closes it and ends the process.
+      // The server is the process: a signal shuts it down gracefully (running.close(), bounded by
+      // shutdown.gracePeriod) and ends the process with 0; a second signal ends it at once with 130.
+      let stopping = false;
       const stop = () => {
-        void running.close().then(() => process.exit(0));
+        if (stopping) {
+          running.app.log.warn('second signal: exiting without waiting');
+          process.exit(130);
+        }
+        stopping = true;
+        void running.close().then(
+          () => process.exit(0),
+          (error: Error) => {
+            running.app.log.error({ err: { message: error.message } }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
       };
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
     });
 }
