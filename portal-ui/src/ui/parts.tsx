@@ -31,19 +31,27 @@ type InputProps = Omit<PartialInputHTMLAttributes<HTMLInputElement>, 'label' | '
   error?: string | undefined;
 };
 
-export function Field({ label, name, hint, error, ...input }: InputProps) {
+/**
+ * What every form control shares: its label, the hint and the error under it, and the ids that tie
+ * them to the control (`aria-describedby`); `control` gets those attributes.
+ */
+function FieldFrame({
+  label,
+  hint,
+  error,
+  control,
+}: {
+  label: string;
+  hint?: ComponentChildren;
+  error?: string | undefined;
+  control: (a11y: { id: string; 'aria-invalid'?: 'true'; 'aria-describedby'?: string }) => ComponentChildren;
+}) {
   const id = useId();
   const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
   return (
     <div class="field">
       <label for={id}>{label}</label>
-      <input
-        id={id}
-        name={name}
-        aria-invalid={error ? 'true' : undefined}
-        aria-describedby={described || undefined}
-        {...(input as InputHTMLAttributes<HTMLInputElement>)}
-      />
+      {control({ id, ...(error ? { 'aria-invalid': 'true' as const } : {}), ...(described ? { 'aria-describedby': described } : {}) })}
       {hint && (
         <p class="field-hint" id={`${id}-hint`}>
           {hint}
@@ -55,6 +63,17 @@ export function Field({ label, name, hint, error, ...input }: InputProps) {
         </p>
       )}
     </div>
+  );
+}
+
+export function Field({ label, name, hint, error, ...input }: InputProps) {
+  return (
+    <FieldFrame
+      label={label}
+      hint={hint}
+      error={error}
+      control={(a11y) => <input name={name} {...a11y} {...(input as InputHTMLAttributes<HTMLInputElement>)} />}
+    />
   );
 }
 
@@ -68,23 +87,20 @@ type SelectProps = Omit<PartialSelectHTMLAttributes<HTMLSelectElement>, 'label' 
 };
 
 export function Select({ label, name, options, initial, hint, ...select }: SelectProps) {
-  const id = useId();
   return (
-    <div class="field">
-      <label for={id}>{label}</label>
-      <select id={id} name={name} aria-describedby={hint ? `${id}-hint` : undefined} {...(select as SelectHTMLAttributes<HTMLSelectElement>)}>
-        {options.map(([value, text]) => (
-          <option key={value} value={value} selected={initial === undefined ? undefined : value === initial}>
-            {text}
-          </option>
-        ))}
-      </select>
-      {hint && (
-        <p class="field-hint" id={`${id}-hint`}>
-          {hint}
-        </p>
+    <FieldFrame
+      label={label}
+      hint={hint}
+      control={(a11y) => (
+        <select name={name} {...a11y} {...(select as SelectHTMLAttributes<HTMLSelectElement>)}>
+          {options.map(([value, text]) => (
+            <option key={value} value={value} selected={initial === undefined ? undefined : value === initial}>
+              {text}
+            </option>
+          ))}
+        </select>
       )}
-    </div>
+    />
   );
 }
 
@@ -96,24 +112,7 @@ type TextAreaProps = Omit<TextareaHTMLAttributes<HTMLTextAreaElement>, 'label'> 
 };
 
 export function TextArea({ label, name, hint, error, ...area }: TextAreaProps) {
-  const id = useId();
-  const described = [hint ? `${id}-hint` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
-  return (
-    <div class="field">
-      <label for={id}>{label}</label>
-      <textarea id={id} name={name} aria-invalid={error ? 'true' : undefined} aria-describedby={described || undefined} {...area} />
-      {hint && (
-        <p class="field-hint" id={`${id}-hint`}>
-          {hint}
-        </p>
-      )}
-      {error && (
-        <p class="field-error" id={`${id}-error`}>
-          {error}
-        </p>
-      )}
-    </div>
-  );
+  return <FieldFrame label={label} hint={hint} error={error} control={(a11y) => <textarea name={name} {...a11y} {...area} />} />;
 }
 
 /** `embedded`: a section of a page that has its own h1 (an operator's consumer page): an h2 then. */
