@@ -5,9 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { runCli } from '../../src/cli/main.js';
-import { cli as run, spawnCli } from '../helpers/cli.js';
-import { noteLogText } from '../helpers/logs.js';
+import { cli as run, spawnCli, startInProcess } from '../helpers/cli.js';
 import { tempDir } from '../helpers/stores.js';
 
 async function json(cwd: string, args: string[], env?: NodeJS.ProcessEnv) {
@@ -182,21 +180,9 @@ test('a time option with a bad value says, in one line, which format it takes', 
 
 test('the CLI works against a running admin API with --url and --admin-key', async () => {
   const tmp = tempDir();
-  let banner = '';
-  let server: { close(): Promise<void> } | undefined;
   // `start` in this process, handing its server over to be closed (the executable's start: tests/server/first-start.test.ts).
-  const started = await runCli(['start'], {
-    cwd: tmp.dir,
-    env: { ...process.env, PORTCULLIS_ADMIN_PORT: '0', PORTCULLIS_LISTEN_PORT: '0', PORTCULLIS_LOG_LEVEL: 'silent' },
-    stdout: { write: () => true },
-    stderr: { write: (text: string) => (banner += text) },
-    onStarted: (running) => {
-      server = running;
-    },
-  });
-  noteLogText(banner);
+  const { banner, close } = await startInProcess(tmp.dir);
   try {
-    assert.equal(started, 0, banner);
     const adminKey = /PORTCULLIS_ADMIN_KEY=(pcl_\w+)/.exec(banner)![1]!;
     const url = /Admin API reference: (http:\/\/[^/\s]+)/.exec(banner)![1]!;
 
@@ -225,7 +211,7 @@ test('the CLI works against a running admin API with --url and --admin-key', asy
     const down = await run(tmp.dir, ['consumers', 'list', '--url', 'http://127.0.0.1:9', '--admin-key', adminKey]);
     assert.match(down.stderr, /cannot reach the admin API/);
   } finally {
-    await server?.close();
+    await close();
     tmp.remove();
   }
 });

@@ -35,3 +35,33 @@ export function spawnCli(cwd: string, args: string[], env: NodeJS.ProcessEnv = {
   noteLogText(`${result.stdout}\n${result.stderr}`);
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+/**
+ * `portcullis start …args` in this process through the command parser, on ports the system picks: its
+ * banner (stderr; its log lines are not wanted) and the running server, handed over to be closed
+ * (`onStarted`) instead of waiting for a signal. Fails the test unless the start succeeds.
+ */
+export async function startInProcess(cwd: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<{ banner: string; close(): Promise<void> }> {
+  let banner = '';
+  let server: { close(): Promise<void> } | undefined;
+  const code = await runCli(['start', ...args], {
+    cwd,
+    env: {
+      ...process.env,
+      PORTCULLIS_LISTEN_HOST: '127.0.0.1',
+      PORTCULLIS_LISTEN_PORT: '0',
+      PORTCULLIS_ADMIN_PORT: '0',
+      ...env,
+      PORTCULLIS_LOG_LEVEL: 'silent',
+    },
+    stdout: { write: () => true },
+    stderr: { write: (text: string) => (banner += text) },
+    onStarted: (running) => {
+      server = running;
+    },
+  });
+  noteLogText(banner);
+  if (code !== 0 || !server) throw new Error(`portcullis start exited ${code} or handed over no server:\n${banner}`);
+  const running = server;
+  return { banner, close: () => running.close() };
+}

@@ -11,11 +11,10 @@ import { writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { runCli } from '../../src/cli/main.js';
 import { validateConfig } from '../../src/config/load.js';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
 import { startPortcullis } from '../../src/server/start.js';
-import { type CliResult, cli } from '../helpers/cli.js';
+import { type CliResult, cli, startInProcess } from '../helpers/cli.js';
 import { followLogs, noteSecret, testLogger } from '../helpers/logs.js';
 import { tempDir } from '../helpers/stores.js';
 
@@ -54,33 +53,11 @@ function failedStart(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promi
   });
 }
 
-/**
- * `portcullis start` that succeeds, in this process through the command parser: its banner (stderr)
- * and the running server to close. Its log lines are not wanted (the spawned test below reads them).
- */
+/** A start that succeeds, in this process (the helper's); the keys its banner prints are noted as secrets. */
 async function goodStart(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promise<{ banner: string; close(): Promise<void> }> {
-  let banner = '';
-  let server: { close(): Promise<void> } | undefined;
-  const code = await runCli(['start', ...args], {
-    cwd,
-    env: {
-      ...process.env,
-      PORTCULLIS_LISTEN_HOST: '127.0.0.1',
-      PORTCULLIS_LISTEN_PORT: '0',
-      PORTCULLIS_ADMIN_PORT: '0',
-      ...env,
-      PORTCULLIS_LOG_LEVEL: 'silent',
-    },
-    stdout: { write: () => true },
-    stderr: { write: (text: string) => (banner += text) },
-    onStarted: (running) => {
-      server = running;
-    },
-  });
-  noteKeys(banner);
-  assert.equal(code, 0, banner);
-  assert.ok(server, `the start handed over no server:\n${banner}`);
-  return { banner, close: () => server!.close() };
+  const started = await startInProcess(cwd, args, env);
+  noteKeys(started.banner);
+  return started;
 }
 
 /** Resolves once `ready` holds (checked on every chunk of output); rejects if the CLI exits first or not in time. */
