@@ -114,7 +114,8 @@ export async function registerPortal(server: FastifyInstance, { app, uiDir = DEF
           publicAccountRoutes(typed, { app, cookie, sessions });
 
           await api.register(async (signedIn) => {
-            // Set again: without it, this context's routes got Fastify's default serialiser (seen by logging each route's compiler).
+            // Set again: a context that adds schemas (the resource routes add theirs here, for the
+            // document) has Fastify rebuild its serialiser from the server's builder, its default one.
             signedIn.setSerializerCompiler(adminSerializers());
             signedIn.addHook('onRequest', async (request) => {
               const id = cookie.read(request);
