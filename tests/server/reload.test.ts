@@ -11,6 +11,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { stringify } from 'yaml';
 import { runCli } from '../../src/cli/main.js';
 import { loadConfig } from '../../src/config/load.js';
@@ -113,6 +114,11 @@ describe('config reload', () => {
       assert.deepEqual(answer.body.logLevel, { from: 'info', to: 'debug' });
       assert.deepEqual(answer.body.restartRequired, []);
       assert.equal(answer.body.config, s.path);
+      const document = (await s.admin('GET', '/admin/v1/openapi.json')).body;
+      const ajv = new Ajv2020({ strict: false, validateFormats: false });
+      ajv.addSchema({ components: document.components }, 'doc');
+      const validate = ajv.getSchema('doc#/components/schemas/ReloadOutcome')!;
+      assert.ok(validate(answer.body), `the answer matches the document: ${JSON.stringify(validate.errors)}`);
 
       assert.deepEqual(await s.get('/b/x'), { status: 200, text: 'one' }, 'the new API serves');
       assert.equal((await s.get('/a/x')).status, 200);
