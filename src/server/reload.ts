@@ -92,7 +92,9 @@ function apiFingerprint(api: ApiConfig, baseDir: string): string {
 
 function refused(error: unknown): PortcullisError {
   const message = error instanceof Error ? error.message : String(error);
-  return new PortcullisError('CONFIG_INVALID', withoutSecretValues(message));
+  // A YAML error quotes the lines around it, which may hold a secret: its first line has the position.
+  const shown = message.includes('is not valid YAML') ? message.split('\n')[0]! : message;
+  return new PortcullisError('CONFIG_INVALID', withoutSecretValues(shown));
 }
 
 const apiFingerprints = (apis: readonly ApiConfig[], baseDir: string) => new Map(apis.map((api) => [api.name, apiFingerprint(api, baseDir)]));

@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { Ajv2020 } from 'ajv/dist/2020.js';
@@ -33,10 +33,17 @@ async function startUpstream(name: string) {
     }
     res.end(name);
   });
+  server.keepAliveTimeout = 60_000;
+  const open = new Set<Socket>();
+  server.on('connection', (socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     held,
+    connections: () => open.size,
     async close() {
       server.closeAllConnections();
       await new Promise((done) => server.close(done));
@@ -143,7 +150,7 @@ describe('config reload', () => {
     const s = await startFromFile('invalid', baseConfig('invalid', [api]));
     try {
       const cases: Array<[string, Record<string, unknown> | string, RegExp]> = [
-        ['not YAML', 'apis: [unclosed', /not valid YAML/],
+        ['not YAML', 'oauth: {masterKey: secret-value-not-shown\n', /not valid YAML.*line 2, column 1/],
         ['a schema error', baseConfig('invalid', [{ ...api, upstream: 42 }]), /apis\.0\.upstream/],
         ['a duplicate base path', baseConfig('invalid', [api, { ...api, name: 'b' }]), /apis\.1\.basePath/],
         ['a missing OpenAPI file', baseConfig('invalid', [{ ...api, openapi: 'nowhere.yaml' }]), /apis\.0\.openapi/],
@@ -182,10 +189,24 @@ describe('config reload', () => {
       one.held[0]!.end('one, late');
       assert.deepEqual(await slow, { status: 200, text: 'one, late' }, 'the request under way finished on the old upstream');
       assert.deepEqual(await s.get('/a/x'), { status: 200, text: 'two' });
+      // Both ends would keep the connection for a minute (keepAliveTimeout): only closing the pool ends it now.
+      await waitFor('the replaced pool to close its connections to upstream one', () => one.connections() === 0, 3_000);
     } finally {
       await s.running.close();
       await one.close();
       await two.close();
+    }
+  });
+
+  test('one reload at a time: a second one while the first runs is 409 RELOAD_IN_PROGRESS', async () => {
+    const s = await startFromFile('concurrent', baseConfig('concurrent', []));
+    try {
+      const [first, second] = await Promise.allSettled([s.running.reload(), s.running.reload()]);
+      assert.equal(first.status, 'fulfilled');
+      assert.equal(second.status === 'rejected' && (second.reason as { code: string }).code, 'RELOAD_IN_PROGRESS');
+      assert.equal((await s.admin('POST', '/admin/v1/reload')).status, 200, 'and the next one runs');
+    } finally {
+      await s.running.close();
     }
   });
 
