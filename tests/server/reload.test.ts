@@ -198,13 +198,30 @@ describe('config reload', () => {
     }
   });
 
-  test('one reload at a time: a second one while the first runs is 409 RELOAD_IN_PROGRESS', async () => {
+  test('one reload at a time (409 RELOAD_IN_PROGRESS); audit: false records nothing; an Idempotency-Key retry replays', async () => {
     const s = await startFromFile('concurrent', baseConfig('concurrent', []));
     try {
       const [first, second] = await Promise.allSettled([s.running.reload(), s.running.reload()]);
       assert.equal(first.status, 'fulfilled');
       assert.equal(second.status === 'rejected' && (second.reason as { code: string }).code, 'RELOAD_IN_PROGRESS');
       assert.equal((await s.admin('POST', '/admin/v1/reload')).status, 200, 'and the next one runs');
+
+      // A supervisor reloading several workers has one of them audit: the others record nothing.
+      const audited = async () => (await s.admin('GET', '/admin/v1/audit-events?action=config.reloaded')).body.items.length;
+      const before = await audited();
+      await s.running.reload({ audit: false });
+      assert.equal(await audited(), before, 'audit: false records nothing');
+
+      // Like the other admin writes, a retry with the same Idempotency-Key replays the first answer.
+      const send = () =>
+        fetch(`${s.running.adminUrl}/admin/v1/reload`, { method: 'POST', headers: { authorization: `Bearer ${s.adminKey}`, 'idempotency-key': 'reload-1' } });
+      const original = await send();
+      assert.equal(original.status, 200);
+      const retry = await send();
+      assert.equal(retry.status, 200);
+      assert.equal(retry.headers.get('idempotent-replayed'), 'true');
+      assert.deepEqual(await retry.json(), await original.json());
+      assert.equal(await audited(), before + 1, 'the retry did not reload again');
     } finally {
       await s.running.close();
     }
