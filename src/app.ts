@@ -21,7 +21,7 @@ import { createLeakService } from './leaks/service.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { parseDuration } from './lib/duration.js';
 import { createLimiters } from './limits/limiter.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLevelControl, createLogger, type Logger } from './logger.js';
 import { createMailer } from './mail/create.js';
 import { createMemberService } from './members/service.js';
 import { createSessionService } from './members/sessions.js';
@@ -278,6 +278,10 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     config,
     clock,
     log,
+    /** The audit log (each service records its own changes; the server records config reloads). */
+    audit,
+    /** The log level (a reload changes it) and the long-lived child loggers that follow it. */
+    logs: createLevelControl(log),
     store,
     cache,
     lastUsed,
