@@ -10,6 +10,11 @@
 // own, and so does a file that bounds how long an answer takes (TIMED); the shared processes lower
 // their own priority, so the other test processes do not take the cores such a file needs.
 // PORTCULLIS_TEST_ISOLATE=1 runs every file in its own process, as before.
+//
+// `--cpu` prints the CPU time the test processes used (user + system, all of them, read from
+// /proc/self/stat once they have ended) and the CPU time of the machine's PostgreSQL server during
+// the run (every `postgres` process, so another client's queries count too). On a shared machine
+// wall time follows the load; these follow the work (Linux only).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -37,6 +42,30 @@ const LONGEST = [
 const CONCURRENCY = Number(process.env.PORTCULLIS_TEST_CONCURRENCY) || availableParallelism() + 1;
 const GROUPS = CONCURRENCY * 2;
 
+/** Fields 14–17 of /proc/PID/stat (utime, stime, cutime, cstime) in seconds, or undefined for a process gone. */
+function cpuOf(pid) {
+  let stat;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+  const seconds = (i) => Number(fields[i]) / 100;
+  return { comm, self: seconds(11) + seconds(12), children: seconds(13) + seconds(14) };
+}
+
+/** PostgreSQL's CPU so far: every postgres process, and the backends its postmaster has reaped. */
+function postgresCpu() {
+  let total = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    const cpu = cpuOf(pid);
+    if (cpu?.comm === 'postgres') total += cpu.self + cpu.children;
+  }
+  return total;
+}
+
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -45,7 +74,8 @@ function find(dir) {
   });
 }
 
-const filter = process.argv.slice(2);
+const reportCpu = process.argv.includes('--cpu');
+const filter = process.argv.slice(2).filter((arg) => arg !== '--cpu');
 const files = find('dist/tests')
   .filter((f) => filter.length === 0 || filter.some((part) => f.includes(part)))
   .sort();
@@ -85,10 +115,17 @@ try {
     writeFileSync(entry, `${code.join('\n')}\n`);
     return entry;
   });
+  const before = reportCpu ? { tests: cpuOf('self')?.children ?? 0, postgres: postgresCpu(), at: performance.now() } : undefined;
   const result = spawnSync(process.execPath, ['--test', `--test-concurrency=${CONCURRENCY}`, '--test-reporter=spec', ...solo, ...entries], {
     stdio: 'inherit',
     env,
   });
+  if (before) {
+    const tests = (cpuOf('self')?.children ?? 0) - before.tests;
+    const postgres = postgresCpu() - before.postgres;
+    const wall = (performance.now() - before.at) / 1000;
+    console.log(`cpu: test processes ${tests.toFixed(1)} s, PostgreSQL ${postgres.toFixed(1)} s (any client), wall ${wall.toFixed(1)} s`);
+  }
   const check = spawnSync(process.execPath, ['scripts/check-log-secrets.mjs', logDir], { stdio: 'inherit' });
   process.exitCode = result.status || check.status || (result.signal || check.signal ? 1 : 0);
 } finally {

@@ -8,6 +8,7 @@
 import { LRUCache } from 'lru-cache';
 import { freshUntil } from '../auth/freshness.js';
 import { type AddressAllowlist, bothAllowlists, compileAllowlist } from '../lib/ip-allowlist.js';
+import { lruWithRoom } from '../lib/lru-room.js';
 import type { IdentityLimits } from '../limits/policies.js';
 import type { JsonObject, KeyVerificationRecord } from '../store/types.js';
 import type { VerifyResult } from './verify-result.js';
@@ -148,21 +149,26 @@ export function createKeyCache(options: KeyCacheOptions): KeyCache {
   // No TTL of lru-cache's own: each entry carries its freshness (one clock read per lookup, where
   // lru-cache's TTL would cost another), and a known key outlives it for stale-if-error. An entry
   // past all use is dropped when it is next looked up, or evicted as the least recently used.
-  // Made when the first entry is set: lru-cache fills all its slots when it is made (~30 ms for 100,000), which every App paid, each CLI command and test app, though most never cache anything.
+  // Made when the first entry is set, small, and grown to maxEntries as it fills (lib/lru-room.ts).
   let lru: LRUCache<string, Entry> | undefined;
   const filled = () =>
-    (lru ??= new LRUCache<string, Entry>({
-      max: Math.max(1, options.maxEntries),
-      dispose: (entry, hash) => {
-        if (!entry.known) return;
-        const hashes = byConsumer.get(entry.consumer.id);
-        hashes?.delete(hash);
-        if (hashes?.size === 0) {
-          byConsumer.delete(entry.consumer.id);
-          consumers.delete(entry.consumer.id);
-        }
-      },
-    }));
+    (lru = lruWithRoom(
+      lru,
+      Math.max(1, options.maxEntries),
+      (max) =>
+        new LRUCache<string, Entry>({
+          max,
+          dispose: (entry, hash) => {
+            if (!entry.known) return;
+            const hashes = byConsumer.get(entry.consumer.id);
+            hashes?.delete(hash);
+            if (hashes?.size === 0) {
+              byConsumer.delete(entry.consumer.id);
+              consumers.delete(entry.consumer.id);
+            }
+          },
+        }),
+    ));
 
   return {
     get(hash) {

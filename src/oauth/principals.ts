@@ -7,6 +7,7 @@
 import { LRUCache } from 'lru-cache';
 import { createStoreFaultState, freshUntil } from '../auth/freshness.js';
 import { type AddressAllowlist, bothAllowlists, compileAllowlist } from '../lib/ip-allowlist.js';
+import { lruWithRoom } from '../lib/lru-room.js';
 import { isStoreUnavailable } from '../store/errors.js';
 import type { ClientSecretRecord, OAuthClientRecord } from '../store/oauth-types.js';
 import type { ConsumerRecord, Store } from '../store/types.js';
@@ -65,18 +66,23 @@ export function createPrincipalCache({ store, now, ttlMs, negativeTtlMs, staleIf
   const byConsumer = new Map<string, Set<string>>();
   const storeFaults = createStoreFaultState(now);
   // No lru-cache TTL: each slot carries its freshness, and outlives it for stale-if-error.
-  // Made when the first entry is set: lru-cache fills all its slots when it is made (~30 ms for 100,000), which every App paid, each CLI command and test app, though most never cache anything.
+  // Made when the first entry is set, small, and grown to maxEntries as it fills (lib/lru-room.ts).
   let lru: LRUCache<string, Slot> | undefined;
   const filled = () =>
-    (lru ??= new LRUCache<string, Slot>({
-      max: Math.max(1, maxEntries),
-      dispose: (slot, cacheKey) => {
-        if (slot.entry === UNKNOWN) return;
-        const keys = byConsumer.get(slot.entry.consumer.id);
-        keys?.delete(cacheKey);
-        if (keys?.size === 0) byConsumer.delete(slot.entry.consumer.id);
-      },
-    }));
+    (lru = lruWithRoom(
+      lru,
+      Math.max(1, maxEntries),
+      (max) =>
+        new LRUCache<string, Slot>({
+          max,
+          dispose: (slot, cacheKey) => {
+            if (slot.entry === UNKNOWN) return;
+            const keys = byConsumer.get(slot.entry.consumer.id);
+            keys?.delete(cacheKey);
+            if (keys?.size === 0) byConsumer.delete(slot.entry.consumer.id);
+          },
+        }),
+    ));
 
   function remember(cacheKey: string, entry: ClientPrincipal | ExternalPrincipal): void {
     filled().set(cacheKey, { entry, freshUntil: freshUntil(now(), ttlMs) });

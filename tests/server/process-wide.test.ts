@@ -4,7 +4,7 @@
 // process-wide state no other test has touched.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
 import { tempDir } from '../helpers/stores.js';
 
@@ -30,20 +30,22 @@ await running.close();
 console.log(JSON.stringify({ afterCreateApp, afterStart }));
 `;
 
-let dir: ReturnType<typeof tempDir>;
-before(() => {
-  dir = tempDir();
-});
-after(() => dir.remove());
-
-test('createApp leaves the process as it was; startPortcullis applies the process-wide settings', async () => {
-  const { stdout } = await run(process.execPath, ['--input-type=module', '-e', CHILD], {
-    env: {
-      ...process.env,
-      DIR: dir.dir,
-      DIST_SRC: new URL('../../src/', import.meta.url).href,
-      DIST_HELPERS: new URL('../helpers/', import.meta.url).href,
-    },
+describe('process-wide settings', () => {
+  let dir: ReturnType<typeof tempDir>;
+  before(() => {
+    dir = tempDir();
   });
-  assert.deepEqual(JSON.parse(stdout.trim().split('\n').at(-1)!), { afterCreateApp: false, afterStart: true });
+  after(() => dir.remove());
+
+  test('createApp leaves the process as it was; startPortcullis applies the process-wide settings', async () => {
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', CHILD], {
+      env: {
+        ...process.env,
+        DIR: dir.dir,
+        DIST_SRC: new URL('../../src/', import.meta.url).href,
+        DIST_HELPERS: new URL('../helpers/', import.meta.url).href,
+      },
+    });
+    assert.deepEqual(JSON.parse(stdout.trim().split('\n').at(-1)!), { afterCreateApp: false, afterStart: true });
+  });
 });

@@ -3,6 +3,7 @@
 // the LRU needs no clock of its own (one clock read per request, not three).
 import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
+import { lruWithRoom } from '../../lib/lru-room.js';
 import type { VerifiedToken } from './verified-token.js';
 
 export interface TokenCache {
@@ -17,13 +18,13 @@ export const tokenHashOf = (token: string) => hash('sha256', token, 'base64url')
 
 export function createTokenCache(options: { maxEntries: number }): TokenCache {
   const enabled = options.maxEntries > 0;
-  // Made when the first token is cached: lru-cache fills all its slots when it is made (~30 ms for 100,000), which every App paid, each CLI command and test app, though most never cache anything.
+  // Made when the first token is cached, small, and grown to maxEntries as it fills (lib/lru-room.ts).
   let lru: LRUCache<string, VerifiedToken> | undefined;
   return {
     get: (tokenHash) => lru?.get(tokenHash),
     set(tokenHash, token) {
       if (!enabled) return;
-      lru ??= new LRUCache({ max: options.maxEntries });
+      lru = lruWithRoom(lru, options.maxEntries, (max) => new LRUCache<string, VerifiedToken>({ max }));
       lru.set(tokenHash, token);
     },
     delete: (tokenHash) => void lru?.delete(tokenHash),
