@@ -35,11 +35,12 @@ export function describePostgresUrl(url: string): string {
 
 /** Faults that mean "the database is not reachable right now" rather than "the query was wrong". */
 export function isStoreUnavailable(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
   // node-postgres reports a dropped connection or a full pool by message only.
   if (typeof message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(message))
     return true;
-  if (!code) return false;
+  // Not every error's code is text (a numeric errno from some drivers, a symbol): those are not ours to judge.
+  if (typeof code !== 'string' || code === '') return false;
   return (
     // STORE_TIMEOUT: no answer within storeTimeout; 57014: statement_timeout, or a COMMIT after its deadline.
     ['STORE_TIMEOUT', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', 'SQLITE_BUSY', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', '57014'].includes(
