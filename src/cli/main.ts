@@ -2,6 +2,7 @@
 // The `portcullis` command line: start the server, manage consumers and keys on the configured store
 // or against a running admin API (--url, --admin-key). Each command is in commands/; a run gets its
 // output streams, environment and folder from its caller (runCli), so runs share no state.
+import cluster from 'node:cluster';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { addAdmin } from './commands/admin.js';
@@ -76,4 +77,6 @@ function messageOf(error: unknown): string {
 /** The executable (launch.cts): this process's arguments, streams, environment and folder. */
 export async function main(argv: string[]): Promise<void> {
   process.exitCode = await runCli(argv.slice(2), processIo());
+  // A worker whose start failed: its IPC channel to the supervisor would keep it alive.
+  if (process.exitCode !== 0 && cluster.isWorker) process.exit();
 }

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildAdminServer } from '../admin/server.js';
 import { ADMIN_SCOPE, type App, createApp } from '../app.js';
+import type { WorkerLink } from '../cluster/worker-link.js';
 import type { LoadedConfig } from '../config/load.js';
 import { ensureDemoOpenApi } from '../demo/echo-openapi.js';
 import { startEchoUpstream } from '../demo/echo-upstream.js';
@@ -20,7 +21,7 @@ import { createMetrics } from '../metrics/registry.js';
 import { registerOAuthRoutes } from '../oauth/routes.js';
 import { registerPortal } from '../portal/plugin.js';
 import { startBanner } from './banner.js';
-import { deadlineAfter, drainServer, trackConnections } from './drain.js';
+import { type DrainOptions, deadlineAfter, drainServer, trackConnections } from './drain.js';
 import { readiness } from './health.js';
 
 export interface RunningPortcullis {
@@ -39,7 +40,7 @@ export interface RunningPortcullis {
    * and answer with `Connection: close`, idle connections close at once, usage and last-used times are
    * flushed; in-flight requests finish, and what is still open after `shutdown.gracePeriod` is closed.
    */
-  close(): Promise<void>;
+  close(options?: DrainOptions): Promise<void>;
 }
 
 export interface StartOptions {
@@ -50,6 +51,11 @@ export interface StartOptions {
   print?: (text: string) => void;
   /** Extra routes on the public listener; they take precedence over API base paths. */
   registerPublic?: (server: FastifyInstance, app: App) => void | Promise<void>;
+  /**
+   * One worker of `portcullis start` under a supervisor (src/server/supervisor.ts): node-wide state through
+   * it, `/metrics` for the whole node; the first admin key and the banner are the supervisor's, not this start's.
+   */
+  worker?: WorkerLink;
 }
 
 /**
@@ -71,13 +77,15 @@ export async function startPortcullis({
   logger,
   print = (t) => process.stderr.write(t),
   registerPublic,
+  worker,
 }: StartOptions): Promise<RunningPortcullis> {
   applyProcessWideSettings();
   const metrics = createMetrics({ processMetrics: true });
   // listen.port 0: the port is bound first, so the issuer and the portal's links carry the real one.
   const reserved = loaded.config.listen.port === 0 ? await reservePort(loaded.config.listen.host) : null;
   const config = reserved ? { ...loaded.config, listen: { ...loaded.config.listen, port: reserved.port } } : loaded.config;
-  const app = await createApp({ config, metrics, demo: loaded.demo, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) }).catch(
+  const nodeShared = worker ? { nodeShared: { changes: worker.changes, limiters: worker.limiters } } : {};
+  const app = await createApp({ config, metrics, demo: loaded.demo, ...nodeShared, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) }).catch(
     async (error: unknown) => {
       await reserved?.release();
       throw error;
@@ -113,7 +121,7 @@ export async function startPortcullis({
           return reply.code(ready.statusCode).send(ready.body);
         });
         server.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-          reply.header('content-type', app.metrics.contentType).send(await app.metrics.render()),
+          reply.header('content-type', app.metrics.contentType).send(await (worker ? worker.renderMetrics() : app.metrics.render())),
         );
       },
     });
@@ -145,8 +153,9 @@ export async function startPortcullis({
     // bad store) uses up no key, and the next start that succeeds still shows them.
     // Webhook delivery runs on every server node (the store's lease decides which node sends a message).
     app.webhookDelivery.start();
-    const firstAdminKey = (await app.hasAdminConsumer()) ? null : (await app.createAdminKey('first admin key')).key;
-    const demo = loaded.demo ? await ensureDemoConsumer(app) : null;
+    // A worker leaves these to its supervisor, which makes them once for the node.
+    const firstAdminKey = worker || (await app.hasAdminConsumer()) ? null : (await app.createAdminKey('first admin key')).key;
+    const demo = loaded.demo && !worker ? await ensureDemoConsumer(app) : null;
     const portalLinks = loaded.demo && loaded.config.portal.enabled && demo ? await demoPortalLinks(app, demo.consumerId) : null;
 
     // Key hygiene runs on the server only (one node of the cluster at a time, by a lease); app.close() stops it.
@@ -156,9 +165,10 @@ export async function startPortcullis({
       { gatewayUrl, adminUrl, apis: apis.map((a) => a.name), store: app.store.kind, ...(redis ? { redis } : {}), config: loaded.path ?? '(defaults)' },
       'portcullis started',
     );
-    print(startBanner({ gatewayUrl, adminUrl, configPath: loaded.path, firstAdminKey, demo, portal: portalLinks }));
+    if (worker) worker.listening();
+    else print(startBanner({ gatewayUrl, adminUrl, configPath: loaded.path, firstAdminKey, demo, portal: portalLinks }));
 
-    async function shutDown(): Promise<void> {
+    async function shutDown(options: DrainOptions): Promise<void> {
       draining = true;
       const gracePeriod = app.config.shutdown.gracePeriod;
       app.log.info({ gracePeriod }, 'shutting down: draining connections');
@@ -169,8 +179,8 @@ export async function startPortcullis({
       const deadline = deadlineAfter(parseDuration(gracePeriod));
       try {
         const drained = await Promise.all([
-          drainServer(gateway.server, gatewaySockets, deadline.reached),
-          drainServer(admin.server, adminSockets, deadline.reached),
+          drainServer(gateway.server, gatewaySockets, deadline.reached, options),
+          drainServer(admin.server, adminSockets, deadline.reached, options),
         ]);
         const forced = drained[0].forced + drained[1].forced;
         if (forced > 0) app.log.warn({ forced, gracePeriod }, 'grace period over: closed the connections still open');
@@ -191,8 +201,8 @@ export async function startPortcullis({
       gatewayUrl,
       firstAdminKey,
       demo,
-      close() {
-        closing ??= shutDown();
+      close(options = {}) {
+        closing ??= shutDown(options);
         return closing;
       },
     };

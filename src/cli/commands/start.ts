@@ -1,7 +1,14 @@
-// `portcullis start`: the server, until SIGINT or SIGTERM.
+// `portcullis start`: the server, until SIGINT or SIGTERM. With a config file it is a supervisor and
+// `workers` processes (src/server/supervisor.ts); the demo, and a start run inside another program
+// (`onStarted`: a test), are one process.
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
+import { workerCount } from '../../cluster/cpu-limit.js';
 import { ConfigError } from '../../config/load.js';
 import { startPortcullis } from '../../server/start.js';
+import { startSupervisor } from '../../server/supervisor.js';
+import { runWorker } from '../../server/worker.js';
 import { type CliContext, loadCliConfig } from '../context.js';
 import { configOption } from '../options.js';
 
@@ -18,6 +25,8 @@ export function addStart(program: Command, ctx: CliContext): void {
             "`npx portcullis init` writes a config with a fresh one (or: openssl rand -base64 32 | tr '+/' '-_' | tr -d '=').",
         );
       }
+      if (cluster.isWorker) return runWorker(loaded);
+      if (!loaded.demo && !ctx.onStarted) return supervise(ctx, loaded);
       const running = await startPortcullis({ loaded, print: (text) => ctx.stderr.write(text) });
       if (ctx.onStarted) return ctx.onStarted(running);
       // The server is the process: a signal shuts it down gracefully (running.close(), bounded by
@@ -40,4 +49,30 @@ export function addStart(program: Command, ctx: CliContext): void {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
     });
+}
+
+async function supervise(ctx: CliContext, loaded: ReturnType<typeof loadCliConfig>): Promise<void> {
+  const workers = workerCount(loaded.config.workers, availableParallelism());
+  const supervisor = await startSupervisor({ loaded, workers, env: ctx.env, cwd: ctx.cwd, print: (text) => ctx.stderr.write(text) });
+  // A signal drains every worker and ends the supervisor with 0 once all have exited; a second one ends everything at once with 130.
+  let stopping = false;
+  const stop = () => {
+    if (stopping) {
+      supervisor.log.warn('second signal: ending every worker without waiting');
+      supervisor.kill();
+      process.exit(130);
+    }
+    stopping = true;
+    void supervisor.close().then(
+      () => process.exit(0),
+      (error: Error) => {
+        supervisor.log.error({ err: { message: error.message } }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGUSR2', () => void supervisor.rollingRestart());
+  process.on('SIGHUP', () => supervisor.reload());
 }

@@ -1,0 +1,43 @@
+// One worker of `portcullis start` under a supervisor (src/server/supervisor.ts): startPortcullis on the
+// listeners the workers share, with the node-wide state reached through the supervisor link. It drains
+// and exits 0 when the supervisor says so, on SIGTERM/SIGINT (a terminal's Ctrl-C reaches every process
+// of the group), or when the supervisor is gone.
+import cluster from 'node:cluster';
+import { AggregatorRegistry } from 'prom-client';
+import { createWorkerLink, type IpcChannel } from '../cluster/worker-link.js';
+import type { LoadedConfig } from '../config/load.js';
+import { createLogger } from '../logger.js';
+import { startPortcullis } from './start.js';
+
+/** A worker replaced in a rolling restart keeps its idle keep-alive connections this long (src/server/drain.ts). */
+const REPLACED_IDLE_LINGER_MS = 1_000;
+
+export async function runWorker(loaded: LoadedConfig): Promise<void> {
+  const link = createWorkerLink(process as unknown as IpcChannel);
+  // Every line of a worker says which one wrote it.
+  const logger = createLogger(loaded.config.log.level).child({ worker: cluster.worker?.id ?? 0 });
+  const running = await startPortcullis({ loaded, logger, worker: link });
+  // prom-client answers the supervisor's AggregatorRegistry with this worker's own registry; its answering
+  // listener is added by the first AggregatorRegistry a process constructs, so this worker makes one.
+  new AggregatorRegistry();
+  AggregatorRegistry.setRegistries([running.app.metrics.registry]);
+  link.onReload(() => {
+    // RELOAD: wired to running.reload() at merge (issue #24, "Changes without downtime"); not built here.
+    running.app.log.info('reload requested');
+  });
+  let stopping = false;
+  const stop = ({ replaced }: { replaced: boolean }) => {
+    if (stopping) return;
+    stopping = true;
+    void running.close(replaced ? { idleLingerMs: REPLACED_IDLE_LINGER_MS } : {}).then(
+      () => process.exit(0),
+      (error: Error) => {
+        running.app.log.error({ err: { message: error.message } }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  link.onShutdown(stop);
+  process.on('SIGTERM', () => stop({ replaced: false }));
+  process.on('SIGINT', () => stop({ replaced: false }));
+}
