@@ -15,7 +15,7 @@ const REPLACED_IDLE_LINGER_MS = 1_000;
 export async function runWorker(loaded: LoadedConfig): Promise<void> {
   const link = createWorkerLink(process as unknown as IpcChannel);
   // Every line of a worker says which one wrote it.
-  const logger = createLogger(loaded.config.log.level).child({ worker: cluster.worker?.id ?? 0 });
+  const logger = createLogger(loaded.config.log.level).child({ worker: cluster.worker?.id ?? 0, pid: process.pid });
   const running = await startPortcullis({ loaded, logger, worker: link });
   // prom-client answers the supervisor's AggregatorRegistry with this worker's own registry; its answering
   // listener is added by the first AggregatorRegistry a process constructs, so this worker makes one.

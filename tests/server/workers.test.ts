@@ -229,6 +229,32 @@ describe('workers: 2 without Redis', () => {
     assert.equal(pidsBefore.length, 2);
   });
 
+  test('a worker that dies is forked again (log line, metric) while the other keeps serving', async () => {
+    const started = stdout
+      .split('\n')
+      .filter((line) => line.includes('"msg":"portcullis started"') && !line.includes('"supervisor"'))
+      .map((line) => JSON.parse(line) as { worker: number; pid: number });
+    const victim = started.at(-1)!;
+    const from = stdout.length;
+    process.kill(victim.pid, 'SIGKILL');
+    await waitFor('the restart log line', () => stdout.slice(from).includes('"msg":"worker exited unexpectedly; forking another"'));
+    const line = JSON.parse(
+      stdout
+        .slice(from)
+        .split('\n')
+        .find((l) => l.includes('worker exited unexpectedly'))!,
+    );
+    assert.equal(line.pid, victim.pid);
+    assert.equal(line.signal, 'SIGKILL');
+    assert.equal(line.restartInMs, 100);
+    // Meanwhile the listener stays up: the other worker answers.
+    assert.equal((await call(`${gatewayUrl}/open/`)).status, 401);
+    await waitFor('the new worker', () => stdout.slice(from).includes('"msg":"portcullis started"'));
+    const text = (await call(`${adminUrl}/metrics`)).body;
+    assert.match(text, /^portcullis_worker_restarts_total 1$/m);
+    assert.match(text, /^portcullis_workers 2$/m);
+  });
+
   test('SIGTERM drains every worker and the supervisor exits 0', async () => {
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
