@@ -316,6 +316,8 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     webhooks,
     webhookDelivery,
     limitEvents,
+    /** The audit log, for the few admin routes that record an event without a service of their own (a node restart). */
+    audit,
     async close() {
       await hygiene.stop();
       await limitEvents.stop();

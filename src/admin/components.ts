@@ -34,6 +34,7 @@ import {
   KeyUpdate,
   KeyWithQuota,
   Problem,
+  RestartAccepted,
   RolledKey,
   UsageReport,
   VerifyRequest,
@@ -105,4 +106,5 @@ export const adminComponents = {
   RolledWebhookSecret,
   WebhookDelivery,
   WebhookDeliveryPage,
+  RestartAccepted,
 } as const;

@@ -23,6 +23,7 @@ import { consumerRoutes } from './routes/consumers.js';
 import { importRoutes } from './routes/imports.js';
 import { keyRoutes } from './routes/keys.js';
 import { memberRoutes } from './routes/members.js';
+import { nodeRoutes } from './routes/node.js';
 import { usageRoutes } from './routes/usage.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { buildAdminSerializer } from './schema-compilers.js';
@@ -43,6 +44,8 @@ export interface AdminServerOptions {
   register?: (server: FastifyInstance) => void;
   /** Paths of `register`'s routes anyone may GET, e.g. `/healthz`. */
   publicPaths?: readonly string[];
+  /** Under a supervisor: asks it for a rolling restart of the node's workers (`POST /admin/v1/restart`). */
+  rollingRestart?: () => void;
 }
 
 export const OPENAPI_PATH = '/admin/v1/openapi.json';
@@ -131,6 +134,7 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
   memberRoutes(server, app);
   importRoutes(server, app);
   webhookRoutes(server, app);
+  nodeRoutes(server, app, options.rollingRestart);
   options.register?.(server);
 
   server.get(OPENAPI_PATH, { schema: { hide: true } }, async () => server.swagger());

@@ -60,9 +60,11 @@ export type AuditAction =
   | 'webhook.updated'
   | 'webhook.deleted'
   | 'webhook.secret_rolled'
-  | 'webhook.disabled';
+  | 'webhook.disabled'
+  // Workers (docs/deployment.md): a rolling restart asked for through the admin API.
+  | 'node.restart_requested';
 
-export type AuditTarget = { type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key' | 'member' | 'portal-user' | 'webhook'; id: string };
+export type AuditTarget = { type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key' | 'member' | 'portal-user' | 'webhook' | 'node'; id: string };
 
 export interface AuditLog {
   record(store: Store, actor: Actor, action: AuditAction, target: AuditTarget, details?: JsonObject): Promise<void>;

@@ -13,6 +13,7 @@ import { addInit } from './commands/init.js';
 import { addKeys } from './commands/keys.js';
 import { addMigrate } from './commands/migrate.js';
 import { addPortal } from './commands/portal.js';
+import { addRestart } from './commands/restart.js';
 import { addScan } from './commands/scan.js';
 import { addSigningKeys } from './commands/signing-keys.js';
 import { addStart } from './commands/start.js';
@@ -49,6 +50,7 @@ export function buildProgram(ctx: CliContext = { ...processIo(), exitCode: 0 }):
     addScan,
     addImport,
     addWebhooks,
+    addRestart,
   ])
     add(program, ctx);
   return program;

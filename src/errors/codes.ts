@@ -88,6 +88,8 @@ export const ERROR_CODES = {
   WEBHOOK_NOT_FOUND: { status: 404, title: 'No such webhook endpoint' },
   WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, title: 'No such webhook delivery' },
   WEBHOOKS_UNAVAILABLE: { status: 503, title: 'Webhook secrets need oauth.masterKey' },
+  // Workers (docs/deployment.md "Workers").
+  RESTART_UNAVAILABLE: { status: 409, title: 'This node runs one process, without a supervisor to restart its workers' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -113,6 +113,7 @@ export async function startPortcullis({
       // Health probes carry no data; metrics do (API names, traffic, errors), so they need an admin
       // key unless the operator opts in (admin.publicMetrics) for a scraper without one.
       publicPaths: ['/healthz', '/readyz', ...(loaded.config.admin.publicMetrics ? ['/metrics'] : [])],
+      ...(worker ? { rollingRestart: () => worker.requestRestart() } : {}),
       register(server) {
         server.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
         server.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {

@@ -190,6 +190,10 @@ describe('portcullis/admin', () => {
     assert.equal((await admin.retryWebhookDelivery(hook.id, delivery!.id)).status, 'pending');
     await admin.deleteWebhook(hook.id);
     await admin.deleteConsumer(consumer.id);
+    // One process here, no supervisor: the route answers with its problem (tests/server/workers.test.ts restarts workers).
+    // Its 202 answer needs a supervisor: tests/server/workers.test.ts drives it through the CLI, which sends it with this client's transport.
+    assert.equal((await refusal(admin.rollingRestart())).code, 'RESTART_UNAVAILABLE');
+    called.add('rollingRestart');
 
     assert.deepEqual(
       Object.keys(adminOperations).filter((id) => !called.has(id)),

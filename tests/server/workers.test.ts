@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { generateMasterKey } from '../../src/oauth/master-key.js';
+import { createTestApp } from '../helpers/app.js';
+import { cli } from '../helpers/cli.js';
 import { followLogs, noteSecret } from '../helpers/logs.js';
 import { tempDir } from '../helpers/stores.js';
 
@@ -120,6 +122,8 @@ describe('workers: 2 without Redis', () => {
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
     followLogs(child.stdout);
     await waitFor('the supervisor start', () => stdout.includes('"supervisor":true') && stdout.includes('"msg":"portcullis started"'), 30_000);
+    // The banner (stderr) follows the start line (stdout).
+    await waitFor('the banner', () => /PORTCULLIS_ADMIN_KEY=\S+\n/.test(stderr));
     const started = JSON.parse(stdout.split('\n').find((line) => line.includes('"supervisor":true') && line.includes('portcullis started'))!);
     ({ gatewayUrl, adminUrl } = started);
     assert.equal(started.workers, 2);
@@ -130,9 +134,11 @@ describe('workers: 2 without Redis', () => {
   });
 
   after(async () => {
-    if (child.exitCode === null) {
+    if (child.exitCode === null && child.signalCode === null) {
       child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
       await once(child, 'exit');
+      clearTimeout(killer);
     }
     upstream.close();
     tmp.remove();
@@ -229,6 +235,22 @@ describe('workers: 2 without Redis', () => {
     assert.equal(pidsBefore.length, 2);
   });
 
+  test('POST /admin/v1/restart needs an admin key; `portcullis restart --rolling --url` replaces the workers (202, audited)', async () => {
+    assert.equal((await call(`${adminUrl}/admin/v1/restart`, { method: 'POST' })).status, 401);
+    assert.equal((await call(`${adminUrl}/admin/v1/restart`, { method: 'POST', headers: { authorization: 'Bearer pcl_wrong' } })).status, 401);
+    const from = stdout.length;
+    const result = await cli(tmp.dir, ['restart', '--rolling', '--url', adminUrl, '--admin-key', adminKey, '--json']);
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).status, 'restarting');
+    await waitFor('the rolling restart', () => stdout.slice(from).includes('"msg":"rolling restart done"'), 30_000);
+    const events = await admin('GET', '/admin/v1/audit-events?action=node.restart_requested');
+    assert.equal(events.body.items.length, 1, JSON.stringify(events.body));
+    assert.equal(events.body.items[0].targetType, 'node');
+    const withoutUrl = await cli(tmp.dir, ['restart', '--rolling']);
+    assert.notEqual(withoutUrl.code, 0);
+    assert.match(withoutUrl.stderr, /--url/);
+  });
+
   test('a worker that dies is forked again (log line, metric) while the other keeps serving', async () => {
     const started = stdout
       .split('\n')
@@ -260,4 +282,15 @@ describe('workers: 2 without Redis', () => {
     const [code] = await once(child, 'exit');
     assert.equal(code, 0);
   });
+});
+
+test('POST /admin/v1/restart on a node of one process (no supervisor): 409 RESTART_UNAVAILABLE', async () => {
+  const t = await createTestApp();
+  try {
+    const answer = await t.call('POST', '/admin/v1/restart');
+    assert.equal(answer.status, 409);
+    assert.equal(answer.body.code, 'RESTART_UNAVAILABLE');
+  } finally {
+    await t.close();
+  }
 });
