@@ -38,6 +38,8 @@ export async function runWorker(loaded: LoadedConfig): Promise<void> {
     );
   };
   link.onShutdown(stop);
+  // A SIGHUP meant for the node (a closed terminal reaches the whole group) reaches the workers from the supervisor, as a message.
+  process.on('SIGHUP', () => {});
   process.on('SIGTERM', () => stop({ replaced: false }));
   process.on('SIGINT', () => stop({ replaced: false }));
 }

@@ -215,7 +215,7 @@ describe('workers: 2 without Redis', () => {
     const load = [loop(keepAlive), loop(keepAlive), loop(keepAlive), loop(false), loop(false)];
     await new Promise((r) => setTimeout(r, 300));
     child.kill('SIGUSR2');
-    await waitFor('the rolling restart', () => stdout.slice(from).includes('"msg":"rolling restart done"'), 30_000);
+    await waitFor('the rolling restart', () => stdout.slice(from).includes('"msg":"rolling restart done"'), 60_000);
     await new Promise((r) => setTimeout(r, 300));
     running = false;
     await Promise.all(load);
@@ -242,7 +242,7 @@ describe('workers: 2 without Redis', () => {
     const result = await cli(tmp.dir, ['restart', '--rolling', '--url', adminUrl, '--admin-key', adminKey, '--json']);
     assert.equal(result.code, 0, result.stderr);
     assert.equal(JSON.parse(result.stdout).status, 'restarting');
-    await waitFor('the rolling restart', () => stdout.slice(from).includes('"msg":"rolling restart done"'), 30_000);
+    await waitFor('the rolling restart', () => stdout.slice(from).includes('"msg":"rolling restart done"'), 60_000);
     const events = await admin('GET', '/admin/v1/audit-events?action=node.restart_requested');
     assert.equal(events.body.items.length, 1, JSON.stringify(events.body));
     assert.equal(events.body.items[0].targetType, 'node');
@@ -275,6 +275,20 @@ describe('workers: 2 without Redis', () => {
     const text = (await call(`${adminUrl}/metrics`)).body;
     assert.match(text, /^portcullis_worker_restarts_total 1$/m);
     assert.match(text, /^portcullis_workers 2$/m);
+  });
+
+  test('SIGHUP to the supervisor reaches every worker as a reload request', async () => {
+    const from = stdout.length;
+    child.kill('SIGHUP');
+    await waitFor(
+      'both workers',
+      () =>
+        stdout
+          .slice(from)
+          .split('\n')
+          .filter((line) => line.includes('"msg":"reload requested"')).length === 2,
+    );
+    assert.equal(child.exitCode, null, 'the supervisor runs on');
   });
 
   test('SIGTERM drains every worker and the supervisor exits 0', async () => {
