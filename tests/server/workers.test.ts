@@ -121,7 +121,7 @@ describe('workers: 2 without Redis', () => {
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk));
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk));
     followLogs(child.stdout);
-    await waitFor('the supervisor start', () => stdout.includes('"supervisor":true') && stdout.includes('"msg":"portcullis started"'), 30_000);
+    await waitFor('the supervisor start', () => stdout.includes('"supervisor":true') && stdout.includes('"msg":"portcullis started"'), 90_000);
     // The banner (stderr) follows the start line (stdout).
     await waitFor('the banner', () => /PORTCULLIS_ADMIN_KEY=\S+\n/.test(stderr));
     const started = JSON.parse(stdout.split('\n').find((line) => line.includes('"supervisor":true') && line.includes('portcullis started'))!);
