@@ -59,6 +59,8 @@ start_node() {
   local n="$1"
   [ -f "$dir/node$n.pid" ] && kill -0 "$(cat "$dir/node$n.pid")" 2>/dev/null && die "node $n is running already (pid $(cat "$dir/node$n.pid")); run stop first"
   cat >"$dir/node$n.yaml" <<EOF
+# One worker a node: three nodes on this 2-core machine already use every core (docs/deployment.md "Workers").
+workers: 1
 listen: { host: 127.0.0.1, port: $(port_of "$n" 0) }
 admin: { host: 127.0.0.1, port: $(port_of "$n" 1) }
 redisKeyPrefix: "portcullis:$schema:"

@@ -2,7 +2,7 @@
 import { type Actor, createAuditLog, SYSTEM_ACTOR } from './audit/log.js';
 import { ADMIN_CONSUMER_NAME, ADMIN_SCOPE } from './auth/admin-credential.js';
 import { createAuthMethodRegistry } from './auth/registry.js';
-import { type Change, createLocalChangeBus, createRedisChangeBus } from './cluster/changes.js';
+import { type Change, type ChangeBus, createLocalChangeBus, createRedisChangeBus } from './cluster/changes.js';
 import { createRedisStatus } from './cluster/redis-status.js';
 import { startStoreSync } from './cluster/store-sync.js';
 import { ConfigError } from './config/load.js';
@@ -31,6 +31,7 @@ import { instrumentTokenEndpoint } from './metrics/token-endpoint.js';
 import { createOAuth } from './oauth/create-oauth.js';
 import { resolveMasterKey } from './oauth/master-key.js';
 import { resolveIssuer } from './oauth/settings.js';
+import type { RateLimiter } from './ratelimit/interface.js';
 import { openStore } from './store/open.js';
 import type { Store } from './store/types.js';
 import { createUsageRecorder } from './usage/recorder.js';
@@ -54,9 +55,15 @@ export interface AppOptions {
    * Otherwise no master key means no token signing (`portcullis start` refuses to run without one).
    */
   demo?: boolean;
+  /**
+   * A worker under a supervisor (src/server/supervisor.ts): without Redis, its changes reach its sibling
+   * workers through the supervisor, and its limiters are the supervisor's node-wide ones. With Redis,
+   * the change channel and the shared limiters are used as on any node, and this is ignored.
+   */
+  nodeShared?: { changes: ChangeBus; limiters: { requests: RateLimiter; bruteForce: RateLimiter } };
 }
 
-export async function createApp({ config, clock = systemClock, logger, store: givenStore, metrics = createMetrics(), demo = false }: AppOptions) {
+export async function createApp({ config, clock = systemClock, logger, store: givenStore, metrics = createMetrics(), demo = false, nodeShared }: AppOptions) {
   const heartbeatIntervalMs = parseDuration(config.cluster.heartbeatInterval);
   if (heartbeatIntervalMs < 100) throw new ConfigError('invalid configuration:\n  cluster.heartbeatInterval: must be at least 100ms');
   const log = logger ?? createLogger(config.log.level);
@@ -78,7 +85,7 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
   // Their heartbeats on the same channel give the live-node count that per-node limits are divided by in an outage.
   const changes = config.redis
     ? createRedisChangeBus({ url: config.redis, channel: `${config.redisKeyPrefix}changes`, log, clock, heartbeatIntervalMs, ...followRedis })
-    : createLocalChangeBus();
+    : (nodeShared?.changes ?? createLocalChangeBus());
   openedSoFar.push(() => changes.close());
   metrics.readLiveNodes(() => changes.liveNodes());
   const limiters = createLimiters({
@@ -88,6 +95,7 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     log,
     onFallbackCheck: () => metrics.rateLimitFallback(),
     liveNodes: () => changes.liveNodes(),
+    ...(nodeShared ? { local: nodeShared.limiters } : {}),
     ...followRedis,
   });
   openedSoFar.push(() => limiters.close());
@@ -280,7 +288,7 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     config,
     clock,
     log,
-    /** The audit log (each service records its own changes; the server records config reloads). */
+    /** The audit log (each service records its own changes; the server records config reloads, an admin route a node restart). */
     audit,
     /** The log level (a reload changes it) and the long-lived child loggers that follow it. */
     logs: createLevelControl(log),

@@ -76,6 +76,7 @@ export const adminOperations = {
   listWebhookDeliveries: { method: 'GET', path: '/admin/v1/webhooks/{webhookId}/deliveries', query: 'PageQuery', response: 'WebhookDeliveryPage' },
   retryWebhookDelivery: { method: 'POST', path: '/admin/v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry', response: 'WebhookDelivery' },
   reloadConfig: { method: 'POST', path: '/admin/v1/reload', response: 'ReloadOutcome' },
+  rollingRestart: { method: 'POST', path: '/admin/v1/restart', response: 'RestartAccepted' },
 } as const satisfies Record<string, OperationSpec>;
 
 export type AdminOperationId = keyof typeof adminOperations;

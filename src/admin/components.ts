@@ -35,6 +35,7 @@ import {
   KeyUpdate,
   KeyWithQuota,
   Problem,
+  RestartAccepted,
   RolledKey,
   UsageReport,
   VerifyRequest,
@@ -107,4 +108,5 @@ export const adminComponents = {
   RolledWebhookSecret,
   WebhookDelivery,
   WebhookDeliveryPage,
+  RestartAccepted,
 } as const;

@@ -293,6 +293,15 @@ export const PageQueryWithDefaults = Type.Unsafe<Static<typeof PageQuery> & { li
 export const AuditQueryWithDefaults = Type.Unsafe<Static<typeof AuditQuery> & { limit: number }>(AuditQuery);
 export const UsageQueryWithDefaults = Type.Unsafe<Static<typeof UsageQuery> & { granularity: 'minute' | 'hour' | 'day' }>(UsageQuery);
 
+/** `POST /admin/v1/restart`: the supervisor replaces the node's workers one at a time, after the answer. */
+export const RestartAccepted = Type.Object(
+  {
+    status: Type.Literal('restarting'),
+    detail: Type.String(),
+  },
+  { $id: 'RestartAccepted', additionalProperties: false },
+);
+
 /** Error responses every admin and portal route documents. */
 export const errorResponses = {
   '4xx': ref(Problem),

@@ -24,6 +24,7 @@ import { consumerRoutes } from './routes/consumers.js';
 import { importRoutes } from './routes/imports.js';
 import { keyRoutes } from './routes/keys.js';
 import { memberRoutes } from './routes/members.js';
+import { nodeRoutes } from './routes/node.js';
 import { reloadRoutes } from './routes/reload.js';
 import { usageRoutes } from './routes/usage.js';
 import { webhookRoutes } from './routes/webhooks.js';
@@ -47,6 +48,8 @@ export interface AdminServerOptions {
   publicPaths?: readonly string[];
   /** What POST /admin/v1/reload runs; without it the route answers 409 RELOAD_UNAVAILABLE (no config file here). */
   reload?: ReloadRequest;
+  /** Under a supervisor: asks it for a rolling restart of the node's workers (`POST /admin/v1/restart`). */
+  rollingRestart?: () => void;
 }
 
 export const OPENAPI_PATH = '/admin/v1/openapi.json';
@@ -136,6 +139,7 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
   importRoutes(server, app);
   webhookRoutes(server, app);
   reloadRoutes(server, options.reload);
+  nodeRoutes(server, app, options.rollingRestart);
   options.register?.(server);
 
   server.get(OPENAPI_PATH, { schema: { hide: true } }, async () => server.swagger());

@@ -63,9 +63,14 @@ export type AuditAction =
   | 'webhook.disabled'
   // A config reload (src/server/reload.ts): what changed, or the refusal's code.
   | 'config.reloaded'
-  | 'config.reload_failed';
+  | 'config.reload_failed'
+  // Workers (docs/deployment.md): a rolling restart asked for through the admin API.
+  | 'node.restart_requested';
 
-export type AuditTarget = { type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key' | 'member' | 'portal-user' | 'webhook' | 'config'; id: string };
+export type AuditTarget = {
+  type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key' | 'member' | 'portal-user' | 'webhook' | 'config' | 'node';
+  id: string;
+};
 
 export interface AuditLog {
   record(store: Store, actor: Actor, action: AuditAction, target: AuditTarget, details?: JsonObject): Promise<void>;

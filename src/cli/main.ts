@@ -2,6 +2,7 @@
 // The `portcullis` command line: start the server, manage consumers and keys on the configured store
 // or against a running admin API (--url, --admin-key). Each command is in commands/; a run gets its
 // output streams, environment and folder from its caller (runCli), so runs share no state.
+import cluster from 'node:cluster';
 import { Command, CommanderError } from 'commander';
 import { ConfigError } from '../config/load.js';
 import { addAdmin } from './commands/admin.js';
@@ -13,6 +14,7 @@ import { addKeys } from './commands/keys.js';
 import { addMigrate } from './commands/migrate.js';
 import { addPortal } from './commands/portal.js';
 import { addReload } from './commands/reload.js';
+import { addRestart } from './commands/restart.js';
 import { addScan } from './commands/scan.js';
 import { addSigningKeys } from './commands/signing-keys.js';
 import { addStart } from './commands/start.js';
@@ -50,6 +52,7 @@ export function buildProgram(ctx: CliContext = { ...processIo(), exitCode: 0 }):
     addScan,
     addImport,
     addWebhooks,
+    addRestart,
   ])
     add(program, ctx);
   return program;
@@ -78,4 +81,6 @@ function messageOf(error: unknown): string {
 /** The executable (launch.cts): this process's arguments, streams, environment and folder. */
 export async function main(argv: string[]): Promise<void> {
   process.exitCode = await runCli(argv.slice(2), processIo());
+  // A worker whose start failed: its IPC channel to the supervisor would keep it alive.
+  if (process.exitCode !== 0 && cluster.isWorker) process.exit();
 }

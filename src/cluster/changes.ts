@@ -67,8 +67,14 @@ export function parseChange(message: string, ownNode: string): Change | undefine
 }
 
 function changeOf(parsed: Message | undefined, ownNode: string): Change | undefined {
-  if (!parsed || parsed.node === ownNode || !parsed.change || typeof parsed.change !== 'object') return undefined;
-  const c = parsed.change;
+  if (!parsed || parsed.node === ownNode) return undefined;
+  return parseChangeObject(parsed.change);
+}
+
+/** A change as an object (the change channel's message, or the supervisor's IPC message), or undefined for anything malformed. */
+export function parseChangeObject(value: unknown): Change | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const c = value as Record<string, unknown>;
   switch (c.kind) {
     case 'key':
       return isString(c.hash) ? { kind: 'key', hash: c.hash } : undefined;

@@ -225,6 +225,12 @@ export const ConfigSchema = Type.Object(
     redisKeyPrefix: Type.String({ default: 'portcullis:', pattern: '^[A-Za-z0-9:_.-]{1,64}$' }),
     /** Nodes sharing Redis announce themselves this often; the live-node count divides per-node limits in a Redis outage. */
     cluster: Type.Object({ heartbeatInterval: Duration('5s') }, { default: {}, additionalProperties: false }),
+    /**
+     * Worker processes of `portcullis start` (docs/deployment.md "Workers"): a supervisor and N workers sharing
+     * the listeners. 'auto' (the default with a config file) = the cores this process may use (cgroup limits
+     * included). The demo (no config file) is always one process.
+     */
+    workers: Type.Optional(Type.Union([Type.Literal('auto'), Type.Integer({ minimum: 1, maximum: 256 })])),
     issuer: Type.Optional(Type.String({ pattern: '^https?://.+' })),
     keys: Type.Object(
       {

@@ -92,6 +92,8 @@ export const ERROR_CODES = {
   CONFIG_INVALID: { status: 422, title: 'The config file is not valid; the running config stays' },
   RELOAD_UNAVAILABLE: { status: 409, title: 'There is no config file to reload' },
   RELOAD_IN_PROGRESS: { status: 409, title: 'A reload is already running' },
+  // Workers (docs/deployment.md "Workers").
+  RESTART_UNAVAILABLE: { status: 409, title: 'This node runs one process, without a supervisor to restart its workers' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -11,16 +11,16 @@ export interface ReservedPort {
   release(): Promise<void>;
 }
 
-export async function reservePort(host: string): Promise<ReservedPort> {
+/** Binds `port` (0: one the system picks); a port in use rejects with Node's EADDRINUSE error. */
+export async function reservePort(host: string, port = 0): Promise<ReservedPort> {
   const server: Server = createServer();
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host, port: 0 }, resolve);
+    server.listen({ host, port }, resolve);
   });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
   return {
-    port,
+    port: typeof address === 'object' && address ? address.port : port,
     // The bound socket itself: Node's `listen({ handle })`, the form Fastify calls, takes the socket
     // (`server._handle`), not the server (the docs' `listen(handle)` form, which unwraps it). Pinned by
     // tests/server/first-start.test.ts (a spawned start on port 0 serves on the port its issuer names).

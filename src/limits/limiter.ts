@@ -33,9 +33,22 @@ export interface LimiterOptions {
   liveNodes?: () => number;
   /** Given the Redis client once it is created (the node's Redis status follows its connection). */
   followRedis?: (client: Redis) => void;
+  /** Without Redis: limiters kept elsewhere (a worker's supervisor, node-wide) instead of this process' memory. */
+  local?: { requests: RateLimiter; bruteForce: RateLimiter };
 }
 
-export function createLimiters({ redisUrl, redisPrefix, clock, log, onFallbackCheck, strictDivisor = 4, liveNodes, followRedis }: LimiterOptions): Limiters {
+export function createLimiters({
+  redisUrl,
+  redisPrefix,
+  clock,
+  log,
+  onFallbackCheck,
+  strictDivisor = 4,
+  liveNodes,
+  followRedis,
+  local,
+}: LimiterOptions): Limiters {
+  if (!redisUrl && local) return { ...local, async close() {} };
   if (!redisUrl) {
     const requests = createMemoryRateLimiter({ clock });
     const bruteForce = createMemoryRateLimiter({ clock });

@@ -78,6 +78,8 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
   new Gauge({
     name: 'portcullis_cluster_live_nodes',
     help: 'Nodes this node has heard from on the change channel within three heartbeats, itself included; per-node limits in a Redis outage are divided by it',
+    // Under a supervisor every worker counts the same peers: the node's /metrics shows one count, not their sum.
+    aggregator: 'max',
     registers: [registry],
     collect() {
       this.set(liveNodes());

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ReloadRequest } from '../admin/reload-schemas.js';
 import { buildAdminServer } from '../admin/server.js';
 import { ADMIN_SCOPE, type App, createApp } from '../app.js';
+import type { WorkerLink } from '../cluster/worker-link.js';
 import { type LoadedConfig, loadConfig } from '../config/load.js';
 import type { ApiConfig } from '../config/schema.js';
 import { ensureDemoOpenApi } from '../demo/echo-openapi.js';
@@ -23,7 +24,7 @@ import { createMetrics } from '../metrics/registry.js';
 import { registerOAuthRoutes } from '../oauth/routes.js';
 import { registerPortal } from '../portal/plugin.js';
 import { startBanner } from './banner.js';
-import { deadlineAfter, drainServer, trackConnections } from './drain.js';
+import { type DrainOptions, deadlineAfter, drainServer, trackConnections } from './drain.js';
 import { readiness } from './health.js';
 import { createReloader, type Reloader, type ReloadOptions, type ReloadOutcome } from './reload.js';
 
@@ -43,7 +44,7 @@ export interface RunningPortcullis {
    * and answer with `Connection: close`, idle connections close at once, usage and last-used times are
    * flushed; in-flight requests finish, and what is still open after `shutdown.gracePeriod` is closed.
    */
-  close(): Promise<void>;
+  close(options?: DrainOptions): Promise<void>;
   /**
    * Re-reads the config file (what SIGHUP does): APIs, OpenAPI documents, trusted issuers, log level.
    * Throws a PortcullisError when it refuses (CONFIG_INVALID, RELOAD_UNAVAILABLE in the demo,
@@ -67,6 +68,11 @@ export interface StartOptions {
    * every worker (which calls each worker's `reload`, with `audit` on one of them only).
    */
   requestReload?: ReloadRequest;
+  /**
+   * One worker of `portcullis start` under a supervisor (src/server/supervisor.ts): node-wide state through
+   * it, `/metrics` for the whole node; the first admin key and the banner are the supervisor's, not this start's.
+   */
+  worker?: WorkerLink;
 }
 
 /**
@@ -90,13 +96,15 @@ export async function startPortcullis({
   registerPublic,
   readConfig = () => loadConfig({ path: loaded.path ?? undefined }),
   requestReload,
+  worker,
 }: StartOptions): Promise<RunningPortcullis> {
   applyProcessWideSettings();
   const metrics = createMetrics({ processMetrics: true });
   // listen.port 0: the port is bound first, so the issuer and the portal's links carry the real one.
   const reserved = loaded.config.listen.port === 0 ? await reservePort(loaded.config.listen.host) : null;
   const config = reserved ? { ...loaded.config, listen: { ...loaded.config.listen, port: reserved.port } } : loaded.config;
-  const app = await createApp({ config, metrics, demo: loaded.demo, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) }).catch(
+  const nodeShared = worker ? { nodeShared: { changes: worker.changes, limiters: worker.limiters } } : {};
+  const app = await createApp({ config, metrics, demo: loaded.demo, ...nodeShared, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) }).catch(
     async (error: unknown) => {
       await reserved?.release();
       throw error;
@@ -133,6 +141,7 @@ export async function startPortcullis({
       // Health probes carry no data; metrics do (API names, traffic, errors), so they need an admin
       // key unless the operator opts in (admin.publicMetrics) for a scraper without one.
       publicPaths: ['/healthz', '/readyz', ...(loaded.config.admin.publicMetrics ? ['/metrics'] : [])],
+      ...(worker ? { rollingRestart: () => worker.requestRestart() } : {}),
       register(server) {
         server.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
         server.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
@@ -141,7 +150,7 @@ export async function startPortcullis({
           return reply.code(ready.statusCode).send(ready.body);
         });
         server.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-          reply.header('content-type', app.metrics.contentType).send(await app.metrics.render()),
+          reply.header('content-type', app.metrics.contentType).send(await (worker ? worker.renderMetrics() : app.metrics.render())),
         );
       },
     });
@@ -183,8 +192,9 @@ export async function startPortcullis({
     // bad store) uses up no key, and the next start that succeeds still shows them.
     // Webhook delivery runs on every server node (the store's lease decides which node sends a message).
     app.webhookDelivery.start();
-    const firstAdminKey = (await app.hasAdminConsumer()) ? null : (await app.createAdminKey('first admin key')).key;
-    const demo = loaded.demo ? await ensureDemoConsumer(app) : null;
+    // A worker leaves these to its supervisor, which makes them once for the node.
+    const firstAdminKey = worker || (await app.hasAdminConsumer()) ? null : (await app.createAdminKey('first admin key')).key;
+    const demo = loaded.demo && !worker ? await ensureDemoConsumer(app) : null;
     const portalLinks = loaded.demo && loaded.config.portal.enabled && demo ? await demoPortalLinks(app, demo.consumerId) : null;
 
     // Key hygiene runs on the server only (one node of the cluster at a time, by a lease); app.close() stops it.
@@ -194,9 +204,10 @@ export async function startPortcullis({
       { gatewayUrl, adminUrl, apis: apis.map((a) => a.name), store: app.store.kind, ...(redis ? { redis } : {}), config: loaded.path ?? '(defaults)' },
       'portcullis started',
     );
-    print(startBanner({ gatewayUrl, adminUrl, configPath: loaded.path, firstAdminKey, demo, portal: portalLinks }));
+    if (worker) worker.listening();
+    else print(startBanner({ gatewayUrl, adminUrl, configPath: loaded.path, firstAdminKey, demo, portal: portalLinks }));
 
-    async function shutDown(): Promise<void> {
+    async function shutDown(options: DrainOptions): Promise<void> {
       draining = true;
       const gracePeriod = app.config.shutdown.gracePeriod;
       app.log.info({ gracePeriod }, 'shutting down: draining connections');
@@ -207,8 +218,8 @@ export async function startPortcullis({
       const deadline = deadlineAfter(parseDuration(gracePeriod));
       try {
         const drained = await Promise.all([
-          drainServer(gateway.server, gatewaySockets, deadline.reached),
-          drainServer(admin.server, adminSockets, deadline.reached),
+          drainServer(gateway.server, gatewaySockets, deadline.reached, options),
+          drainServer(admin.server, adminSockets, deadline.reached, options),
         ]);
         const forced = drained[0].forced + drained[1].forced;
         if (forced > 0) app.log.warn({ forced, gracePeriod }, 'grace period over: closed the connections still open');
@@ -229,8 +240,8 @@ export async function startPortcullis({
       gatewayUrl,
       firstAdminKey,
       demo,
-      close() {
-        closing ??= shutDown();
+      close(options = {}) {
+        closing ??= shutDown(options);
         return closing;
       },
       reload,

@@ -194,6 +194,10 @@ describe('portcullis/admin', () => {
     // server, is checked against the document in tests/server/reload.test.ts.
     assert.equal((await refusal(admin.reloadConfig())).code, 'RELOAD_UNAVAILABLE');
     called.add('reloadConfig');
+    // One process here, no supervisor: the route answers with its problem (tests/server/workers.test.ts restarts workers).
+    // Its 202 answer needs a supervisor: tests/server/workers.test.ts drives it through the CLI, which sends it with this client's transport.
+    assert.equal((await refusal(admin.rollingRestart())).code, 'RESTART_UNAVAILABLE');
+    called.add('rollingRestart');
 
     assert.deepEqual(
       Object.keys(adminOperations).filter((id) => !called.has(id)),

@@ -124,3 +124,19 @@ test('the CLI names the variable behind a bad value, not the config file beside 
     tmp.remove();
   }
 });
+
+test('workers: auto or 1..256, from the file or PORTCULLIS_WORKERS; absent means auto', () => {
+  assert.equal(withFile('workers: 4\n').config.workers, 4);
+  assert.equal(withFile('workers: auto\n').config.workers, 'auto');
+  assert.equal(withFile('log: { level: warn }\n').config.workers, undefined, 'absent: auto, resolved at start');
+  assert.equal(withFile('workers: 2\n', { PORTCULLIS_WORKERS: '3' }).config.workers, 3);
+  assert.equal(withFile('', { PORTCULLIS_WORKERS: 'auto' }).config.workers, 'auto');
+  for (const bad of ['workers: 0\n', 'workers: 257\n', 'workers: 1.5\n', 'workers: many\n']) {
+    assert.throws(
+      () => withFile(bad),
+      (error: Error) => error instanceof ConfigError && /workers/.test(error.message),
+      bad,
+    );
+  }
+  assert.throws(() => withFile('', { PORTCULLIS_WORKERS: 'lots' }), /PORTCULLIS_WORKERS \(workers\)/);
+});

@@ -152,6 +152,18 @@ describe('signing-key rotation', () => {
     assert.equal((await h.app.store.listSigningKeys()).length, count + 1, 'one rotation per period');
   });
 
+  test('scheduled rotation due on two nodes (or workers) at once: one new key, not two', async () => {
+    const b = await createApp({ config: h.app.config, clock: h.clock, store: openSqliteStore(h.sqlitePath!), logger: testLogger() });
+    try {
+      h.clock.advance(30 * 24 * HOUR);
+      await Promise.all([h.app.oauth.housekeeping(), b.oauth.housekeeping()]);
+      const created = (await h.app.store.listSigningKeys()).filter((key) => key.createdAt === h.clock.now());
+      assert.equal(created.length, 1);
+    } finally {
+      await b.close();
+    }
+  });
+
   test('immediate rotation (a compromised key): old tokens stop verifying at once', async () => {
     h.clock.advance(10 * MINUTE);
     const old = await h.tokenFor(client);

@@ -31,7 +31,16 @@ interface Started {
 function spawnStart(cwd: string, args: string[], env: NodeJS.ProcessEnv): Started {
   const child = spawn(process.execPath, [CLI, 'start', ...args], {
     cwd,
-    env: { ...process.env, PORTCULLIS_LISTEN_HOST: '127.0.0.1', PORTCULLIS_LISTEN_PORT: '0', PORTCULLIS_ADMIN_PORT: '0', PORTCULLIS_LOG_LEVEL: 'info', ...env },
+    // One worker where a config file makes `start` a supervisor (the workers' own tests are in tests/server/workers.test.ts).
+    env: {
+      ...process.env,
+      PORTCULLIS_LISTEN_HOST: '127.0.0.1',
+      PORTCULLIS_LISTEN_PORT: '0',
+      PORTCULLIS_ADMIN_PORT: '0',
+      PORTCULLIS_LOG_LEVEL: 'info',
+      PORTCULLIS_WORKERS: '1',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -48,6 +57,7 @@ function failedStart(cwd: string, args: string[], env: NodeJS.ProcessEnv): Promi
     PORTCULLIS_LISTEN_HOST: '127.0.0.1',
     PORTCULLIS_LISTEN_PORT: '0',
     PORTCULLIS_ADMIN_PORT: '0',
+    PORTCULLIS_WORKERS: '1',
     ...env,
     PORTCULLIS_LOG_LEVEL: 'silent',
   });

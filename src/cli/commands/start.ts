@@ -1,9 +1,16 @@
-// `portcullis start`: the server, until SIGINT or SIGTERM; SIGHUP reloads its config file.
+// `portcullis start`: the server, until SIGINT or SIGTERM; SIGHUP reloads its config file. With a config
+// file it is a supervisor and `workers` processes (src/server/supervisor.ts); the demo, and a start run
+// inside another program (`onStarted`: a test), are one process.
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { Actor } from '../../audit/log.js';
+import { workerCount } from '../../cluster/cpu-limit.js';
 import { ConfigError } from '../../config/load.js';
 import { PortcullisError } from '../../errors/codes.js';
 import { startPortcullis } from '../../server/start.js';
+import { startSupervisor } from '../../server/supervisor.js';
+import { runWorker } from '../../server/worker.js';
 import { type CliContext, loadCliConfig } from '../context.js';
 import { configOption } from '../options.js';
 
@@ -23,12 +30,11 @@ export function addStart(program: Command, ctx: CliContext): void {
             "`npx portcullis init` writes a config with a fresh one (or: openssl rand -base64 32 | tr '+/' '-_' | tr -d '=').",
         );
       }
-      const running = await startPortcullis({
-        loaded,
-        print: (text) => ctx.stderr.write(text),
-        // A reload reads the file as this start did: same path, environment and working directory.
-        readConfig: () => loadCliConfig(ctx, options.config),
-      });
+      // A reload reads the file as this start did: same path, environment and working directory.
+      const readConfig = () => loadCliConfig(ctx, options.config);
+      if (cluster.isWorker) return runWorker(loaded, readConfig);
+      if (!loaded.demo && !ctx.onStarted) return supervise(ctx, loaded);
+      const running = await startPortcullis({ loaded, print: (text) => ctx.stderr.write(text), readConfig });
       if (ctx.onStarted) return ctx.onStarted(running);
       // The server is the process: a signal shuts it down gracefully (running.close(), bounded by
       // shutdown.gracePeriod) and ends the process with 0; a second signal ends it at once with 130.
@@ -56,4 +62,30 @@ export function addStart(program: Command, ctx: CliContext): void {
         });
       });
     });
+}
+
+async function supervise(ctx: CliContext, loaded: ReturnType<typeof loadCliConfig>): Promise<void> {
+  const workers = workerCount(loaded.config.workers, availableParallelism());
+  const supervisor = await startSupervisor({ loaded, workers, env: ctx.env, cwd: ctx.cwd, print: (text) => ctx.stderr.write(text) });
+  // A signal drains every worker and ends the supervisor with 0 once all have exited; a second one ends everything at once with 130.
+  let stopping = false;
+  const stop = () => {
+    if (stopping) {
+      supervisor.log.warn('second signal: ending every worker without waiting');
+      supervisor.kill();
+      process.exit(130);
+    }
+    stopping = true;
+    void supervisor.close().then(
+      () => process.exit(0),
+      (error: Error) => {
+        supervisor.log.error({ err: { message: error.message } }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGUSR2', () => void supervisor.rollingRestart());
+  process.on('SIGHUP', () => supervisor.reload());
 }

@@ -1,7 +1,7 @@
 // The signing-key ring: which key signs now, which keys verify and appear in the JWKS, and rotation.
 // Rotation publishes a new key one JWKS cache period before it signs, and keeps each retired key in
 // the JWKS until the last token it signed has expired. State lives in the store; every node reloads it.
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject, randomUUID } from 'node:crypto';
 import type { Actor, AuditLog } from '../../audit/log.js';
 import { PortcullisError } from '../../errors/codes.js';
 import type { Clock } from '../../lib/clock.js';
@@ -46,6 +46,10 @@ interface RingKey {
 
 export const KID_PATTERN = /^sk_[0-9A-Za-z]{22}$/;
 
+/** The store lease (store/hygiene-types.ts) the scheduled rotation takes: one rotation a period across every node and worker. */
+const ROTATION_LEASE = 'signing-key-rotation';
+const ROTATION_LEASE_TTL_MS = 60_000;
+
 const published = (r: SigningKeyRecord, now: number) => r.removeAfter === null || r.removeAfter > now;
 const signsAt = (r: SigningKeyRecord, now: number) => r.activatesAt <= now && (r.retiresAt === null || r.retiresAt > now) && published(r, now);
 
@@ -75,6 +79,7 @@ function nextBoundary(records: readonly SigningKeyRecord[], now: number): number
 
 export function createSigningKeyRing(deps: KeyRingDeps) {
   const { store, clock, masterKey, audit } = deps;
+  const leaseHolder = randomUUID();
   const cooldown = deps.unknownKidReloadCooldownMs ?? 5000;
   let keys = new Map<string, RingKey>();
   let records: SigningKeyRecord[] = [];
@@ -255,7 +260,16 @@ export function createSigningKeyRing(deps: KeyRingDeps) {
     async tick(actor: Actor): Promise<void> {
       const now = clock.now();
       const newest = records.reduce((latest, r) => Math.max(latest, r.createdAt), -Infinity);
-      if (masterKey && deps.rotateEveryMs > 0 && newest + deps.rotateEveryMs <= now) await rotate({ onlyIfDue: true }, actor);
+      // Due: one node (or worker) of the cluster rotates. The transaction's check alone lets two PostgreSQL
+      // transactions (READ COMMITTED) that start together both insert a key; the store lease does not.
+      if (
+        masterKey &&
+        deps.rotateEveryMs > 0 &&
+        newest + deps.rotateEveryMs <= now &&
+        (await store.tryAcquireLease(ROTATION_LEASE, leaseHolder, ROTATION_LEASE_TTL_MS, now))
+      ) {
+        await rotate({ onlyIfDue: true }, actor);
+      }
       await store.deleteSigningKeysRemovedBefore(now);
       await load();
     },
