@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { Agent, createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -65,6 +65,8 @@ describe('workers: 2 without Redis', () => {
   let adminUrl = '';
   let adminKey = '';
   let consumerId = '';
+  let configPath = '';
+  let upstreamUrl = '';
 
   /** The access-log lines (`msg: request`) written since `from` (an offset in stdout). */
   function requestLines(from: number): Array<{ worker: number; status: number; api: string }> {
@@ -95,8 +97,8 @@ describe('workers: 2 without Redis', () => {
     upstream = createServer((_req, res) => res.end('ok'));
     upstream.listen(0, '127.0.0.1');
     await once(upstream, 'listening');
-    const upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    const configPath = join(tmp.dir, 'portcullis.yaml');
+    upstreamUrl = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
+    configPath = join(tmp.dir, 'portcullis.yaml');
     writeFileSync(
       configPath,
       [
@@ -277,17 +279,54 @@ describe('workers: 2 without Redis', () => {
     assert.match(text, /^portcullis_workers 2$/m);
   });
 
-  test('SIGHUP to the supervisor reaches every worker as a reload request', async () => {
+  /** The `config reloaded` log lines written since `from`, once there are `count`; each worker writes its own. */
+  async function reloadedBy(from: number, count: number): Promise<Set<number>> {
+    const lines = () =>
+      stdout
+        .slice(from)
+        .split('\n')
+        .filter((line) => line.includes('"msg":"config reloaded"'))
+        .map((line) => (JSON.parse(line) as { worker: number }).worker);
+    await waitFor(`${count} workers reloaded`, () => lines().length >= count);
+    return new Set(lines());
+  }
+  /** Adds an API to the config file, as an operator edits it. */
+  function addApi(name: string): void {
+    writeFileSync(configPath, `${readFileSync(configPath, 'utf8')}\n  - { name: ${name}, basePath: /${name}, upstream: "${upstreamUrl}" }`);
+  }
+  /** Fresh connections (both workers): every one finds the API (401 without a credential, not 404). */
+  async function servedByBoth(name: string): Promise<void> {
+    const from = stdout.length;
+    const statuses = [];
+    for (let i = 0; i < 10; i++) statuses.push((await call(`${gatewayUrl}/${name}/`)).status);
+    assert.deepEqual(statuses, Array(10).fill(401));
+    // The workers of now: the rolling restart and the killed worker above gave them new ids.
+    assert.equal(new Set((await linesOf(from, 10)).map((line) => line.worker)).size, 2, 'both workers answered');
+  }
+  const reloadEvents = async () => (await admin('GET', '/admin/v1/audit-events?action=config.reloaded')).body.items as Array<{ actor: string }>;
+
+  test('POST /admin/v1/reload on one worker: every worker serves the new file, one audit event', async () => {
+    addApi('added');
+    const from = stdout.length;
+    const answer = await admin('POST', '/admin/v1/reload', {});
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    assert.deepEqual(answer.body.apis.added, ['added']);
+    assert.equal((await reloadedBy(from, 2)).size, 2);
+    await servedByBoth('added');
+    const events = await reloadEvents();
+    assert.equal(events.length, 1, 'the worker that answered records it; its sibling does not');
+    assert.match(events[0]!.actor, /^key_/, 'recorded as the admin key that asked');
+  });
+
+  test('SIGHUP to the supervisor reloads every worker, recorded once', async () => {
+    addApi('hup');
     const from = stdout.length;
     child.kill('SIGHUP');
-    await waitFor(
-      'both workers',
-      () =>
-        stdout
-          .slice(from)
-          .split('\n')
-          .filter((line) => line.includes('"msg":"reload requested"')).length === 2,
-    );
+    assert.equal((await reloadedBy(from, 2)).size, 2);
+    await servedByBoth('hup');
+    const events = await reloadEvents();
+    assert.equal(events.length, 2);
+    assert.equal(events[0]!.actor, 'signal:SIGHUP');
     assert.equal(child.exitCode, null, 'the supervisor runs on');
   });
 
