@@ -20,6 +20,7 @@ import { createKeyVerifier } from './keys/verify.js';
 import { createLeakService } from './leaks/service.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { parseDuration } from './lib/duration.js';
+import { registeredTracer } from './lib/tracing.js';
 import { createLimiters } from './limits/limiter.js';
 import { createLogger, type Logger } from './logger.js';
 import { createMailer } from './mail/create.js';
@@ -58,7 +59,10 @@ export interface AppOptions {
 export async function createApp({ config, clock = systemClock, logger, store: givenStore, metrics = createMetrics(), demo = false }: AppOptions) {
   const heartbeatIntervalMs = parseDuration(config.cluster.heartbeatInterval);
   if (heartbeatIntervalMs < 100) throw new ConfigError('invalid configuration:\n  cluster.heartbeatInterval: must be at least 100ms');
-  const log = logger ?? createLogger(config.log.level);
+  // Tracing is on when a tracer provider is registered (the SDK `portcullis start` loads, or a host
+  // app's): decided once here, so the listeners check a null field, not the OTel API, per request.
+  const tracer = registeredTracer();
+  const log = logger ?? createLogger(config.log.level, undefined, { traceIds: tracer !== null });
   const masterKey = resolveMasterKey({ configured: config.oauth.masterKey, demo, store: config.store });
   const store = givenStore ?? openStore(config.store, { timeoutMs: parseDuration(config.storeTimeout) });
   // Until the app is built, what a failed step leaves open is closed again, so a start that fails
@@ -278,6 +282,8 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     config,
     clock,
     log,
+    /** The tracer of the registered provider; null when tracing is off. */
+    tracer,
     store,
     cache,
     lastUsed,

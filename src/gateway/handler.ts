@@ -15,6 +15,19 @@ import type { GatewayConfig } from '../config/schema.js';
 import { writeProblem } from '../errors/problem.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import { acceptableRequestId, nextRequestId } from '../lib/request-id.js';
+import {
+  type Context,
+  endClientSpan,
+  endServerSpan,
+  inContext,
+  pushTraceHeaders,
+  type Span,
+  startClientSpan,
+  startServerSpan,
+  type Tracer,
+  traceFieldsOf,
+  withoutTraceHeaders,
+} from '../lib/tracing.js';
 import { enforceLimits, type LimitVerdict } from '../limits/enforce.js';
 import type { LimitHeaders } from '../limits/headers.js';
 import { anyLimit } from '../limits/policies.js';
@@ -44,6 +57,8 @@ export interface GatewayDeps {
   /** Told of limiter answers that may be webhook events (quota thresholds, rate-limit refusals); only queues. */
   limitNotice?: LimitNotice;
   clock?: Clock;
+  /** Tracing on: a SERVER span a request and a CLIENT span an upstream call (src/lib/tracing.ts). Null or absent: off. */
+  tracer?: Tracer | null;
 }
 
 interface ApiRuntime {
@@ -107,6 +122,11 @@ class Exchange implements CredentialInput, ForwardSink {
   operation: string | undefined = undefined;
   rateHeaders: LimitHeaders | undefined = undefined;
   hasBody = false;
+  /** Tracing on: the request's span and its context; the upstream call's span; how the upstream failed. */
+  span: Span | null = null;
+  traceContext: Context | null = null;
+  upstreamSpan: Span | null = null;
+  upstreamFailure: string | undefined = undefined;
   private params: URLSearchParams | undefined = undefined;
   /** A credential query parameter came more than once (in any spelling of its name). */
   private repeatedQuery = false;
@@ -179,7 +199,18 @@ interface Stages {
   upstreamFailed(x: Exchange, error: Error): void;
 }
 
-export function createGatewayHandler({ apis, authMethods, metrics, log, settings, limiter, usage, limitNotice, clock = systemClock }: GatewayDeps) {
+export function createGatewayHandler({
+  apis,
+  authMethods,
+  metrics,
+  log,
+  settings,
+  limiter,
+  usage,
+  limitNotice,
+  clock = systemClock,
+  tracer = null,
+}: GatewayDeps) {
   const runtimes: ApiRuntime[] = apis.map((api) => {
     const apiLog = log.child({ api: api.name });
     return {
@@ -211,6 +242,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
 
   function finish(x: Exchange): void {
     x.seconds = (performance.now() - x.started) / 1000;
+    if (x.span) endSpans(x);
     if (ended.length === 0) setImmediate(recordEnded);
     ended.push(x);
   }
@@ -251,8 +283,31 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       `,"requestId":"${x.requestId}","method":${METHOD_JSON.get(method) ?? jsonString(method)},"path":${jsonString(path)}` +
         `${x.operation === undefined ? '' : `,"operation":${jsonString(x.operation)}`},"status":${x.status}` +
         `,"consumerId":${identity ? jsonString(identity.consumerId) : 'null'},"authMethod":${x.method === null ? 'null' : `"${x.method}"`}` +
-        `,"ms":${jsonMs(seconds * 1000)}`,
+        `,"ms":${jsonMs(seconds * 1000)}${x.span ? traceMembers(x.span) : ''}`,
     );
+  }
+
+  function traceMembers(span: Span): string {
+    const { traceId, spanId } = span.spanContext();
+    return `,"trace_id":"${traceId}","span_id":"${spanId}"`;
+  }
+
+  function endSpans(x: Exchange): void {
+    const span = x.span!;
+    if (x.upstreamSpan) {
+      const upstreamStatus = x.upstreamFailure === undefined ? x.status : 0;
+      if (upstreamStatus > 0) span.setAttribute('portcullis.upstream.status_code', upstreamStatus);
+      endClientSpan(x.upstreamSpan, upstreamStatus, x.upstreamFailure);
+    }
+    endServerSpan(span, x.status);
+  }
+
+  /** Tracing on: the request is served inside its span's context, so log lines written for it carry its ids. */
+  function tracedServe(tracer: Tracer, runtime: ApiRuntime, req: IncomingMessage, res: ServerResponse, path: string, query: string): void {
+    const api = runtime.api;
+    const route = `${api.basePath}/*`;
+    const { span, context } = startServerSpan(tracer, req, `${req.method ?? 'GET'} ${route}`, path, { 'http.route': route, 'portcullis.api': api.name });
+    inContext(context, serve, runtime, req, res, path, query, span, context);
   }
 
   /** Ends the exchange with the status of the answer already written. */
@@ -263,7 +318,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
 
   /** A fault in the gateway's own code (a bug): logged, answered 500 if nothing went out yet. */
   function faulted(x: Exchange, error: unknown): void {
-    x.runtime.log.error({ requestId: x.requestId, err: error }, 'gateway fault');
+    x.runtime.log.error({ requestId: x.requestId, ...traceFieldsOf(x.span), err: error }, 'gateway fault');
     if (!x.res.headersSent) answered(x, writeProblem(x.res, { code: 'INTERNAL', requestId: x.requestId }));
     else {
       x.res.destroy();
@@ -275,13 +330,26 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
   // limited → proxy → forwarded (Exchange) → finish. Each goes on at once when its input is at hand
   // (a cached credential, no limit to check) and through a promise only when it is not.
 
-  function serve(runtime: ApiRuntime, req: IncomingMessage, res: ServerResponse, path: string, query: string): void {
+  function serve(
+    runtime: ApiRuntime,
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    query: string,
+    span: Span | null,
+    traceContext: Context | null,
+  ): void {
     const started = performance.now();
     const { api } = runtime;
     const head = readRequestHead(req.rawHeaders, runtime.kinds, runtime.keepUnderscores);
     const requestId = acceptableRequestId(head.requestId) ?? nextRequestId();
     const cors = api.cors && head.origin !== undefined ? corsHeaders(api.cors, head.origin) : NO_HEADERS;
     const x = new Exchange(stages, runtime, req, res, path, query, head, requestId, cors, started);
+    if (span) {
+      x.span = span;
+      x.traceContext = traceContext;
+      span.setAttribute('portcullis.request_id', requestId);
+    }
     const method = req.method ?? 'GET';
 
     if (head.repeatedHost) {
@@ -316,6 +384,11 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       if (match.kind === 'found') {
         x.operation = match.operation.operationId ?? `${match.operation.method} ${match.operation.path}`;
         policy = match.operation.policy ?? api.defaultPolicy;
+        if (span) {
+          const route = (api.stripBasePath ? api.basePath : '') + match.operation.path;
+          span.updateName(`${method} ${route}`);
+          span.setAttributes({ 'http.route': route, 'portcullis.operation': x.operation });
+        }
       } else if (!api.passThrough) {
         if (match.kind === 'method-not-allowed') {
           answered(
@@ -356,11 +429,12 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
   function authenticated(x: Exchange, decision: AuthDecision): void {
     const { runtime, requestId } = x;
     x.method = decision.method;
+    if (x.span) traceDecision(x.span, decision);
     if (!decision.ok) {
       if (decision.refused) x.refused = decision.refused;
       if (decision.fault)
         runtime.log.error(
-          { requestId, err: { message: (decision.fault as Error)?.message, code: (decision.fault as { code?: string })?.code } },
+          { requestId, ...traceFieldsOf(x.span), err: { message: (decision.fault as Error)?.message, code: (decision.fault as { code?: string })?.code } },
           'auth fault; failing closed',
         );
       answered(x, writeProblem(x.res, denialProblem(decision, realm, requestId, x.cors)));
@@ -390,14 +464,38 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
         .catch((error: unknown) => faulted(x, error));
       return;
     }
+    if (x.span) x.span.setAttribute('portcullis.limit.decision', 'none');
     proxy(x);
   }
 
+  function traceDecision(span: Span, decision: AuthDecision): void {
+    if (decision.method) span.setAttribute('portcullis.auth.method', decision.method);
+    if (decision.ok) {
+      span.setAttribute('portcullis.auth.decision', decision.identity ? 'authenticated' : 'anonymous');
+      if (decision.identity) {
+        span.setAttributes({
+          'portcullis.consumer.id': decision.identity.consumerId,
+          'portcullis.credential.type': decision.identity.credential.type,
+          'portcullis.credential.id': decision.identity.credentialId,
+        });
+      }
+      return;
+    }
+    span.setAttributes({ 'portcullis.auth.decision': 'denied', 'portcullis.auth.code': decision.code });
+    if (decision.reason) span.setAttribute('portcullis.auth.reason', decision.reason);
+    if (decision.refused) span.setAttribute('portcullis.consumer.id', decision.refused.consumerId);
+  }
+
   function limited(x: Exchange, verdict: LimitVerdict): void {
+    if (x.span)
+      x.span.setAttribute(
+        'portcullis.limit.decision',
+        verdict.invalid ? 'invalid' : verdict.allowed ? 'allowed' : verdict.code === 'QUOTA_EXCEEDED' ? 'quota' : 'limited',
+      );
     if (verdict.invalid) {
       // A stored policy the limiter cannot run (src/limits/settings.ts): refuse, fail closed, say why.
       x.runtime.log.error(
-        { requestId: x.requestId, consumerId: x.identity?.consumerId, ...verdict.invalid },
+        { requestId: x.requestId, ...traceFieldsOf(x.span), consumerId: x.identity?.consumerId, ...verdict.invalid },
         'invalid rate-limit or quota policy; request refused',
       );
       answered(
@@ -424,7 +522,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
   function proxy(x: Exchange): void {
     const { runtime, head, req } = x;
     const api = runtime.api;
-    const headers = head.forward;
+    let headers = head.forward;
     const socket = req.socket;
     const clientIp = socket.remoteAddress ?? '';
     // No Host: undici writes the upstream's own (the pool's origin), the same value, without the
@@ -440,6 +538,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       x.requestId,
     );
     if (x.identity) pushIdentityHeaders(headers, x.identity);
+    if (x.span) headers = withTraceHeaders(x, headers);
 
     x.hasBody = head.chunked || (head.contentLength !== undefined && head.contentLength !== '0');
     const query = x.queryString;
@@ -456,6 +555,24 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     );
   }
 
+  /** The caller's trace headers replaced by the upstream call's span's (a CLIENT span, child of the request's). */
+  function withTraceHeaders(x: Exchange, headers: string[]): string[] {
+    const api = x.runtime.api;
+    const method = x.req.method ?? 'GET';
+    const upstream = new URL(api.upstreamOrigin);
+    const { span, context } = startClientSpan(tracer!, x.traceContext!, method, {
+      'http.request.method': method,
+      'server.address': upstream.hostname,
+      'server.port': Number(upstream.port) || (upstream.protocol === 'https:' ? 443 : 80),
+      'url.full': `${api.upstreamOrigin}${upstreamPathOf(api, x.path, '')}`,
+      'portcullis.api': api.name,
+    });
+    x.upstreamSpan = span;
+    const kept = withoutTraceHeaders(headers);
+    pushTraceHeaders(kept, context);
+    return kept;
+  }
+
   function upstreamFailed(x: Exchange, error: Error): void {
     const { runtime, req, res, requestId, cors } = x;
     const api = runtime.api;
@@ -467,6 +584,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       res.once('finish', () => setTimeout(() => req.socket.destroy(), 2_000).unref());
     }
     const failure = classifyUpstreamError(error);
+    x.upstreamFailure = error instanceof ClientGoneError ? 'client_gone' : failure;
     if (error instanceof ClientGoneError) {
       metrics.upstreamError(api.name, 'aborted');
       answered(x, res.headersSent ? res.statusCode : 499);
@@ -477,7 +595,10 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       return;
     }
     metrics.upstreamError(api.name, failure);
-    runtime.log.warn({ requestId, upstream: api.upstreamOrigin, err: { code: (error as { code?: string }).code, message: error.message } }, 'upstream failed');
+    runtime.log.warn(
+      { requestId, ...traceFieldsOf(x.span), upstream: api.upstreamOrigin, err: { code: (error as { code?: string }).code, message: error.message } },
+      'upstream failed',
+    );
     if (res.headersSent) {
       // The head went out; all that is left is to cut the body short so the client sees the failure.
       res.destroy();
@@ -503,7 +624,8 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       const runtime = route(path);
       if (!runtime) return false;
       try {
-        serve(runtime, req, res, path, q === -1 ? '' : url.slice(q));
+        if (tracer) tracedServe(tracer, runtime, req, res, path, q === -1 ? '' : url.slice(q));
+        else serve(runtime, req, res, path, q === -1 ? '' : url.slice(q), null, null);
       } catch (error) {
         runtime.log.error({ err: error }, 'gateway fault');
         if (!res.headersSent) writeProblem(res, { code: 'INTERNAL', requestId: nextRequestId() });
