@@ -195,6 +195,20 @@ describe('tracing with a registered tracer provider', () => {
     assert.notEqual(sentParent, callerSpan);
   });
 
+  it('a malformed traceparent starts a new trace and changes nothing else', async () => {
+    const response = await fetch(`${running.gatewayUrl}/shop/orders/8`, {
+      headers: { 'x-api-key': apiKey, traceparent: '00-00000000000000000000000000000000-zz-01; DROP' },
+    });
+    assert.equal(response.status, 200);
+    await settled();
+    const [span] = spansWhere('portcullis.request_id', response.headers.get('x-request-id'));
+    assert.ok(span);
+    assert.match(span.spanContext().traceId, /^[0-9a-f]{32}$/);
+    assert.notEqual(span.spanContext().traceId, '00000000000000000000000000000000');
+    assert.equal(span.parentSpanContext, undefined);
+    assert.equal(seenTraceparent!.split('-')[1], span.spanContext().traceId);
+  });
+
   it('a request without a credential (401) has a span with the denial', async () => {
     const response = await fetch(`${running.gatewayUrl}/shop/orders/1`);
     assert.equal(response.status, 401);
