@@ -22,7 +22,7 @@ import { type Clock, systemClock } from './lib/clock.js';
 import { parseDuration } from './lib/duration.js';
 import { registeredTracer } from './lib/tracing.js';
 import { createLimiters } from './limits/limiter.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLevelControl, createLogger, type Logger } from './logger.js';
 import { createMailer } from './mail/create.js';
 import { createMemberService } from './members/service.js';
 import { createSessionService } from './members/sessions.js';
@@ -284,6 +284,10 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     log,
     /** The tracer of the registered provider; null when tracing is off. */
     tracer,
+    /** The audit log (each service records its own changes; the server records config reloads). */
+    audit,
+    /** The log level (a reload changes it) and the long-lived child loggers that follow it. */
+    logs: createLevelControl(log),
     store,
     cache,
     lastUsed,

@@ -62,6 +62,31 @@ export interface LoggerOptions {
 
 export type { Logger };
 
+/**
+ * A logger's level and the long-lived children taken from it, changed together by a reload: pino
+ * children copy their parent's level once, when created. Short-lived children (Fastify's per request)
+ * are taken from a followed child and so start with the current level.
+ */
+export function createLevelControl(root: Logger) {
+  const followers = new Set<Logger>([root]);
+  return {
+    /** A child that follows later level changes. */
+    child(bindings: Record<string, unknown>): Logger {
+      const child = root.child(bindings);
+      followers.add(child);
+      return child;
+    },
+    get level(): string {
+      return root.level;
+    },
+    set(level: string): void {
+      for (const logger of followers) logger.level = level;
+    },
+  };
+}
+
+export type LevelControl = ReturnType<typeof createLevelControl>;
+
 /** The values an access-log line carries: short strings, numbers and nulls, never a credential. */
 export type AccessLogFields = Record<string, string | number | null | undefined>;
 

@@ -75,6 +75,7 @@ export const adminOperations = {
   rollWebhookSecret: { method: 'POST', path: '/admin/v1/webhooks/{webhookId}/secret', body: 'WebhookSecretRoll', response: 'RolledWebhookSecret' },
   listWebhookDeliveries: { method: 'GET', path: '/admin/v1/webhooks/{webhookId}/deliveries', query: 'PageQuery', response: 'WebhookDeliveryPage' },
   retryWebhookDelivery: { method: 'POST', path: '/admin/v1/webhooks/{webhookId}/deliveries/{deliveryId}/retry', response: 'WebhookDelivery' },
+  reloadConfig: { method: 'POST', path: '/admin/v1/reload', response: 'ReloadOutcome' },
 } as const satisfies Record<string, OperationSpec>;
 
 export type AdminOperationId = keyof typeof adminOperations;

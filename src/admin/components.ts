@@ -18,6 +18,7 @@ import {
   SigningKeyList,
   SigningKeyRotate,
 } from './oauth-schemas.js';
+import { ReloadOutcome } from './reload-schemas.js';
 import {
   AuditEvent,
   AuditEventPage,
@@ -82,6 +83,7 @@ export const adminComponents = {
   SigningKey,
   SigningKeyList,
   SigningKeyRotate,
+  ReloadOutcome,
   MemberInvite,
   Member,
   MemberPage,

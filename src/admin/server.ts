@@ -16,6 +16,7 @@ import { traceFastify } from '../lib/tracing.js';
 import { authenticateAdmin } from './auth.js';
 import { adminComponents } from './components.js';
 import { registerIdempotency } from './idempotency.js';
+import type { ReloadRequest } from './reload-schemas.js';
 import { nonCanonicalTarget } from './request-target.js';
 import { guardRoutes } from './route-access.js';
 import { auditRoutes } from './routes/audit.js';
@@ -24,6 +25,7 @@ import { consumerRoutes } from './routes/consumers.js';
 import { importRoutes } from './routes/imports.js';
 import { keyRoutes } from './routes/keys.js';
 import { memberRoutes } from './routes/members.js';
+import { reloadRoutes } from './routes/reload.js';
 import { usageRoutes } from './routes/usage.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { buildAdminSerializer } from './schema-compilers.js';
@@ -44,6 +46,8 @@ export interface AdminServerOptions {
   register?: (server: FastifyInstance) => void;
   /** Paths of `register`'s routes anyone may GET, e.g. `/healthz`. */
   publicPaths?: readonly string[];
+  /** What POST /admin/v1/reload runs; without it the route answers 409 RELOAD_UNAVAILABLE (no config file here). */
+  reload?: ReloadRequest;
 }
 
 export const OPENAPI_PATH = '/admin/v1/openapi.json';
@@ -51,7 +55,7 @@ export const OPENAPI_PATH = '/admin/v1/openapi.json';
 export async function buildAdminServer(app: App, options: AdminServerOptions = {}): Promise<FastifyInstance> {
   // Typed by the TypeBox provider: each route's request and reply types come from its schema.
   const server = Fastify({
-    loggerInstance: app.log.child({ listener: 'admin' }) as unknown as FastifyBaseLogger,
+    loggerInstance: app.logs.child({ listener: 'admin' }) as unknown as FastifyBaseLogger,
     bodyLimit: options.bodyLimit ?? app.config.admin.bodyLimit,
     genReqId: (req) => acceptableRequestId(req.headers['x-request-id'] as string | undefined) ?? newId('req'),
     return503OnClosing: true,
@@ -133,6 +137,7 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
   memberRoutes(server, app);
   importRoutes(server, app);
   webhookRoutes(server, app);
+  reloadRoutes(server, options.reload);
   options.register?.(server);
 
   server.get(OPENAPI_PATH, { schema: { hide: true } }, async () => server.swagger());

@@ -60,9 +60,12 @@ export type AuditAction =
   | 'webhook.updated'
   | 'webhook.deleted'
   | 'webhook.secret_rolled'
-  | 'webhook.disabled';
+  | 'webhook.disabled'
+  // A config reload (src/server/reload.ts): what changed, or the refusal's code.
+  | 'config.reloaded'
+  | 'config.reload_failed';
 
-export type AuditTarget = { type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key' | 'member' | 'portal-user' | 'webhook'; id: string };
+export type AuditTarget = { type: 'consumer' | 'key' | 'client' | 'token' | 'signing-key' | 'member' | 'portal-user' | 'webhook' | 'config'; id: string };
 
 export interface AuditLog {
   record(store: Store, actor: Actor, action: AuditAction, target: AuditTarget, details?: JsonObject): Promise<void>;

@@ -12,6 +12,7 @@ import { addInit } from './commands/init.js';
 import { addKeys } from './commands/keys.js';
 import { addMigrate } from './commands/migrate.js';
 import { addPortal } from './commands/portal.js';
+import { addReload } from './commands/reload.js';
 import { addScan } from './commands/scan.js';
 import { addSigningKeys } from './commands/signing-keys.js';
 import { addStart } from './commands/start.js';
@@ -34,6 +35,7 @@ export function buildProgram(ctx: CliContext = { ...processIo(), exitCode: 0 }):
     .showHelpAfterError();
   for (const add of [
     addStart,
+    addReload,
     addInit,
     addMigrate,
     addAdmin,

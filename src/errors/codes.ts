@@ -88,6 +88,10 @@ export const ERROR_CODES = {
   WEBHOOK_NOT_FOUND: { status: 404, title: 'No such webhook endpoint' },
   WEBHOOK_DELIVERY_NOT_FOUND: { status: 404, title: 'No such webhook delivery' },
   WEBHOOKS_UNAVAILABLE: { status: 503, title: 'Webhook secrets need oauth.masterKey' },
+  // Config reload (docs/errors.md, "Config reload").
+  CONFIG_INVALID: { status: 422, title: 'The config file is not valid; the running config stays' },
+  RELOAD_UNAVAILABLE: { status: 409, title: 'There is no config file to reload' },
+  RELOAD_IN_PROGRESS: { status: 409, title: 'A reload is already running' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,6 +1,6 @@
 // `apis` from the config → what the data plane uses per request: normalised base paths, upstream
 // origin and path prefix, timeouts in ms, CORS, and auth policies from `auth`/`scopes` or OpenAPI.
-// Runs once at boot; every problem is a ConfigError naming the field.
+// Runs at boot and at each config reload (src/server/reload.ts); every problem is a ConfigError naming the field.
 
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { type AuthPolicy, makePolicy } from '../auth/policy.js';

@@ -61,7 +61,22 @@ export interface GatewayDeps {
   tracer?: Tracer | null;
 }
 
+/**
+ * The compiled APIs one request is routed with: immutable, swapped as one reference by a reload
+ * (`replaceApis`). A request keeps the table it started on to its end; a replaced table's upstream
+ * pools that the new one does not share close once its last request is done.
+ */
+interface RouteTable {
+  readonly runtimes: readonly ApiRuntime[];
+  /** Requests routed with this table that have not finished. */
+  inFlight: number;
+  retired: boolean;
+  /** Its upstream pools' keys (poolKeyOf), each counted once in `pools`. */
+  readonly poolKeys: ReadonlySet<string>;
+}
+
 interface ApiRuntime {
+  table: RouteTable;
   api: CompiledApi;
   kinds: HeaderKinds;
   keepUnderscores: boolean;
@@ -199,6 +214,12 @@ interface Stages {
   upstreamFailed(x: Exchange, error: Error): void;
 }
 
+/** APIs with the same upstream origin and timeouts share a pool, across reloads too (no new connections). */
+function poolKeyOf(api: CompiledApi): string {
+  const t = api.timeouts;
+  return `${api.upstreamOrigin} ${t.connectMs} ${t.headersMs} ${t.bodyMs}`;
+}
+
 export function createGatewayHandler({
   apis,
   authMethods,
@@ -211,21 +232,52 @@ export function createGatewayHandler({
   clock = systemClock,
   tracer = null,
 }: GatewayDeps) {
-  const runtimes: ApiRuntime[] = apis.map((api) => {
-    const apiLog = log.child({ api: api.name });
-    return {
-      api,
-      kinds: headerKinds(api.credentialHeaders),
-      keepUnderscores: settings.underscoreHeaders === 'keep',
-      trustProxy: settings.trustProxy,
-      pool: createUpstreamPool(api),
-      log: apiLog,
-      accessLog: accessLogLines(apiLog, 'request'),
-    };
-  });
+  // Each pool with the number of live tables (the current one and replaced ones still serving) using it.
+  const pools = new Map<string, { pool: Pool; tables: number }>();
+
+  function buildTable(compiled: readonly CompiledApi[]): RouteTable {
+    const runtimes: ApiRuntime[] = [];
+    const table: RouteTable = { runtimes, inFlight: 0, retired: false, poolKeys: new Set(compiled.map(poolKeyOf)) };
+    for (const key of table.poolKeys) {
+      const shared = pools.get(key);
+      if (shared) shared.tables++;
+    }
+    for (const api of compiled) {
+      const key = poolKeyOf(api);
+      let shared = pools.get(key);
+      if (!shared) {
+        shared = { pool: createUpstreamPool(api), tables: 1 };
+        pools.set(key, shared);
+      }
+      const apiLog = log.child({ api: api.name });
+      runtimes.push({
+        table,
+        api,
+        kinds: headerKinds(api.credentialHeaders),
+        keepUnderscores: settings.underscoreHeaders === 'keep',
+        trustProxy: settings.trustProxy,
+        pool: shared.pool,
+        log: apiLog,
+        accessLog: accessLogLines(apiLog, 'request'),
+      });
+    }
+    return table;
+  }
+
+  /** A replaced table with no request left: the pools no live table uses close (gracefully). */
+  function releaseTable(table: RouteTable): void {
+    for (const key of table.poolKeys) {
+      const shared = pools.get(key);
+      if (!shared || --shared.tables > 0) continue;
+      pools.delete(key);
+      shared.pool.close().catch((error: Error) => log.warn({ err: { message: error.message } }, 'could not close a replaced upstream pool'));
+    }
+  }
+
+  let current = buildTable(apis);
   const realm = settings.realm;
   function route(path: string): ApiRuntime | undefined {
-    for (const runtime of runtimes) {
+    for (const runtime of current.runtimes) {
       const base = runtime.api.basePath;
       if (base === '' || (path.startsWith(base) && (path.length === base.length || path.charCodeAt(base.length) === 47))) return runtime;
     }
@@ -243,6 +295,8 @@ export function createGatewayHandler({
   function finish(x: Exchange): void {
     x.seconds = (performance.now() - x.started) / 1000;
     if (x.span) endSpans(x);
+    const table = x.runtime.table;
+    if (--table.inFlight === 0 && table.retired) releaseTable(table);
     if (ended.length === 0) setImmediate(recordEnded);
     ended.push(x);
   }
@@ -345,6 +399,7 @@ export function createGatewayHandler({
     const requestId = acceptableRequestId(head.requestId) ?? nextRequestId();
     const cors = api.cors && head.origin !== undefined ? corsHeaders(api.cors, head.origin) : NO_HEADERS;
     const x = new Exchange(stages, runtime, req, res, path, query, head, requestId, cors, started);
+    runtime.table.inFlight++;
     if (span) {
       x.span = span;
       x.traceContext = traceContext;
@@ -633,10 +688,25 @@ export function createGatewayHandler({
       }
       return true;
     },
-    apis: runtimes.map((r) => r.api),
+    /** The APIs new requests are routed to. */
+    get apis(): readonly CompiledApi[] {
+      return current.runtimes.map((r) => r.api);
+    },
+    /**
+     * New requests are routed with `next` from now on; requests under way finish with the APIs and
+     * upstream pools they started with.
+     */
+    replaceApis(next: readonly CompiledApi[]): void {
+      const replaced = current;
+      current = buildTable(next);
+      replaced.retired = true;
+      if (replaced.inFlight === 0) releaseTable(replaced);
+    },
     async close(): Promise<void> {
       recordEnded();
-      await Promise.all(runtimes.map((r) => r.pool.close()));
+      const open = [...pools.values()];
+      pools.clear();
+      await Promise.all(open.map((shared) => shared.pool.close()));
     },
   };
 }

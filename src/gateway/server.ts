@@ -15,6 +15,7 @@ import { isSafePath } from './request-path.js';
 
 export interface PublicServerOptions {
   gateway: GatewayHandler;
+  /** The listener's Fastify logger; each request logs through a child of it. */
   log: Logger;
   maxHeaderSize: number;
   /** More header lines than this: 431. Default 100. */
@@ -96,7 +97,7 @@ export async function buildPublicServer({
   }
 
   const fastify: FastifyInstance = Fastify({
-    loggerInstance: log.child({ listener: 'public' }) as unknown as FastifyBaseLogger,
+    loggerInstance: log as unknown as FastifyBaseLogger,
     genReqId: (req) => acceptableRequestId(req.headers['x-request-id'] as string | undefined) ?? nextRequestId(),
     return503OnClosing: true,
     clientErrorHandler: answerClientError,

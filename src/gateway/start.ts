@@ -5,7 +5,8 @@ import type { FastifyInstance, FastifyListenOptions } from 'fastify';
 import type { App } from '../app.js';
 import type { ApiConfig } from '../config/schema.js';
 import { urlOf } from '../lib/listener-url.js';
-import { compileApis } from './compile-apis.js';
+import type { Logger } from '../logger.js';
+import { type CompiledApi, compileApis } from './compile-apis.js';
 import { connectionLimitsOf, reportRefusals } from './connections.js';
 import { createGatewayHandler, type GatewayHandler } from './handler.js';
 import { buildPublicServer, type PublicServer } from './server.js';
@@ -30,16 +31,22 @@ export interface RunningGateway extends PublicServer {
   close(): Promise<void>;
 }
 
-/** The handler and server, not yet listening (tests drive `server` themselves). */
-export async function buildGateway({ app, apis = app.config.apis, baseDir, register }: GatewayOptions): Promise<{ handler: GatewayHandler } & PublicServer> {
-  const log = app.log.child({ listener: 'gateway' });
-  const limits = connectionLimitsOf(app.config);
+/** `apis` as the data plane routes them, at start and at a reload; a ConfigError names a bad field. */
+export function compileGatewayApis(app: App, apis: readonly ApiConfig[], baseDir: string, log: Logger): CompiledApi[] {
   const compiled = compileApis(apis, { baseDir, warn: (message) => log.warn(message) });
   for (const api of apis) {
     for (const method of api.auth) {
       if (!app.authMethods.has(method)) log.warn({ api: api.name }, `auth method ${method} is not available yet; its credentials get 401`);
     }
   }
+  return compiled;
+}
+
+/** The handler and server, not yet listening (tests drive `server` themselves). */
+export async function buildGateway({ app, apis = app.config.apis, baseDir, register }: GatewayOptions): Promise<{ handler: GatewayHandler } & PublicServer> {
+  const log = app.logs.child({ listener: 'gateway' });
+  const limits = connectionLimitsOf(app.config);
+  const compiled = compileGatewayApis(app, apis, baseDir, log);
   const handler = createGatewayHandler({
     apis: compiled,
     authMethods: app.authMethods,
@@ -62,7 +69,7 @@ export async function buildGateway({ app, apis = app.config.apis, baseDir, regis
   };
   const publicServer = await buildPublicServer({
     gateway: handler,
-    log: app.log,
+    log: app.logs.child({ listener: 'public' }),
     maxHeaderSize: app.config.gateway.maxHeaderSize,
     maxHeaderCount: app.config.gateway.maxHeaderCount,
     connections,

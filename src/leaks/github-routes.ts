@@ -72,7 +72,7 @@ const header = (request: FastifyRequest, name: string) => {
 
 export async function registerGithubLeakRoute(server: FastifyInstance, { app, keys }: { app: App; keys?: GithubKeys }): Promise<void> {
   const settings = app.config.leaks.github;
-  const log = app.log.child({ route: 'leaks.github' });
+  const log = app.logs.child({ route: 'leaks.github' });
   const githubKeys =
     keys ??
     createGithubKeys({

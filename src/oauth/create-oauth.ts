@@ -62,7 +62,7 @@ export async function createOAuth({
   if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   const now = () => clock.now();
 
-  const { ring, principals, revocations, tokenCache, trusted, verify, evaluateToken, jwtAuthMethod, readRevocations } = await createTokenVerification({
+  const verification = await createTokenVerification({
     config,
     settings,
     store,
@@ -74,6 +74,7 @@ export async function createOAuth({
     onJwksError: (issuer, reason) => log.warn({ issuer, reason }, 'could not fetch the JWKS of a trusted issuer; cached keys stay in use'),
     onRotated: () => publish({ kind: 'signing-keys' }),
   });
+  const { ring, principals, revocations, tokenCache, verify, evaluateToken, jwtAuthMethod, readRevocations } = verification;
 
   const clients = createClientService({
     store,
@@ -108,7 +109,8 @@ export async function createOAuth({
   });
   const token = createTokenEndpoint({ grants, authenticateRequest, now });
 
-  const longestTokenLifeMs = Math.max(settings.maxTokenTtlSeconds * 1000, ...config.trustedIssuers.map((t) => parseDuration(t.maxTokenAge))) + 60_000;
+  let trustedIssuers = config.trustedIssuers;
+  const longestTokenLifeMs = () => Math.max(settings.maxTokenTtlSeconds * 1000, ...trustedIssuers.map((t) => parseDuration(t.maxTokenAge))) + 60_000;
   const revoker = createRevoker({
     store,
     clock,
@@ -136,7 +138,16 @@ export async function createOAuth({
     principals,
     revocations,
     tokenCache,
-    trustedIssuers: trusted,
+    get trustedIssuers() {
+      return verification.trusted;
+    },
+    /** A reload's `trustedIssuers`: checked like at start (a ConfigError names the field), then in use for the next token. */
+    replaceTrustedIssuers(next: Config['trustedIssuers']): void {
+      const nextProblems = checkOAuthSettings(settings, next);
+      if (nextProblems.length > 0) throw new ConfigError(`invalid configuration:\n  ${nextProblems.join('\n  ')}`);
+      verification.replaceTrustedIssuers(next);
+      trustedIssuers = next;
+    },
     jwtAuthMethod,
     evaluateToken,
     verifyAccessToken: verify,

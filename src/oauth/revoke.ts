@@ -14,7 +14,8 @@ export interface RevokeDeps {
   revocations: RevocationList;
   verify: AccessTokenVerifier;
   /** The longest any accepted token can live: how long a revocation by jti alone is kept. */
-  longestTokenLifeMs: number;
+  /** Read per revocation: a reload may add a trusted issuer whose tokens live longer. */
+  longestTokenLifeMs: () => number;
   /** Told of each revocation this node made (so other nodes refuse the token at once). */
   onRevoked?: (jti: string, expiresAt: number) => void;
 }
@@ -46,7 +47,7 @@ export function createRevoker({ store, clock, audit, revocations, verify, longes
 
     /** The operator revokes one token by jti (ours or a trusted IdP's). */
     async revokeByJti(jti: string, actor: Actor): Promise<{ jti: string; expiresAt: number }> {
-      const expiresAt = clock.now() + longestTokenLifeMs;
+      const expiresAt = clock.now() + longestTokenLifeMs();
       await denylist(jti, '', expiresAt, actor, 'admin');
       return { jti, expiresAt };
     },

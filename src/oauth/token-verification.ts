@@ -9,7 +9,7 @@ import type { Store } from '../store/types.js';
 import { createJwtAuthMethod } from './jwt/auth-method.js';
 import { createTokenEvaluator } from './jwt/evaluate-token.js';
 import { createTokenCache } from './jwt/token-cache.js';
-import { createAccessTokenVerifier } from './jwt/verify-access-token.js';
+import { type AccessTokenVerifier, createAccessTokenVerifier } from './jwt/verify-access-token.js';
 import { createLocalProfile } from './local-profile.js';
 import { createPrincipalCache } from './principals.js';
 import { createRevocationList } from './revocations.js';
@@ -77,9 +77,10 @@ export async function createTokenVerification({
   for (const entry of await store.listRevokedTokensSince(0, clock.now())) revocations.add(entry.jti, entry.expiresAt);
   const tokenCache = createTokenCache({ maxEntries: settings.tokenCacheMaxEntries });
 
-  const trusted = config.trustedIssuers.map((t) =>
-    createTrustedIssuerProfile(t, { now, ...(fetch ? { fetch } : {}), ...(onJwksError ? { onJwksError } : {}) }),
-  );
+  const profileOptions = { now, ...(fetch ? { fetch } : {}), ...(onJwksError ? { onJwksError } : {}) };
+  // Keyed by the issuer's whole entry: a reload that keeps an entry as it was keeps its JWKS cache;
+  // a changed or removed entry's profile (and its cached keys) is dropped.
+  let trusted = new Map(config.trustedIssuers.map((t) => [JSON.stringify(t), createTrustedIssuerProfile(t, profileOptions)]));
   const localProfile = createLocalProfile({
     issuer: settings.issuer,
     ring,
@@ -87,7 +88,9 @@ export async function createTokenVerification({
     clockToleranceSeconds: settings.clockToleranceSeconds,
     maxTokenTtlSeconds: settings.maxTokenTtlSeconds,
   });
-  const verify = createAccessTokenVerifier({ profiles: [localProfile, ...trusted], clock });
+  let verifyNow = createAccessTokenVerifier({ profiles: [localProfile, ...trusted.values()], clock });
+  // One reference swapped by a reload (replaceTrustedIssuers); a check under way finishes on the profiles it started with.
+  const verify: AccessTokenVerifier = (token) => verifyNow(token);
   const evaluateToken = createTokenEvaluator({ verify, cache: tokenCache, revocations, principals, clock });
   const jwtAuthMethod = createJwtAuthMethod({ evaluateToken });
 
@@ -96,10 +99,24 @@ export async function createTokenVerification({
     principals,
     revocations,
     tokenCache,
-    trusted,
+    /** The trusted issuers' profiles, as last configured. */
+    get trusted() {
+      return [...trusted.values()];
+    },
     verify,
     evaluateToken,
     jwtAuthMethod,
+    /**
+     * A reload's trusted issuers (checked by the caller with checkOAuthSettings): new checks use them at
+     * once, and every cached token verdict is dropped, so a token of a removed or changed issuer is
+     * judged again, against the new list, on its next use.
+     */
+    replaceTrustedIssuers(configs: Config['trustedIssuers']): void {
+      const next = new Map(configs.map((t) => [JSON.stringify(t), trusted.get(JSON.stringify(t)) ?? createTrustedIssuerProfile(t, profileOptions)]));
+      trusted = next;
+      verifyNow = createAccessTokenVerifier({ profiles: [localProfile, ...next.values()], clock });
+      tokenCache.clear();
+    },
     /** Adds the token revocations stored in [since, until) (other nodes' and the admin API's). */
     async readRevocations(since: number, until: number): Promise<void> {
       for (const entry of await store.listRevokedTokensSince(since, until)) revocations.add(entry.jti, entry.expiresAt);

@@ -25,8 +25,8 @@ export interface PortalOptions {
   app: App;
   /** The built UI (index.html and assets/); dist/portal-ui by default. */
   uiDir?: string;
-  /** The APIs the gateway serves (the config's, and the demo's echo API); default the config's. */
-  apis?: readonly ApiConfig[];
+  /** The APIs the gateway serves now (the config's, and the demo's echo API; a reload changes them); default the config's. */
+  apis?: () => readonly ApiConfig[];
   /** Where `apis[].openapi` paths are relative to (the config file's folder); default the working directory. */
   baseDir?: string;
 }

@@ -27,8 +27,8 @@ export interface ResourceRouteDeps {
   principalOf(request: FastifyRequest): PortalPrincipal;
   /** Where `apis[].openapi` paths are relative to (the config file's folder); default the working directory. */
   baseDir?: string;
-  /** The APIs the gateway serves (the config's, and the demo's echo API); default the config's. */
-  apis?: readonly ApiConfig[];
+  /** The APIs the gateway serves now (the config's, and the demo's echo API; a reload changes them); default the config's. */
+  apis?: () => readonly ApiConfig[];
 }
 
 /** The named schemas the routes refer to (`{ $ref: "<$id>" }`), for the validator, the serialiser and the OpenAPI document. */
@@ -57,7 +57,7 @@ export function registerResourceRoutes(scope: FastifyInstance, deps: ResourceRou
       webhookRoutes(server, app, reach, principalOf);
     };
     consumerRoutes(routes, memberReach(principalOf));
-    apiRoutes(routes, app, deps.apis ?? app.config.apis, deps.baseDir ?? process.cwd());
+    apiRoutes(routes, app, deps.apis ?? (() => app.config.apis), deps.baseDir ?? process.cwd());
 
     child.register(async function operatorOnly(operator) {
       // This context's first hook. It needs the principal, so the scope's session check must be an

@@ -1,12 +1,15 @@
 // `portcullis start`: open the store, build the services, listen, then create the first admin key
 // (and the demo's) if there is none and print the banner (src/server/banner.ts).
 import type { FastifyInstance } from 'fastify';
+import type { ReloadRequest } from '../admin/reload-schemas.js';
 import { buildAdminServer } from '../admin/server.js';
 import { ADMIN_SCOPE, type App, createApp } from '../app.js';
-import type { LoadedConfig } from '../config/load.js';
+import { type LoadedConfig, loadConfig } from '../config/load.js';
+import type { ApiConfig } from '../config/schema.js';
 import { ensureDemoOpenApi } from '../demo/echo-openapi.js';
 import { startEchoUpstream } from '../demo/echo-upstream.js';
 import { type DemoCredentials, demoApi, demoPortalLinks, ensureDemoConsumer } from '../demo/setup.js';
+import { PortcullisError } from '../errors/codes.js';
 import { configDir } from '../gateway/compile-apis.js';
 import { type RunningGateway, startGateway } from '../gateway/start.js';
 import { registerGithubLeakRoute } from '../leaks/github-routes.js';
@@ -22,6 +25,7 @@ import { registerPortal } from '../portal/plugin.js';
 import { startBanner } from './banner.js';
 import { deadlineAfter, drainServer, trackConnections } from './drain.js';
 import { readiness } from './health.js';
+import { createReloader, type Reloader, type ReloadOptions, type ReloadOutcome } from './reload.js';
 import { startTracingSdk } from './tracing-sdk.js';
 
 export interface RunningPortcullis {
@@ -41,6 +45,12 @@ export interface RunningPortcullis {
    * flushed; in-flight requests finish, and what is still open after `shutdown.gracePeriod` is closed.
    */
   close(): Promise<void>;
+  /**
+   * Re-reads the config file (what SIGHUP does): APIs, OpenAPI documents, trusted issuers, log level.
+   * Throws a PortcullisError when it refuses (CONFIG_INVALID, RELOAD_UNAVAILABLE in the demo,
+   * RELOAD_IN_PROGRESS); the running config then stays. See src/server/reload.ts.
+   */
+  reload(options?: ReloadOptions): Promise<ReloadOutcome>;
 }
 
 export interface StartOptions {
@@ -51,6 +61,13 @@ export interface StartOptions {
   print?: (text: string) => void;
   /** Extra routes on the public listener; they take precedence over API base paths. */
   registerPublic?: (server: FastifyInstance, app: App) => void | Promise<void>;
+  /** How a reload reads the config file again; by default `loadConfig` on the same path and process.env. */
+  readConfig?: () => LoadedConfig;
+  /**
+   * What POST /admin/v1/reload runs instead of this process's own reload: a supervisor's reload of
+   * every worker (which calls each worker's `reload`, with `audit` on one of them only).
+   */
+  requestReload?: ReloadRequest;
 }
 
 /**
@@ -72,6 +89,8 @@ export async function startPortcullis({
   logger,
   print = (t) => process.stderr.write(t),
   registerPublic,
+  readConfig = () => loadConfig({ path: loaded.path ?? undefined }),
+  requestReload,
 }: StartOptions): Promise<RunningPortcullis> {
   applyProcessWideSettings();
   // Before the app is built: it decides from the registered tracer provider whether to trace.
@@ -105,13 +124,22 @@ export async function startPortcullis({
   try {
     if (!app.oauth.ring.canSign) app.log.warn('no oauth.masterKey: the token endpoint answers 503 until one is configured');
     const apis = [...loaded.config.apis];
+    // The portal lists what the gateway serves: a reload replaces the list.
+    let portalApis: readonly ApiConfig[] = apis;
     if (loaded.demo) {
       const echo = await startEchoUpstream();
       opened.push(echo.close);
       apis.push(demoApi(echo.url, ensureDemoOpenApi(loaded.config.store)));
     }
 
+    // The reloader exists once the gateway does; the admin API is built (and bound) before it.
+    let reloader: Reloader | undefined;
+    const reloadHere: ReloadRequest = (actor) => {
+      if (!reloader) throw new PortcullisError('RELOAD_UNAVAILABLE', 'the node is still starting');
+      return reloader.reload({ actor });
+    };
     const admin = await buildAdminServer(app, {
+      reload: requestReload ?? reloadHere,
       // Health probes carry no data; metrics do (API names, traffic, errors), so they need an admin
       // key unless the operator opts in (admin.publicMetrics) for a scraper without one.
       publicPaths: ['/healthz', '/readyz', ...(loaded.config.admin.publicMetrics ? ['/metrics'] : [])],
@@ -142,12 +170,22 @@ export async function startPortcullis({
       // Routes of other modules on the public listener, e.g. the OAuth endpoints.
       register: async (server) => {
         await registerOAuthRoutes(server, { oauth: app.oauth, isAdminKey: (key) => app.verifyKey(key, { scopes: [ADMIN_SCOPE] }) });
-        if (loaded.config.portal.enabled) await registerPortal(server, { app, apis, baseDir: configDir(loaded.path) });
+        if (loaded.config.portal.enabled) await registerPortal(server, { app, apis: () => portalApis, baseDir: configDir(loaded.path) });
         if (loaded.config.leaks.github.enabled) await registerGithubLeakRoute(server, { app });
         await registerPublic?.(server, app);
       },
     });
     opened.push(() => gateway.close());
+    reloader = createReloader({
+      app,
+      loaded,
+      readConfig,
+      gateway: gateway.handler,
+      onApis: (next) => {
+        portalApis = next;
+      },
+    });
+    const { reload } = reloader;
     const gatewaySockets = trackConnections(gateway.server);
     const gatewayUrl = gateway.url;
 
@@ -205,6 +243,7 @@ export async function startPortcullis({
         closing ??= shutDown();
         return closing;
       },
+      reload,
     };
   } catch (error) {
     await closeOpened().catch((closeError: Error) => app.log.warn({ err: { message: closeError.message } }, 'could not close everything after a failed start'));

@@ -64,6 +64,7 @@ const RULES: Array<[path: string, layer: Layer, edge?: string]> = [
   ['src/admin/leak-schemas.ts', 'contracts'],
   ['src/admin/import-schemas.ts', 'contracts'],
   ['src/admin/webhook-schemas.ts', 'contracts'],
+  ['src/admin/reload-schemas.ts', 'contracts'],
   ['src/admin/webhook-views.ts', 'contracts'],
   ['src/admin/components.ts', 'contracts'],
   // What the admin API's and the portal's resource routes share: views, actions, request checks.

@@ -1,9 +1,14 @@
-// `portcullis start`: the server, until SIGINT or SIGTERM.
+// `portcullis start`: the server, until SIGINT or SIGTERM; SIGHUP reloads its config file.
 import type { Command } from 'commander';
+import type { Actor } from '../../audit/log.js';
 import { ConfigError } from '../../config/load.js';
+import { PortcullisError } from '../../errors/codes.js';
 import { startPortcullis } from '../../server/start.js';
 import { type CliContext, loadCliConfig } from '../context.js';
 import { configOption } from '../options.js';
+
+/** Who a reload by signal is recorded as in the audit log. */
+const SIGHUP_ACTOR: Actor = { id: 'signal:SIGHUP', sourceIp: null };
 
 export function addStart(program: Command, ctx: CliContext): void {
   program
@@ -18,7 +23,12 @@ export function addStart(program: Command, ctx: CliContext): void {
             "`npx portcullis init` writes a config with a fresh one (or: openssl rand -base64 32 | tr '+/' '-_' | tr -d '=').",
         );
       }
-      const running = await startPortcullis({ loaded, print: (text) => ctx.stderr.write(text) });
+      const running = await startPortcullis({
+        loaded,
+        print: (text) => ctx.stderr.write(text),
+        // A reload reads the file as this start did: same path, environment and working directory.
+        readConfig: () => loadCliConfig(ctx, options.config),
+      });
       if (ctx.onStarted) return ctx.onStarted(running);
       // The server is the process: a signal shuts it down gracefully (running.close(), bounded by
       // shutdown.gracePeriod) and ends the process with 0; a second signal ends it at once with 130.
@@ -39,5 +49,11 @@ export function addStart(program: Command, ctx: CliContext): void {
       };
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
+      // SIGHUP re-reads the config file; the outcome (or why it was refused) is in the log.
+      process.on('SIGHUP', () => {
+        running.reload({ actor: SIGHUP_ACTOR }).catch((error: Error) => {
+          if (!(error instanceof PortcullisError)) running.app.log.error({ err: { message: error.message } }, 'config reload failed');
+        });
+      });
     });
 }

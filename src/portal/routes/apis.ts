@@ -9,9 +9,10 @@ import { documentForPortal } from '../openapi-for-portal.js';
 import { ApiList, ApiParams, OpenApiDocument } from '../schemas.js';
 import type { PortalServer } from './portal-server.js';
 
-export function apiRoutes(server: PortalServer, app: App, apis: readonly ApiConfig[], baseDir: string): void {
-  // Read on first use and kept: the gateway read the same files at its start.
-  const documents = new Map<string, Record<string, unknown>>();
+export function apiRoutes(server: PortalServer, app: App, apis: () => readonly ApiConfig[], baseDir: string): void {
+  // Read on first use and kept with the API's config entry: a reload brings new entries (and reads
+  // the documents again, as the gateway did), and the old entries' documents go with them.
+  const documents = new WeakMap<ApiConfig, Record<string, unknown>>();
 
   server.get(
     '/apis',
@@ -23,7 +24,7 @@ export function apiRoutes(server: PortalServer, app: App, apis: readonly ApiConf
         response: { 200: ref(ApiList), ...errorResponses },
       },
     },
-    async () => apis.map((api) => ({ name: api.name, basePath: api.basePath, auth: api.auth, scopes: api.scopes, hasOpenApi: api.openapi !== undefined })),
+    async () => apis().map((api) => ({ name: api.name, basePath: api.basePath, auth: api.auth, scopes: api.scopes, hasOpenApi: api.openapi !== undefined })),
   );
 
   server.get(
@@ -39,9 +40,9 @@ export function apiRoutes(server: PortalServer, app: App, apis: readonly ApiConf
     },
     async (request) => {
       const name = request.params.name;
-      const cached = documents.get(name);
+      const api = apis().find((a) => a.name === name);
+      const cached = api && documents.get(api);
       if (cached) return cached;
-      const api = apis.find((a) => a.name === name);
       if (!api?.openapi) throw new PortcullisError('API_NOT_FOUND', `no API ${name} with an OpenAPI document`);
       let document: ReturnType<typeof loadOpenApi>;
       try {
@@ -63,7 +64,7 @@ export function apiRoutes(server: PortalServer, app: App, apis: readonly ApiConf
         },
         { gatewayUrl: issuer, tokenUrl: tokenEndpoint },
       );
-      documents.set(name, served);
+      documents.set(api, served);
       return served;
     },
   );
