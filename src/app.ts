@@ -28,6 +28,7 @@ import { createMemberService } from './members/service.js';
 import { createSessionService } from './members/sessions.js';
 import { countStaleAnswers, instrumentKeyCache } from './metrics/key-cache.js';
 import { createMetrics, type Metrics } from './metrics/registry.js';
+import { instrumentTokenEndpoint } from './metrics/token-endpoint.js';
 import { createOAuth } from './oauth/create-oauth.js';
 import { resolveMasterKey } from './oauth/master-key.js';
 import { resolveIssuer } from './oauth/settings.js';
@@ -126,6 +127,7 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     bruteForce: limiters.bruteForce,
     publish,
     onStaleAnswer: () => staleAnswer('jwt'),
+    instrumentToken: (token) => instrumentTokenEndpoint(token, metrics),
   }).catch(failed);
   // Keys imported in another system's format are looked up only while the store holds some (keys/foreign.ts).
   const foreignKeys = createForeignKeyPresence(store);

@@ -12,7 +12,8 @@ import type { AuthPolicy } from '../auth/policy.js';
 import type { AuthMethodRegistry } from '../auth/registry.js';
 import type { AuthMethodName, Identity, RefusedSubject } from '../auth/types.js';
 import type { GatewayConfig } from '../config/schema.js';
-import { writeProblem } from '../errors/problem.js';
+import type { ErrorCode } from '../errors/codes.js';
+import { type ProblemResponse, writeProblem } from '../errors/problem.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import { acceptableRequestId, nextRequestId } from '../lib/request-id.js';
 import {
@@ -128,6 +129,8 @@ function withoutCredentialParams(query: string, names: readonly string[]): strin
  */
 class Exchange implements CredentialInput, ForwardSink {
   status = 0;
+  /** The problem code when the gateway answered with its own problem, for the refusals metric. */
+  code: ErrorCode | null = null;
   /** How long the request took, set when it ends. */
   seconds = 0;
   identity: Identity | null = null;
@@ -318,6 +321,7 @@ export function createGatewayHandler({
   function record(x: Exchange): void {
     const { runtime, identity, seconds } = x;
     metrics.recordRequest(runtime.api.name, x.status, x.method ?? 'none', seconds);
+    if (x.code !== null) metrics.refusal(runtime.api.name, x.code);
     if (usage) {
       // Every request an API answered is counted: as its consumer's when the credential was
       // recognised, even if refused; otherwise under the API alone (consumer and credential '').
@@ -370,10 +374,16 @@ export function createGatewayHandler({
     finish(x);
   }
 
+  /** Answers with the gateway's own problem and ends the exchange. */
+  function refuse(x: Exchange, response: ProblemResponse): void {
+    x.code = response.code;
+    answered(x, writeProblem(x.res, response));
+  }
+
   /** A fault in the gateway's own code (a bug): logged, answered 500 if nothing went out yet. */
   function faulted(x: Exchange, error: unknown): void {
     x.runtime.log.error({ requestId: x.requestId, ...traceFieldsOf(x.span), err: error }, 'gateway fault');
-    if (!x.res.headersSent) answered(x, writeProblem(x.res, { code: 'INTERNAL', requestId: x.requestId }));
+    if (!x.res.headersSent) refuse(x, { code: 'INTERNAL', requestId: x.requestId });
     else {
       x.res.destroy();
       answered(x, x.res.statusCode);
@@ -409,15 +419,15 @@ export function createGatewayHandler({
 
     if (head.repeatedHost) {
       res.setHeader('connection', 'close');
-      answered(x, writeProblem(res, { code: 'BAD_REQUEST', detail: 'more than one Host header', requestId, headers: cors }));
+      refuse(x, { code: 'BAD_REQUEST', detail: 'more than one Host header', requestId, headers: cors });
       return;
     }
     if (!isSafePath(path, api.allowMatrixParams) || (query.length > 0 && query.includes('#'))) {
-      answered(x, writeProblem(res, { code: 'BAD_PATH', detail: BAD_PATH_DETAIL, requestId, headers: cors }));
+      refuse(x, { code: 'BAD_PATH', detail: BAD_PATH_DETAIL, requestId, headers: cors });
       return;
     }
     if (api.nestedBasePaths.length > 0 && underFoldedBasePath(path, api.nestedBasePaths)) {
-      answered(x, writeProblem(res, { code: 'BAD_PATH', detail: AMBIGUOUS_PATH_DETAIL, requestId, headers: cors }));
+      refuse(x, { code: 'BAD_PATH', detail: AMBIGUOUS_PATH_DETAIL, requestId, headers: cors });
       return;
     }
     if (api.cors && method === 'OPTIONS' && head.origin !== undefined && req.headers['access-control-request-method'] !== undefined) {
@@ -433,7 +443,7 @@ export function createGatewayHandler({
       const relative = api.stripBasePath ? path.slice(api.basePath.length) || '/' : path;
       const match = api.operations.match(method, api.allowMatrixParams && relative.includes(';') ? withoutMatrixParams(relative) : relative);
       if (match.kind === 'ambiguous') {
-        answered(x, writeProblem(res, { code: 'BAD_PATH', detail: AMBIGUOUS_PATH_DETAIL, requestId, headers: cors }));
+        refuse(x, { code: 'BAD_PATH', detail: AMBIGUOUS_PATH_DETAIL, requestId, headers: cors });
         return;
       }
       if (match.kind === 'found') {
@@ -446,33 +456,17 @@ export function createGatewayHandler({
         }
       } else if (!api.passThrough) {
         if (match.kind === 'method-not-allowed') {
-          answered(
-            x,
-            writeProblem(res, {
-              code: 'METHOD_NOT_ALLOWED',
-              detail: `${method} is not an operation of this path`,
-              requestId,
-              headers: { ...cors, allow: match.allow },
-            }),
-          );
+          refuse(x, { code: 'METHOD_NOT_ALLOWED', detail: `${method} is not an operation of this path`, requestId, headers: { ...cors, allow: match.allow } });
           return;
         }
-        answered(
-          x,
-          writeProblem(res, {
-            code: 'OPERATION_NOT_FOUND',
-            detail: `${api.name} has no operation ${method} ${relative.slice(0, 200)}`,
-            requestId,
-            headers: cors,
-          }),
-        );
+        refuse(x, { code: 'OPERATION_NOT_FOUND', detail: `${api.name} has no operation ${method} ${relative.slice(0, 200)}`, requestId, headers: cors });
         return;
       }
     }
 
     if (head.contentLength !== undefined && Number(head.contentLength) > settings.maxBodySize) {
       res.setHeader('connection', 'close');
-      answered(x, writeProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
+      refuse(x, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors });
       return;
     }
 
@@ -492,7 +486,7 @@ export function createGatewayHandler({
           { requestId, ...traceFieldsOf(x.span), err: { message: (decision.fault as Error)?.message, code: (decision.fault as { code?: string })?.code } },
           'auth fault; failing closed',
         );
-      answered(x, writeProblem(x.res, denialProblem(decision, realm, requestId, x.cors)));
+      refuse(x, denialProblem(decision, realm, requestId, x.cors));
       return;
     }
     const identity = decision.identity;
@@ -553,23 +547,23 @@ export function createGatewayHandler({
         { requestId: x.requestId, ...traceFieldsOf(x.span), consumerId: x.identity?.consumerId, ...verdict.invalid },
         'invalid rate-limit or quota policy; request refused',
       );
-      answered(
-        x,
-        writeProblem(x.res, {
-          code: 'LIMIT_POLICY_INVALID',
-          detail: 'a rate limit or quota of this caller is not valid; an operator must fix it',
-          requestId: x.requestId,
-          headers: x.cors,
-        }),
-      );
+      metrics.limitDecision('policy_invalid');
+      refuse(x, {
+        code: 'LIMIT_POLICY_INVALID',
+        detail: 'a rate limit or quota of this caller is not valid; an operator must fix it',
+        requestId: x.requestId,
+        headers: x.cors,
+      });
       return;
     }
     if (!verdict.allowed) {
       const code = verdict.code === 'QUOTA_EXCEEDED' ? 'QUOTA_EXCEEDED' : 'RATE_LIMITED';
+      metrics.limitDecision(code === 'QUOTA_EXCEEDED' ? 'quota_exceeded' : 'rate_limited');
       const detail = code === 'QUOTA_EXCEEDED' ? 'the usage quota is used up' : 'too many requests; see RateLimit and Retry-After';
-      answered(x, writeProblem(x.res, { code, detail, requestId: x.requestId, headers: { ...x.cors, ...verdict.headers } as Record<string, string> }));
+      refuse(x, { code, detail, requestId: x.requestId, headers: { ...x.cors, ...verdict.headers } as Record<string, string> });
       return;
     }
+    metrics.limitDecision('allowed');
     x.rateHeaders = verdict.headers;
     proxy(x);
   }
@@ -646,7 +640,7 @@ export function createGatewayHandler({
       return;
     }
     if (failure === 'body-too-large') {
-      answered(x, writeProblem(res, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors }));
+      refuse(x, { code: 'PAYLOAD_TOO_LARGE', detail: `the limit is ${settings.maxBodySize} bytes`, requestId, headers: cors });
       return;
     }
     metrics.upstreamError(api.name, failure);
@@ -660,11 +654,11 @@ export function createGatewayHandler({
       finish(x);
       return;
     }
-    answered(
+    refuse(
       x,
       failure === 'timeout'
-        ? writeProblem(res, { code: 'UPSTREAM_TIMEOUT', detail: `${api.name} did not answer in time`, requestId, headers: cors })
-        : writeProblem(res, { code: 'UPSTREAM_UNAVAILABLE', detail: `${api.name} could not be reached`, requestId, headers: cors }),
+        ? { code: 'UPSTREAM_TIMEOUT', detail: `${api.name} did not answer in time`, requestId, headers: cors }
+        : { code: 'UPSTREAM_UNAVAILABLE', detail: `${api.name} could not be reached`, requestId, headers: cors },
     );
   }
 

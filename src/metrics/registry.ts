@@ -1,6 +1,8 @@
 // Prometheus metrics of one Portcullis process, in its own registry (served at /metrics on the admin
 // listener). Labels are bounded: API names from config, status codes, method names — never a credential.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { ErrorCode } from '../errors/codes.js';
+import type { OAuthErrorCode } from '../oauth/errors.js';
 import { signaturesMadeOnLoop } from '../oauth/signing-keys/sign.js';
 
 export interface MetricsOptions {
@@ -9,6 +11,9 @@ export interface MetricsOptions {
 }
 
 type CounterChild = Counter.Internal;
+
+const LIMIT_DECISIONS = ['allowed', 'rate_limited', 'quota_exceeded', 'policy_invalid'] as const;
+export type LimitDecision = (typeof LIMIT_DECISIONS)[number];
 type HistogramChild = Histogram.Internal<'api'>;
 
 export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
@@ -32,6 +37,30 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
     name: 'portcullis_gateway_upstream_errors_total',
     help: 'Upstream failures, by API and kind (unavailable, timeout, aborted)',
     labelNames: ['api', 'kind'] as const,
+    registers: [registry],
+  });
+  const refusals = new Counter({
+    name: 'portcullis_gateway_refusals_total',
+    help: 'Gateway requests answered with a problem of the gateway itself (not the upstream), by API and problem code',
+    labelNames: ['api', 'code'] as const,
+    registers: [registry],
+  });
+  const limitDecisions = new Counter({
+    name: 'portcullis_ratelimit_decisions_total',
+    help: 'Rate-limit and quota checks of gateway requests, by decision (allowed, rate_limited, quota_exceeded, policy_invalid)',
+    labelNames: ['decision'] as const,
+    registers: [registry],
+  });
+  const tokenRequests = new Counter({
+    name: 'portcullis_oauth_token_requests_total',
+    help: 'Token endpoint answers, by result: issued, or the RFC 6749 error code',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const tokenDuration = new Histogram({
+    name: 'portcullis_oauth_token_request_duration_seconds',
+    help: 'Time the token endpoint took to answer (client authentication, grant, signature)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
   });
   const rateLimitFallbacks = new Counter({
@@ -81,6 +110,11 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
   const cacheHit = keyCache.labels('hit');
   const cacheNegativeHit = keyCache.labels('negative_hit');
   const cacheMiss = keyCache.labels('miss');
+  // Refusals by API, then code: the codes are the error registry's, so the children are bounded.
+  const refusalChildren = new Map<string, Map<ErrorCode, CounterChild>>();
+  for (const decision of LIMIT_DECISIONS) limitDecisions.inc({ decision }, 0);
+  const decisionChildren = new Map(LIMIT_DECISIONS.map((decision) => [decision, limitDecisions.labels(decision)]));
+  tokenRequests.inc({ result: 'issued' }, 0);
 
   return {
     registry,
@@ -102,6 +136,28 @@ export function createMetrics({ processMetrics = false }: MetricsOptions = {}) {
       }
       counter.inc();
       children.duration.observe(seconds);
+    },
+    /** A gateway request answered with the gateway's own problem (refused, or failed upstream). */
+    refusal(api: string, code: ErrorCode): void {
+      let byCode = refusalChildren.get(api);
+      if (!byCode) {
+        byCode = new Map();
+        refusalChildren.set(api, byCode);
+      }
+      let counter = byCode.get(code);
+      if (!counter) {
+        counter = refusals.labels(api, code);
+        byCode.set(code, counter);
+      }
+      counter.inc();
+    },
+    limitDecision(decision: LimitDecision): void {
+      decisionChildren.get(decision)!.inc();
+    },
+    /** A token endpoint answer: `issued` or the OAuth error code (a bounded set), and how long it took. */
+    tokenAnswer(result: 'issued' | OAuthErrorCode, seconds: number): void {
+      tokenRequests.labels(result).inc();
+      tokenDuration.observe(seconds);
     },
     upstreamError(api: string, kind: 'unavailable' | 'timeout' | 'aborted'): void {
       upstreamErrors.labels(api, kind).inc();

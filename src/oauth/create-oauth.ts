@@ -23,7 +23,7 @@ import { createAccessTokenIssuer } from './issue-access-token.js';
 import { authorizationServerMetadata } from './metadata.js';
 import { createRevoker } from './revoke.js';
 import { checkOAuthSettings, resolveOAuthSettings } from './settings.js';
-import { createTokenEndpoint } from './token-endpoint.js';
+import { createTokenEndpoint, type TokenEndpoint } from './token-endpoint.js';
 import { createTokenVerification } from './token-verification.js';
 
 export interface OAuthDeps {
@@ -41,6 +41,8 @@ export interface OAuthDeps {
   publish?: (change: Change) => void;
   /** Told of each token check answered from a stale client or consumer entry (stale-if-error; a metric). */
   onStaleAnswer?: () => void;
+  /** Wraps the token endpoint (the app counts and times its answers: src/metrics/token-endpoint.ts). */
+  instrumentToken?: (token: TokenEndpoint) => TokenEndpoint;
   /** The app's audit log (it writes webhook messages); one of its own when absent. */
   audit?: AuditLog;
 }
@@ -55,6 +57,7 @@ export async function createOAuth({
   fetch,
   publish = () => {},
   onStaleAnswer,
+  instrumentToken = (token) => token,
   audit = createAuditLog({ clock }),
 }: OAuthDeps) {
   const settings = resolveOAuthSettings(config);
@@ -107,7 +110,7 @@ export async function createOAuth({
     failuresPerClient: failureLimiter(settings.failedAuth.perClient),
     failuresPerIp: failureLimiter(settings.failedAuth.perIp),
   });
-  const token = createTokenEndpoint({ grants, authenticateRequest, now });
+  const token = instrumentToken(createTokenEndpoint({ grants, authenticateRequest, now }));
 
   let trustedIssuers = config.trustedIssuers;
   const longestTokenLifeMs = () => Math.max(settings.maxTokenTtlSeconds * 1000, ...trustedIssuers.map((t) => parseDuration(t.maxTokenAge))) + 60_000;
