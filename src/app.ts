@@ -20,6 +20,7 @@ import { createKeyVerifier } from './keys/verify.js';
 import { createLeakService } from './leaks/service.js';
 import { type Clock, systemClock } from './lib/clock.js';
 import { parseDuration } from './lib/duration.js';
+import { registeredTracer } from './lib/tracing.js';
 import { createLimiters } from './limits/limiter.js';
 import { createLevelControl, createLogger, type Logger } from './logger.js';
 import { createMailer } from './mail/create.js';
@@ -66,7 +67,10 @@ export interface AppOptions {
 export async function createApp({ config, clock = systemClock, logger, store: givenStore, metrics = createMetrics(), demo = false, nodeShared }: AppOptions) {
   const heartbeatIntervalMs = parseDuration(config.cluster.heartbeatInterval);
   if (heartbeatIntervalMs < 100) throw new ConfigError('invalid configuration:\n  cluster.heartbeatInterval: must be at least 100ms');
-  const log = logger ?? createLogger(config.log.level);
+  // Tracing is on when a tracer provider is registered (the SDK `portcullis start` loads, or a host
+  // app's): decided once here, so the listeners check a null field, not the OTel API, per request.
+  const tracer = registeredTracer();
+  const log = logger ?? createLogger(config.log.level, undefined, { traceIds: tracer !== null });
   const masterKey = resolveMasterKey({ configured: config.oauth.masterKey, demo, store: config.store });
   const store = givenStore ?? openStore(config.store, { timeoutMs: parseDuration(config.storeTimeout) });
   // Until the app is built, what a failed step leaves open is closed again, so a start that fails
@@ -288,6 +292,8 @@ export async function createApp({ config, clock = systemClock, logger, store: gi
     config,
     clock,
     log,
+    /** The tracer of the registered provider; null when tracing is off. */
+    tracer,
     /** The audit log (each service records its own changes; the server records config reloads, an admin route a node restart). */
     audit,
     /** The log level (a reload changes it) and the long-lived child loggers that follow it. */

@@ -1,6 +1,7 @@
 // pino, with the places a credential could appear redacted as a second line of defence: our code
 // never passes a key or secret to the logger in the first place.
 import { type DestinationStream, type Logger, pino } from 'pino';
+import { activeTraceFields } from './lib/tracing.js';
 
 export const REDACT_PATHS = [
   'req.headers.authorization',
@@ -40,11 +41,23 @@ export function requestSummary(req: LoggedRequest): Record<string, unknown> {
  * bench/gateway.ts (docs/benchmarks.md, "Why the hot path looks like this"). A stdout that cannot keep up slows the process
  * rather than filling its memory, and no line waits in a buffer when the process exits.
  */
-export function createLogger(level: string, destination?: DestinationStream): Logger {
+export function createLogger(level: string, destination?: DestinationStream, options: LoggerOptions = {}): Logger {
   return pino(
-    { level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: { service: 'portcullis' }, serializers: { req: requestSummary } },
+    {
+      level,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      base: { service: 'portcullis' },
+      serializers: { req: requestSummary },
+      // Only when tracing is on: without it no line pays for looking up the active span.
+      ...(options.traceIds ? { mixin: activeTraceFields } : {}),
+    },
     destination ?? pino.destination({ dest: 1, sync: true }),
   );
+}
+
+export interface LoggerOptions {
+  /** Lines written while a span is active carry its `trace_id` and `span_id` (tracing on). */
+  traceIds?: boolean;
 }
 
 export type { Logger };

@@ -12,6 +12,7 @@ import { sendFrameworkError, toProblem } from '../errors/fastify-errors.js';
 import { problem, sendProblem } from '../errors/problem.js';
 import { newId } from '../lib/ids.js';
 import { acceptableRequestId } from '../lib/request-id.js';
+import { traceFastify } from '../lib/tracing.js';
 import { authenticateAdmin } from './auth.js';
 import { adminComponents } from './components.js';
 import { registerIdempotency } from './idempotency.js';
@@ -66,6 +67,7 @@ export async function buildAdminServer(app: App, options: AdminServerOptions = {
     // Compiled once a process, not once a server (schema-compilers.ts).
     schemaController: { compilersFactory: { buildSerializer: buildAdminSerializer } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  if (app.tracer) traceFastify(server, app.tracer, 'admin');
   server.setValidatorCompiler(adminValidators());
   server.removeContentTypeParser('text/plain');
 

@@ -16,6 +16,19 @@ import type { ErrorCode } from '../errors/codes.js';
 import { type ProblemResponse, writeProblem } from '../errors/problem.js';
 import { type Clock, systemClock } from '../lib/clock.js';
 import { acceptableRequestId, nextRequestId } from '../lib/request-id.js';
+import {
+  type Context,
+  endClientSpan,
+  endServerSpan,
+  inContext,
+  pushTraceHeaders,
+  type Span,
+  startClientSpan,
+  startServerSpan,
+  type Tracer,
+  traceFieldsOf,
+  withoutTraceHeaders,
+} from '../lib/tracing.js';
 import { enforceLimits, type LimitVerdict } from '../limits/enforce.js';
 import type { LimitHeaders } from '../limits/headers.js';
 import { anyLimit } from '../limits/policies.js';
@@ -45,6 +58,8 @@ export interface GatewayDeps {
   /** Told of limiter answers that may be webhook events (quota thresholds, rate-limit refusals); only queues. */
   limitNotice?: LimitNotice;
   clock?: Clock;
+  /** Tracing on: a SERVER span a request and a CLIENT span an upstream call (src/lib/tracing.ts). Null or absent: off. */
+  tracer?: Tracer | null;
 }
 
 /**
@@ -125,6 +140,11 @@ class Exchange implements CredentialInput, ForwardSink {
   operation: string | undefined = undefined;
   rateHeaders: LimitHeaders | undefined = undefined;
   hasBody = false;
+  /** Tracing on: the request's span and its context; the upstream call's span; how the upstream failed. */
+  span: Span | null = null;
+  traceContext: Context | null = null;
+  upstreamSpan: Span | null = null;
+  upstreamFailure: string | undefined = undefined;
   private params: URLSearchParams | undefined = undefined;
   /** A credential query parameter came more than once (in any spelling of its name). */
   private repeatedQuery = false;
@@ -203,7 +223,18 @@ function poolKeyOf(api: CompiledApi): string {
   return `${api.upstreamOrigin} ${t.connectMs} ${t.headersMs} ${t.bodyMs}`;
 }
 
-export function createGatewayHandler({ apis, authMethods, metrics, log, settings, limiter, usage, limitNotice, clock = systemClock }: GatewayDeps) {
+export function createGatewayHandler({
+  apis,
+  authMethods,
+  metrics,
+  log,
+  settings,
+  limiter,
+  usage,
+  limitNotice,
+  clock = systemClock,
+  tracer = null,
+}: GatewayDeps) {
   // Each pool with the number of live tables (the current one and replaced ones still serving) using it.
   const pools = new Map<string, { pool: Pool; tables: number }>();
 
@@ -266,6 +297,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
 
   function finish(x: Exchange): void {
     x.seconds = (performance.now() - x.started) / 1000;
+    if (x.span) endSpans(x);
     const table = x.runtime.table;
     if (--table.inFlight === 0 && table.retired) releaseTable(table);
     if (ended.length === 0) setImmediate(recordEnded);
@@ -309,8 +341,31 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       `,"requestId":"${x.requestId}","method":${METHOD_JSON.get(method) ?? jsonString(method)},"path":${jsonString(path)}` +
         `${x.operation === undefined ? '' : `,"operation":${jsonString(x.operation)}`},"status":${x.status}` +
         `,"consumerId":${identity ? jsonString(identity.consumerId) : 'null'},"authMethod":${x.method === null ? 'null' : `"${x.method}"`}` +
-        `,"ms":${jsonMs(seconds * 1000)}`,
+        `,"ms":${jsonMs(seconds * 1000)}${x.span ? traceMembers(x.span) : ''}`,
     );
+  }
+
+  function traceMembers(span: Span): string {
+    const { traceId, spanId } = span.spanContext();
+    return `,"trace_id":"${traceId}","span_id":"${spanId}"`;
+  }
+
+  function endSpans(x: Exchange): void {
+    const span = x.span!;
+    if (x.upstreamSpan) {
+      const upstreamStatus = x.upstreamFailure === undefined ? x.status : 0;
+      if (upstreamStatus > 0) span.setAttribute('portcullis.upstream.status_code', upstreamStatus);
+      endClientSpan(x.upstreamSpan, upstreamStatus, x.upstreamFailure);
+    }
+    endServerSpan(span, x.status);
+  }
+
+  /** Tracing on: the request is served inside its span's context, so log lines written for it carry its ids. */
+  function tracedServe(tracer: Tracer, runtime: ApiRuntime, req: IncomingMessage, res: ServerResponse, path: string, query: string): void {
+    const api = runtime.api;
+    const route = `${api.basePath}/*`;
+    const { span, context } = startServerSpan(tracer, req, `${req.method ?? 'GET'} ${route}`, path, { 'http.route': route, 'portcullis.api': api.name });
+    inContext(context, serve, runtime, req, res, path, query, span, context);
   }
 
   /** Ends the exchange with the status of the answer already written. */
@@ -327,7 +382,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
 
   /** A fault in the gateway's own code (a bug): logged, answered 500 if nothing went out yet. */
   function faulted(x: Exchange, error: unknown): void {
-    x.runtime.log.error({ requestId: x.requestId, err: error }, 'gateway fault');
+    x.runtime.log.error({ requestId: x.requestId, ...traceFieldsOf(x.span), err: error }, 'gateway fault');
     if (!x.res.headersSent) refuse(x, { code: 'INTERNAL', requestId: x.requestId });
     else {
       x.res.destroy();
@@ -339,7 +394,15 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
   // limited → proxy → forwarded (Exchange) → finish. Each goes on at once when its input is at hand
   // (a cached credential, no limit to check) and through a promise only when it is not.
 
-  function serve(runtime: ApiRuntime, req: IncomingMessage, res: ServerResponse, path: string, query: string): void {
+  function serve(
+    runtime: ApiRuntime,
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+    query: string,
+    span: Span | null,
+    traceContext: Context | null,
+  ): void {
     const started = performance.now();
     const { api } = runtime;
     const head = readRequestHead(req.rawHeaders, runtime.kinds, runtime.keepUnderscores);
@@ -347,6 +410,11 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     const cors = api.cors && head.origin !== undefined ? corsHeaders(api.cors, head.origin) : NO_HEADERS;
     const x = new Exchange(stages, runtime, req, res, path, query, head, requestId, cors, started);
     runtime.table.inFlight++;
+    if (span) {
+      x.span = span;
+      x.traceContext = traceContext;
+      span.setAttribute('portcullis.request_id', requestId);
+    }
     const method = req.method ?? 'GET';
 
     if (head.repeatedHost) {
@@ -381,6 +449,11 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       if (match.kind === 'found') {
         x.operation = match.operation.operationId ?? `${match.operation.method} ${match.operation.path}`;
         policy = match.operation.policy ?? api.defaultPolicy;
+        if (span) {
+          const route = (api.stripBasePath ? api.basePath : '') + match.operation.path;
+          span.updateName(`${method} ${route}`);
+          span.setAttributes({ 'http.route': route, 'portcullis.operation': x.operation });
+        }
       } else if (!api.passThrough) {
         if (match.kind === 'method-not-allowed') {
           refuse(x, { code: 'METHOD_NOT_ALLOWED', detail: `${method} is not an operation of this path`, requestId, headers: { ...cors, allow: match.allow } });
@@ -405,11 +478,12 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
   function authenticated(x: Exchange, decision: AuthDecision): void {
     const { runtime, requestId } = x;
     x.method = decision.method;
+    if (x.span) traceDecision(x.span, decision);
     if (!decision.ok) {
       if (decision.refused) x.refused = decision.refused;
       if (decision.fault)
         runtime.log.error(
-          { requestId, err: { message: (decision.fault as Error)?.message, code: (decision.fault as { code?: string })?.code } },
+          { requestId, ...traceFieldsOf(x.span), err: { message: (decision.fault as Error)?.message, code: (decision.fault as { code?: string })?.code } },
           'auth fault; failing closed',
         );
       refuse(x, denialProblem(decision, realm, requestId, x.cors));
@@ -439,14 +513,38 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
         .catch((error: unknown) => faulted(x, error));
       return;
     }
+    if (x.span) x.span.setAttribute('portcullis.limit.decision', 'none');
     proxy(x);
   }
 
+  function traceDecision(span: Span, decision: AuthDecision): void {
+    if (decision.method) span.setAttribute('portcullis.auth.method', decision.method);
+    if (decision.ok) {
+      span.setAttribute('portcullis.auth.decision', decision.identity ? 'authenticated' : 'anonymous');
+      if (decision.identity) {
+        span.setAttributes({
+          'portcullis.consumer.id': decision.identity.consumerId,
+          'portcullis.credential.type': decision.identity.credential.type,
+          'portcullis.credential.id': decision.identity.credentialId,
+        });
+      }
+      return;
+    }
+    span.setAttributes({ 'portcullis.auth.decision': 'denied', 'portcullis.auth.code': decision.code });
+    if (decision.reason) span.setAttribute('portcullis.auth.reason', decision.reason);
+    if (decision.refused) span.setAttribute('portcullis.consumer.id', decision.refused.consumerId);
+  }
+
   function limited(x: Exchange, verdict: LimitVerdict): void {
+    if (x.span)
+      x.span.setAttribute(
+        'portcullis.limit.decision',
+        verdict.invalid ? 'invalid' : verdict.allowed ? 'allowed' : verdict.code === 'QUOTA_EXCEEDED' ? 'quota' : 'limited',
+      );
     if (verdict.invalid) {
       // A stored policy the limiter cannot run (src/limits/settings.ts): refuse, fail closed, say why.
       x.runtime.log.error(
-        { requestId: x.requestId, consumerId: x.identity?.consumerId, ...verdict.invalid },
+        { requestId: x.requestId, ...traceFieldsOf(x.span), consumerId: x.identity?.consumerId, ...verdict.invalid },
         'invalid rate-limit or quota policy; request refused',
       );
       metrics.limitDecision('policy_invalid');
@@ -473,7 +571,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
   function proxy(x: Exchange): void {
     const { runtime, head, req } = x;
     const api = runtime.api;
-    const headers = head.forward;
+    let headers = head.forward;
     const socket = req.socket;
     const clientIp = socket.remoteAddress ?? '';
     // No Host: undici writes the upstream's own (the pool's origin), the same value, without the
@@ -489,6 +587,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       x.requestId,
     );
     if (x.identity) pushIdentityHeaders(headers, x.identity);
+    if (x.span) headers = withTraceHeaders(x, headers);
 
     x.hasBody = head.chunked || (head.contentLength !== undefined && head.contentLength !== '0');
     const query = x.queryString;
@@ -505,6 +604,24 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
     );
   }
 
+  /** The caller's trace headers replaced by the upstream call's span's (a CLIENT span, child of the request's). */
+  function withTraceHeaders(x: Exchange, headers: string[]): string[] {
+    const api = x.runtime.api;
+    const method = x.req.method ?? 'GET';
+    const upstream = new URL(api.upstreamOrigin);
+    const { span, context } = startClientSpan(tracer!, x.traceContext!, method, {
+      'http.request.method': method,
+      'server.address': upstream.hostname,
+      'server.port': Number(upstream.port) || (upstream.protocol === 'https:' ? 443 : 80),
+      'url.full': `${api.upstreamOrigin}${upstreamPathOf(api, x.path, '')}`,
+      'portcullis.api': api.name,
+    });
+    x.upstreamSpan = span;
+    const kept = withoutTraceHeaders(headers);
+    pushTraceHeaders(kept, context);
+    return kept;
+  }
+
   function upstreamFailed(x: Exchange, error: Error): void {
     const { runtime, req, res, requestId, cors } = x;
     const api = runtime.api;
@@ -516,6 +633,7 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       res.once('finish', () => setTimeout(() => req.socket.destroy(), 2_000).unref());
     }
     const failure = classifyUpstreamError(error);
+    x.upstreamFailure = error instanceof ClientGoneError ? 'client_gone' : failure;
     if (error instanceof ClientGoneError) {
       metrics.upstreamError(api.name, 'aborted');
       answered(x, res.headersSent ? res.statusCode : 499);
@@ -526,7 +644,10 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       return;
     }
     metrics.upstreamError(api.name, failure);
-    runtime.log.warn({ requestId, upstream: api.upstreamOrigin, err: { code: (error as { code?: string }).code, message: error.message } }, 'upstream failed');
+    runtime.log.warn(
+      { requestId, ...traceFieldsOf(x.span), upstream: api.upstreamOrigin, err: { code: (error as { code?: string }).code, message: error.message } },
+      'upstream failed',
+    );
     if (res.headersSent) {
       // The head went out; all that is left is to cut the body short so the client sees the failure.
       res.destroy();
@@ -552,7 +673,8 @@ export function createGatewayHandler({ apis, authMethods, metrics, log, settings
       const runtime = route(path);
       if (!runtime) return false;
       try {
-        serve(runtime, req, res, path, q === -1 ? '' : url.slice(q));
+        if (tracer) tracedServe(tracer, runtime, req, res, path, q === -1 ? '' : url.slice(q));
+        else serve(runtime, req, res, path, q === -1 ? '' : url.slice(q), null, null);
       } catch (error) {
         runtime.log.error({ err: error }, 'gateway fault');
         if (!res.headersSent) writeProblem(res, { code: 'INTERNAL', requestId: nextRequestId() });

@@ -7,6 +7,7 @@ import { answerClientError } from '../errors/client-error.js';
 import { sendFrameworkError, toProblem } from '../errors/fastify-errors.js';
 import { problem, sendProblem, writeProblem } from '../errors/problem.js';
 import { acceptableRequestId, nextRequestId } from '../lib/request-id.js';
+import { startServerSpan, type Tracer, traceFastify, traceRawRequest } from '../lib/tracing.js';
 import type { Logger } from '../logger.js';
 import { type ConnectionLimitHooks, type ConnectionLimits, limitConnections } from './connections.js';
 import type { GatewayHandler } from './handler.js';
@@ -26,6 +27,8 @@ export interface PublicServerOptions {
    * routes registered here take precedence over any API base path.
    */
   register?: (server: FastifyInstance) => void | Promise<void>;
+  /** Tracing on: a span for every request of the Fastify routes and raw routes (the gateway's own are its handler's). */
+  tracer?: Tracer | null;
 }
 
 export interface PublicServer {
@@ -77,6 +80,7 @@ export async function buildPublicServer({
   maxHeaderCount = 100,
   register,
   connections,
+  tracer = null,
 }: PublicServerOptions): Promise<PublicServer> {
   // rawHeaders holds name and value: more entries than this is more header lines than allowed.
   const maxHeaderEntries = maxHeaderCount * 2;
@@ -110,7 +114,15 @@ export async function buildPublicServer({
         const raw = rawPosts.size > 0 && req.method === 'POST' ? rawPosts.get(path) : undefined;
         if (raw) {
           if (repeatsHost(req.rawHeaders)) return refuseHead(req, res, 'BAD_REQUEST', 'more than one Host header');
-          raw(req, res, acceptableRequestId(req.headers['x-request-id'] as string | undefined) ?? nextRequestId());
+          const requestId = acceptableRequestId(req.headers['x-request-id'] as string | undefined) ?? nextRequestId();
+          if (tracer) {
+            const { span, context } = startServerSpan(tracer, req, `POST ${path}`, path, {
+              'http.route': path,
+              'portcullis.listener': 'public',
+              'portcullis.request_id': requestId,
+            });
+            traceRawRequest(span, context, res, () => raw(req, res, requestId));
+          } else raw(req, res, requestId);
         } else if (isReserved(path) || !gateway.handle(req, res)) {
           if (repeatsHost(req.rawHeaders)) return refuseHead(req, res, 'BAD_REQUEST', 'more than one Host header');
           // Fastify routes on the decoded path (`/oauth/%74oken` is /oauth/token, `;x` is cut off):
@@ -126,6 +138,7 @@ export async function buildPublicServer({
     },
   });
 
+  if (tracer) traceFastify(fastify, tracer, 'public');
   fastify.addHook('onRoute', (route) => {
     const url = route.url;
     const dynamic = url.search(/[:*]/);

@@ -57,6 +57,7 @@ export async function buildGateway({ app, apis = app.config.apis, baseDir, regis
     usage: app.usage,
     limitNotice: app.limitEvents.notice,
     clock: app.clock,
+    tracer: app.tracer,
   });
   const connections = {
     ...limits,
@@ -72,6 +73,7 @@ export async function buildGateway({ app, apis = app.config.apis, baseDir, regis
     maxHeaderSize: app.config.gateway.maxHeaderSize,
     maxHeaderCount: app.config.gateway.maxHeaderCount,
     connections,
+    tracer: app.tracer,
     ...(register ? { register } : {}),
   });
   return { handler, ...publicServer };

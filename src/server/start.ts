@@ -27,6 +27,7 @@ import { startBanner } from './banner.js';
 import { type DrainOptions, deadlineAfter, drainServer, trackConnections } from './drain.js';
 import { readiness } from './health.js';
 import { createReloader, type Reloader, type ReloadOptions, type ReloadOutcome } from './reload.js';
+import { startTracingSdk } from './tracing-sdk.js';
 
 export interface RunningPortcullis {
   app: App;
@@ -99,6 +100,11 @@ export async function startPortcullis({
   worker,
 }: StartOptions): Promise<RunningPortcullis> {
   applyProcessWideSettings();
+  // Before the app is built: it decides from the registered tracer provider whether to trace.
+  const tracing = await startTracingSdk(process.env);
+  const stopTracing = async () => {
+    if (tracing.state === 'started') await tracing.shutdown();
+  };
   const metrics = createMetrics({ processMetrics: true });
   // listen.port 0: the port is bound first, so the issuer and the portal's links carry the real one.
   const reserved = loaded.config.listen.port === 0 ? await reservePort(loaded.config.listen.host) : null;
@@ -107,12 +113,16 @@ export async function startPortcullis({
   const app = await createApp({ config, metrics, demo: loaded.demo, ...nodeShared, ...(clock ? { clock } : {}), ...(logger ? { logger } : {}) }).catch(
     async (error: unknown) => {
       await reserved?.release();
+      await stopTracing().catch(() => {});
       throw error;
     },
   );
   // What is open, closed in reverse when a later step fails: a failed start leaves nothing running
   // (no listener, no echo upstream, no store), so the CLI's process ends with its exit code.
-  const opened: Array<() => Promise<void>> = [() => app.close(), ...(reserved ? [reserved.release] : [])];
+  // Tracing stops last, so the spans of the last requests are exported.
+  const opened: Array<() => Promise<void>> = [stopTracing, () => app.close(), ...(reserved ? [reserved.release] : [])];
+  if (tracing.state === 'missing' || tracing.state === 'failed') app.log.warn(tracing.message);
+  else if (tracing.state !== 'off') app.log.info({ tracing: tracing.state === 'started' ? 'OTEL_* environment' : 'host provider' }, 'tracing on');
   let draining = false;
   async function closeOpened(): Promise<void> {
     let failure: unknown;

@@ -9,6 +9,7 @@ import type { LoadedConfig } from '../config/load.js';
 import { PortcullisError } from '../errors/codes.js';
 import { createLogger } from '../logger.js';
 import { startPortcullis } from './start.js';
+import { tracingRequested } from './tracing-sdk.js';
 
 /** A worker replaced in a rolling restart keeps its idle keep-alive connections this long (src/server/drain.ts). */
 const REPLACED_IDLE_LINGER_MS = 1_000;
@@ -20,7 +21,11 @@ const SIGHUP_ACTOR = { id: 'signal:SIGHUP', sourceIp: null };
 export async function runWorker(loaded: LoadedConfig, readConfig: () => LoadedConfig): Promise<void> {
   const link = createWorkerLink(process as unknown as IpcChannel);
   // Every line of a worker says which one wrote it.
-  const logger = createLogger(loaded.config.log.level).child({ worker: cluster.worker?.id ?? 0, pid: process.pid });
+  // (made before startPortcullis starts the tracing SDK, so it asks the environment as that start will)
+  const logger = createLogger(loaded.config.log.level, undefined, { traceIds: tracingRequested(process.env) }).child({
+    worker: cluster.worker?.id ?? 0,
+    pid: process.pid,
+  });
   const running = await startPortcullis({
     loaded,
     logger,
