@@ -19,6 +19,7 @@ test('worker messages: well-formed ones are kept, with only their known fields',
     now: 5,
   });
   assert.deepEqual(parseWorkerMessage({ type: 'portcullis:metrics', id: 0 }), { type: 'portcullis:metrics', id: 0 });
+  assert.deepEqual(parseWorkerMessage({ type: 'portcullis:reloaded', extra: 1 }), { type: 'portcullis:reloaded' });
 });
 
 test('worker messages: malformed or foreign ones are ignored', () => {
@@ -45,7 +46,10 @@ test('worker messages: malformed or foreign ones are ignored', () => {
 test('supervisor messages: shutdown, reload, changes and replies; anything else is ignored', () => {
   assert.deepEqual(parseSupervisorMessage({ type: 'portcullis:shutdown', replaced: true }), { type: 'portcullis:shutdown', replaced: true });
   assert.deepEqual(parseSupervisorMessage({ type: 'portcullis:shutdown', replaced: 'yes' }), { type: 'portcullis:shutdown', replaced: false });
-  assert.deepEqual(parseSupervisorMessage({ type: 'portcullis:reload' }), { type: 'portcullis:reload' });
+  // Only `audit: true` makes a worker record the reload; anything else is a reload without an audit event.
+  assert.deepEqual(parseSupervisorMessage({ type: 'portcullis:reload' }), { type: 'portcullis:reload', audit: false });
+  assert.deepEqual(parseSupervisorMessage({ type: 'portcullis:reload', audit: true }), { type: 'portcullis:reload', audit: true });
+  assert.deepEqual(parseSupervisorMessage({ type: 'portcullis:reload', audit: 'yes' }), { type: 'portcullis:reload', audit: false });
   assert.deepEqual(parseSupervisorMessage({ type: 'portcullis:reply', id: 2, ok: true, value: 'x' }), {
     type: 'portcullis:reply',
     id: 2,

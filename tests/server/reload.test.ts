@@ -364,7 +364,8 @@ test('SIGHUP on `portcullis start` reloads the config file', async () => {
   const one = await startUpstream('one');
   const dir = tempDir();
   const file = join(dir.dir, 'portcullis.yaml');
-  const config = (apis: unknown[]) => ({ ...baseConfig('sighup', apis), store: `sqlite:${join(dir.dir, 'p.db')}`, log: { level: 'info' } });
+  // With a config file `start` is a supervisor: SIGHUP goes to it, and its worker reloads (tests/server/workers.test.ts has two).
+  const config = (apis: unknown[]) => ({ ...baseConfig('sighup', apis), workers: 1, store: `sqlite:${join(dir.dir, 'p.db')}`, log: { level: 'info' } });
   writeFileSync(file, stringify(config([])));
   const child = spawn(process.execPath, [resolve('dist/src/cli/launch.cjs'), 'start'], {
     cwd: dir.dir,

@@ -9,7 +9,7 @@ import { workerCount } from '../../cluster/cpu-limit.js';
 import { ConfigError } from '../../config/load.js';
 import { PortcullisError } from '../../errors/codes.js';
 import { startPortcullis } from '../../server/start.js';
-import { startSupervisor } from '../../server/supervisor.js';
+import { type RunningSupervisor, startSupervisor } from '../../server/supervisor.js';
 import { runWorker } from '../../server/worker.js';
 import { type CliContext, loadCliConfig } from '../context.js';
 import { configOption } from '../options.js';
@@ -66,26 +66,46 @@ export function addStart(program: Command, ctx: CliContext): void {
 
 async function supervise(ctx: CliContext, loaded: ReturnType<typeof loadCliConfig>): Promise<void> {
   const workers = workerCount(loaded.config.workers, availableParallelism());
-  const supervisor = await startSupervisor({ loaded, workers, env: ctx.env, cwd: ctx.cwd, print: (text) => ctx.stderr.write(text) });
-  // A signal drains every worker and ends the supervisor with 0 once all have exited; a second one ends everything at once with 130.
+  // The handlers come first: a signal that arrives while the workers start (a service manager's
+  // reload or stop right after the start) is held and acted on once they listen, instead of ending
+  // the supervisor by the signal's default action and orphaning the workers.
+  let supervisor: RunningSupervisor | undefined;
   let stopping = false;
+  let reloadHeld = false;
+  let restartHeld = false;
+  // A signal drains every worker and ends the supervisor with 0 once all have exited; a second one ends everything at once with 130.
   const stop = () => {
     if (stopping) {
-      supervisor.log.warn('second signal: ending every worker without waiting');
-      supervisor.kill();
+      supervisor?.log.warn('second signal: ending every worker without waiting');
+      supervisor?.kill();
       process.exit(130);
     }
     stopping = true;
-    void supervisor.close().then(
+    if (!supervisor) return;
+    const running = supervisor;
+    void running.close().then(
       () => process.exit(0),
       (error: Error) => {
-        supervisor.log.error({ err: { message: error.message } }, 'shutdown failed');
+        running.log.error({ err: { message: error.message } }, 'shutdown failed');
         process.exit(1);
       },
     );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
-  process.on('SIGUSR2', () => void supervisor.rollingRestart());
-  process.on('SIGHUP', () => supervisor.reload());
+  process.on('SIGUSR2', () => {
+    if (supervisor) void supervisor.rollingRestart();
+    else restartHeld = true;
+  });
+  process.on('SIGHUP', () => {
+    if (supervisor) supervisor.reload();
+    else reloadHeld = true;
+  });
+  supervisor = await startSupervisor({ loaded, workers, env: ctx.env, cwd: ctx.cwd, print: (text) => ctx.stderr.write(text) });
+  if (stopping) {
+    stopping = false;
+    return stop();
+  }
+  if (reloadHeld) supervisor.reload();
+  if (restartHeld) void supervisor.rollingRestart();
 }
