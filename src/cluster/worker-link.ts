@@ -4,7 +4,7 @@
 import type { LimitCheck, LimitResult, RateLimiter } from '../ratelimit/interface.js';
 import { createRemoteRateLimiter } from '../ratelimit/remote.js';
 import type { ChangeBus, ChangeHandlers } from './changes.js';
-import { type LimiterName, parseSupervisorMessage, type SupervisorMessage, type WorkerMessage } from './ipc.js';
+import { type LimiterName, type LimitRequest, parseSupervisorMessage, type Reply, type SupervisorMessage, type WorkerMessage } from './ipc.js';
 
 /** The IPC side of a forked process (`process` in a cluster worker). */
 export interface IpcChannel {
@@ -59,18 +59,42 @@ export function createWorkerLink(channel: IpcChannel): WorkerLink {
     });
   }
 
+  // The limit checks of this event-loop turn go to the supervisor in one message once the turn's I/O
+  // is done (setImmediate), and come back in one: per message, the cluster pipe costs a write, a read and
+  // a JSON frame on both sides. 2026-12-08, `node dist/bench/workers.js --duration 4 --rounds 3`, 2
+  // workers with a limit: the supervisor's CPU a request 61 µs with one message a check, 24–29 µs
+  // batched (three runs); supervisor + workers 387 µs against 225–277 µs.
+  let turnChecks: LimitRequest[] = [];
+  function flushChecks(): void {
+    const checks = turnChecks;
+    turnChecks = [];
+    if (send(checks.length === 1 ? checks[0]! : { type: 'portcullis:limits', checks })) return;
+    for (const check of checks) settle({ type: 'portcullis:reply', id: check.id, ok: false, error: 'the supervisor is not reachable' });
+  }
+  function checkLimit(check: Omit<LimitRequest, 'id'>): Promise<unknown> {
+    const id = nextId++;
+    if (turnChecks.length === 0) setImmediate(flushChecks);
+    turnChecks.push({ ...check, id });
+    return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
+  }
+  function settle(reply: Reply): void {
+    const waiting = pending.get(reply.id);
+    if (!waiting) return;
+    pending.delete(reply.id);
+    if (reply.ok) waiting.resolve(reply.value);
+    else waiting.reject(new Error(reply.error));
+  }
+
   channel.on('message', (raw) => {
     const message: SupervisorMessage | undefined = parseSupervisorMessage(raw);
     if (!message) return;
     switch (message.type) {
-      case 'portcullis:reply': {
-        const waiting = pending.get(message.id);
-        if (!waiting) return;
-        pending.delete(message.id);
-        if (message.ok) waiting.resolve(message.value);
-        else waiting.reject(new Error(message.error));
+      case 'portcullis:reply':
+        settle(message);
         return;
-      }
+      case 'portcullis:replies':
+        for (const reply of message.replies) settle(reply);
+        return;
       case 'portcullis:change':
         changeHandlers?.apply(message.change);
         return;
@@ -93,7 +117,7 @@ export function createWorkerLink(channel: IpcChannel): WorkerLink {
   const limiter = (name: LimiterName) =>
     createRemoteRateLimiter(
       (op, input: LimitCheck, now) =>
-        request((id) => ({ type: 'portcullis:limit', id, limiter: name, op, input, ...(now === undefined ? {} : { now }) })) as Promise<LimitResult>,
+        checkLimit({ type: 'portcullis:limit', limiter: name, op, input, ...(now === undefined ? {} : { now }) }) as Promise<LimitResult>,
     );
 
   return {

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { AggregatorRegistry, Counter, Gauge, Registry } from 'prom-client';
 import { createApp } from '../app.js';
 import type { Change } from '../cluster/changes.js';
-import { parseWorkerMessage, type SupervisorMessage, type WorkerMessage } from '../cluster/ipc.js';
+import { type LimitRequest, parseWorkerMessage, type Reply, type SupervisorMessage, type WorkerMessage } from '../cluster/ipc.js';
 import type { LoadedConfig } from '../config/load.js';
 import { systemClock } from '../lib/clock.js';
 import { parseDuration } from '../lib/duration.js';
@@ -117,6 +117,17 @@ export async function startSupervisor({ loaded, workers: count, env, cwd, print,
       (error: Error) => send(worker, { type: 'portcullis:reply', id, ok: false, error: error.message }),
     );
   }
+  async function answerLimit(check: LimitRequest): Promise<Reply> {
+    const limiter = limiters?.[check.limiter];
+    try {
+      if (!limiter) throw new Error('no node-wide limiter: Redis is configured');
+      const input = check.input as LimitCheck;
+      const value = await (check.op === 'check' ? limiter.check(input, check.now) : limiter.peek(input, check.now));
+      return { type: 'portcullis:reply', id: check.id, ok: true, value };
+    } catch (error) {
+      return { type: 'portcullis:reply', id: check.id, ok: false, error: (error as Error).message };
+    }
+  }
   async function nodeMetrics(): Promise<string> {
     return `${await aggregator.clusterMetrics()}\n${await registry.metrics()}`;
   }
@@ -130,15 +141,13 @@ export async function startSupervisor({ loaded, workers: count, env, cwd, print,
       case 'portcullis:change':
         fanOut(message.change, worker);
         return;
-      case 'portcullis:limit': {
-        const limiter = limiters?.[message.limiter];
-        reply(worker, message.id, async () => {
-          if (!limiter) throw new Error('no node-wide limiter: Redis is configured');
-          const input = message.input as LimitCheck;
-          return message.op === 'check' ? limiter.check(input, message.now) : limiter.peek(input, message.now);
-        });
+      case 'portcullis:limit':
+        void answerLimit(message).then((answer) => send(worker, answer));
         return;
-      }
+      case 'portcullis:limits':
+        // One turn's checks, in order (the limiter's counters see them as the worker made them), answered in one message.
+        void Promise.all(message.checks.map(answerLimit)).then((replies) => send(worker, { type: 'portcullis:replies', replies }));
+        return;
       case 'portcullis:metrics':
         reply(worker, message.id, nodeMetrics);
         return;

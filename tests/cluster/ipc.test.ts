@@ -72,3 +72,21 @@ test('supervisor messages: shutdown, reload, changes and replies; anything else 
     assert.equal(parseSupervisorMessage(bad), undefined, JSON.stringify(bad));
   }
 });
+
+test('a turn of limit checks is one message each way; one malformed item refuses the whole message', () => {
+  const check = { type: 'portcullis:limit', id: 1, limiter: 'requests', op: 'check', input: { rates: [] } };
+  assert.deepEqual(parseWorkerMessage({ type: 'portcullis:limits', checks: [check, { ...check, id: 2, op: 'peek', now: 7 }] }), {
+    type: 'portcullis:limits',
+    checks: [check, { ...check, id: 2, op: 'peek', now: 7 }],
+  });
+  for (const checks of [[], 'x', [check, { ...check, id: -1 }], [check, { type: 'portcullis:metrics', id: 3 }], [null]])
+    assert.equal(parseWorkerMessage({ type: 'portcullis:limits', checks }), undefined, JSON.stringify(checks));
+
+  const replies = [
+    { type: 'portcullis:reply', id: 1, ok: true, value: { allowed: true } },
+    { type: 'portcullis:reply', id: 2, ok: false, error: 'no node-wide limiter' },
+  ];
+  assert.deepEqual(parseSupervisorMessage({ type: 'portcullis:replies', replies }), { type: 'portcullis:replies', replies });
+  for (const bad of ['x', [replies[0], { type: 'portcullis:reply', ok: true }], [{ type: 'portcullis:change', change: { kind: 'key', hash: 'ab' } }]])
+    assert.equal(parseSupervisorMessage({ type: 'portcullis:replies', replies: bad }), undefined, JSON.stringify(bad));
+});
