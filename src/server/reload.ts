@@ -20,6 +20,19 @@ import { checkOAuthSettings } from '../oauth/settings.js';
 
 export type { ReloadOutcome } from '../admin/reload-schemas.js';
 
+/** Who a reload by SIGHUP (to a single process, or forwarded by a supervisor) is recorded as in the audit log. */
+const SIGHUP_ACTOR: Actor = { id: 'signal:SIGHUP', sourceIp: null };
+
+/**
+ * A reload asked for by SIGHUP, where no one waits for its answer: a refusal is logged and audited by
+ * the reload itself; anything else that fails is logged here.
+ */
+export function reloadBySignal(running: { app: App; reload(options?: ReloadOptions): Promise<ReloadOutcome> }, audit = true): void {
+  running.reload({ actor: SIGHUP_ACTOR, audit }).catch((error: Error) => {
+    if (!(error instanceof PortcullisError)) running.app.log.error({ err: { message: error.message } }, 'config reload failed');
+  });
+}
+
 export interface ReloadOptions {
   /** Who asked (recorded in the audit event); the system by default. */
   actor?: Actor;

@@ -6,16 +6,13 @@ import cluster from 'node:cluster';
 import { AggregatorRegistry } from 'prom-client';
 import { createWorkerLink, type IpcChannel } from '../cluster/worker-link.js';
 import type { LoadedConfig } from '../config/load.js';
-import { PortcullisError } from '../errors/codes.js';
 import { createLogger } from '../logger.js';
+import { reloadBySignal } from './reload.js';
 import { startPortcullis } from './start.js';
 import { tracingRequested } from './tracing-sdk.js';
 
 /** A worker replaced in a rolling restart keeps its idle keep-alive connections this long (src/server/drain.ts). */
 const REPLACED_IDLE_LINGER_MS = 1_000;
-
-/** Who a reload by signal (SIGHUP to the supervisor) is recorded as in the audit log. */
-const SIGHUP_ACTOR = { id: 'signal:SIGHUP', sourceIp: null };
 
 /** `readConfig`: how a reload reads the config file, as the start did (same path and environment). */
 export async function runWorker(loaded: LoadedConfig, readConfig: () => LoadedConfig): Promise<void> {
@@ -43,12 +40,7 @@ export async function runWorker(loaded: LoadedConfig, readConfig: () => LoadedCo
   // listener is added by the first AggregatorRegistry a process constructs, so this worker makes one.
   new AggregatorRegistry();
   AggregatorRegistry.setRegistries([running.app.metrics.registry]);
-  link.onReload(({ audit }) => {
-    running.reload({ actor: SIGHUP_ACTOR, audit }).catch((error: Error) => {
-      // A refusal is logged (and audited) by the reload itself.
-      if (!(error instanceof PortcullisError)) running.app.log.error({ err: { message: error.message } }, 'config reload failed');
-    });
-  });
+  link.onReload(({ audit }) => reloadBySignal(running, audit));
   let stopping = false;
   const stop = ({ replaced }: { replaced: boolean }) => {
     if (stopping) return;

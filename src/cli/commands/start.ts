@@ -4,18 +4,14 @@
 import cluster from 'node:cluster';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import type { Actor } from '../../audit/log.js';
 import { workerCount } from '../../cluster/cpu-limit.js';
 import { ConfigError } from '../../config/load.js';
-import { PortcullisError } from '../../errors/codes.js';
+import { reloadBySignal } from '../../server/reload.js';
 import { startPortcullis } from '../../server/start.js';
 import { type RunningSupervisor, startSupervisor } from '../../server/supervisor.js';
 import { runWorker } from '../../server/worker.js';
 import { type CliContext, loadCliConfig } from '../context.js';
 import { configOption } from '../options.js';
-
-/** Who a reload by signal is recorded as in the audit log. */
-const SIGHUP_ACTOR: Actor = { id: 'signal:SIGHUP', sourceIp: null };
 
 export function addStart(program: Command, ctx: CliContext): void {
   program
@@ -56,11 +52,7 @@ export function addStart(program: Command, ctx: CliContext): void {
       process.on('SIGINT', stop);
       process.on('SIGTERM', stop);
       // SIGHUP re-reads the config file; the outcome (or why it was refused) is in the log.
-      process.on('SIGHUP', () => {
-        running.reload({ actor: SIGHUP_ACTOR }).catch((error: Error) => {
-          if (!(error instanceof PortcullisError)) running.app.log.error({ err: { message: error.message } }, 'config reload failed');
-        });
-      });
+      process.on('SIGHUP', () => reloadBySignal(running));
     });
 }
 
